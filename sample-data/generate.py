@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Seeded generator of laborstat's sample district (and of the test fixtures).
+
+A fictional district (code 510199) with 14 streets/townships. For 2024 each one's
+投诉举报案件台账 is written in the shape townships really send: different title rows, header
+spellings and column orders, a two-row merged header, a 合计 row, a 填表人 footer, numbers and
+dates written as text, and the formats xlsx, xls, ods, GBK csv and UTF-8-BOM csv. One
+township sends nothing (未报送).
+
+Besides the workbooks it writes expected.csv: the true per-township figures computed here,
+while generating, so tests can check laborstat against numbers it did not compute.
+
+usage:
+  python3 sample-data/generate.py                 # sample-data/roster.csv + sample-data/2024/
+  python3 sample-data/generate.py --formats DIR   # one township in xlsx/xls/ods/csv under DIR
+
+Needs: pip install xlsxwriter xlwt odfpy
+"""
+import csv
+import datetime as dt
+import os
+import random
+import sys
+
+import xlsxwriter
+import xlwt
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import Table, TableCell, TableRow
+from odf.text import P
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+YEAR = 2024
+ON_TIME_DAYS = 84  # 60 working days = 12 weeks, weekends only (holidays not modelled)
+
+ROSTER = [
+    ("510199001", "锦华街道", "街道"), ("510199002", "东湖街道", "街道"),
+    ("510199003", "新城街道", "街道"), ("510199004", "桂林街道", "街道"),
+    ("510199005", "双楠街道", "街道"), ("510199006", "红牌楼街道", "街道"),
+    ("510199101", "华阳镇", "镇"), ("510199102", "中和镇", "镇"),
+    ("510199103", "新桥镇", "镇"), ("510199104", "永安镇", "镇"),
+    ("510199201", "石羊乡", "乡"), ("510199202", "白沙乡", "乡"),
+    ("510199401", "高新产业园区", "园区"), ("510199402", "天府科技园区", "园区"),
+]
+
+SOURCES = ["来访", "电话", "信函", "12345", "全国根治欠薪线索反映平台", "网络"]
+KINDS = ["拖欠工资", "劳动合同", "社会保险", "工时休假", "女职工保护", "其他"]
+HANDLING = ["调解", "责令改正", "行政处理", "行政处罚", "移送仲裁"]
+CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def credit_code(rnd):
+    """A 统一社会信用代码 with a valid organisation-code and check digit."""
+    org = [rnd.randrange(10) for _ in range(8)]
+    c = 11 - sum(d * w for d, w in zip(org, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
+    org_check = "X" if c == 10 else ("0" if c == 11 else str(c))
+    body = "91510199" + "".join(map(str, org)) + org_check
+    total = sum(CHARS.index(ch) * w for ch, w in zip(body, W))
+    return body + CHARS[(31 - total % 31) % 31]
+
+
+def make_cases(rnd, code, count):
+    cases = []
+    for i in range(count):
+        accepted = dt.date(YEAR, 1, 1) + dt.timedelta(days=rnd.randrange(366))
+        closed = rnd.random() < 0.9
+        close_date = accepted + dt.timedelta(days=rnd.randint(3, 120)) if closed else None
+        if close_date and close_date.year > YEAR:
+            close_date = dt.date(YEAR, 12, 31)
+        workers = rnd.choice([1, 1, 1, 2, 2, 3, 4, 5, 6, 8, 12, 25, 40])
+        amount = rnd.randint(200, 80_000) * workers * 100 + rnd.randint(0, 99)  # fen
+        wages = amount * rnd.randint(60, 100) // 100 if closed else 0
+        other = rnd.randint(0, 2000) * 100 + rnd.randint(0, 99) if closed and rnd.random() < 0.3 else 0
+        cases.append({
+            "案件编号": f"{code}-{YEAR}-{i + 1:04d}",
+            "案件来源": rnd.choice(SOURCES),
+            "受理日期": accepted,
+            "被投诉单位": f"{rnd.choice(['某某建筑劳务', '某某餐饮管理', '某某物业服务', '某某电子科技'])}有限公司{rnd.randrange(300)}",
+            "统一社会信用代码": credit_code(rnd),
+            "诉求类别": rnd.choice(KINDS),
+            "涉及人数": workers,
+            "是否农民工": rnd.random() < 0.45,
+            "涉及金额": amount,
+            "追发工资": wages,
+            "追发其他待遇": other,
+            "处理方式": rnd.choice(HANDLING) if closed else "",
+            "是否立案": rnd.random() < 0.3,
+            "办理状态": "已结案" if closed else "办理中",
+            "结案日期": close_date,
+        })
+    return cases
+
+
+def truth(code, name, cases):
+    closed = [c for c in cases if c["办理状态"] == "已结案"]
+    on_time = [c for c in closed if (c["结案日期"] - c["受理日期"]).days <= ON_TIME_DAYS]
+    groups = [c for c in cases if c["涉及人数"] >= 5]
+    return {
+        "code": code, "name": name, "accepted": len(cases),
+        "filed": sum(c["是否立案"] for c in cases), "closed": len(closed), "on_time": len(on_time),
+        "workers": sum(c["涉及人数"] for c in cases), "group_cases": len(groups),
+        "group_workers": sum(c["涉及人数"] for c in groups),
+        "amount_fen": sum(c["涉及金额"] for c in cases),
+        "recovered_fen": sum(c["追发工资"] + c["追发其他待遇"] for c in cases),
+    }
+
+
+# How each township writes its ledger: header spellings (None = column left out), order, shape.
+SPELLINGS = [
+    {"案件编号": "案件编号", "案件来源": "案件来源", "受理日期": "受理日期", "被投诉单位": "被投诉单位",
+     "统一社会信用代码": "统一社会信用代码", "诉求类别": "诉求类别", "涉及人数": "涉及劳动者人数",
+     "是否农民工": "是否农民工", "涉及金额": "涉及金额(元)", "追发工资": "追发工资(元)",
+     "追发其他待遇": "追发其他待遇(元)", "处理方式": "处理方式", "是否立案": "是否立案",
+     "办理状态": "办理状态", "结案日期": "结案日期"},
+    {"案件编号": "编号", "案件来源": "来源", "受理日期": "受理时间", "被投诉单位": "被投诉单位名称",
+     "统一社会信用代码": "信用代码", "诉求类别": "投诉事项", "涉及人数": "涉及人数（人）",
+     "是否农民工": "农民工", "涉及金额": "涉及金额（元）", "追发工资": "追讨工资（元）",
+     "追发其他待遇": "其他待遇（元）", "处理方式": "处理方式", "是否立案": "立案",
+     "办理状态": "案件状态", "结案日期": "办结日期"},
+    {"案件编号": "案号", "案件来源": "案件来源", "受理日期": "受理 日期", "被投诉单位": "用人单位",
+     "统一社会信用代码": "统一社会信用代码", "诉求类别": "诉求类别", "涉及人数": "人数",
+     "是否农民工": None, "涉及金额": "金额/元", "追发工资": "追发工资", "追发其他待遇": "追发其他待遇",
+     "处理方式": None, "是否立案": "是否立案", "办理状态": "状态", "结案日期": "结案时间"},
+]
+
+STATUS_SPELLING = [{"已结案": "已结案", "办理中": "办理中"}, {"已结案": "结案", "办理中": "在办"},
+                   {"已结案": "办结", "办理中": "办理中"}]
+
+
+def fmt_money_text(fen, style):
+    yuan = fen / 100
+    if style == "thousands":
+        return f"{yuan:,.2f}"
+    if style == "wan" and fen % 100_000 == 0 and fen >= 1_000_000:
+        return f"{fen / 1_000_000:g}万"
+    return f"{yuan:.2f}"
+
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def cell_value(key, case, shape):
+    v = case[key]
+    status = STATUS_SPELLING[shape["spelling"]]
+    if key == "办理状态":
+        return status[v]
+    if key in ("是否农民工", "是否立案"):
+        return shape.get("yes", "是") if v else shape.get("no", "否")
+    if key in ("涉及金额", "追发工资", "追发其他待遇"):
+        if shape.get("money_text"):
+            return fmt_money_text(v, shape["money_text"])
+        return v / 100
+    if key == "涉及人数":
+        if shape.get("fullwidth"):
+            return str(v).translate(FULLWIDTH)
+        return f"{v}人" if shape.get("count_unit") else v
+    if key in ("受理日期", "结案日期"):
+        if v is None:
+            return ""
+        style = shape.get("date_text")
+        if style == "cn":
+            return f"{v.year}年{v.month}月{v.day}日"
+        if style == "dot":
+            return v.strftime("%Y.%m.%d")
+        if style == "slash":
+            return v.strftime("%Y/%m/%d")
+        return v
+    return v
+
+
+def table_rows(name, cases, shape):
+    """The sheet as a list of rows of plain values (dates as date objects)."""
+    spelling = SPELLINGS[shape["spelling"]]
+    keys = [k for k in shape.get("order", list(spelling)) if spelling.get(k)]
+    rows = []
+    for t in range(shape.get("title_rows", 2)):
+        if t == 0:
+            rows.append([f"{name}{YEAR}年投诉举报案件台账"])
+        elif t == 1:
+            rows.append([f"填报单位：{name}劳动保障所"] + [""] * (len(keys) - 3) + ["计量单位：元、人"])
+        else:
+            rows.append([f"报告期：{YEAR}年1月1日至12月31日"])
+    merged = None
+    if shape.get("two_row_header"):
+        top, bottom = ["序号"], [""]
+        for k in keys:
+            label = spelling[k]
+            if k in ("追发工资", "追发其他待遇"):
+                top.append("处理结果")
+                bottom.append(label.replace("(元)", "").replace("（元）", ""))
+            elif k == "涉及金额":
+                top.append("涉及金额")
+                bottom.append("元")
+            else:
+                top.append(label)
+                bottom.append("")
+        rows.append(top)
+        rows.append(bottom)
+        merged = len(rows) - 2
+    else:
+        rows.append(["序号"] + [spelling[k] for k in keys])
+    body = [[i + 1] + [cell_value(k, c, shape) for k in keys] for i, c in enumerate(cases)]
+    if shape.get("total_row") == "top":
+        rows.append(total_row(keys, cases))
+    rows.extend(body)
+    if shape.get("blank_rows"):
+        rows.insert(len(rows) - len(body) // 2, [""] * (len(keys) + 1))
+    if shape.get("total_row") == "bottom":
+        rows.append(total_row(keys, cases))
+    if shape.get("footer"):
+        rows.append([])
+        rows.append(["备注：本表由街道劳动保障所填报"])
+        rows.append(["填表人：李明", "", "", "审核人：王芳", "", "", "联系电话：028-85550000", "", "", "报出日期：2025年1月10日"])
+    return rows, keys, merged
+
+
+def total_row(keys, cases):
+    row = ["合计"]
+    for k in keys:
+        if k in ("涉及金额", "追发工资", "追发其他待遇"):
+            row.append(sum(c[k] for c in cases) / 100)
+        elif k == "涉及人数":
+            row.append(sum(c[k] for c in cases))
+        else:
+            row.append("")
+    return row
+
+
+def write_xlsx(path, sheet, rows, merged):
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet(sheet)
+    datef = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.date):
+                ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), datef)
+            elif v != "":
+                ws.write(r, c, v)
+    if merged is not None:
+        top, bottom = rows[merged], rows[merged + 1]
+        c = 0
+        while c < len(top):
+            end = c
+            while end + 1 < len(top) and top[end + 1] == top[c] and bottom[c]:
+                end += 1
+            if end > c:
+                ws.merge_range(merged, c, merged, end, top[c])
+            elif not bottom[c]:
+                ws.merge_range(merged, c, merged + 1, c, top[c])
+            c = end + 1
+    wb.close()
+
+
+def write_xls(path, sheet, rows):
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet(sheet)
+    datef = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if isinstance(v, dt.date):
+                ws.write(r, c, dt.datetime.combine(v, dt.time()), datef)
+            elif v != "":
+                ws.write(r, c, v)
+    wb.save(path)
+
+
+def write_ods(path, sheet, rows):
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name=sheet)
+    for row in rows:
+        tr = TableRow()
+        for v in row:
+            if isinstance(v, dt.date):
+                cell = TableCell(valuetype="date", datevalue=v.isoformat())
+                cell.addElement(P(text=v.isoformat()))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell = TableCell(valuetype="float", value=v)
+                cell.addElement(P(text=str(v)))
+            elif v != "":
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(v)))
+            else:
+                cell = TableCell()
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(path)
+
+
+def write_csv(path, rows, encoding):
+    def text(v):
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return f"{v:.2f}"
+        return str(v)
+    with open(path, "w", newline="", encoding=encoding) as f:
+        csv.writer(f).writerows([[text(v) for v in row] for row in rows])
+
+
+def write(path, fmt, sheet, rows, merged):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if fmt == "xlsx":
+        write_xlsx(path, sheet, rows, merged)
+    elif fmt == "xls":
+        write_xls(path, sheet, rows)
+    elif fmt == "ods":
+        write_ods(path, sheet, rows)
+    elif fmt == "csv-gbk":
+        write_csv(path, rows, "gbk")
+    elif fmt == "csv-bom":
+        write_csv(path, rows, "utf-8-sig")
+
+
+EXTENSION = {"xlsx": "xlsx", "xls": "xls", "ods": "ods", "csv-gbk": "csv", "csv-bom": "csv"}
+
+# One shape per township, in roster order; None = sends nothing.
+SHAPES = [
+    {"fmt": "xlsx", "spelling": 0},
+    {"fmt": "xlsx", "spelling": 1, "title_rows": 3, "order": ["案件编号", "受理日期", "被投诉单位", "办理状态", "结案日期", "涉及人数", "涉及金额", "追发工资", "追发其他待遇", "案件来源", "诉求类别", "统一社会信用代码", "处理方式", "是否立案", "是否农民工"]},
+    {"fmt": "xlsx", "spelling": 0, "two_row_header": True},
+    {"fmt": "xlsx", "spelling": 2, "total_row": "bottom", "footer": True, "yes": "√", "no": ""},
+    {"fmt": "xls", "spelling": 1},
+    {"fmt": "ods", "spelling": 0, "title_rows": 1},
+    {"fmt": "csv-gbk", "spelling": 1, "money_text": "thousands", "date_text": "cn"},
+    {"fmt": "xlsx", "spelling": 0, "title_rows": 0, "money_text": "wan", "date_text": "dot", "count_unit": True},
+    {"fmt": "csv-bom", "spelling": 2, "date_text": "slash", "fullwidth": True},
+    {"fmt": "xlsx", "spelling": 1, "total_row": "top", "blank_rows": True},
+    {"fmt": "xls", "spelling": 0, "title_rows": 3, "footer": True},
+    {"fmt": "xlsx", "spelling": 2, "two_row_header": True, "title_rows": 1, "yes": "√", "no": "×"},
+    {"fmt": "ods", "spelling": 1, "total_row": "bottom"},
+    None,
+]
+
+
+def file_path(root, code, name, fmt, index):
+    ext = EXTENSION[fmt]
+    # Most townships file under <code>-<name>/; some under their name only, as received.
+    folder = f"{code}-{name}" if index % 4 != 3 else name
+    return os.path.join(root, folder, f"投诉举报案件台账.{ext}")
+
+
+def main_sample():
+    rnd = random.Random(20241231)
+    with open(os.path.join(HERE, "roster.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["code", "name", "kind"])
+        w.writerows(ROSTER)
+    root = os.path.join(HERE, str(YEAR))
+    truths = []
+    for index, ((code, name, _), shape) in enumerate(zip(ROSTER, SHAPES)):
+        if shape is None:
+            continue
+        cases = make_cases(rnd, code, rnd.randint(50, 500))
+        rows, _, merged = table_rows(name, cases, shape)
+        write(file_path(root, code, name, shape["fmt"], index), shape["fmt"], "投诉举报案件台账", rows, merged)
+        truths.append(truth(code, name, cases))
+    write_truth(os.path.join(root, "expected.csv"), truths)
+
+
+def write_truth(path, truths):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(truths[0]))
+        w.writeheader()
+        w.writerows(truths)
+
+
+def main_formats(root):
+    """The same township's ledger in every format, for the format-equivalence test."""
+    rnd = random.Random(7)
+    code, name, _ = ROSTER[0]
+    cases = make_cases(rnd, code, 120)
+    for fmt in ["xlsx", "xls", "ods", "csv-gbk"]:
+        shape = {"fmt": fmt, "spelling": 0, "total_row": "bottom", "footer": True}
+        rows, _, merged = table_rows(name, cases, shape)
+        write(os.path.join(root, fmt, f"{code}-{name}", f"投诉举报案件台账.{EXTENSION[fmt]}"), fmt, "投诉举报案件台账", rows, merged)
+    write_truth(os.path.join(root, "expected.csv"), [truth(code, name, cases)])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--formats":
+        main_formats(sys.argv[2])
+    else:
+        main_sample()

@@ -1,0 +1,41 @@
+//! `laborstat check PIPELINE`: compile the pipeline file and list every error in it.
+
+use std::path::Path;
+
+use super::{CheckArgs, ExitStatus};
+use crate::pipeline::{self, Diagnostic, LoadError, Overrides};
+
+pub fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
+    match pipeline::load(&args.pipeline, &Overrides::default()) {
+        Ok(plan) => {
+            println!(
+                "{}: ok — {} source(s), {} measure(s), {} indicator(s), {} report sheet(s)",
+                args.pipeline.display(),
+                plan.sources.len(),
+                plan.measures.len(),
+                plan.indicators.len(),
+                plan.sheets.len()
+            );
+            Ok(ExitStatus::Success)
+        }
+        Err(LoadError::Invalid { file, diagnostics }) => {
+            print_diagnostics(&file, &diagnostics);
+            Ok(ExitStatus::Error)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One line per diagnostic, then a count: `file:line:col: error: message`.
+pub fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!(
+            "{}:{}:{}: error: {}",
+            d.file.display(),
+            d.line,
+            d.column,
+            d.message
+        );
+    }
+    eprintln!("{}: {} error(s)", file.display(), diagnostics.len());
+}

@@ -1,0 +1,214 @@
+//! `laborstat inspect FILE`: what laborstat sees in one spreadsheet — its sheets, the header
+//! row it detects, each column's inferred type, and the rows it would skip. With
+//! `--pipeline P --source ID` the header is matched against that source's aliases.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use calamine::{Data, Range, Reader};
+use clap::Args;
+
+use super::ExitStatus;
+use crate::finding::a1;
+use crate::ingest::cell::{self, display_text, is_blank};
+use crate::ingest::header::{classify_rows, find_header, Header};
+use crate::ingest::workbook::{self, is_csv, LoadedSheet};
+use crate::pipeline::{self, Overrides, SheetSelector, Source};
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).
+    pub file: PathBuf,
+    /// Sheet name (default: every sheet).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Match the header against a pipeline source's column aliases.
+    #[arg(long, requires = "source")]
+    pub pipeline: Option<PathBuf>,
+    /// The source id in that pipeline.
+    #[arg(long, requires = "pipeline")]
+    pub source: Option<String>,
+}
+
+pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
+    let source = match (&args.pipeline, &args.source) {
+        (Some(p), Some(id)) => {
+            let plan = pipeline::load(p, &Overrides::default())?;
+            Some(
+                plan.source(id)
+                    .cloned()
+                    .with_context(|| format!("{} has no source `{id}`", p.display()))?,
+            )
+        }
+        _ => None,
+    };
+    println!("{}", args.file.display());
+    let sheets: Vec<LoadedSheet> = if is_csv(&args.file) {
+        vec![workbook::load_sheet(&args.file, &SheetSelector::Index(0))
+            .map_err(|p| anyhow::anyhow!(p.message))?]
+    } else {
+        let mut book = workbook::open(&args.file).map_err(|p| anyhow::anyhow!(p.message))?;
+        let names = book.sheet_names();
+        println!("sheets: {}", names.join(", "));
+        let wanted: Vec<String> = match &args.sheet {
+            Some(s) => vec![s.clone()],
+            None => names,
+        };
+        let mut loaded = Vec::new();
+        for name in wanted {
+            match workbook::read_named_sheet(&mut book, &name) {
+                Ok(sheet) => loaded.push(sheet),
+                Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
+            }
+        }
+        loaded
+    };
+    for sheet in sheets {
+        describe(&sheet, source.as_ref());
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
+    let range = &sheet.range;
+    let origin = range.start().unwrap_or((0, 0));
+    print!(
+        "\n[{}] {} rows × {} columns",
+        sheet.sheet_name,
+        range.height() + origin.0 as usize,
+        range.width()
+    );
+    if let Some(encoding) = sheet.encoding {
+        print!(", encoding {}", encoding.label());
+    }
+    println!(", {} merged region(s)", sheet.merges.len());
+    let header = match source {
+        Some(source) => find_header(range, &source.columns, &sheet.merges),
+        None => guess_header(range),
+    };
+    let Some(header) = header else {
+        println!("  no header row found in the first 12 rows");
+        return;
+    };
+    let first_row = origin.0 as usize + header.row + 1;
+    println!(
+        "  header: row {first_row}{}",
+        if header.height == 2 {
+            format!("–{} (two rows, flattened)", first_row + 1)
+        } else {
+            String::new()
+        }
+    );
+    let classes = classify_rows(range, &header);
+    let data_rows: Vec<usize> = classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_none())
+        .map(|(i, _)| header.first_data_row() + i)
+        .collect();
+    println!("  columns:");
+    for (c, label) in header.labels.iter().enumerate() {
+        if label.is_empty() {
+            continue;
+        }
+        let mapped = source.and_then(|s| {
+            header
+                .mapping
+                .iter()
+                .position(|m| *m == Some(c))
+                .map(|i| s.columns[i].name.clone())
+        });
+        let letter = a1(0, origin.1 + c as u32).trim_end_matches('1').to_string();
+        let (kind, filled) = infer_type(range, &data_rows, c);
+        let target = mapped.map(|m| format!(" → {m}")).unwrap_or_default();
+        println!("    {letter:<3} {label:<24} {kind:<7} {filled} value(s){target}");
+    }
+    if let Some(source) = source {
+        for (column, mapped) in source.columns.iter().zip(&header.mapping) {
+            if mapped.is_none() {
+                println!(
+                    "    (missing) {}{}",
+                    column.name,
+                    if column.required { " — required" } else { "" }
+                );
+            }
+        }
+    }
+    println!("  data rows: {}", data_rows.len());
+    let skipped: Vec<String> = classes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.map(|r| {
+                format!(
+                    "row {} ({})",
+                    origin.0 as usize + header.first_data_row() + i + 1,
+                    r.label()
+                )
+            })
+        })
+        .collect();
+    println!(
+        "  rows skipped: {}",
+        if skipped.is_empty() {
+            "none".to_string()
+        } else {
+            skipped.join(", ")
+        }
+    );
+}
+
+/// Without a pipeline: the row among the first 12 with the most text cells.
+fn guess_header(range: &Range<Data>) -> Option<Header> {
+    let mut best: Option<(usize, usize)> = None;
+    for (r, row) in range.rows().take(12).enumerate() {
+        let texts = row.iter().filter(|c| matches!(c, Data::String(s) if !s.trim().is_empty() && cell::parse_number(c).is_err())).count();
+        if texts >= 2 && texts > best.map(|b| b.1).unwrap_or(0) {
+            best = Some((r, texts));
+        }
+    }
+    let (row, _) = best?;
+    let labels = (0..range.width())
+        .map(|c| {
+            range
+                .get((row, c))
+                .map(display_text)
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    Some(Header {
+        row,
+        height: 1,
+        labels,
+        mapping: Vec::new(),
+    })
+}
+
+/// The narrowest type every non-empty value parses as.
+fn infer_type(range: &Range<Data>, rows: &[usize], column: usize) -> (&'static str, usize) {
+    let cells: Vec<&Data> = rows
+        .iter()
+        .filter_map(|&r| range.get((r, column)))
+        .filter(|c| !is_blank(c))
+        .collect();
+    let all = |f: &dyn Fn(&Data) -> bool| !cells.is_empty() && cells.iter().all(|c| f(c));
+    let kind = if cells.is_empty() {
+        "empty"
+    } else if all(&|c| {
+        matches!(c, Data::DateTime(_) | Data::DateTimeIso(_))
+            || (matches!(c, Data::String(_)) && cell::parse_date(c).is_ok())
+    }) {
+        "date"
+    } else if all(&|c| cell::parse_int(c).is_ok()) {
+        "int"
+    } else if all(&|c| cell::parse_number(c).is_ok()) {
+        "number"
+    } else if all(&|c| cell::parse_bool(c).is_ok()) {
+        "bool"
+    } else {
+        "text"
+    };
+    (kind, cells.len())
+}

@@ -1,0 +1,151 @@
+//! The command line: one file per subcommand, each returning an [`ExitStatus`]. The only
+//! module that prints; errors are printed once, with their cause chain, by [`report_error`].
+
+mod check;
+mod inspect;
+mod run;
+mod summary;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// 0: done, nothing wrong. 1: done, but the data has error findings (validate). 2: could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    Findings,
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "laborstat",
+    version,
+    about = "劳动保障监察统计: township ledgers → validated tables → official Excel reports"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the pipeline's files, compute its indicators and write the Excel report.
+    Run(RunArgs),
+    /// Read and validate the files only: exit 1 when there are error findings.
+    Validate(ValidateArgs),
+    /// Check a pipeline file and report every error in it (exit 2 if any).
+    Check(CheckArgs),
+    /// Show a spreadsheet's sheets, detected header, column types and the rows that would be skipped.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Settings that replace the pipeline file's own.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PipelineArgs {
+    /// The pipeline file (TOML).
+    pub pipeline: PathBuf,
+    /// Report period: 2024, 2024-11 or 2024Q3 (default: the file's `period`).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Folder the source globs are relative to (default: the file's `data`).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+impl PipelineArgs {
+    fn overrides(&self, output: Option<PathBuf>) -> crate::pipeline::Overrides {
+        crate::pipeline::Overrides {
+            period: self.period.clone(),
+            data_dir: self.data.clone(),
+            output,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Where to write the report (default: the file's `output`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// `text` for people, `json` for one finding per line.
+    #[arg(long, default_value = "text")]
+    pub format: OutputFormat,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The pipeline file (TOML).
+    pub pipeline: PathBuf,
+}
+
+pub fn main(cli: Cli) -> ExitStatus {
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::validate(args),
+        Command::Check(args) => check::check(args),
+        Command::Inspect(args) => inspect::inspect(args),
+    };
+    match result {
+        Ok(status) => status,
+        Err(error) => {
+            report_error(&error);
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Prints an error and the chain of its causes.
+pub fn report_error(error: &anyhow::Error) {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
+
+/// Loads a pipeline, printing its diagnostics when it is invalid.
+fn load_plan(
+    args: &PipelineArgs,
+    output: Option<PathBuf>,
+) -> anyhow::Result<Option<crate::pipeline::Plan>> {
+    match crate::pipeline::load(&args.pipeline, &args.overrides(output)) {
+        Ok(plan) => Ok(Some(plan)),
+        Err(crate::pipeline::LoadError::Invalid { file, diagnostics }) => {
+            check::print_diagnostics(&file, &diagnostics);
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,63 @@
+//! `laborstat run PIPELINE`: ingest, compute, write the report, print a one-screen summary.
+
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::summary::{files_line, print_findings, progress, rows_line, severity_counts};
+use super::{load_plan, ExitStatus, RunArgs};
+use crate::report::format::text;
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let Some(plan) = load_plan(&args.pipeline, args.out.clone())? else {
+        return Ok(ExitStatus::Error);
+    };
+    let bar = progress(crate::ingest::discover(&plan)?.len(), args.quiet);
+    let data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
+    bar.finish_and_clear();
+    let results = crate::compute::compute(&plan, &data)?;
+    crate::report::write_report(&plan, &results, &data, &plan.output)
+        .with_context(|| format!("writing {}", plan.output.display()))?;
+
+    if !args.quiet {
+        let (errors, warnings) = severity_counts(&data.findings);
+        print_findings(&data.findings, 10);
+        let missing = results
+            .rows
+            .iter()
+            .filter(|r| !r.is_total() && !r.submitted)
+            .count();
+        println!("laborstat run: {} — {}", plan.title, plan.period.label());
+        println!("  files     {}", files_line(&data.files));
+        println!("  rows      {}", rows_line(&data.files));
+        println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
+        println!(
+            "  roster    {} submitter(s), {} sent nothing",
+            data.roster.submitters.len(),
+            missing
+        );
+        if let Some(sheet) = plan.sheets.first() {
+            let total = results.total();
+            let headline: Vec<String> = sheet
+                .columns
+                .iter()
+                .take(8)
+                .map(|c| {
+                    let label = c.header.last().cloned().unwrap_or_default();
+                    format!(
+                        "{label} {}",
+                        text(
+                            total.indicators.get(&c.indicator).copied().flatten(),
+                            c.display
+                        )
+                    )
+                })
+                .collect();
+            println!("  合计      {}", headline.join(" · "));
+        }
+        println!("  output    {}", plan.output.display());
+        println!("  time      {:.2} s", started.elapsed().as_secs_f64());
+    }
+    Ok(ExitStatus::Success)
+}

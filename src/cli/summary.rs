@@ -1,0 +1,105 @@
+//! Terminal rendering shared by `run` and `validate`: the progress bar while files are read,
+//! the row account, findings counts and the first findings.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::finding::{Finding, Severity};
+use crate::ingest::{FileReport, RowCounts};
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+pub fn progress(files: usize, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::new(files as u64);
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            ProgressStyle::with_template("reading {bar:30} {pos}/{len} files {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    bar
+}
+
+/// `rows  5,234 read = 5,000 used + 12 rejected + 222 skipped (…)`.
+pub fn rows_line(files: &[FileReport]) -> String {
+    let mut all = RowCounts::default();
+    for f in files {
+        all.add(&f.counts);
+    }
+    let mut parts = vec![format!("title/header {}", group(all.title + all.header))];
+    for (reason, n) in &all.skipped {
+        parts.push(format!("{} {}", reason.label(), group(*n)));
+    }
+    format!(
+        "{} read = {} used + {} rejected + {} skipped ({})",
+        group(all.read),
+        group(all.used),
+        group(all.rejected),
+        group(all.title + all.header + all.skipped_total()),
+        parts.join(", ")
+    )
+}
+
+pub fn files_line(files: &[FileReport]) -> String {
+    let used = files.iter().filter(|f| f.used).count();
+    format!(
+        "{} found, {} used, {} not used",
+        files.len(),
+        used,
+        files.len() - used
+    )
+}
+
+/// Counts per submitter and severity, then the first `limit` findings.
+pub fn print_findings(findings: &[Finding], limit: usize) {
+    if findings.is_empty() {
+        return;
+    }
+    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for f in findings {
+        let entry = per
+            .entry(f.submitter.clone().unwrap_or_else(|| "(unknown)".into()))
+            .or_default();
+        match f.severity {
+            Severity::Error => entry.0 += 1,
+            Severity::Warning => entry.1 += 1,
+        }
+    }
+    eprintln!("findings by submitter (errors / warnings):");
+    for (submitter, (errors, warnings)) in &per {
+        eprintln!("  {submitter:<12} {errors:>6} / {warnings}");
+    }
+    eprintln!("first findings:");
+    for f in findings.iter().take(limit) {
+        eprintln!("  {} {}: {}", f.severity.label(), f.location(), f.message);
+    }
+    if findings.len() > limit {
+        eprintln!(
+            "  … and {} more (laborstat validate --format json lists them all)",
+            findings.len() - limit
+        );
+    }
+}
+
+pub fn severity_counts(findings: &[Finding]) -> (usize, usize) {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    (errors, findings.len() - errors)
+}
+
+pub fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

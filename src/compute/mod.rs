@@ -1,0 +1,187 @@
+//! Compute: measures (SQL aggregates, run by polars on the lazy source tables) per submitter
+//! and, for 合计, over all rows at once — never by adding up submitters' rates — then
+//! indicators from the measures at each level. A zero denominator leaves the indicator
+//! empty; the report shows "—".
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+use polars::sql::sql_expr;
+
+use crate::ingest::{Ingested, SUBMITTER_COLUMN};
+use crate::pipeline::{Plan, ValueKind};
+
+/// One row of results: a submitter, or the 合计 over everyone.
+#[derive(Debug, Clone)]
+pub struct LevelRow {
+    /// Roster code; `None` for 合计.
+    pub code: Option<String>,
+    pub name: String,
+    /// False when no file at all came from this submitter.
+    pub submitted: bool,
+    pub measures: HashMap<String, Option<f64>>,
+    pub indicators: HashMap<String, Option<f64>>,
+}
+
+impl LevelRow {
+    pub fn is_total(&self) -> bool {
+        self.code.is_none()
+    }
+}
+
+/// 合计 first, then every roster submitter in code order.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub rows: Vec<LevelRow>,
+}
+
+impl Results {
+    pub fn total(&self) -> &LevelRow {
+        self.rows
+            .iter()
+            .find(|r| r.is_total())
+            .expect("合计 row always present")
+    }
+
+    pub fn submitter(&self, code: &str) -> Option<&LevelRow> {
+        self.rows.iter().find(|r| r.code.as_deref() == Some(code))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("computing measure(s) {measures} over source `{source_id}`: {error}")]
+pub struct ComputeError {
+    measures: String,
+    source_id: String,
+    error: PolarsError,
+}
+
+pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
+    // Measures that share a source and a filter are computed in one pass.
+    let mut groups: BTreeMap<(usize, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, m) in plan.measures.iter().enumerate() {
+        groups
+            .entry((m.source, m.filter.as_deref()))
+            .or_default()
+            .push(i);
+    }
+    let mut per_submitter: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
+    let mut total: HashMap<String, Option<f64>> = HashMap::new();
+    for ((source, filter), members) in groups {
+        let fail = |error: PolarsError| ComputeError {
+            measures: members
+                .iter()
+                .map(|&i| plan.measures[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            source_id: plan.sources[source].id.clone(),
+            error,
+        };
+        let mut frame = data.tables[source].clone().lazy();
+        if let Some(filter) = filter {
+            frame = frame.filter(sql_expr(filter).map_err(fail)?);
+        }
+        let exprs = members
+            .iter()
+            .map(|&i| {
+                sql_expr(&plan.measures[i].sql).map(|e| e.alias(plan.measures[i].name.as_str()))
+            })
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(fail)?;
+        let by_submitter = frame
+            .clone()
+            .group_by([col(SUBMITTER_COLUMN)])
+            .agg(exprs.clone())
+            .collect()
+            .map_err(fail)?;
+        let overall = frame.select(exprs).collect().map_err(fail)?;
+
+        let codes = by_submitter
+            .column(SUBMITTER_COLUMN)
+            .map_err(fail)?
+            .str()
+            .map_err(fail)?
+            .clone();
+        for &i in &members {
+            let name = plan.measures[i].name.as_str();
+            let values = numbers(&by_submitter, name).map_err(fail)?;
+            for (code, value) in codes.iter().zip(values) {
+                if let Some(code) = code {
+                    per_submitter
+                        .entry(code.to_string())
+                        .or_default()
+                        .insert(name.to_string(), value);
+                }
+            }
+            total.insert(
+                name.to_string(),
+                numbers(&overall, name)
+                    .map_err(fail)?
+                    .into_iter()
+                    .next()
+                    .flatten(),
+            );
+        }
+    }
+
+    let empty_value = |kind: ValueKind| match kind {
+        // Nothing to count or add up is zero; an average of nothing is unknown.
+        ValueKind::Count | ValueKind::Money => Some(0.0),
+        ValueKind::Number => None,
+    };
+    let complete = |mut measures: HashMap<String, Option<f64>>| {
+        for m in &plan.measures {
+            let value = measures.get(&m.name).copied().flatten();
+            measures.insert(m.name.clone(), value.or(empty_value(m.kind)));
+        }
+        measures
+    };
+    let submitted: std::collections::HashSet<&str> = data
+        .files
+        .iter()
+        .filter_map(|f| f.submitter.as_deref())
+        .collect();
+    let mut rows = vec![level_row(plan, None, "合计".into(), true, complete(total))];
+    for s in &data.roster.submitters {
+        let measures = complete(per_submitter.remove(&s.code).unwrap_or_default());
+        rows.push(level_row(
+            plan,
+            Some(s.code.clone()),
+            s.name.clone(),
+            submitted.contains(s.code.as_str()),
+            measures,
+        ));
+    }
+    Ok(Results { rows })
+}
+
+fn level_row(
+    plan: &Plan,
+    code: Option<String>,
+    name: String,
+    submitted: bool,
+    measures: HashMap<String, Option<f64>>,
+) -> LevelRow {
+    let indicators = plan
+        .indicators
+        .iter()
+        .map(|ind| {
+            let value = ind.expr.eval(&|m| measures.get(m).copied().flatten());
+            (ind.name.clone(), value.filter(|v| v.is_finite()))
+        })
+        .collect();
+    LevelRow {
+        code,
+        name,
+        submitted,
+        measures,
+        indicators,
+    }
+}
+
+/// A measure column as f64. Integer fen totals are exact in f64 up to 2^53 fen (about 90
+/// trillion 元), far beyond any district's figures.
+fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column.f64()?.iter().collect())
+}

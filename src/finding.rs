@@ -1,0 +1,110 @@
+//! A finding: one problem with the submitted data, located at a file, sheet and cell, with a
+//! message in Chinese that can be sent back to the township. Ingest produces findings for
+//! files and cells it cannot read; validation (rules) adds its own. The CLI and the report
+//! render them; nothing else prints them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The row (or file) is excluded from every measure.
+    Error,
+    /// The row is kept; the township should still check it.
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Roster code of the submitter, when known.
+    pub submitter: Option<String>,
+    /// Path relative to the data folder.
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+    /// 1-based sheet row, when the finding is about a row or cell.
+    pub row: Option<u32>,
+    /// A1-style cell reference, when the finding is about one cell.
+    pub cell: Option<String>,
+    /// Canonical column name.
+    pub column: Option<String>,
+    /// The value as written.
+    pub value: Option<String>,
+    /// Short rule name: `type`, `required`, `file`, `sheet`, `header`, `submitter`…
+    pub rule: String,
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding about a whole file.
+    pub fn file(
+        severity: Severity,
+        file: PathBuf,
+        rule: &str,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity,
+            submitter: None,
+            file,
+            sheet: None,
+            row: None,
+            cell: None,
+            column: None,
+            value: None,
+            rule: rule.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// "文件 a.xlsx 工作表 台账 单元格 C7" — where, in words.
+    pub fn location(&self) -> String {
+        let mut text = self.file.display().to_string();
+        if let Some(sheet) = &self.sheet {
+            text.push_str(&format!(" [{sheet}]"));
+        }
+        match (&self.cell, self.row) {
+            (Some(cell), _) => text.push_str(&format!(" {cell}")),
+            (None, Some(row)) => text.push_str(&format!(" 第{row}行")),
+            _ => {}
+        }
+        text
+    }
+}
+
+/// A1-style reference from 0-based row and column: (0, 0) → "A1", (6, 27) → "AB7".
+pub fn a1(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push((b'A' + rem as u8) as char);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::a1;
+
+    #[test]
+    fn a1_references() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(6, 25), "Z7");
+        assert_eq!(a1(6, 27), "AB7");
+        assert_eq!(a1(9, 701), "ZZ10");
+    }
+}

@@ -1,0 +1,403 @@
+//! Cell values as townships write them → typed values.
+//!
+//! Numbers arrive as numbers, as text ("1,234", "１２３", "3.6万", "97%", "12人"), dates as
+//! Excel serials or text in five spellings. Each parser returns `Err(reason)` in words a
+//! statistician understands; the caller turns that into a finding at the cell.
+
+use calamine::Data;
+use chrono::NaiveDate;
+
+/// Days from 1970-01-01 (Arrow's Date32 epoch) to Excel's serial day 0 (1899-12-30).
+const EXCEL_EPOCH_OFFSET: i64 = 25_569;
+
+/// Full-width ASCII (！ to ～) and the ideographic space → half-width; trims.
+pub fn to_half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{00A0}' => ' ',
+            '。' => '.',
+            _ => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The text of a cell as the user sees it (numbers without a trailing `.0`).
+pub fn display_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => format_float(*f),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => match serial_to_date(dt.as_f64()) {
+            Some(date) => date.format("%Y-%m-%d").to_string(),
+            None => format_float(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn format_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// True for an empty cell or one holding only spaces.
+pub fn is_blank(cell: &Data) -> bool {
+    match cell {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty() || s.chars().all(|c| c.is_whitespace()),
+        _ => false,
+    }
+}
+
+/// A formula error cached in the file (#DIV/0!, #REF!, #N/A…).
+pub fn formula_error(cell: &Data) -> Option<String> {
+    match cell {
+        Data::Error(e) => Some(format!("{e}")),
+        Data::String(s)
+            if matches!(
+                s.trim(),
+                "#DIV/0!" | "#REF!" | "#N/A" | "#VALUE!" | "#NAME?" | "#NUM!" | "#NULL!"
+            ) =>
+        {
+            Some(s.trim().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A decimal number written as text, exactly: (digits as integer, scale).
+/// Handles signs, thousands separators, full-width digits, `万`/`亿` and unit suffixes.
+struct Written {
+    /// Value × 10^scale.
+    mantissa: i128,
+    scale: u32,
+    percent: bool,
+}
+
+const UNIT_SUFFIXES: [&str; 12] = [
+    "万元", "元", "人次", "人", "件", "户", "个", "家", "名", "起", "次", "项",
+];
+
+fn parse_written(text: &str) -> Result<Written, String> {
+    let mut t = to_half_width(text).replace([',', ' ', '\u{2009}'], "");
+    let mut multiplier_exp = 0u32;
+    for suffix in UNIT_SUFFIXES {
+        if let Some(stripped) = t.strip_suffix(suffix) {
+            if suffix == "万元" {
+                multiplier_exp = 4;
+            }
+            t = stripped.to_string();
+            break;
+        }
+    }
+    if let Some(stripped) = t.strip_suffix('万') {
+        multiplier_exp += 4;
+        t = stripped.to_string();
+    } else if let Some(stripped) = t.strip_suffix('亿') {
+        multiplier_exp += 8;
+        t = stripped.to_string();
+    }
+    let percent = t.ends_with('%');
+    let t = t.trim_end_matches('%');
+    let (negative, digits) = match t.strip_prefix('-').or_else(|| t.strip_prefix('−')) {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (digits, ""),
+    };
+    let valid = !(whole.is_empty() && fraction.is_empty())
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && fraction.chars().all(|c| c.is_ascii_digit())
+        && whole.len() + fraction.len() <= 30;
+    if !valid {
+        return Err(format!("“{}”不是数字", text.trim()));
+    }
+    let mut mantissa: i128 = format!("{whole}{fraction}").parse().unwrap_or(0);
+    let mut scale = fraction.len() as u32;
+    // Apply 万/亿 by lowering the scale first, then multiplying.
+    let mut exp = multiplier_exp;
+    while exp > 0 && scale > 0 {
+        scale -= 1;
+        exp -= 1;
+    }
+    mantissa *= 10i128.pow(exp);
+    if negative {
+        mantissa = -mantissa;
+    }
+    Ok(Written {
+        mantissa,
+        scale,
+        percent,
+    })
+}
+
+/// An integer count. Accepts "1,234", "１２", "12人", "3万", and numbers stored as numbers.
+pub fn parse_int(cell: &Data) -> Result<i64, String> {
+    match cell {
+        Data::Int(i) => Ok(*i),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 9e15 {
+                Ok(*f as i64)
+            } else {
+                Err(format!("{}不是整数", format_float(*f)))
+            }
+        }
+        Data::Bool(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            Err(format!("“{}”不是整数", display_text(cell)))
+        }
+        _ => {
+            let text = display_text(cell);
+            let w = parse_written(&text)?;
+            if w.percent {
+                return Err(format!("“{}”是百分比，不是整数", text.trim()));
+            }
+            let divisor = 10i128.pow(w.scale);
+            if w.mantissa % divisor != 0 {
+                return Err(format!("“{}”不是整数", text.trim()));
+            }
+            i64::try_from(w.mantissa / divisor).map_err(|_| format!("“{}”数值过大", text.trim()))
+        }
+    }
+}
+
+/// A plain number; "97%" → 0.97, "3.6万" → 36000.
+pub fn parse_number(cell: &Data) -> Result<f64, String> {
+    match cell {
+        Data::Int(i) => Ok(*i as f64),
+        Data::Float(f) => Ok(*f),
+        Data::Bool(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            Err(format!("“{}”不是数字", display_text(cell)))
+        }
+        _ => {
+            let text = display_text(cell);
+            let w = parse_written(&text)?;
+            let value = w.mantissa as f64 / 10f64.powi(w.scale as i32);
+            Ok(if w.percent { value / 100.0 } else { value })
+        }
+    }
+}
+
+/// An amount in 元 as exact integer fen. A number cell is rounded to the nearest fen
+/// (binary doubles such as 1234.56 are not exact); text is read digit by digit.
+pub fn parse_money_fen(cell: &Data) -> Result<i64, String> {
+    match cell {
+        Data::Int(i) => i.checked_mul(100).ok_or_else(|| "金额过大".to_string()),
+        Data::Float(f) => {
+            let fen = (f * 100.0).round();
+            if fen.is_finite() && fen.abs() < 9e17 {
+                Ok(fen as i64)
+            } else {
+                Err(format!("{}不是有效金额", format_float(*f)))
+            }
+        }
+        Data::Bool(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            Err(format!("“{}”不是金额", display_text(cell)))
+        }
+        _ => {
+            let text = display_text(cell);
+            let w = parse_written(&text).map_err(|_| format!("“{}”不是金额", text.trim()))?;
+            if w.percent {
+                return Err(format!("“{}”是百分比，不是金额", text.trim()));
+            }
+            // To fen: scale 2, rounding half away from zero past the second decimal.
+            let fen = if w.scale <= 2 {
+                w.mantissa * 10i128.pow(2 - w.scale)
+            } else {
+                let divisor = 10i128.pow(w.scale - 2);
+                let half = divisor / 2;
+                if w.mantissa >= 0 {
+                    (w.mantissa + half) / divisor
+                } else {
+                    (w.mantissa - half) / divisor
+                }
+            };
+            i64::try_from(fen).map_err(|_| format!("“{}”数值过大", text.trim()))
+        }
+    }
+}
+
+/// Excel serial day → date (serials 1..=2958465, i.e. 1900-01-01 to 9999-12-31).
+pub fn serial_to_date(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64 - EXCEL_EPOCH_OFFSET;
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days))
+}
+
+/// Days since 1970-01-01, the Arrow Date32 value.
+pub fn date_to_days(date: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    (date - epoch).num_days() as i32
+}
+
+/// A date: an Excel serial (date-formatted or a bare number) or text in the forms
+/// 2024-12-13, 2024/12/13, 2024.12.13, 2024年12月13日, 20241213 (a time part is ignored).
+pub fn parse_date(cell: &Data) -> Result<NaiveDate, String> {
+    let not_a_date = || format!("“{}”不是日期", display_text(cell).trim());
+    match cell {
+        Data::DateTime(dt) => serial_to_date(dt.as_f64()).ok_or_else(not_a_date),
+        Data::Float(f) => serial_to_date(*f).ok_or_else(not_a_date),
+        Data::Int(i) => {
+            // 20241213 written as a number, or a serial.
+            if (19_000_101..=22_001_231).contains(i) {
+                parse_date_text(&i.to_string()).ok_or_else(not_a_date)
+            } else {
+                serial_to_date(*i as f64).ok_or_else(not_a_date)
+            }
+        }
+        Data::DateTimeIso(s) | Data::String(s) => parse_date_text(s).ok_or_else(not_a_date),
+        _ => Err(not_a_date()),
+    }
+}
+
+fn parse_date_text(text: &str) -> Option<NaiveDate> {
+    let t = to_half_width(text);
+    // Drop a time part: "2024-12-13 10:00", "2024-12-13T00:00:00".
+    let t = t.split(['T', ' ']).next().unwrap_or("");
+    if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
+        let (y, m, d) = (&t[..4], &t[4..6], &t[6..]);
+        return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    }
+    let parts: Vec<&str> = t
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() != 3 || parts[0].len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        parts[0].parse().ok()?,
+        parts[1].parse().ok()?,
+        parts[2].parse().ok()?,
+    )
+}
+
+/// Yes/no as townships write it: 是/否, √/×, 有/无, Y/N, 1/0, TRUE/FALSE.
+pub fn parse_bool(cell: &Data) -> Result<bool, String> {
+    match cell {
+        Data::Bool(b) => Ok(*b),
+        Data::Int(1) => Ok(true),
+        Data::Int(0) => Ok(false),
+        Data::Float(f) if *f == 1.0 => Ok(true),
+        Data::Float(f) if *f == 0.0 => Ok(false),
+        _ => {
+            let text = to_half_width(&display_text(cell)).to_lowercase();
+            match text.as_str() {
+                "是" | "√" | "✓" | "✔" | "有" | "y" | "yes" | "true" | "1" | "已" => {
+                    Ok(true)
+                }
+                "否" | "×" | "✗" | "✘" | "x" | "无" | "n" | "no" | "false" | "0" | "未" => {
+                    Ok(false)
+                }
+                _ => Err(format!("“{}”不是“是/否”", text)),
+            }
+        }
+    }
+}
+
+/// Normalises an enum value or header text for comparison: half-width, no spaces.
+pub fn normalize_key(text: &str) -> String {
+    to_half_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '【' | '〔' => '[',
+            '】' | '〕' => ']',
+            _ => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> Data {
+        Data::String(text.to_string())
+    }
+
+    #[test]
+    fn integers_in_their_written_forms() {
+        assert_eq!(parse_int(&s("1,234")), Ok(1234));
+        assert_eq!(parse_int(&s("１２３")), Ok(123));
+        assert_eq!(parse_int(&s(" 12人 ")), Ok(12));
+        assert_eq!(parse_int(&s("3万")), Ok(30000));
+        assert_eq!(parse_int(&s("3.6万")), Ok(36000));
+        assert_eq!(parse_int(&Data::Float(7.0)), Ok(7));
+        assert!(parse_int(&Data::Float(7.5)).is_err());
+        assert!(parse_int(&s("一百")).unwrap_err().contains("一百"));
+        assert!(parse_int(&s("97%")).is_err());
+    }
+
+    #[test]
+    fn numbers_with_percent_and_wan() {
+        assert_eq!(parse_number(&s("97%")), Ok(0.97));
+        assert_eq!(parse_number(&s("3.6万")), Ok(36000.0));
+        assert_eq!(parse_number(&s("1,234.5")), Ok(1234.5));
+        assert_eq!(parse_number(&s("－2.5")), Ok(-2.5));
+    }
+
+    #[test]
+    fn money_is_exact_fen() {
+        assert_eq!(parse_money_fen(&s("12,345.67")), Ok(1_234_567));
+        assert_eq!(parse_money_fen(&s("3.6万")), Ok(3_600_000));
+        assert_eq!(parse_money_fen(&s("1.2345万元")), Ok(1_234_500));
+        assert_eq!(parse_money_fen(&s("１００元")), Ok(10_000));
+        assert_eq!(parse_money_fen(&s("0.125")), Ok(13));
+        assert_eq!(parse_money_fen(&Data::Float(1234.56)), Ok(123_456));
+        assert_eq!(parse_money_fen(&Data::Float(0.29)), Ok(29));
+        assert!(parse_money_fen(&s("一百")).is_err());
+    }
+
+    #[test]
+    fn dates_as_serials_and_text() {
+        let expected = NaiveDate::from_ymd_opt(2024, 12, 13).unwrap();
+        for text in [
+            "2024-12-13",
+            "2024/12/13",
+            "2024.12.13",
+            "2024年12月13日",
+            "20241213",
+            "2024-12-13 10:30:00",
+            "２０２４－１２－１３",
+        ] {
+            assert_eq!(parse_date(&s(text)), Ok(expected), "{text}");
+        }
+        assert_eq!(parse_date(&Data::Float(45639.0)), Ok(expected));
+        assert_eq!(parse_date(&Data::Int(20241213)), Ok(expected));
+        assert!(parse_date(&s("2024-02-30")).is_err());
+        assert!(parse_date(&s("去年")).is_err());
+    }
+
+    #[test]
+    fn booleans_in_chinese_forms() {
+        assert_eq!(parse_bool(&s("是")), Ok(true));
+        assert_eq!(parse_bool(&s("√")), Ok(true));
+        assert_eq!(parse_bool(&s("否")), Ok(false));
+        assert_eq!(parse_bool(&s("×")), Ok(false));
+        assert!(parse_bool(&s("也许")).is_err());
+    }
+
+    #[test]
+    fn keys_ignore_width_brackets_and_spaces() {
+        assert_eq!(
+            normalize_key("涉及金额（元）"),
+            normalize_key("涉及金额(元)")
+        );
+        assert_eq!(normalize_key(" 涉及 金额\n(元) "), "涉及金额(元)");
+    }
+}

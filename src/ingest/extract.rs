@@ -1,0 +1,338 @@
+//! One loaded sheet → a typed polars frame of its data rows, the count of every row by what
+//! happened to it, and findings for what could not be read. Columns are built from typed
+//! vectors, not row by row into the frame; every kept row carries its provenance
+//! (`_submitter`, `_file`, `_row`).
+
+use std::collections::BTreeMap;
+
+use calamine::Data;
+use polars::prelude::*;
+
+use super::cell::{self, display_text, formula_error, is_blank, normalize_key};
+use super::header::{classify_rows, Header, SkipReason};
+use super::roster::Roster;
+use crate::finding::{a1, Finding, Severity};
+use crate::pipeline::{ColumnType, Period, Source};
+
+/// Provenance columns added to every source table.
+pub const SUBMITTER_COLUMN: &str = "_submitter";
+pub const FILE_COLUMN: &str = "_file";
+pub const ROW_COLUMN: &str = "_row";
+
+/// What happened to every row of a sheet: read = title + header + used + rejected + Σ skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    pub read: usize,
+    pub title: usize,
+    pub header: usize,
+    pub used: usize,
+    pub rejected: usize,
+    pub skipped: BTreeMap<SkipReason, usize>,
+}
+
+impl RowCounts {
+    pub fn skipped_total(&self) -> usize {
+        self.skipped.values().sum()
+    }
+
+    /// True when every row is accounted for.
+    pub fn balances(&self) -> bool {
+        self.read == self.title + self.header + self.used + self.rejected + self.skipped_total()
+    }
+
+    pub fn add(&mut self, other: &RowCounts) {
+        self.read += other.read;
+        self.title += other.title;
+        self.header += other.header;
+        self.used += other.used;
+        self.rejected += other.rejected;
+        for (reason, n) in &other.skipped {
+            *self.skipped.entry(*reason).or_default() += n;
+        }
+    }
+}
+
+/// Typed values of one column, filled row by row, turned into a polars column at the end.
+enum ColumnValues {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<i32>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl ColumnValues {
+    fn new(kind: ColumnType, capacity: usize) -> Self {
+        match kind {
+            ColumnType::Text | ColumnType::Enum => ColumnValues::Text(Vec::with_capacity(capacity)),
+            ColumnType::Int | ColumnType::Money => ColumnValues::Int(Vec::with_capacity(capacity)),
+            ColumnType::Number => ColumnValues::Float(Vec::with_capacity(capacity)),
+            ColumnType::Date => ColumnValues::Date(Vec::with_capacity(capacity)),
+            ColumnType::Bool => ColumnValues::Bool(Vec::with_capacity(capacity)),
+        }
+    }
+
+    fn push(&mut self, value: Parsed) {
+        match (self, value) {
+            (ColumnValues::Text(v), Parsed::Text(x)) => v.push(Some(x)),
+            (ColumnValues::Int(v), Parsed::Int(x)) => v.push(Some(x)),
+            (ColumnValues::Float(v), Parsed::Float(x)) => v.push(Some(x)),
+            (ColumnValues::Date(v), Parsed::Date(x)) => v.push(Some(x)),
+            (ColumnValues::Bool(v), Parsed::Bool(x)) => v.push(Some(x)),
+            (ColumnValues::Text(v), _) => v.push(None),
+            (ColumnValues::Int(v), _) => v.push(None),
+            (ColumnValues::Float(v), _) => v.push(None),
+            (ColumnValues::Date(v), _) => v.push(None),
+            (ColumnValues::Bool(v), _) => v.push(None),
+        }
+    }
+
+    fn into_column(self, name: &str) -> PolarsResult<Column> {
+        let name: PlSmallStr = name.into();
+        Ok(match self {
+            ColumnValues::Text(v) => Column::new(name, v),
+            ColumnValues::Int(v) => Column::new(name, v),
+            ColumnValues::Float(v) => Column::new(name, v),
+            ColumnValues::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
+            ColumnValues::Bool(v) => Column::new(name, v),
+        })
+    }
+}
+
+/// One cell's value after parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Null,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// Days since 1970-01-01.
+    Date(i32),
+    Bool(bool),
+}
+
+/// Parses a cell as a column type; `Err` is the reason in Chinese.
+pub fn parse_cell(
+    kind: ColumnType,
+    values: &[(String, Vec<String>)],
+    cell: &Data,
+) -> Result<Parsed, String> {
+    if is_blank(cell) {
+        return Ok(Parsed::Null);
+    }
+    if let Some(error) = formula_error(cell) {
+        return Err(format!("单元格是公式错误值 {error}，请核对公式"));
+    }
+    Ok(match kind {
+        ColumnType::Text => Parsed::Text(display_text(cell).trim().to_string()),
+        ColumnType::Int => Parsed::Int(cell::parse_int(cell)?),
+        ColumnType::Money => Parsed::Int(cell::parse_money_fen(cell)?),
+        ColumnType::Number => Parsed::Float(cell::parse_number(cell)?),
+        ColumnType::Date => Parsed::Date(cell::date_to_days(cell::parse_date(cell)?)),
+        ColumnType::Bool => Parsed::Bool(cell::parse_bool(cell)?),
+        ColumnType::Enum => {
+            let text = display_text(cell);
+            let key = normalize_key(&text);
+            let canonical = values
+                .iter()
+                .find(|(_, aliases)| aliases.iter().any(|a| normalize_key(a) == key))
+                .map(|(canonical, _)| canonical.clone());
+            match canonical {
+                Some(c) => Parsed::Text(c),
+                None => {
+                    let allowed: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
+                    return Err(format!(
+                        "“{}”不是允许的取值（{}）",
+                        text.trim(),
+                        allowed.join("、")
+                    ));
+                }
+            }
+        }
+    })
+}
+
+/// Where the rows of a sheet come from, for provenance and messages.
+pub struct SheetContext<'a> {
+    pub source: &'a Source,
+    pub roster: &'a Roster,
+    pub period: &'a Period,
+    /// Index of the file in the run's file list (the `_file` column).
+    pub file_index: u32,
+    pub file_label: &'a std::path::Path,
+    pub sheet_name: &'a str,
+    /// Roster index of the file's submitter; `None` for `from = "column"`.
+    pub submitter: Option<usize>,
+    /// 0-based absolute row and column of the range's top-left cell.
+    pub origin: (u32, u32),
+}
+
+pub struct Extracted {
+    pub frame: DataFrame,
+    pub counts: RowCounts,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads the data rows below `header` into a typed frame.
+pub fn extract(
+    ctx: &SheetContext,
+    range: &calamine::Range<Data>,
+    header: &Header,
+) -> PolarsResult<Extracted> {
+    let source = ctx.source;
+    let classes = classify_rows(range, header);
+    let mut counts = RowCounts {
+        read: range.height() + ctx.origin.0 as usize,
+        title: header.row + ctx.origin.0 as usize,
+        header: header.height,
+        ..RowCounts::default()
+    };
+    let capacity = classes.iter().filter(|c| c.is_none()).count();
+    let mut values: Vec<ColumnValues> = source
+        .columns
+        .iter()
+        .map(|c| ColumnValues::new(c.kind, capacity))
+        .collect();
+    let mut submitters: Vec<String> = Vec::with_capacity(capacity);
+    let mut rows: Vec<u32> = Vec::with_capacity(capacity);
+    let mut findings = Vec::new();
+    let mut parsed_row: Vec<Parsed> = Vec::with_capacity(source.columns.len());
+    let (start, end) = ctx.period.bounds();
+    let (start, end) = (cell::date_to_days(start), cell::date_to_days(end));
+    let first = header.first_data_row();
+
+    for (offset, class) in classes.iter().enumerate() {
+        if let Some(reason) = class {
+            *counts.skipped.entry(*reason).or_default() += 1;
+            continue;
+        }
+        let r = first + offset;
+        let sheet_row = ctx.origin.0 + r as u32;
+        let row_finding = |column: usize,
+                           col_index: Option<usize>,
+                           value: Option<String>,
+                           rule: &str,
+                           message: String| {
+            Finding {
+                severity: Severity::Error,
+                submitter: ctx.submitter.map(|i| ctx.roster.submitters[i].code.clone()),
+                file: ctx.file_label.to_path_buf(),
+                sheet: Some(ctx.sheet_name.to_string()),
+                row: Some(sheet_row + 1),
+                cell: col_index.map(|c| a1(sheet_row, ctx.origin.1 + c as u32)),
+                column: Some(source.columns[column].name.clone()),
+                value,
+                rule: rule.to_string(),
+                message,
+            }
+        };
+        parsed_row.clear();
+        let mut rejected = false;
+        for (ci, column) in source.columns.iter().enumerate() {
+            let Some(sc) = header.mapping[ci] else {
+                parsed_row.push(Parsed::Null);
+                continue;
+            };
+            let cell = range.get((r, sc)).unwrap_or(&Data::Empty);
+            match parse_cell(column.kind, &column.values, cell) {
+                Ok(Parsed::Null) if column.required => {
+                    rejected = true;
+                    findings.push(row_finding(
+                        ci,
+                        Some(sc),
+                        None,
+                        "required",
+                        format!("“{}”为必填项，不能为空", column.name),
+                    ));
+                    parsed_row.push(Parsed::Null);
+                }
+                Ok(value) => parsed_row.push(value),
+                Err(reason) => {
+                    rejected = true;
+                    findings.push(row_finding(
+                        ci,
+                        Some(sc),
+                        Some(display_text(cell)),
+                        "type",
+                        format!("“{}”列：{reason}", column.name),
+                    ));
+                    parsed_row.push(Parsed::Null);
+                }
+            }
+        }
+        let submitter = match (ctx.submitter, source.submitter_column) {
+            (Some(i), _) => Some(i),
+            (None, Some(ci)) => match &parsed_row[ci] {
+                Parsed::Text(name) => {
+                    let found = ctx.roster.match_text(name).map(|(i, _)| i);
+                    if found.is_none() && !rejected {
+                        findings.push(row_finding(
+                            ci,
+                            header.mapping[ci],
+                            Some(name.clone()),
+                            "submitter",
+                            format!("“{name}”不在报送单位名单中"),
+                        ));
+                    }
+                    found
+                }
+                _ => None,
+            },
+            (None, None) => None,
+        };
+        if submitter.is_none() {
+            rejected = true;
+        }
+        if rejected {
+            counts.rejected += 1;
+            continue;
+        }
+        if let Some(pc) = source.period_column {
+            if let Parsed::Date(day) = parsed_row[pc] {
+                if day < start || day > end {
+                    *counts.skipped.entry(SkipReason::OutsidePeriod).or_default() += 1;
+                    continue;
+                }
+            }
+        }
+        for (value, parsed) in values.iter_mut().zip(parsed_row.drain(..)) {
+            value.push(parsed);
+        }
+        submitters.push(
+            ctx.roster.submitters[submitter.expect("checked above")]
+                .code
+                .clone(),
+        );
+        rows.push(sheet_row + 1);
+        counts.used += 1;
+    }
+
+    let height = rows.len();
+    let mut columns = Vec::with_capacity(source.columns.len() + 3);
+    for (column, value) in source.columns.iter().zip(values) {
+        columns.push(value.into_column(&column.name)?);
+    }
+    columns.push(Column::new(SUBMITTER_COLUMN.into(), submitters));
+    columns.push(Column::new(
+        FILE_COLUMN.into(),
+        vec![ctx.file_index; height],
+    ));
+    columns.push(Column::new(ROW_COLUMN.into(), rows));
+    Ok(Extracted {
+        frame: DataFrame::new(height, columns)?,
+        counts,
+        findings,
+    })
+}
+
+/// An empty frame with the source's schema, for sources no file was read for.
+pub fn empty_frame(source: &Source) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::new();
+    for column in &source.columns {
+        columns.push(ColumnValues::new(column.kind, 0).into_column(&column.name)?);
+    }
+    columns.push(Column::new(SUBMITTER_COLUMN.into(), Vec::<String>::new()));
+    columns.push(Column::new(FILE_COLUMN.into(), Vec::<u32>::new()));
+    columns.push(Column::new(ROW_COLUMN.into(), Vec::<u32>::new()));
+    DataFrame::new(0, columns)
+}

@@ -1,0 +1,444 @@
+//! Ingest: finds each source's files under the data folder, reads them in parallel (rayon),
+//! works out who sent each one, and returns one typed polars frame per source with the
+//! provenance of every row, a per-file account of every row, and findings for whatever
+//! could not be read. The only stage that opens input files.
+//!
+//! `workbook`/`csv` open files, `header` finds the table in a form-shaped sheet, `cell`
+//! parses values, `extract` builds typed columns, `roster` matches submitters.
+
+pub mod cell;
+pub mod csv;
+pub mod extract;
+pub mod header;
+pub mod roster;
+pub mod workbook;
+
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Range};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Severity};
+use crate::pipeline::{Plan, Source, SubmitterFrom};
+use extract::{extract, SheetContext};
+pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use header::{classify_rows, closest_label, find_header, Header};
+pub use roster::{MatchedBy, Roster};
+use workbook::{load_sheet, LoadedSheet};
+
+/// A file found for a source.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Index into `Plan::sources`.
+    pub source: usize,
+    pub path: PathBuf,
+    /// The path relative to the data folder, as shown to users.
+    pub label: PathBuf,
+}
+
+/// What happened to one file: shown in the summary and the report's 数据来源 sheet.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub source: String,
+    pub label: PathBuf,
+    pub sheet: Option<String>,
+    /// Roster code of the submitter.
+    pub submitter: Option<String>,
+    /// How the submitter was found, in words: `路径中的代码 510107001`.
+    pub submitter_evidence: Option<String>,
+    /// 1-based row of the (first) header row, and how many header rows.
+    pub header_row: Option<u32>,
+    pub header_height: usize,
+    pub encoding: Option<&'static str>,
+    pub counts: RowCounts,
+    /// False when the file contributed no rows (unreadable, no header, unknown submitter…).
+    pub used: bool,
+}
+
+pub struct Ingested {
+    pub roster: Roster,
+    /// One frame per source, in `Plan::sources` order.
+    pub tables: Vec<DataFrame>,
+    pub files: Vec<FileReport>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("data folder {} does not exist (set `data` in [pipeline] or pass --data DIR)", .0.display())]
+    NoDataDir(PathBuf),
+    #[error("{0}")]
+    Roster(String),
+    #[error("building the table for source `{source_id}`: {error}")]
+    Polars {
+        source_id: String,
+        error: PolarsError,
+    },
+}
+
+/// Every file matched by a source's globs, sorted, without Office lock files (`~$…`).
+pub fn discover(plan: &Plan) -> Result<Vec<InputFile>, IngestError> {
+    if !plan.data_dir.is_dir() {
+        return Err(IngestError::NoDataDir(plan.data_dir.clone()));
+    }
+    let mut files = Vec::new();
+    for (index, source) in plan.sources.iter().enumerate() {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for pattern in &source.files {
+            let full = plan.data_dir.join(pattern);
+            let Ok(found) = glob::glob(&full.to_string_lossy()) else {
+                continue; // rejected by `check` already
+            };
+            paths.extend(found.flatten().filter(|p| p.is_file()));
+        }
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with("~$") || name.starts_with(".~lock") {
+                continue;
+            }
+            let label = path
+                .strip_prefix(&plan.data_dir)
+                .unwrap_or(&path)
+                .to_path_buf();
+            files.push(InputFile {
+                source: index,
+                path,
+                label,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Reads every source's files. `on_file` is called as each file finishes (for a progress bar).
+pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested, IngestError> {
+    let roster = Roster::load(&plan.roster).map_err(IngestError::Roster)?;
+    let files = discover(plan)?;
+    let outcomes: Vec<FileOutcome> = files
+        .par_iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let outcome = read_file(plan, &roster, index as u32, file);
+            on_file(&file.path);
+            outcome
+        })
+        .collect();
+
+    let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
+    let mut reports = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    for (file, outcome) in files.iter().zip(outcomes) {
+        let polars_error = |error| IngestError::Polars {
+            source_id: plan.sources[file.source].id.clone(),
+            error,
+        };
+        if let Some(frame) = outcome.frame {
+            match &mut tables[file.source] {
+                Some(table) => {
+                    table.vstack_mut_owned(frame).map_err(polars_error)?;
+                }
+                slot => *slot = Some(frame),
+            }
+        }
+        reports.push(outcome.report);
+        findings.extend(outcome.findings);
+    }
+    flag_duplicate_submissions(&reports, &mut findings);
+    let tables = tables
+        .into_iter()
+        .zip(&plan.sources)
+        .map(|(table, source)| match table {
+            Some(t) => Ok(t),
+            None => extract::empty_frame(source).map_err(|error| IngestError::Polars {
+                source_id: source.id.clone(),
+                error,
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Ingested {
+        roster,
+        tables,
+        files: reports,
+        findings,
+    })
+}
+
+/// Two files of the same ledger from one submitter: both are counted, which doubles its
+/// figures, so the user must be told.
+fn flag_duplicate_submissions(reports: &[FileReport], findings: &mut Vec<Finding>) {
+    for (i, a) in reports.iter().enumerate() {
+        let Some(code) = a.submitter.as_ref().filter(|_| a.used) else {
+            continue;
+        };
+        let earlier = reports[..i]
+            .iter()
+            .find(|b| b.used && b.source == a.source && b.submitter.as_ref() == Some(code));
+        if let Some(b) = earlier {
+            let mut finding = Finding::file(
+                Severity::Warning,
+                a.label.clone(),
+                "duplicate",
+                format!("同一报送单位的“{}”报送了两个文件（另一个是 {}），两个文件的数据都已计入，请确认是否重复", a.source, b.label.display()),
+            );
+            finding.submitter = Some(code.clone());
+            findings.push(finding);
+        }
+    }
+}
+
+struct FileOutcome {
+    report: FileReport,
+    frame: Option<DataFrame>,
+    findings: Vec<Finding>,
+}
+
+fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> FileOutcome {
+    let source = &plan.sources[file.source];
+    let mut report = FileReport {
+        source: source.id.clone(),
+        label: file.label.clone(),
+        sheet: None,
+        submitter: None,
+        submitter_evidence: None,
+        header_row: None,
+        header_height: 0,
+        encoding: None,
+        counts: RowCounts::default(),
+        used: false,
+    };
+    let mut findings = Vec::new();
+    let fail = |report: FileReport, findings: Vec<Finding>| FileOutcome {
+        report,
+        frame: None,
+        findings,
+    };
+
+    let sheet = match load_sheet(&file.path, &source.sheet) {
+        Ok(sheet) => sheet,
+        Err(problem) => {
+            let mut finding = Finding::file(
+                Severity::Error,
+                file.label.clone(),
+                problem.rule,
+                problem.message,
+            );
+            finding.sheet = problem.sheet;
+            finding.submitter = roster
+                .match_text(&file.label.to_string_lossy())
+                .map(|(i, _)| roster.submitters[i].code.clone());
+            findings.push(finding);
+            return fail(report, findings);
+        }
+    };
+    let LoadedSheet {
+        sheet_name,
+        range,
+        merges,
+        encoding,
+    } = sheet;
+    report.sheet = Some(sheet_name.clone());
+    report.encoding = encoding.map(|e| e.label());
+    let origin = range.start().unwrap_or((0, 0));
+    let sheet_finding = |rule: &str, message: String| {
+        let mut f = Finding::file(Severity::Error, file.label.clone(), rule, message);
+        f.sheet = Some(sheet_name.clone());
+        f
+    };
+
+    if range.is_empty() {
+        findings.push(sheet_finding("empty", "工作表是空的，没有任何数据".into()));
+        return fail(report, findings);
+    }
+    report.counts.read = range.height() + origin.0 as usize;
+
+    let Some(header) = find_header(&range, &source.columns, &merges) else {
+        let wanted: Vec<&str> = source.columns.iter().map(|c| c.name.as_str()).collect();
+        findings.push(sheet_finding(
+            "header",
+            format!(
+                "在前12行中找不到表头：没有一个单元格与已声明的列名相符（{}）",
+                wanted.join("、")
+            ),
+        ));
+        report.counts.rejected = report.counts.read;
+        return fail(report, findings);
+    };
+    report.header_row = Some(origin.0 + header.row as u32 + 1);
+    report.header_height = header.height;
+
+    // Submitter of the whole file, unless it comes row by row from a column.
+    let submitter = match source.submitter {
+        SubmitterFrom::Column => None,
+        from => {
+            let (text, place) = match from {
+                SubmitterFrom::Cell => match label_cell(&range, &header, &source.submitter_label) {
+                    Some(text) => (text, "单元格"),
+                    None => (String::new(), "单元格"),
+                },
+                _ => (file.label.to_string_lossy().into_owned(), "路径"),
+            };
+            match roster.match_text(&text) {
+                Some((i, how)) => {
+                    let s = &roster.submitters[i];
+                    let what = match how {
+                        MatchedBy::Code => format!("代码 {}", s.code),
+                        MatchedBy::Name => format!("名称 {}", s.name),
+                        MatchedBy::ShortName => format!("简称 {}", s.name),
+                    };
+                    report.submitter = Some(s.code.clone());
+                    report.submitter_evidence = Some(format!("{place}中的{what}"));
+                    Some(i)
+                }
+                None => {
+                    let message = match from {
+                        SubmitterFrom::Cell if text.is_empty() => format!(
+                            "表头上方没有“{}：…”单元格，无法确定报送单位",
+                            source.submitter_label
+                        ),
+                        SubmitterFrom::Cell => {
+                            format!("“{}：{text}”不在报送单位名单中", source.submitter_label)
+                        }
+                        _ => {
+                            "文件路径中没有报送单位名单里的代码或名称，无法确定报送单位".to_string()
+                        }
+                    };
+                    findings.push(sheet_finding("submitter", message));
+                    reject_all(&range, &header, &mut report);
+                    return fail(report, findings);
+                }
+            }
+        }
+    };
+
+    let missing: Vec<&crate::pipeline::Column> = source
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| c.required && m.is_none())
+        .map(|(c, _)| c)
+        .collect();
+    if !missing.is_empty() {
+        let found: Vec<&str> = header
+            .labels
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.is_empty())
+            .collect();
+        for column in missing {
+            let hint = closest_label(&column.aliases, &header.labels)
+                .map(|l| {
+                    format!(
+                        "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
+                        column.name
+                    )
+                })
+                .unwrap_or_default();
+            let mut f = sheet_finding(
+                "header",
+                format!(
+                    "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
+                    column.name,
+                    column.aliases.join("、"),
+                    origin.0 as usize + header.row + 1,
+                    found.join("、")
+                ),
+            );
+            f.submitter = report.submitter.clone();
+            f.column = Some(column.name.clone());
+            findings.push(f);
+        }
+        reject_all(&range, &header, &mut report);
+        return fail(report, findings);
+    }
+
+    let ctx = SheetContext {
+        source,
+        roster,
+        period: &plan.period,
+        file_index: index,
+        file_label: &file.label,
+        sheet_name: &sheet_name,
+        submitter,
+        origin,
+    };
+    match extract(&ctx, &range, &header) {
+        Ok(extracted) => {
+            report.counts = extracted.counts;
+            report.used = report.counts.used > 0;
+            findings.extend(extracted.findings);
+            if report.counts.used == 0 && report.counts.rejected == 0 {
+                let mut f = sheet_finding("empty", "表头下没有数据行（空表）".into());
+                f.severity = Severity::Warning;
+                f.submitter = report.submitter.clone();
+                findings.push(f);
+            }
+            FileOutcome {
+                report,
+                frame: Some(extracted.frame),
+                findings,
+            }
+        }
+        Err(e) => {
+            findings.push(sheet_finding(
+                "file",
+                format!("内部错误，无法建立数据表：{e}"),
+            ));
+            fail(report, findings)
+        }
+    }
+}
+
+/// Counts every data row of a file that cannot be used as rejected (skipped rows stay skipped).
+fn reject_all(range: &Range<Data>, header: &Header, report: &mut FileReport) {
+    let origin = range.start().unwrap_or((0, 0)).0 as usize;
+    report.counts.title = origin + header.row;
+    report.counts.header = header.height;
+    for class in classify_rows(range, header) {
+        match class {
+            Some(reason) => *report.counts.skipped.entry(reason).or_default() += 1,
+            None => report.counts.rejected += 1,
+        }
+    }
+}
+
+/// The text after `label` (填报单位：XX街道) in the rows above the header, up to the next
+/// space or the next label on the same line (计量单位：…, 报告期：…).
+fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<String> {
+    const NEXT_LABELS: [&str; 5] = ["计量单位", "金额单位", "报告期", "填报日期", "填表日期"];
+    for row in range.rows().take(header.row) {
+        for value in row {
+            let text = cell::to_half_width(&cell::display_text(value));
+            let Some(at) = text.find(label) else {
+                continue;
+            };
+            let rest = text[at + label.len()..].trim_start_matches([':', '：', ' ']);
+            let mut name = rest.split_whitespace().next().unwrap_or("");
+            for next in NEXT_LABELS {
+                if let Some(cut) = name.find(next) {
+                    name = &name[..cut];
+                }
+            }
+            if !name.is_empty() {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// For `inspect`: a sheet's header and skip classification for a given source.
+pub fn inspect_sheet(
+    range: &Range<Data>,
+    merges: &[calamine::Dimensions],
+    source: &Source,
+) -> Option<(Header, Vec<Option<header::SkipReason>>)> {
+    let header = find_header(range, &source.columns, merges)?;
+    let classes = classify_rows(range, &header);
+    Some((header, classes))
+}

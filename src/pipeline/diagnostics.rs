@@ -1,0 +1,124 @@
+//! Errors found in a pipeline file, each pinned to `file:line:column`.
+//!
+//! The compiler collects them all before failing (like `vector validate`), so a user fixes a
+//! file in one pass instead of one error per run.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One problem in a pipeline file, located by 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Collects diagnostics while a pipeline file is compiled; turns byte offsets into positions.
+pub struct Diagnostics<'a> {
+    file: PathBuf,
+    text: &'a str,
+    found: Vec<Diagnostic>,
+}
+
+impl<'a> Diagnostics<'a> {
+    pub fn new(file: &Path, text: &'a str) -> Self {
+        Diagnostics {
+            file: file.to_path_buf(),
+            text,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records an error at a byte offset of the pipeline file.
+    pub fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let (line, column) = line_column(self.text, offset);
+        self.found.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    /// Records an error at the start of a span.
+    pub fn span(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at(span.start, message);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// All diagnostics, in file order.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.found
+            .sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
+        self.found.dedup();
+        self.found
+    }
+}
+
+/// 1-based line and character column of a byte offset (clamped to the text).
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+/// The closest known name to `word`, if it is close enough to be a likely typo.
+pub fn closest<'n>(word: &str, known: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+    known
+        .into_iter()
+        .map(|candidate| (strsim::normalized_levenshtein(word, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// ", did you mean `x`?" or nothing.
+pub fn did_you_mean<'n>(word: &str, known: impl IntoIterator<Item = &'n str>) -> String {
+    closest(word, known)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters_not_bytes() {
+        let text = "a = 1\n受理 = 2\n";
+        let offset = text.find('2').unwrap();
+        assert_eq!(line_column(text, offset), (2, 6));
+        assert_eq!(line_column(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn suggests_only_near_names() {
+        assert_eq!(closest("sourse", ["source", "title"]), Some("source"));
+        assert_eq!(closest("zzz", ["source", "title"]), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! The pipeline file: what to read, how its columns are named in the wild, what to compute
+//! and how the report looks. `spec` holds the TOML as written, `compile` turns it into a
+//! [`Plan`] with every name resolved and every SQL string checked, collecting all errors at
+//! once with their line and column (`diagnostics`). The rest of the engine only sees a Plan.
+
+pub mod compile;
+pub mod diagnostics;
+pub mod period;
+pub mod spec;
+pub mod sql;
+
+use std::path::{Path, PathBuf};
+
+pub use compile::compile;
+pub use diagnostics::Diagnostic;
+pub use period::Period;
+pub use spec::{ColumnType, Display, SubmitterFrom, TotalPosition};
+pub use sql::{Arith, ValueKind};
+
+/// Command-line settings that replace the file's own.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub period: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+/// A compiled pipeline: names resolved, SQL checked, paths absolute or relative to the cwd.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The pipeline file itself.
+    pub file: PathBuf,
+    pub name: String,
+    pub title: String,
+    pub period: Period,
+    pub data_dir: PathBuf,
+    pub output: PathBuf,
+    pub reporter: Option<String>,
+    pub roster: RosterSource,
+    pub sources: Vec<Source>,
+    pub measures: Vec<Measure>,
+    pub indicators: Vec<Indicator>,
+    pub sheets: Vec<SheetLayout>,
+}
+
+impl Plan {
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    pub fn measure(&self, name: &str) -> Option<&Measure> {
+        self.measures.iter().find(|m| m.name == name)
+    }
+
+    pub fn indicator(&self, name: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.name == name)
+    }
+
+    /// `{name}`, `{period}`, `{year}`, `{period_label}` filled in.
+    pub fn expand(&self, template: &str) -> String {
+        expand_template(template, &self.name, &self.period)
+    }
+}
+
+pub(crate) fn expand_template(template: &str, name: &str, period: &Period) -> String {
+    template
+        .replace("{name}", name)
+        .replace("{period_label}", &period.label())
+        .replace("{period}", &period.to_string())
+        .replace("{year}", &period.year.to_string())
+}
+
+/// Where the roster comes from; read by `ingest::roster`.
+#[derive(Debug, Clone)]
+pub enum RosterSource {
+    File(PathBuf),
+    Inline(Vec<spec::RosterEntrySpec>),
+}
+
+/// How a source's sheet is picked in a workbook.
+#[derive(Debug, Clone)]
+pub enum SheetSelector {
+    /// 0-based position.
+    Index(usize),
+    /// Accepted names, compared after normalising spaces and full-width characters.
+    Names(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub files: Vec<String>,
+    pub sheet: SheetSelector,
+    pub submitter: SubmitterFrom,
+    /// For `from = "cell"`: the label in front of the name.
+    pub submitter_label: String,
+    /// For `from = "column"`: index into `columns`.
+    pub submitter_column: Option<usize>,
+    /// Index into `columns` of the date that must fall in the period.
+    pub period_column: Option<usize>,
+    pub columns: Vec<Column>,
+}
+
+impl Source {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Canonical name: the name used in SQL and in the Arrow table.
+    pub name: String,
+    /// Header spellings, the canonical name first.
+    pub aliases: Vec<String>,
+    pub kind: ColumnType,
+    pub required: bool,
+    /// For enums: canonical value and its aliases (the canonical spelling included).
+    pub values: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Measure {
+    pub name: String,
+    pub label: String,
+    /// Index into `Plan::sources`.
+    pub source: usize,
+    pub sql: String,
+    pub filter: Option<String>,
+    pub kind: ValueKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub name: String,
+    pub label: String,
+    pub expr: Arith,
+    pub display: Display,
+    /// The formula in words, printed in the report's notes.
+    pub formula: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SheetLayout {
+    pub name: String,
+    pub title: String,
+    pub unit: Option<String>,
+    pub total: TotalPosition,
+    pub show_codes: bool,
+    pub row_header: String,
+    pub columns: Vec<ReportColumn>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportColumn {
+    pub header: Vec<String>,
+    /// An indicator name (measures are exposed as indicators of themselves, see compile).
+    pub indicator: String,
+    pub display: Display,
+}
+
+/// Why a pipeline could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read pipeline file {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} has {} error(s)", file.display(), diagnostics.len())]
+    Invalid {
+        file: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// Reads and compiles a pipeline file.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    compile(path, &text, overrides).map_err(|diagnostics| LoadError::Invalid {
+        file: path.to_path_buf(),
+        diagnostics,
+    })
+}

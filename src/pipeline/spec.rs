@@ -1,0 +1,238 @@
+//! The pipeline file as written: serde structs, one per TOML table, with `Spanned` on every
+//! value that a later check may need to point at. Nothing here is resolved or cross-checked;
+//! that is `compile.rs`'s job. Every field is documented key by key in `docs/pipeline.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `[pipeline]`: what the run is called, which period it covers, where it reads and writes.
+#[derive(Debug, Deserialize)]
+pub struct PipelineSection {
+    pub name: String,
+    pub title: String,
+    /// `2024`, `2024-11`, `2024Q3`; `--period` overrides it.
+    pub period: Spanned<String>,
+    /// Output workbook path template, relative to the pipeline file: `{name}`, `{period}`, `{year}`.
+    pub output: String,
+    /// Folder the source globs are relative to, itself relative to the pipeline file; `--data` overrides it.
+    #[serde(default)]
+    pub data: Option<String>,
+    /// 填报单位 printed under the report title.
+    #[serde(default)]
+    pub reporter: Option<String>,
+}
+
+/// `[roster]`: the submitters expected to send files, from a CSV file or inline.
+#[derive(Debug, Deserialize, Default)]
+pub struct RosterSection {
+    /// CSV with a header `code,name,kind[,aliases]`, relative to the pipeline file.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub entries: Vec<RosterEntrySpec>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub struct RosterEntrySpec {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Other spellings of the name seen in file names or 填报单位 cells.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// `[sources.<id>]`: one ledger, as the townships send it.
+#[derive(Debug, Deserialize)]
+pub struct SourceSpec {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Glob or list of globs relative to the data folder.
+    pub files: OneOrMany,
+    /// Sheet name, list of accepted names, or a 0-based index. Default: the first sheet.
+    #[serde(default)]
+    pub sheet: Option<SheetSpec>,
+    #[serde(default)]
+    pub submitter: SubmitterSpec,
+    /// Rows whose date in this column falls outside the report period are skipped (and counted).
+    #[serde(default)]
+    pub period_column: Option<Spanned<String>>,
+    /// Declared columns; each is deserialized on its own so errors are collected per column.
+    #[serde(default)]
+    pub columns: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one.clone()],
+            OneOrMany::Many(many) => many.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum SheetSpec {
+    Index(usize),
+    Name(String),
+    Names(Vec<String>),
+}
+
+/// How the submitter of a file (or of a row) is found.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitterSpec {
+    #[serde(default)]
+    pub from: SubmitterFrom,
+    /// `from = "cell"`: the label before the name, default `填报单位`.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// `from = "column"`: the canonical column holding the submitter's name or code.
+    #[serde(default)]
+    pub column: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmitterFrom {
+    /// A roster code or name in the file's path (folder or file name).
+    #[default]
+    Path,
+    /// A title cell such as `填报单位：桂溪街道`.
+    Cell,
+    /// A column of the sheet, row by row.
+    Column,
+}
+
+/// `[sources.<id>.columns.<canonical name>]`.
+#[derive(Debug, Deserialize, Clone)]
+pub struct ColumnSpec {
+    /// Header spellings seen in the wild; the canonical name always matches too.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<ColumnType>,
+    #[serde(default)]
+    pub required: bool,
+    /// `type = "enum"`: canonical value → its aliases (`已结案 = ["结案", "办结"]`).
+    #[serde(default)]
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    Int,
+    Number,
+    /// Amounts in 元, held exactly as integer fen.
+    Money,
+    Date,
+    Bool,
+    Enum,
+}
+
+/// `[measures.<name>]`: one aggregate SQL expression over one source's rows.
+#[derive(Debug, Deserialize)]
+pub struct MeasureSpec {
+    pub source: Spanned<String>,
+    pub sql: Spanned<String>,
+    /// A SQL condition: only rows for which it holds are aggregated.
+    #[serde(default)]
+    pub filter: Option<Spanned<String>>,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// `[indicators.<name>]`: arithmetic over measures, computed at every level.
+#[derive(Debug, Deserialize)]
+pub struct IndicatorSpec {
+    pub expr: Spanned<String>,
+    pub label: String,
+    #[serde(default)]
+    pub display: Option<Spanned<Display>>,
+}
+
+/// How a number is shown in the report (and what it is converted to).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// An integer count: `#,##0`.
+    #[serde(rename = "count")]
+    Count,
+    /// Money converted from fen to 万元, 2 decimals.
+    #[serde(rename = "万元")]
+    TenThousandYuan,
+    /// Money in 元, 2 decimals.
+    #[serde(rename = "元")]
+    Yuan,
+    /// A ratio shown as `0.0%`.
+    #[serde(rename = "percent")]
+    Percent,
+    /// A difference of two rates, in percentage points: `0.0`.
+    #[serde(rename = "百分点")]
+    PercentagePoints,
+    /// Any other number: `#,##0.00`.
+    #[serde(rename = "number")]
+    Number,
+}
+
+/// `[report]`.
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportSection {
+    #[serde(default)]
+    pub sheets: Option<serde::de::IgnoredAny>,
+}
+
+/// `[[report.sheets]]`: one table of the report workbook.
+#[derive(Debug, Deserialize)]
+pub struct SheetLayoutSpec {
+    pub name: String,
+    pub title: String,
+    /// 计量单位 line, e.g. `件、人、万元`.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Where the 合计 row goes: `first` (yearbook style, default) or `last`.
+    #[serde(default)]
+    pub total: TotalPosition,
+    /// Show the submitter's code in a column before its name.
+    #[serde(default)]
+    pub show_codes: bool,
+    /// Heading of the row-label column(s).
+    #[serde(default)]
+    pub row_header: Option<String>,
+    pub columns: Vec<ReportColumnSpec>,
+    /// Extra lines under the table, after the generated formula notes.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalPosition {
+    #[default]
+    First,
+    Last,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportColumnSpec {
+    /// Header path, top level first: `["案件办理", "结案率"]`. Equal neighbours merge.
+    pub header: Vec<String>,
+    /// The indicator (or measure) shown in the column.
+    pub value: Spanned<String>,
+    /// Overrides the indicator's display.
+    #[serde(default)]
+    pub display: Option<Display>,
+}

@@ -1,0 +1,461 @@
+//! Reading the SQL written in a pipeline file before polars sees it: syntax errors with their
+//! position, the columns an expression names (so an undeclared one is reported at its
+//! line and column), the unit of a measure (count, money in fen, other number), and the
+//! arithmetic of indicators.
+//!
+//! Measures and filters are later handed to `polars::sql::sql_expr` as written; indicators
+//! are evaluated here (`Arith`), because they combine a handful of already-aggregated values
+//! and need an explicit rule for a zero denominator.
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator, Value,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::spec::ColumnType;
+
+/// A problem in an SQL string, at a 0-based character offset inside that string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlProblem {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Parses one SQL expression; a syntax error carries its position inside the string.
+pub fn parse_expr(sql: &str) -> Result<Expr, SqlProblem> {
+    let mut parser = Parser::new(&GenericDialect)
+        .try_with_sql(sql)
+        .map_err(|e| problem_from_parser(sql, &e.to_string()))?;
+    let expr = parser
+        .parse_expr()
+        .map_err(|e| problem_from_parser(sql, &e.to_string()))?;
+    if parser.peek_token().token != Token::EOF {
+        let location = parser.peek_token().span.start;
+        return Err(SqlProblem {
+            offset: offset_of(sql, location.line as usize, location.column as usize),
+            message: format!("unexpected `{}` after the expression", parser.peek_token()),
+        });
+    }
+    Ok(expr)
+}
+
+/// sqlparser reports "… at Line: L, Column: C"; turn that into an offset and a clean message.
+fn problem_from_parser(sql: &str, message: &str) -> SqlProblem {
+    let message = message.trim_start_matches("sql parser error: ");
+    let (text, offset) = match message.rfind(" at Line: ") {
+        Some(at) => {
+            let position = &message[at + " at Line: ".len()..];
+            let mut numbers = position
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<usize>().unwrap_or(1));
+            let line = numbers.next().unwrap_or(1);
+            let column = numbers.next().unwrap_or(1);
+            (&message[..at], offset_of(sql, line, column))
+        }
+        None => (message, 0),
+    };
+    SqlProblem {
+        offset,
+        message: text.to_string(),
+    }
+}
+
+/// Character offset of a 1-based (line, column) inside `sql`.
+fn offset_of(sql: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (index, text) in sql.split('\n').enumerate() {
+        if index + 1 == line {
+            return offset + column.saturating_sub(1).min(text.chars().count());
+        }
+        offset += text.chars().count() + 1;
+    }
+    sql.chars().count()
+}
+
+/// A column named in an SQL expression, with its character offset in the string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRef {
+    pub name: String,
+    pub offset: usize,
+}
+
+/// Every column reference in `sql`: identifiers that are not keywords and not function names.
+pub fn column_refs(sql: &str) -> Vec<ColumnRef> {
+    let Ok(tokens) = Tokenizer::new(&GenericDialect, sql).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let significant: Vec<_> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut refs = Vec::new();
+    for (i, token) in significant.iter().enumerate() {
+        let Token::Word(word) = &token.token else {
+            continue;
+        };
+        let quoted = word.quote_style.is_some();
+        if !quoted && word.keyword != Keyword::NoKeyword {
+            continue;
+        }
+        let is_call = matches!(
+            significant.get(i + 1).map(|t| &t.token),
+            Some(Token::LParen)
+        );
+        if is_call && !quoted {
+            continue;
+        }
+        let start = token.span.start;
+        refs.push(ColumnRef {
+            name: word.value.clone(),
+            offset: offset_of(sql, start.line as usize, start.column as usize),
+        });
+    }
+    refs
+}
+
+/// What kind of number an expression yields; decides how a measure may be displayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A count of rows or a sum of integer columns.
+    Count,
+    /// A sum of money columns, in fen.
+    Money,
+    /// Anything else: averages, products, ratios.
+    Number,
+}
+
+/// Static unit inference for an aggregate expression, given the declared column types.
+pub fn measure_kind(expr: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> ValueKind {
+    match infer(expr, column_type) {
+        Inferred::Literal | Inferred::Kind(ValueKind::Count) => ValueKind::Count,
+        Inferred::Kind(kind) => kind,
+        Inferred::Other => ValueKind::Number,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inferred {
+    /// A bare number: takes the kind of what it is combined with (`else 0`).
+    Literal,
+    Kind(ValueKind),
+    /// Booleans, dates, text.
+    Other,
+}
+
+fn join(a: Inferred, b: Inferred) -> Inferred {
+    match (a, b) {
+        (Inferred::Literal, x) | (x, Inferred::Literal) => x,
+        (x, y) if x == y => x,
+        _ => Inferred::Kind(ValueKind::Number),
+    }
+}
+
+fn infer(expr: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> Inferred {
+    match expr {
+        Expr::Value(v) if matches!(v.value, Value::Number(..)) => Inferred::Literal,
+        Expr::Identifier(ident) => column_kind(column_type(&ident.value)),
+        Expr::CompoundIdentifier(parts) => {
+            column_kind(parts.last().and_then(|p| column_type(&p.value)))
+        }
+        Expr::Nested(inner) => infer(inner, column_type),
+        Expr::Cast { expr, .. } => infer(expr, column_type),
+        Expr::UnaryOp { expr, .. } => infer(expr, column_type),
+        Expr::BinaryOp { left, op, right } => match op {
+            BinaryOperator::Plus | BinaryOperator::Minus => {
+                join(infer(left, column_type), infer(right, column_type))
+            }
+            BinaryOperator::Multiply | BinaryOperator::Divide => {
+                let (l, r) = (infer(left, column_type), infer(right, column_type));
+                match (l, r) {
+                    (Inferred::Literal, Inferred::Literal) => Inferred::Literal,
+                    _ => Inferred::Kind(ValueKind::Number),
+                }
+            }
+            _ => Inferred::Other,
+        },
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            let mut kind = Inferred::Literal;
+            for when in conditions {
+                kind = join(kind, infer(&when.result, column_type));
+            }
+            if let Some(e) = else_result {
+                kind = join(kind, infer(e, column_type));
+            }
+            kind
+        }
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_lowercase();
+            let first = first_argument(&f.args);
+            match name.as_str() {
+                "count" => Inferred::Kind(ValueKind::Count),
+                "sum" | "min" | "max" | "coalesce" | "abs" | "first" | "last" => first
+                    .map(|e| infer(e, column_type))
+                    .unwrap_or(Inferred::Kind(ValueKind::Number)),
+                _ => Inferred::Kind(ValueKind::Number),
+            }
+        }
+        _ => Inferred::Other,
+    }
+}
+
+fn column_kind(column_type: Option<ColumnType>) -> Inferred {
+    match column_type {
+        Some(ColumnType::Money) => Inferred::Kind(ValueKind::Money),
+        Some(ColumnType::Int) | Some(ColumnType::Bool) => Inferred::Kind(ValueKind::Count),
+        Some(ColumnType::Number) => Inferred::Kind(ValueKind::Number),
+        _ => Inferred::Other,
+    }
+}
+
+fn first_argument(args: &FunctionArguments) -> Option<&Expr> {
+    match args {
+        FunctionArguments::List(list) => list.args.iter().find_map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => Some(e),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// An indicator: arithmetic over named measures and numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arith {
+    Number(f64),
+    Measure(String),
+    Negate(Box<Arith>),
+    Binary(Box<Arith>, ArithOp, Box<Arith>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+}
+
+impl Arith {
+    /// Converts a parsed SQL expression; anything but numbers, names, `+ - * /` and
+    /// parentheses is refused with a sentence saying so.
+    pub fn from_sql(expr: &Expr) -> Result<Arith, String> {
+        match expr {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n
+                    .parse::<f64>()
+                    .map(Arith::Number)
+                    .map_err(|_| format!("`{n}` is not a number")),
+                other => Err(format!(
+                    "`{other}` is not allowed here: an indicator combines measures and numbers"
+                )),
+            },
+            Expr::Identifier(ident) => Ok(Arith::Measure(ident.value.clone())),
+            Expr::Nested(inner) => Arith::from_sql(inner),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => Ok(Arith::Negate(Box::new(Arith::from_sql(expr)?))),
+            Expr::UnaryOp {
+                op: UnaryOperator::Plus,
+                expr,
+            } => Arith::from_sql(expr),
+            Expr::BinaryOp { left, op, right } => {
+                let op = match op {
+                    BinaryOperator::Plus => ArithOp::Add,
+                    BinaryOperator::Minus => ArithOp::Subtract,
+                    BinaryOperator::Multiply => ArithOp::Multiply,
+                    BinaryOperator::Divide => ArithOp::Divide,
+                    other => {
+                        return Err(format!(
+                            "operator `{other}` is not allowed: an indicator uses + - * / and parentheses"
+                        ))
+                    }
+                };
+                Ok(Arith::Binary(
+                    Box::new(Arith::from_sql(left)?),
+                    op,
+                    Box::new(Arith::from_sql(right)?),
+                ))
+            }
+            other => Err(format!(
+                "`{other}` is not allowed: an indicator uses measures, numbers, + - * / and parentheses"
+            )),
+        }
+    }
+
+    /// The measures named, in order of appearance.
+    pub fn measures(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        self.collect_measures(&mut names);
+        names
+    }
+
+    fn collect_measures<'a>(&'a self, names: &mut Vec<&'a str>) {
+        match self {
+            Arith::Number(_) => {}
+            Arith::Measure(name) => names.push(name),
+            Arith::Negate(inner) => inner.collect_measures(names),
+            Arith::Binary(l, _, r) => {
+                l.collect_measures(names);
+                r.collect_measures(names);
+            }
+        }
+    }
+
+    /// Evaluates with the given measure values. `None` when a value is missing or a
+    /// denominator is zero: the report shows "—" rather than 0% or #DIV/0!.
+    pub fn eval(&self, value_of: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
+        match self {
+            Arith::Number(n) => Some(*n),
+            Arith::Measure(name) => value_of(name),
+            Arith::Negate(inner) => inner.eval(value_of).map(|v| -v),
+            Arith::Binary(l, op, r) => {
+                let (l, r) = (l.eval(value_of)?, r.eval(value_of)?);
+                match op {
+                    ArithOp::Add => Some(l + r),
+                    ArithOp::Subtract => Some(l - r),
+                    ArithOp::Multiply => Some(l * r),
+                    ArithOp::Divide if r == 0.0 => None,
+                    ArithOp::Divide => Some(l / r),
+                }
+            }
+        }
+    }
+
+    /// The kind of the result, from the kinds of the measures it uses.
+    pub fn kind(&self, kind_of: &dyn Fn(&str) -> Option<ValueKind>) -> Option<ValueKind> {
+        match self {
+            Arith::Number(_) => None,
+            Arith::Measure(name) => kind_of(name),
+            Arith::Negate(inner) => inner.kind(kind_of),
+            Arith::Binary(l, op, r) => {
+                let (l, r) = (l.kind(kind_of), r.kind(kind_of));
+                match op {
+                    ArithOp::Add | ArithOp::Subtract => match (l, r) {
+                        (None, x) | (x, None) => x,
+                        (Some(a), Some(b)) if a == b => Some(a),
+                        _ => Some(ValueKind::Number),
+                    },
+                    _ => Some(ValueKind::Number),
+                }
+            }
+        }
+    }
+
+    /// The formula with each measure replaced by its label: `结案数 ÷ 受理数`.
+    pub fn render(&self, label_of: &dyn Fn(&str) -> String) -> String {
+        self.render_inner(label_of, 0)
+    }
+
+    fn render_inner(&self, label_of: &dyn Fn(&str) -> String, parent: u8) -> String {
+        match self {
+            Arith::Number(n) => format_number(*n),
+            Arith::Measure(name) => label_of(name),
+            Arith::Negate(inner) => format!("−{}", inner.render_inner(label_of, 3)),
+            Arith::Binary(l, op, r) => {
+                let (symbol, precedence) = match op {
+                    ArithOp::Add => ("+", 1),
+                    ArithOp::Subtract => ("−", 1),
+                    ArithOp::Multiply => ("×", 2),
+                    ArithOp::Divide => ("÷", 2),
+                };
+                let text = format!(
+                    "{} {symbol} {}",
+                    l.render_inner(label_of, precedence),
+                    r.render_inner(label_of, precedence + 1)
+                );
+                if precedence < parent {
+                    format!("({text})")
+                } else {
+                    text
+                }
+            }
+        }
+    }
+}
+
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(name: &str) -> Option<ColumnType> {
+        match name {
+            "追发工资" => Some(ColumnType::Money),
+            "涉及人数" => Some(ColumnType::Int),
+            "办理状态" => Some(ColumnType::Enum),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn syntax_errors_carry_their_offset() {
+        let problem = parse_expr("sum(追发工资").unwrap_err();
+        assert!(problem.message.contains("Expected"), "{problem:?}");
+        let problem = parse_expr("a b").unwrap_err();
+        assert_eq!(problem.offset, 2);
+    }
+
+    #[test]
+    fn column_refs_skip_keywords_functions_and_strings() {
+        let refs = column_refs("sum(case when 办理状态 = '已结案' then 追发工资 else 0 end)");
+        let names: Vec<_> = refs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["办理状态", "追发工资"]);
+        assert_eq!(refs[0].offset, 14);
+    }
+
+    #[test]
+    fn measure_units_follow_the_columns_summed() {
+        let kind = |sql: &str| measure_kind(&parse_expr(sql).unwrap(), &types);
+        assert_eq!(kind("count(*)"), ValueKind::Count);
+        assert_eq!(kind("sum(追发工资)"), ValueKind::Money);
+        assert_eq!(
+            kind("sum(case when 办理状态 = '已结案' then 追发工资 else 0 end)"),
+            ValueKind::Money
+        );
+        assert_eq!(
+            kind("sum(case when 办理状态 = '已结案' then 1 else 0 end)"),
+            ValueKind::Count
+        );
+        assert_eq!(kind("sum(涉及人数)"), ValueKind::Count);
+        assert_eq!(kind("avg(涉及人数)"), ValueKind::Number);
+    }
+
+    #[test]
+    fn zero_denominator_gives_no_value() {
+        let arith = Arith::from_sql(&parse_expr("closed / accepted").unwrap()).unwrap();
+        let values = |zero: bool| {
+            move |name: &str| match name {
+                "closed" => Some(0.0),
+                _ => Some(if zero { 0.0 } else { 4.0 }),
+            }
+        };
+        assert_eq!(arith.eval(&values(true)), None);
+        assert_eq!(arith.eval(&values(false)), Some(0.0));
+    }
+
+    #[test]
+    fn formulas_render_with_labels_and_needed_parentheses() {
+        let arith = Arith::from_sql(&parse_expr("closed / (carried + accepted)").unwrap()).unwrap();
+        let text = arith.render(&|name| name.to_uppercase());
+        assert_eq!(text, "CLOSED ÷ (CARRIED + ACCEPTED)");
+    }
+}

@@ -1,0 +1,483 @@
+//! Report: the official-style workbook. One sheet per `[[report.sheets]]` (centred title,
+//! 填报单位 / 计量单位 / 报告期 line, multi-level merged header, 合计 then submitters, number
+//! formats, footer and 说明 notes with each indicator's formula, A4 landscape), then 数据来源
+//! (every file and what happened to its rows) and 指标说明 (every definition used).
+//! The only stage that writes xlsx; the file is written to a temporary name and renamed.
+
+pub mod format;
+
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
+
+use crate::compute::{LevelRow, Results};
+use crate::ingest::header::SkipReason;
+use crate::ingest::Ingested;
+use crate::pipeline::{Plan, SheetLayout, TotalPosition};
+use format::{cell_number, text_width, Formats, NO_VALUE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot create output folder {}: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("cannot move the finished report to {}: {source}", path.display())]
+    Rename {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Rows above the header: title, then the 填报单位 line.
+const HEADER_TOP: u32 = 2;
+
+/// Writes the report workbook atomically to `path`.
+pub fn write_report(
+    plan: &Plan,
+    results: &Results,
+    data: &Ingested,
+    path: &Path,
+) -> Result<(), ReportError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    for layout in &plan.sheets {
+        let sheet = workbook.add_worksheet();
+        write_table(sheet, plan, layout, results, &formats)?;
+    }
+    write_sources_sheet(workbook.add_worksheet(), data, &formats)?;
+    write_definitions_sheet(workbook.add_worksheet(), plan, &formats)?;
+    save_atomically(&mut workbook, path)
+}
+
+/// Saves next to the target under a temporary name, then renames: a reader never sees a
+/// half-written report, and a failed run leaves the previous one in place.
+pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), ReportError> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder).map_err(|source| ReportError::Folder {
+        path: folder.to_path_buf(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    if let Err(e) = workbook.save(&temporary) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e.into());
+    }
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        ReportError::Rename {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+fn ordered_rows<'r>(results: &'r Results, position: TotalPosition) -> Vec<&'r LevelRow> {
+    let (total, others): (Vec<&LevelRow>, Vec<&LevelRow>) =
+        results.rows.iter().partition(|r| r.is_total());
+    match position {
+        TotalPosition::First => total.into_iter().chain(others).collect(),
+        TotalPosition::Last => others.into_iter().chain(total).collect(),
+    }
+}
+
+fn write_table(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    layout: &SheetLayout,
+    results: &Results,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name(&layout.name)?;
+    let label_columns: u16 = if layout.show_codes { 2 } else { 1 };
+    let last_col = label_columns + layout.columns.len() as u16 - 1;
+    let depth = layout
+        .columns
+        .iter()
+        .map(|c| c.header.len())
+        .max()
+        .unwrap_or(1)
+        .max(1) as u32;
+    let header_bottom = HEADER_TOP + depth - 1;
+
+    // Title and the line under it.
+    sheet.merge_range(0, 0, 0, last_col, &plan.expand(&layout.title), &f.title)?;
+    sheet.set_row_height(0, 30)?;
+    let reporter = format!("填报单位：{}", plan.reporter.clone().unwrap_or_default());
+    let right = match &layout.unit {
+        Some(unit) => format!("计量单位：{unit}    报告期：{}", plan.period.label()),
+        None => format!("报告期：{}", plan.period.label()),
+    };
+    let middle = (last_col / 2).max(label_columns - 1);
+    write_span(sheet, 1, 0, middle, &reporter, &f.subtitle_left)?;
+    write_span(
+        sheet,
+        1,
+        middle + 1,
+        last_col.max(middle + 1),
+        &right,
+        &f.subtitle_right,
+    )?;
+
+    // Row label heading(s), merged down the header.
+    let mut label_headings = vec![layout.row_header.clone()];
+    if layout.show_codes {
+        label_headings.insert(0, "代码".into());
+    }
+    for (i, heading) in label_headings.iter().enumerate() {
+        write_span_down(
+            sheet,
+            HEADER_TOP,
+            header_bottom,
+            i as u16,
+            heading,
+            &f.header,
+        )?;
+    }
+    write_header_levels(sheet, layout, label_columns, depth, f)?;
+
+    // Data rows.
+    let mut row = header_bottom + 1;
+    let mut name_width = text_width(&layout.row_header);
+    for level in ordered_rows(results, layout.total) {
+        let total = level.is_total();
+        let name = match (total, level.submitted) {
+            (true, _) => "合计".to_string(),
+            (false, true) => level.name.clone(),
+            (false, false) => format!("{}（未报送）", level.name),
+        };
+        name_width = name_width.max(text_width(&name));
+        let label_format = if total { &f.total_label } else { &f.label };
+        if layout.show_codes {
+            sheet.write_string_with_format(
+                row,
+                0,
+                level.code.as_deref().unwrap_or(""),
+                label_format,
+            )?;
+        }
+        sheet.write_string_with_format(row, label_columns - 1, &name, label_format)?;
+        for (j, column) in layout.columns.iter().enumerate() {
+            let col = label_columns + j as u16;
+            let value = level.indicators.get(&column.indicator).copied().flatten();
+            match value {
+                Some(v) if level.submitted || total => {
+                    sheet.write_number_with_format(
+                        row,
+                        col,
+                        cell_number(v, column.display),
+                        &f.value(column.display, total),
+                    )?;
+                }
+                Some(_) => {
+                    sheet.write_blank(row, col, &f.dash)?;
+                }
+                None => {
+                    sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?;
+                }
+            }
+        }
+        row += 1;
+    }
+
+    // Footer and notes.
+    row += 1;
+    let footer = "单位负责人：          统计负责人：          填表人：          联系电话：          报出日期：";
+    write_span(sheet, row, 0, last_col, footer, &f.note)?;
+    row += 2;
+    sheet.write_string_with_format(row, 0, "说明：", &f.note)?;
+    row += 1;
+    let mut number = 1;
+    for column in &layout.columns {
+        if let Some(indicator) = plan.indicator(&column.indicator) {
+            let line = format!("{number}. {} = {}", indicator.label, indicator.formula);
+            write_span(sheet, row, 0, last_col, &line, &f.note)?;
+            row += 1;
+            number += 1;
+        }
+    }
+    for note in &layout.notes {
+        write_span(
+            sheet,
+            row,
+            0,
+            last_col,
+            &format!("{number}. {}", plan.expand(note)),
+            &f.note,
+        )?;
+        row += 1;
+        number += 1;
+    }
+    let empty =
+        "比率的分母为0时显示“—”；合计行的比率由合计的分子、分母重新计算，不是各单位比率的平均。";
+    write_span(
+        sheet,
+        row,
+        0,
+        last_col,
+        &format!("{number}. {empty}"),
+        &f.note,
+    )?;
+
+    // Widths, panes, printing.
+    if layout.show_codes {
+        sheet.set_column_width(0, 11)?;
+    }
+    sheet.set_column_width(label_columns - 1, (name_width + 2.0).clamp(8.0, 40.0))?;
+    for (j, column) in layout.columns.iter().enumerate() {
+        let leaf = column.header.last().map(String::as_str).unwrap_or("");
+        let width = (text_width(leaf) / depth.min(2) as f64 + 2.0).clamp(9.0, 18.0);
+        sheet.set_column_width(label_columns + j as u16, width)?;
+    }
+    sheet.set_freeze_panes(header_bottom + 1, label_columns)?;
+    sheet.set_landscape();
+    sheet.set_paper_size(9); // A4
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
+    sheet.set_repeat_rows(0, header_bottom)?;
+    Ok(())
+}
+
+/// The multi-level header: equal neighbouring labels merge across; a label with nothing
+/// below it merges down to the last header row.
+fn write_header_levels(
+    sheet: &mut Worksheet,
+    layout: &SheetLayout,
+    first_col: u16,
+    depth: u32,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let columns = &layout.columns;
+    for level in 0..depth as usize {
+        let mut j = 0;
+        while j < columns.len() {
+            let path = &columns[j].header;
+            if path.len() <= level {
+                j += 1;
+                continue;
+            }
+            let prefix = &path[..=level];
+            let mut end = j;
+            while end + 1 < columns.len()
+                && columns[end + 1].header.len() > level
+                && columns[end + 1].header[..=level] == *prefix
+            {
+                end += 1;
+            }
+            let is_leaf = end == j && path.len() == level + 1;
+            let bottom = if is_leaf {
+                HEADER_TOP + depth - 1
+            } else {
+                HEADER_TOP + level as u32
+            };
+            let (c0, c1) = (first_col + j as u16, first_col + end as u16);
+            let top = HEADER_TOP + level as u32;
+            if c0 == c1 && top == bottom {
+                sheet.write_string_with_format(top, c0, &path[level], &f.header)?;
+            } else {
+                sheet.merge_range(top, c0, bottom, c1, &path[level], &f.header)?;
+            }
+            j = end + 1;
+        }
+    }
+    for level in 0..depth {
+        sheet.set_row_height(HEADER_TOP + level, 32)?;
+    }
+    Ok(())
+}
+
+fn write_span(
+    sheet: &mut Worksheet,
+    row: u32,
+    first: u16,
+    last: u16,
+    text: &str,
+    format: &rust_xlsxwriter::Format,
+) -> Result<(), XlsxError> {
+    if last > first {
+        sheet.merge_range(row, first, row, last, text, format)?;
+    } else {
+        sheet.write_string_with_format(row, first, text, format)?;
+    }
+    Ok(())
+}
+
+fn write_span_down(
+    sheet: &mut Worksheet,
+    top: u32,
+    bottom: u32,
+    col: u16,
+    text: &str,
+    format: &rust_xlsxwriter::Format,
+) -> Result<(), XlsxError> {
+    if bottom > top {
+        sheet.merge_range(top, col, bottom, col, text, format)?;
+    } else {
+        sheet.write_string_with_format(top, col, text, format)?;
+    }
+    Ok(())
+}
+
+/// 数据来源: every file read, who it was attributed to and why, and the fate of its rows.
+fn write_sources_sheet(
+    sheet: &mut Worksheet,
+    data: &Ingested,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name("数据来源")?;
+    let mut headings: Vec<String> = [
+        "台账",
+        "文件",
+        "工作表",
+        "报送单位代码",
+        "报送单位",
+        "识别依据",
+        "表头行",
+        "读入行数",
+        "标题行",
+        "表头行数",
+        "采用",
+        "剔除",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let reasons = [
+        SkipReason::Blank,
+        SkipReason::Total,
+        SkipReason::Footer,
+        SkipReason::RepeatedHeader,
+        SkipReason::OutsidePeriod,
+    ];
+    headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &f.header)?;
+    }
+    let count = f.value(crate::pipeline::Display::Count, false);
+    for (i, file) in data.files.iter().enumerate() {
+        let row = i as u32 + 1;
+        let name = file
+            .submitter
+            .as_deref()
+            .and_then(|c| data.roster.get(c))
+            .map(|s| s.name.as_str())
+            .unwrap_or("");
+        let texts = [
+            file.source.as_str(),
+            &file.label.display().to_string(),
+            file.sheet.as_deref().unwrap_or(""),
+            file.submitter.as_deref().unwrap_or(""),
+            name,
+            file.submitter_evidence.as_deref().unwrap_or(""),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+        }
+        let header = file.header_row.map(|r| r as f64);
+        let counts = &file.counts;
+        let mut numbers = vec![
+            header,
+            Some(counts.read as f64),
+            Some(counts.title as f64),
+            Some(counts.header as f64),
+            Some(counts.used as f64),
+            Some(counts.rejected as f64),
+        ];
+        numbers.extend(
+            reasons
+                .iter()
+                .map(|r| Some(*counts.skipped.get(r).unwrap_or(&0) as f64)),
+        );
+        for (k, n) in numbers.into_iter().enumerate() {
+            let col = (texts.len() + k) as u16;
+            match n {
+                Some(n) => sheet.write_number_with_format(row, col, n, &count)?,
+                None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
+            };
+        }
+    }
+    sheet.set_column_width(0, 10)?;
+    sheet.set_column_width(1, 44)?;
+    sheet.set_column_width(2, 18)?;
+    sheet.set_column_width(3, 13)?;
+    sheet.set_column_width(4, 14)?;
+    sheet.set_column_width(5, 22)?;
+    sheet.set_freeze_panes(1, 2)?;
+    Ok(())
+}
+
+/// 指标说明: each indicator and measure as defined in the pipeline, so a figure can be traced.
+fn write_definitions_sheet(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name("指标说明")?;
+    let mut row = 0;
+    for (c, h) in ["指标", "名称", "计算公式", "显示"].iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+    }
+    for indicator in &plan.indicators {
+        row += 1;
+        let display = crate::pipeline::compile::display_name(indicator.display);
+        for (c, t) in [
+            indicator.name.as_str(),
+            &indicator.label,
+            &indicator.formula,
+            display,
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+        }
+    }
+    row += 2;
+    for (c, h) in ["度量", "名称", "台账", "SQL", "筛选条件"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+    }
+    for m in &plan.measures {
+        row += 1;
+        let source = &plan.sources[m.source];
+        for (c, t) in [
+            m.name.as_str(),
+            &m.label,
+            &source.title,
+            &m.sql,
+            m.filter.as_deref().unwrap_or(""),
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+        }
+    }
+    row += 2;
+    sheet.write_string_with_format(
+        row,
+        0,
+        &format!(
+            "流水线文件：{}　报告期：{}",
+            plan.file.display(),
+            plan.period.label()
+        ),
+        &f.note,
+    )?;
+    for (c, w) in [16.0, 22.0, 60.0, 40.0, 40.0].iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    Ok(())
+}
