@@ -152,9 +152,11 @@ fn is_header_continuation(
     if bottom.iter().all(|b| b.is_empty()) {
         return false;
     }
+    // A merged cell starting on the top row: a group name over sub-columns, or a name
+    // spanning both header rows.
     let merged_down = merges
         .iter()
-        .any(|m| m.start.0 == row_abs && m.end.0 > m.start.0);
+        .any(|m| m.start.0 == row_abs && (m.end.0 > m.start.0 || m.end.1 > m.start.1));
     let names: Vec<String> = columns
         .iter()
         .flat_map(|c| c.aliases.iter().map(|a| normalize_key(a)))
@@ -196,9 +198,11 @@ pub fn find_header(
                 mapping,
             },
         );
-        if r + 1 < range.height() {
+        // A second header row only completes a top row that is itself a header.
+        if score > 0 && r + 1 < range.height() {
             let bottom = row_text(range, r + 1);
-            if is_header_continuation(&bottom, row0 + r as u32, merges, columns) {
+            let continues = is_header_continuation(&bottom, row0 + r as u32, merges, columns);
+            {
                 let mut spread = top.clone();
                 spread_merged(&mut spread, row0 + r as u32, col0, merges);
                 let two: Vec<Variants> = spread
@@ -208,7 +212,9 @@ pub fn find_header(
                     .collect();
                 let mapping = match_columns(&two, columns);
                 let score2 = mapping.iter().flatten().count();
-                if score2 >= score {
+                // Stacked labels must explain more columns, or the row below must look
+                // like header text (units, names, merged cells), not like data.
+                if score2 > score || (score2 == score && continues) {
                     let labels = spread
                         .iter()
                         .zip(&bottom)

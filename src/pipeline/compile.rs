@@ -127,6 +127,17 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         ),
     }
 
+    // Names declared, compiled or not: a reference to a declared name that failed to compile
+    // is not reported again (one mistake, one message).
+    let declared = |key: &str| -> Vec<String> {
+        match get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Table(t)) => t.iter().map(|(k, _)| k.get_ref().to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let declared_measures = declared("measures");
+    let declared_indicators = declared("indicators");
+
     // [measures.*]
     let mut measures = Vec::new();
     if let Some(all) = table_of(&mut d, get("measures"), "measures") {
@@ -152,7 +163,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
             else {
                 continue;
             };
-            if let Some(indicator) = compile_indicator(&mut d, name, spec, &measures) {
+            if let Some(indicator) = compile_indicator(&mut d, name, spec, &measures, &declared_measures) {
                 indicators.push(indicator);
             }
         }
@@ -168,12 +179,15 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
                     for (i, value) in list.iter().enumerate() {
                         let what = format!("report sheet {}", i + 1);
                         if let Some(spec) = section::<SheetLayoutSpec>(&mut d, value, &what) {
+                            let declared = declared_measures.iter().chain(&declared_indicators);
+                            let declared: Vec<&str> = declared.map(String::as_str).collect();
                             sheets.push(compile_sheet(
                                 &mut d,
                                 value,
                                 spec,
                                 &measures,
                                 &mut indicators,
+                                &declared,
                             ));
                         }
                     }
@@ -207,6 +221,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let output = overrides.output.clone().unwrap_or_else(|| {
         base_dir.join(expand_template(&pipeline.output, &pipeline.name, &period))
     });
+    let (data_dir, output) = (clean_path(&data_dir), clean_path(&output));
     Ok(Plan {
         file: path.to_path_buf(),
         name: pipeline.name,
@@ -594,6 +609,7 @@ fn compile_indicator(
     name: &str,
     spec: IndicatorSpec,
     measures: &[Measure],
+    declared_measures: &[String],
 ) -> Option<Indicator> {
     let what = format!("indicator `{name}`");
     let at = |offset: usize| spec.expr.span().start + 1 + char_to_byte(spec.expr.get_ref(), offset);
@@ -614,11 +630,13 @@ fn compile_indicator(
             return None;
         }
     };
-    let measure_names: Vec<&str> = measures.iter().map(|m| m.name.as_str()).collect();
+    let measure_names: Vec<&str> = declared_measures.iter().map(String::as_str).collect();
     let mut ok = true;
     for reference in sql::column_refs(spec.expr.get_ref()) {
-        if !measure_names.contains(&reference.name.as_str()) {
+        if !measures.iter().any(|m| m.name == reference.name) {
             ok = false;
+        }
+        if !measure_names.contains(&reference.name.as_str()) {
             let hint = did_you_mean(&reference.name, measure_names.iter().copied());
             d.at(
                 at(reference.offset),
@@ -699,6 +717,7 @@ fn compile_sheet(
     spec: SheetLayoutSpec,
     measures: &[Measure],
     indicators: &mut Vec<Indicator>,
+    declared: &[&str],
 ) -> SheetLayout {
     let what = format!("report sheet `{}`", spec.name);
     let mut columns = Vec::new();
@@ -726,6 +745,8 @@ fn compile_sheet(
                 formula: measure.label.clone(),
             });
             display
+        } else if declared.contains(&name.as_str()) {
+            continue; // declared but broken: already reported where it is declared
         } else {
             let known = indicators
                 .iter()
@@ -753,5 +774,25 @@ fn compile_sheet(
         row_header: spec.row_header.unwrap_or_else(|| "单位".into()),
         columns,
         notes: spec.notes,
+    }
+}
+
+/// `pipelines/../output/x.xlsx` → `output/x.xlsx`: paths as a user would write them.
+fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
     }
 }

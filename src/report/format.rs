@@ -157,10 +157,10 @@ mod tests {
             cell_number(2_861_214_950.0, Display::TenThousandYuan),
             2861.21
         );
-        // 4,999.99 元 rounds down, 5,000.00 元 rounds up to 0.01 万元.
-        assert_eq!(cell_number(499_999.0, Display::TenThousandYuan), 0.0);
-        assert_eq!(cell_number(500_000.0, Display::TenThousandYuan), 0.01);
-        assert_eq!(cell_number(-500_000.0, Display::TenThousandYuan), -0.01);
+        // 49.99 元 rounds down to 0.00 万元, 50.00 元 up to 0.01 万元.
+        assert_eq!(cell_number(4_999.0, Display::TenThousandYuan), 0.0);
+        assert_eq!(cell_number(5_000.0, Display::TenThousandYuan), 0.01);
+        assert_eq!(cell_number(-5_000.0, Display::TenThousandYuan), -0.01);
         assert_eq!(cell_number(123_456.0, Display::Yuan), 1234.56);
     }
 

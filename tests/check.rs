@@ -1,0 +1,41 @@
+//! `laborstat check`: a clean file exits 0; a broken one lists every error at once, each
+//! with file:line:column and a sentence naming the key, and exits 2.
+
+use crate::common::laborstat;
+
+fn check(path: &str) -> (i32, String, String) {
+    let output = laborstat().args(["check", path]).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn bundled_pipeline_is_clean() {
+    let (code, stdout, _) = check("pipelines/annual.toml");
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn every_error_is_reported_at_once_with_its_position() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/broken.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn toml_syntax_error_has_its_position() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/syntax.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_panic() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/does-not-exist.toml");
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: cannot read pipeline file"), "{stderr}");
+}

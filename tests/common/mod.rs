@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests: running the binary, reading a report back with
+//! calamine, and the generator's own truth (expected.csv), which laborstat never computes.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use calamine::{open_workbook_auto, Data, Range, Reader};
+
+pub fn laborstat() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("laborstat").expect("binary built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// One row of expected.csv, as written by sample-data/generate.py while generating.
+#[derive(Debug, Clone, Default)]
+pub struct Truth {
+    pub name: String,
+    pub accepted: i64,
+    pub filed: i64,
+    pub closed: i64,
+    pub on_time: i64,
+    pub workers: i64,
+    pub group_cases: i64,
+    pub group_workers: i64,
+    pub recovered_fen: i64,
+}
+
+pub fn read_truth(path: &Path) -> HashMap<String, Truth> {
+    let text = std::fs::read_to_string(path).expect("expected.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = HashMap::new();
+    for line in lines {
+        let fields: HashMap<&str, &str> = header.iter().copied().zip(line.split(',')).collect();
+        let n = |k: &str| fields[k].parse::<i64>().unwrap();
+        out.insert(
+            fields["code"].to_string(),
+            Truth {
+                name: fields["name"].to_string(),
+                accepted: n("accepted"),
+                filed: n("filed"),
+                closed: n("closed"),
+                on_time: n("on_time"),
+                workers: n("workers"),
+                group_cases: n("group_cases"),
+                group_workers: n("group_workers"),
+                recovered_fen: n("recovered_fen"),
+            },
+        );
+    }
+    out
+}
+
+pub fn sheet(path: &Path, name: &str) -> Range<Data> {
+    let mut book = open_workbook_auto(path).expect("report opens");
+    book.worksheet_range(name).expect("sheet exists")
+}
+
+/// The report's table keyed by row label (code, or 合计) and leaf header text.
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: HashMap<String, Vec<Data>>,
+}
+
+impl Table {
+    /// Reads the main sheet: header rows 3–4, codes in column A, names in column B.
+    pub fn read(path: &Path, sheet_name: &str) -> Table {
+        let range = sheet(path, sheet_name);
+        let columns = (0..range.width())
+            .map(|c| {
+                let bottom = range.get((3, c)).map(|d| d.to_string()).unwrap_or_default();
+                if bottom.is_empty() {
+                    range.get((2, c)).map(|d| d.to_string()).unwrap_or_default()
+                } else {
+                    bottom
+                }
+            })
+            .collect();
+        let mut rows = HashMap::new();
+        for row in range.rows().skip(4) {
+            let key = match (&row[0], &row[1]) {
+                (_, Data::String(s)) if s == "合计" => "合计".to_string(),
+                (Data::String(code), _) if code.len() == 9 => code.clone(),
+                _ => continue,
+            };
+            rows.insert(key, row.to_vec());
+        }
+        Table { columns, rows }
+    }
+
+    pub fn get(&self, row: &str, column: &str) -> &Data {
+        let c = self.columns.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column} in {:?}", self.columns));
+        &self.rows.get(row).unwrap_or_else(|| panic!("no row {row}"))[c]
+    }
+
+    pub fn number(&self, row: &str, column: &str) -> f64 {
+        match self.get(row, column) {
+            Data::Float(f) => *f,
+            Data::Int(i) => *i as f64,
+            other => panic!("{row}/{column} is not a number: {other:?}"),
+        }
+    }
+}
+
+/// fen → 万元 rounded half up to 2 decimals, as an official table prints it.
+pub fn wan(fen: i64) -> f64 {
+    ((fen + 5_000) / 10_000) as f64 / 100.0
+}
+
+/// Compares every figure of one report row with a truth row.
+pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
+    let ctx = |what: &str| format!("{key} {}: {what}", t.name);
+    assert_eq!(table.number(key, "受理（件）"), t.accepted as f64, "{}", ctx("受理"));
+    assert_eq!(table.number(key, "立案（件）"), t.filed as f64, "{}", ctx("立案"));
+    assert_eq!(table.number(key, "结案（件）"), t.closed as f64, "{}", ctx("结案"));
+    assert_eq!(table.number(key, "涉及劳动者人数（人）"), t.workers as f64, "{}", ctx("人数"));
+    assert_eq!(table.number(key, "追发工资等待遇（万元）"), wan(t.recovered_fen), "{}", ctx("追发"));
+    assert_eq!(table.number(key, "件数"), t.group_cases as f64, "{}", ctx("群体性件数"));
+    assert_eq!(table.number(key, "涉及人数"), t.group_workers as f64, "{}", ctx("群体性人数"));
+    let rate = |n: i64, d: i64| n as f64 / d as f64;
+    assert!((table.number(key, "结案率") - rate(t.closed, t.accepted)).abs() < 1e-12, "{}", ctx("结案率"));
+    assert!((table.number(key, "按期结案率") - rate(t.on_time, t.closed)).abs() < 1e-12, "{}", ctx("按期结案率"));
+}

@@ -1,0 +1,31 @@
+//! The same township ledger saved as xlsx, xls, ods and GBK csv (with a 合计 row and a
+//! 填表人 footer) gives identical figures, equal to the generator's truth.
+
+use crate::common::{assert_row_matches, laborstat, read_truth, Table};
+
+#[test]
+fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
+    let truth = read_truth("tests/fixtures/formats/expected.csv".as_ref());
+    let dir = tempfile::tempdir().unwrap();
+    let mut tables = Vec::new();
+    for format in ["xlsx", "xls", "ods", "csv-gbk"] {
+        let out = dir.path().join(format!("{format}.xlsx"));
+        let output = laborstat()
+            .args(["run", "pipelines/annual.toml", "--quiet", "--data"])
+            .arg(format!("tests/fixtures/formats/{format}"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
+        let table = Table::read(&out, "投诉举报案件");
+        for (code, t) in &truth {
+            assert_row_matches(&table, code, t);
+        }
+        tables.push((format, table));
+    }
+    let (first_format, first) = &tables[0];
+    for (format, table) in &tables[1..] {
+        assert_eq!(first.rows["510199001"], table.rows["510199001"], "{first_format} vs {format}");
+    }
+}

@@ -1,0 +1,8 @@
+//! One integration test binary (faster to link than one per file); a module per command.
+
+mod common;
+
+mod check;
+mod formats;
+mod inspect;
+mod run;
