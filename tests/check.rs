@@ -37,5 +37,8 @@ fn toml_syntax_error_has_its_position() {
 fn missing_file_is_an_error_not_a_panic() {
     let (code, _, stderr) = check("tests/fixtures/pipelines/does-not-exist.toml");
     assert_eq!(code, 2);
-    assert!(stderr.starts_with("error: cannot read pipeline file"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot read pipeline file"),
+        "{stderr}"
+    );
 }

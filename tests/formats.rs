@@ -17,7 +17,11 @@ fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
             .arg(&out)
             .output()
             .unwrap();
-        assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let table = Table::read(&out, "投诉举报案件");
         for (code, t) in &truth {
             assert_row_matches(&table, code, t);
@@ -26,6 +30,9 @@ fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
     }
     let (first_format, first) = &tables[0];
     for (format, table) in &tables[1..] {
-        assert_eq!(first.rows["510199001"], table.rows["510199001"], "{first_format} vs {format}");
+        assert_eq!(
+            first.rows["510199001"], table.rows["510199001"],
+            "{first_format} vs {format}"
+        );
     }
 }

@@ -28,7 +28,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             .iter()
             .filter(|r| !r.is_total() && !r.submitted)
             .count();
-        println!("laborstat run: {} — {}", plan.expand(&plan.title), plan.period.label());
+        println!(
+            "laborstat run: {} — {}",
+            plan.expand(&plan.title),
+            plan.period.label()
+        );
         println!("  files     {}", files_line(&data.files));
         println!("  rows      {}", rows_line(&data.files));
         println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");

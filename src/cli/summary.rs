@@ -93,13 +93,5 @@ pub fn severity_counts(findings: &[Finding]) -> (usize, usize) {
 }
 
 pub fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::report::format::group_thousands(&n.to_string())
 }

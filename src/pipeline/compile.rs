@@ -93,6 +93,9 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         }
     };
     let roster = roster.and_then(|r| match (&r.file, r.entries.is_empty()) {
+        (Some(file), _) if file.get_ref().starts_with("{data}") => {
+            Some(RosterSource::File(PathBuf::from(file.get_ref())))
+        }
         (Some(file), _) => Some(RosterSource::File(base_dir.join(file.get_ref()))),
         (None, false) => Some(RosterSource::Inline(r.entries)),
         (None, true) => {
@@ -163,7 +166,9 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
             else {
                 continue;
             };
-            if let Some(indicator) = compile_indicator(&mut d, name, spec, &measures, &declared_measures) {
+            if let Some(indicator) =
+                compile_indicator(&mut d, name, spec, &measures, &declared_measures)
+            {
                 indicators.push(indicator);
             }
         }
@@ -221,6 +226,21 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let output = overrides.output.clone().unwrap_or_else(|| {
         base_dir.join(expand_template(&pipeline.output, &pipeline.name, &period))
     });
+    // `{data}` in the roster path: a roster kept with the data it describes.
+    let roster = match roster {
+        RosterSource::File(path) => {
+            let text = path
+                .to_string_lossy()
+                .replace("{data}", &data_dir.to_string_lossy());
+            let path = PathBuf::from(text);
+            RosterSource::File(if path.is_absolute() {
+                path
+            } else {
+                clean_path(&path)
+            })
+        }
+        inline => inline,
+    };
     let (data_dir, output) = (clean_path(&data_dir), clean_path(&output));
     Ok(Plan {
         file: path.to_path_buf(),

@@ -61,7 +61,8 @@ pub fn text(value: Option<f64>, display: Display) -> String {
     }
 }
 
-fn group_thousands(number: &str) -> String {
+/// `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(number: &str) -> String {
     let (sign, digits) = number
         .strip_prefix('-')
         .map(|d| ("-", d))
@@ -72,7 +73,7 @@ fn group_thousands(number: &str) -> String {
         .unwrap_or((digits, None));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -102,8 +103,8 @@ pub struct Formats {
     pub note: Format,
 }
 
-impl Formats {
-    pub fn new() -> Self {
+impl Default for Formats {
+    fn default() -> Self {
         let base = Format::new().set_font_name(FONT).set_font_size(11);
         let boxed = base
             .clone()
@@ -129,7 +130,9 @@ impl Formats {
             note: base.set_align(FormatAlign::Left),
         }
     }
+}
 
+impl Formats {
     /// The format of a value cell; 合计 values are bold.
     pub fn value(&self, display: Display, total: bool) -> Format {
         let f = Format::new()

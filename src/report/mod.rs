@@ -43,7 +43,7 @@ pub fn write_report(
     path: &Path,
 ) -> Result<(), ReportError> {
     let mut workbook = Workbook::new();
-    let formats = Formats::new();
+    let formats = Formats::default();
     for layout in &plan.sheets {
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;
@@ -82,7 +82,7 @@ pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), Repor
     })
 }
 
-fn ordered_rows<'r>(results: &'r Results, position: TotalPosition) -> Vec<&'r LevelRow> {
+fn ordered_rows(results: &Results, position: TotalPosition) -> Vec<&LevelRow> {
     let (total, others): (Vec<&LevelRow>, Vec<&LevelRow>) =
         results.rows.iter().partition(|r| r.is_total());
     match position {
@@ -469,7 +469,7 @@ fn write_definitions_sheet(
     sheet.write_string_with_format(
         row,
         0,
-        &format!(
+        format!(
             "流水线文件：{}　报告期：{}",
             plan.file.display(),
             plan.period.label()

@@ -90,7 +90,11 @@ impl Table {
     }
 
     pub fn get(&self, row: &str, column: &str) -> &Data {
-        let c = self.columns.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column} in {:?}", self.columns));
+        let c = self
+            .columns
+            .iter()
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("no column {column} in {:?}", self.columns));
         &self.rows.get(row).unwrap_or_else(|| panic!("no row {row}"))[c]
     }
 
@@ -111,14 +115,57 @@ pub fn wan(fen: i64) -> f64 {
 /// Compares every figure of one report row with a truth row.
 pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
     let ctx = |what: &str| format!("{key} {}: {what}", t.name);
-    assert_eq!(table.number(key, "受理（件）"), t.accepted as f64, "{}", ctx("受理"));
-    assert_eq!(table.number(key, "立案（件）"), t.filed as f64, "{}", ctx("立案"));
-    assert_eq!(table.number(key, "结案（件）"), t.closed as f64, "{}", ctx("结案"));
-    assert_eq!(table.number(key, "涉及劳动者人数（人）"), t.workers as f64, "{}", ctx("人数"));
-    assert_eq!(table.number(key, "追发工资等待遇（万元）"), wan(t.recovered_fen), "{}", ctx("追发"));
-    assert_eq!(table.number(key, "件数"), t.group_cases as f64, "{}", ctx("群体性件数"));
-    assert_eq!(table.number(key, "涉及人数"), t.group_workers as f64, "{}", ctx("群体性人数"));
+    assert_eq!(
+        table.number(key, "受理（件）"),
+        t.accepted as f64,
+        "{}",
+        ctx("受理")
+    );
+    assert_eq!(
+        table.number(key, "立案（件）"),
+        t.filed as f64,
+        "{}",
+        ctx("立案")
+    );
+    assert_eq!(
+        table.number(key, "结案（件）"),
+        t.closed as f64,
+        "{}",
+        ctx("结案")
+    );
+    assert_eq!(
+        table.number(key, "涉及劳动者人数（人）"),
+        t.workers as f64,
+        "{}",
+        ctx("人数")
+    );
+    assert_eq!(
+        table.number(key, "追发工资等待遇（万元）"),
+        wan(t.recovered_fen),
+        "{}",
+        ctx("追发")
+    );
+    assert_eq!(
+        table.number(key, "件数"),
+        t.group_cases as f64,
+        "{}",
+        ctx("群体性件数")
+    );
+    assert_eq!(
+        table.number(key, "涉及人数"),
+        t.group_workers as f64,
+        "{}",
+        ctx("群体性人数")
+    );
     let rate = |n: i64, d: i64| n as f64 / d as f64;
-    assert!((table.number(key, "结案率") - rate(t.closed, t.accepted)).abs() < 1e-12, "{}", ctx("结案率"));
-    assert!((table.number(key, "按期结案率") - rate(t.on_time, t.closed)).abs() < 1e-12, "{}", ctx("按期结案率"));
+    assert!(
+        (table.number(key, "结案率") - rate(t.closed, t.accepted)).abs() < 1e-12,
+        "{}",
+        ctx("结案率")
+    );
+    assert!(
+        (table.number(key, "按期结案率") - rate(t.on_time, t.closed)).abs() < 1e-12,
+        "{}",
+        ctx("按期结案率")
+    );
 }

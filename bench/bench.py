@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Benchmark: laborstat against the peer scripts of ../shared/bench, as whole processes.
+
+    python3 bench/bench.py [--scales S,M] [--runs 5] [--skip pandas]
+
+For each scale it generates the data once (../shared/bench/gen_cases.py, seeded), writes a
+roster next to it, then runs every engine `--runs` times in turn (interleaved, so machine
+noise hits all alike), recording wall time and peak RSS (from wait4's rusage). Every run's
+output workbook is read back and its per-township and total figures are checked against
+the generator's expected.csv; a wrong answer fails the benchmark. Prints medians and
+ratios to laborstat as a Markdown table.
+
+Needs: a release build (cargo build --release) and the peers' Python packages:
+    pip install pandas openpyxl python-calamine fastexcel polars pyarrow duckdb \
+        duckdb-extension-excel xlsxwriter
+"""
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench")
+SCALES = {"S": (17, 3000), "M": (200, 5000), "L": (2000, 5000)}
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+LABORSTAT = os.path.join(TARGET, "release", "laborstat")
+
+
+def engines(data, out):
+    peers = os.path.join(SHARED, "peers")
+    return {
+        "laborstat": [LABORSTAT, "run", os.path.join(ROOT, "pipelines", "bench.toml"), "--quiet",
+                      "--data", data, "--out", out],
+        "polars+fastexcel": [sys.executable, os.path.join(peers, "polars_fastexcel.py"), data, out],
+        "duckdb+excel": [sys.executable, os.path.join(peers, "duckdb_excel.py"), data, out],
+        "pandas+calamine": ["env", "ENGINE=calamine", sys.executable, os.path.join(peers, "pandas_openpyxl.py"), data, out],
+        "pandas+openpyxl": [sys.executable, os.path.join(peers, "pandas_openpyxl.py"), data, out],
+    }
+
+
+def measure(cmd):
+    """Wall seconds and peak RSS (MiB) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[0]} failed:\n{stderr}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def generate(scale):
+    towns, rows = SCALES[scale]
+    data = os.path.join(ROOT, "bench-data", scale)
+    if not os.path.exists(os.path.join(data, "expected.csv")):
+        subprocess.run([sys.executable, os.path.join(SHARED, "gen_cases.py"), data, str(towns), str(rows), "7"], check=True)
+    with open(os.path.join(data, "expected.csv"), encoding="utf-8") as f:
+        truth = list(csv.DictReader(f))
+    with open(os.path.join(data, "roster.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["code", "name", "kind"])
+        w.writerows([t["town_code"], t["town"], "街道"] for t in truth)
+    return data, truth
+
+
+def read_rows(path):
+    """{town_code or 合计: {header: value}} from any engine's output workbook."""
+    from python_calamine import CalamineWorkbook
+    book = CalamineWorkbook.from_path(path)
+    rows = book.get_sheet_by_index(0).to_python()
+    # The header is the first row that names a township-code column or 受理.
+    for h, row in enumerate(rows):
+        labels = [str(c) for c in row]
+        if "town_code" in labels or "受理" in labels or "accepted" in labels:
+            break
+    header = [str(c) for c in rows[h]]
+    out = {}
+    for row in rows[h + 1:]:
+        key = next((str(c) for c in row[:2] if str(c) == "合计" or (str(c).isdigit() and len(str(c)) == 9)), None)
+        if key:
+            out[key] = dict(zip(header, row))
+    return out
+
+
+def check(engine, path, truth):
+    rows = read_rows(path)
+    names = {"accepted": ["受理", "accepted"], "closed": ["结案", "closed"], "workers": ["涉及劳动者人数", "workers"],
+             "recovered": ["追讨工资（万元）", "recovered_wan"]}
+    total = {k: 0 for k in ["accepted", "closed", "workers", "recovered_fen"]}
+    for t in truth + [None]:
+        if t is None:
+            key, t = "合计", {"town_code": "合计", **{k: str(v) for k, v in total.items()}}
+        else:
+            key = t["town_code"]
+            for k in total:
+                total[k] += int(t[k])
+        row = rows.get(key)
+        if row is None:
+            raise SystemExit(f"{engine}: no row for {key} in {path}")
+        got = lambda k: float(next(row[n] for n in names[k] if n in row))
+        want = {"accepted": int(t["accepted"]), "closed": int(t["closed"]), "workers": int(t["workers"]),
+                "recovered": ((int(t["recovered_fen"]) + 5000) // 10000) / 100}
+        for k, v in want.items():
+            if abs(got(k) - v) > 0.005:
+                raise SystemExit(f"{engine}: {key} {k} = {got(k)}, expected {v}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scales", default="S,M")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--skip", default="", help="comma-separated engines to leave out")
+    args = ap.parse_args()
+    if not os.path.exists(LABORSTAT):
+        raise SystemExit(f"{LABORSTAT} not found: run `cargo build --release` first")
+    skip = set(filter(None, args.skip.split(",")))
+    out_dir = os.path.join(ROOT, "bench-data", "out")
+    os.makedirs(out_dir, exist_ok=True)
+    print(f"date {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.runs} runs per engine, medians")
+    for scale in args.scales.split(","):
+        data, truth = generate(scale)
+        rows = sum(int(t["accepted"]) for t in truth)
+        results = {}
+        for run in range(args.runs):
+            for name, cmd in engines(data, os.path.join(out_dir, "x.xlsx")).items():
+                if name in skip:
+                    continue
+                out = os.path.join(out_dir, f"{scale}-{name}.xlsx")
+                cmd = [out if c.endswith("x.xlsx") else c for c in cmd]
+                wall, rss = measure(cmd)
+                check(name, out, truth)
+                results.setdefault(name, []).append((wall, rss))
+        base = statistics.median(w for w, _ in results["laborstat"])
+        base_rss = statistics.median(r for _, r in results["laborstat"])
+        print(f"\nscale {scale}: {len(truth)} townships, {rows:,} rows; every engine's figures checked against expected.csv")
+        print("| engine | wall (s) | × laborstat | peak RSS (MiB) | × laborstat |")
+        print("|---|---:|---:|---:|---:|")
+        for name, runs in results.items():
+            wall = statistics.median(w for w, _ in runs)
+            rss = statistics.median(r for _, r in runs)
+            print(f"| {name} | {wall:.2f} | {wall / base:.2f} | {rss:.0f} | {rss / base_rss:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
