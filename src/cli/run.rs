@@ -14,7 +14,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     };
     let bar = progress(crate::ingest::discover(&plan)?.len(), args.quiet);
-    let data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
+    let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
+    crate::validate::validate_tables(&plan, &mut data)?;
     bar.finish_and_clear();
     let results = crate::compute::compute(&plan, &data)?;
     crate::report::write_report(&plan, &results, &data, &plan.output)

@@ -10,7 +10,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     };
     let quiet = args.format == OutputFormat::Json;
     let bar = progress(crate::ingest::discover(&plan)?.len(), quiet);
-    let data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
+    let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
+    crate::validate::validate_tables(&plan, &mut data)?;
     bar.finish_and_clear();
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {

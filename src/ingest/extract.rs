@@ -12,7 +12,8 @@ use super::cell::{self, display_text, formula_error, is_blank, normalize_key};
 use super::header::{classify_rows, Header, SkipReason};
 use super::roster::Roster;
 use crate::finding::{a1, Finding, Severity};
-use crate::pipeline::{ColumnType, Period, Source};
+use crate::pipeline::{ColumnType, Period, Rule, Source};
+use crate::validate::cell::{check_cell, shown_value, CellValue};
 
 /// Provenance columns added to every source table.
 pub const SUBMITTER_COLUMN: &str = "_submitter";
@@ -200,6 +201,16 @@ pub fn extract(
     let (start, end) = ctx.period.bounds();
     let (start, end) = (cell::date_to_days(start), cell::date_to_days(end));
     let first = header.first_data_row();
+    let cell_rules: Vec<Vec<&Rule>> = (0..source.columns.len())
+        .map(|ci| {
+            source
+                .rules
+                .iter()
+                .filter(|r| r.column == Some(ci) && r.kind.is_cell_rule())
+                .collect()
+        })
+        .collect();
+    let is_code = |code: &str| ctx.roster.get(code).is_some();
 
     for (offset, class) in classes.iter().enumerate() {
         if let Some(reason) = class {
@@ -246,7 +257,29 @@ pub fn extract(
                     ));
                     parsed_row.push(Parsed::Null);
                 }
-                Ok(value) => parsed_row.push(value),
+                Ok(value) => {
+                    if !cell_rules[ci].is_empty() && value != Parsed::Null {
+                        let written = display_text(cell);
+                        let view = cell_view(column.kind, &value);
+                        for rule in &cell_rules[ci] {
+                            if let Some(broken) =
+                                check_cell(rule, column, view, written.trim(), &is_code)
+                            {
+                                rejected |= broken.severity == Severity::Error;
+                                let mut finding = row_finding(
+                                    ci,
+                                    Some(sc),
+                                    Some(shown_value(&cell_rules[ci], written.trim())),
+                                    &rule.name,
+                                    broken.message,
+                                );
+                                finding.severity = broken.severity;
+                                findings.push(finding);
+                            }
+                        }
+                    }
+                    parsed_row.push(value)
+                }
                 Err(reason) => {
                     rejected = true;
                     findings.push(row_finding(
@@ -335,4 +368,16 @@ pub fn empty_frame(source: &Source) -> PolarsResult<DataFrame> {
     columns.push(Column::new(FILE_COLUMN.into(), Vec::<u32>::new()));
     columns.push(Column::new(ROW_COLUMN.into(), Vec::<u32>::new()));
     DataFrame::new(0, columns)
+}
+
+/// The view of a parsed value that rules check; money as 元 so bounds read naturally.
+fn cell_view(kind: ColumnType, value: &Parsed) -> CellValue<'_> {
+    match (kind, value) {
+        (_, Parsed::Text(t)) => CellValue::Text(t),
+        (ColumnType::Money, Parsed::Int(fen)) => CellValue::Number(*fen as f64 / 100.0),
+        (_, Parsed::Int(i)) => CellValue::Number(*i as f64),
+        (_, Parsed::Float(f)) => CellValue::Number(*f),
+        (_, Parsed::Date(d)) => CellValue::Date(*d),
+        _ => CellValue::Other,
+    }
 }

@@ -52,6 +52,8 @@ pub struct FileReport {
     pub header_height: usize,
     pub encoding: Option<&'static str>,
     pub counts: RowCounts,
+    /// 0-based sheet column of each declared column (for cell references), when found.
+    pub columns: Vec<Option<u32>>,
     /// False when the file contributed no rows (unreadable, no header, unknown submitter…).
     pub used: bool,
 }
@@ -210,6 +212,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         header_height: 0,
         encoding: None,
         counts: RowCounts::default(),
+        columns: Vec::new(),
         used: false,
     };
     let mut findings = Vec::new();
@@ -271,6 +274,11 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
     };
     report.header_row = Some(origin.0 + header.row as u32 + 1);
     report.header_height = header.height;
+    report.columns = header
+        .mapping
+        .iter()
+        .map(|m| m.map(|c| origin.1 + c as u32))
+        .collect();
 
     // Submitter of the whole file, unless it comes row by row from a column.
     let submitter = match source.submitter {

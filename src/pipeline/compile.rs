@@ -14,9 +14,10 @@ use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
 use super::sql::{self, Arith, ValueKind};
 use super::{
-    expand_template, Column, Diagnostic, Indicator, Measure, Overrides, Period, Plan, ReportColumn,
-    RosterSource, SheetLayout, SheetSelector, Source,
+    expand_template, Bound, Column, Diagnostic, Indicator, Measure, Overrides, Period, Plan,
+    ReportColumn, RosterSource, Rule, RuleKind, SheetLayout, SheetSelector, Source,
 };
+use crate::finding::Severity;
 
 const TOP_LEVEL_KEYS: [&str; 6] = [
     "pipeline",
@@ -110,15 +111,17 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     // [sources.*]
     let mut sources = Vec::new();
     let mut source_spans = BTreeMap::new();
+    let mut pending = Vec::new();
     match get("sources").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Table(all))) => {
             for (id, value) in all.iter() {
                 let id: &str = id.get_ref();
                 source_spans.insert(id.to_string(), value.span());
-                if let Some(source) = compile_source(&mut d, id, value) {
+                if let Some(source) = compile_source(&mut d, id, value, &mut pending) {
                     sources.push(source);
                 }
             }
+            resolve_references(&mut d, &mut sources, std::mem::take(&mut pending));
         }
         Some((v, _)) => d.span(
             &v.span(),
@@ -343,6 +346,21 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         &["name", "title", "period", "output", "data", "reporter"]
     } else if what.starts_with("[roster]") {
         &["file", "entries"]
+    } else if what.starts_with("source") && what.contains(" rule ") {
+        &[
+            "name",
+            "column",
+            "range",
+            "allowed",
+            "pattern",
+            "length",
+            "unique",
+            "identifier",
+            "check",
+            "reference",
+            "severity",
+            "message",
+        ]
     } else if what.starts_with("source") && what.contains("column") {
         &["aliases", "type", "required", "values"]
     } else if what.starts_with("source") {
@@ -353,6 +371,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "submitter",
             "period_column",
             "columns",
+            "rules",
         ]
     } else if what.starts_with("measure") {
         &["source", "sql", "filter", "label"]
@@ -405,9 +424,14 @@ fn locate(value: &Spanned<DeValue<'_>>, path: &str) -> (Range<usize>, String) {
     (span, last)
 }
 
-fn compile_source(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) -> Option<Source> {
+fn compile_source(
+    d: &mut Diagnostics,
+    id: &str,
+    value: &Spanned<DeValue<'_>>,
+    pending: &mut Vec<PendingReference>,
+) -> Option<Source> {
     let what = format!("source `{id}`");
-    let spec: SourceSpec = section_with(d, value, &what, &["columns"])?;
+    let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
     let mut columns = Vec::new();
     match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Table(all))) => {
@@ -426,6 +450,35 @@ fn compile_source(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) -
             &value.span(),
             format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
         ),
+    }
+    let mut rules = Vec::new();
+    match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, rule) in list.iter().enumerate() {
+                let what = format!("source `{id}` rule {}", i + 1);
+                let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
+                    continue;
+                };
+                if let Some((compiled, reference)) =
+                    compile_rule(d, &what, id, rule, spec, &columns)
+                {
+                    if let Some(r) = reference {
+                        pending.push(PendingReference {
+                            source: id.to_string(),
+                            rule: rules.len(),
+                            target: r.source,
+                            column: r.column,
+                        });
+                    }
+                    rules.push(compiled);
+                }
+            }
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
+        ),
+        None => {}
     }
     let names: Vec<&str> = columns.iter().map(|c: &Column| c.name.as_str()).collect();
     let find_column = |d: &mut Diagnostics, name: &Spanned<String>, key: &str| {
@@ -493,6 +546,7 @@ fn compile_source(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) -
         submitter_column,
         period_column,
         columns,
+        rules,
     })
 }
 
@@ -541,7 +595,7 @@ fn check_sql(
     what: &str,
     key: &str,
     sql_text: &Spanned<String>,
-    source: Option<&Source>,
+    source: Option<(&str, &[Column])>,
 ) -> Option<sqlparser::ast::Expr> {
     // +1: the offset inside the string, after the opening quote.
     let at = |offset: usize| sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
@@ -556,16 +610,16 @@ fn check_sql(
             return None;
         }
     };
-    if let Some(source) = source {
-        let names: Vec<&str> = source.columns.iter().map(|c| c.name.as_str()).collect();
+    if let Some((source_id, columns)) = source {
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         for column in sql::column_refs(text) {
-            if source.column(&column.name).is_none() {
+            if !names.contains(&column.name.as_str()) {
                 let hint = did_you_mean(&column.name, names.iter().copied());
                 d.at(
                     at(column.offset),
                     format!(
-                        "{what}: `{key}` uses column `{}`, which source `{}` does not declare{hint}",
-                        column.name, source.id
+                        "{what}: `{key}` uses column `{}`, which source `{source_id}` does not declare{hint}",
+                        column.name
                     ),
                 );
             }
@@ -608,9 +662,10 @@ fn compile_measure(
         );
     }
     let source = source_index.map(|i| &sources[i]);
-    let expr = check_sql(d, &what, "sql", &spec.sql, source);
+    let columns = source.map(|s| (s.id.as_str(), s.columns.as_slice()));
+    let expr = check_sql(d, &what, "sql", &spec.sql, columns);
     if let Some(filter) = &spec.filter {
-        check_sql(d, &what, "filter", filter, source);
+        check_sql(d, &what, "filter", filter, columns);
     }
     let (source, expr) = (source?, expr?);
     let column_type = |column: &str| source.column(column).map(|c| c.kind);
@@ -815,4 +870,261 @@ fn clean_path(path: &Path) -> PathBuf {
     } else {
         out.iter().collect()
     }
+}
+
+/// A `reference` rule waiting for every source to be compiled.
+pub(crate) struct PendingReference {
+    source: String,
+    rule: usize,
+    target: Spanned<String>,
+    column: Spanned<String>,
+}
+
+fn resolve_references(d: &mut Diagnostics, sources: &mut [Source], pending: Vec<PendingReference>) {
+    for p in pending {
+        let target = sources.iter().position(|s| &s.id == p.target.get_ref());
+        let Some(target) = target else {
+            let hint = did_you_mean(p.target.get_ref(), sources.iter().map(|s| s.id.as_str()));
+            d.span(
+                &p.target.span(),
+                format!(
+                    "source `{}`: reference to source `{}`, which is not declared{hint}",
+                    p.source,
+                    p.target.get_ref()
+                ),
+            );
+            continue;
+        };
+        let column = sources[target]
+            .columns
+            .iter()
+            .position(|c| &c.name == p.column.get_ref());
+        let Some(column) = column else {
+            let hint = did_you_mean(
+                p.column.get_ref(),
+                sources[target].columns.iter().map(|c| c.name.as_str()),
+            );
+            d.span(&p.column.span(), format!("source `{}`: reference to column `{}`, which source `{}` does not declare{hint}", p.source, p.column.get_ref(), p.target.get_ref()));
+            continue;
+        };
+        if let Some(source) = sources.iter_mut().find(|s| s.id == p.source) {
+            if let Some(rule) = source.rules.get_mut(p.rule) {
+                rule.kind = RuleKind::Reference {
+                    source: target,
+                    column,
+                };
+            }
+        }
+    }
+}
+
+/// Checks and converts one rule. Rule kinds and their column types must agree.
+fn compile_rule(
+    d: &mut Diagnostics,
+    what: &str,
+    source_id: &str,
+    value: &Spanned<DeValue<'_>>,
+    spec: RuleSpec,
+    columns: &[Column],
+) -> Option<(Rule, Option<ReferenceSpec>)> {
+    let kinds: Vec<&str> = [
+        ("range", spec.range.is_some()),
+        ("allowed", spec.allowed.is_some()),
+        ("pattern", spec.pattern.is_some()),
+        ("length", spec.length.is_some()),
+        ("unique", spec.unique.is_some()),
+        ("identifier", spec.identifier.is_some()),
+        ("check", spec.check.is_some()),
+        ("reference", spec.reference.is_some()),
+    ]
+    .iter()
+    .filter(|(_, set)| *set)
+    .map(|(k, _)| *k)
+    .collect();
+    let kind_name = match kinds.as_slice() {
+        [one] => *one,
+        [] => {
+            d.span(&value.span(), format!("{what} says nothing to check: give one of range, allowed, pattern, length, unique, identifier, check, reference"));
+            return None;
+        }
+        [first, second, ..] => {
+            d.span(
+                &value.span(),
+                format!("{what} has both `{first}` and `{second}`: write one rule per check"),
+            );
+            return None;
+        }
+    };
+    let column = match (&spec.column, kind_name) {
+        (None, "check") => None,
+        (None, _) => {
+            d.span(
+                &value.span(),
+                format!("{what}: a `{kind_name}` rule needs `column = \"<declared column>\"`"),
+            );
+            return None;
+        }
+        (Some(name), _) => match columns.iter().position(|c| &c.name == name.get_ref()) {
+            Some(i) => Some(i),
+            None => {
+                let hint = did_you_mean(name.get_ref(), columns.iter().map(|c| c.name.as_str()));
+                d.span(&name.span(), format!("{what}: column `{}` is not declared in [sources.{source_id}.columns]{hint}", name.get_ref()));
+                return None;
+            }
+        },
+    };
+    let column_type = column.map(|i| columns[i].kind);
+    let type_error = |d: &mut Diagnostics, needs: &str| {
+        let name = column.map(|i| columns[i].name.as_str()).unwrap_or("");
+        d.span(
+            &value.span(),
+            format!(
+                "{what}: a `{kind_name}` rule needs {needs}, but column `{name}` is {}",
+                type_name(column_type)
+            ),
+        );
+    };
+    let mut reference = None;
+    let kind = match kind_name {
+        "range" => {
+            let range = spec.range.as_ref().expect("set");
+            let dates = column_type == Some(ColumnType::Date);
+            if !matches!(
+                column_type,
+                Some(ColumnType::Int | ColumnType::Number | ColumnType::Money | ColumnType::Date)
+            ) {
+                type_error(d, "a number, money or date column");
+                return None;
+            }
+            let bound = |d: &mut Diagnostics, v: &Option<toml::Value>| -> Option<Option<Bound>> {
+                match v {
+                    None => Some(None),
+                    Some(toml::Value::Integer(i)) if !dates => Some(Some(Bound::Number(*i as f64))),
+                    Some(toml::Value::Float(f)) if !dates => Some(Some(Bound::Number(*f))),
+                    Some(toml::Value::String(t)) if dates => match parse_iso_date(t) {
+                        Some(x) => Some(Some(Bound::Date(x))),
+                        None => {
+                            d.span(
+                                &range.span(),
+                                format!("{what}: `{t}` is not a date (write 2024-01-01)"),
+                            );
+                            None
+                        }
+                    },
+                    Some(toml::Value::Datetime(t)) if dates => {
+                        parse_iso_date(&t.to_string()).map(|x| Some(Bound::Date(x)))
+                    }
+                    Some(other) => {
+                        let needs = if dates {
+                            "a date such as \"2024-01-01\""
+                        } else {
+                            "a number"
+                        };
+                        d.span(
+                            &range.span(),
+                            format!("{what}: bound `{other}` should be {needs}"),
+                        );
+                        None
+                    }
+                }
+            };
+            let min = bound(d, &range.get_ref().min)?;
+            let max = bound(d, &range.get_ref().max)?;
+            RuleKind::Range { min, max }
+        }
+        "allowed" => {
+            if !matches!(column_type, Some(ColumnType::Text | ColumnType::Enum)) {
+                type_error(d, "a text or enum column");
+                return None;
+            }
+            RuleKind::Allowed(spec.allowed.clone().expect("set"))
+        }
+        "pattern" => {
+            let pattern = spec.pattern.as_ref().expect("set");
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            match regex::Regex::new(&format!("^(?:{})$", pattern.get_ref())) {
+                Ok(re) => RuleKind::Pattern(re),
+                Err(e) => {
+                    d.span(
+                        &pattern.span(),
+                        format!("{what}: pattern is not a valid regular expression: {e}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        "length" => {
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            let l = spec.length.expect("set");
+            RuleKind::Length {
+                min: l.min,
+                max: l.max,
+            }
+        }
+        "unique" => RuleKind::Unique(spec.unique.expect("set")),
+        "identifier" => {
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            RuleKind::Identifier(spec.identifier.expect("set"))
+        }
+        "check" => {
+            let sql_text = spec.check.as_ref().expect("set");
+            check_sql(d, what, "check", sql_text, Some((source_id, columns)))?;
+            let named = sql::column_refs(sql_text.get_ref())
+                .into_iter()
+                .filter_map(|r| columns.iter().position(|c| c.name == r.name))
+                .collect();
+            RuleKind::Check {
+                sql: sql_text.get_ref().clone(),
+                columns: named,
+            }
+        }
+        _ => {
+            reference = spec.reference.clone();
+            // Resolved once every source is compiled.
+            RuleKind::Reference {
+                source: usize::MAX,
+                column: usize::MAX,
+            }
+        }
+    };
+    let default_severity = match kind {
+        RuleKind::Identifier(IdentifierKind::CreditCode) => Severity::Warning,
+        _ => Severity::Error,
+    };
+    let rule = Rule {
+        name: spec.name.unwrap_or_else(|| kind_name.to_string()),
+        column,
+        kind,
+        severity: spec.severity.unwrap_or(default_severity),
+        message: spec.message,
+    };
+    Some((rule, reference))
+}
+
+fn type_name(kind: Option<ColumnType>) -> &'static str {
+    match kind {
+        Some(ColumnType::Text) => "text",
+        Some(ColumnType::Int) => "int",
+        Some(ColumnType::Number) => "number",
+        Some(ColumnType::Money) => "money",
+        Some(ColumnType::Date) => "date",
+        Some(ColumnType::Bool) => "bool",
+        Some(ColumnType::Enum) => "enum",
+        None => "not given",
+    }
+}
+
+fn parse_iso_date(text: &str) -> Option<i32> {
+    let date = chrono::NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((date - epoch).num_days() as i32)
 }

@@ -100,6 +100,7 @@ pub struct Source {
     /// Index into `columns` of the date that must fall in the period.
     pub period_column: Option<usize>,
     pub columns: Vec<Column>,
+    pub rules: Vec<Rule>,
 }
 
 impl Source {
@@ -118,6 +119,67 @@ pub struct Column {
     pub required: bool,
     /// For enums: canonical value and its aliases (the canonical spelling included).
     pub values: Vec<(String, Vec<String>)>,
+}
+
+/// A validation rule of a source, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Shown in findings: the `name` key, or the kind (`range`, `unique`…).
+    pub name: String,
+    /// Index into `Source::columns`; `None` for `check` rules.
+    pub column: Option<usize>,
+    pub kind: RuleKind,
+    pub severity: crate::finding::Severity,
+    /// Message template with `{value}`, `{column}`, `{min}`, `{max}`.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    Range {
+        min: Option<Bound>,
+        max: Option<Bound>,
+    },
+    Allowed(Vec<String>),
+    Pattern(regex::Regex),
+    Length {
+        min: Option<usize>,
+        max: Option<usize>,
+    },
+    Unique(spec::UniqueScope),
+    Identifier(spec::IdentifierKind),
+    /// A SQL boolean every row must satisfy; the columns it names (for the cell reference).
+    Check {
+        sql: String,
+        columns: Vec<usize>,
+    },
+    /// Indices of the other source and its column.
+    Reference {
+        source: usize,
+        column: usize,
+    },
+}
+
+impl RuleKind {
+    /// Rules that look at one cell at a time run while the sheet is read; the others need
+    /// the whole table (all files) and run after ingest.
+    pub fn is_cell_rule(&self) -> bool {
+        matches!(
+            self,
+            RuleKind::Range { .. }
+                | RuleKind::Allowed(_)
+                | RuleKind::Pattern(_)
+                | RuleKind::Length { .. }
+                | RuleKind::Identifier(_)
+        )
+    }
+}
+
+/// A range bound: a number (money bounds in 元) or a date (days since 1970-01-01).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Number(f64),
+    Date(i32),
 }
 
 #[derive(Debug, Clone)]

@@ -63,6 +63,9 @@ pub struct SourceSpec {
     /// Declared columns; each is deserialized on its own so errors are collected per column.
     #[serde(default)]
     pub columns: Option<serde::de::IgnoredAny>,
+    /// `[[sources.<id>.rules]]`, each deserialized on its own.
+    #[serde(default)]
+    pub rules: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -235,4 +238,85 @@ pub struct ReportColumnSpec {
     /// Overrides the indicator's display.
     #[serde(default)]
     pub display: Option<Display>,
+}
+
+/// `[[sources.<id>.rules]]`: one validation rule. Exactly one of the rule kinds
+/// (`range`, `allowed`, `pattern`, `length`, `unique`, `identifier`, `check`, `reference`).
+#[derive(Debug, Deserialize)]
+pub struct RuleSpec {
+    /// Short name shown in findings; default: the kind.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The column checked (all kinds but `check`).
+    #[serde(default)]
+    pub column: Option<Spanned<String>>,
+    #[serde(default)]
+    pub range: Option<Spanned<RangeSpec>>,
+    #[serde(default)]
+    pub allowed: Option<Vec<String>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    pub length: Option<LengthSpec>,
+    #[serde(default)]
+    pub unique: Option<UniqueScope>,
+    #[serde(default)]
+    pub identifier: Option<IdentifierKind>,
+    /// A SQL condition every row must satisfy (`结案日期 >= 受理日期`).
+    #[serde(default)]
+    pub check: Option<Spanned<String>>,
+    #[serde(default)]
+    pub reference: Option<ReferenceSpec>,
+    /// `error` (row excluded, the default) or `warning` (row kept).
+    #[serde(default)]
+    pub severity: Option<crate::finding::Severity>,
+    /// Chinese message; `{value}`, `{column}`, `{min}`, `{max}` are filled in.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Bounds, inclusive: numbers (money in 元) or dates (`"2024-01-01"` or a TOML date).
+#[derive(Debug, Deserialize, Clone)]
+pub struct RangeSpec {
+    #[serde(default)]
+    pub min: Option<toml::Value>,
+    #[serde(default)]
+    pub max: Option<toml::Value>,
+}
+
+/// Length in characters, inclusive.
+#[derive(Debug, Deserialize, Clone, Copy)]
+pub struct LengthSpec {
+    #[serde(default)]
+    pub min: Option<usize>,
+    #[serde(default)]
+    pub max: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UniqueScope {
+    /// No value twice within one submitter's rows.
+    Submitter,
+    /// No value twice anywhere: the same 案件编号 from two townships is found.
+    All,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    /// 统一社会信用代码 (GB 32100); a failed check digit takes the rule's severity
+    /// (default warning), a wrong length or character is always an error.
+    CreditCode,
+    /// 居民身份证号 (GB 11643), birth date included; shown masked.
+    IdCard,
+    /// A submitter code that must be in the roster.
+    RosterCode,
+}
+
+/// The value must exist in a column of another source (the employer in the registry).
+#[derive(Debug, Deserialize, Clone)]
+pub struct ReferenceSpec {
+    pub source: Spanned<String>,
+    pub column: Spanned<String>,
 }
