@@ -92,6 +92,8 @@ def make_cases(rnd, code, count):
 
 
 def truth(code, name, cases):
+    # Rows that break an error rule are excluded from every figure.
+    cases = [c for c in cases if not c.get("_excluded")]
     closed = [c for c in cases if c["办理状态"] == "已结案"]
     on_time = [c for c in closed if (c["结案日期"] - c["受理日期"]).days <= ON_TIME_DAYS]
     groups = [c for c in cases if c["涉及人数"] >= 5]
@@ -140,6 +142,8 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def cell_value(key, case, shape):
+    if key in case.get("_written", {}):
+        return case["_written"][key]
     v = case[key]
     status = STATUS_SPELLING[shape["spelling"]]
     if key == "办理状态":
@@ -201,12 +205,12 @@ def table_rows(name, cases, shape):
         rows.append(["序号"] + [spelling[k] for k in keys])
     body = [[i + 1] + [cell_value(k, c, shape) for k in keys] for i, c in enumerate(cases)]
     if shape.get("total_row") == "top":
-        rows.append(total_row(keys, cases))
+        rows.append(total_row(keys, cases, shape.get("tamper_total", 0)))
     rows.extend(body)
     if shape.get("blank_rows"):
         rows.insert(len(rows) - len(body) // 2, [""] * (len(keys) + 1))
     if shape.get("total_row") == "bottom":
-        rows.append(total_row(keys, cases))
+        rows.append(total_row(keys, cases, shape.get("tamper_total", 0)))
     if shape.get("footer"):
         rows.append([])
         rows.append(["备注：本表由街道劳动保障所填报"])
@@ -214,11 +218,11 @@ def table_rows(name, cases, shape):
     return rows, keys, merged
 
 
-def total_row(keys, cases):
+def total_row(keys, cases, tamper_fen=0):
     row = ["合计"]
     for k in keys:
         if k in ("涉及金额", "追发工资", "追发其他待遇"):
-            row.append(sum(c[k] for c in cases) / 100)
+            row.append((sum(c[k] for c in cases) + (tamper_fen if k == "追发工资" else 0)) / 100)
         elif k == "涉及人数":
             row.append(sum(c[k] for c in cases))
         else:
@@ -228,6 +232,7 @@ def total_row(keys, cases):
 
 def write_xlsx(path, sheet, rows, merged):
     wb = xlsxwriter.Workbook(path)
+    wb.set_properties({"created": dt.datetime(2025, 1, 10)})  # byte-identical on regeneration
     ws = wb.add_worksheet(sheet)
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
     for r, row in enumerate(rows):
@@ -346,16 +351,76 @@ def main_sample():
         w = csv.writer(f)
         w.writerow(["code", "name", "kind"])
         w.writerows(ROSTER)
-    root = os.path.join(HERE, str(YEAR))
-    truths = []
+        root = os.path.join(HERE, str(YEAR))
+    ledgers = {}
     for index, ((code, name, _), shape) in enumerate(zip(ROSTER, SHAPES)):
-        if shape is None:
-            continue
-        cases = make_cases(rnd, code, rnd.randint(50, 500))
-        rows, _, merged = table_rows(name, cases, shape)
-        write(file_path(root, code, name, shape["fmt"], index), shape["fmt"], "投诉举报案件台账", rows, merged)
+        if shape is not None:
+            ledgers[index] = make_cases(rnd, code, rnd.randint(50, 500))
+    marks = add_mistakes(ledgers)
+    truths, findings = [], []
+    for index, cases in ledgers.items():
+        code, name, _ = ROSTER[index]
+        shape = SHAPES[index]
+        rows, keys, merged = table_rows(name, cases, shape)
+        path = file_path(root, code, name, shape["fmt"], index)
+        write(path, shape["fmt"], "投诉举报案件台账", rows, merged)
         truths.append(truth(code, name, cases))
+        for (where, key, rule, severity) in marks.get(index, []):
+            findings.append([os.path.relpath(path, root), cell_ref(rows, keys, where, key), rule, severity])
     write_truth(os.path.join(root, "expected.csv"), truths)
+    with open(os.path.join(root, "expected-findings.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "cell", "rule", "severity"])
+        w.writerows(sorted(findings))
+
+
+def add_mistakes(ledgers):
+    """The mistakes townships really make, one of each kind, recorded for the tests:
+    {township index: [(case number or "合计", column, rule, severity)]}."""
+    marks = {}
+    def mark(index, where, key, rule, severity):
+        marks.setdefault(index, []).append((where, key, rule, severity))
+    # 锦华街道: a credit code with a wrong check digit (kept), and "一百" written as a count.
+    a = ledgers[0][10]
+    a["统一社会信用代码"] = a["统一社会信用代码"][:-1] + ("0" if a["统一社会信用代码"][-1] != "0" else "1")
+    mark(0, 11, "统一社会信用代码", "信用代码校验", "warning")
+    b = ledgers[0][20]
+    b["_written"] = {"涉及人数": "一百"}
+    b["_excluded"] = True
+    mark(0, 21, "涉及人数", "type", "error")
+    # 东湖街道: a case closed before it was accepted.
+    c = next(c for c in ledgers[1][5:] if c["办理状态"] == "已结案")
+    c["结案日期"] = c["受理日期"] - dt.timedelta(days=3)
+    c["_excluded"] = True
+    mark(1, ledgers[1].index(c) + 1, "结案日期", "结案日期不早于受理日期", "error")
+    # 新城街道 and 永安镇 report the same case number.
+    d, e = ledgers[2][30], ledgers[9][40]
+    d["案件编号"] = e["案件编号"]
+    d["_excluded"] = e["_excluded"] = True
+    mark(2, 31, "案件编号", "案件编号唯一", "error")
+    mark(9, 41, "案件编号", "案件编号唯一", "error")
+    # 桂林街道: its 合计 row overstates 追发工资 by 100 元.
+    SHAPES[3]["tamper_total"] = 10_000
+    mark(3, "合计", "追发工资", "合计核对", "error")
+    return marks
+
+
+def letters(col):
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def cell_ref(rows, keys, where, key):
+    """A1 reference of case number `where` (its 序号) or of the 合计 row, in column `key`."""
+    col = 1 + keys.index(key)
+    for r, row in enumerate(rows):
+        if row and (row[0] == where) and r > 0:
+            return f"{letters(col)}{r + 1}"
+    raise ValueError(f"row {where} not found")
 
 
 def write_truth(path, truths):

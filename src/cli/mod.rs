@@ -66,11 +66,16 @@ pub struct PipelineArgs {
 }
 
 impl PipelineArgs {
-    fn overrides(&self, output: Option<PathBuf>) -> crate::pipeline::Overrides {
+    fn overrides(
+        &self,
+        output: Option<PathBuf>,
+        output_dir: Option<PathBuf>,
+    ) -> crate::pipeline::Overrides {
         crate::pipeline::Overrides {
             period: self.period.clone(),
             data_dir: self.data.clone(),
             output,
+            output_dir,
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct ValidateArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Folder for the 问题清单 and feedback workbooks (default: beside the pipeline's report).
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -139,8 +147,9 @@ pub fn report_error(error: &anyhow::Error) {
 fn load_plan(
     args: &PipelineArgs,
     output: Option<PathBuf>,
+    output_dir: Option<PathBuf>,
 ) -> anyhow::Result<Option<crate::pipeline::Plan>> {
-    match crate::pipeline::load(&args.pipeline, &args.overrides(output)) {
+    match crate::pipeline::load(&args.pipeline, &args.overrides(output, output_dir)) {
         Ok(plan) => Ok(Some(plan)),
         Err(crate::pipeline::LoadError::Invalid { file, diagnostics }) => {
             check::print_diagnostics(&file, &diagnostics);

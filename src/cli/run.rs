@@ -4,19 +4,23 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::summary::{files_line, print_findings, progress, rows_line, severity_counts};
+use super::summary::{
+    completeness_lines, files_line, print_findings, progress, rows_line, severity_counts,
+};
 use super::{load_plan, ExitStatus, RunArgs};
 use crate::report::format::text;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let Some(plan) = load_plan(&args.pipeline, args.out.clone())? else {
+    let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
         return Ok(ExitStatus::Error);
     };
     let bar = progress(crate::ingest::discover(&plan)?.len(), args.quiet);
     let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
     crate::validate::validate_tables(&plan, &mut data)?;
     bar.finish_and_clear();
+    let completeness = crate::ingest::completeness(&plan, &data);
+    let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
     let results = crate::compute::compute(&plan, &data)?;
     crate::report::write_report(&plan, &results, &data, &plan.output)
         .with_context(|| format!("writing {}", plan.output.display()))?;
@@ -24,11 +28,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     if !args.quiet {
         let (errors, warnings) = severity_counts(&data.findings);
         print_findings(&data.findings, 10);
-        let missing = results
-            .rows
-            .iter()
-            .filter(|r| !r.is_total() && !r.submitted)
-            .count();
         println!(
             "laborstat run: {} — {}",
             plan.expand(&plan.title),
@@ -37,11 +36,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         println!("  files     {}", files_line(&data.files));
         println!("  rows      {}", rows_line(&data.files));
         println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
-        println!(
-            "  roster    {} submitter(s), {} sent nothing",
-            data.roster.submitters.len(),
-            missing
-        );
+        for line in completeness_lines(&completeness) {
+            println!("  roster    {line}");
+        }
         if let Some(sheet) = plan.sheets.first() {
             let total = results.total();
             let headline: Vec<String> = sheet
@@ -62,6 +59,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             println!("  合计      {}", headline.join(" · "));
         }
         println!("  output    {}", plan.output.display());
+        println!("  问题清单  {}", outputs.list.display());
+        if let Some(first) = outputs.feedback.first() {
+            let folder = first
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            println!(
+                "  feedback  {} workbook(s) to send back, in {folder}",
+                outputs.feedback.len()
+            );
+        }
         println!("  time      {:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(ExitStatus::Success)

@@ -95,3 +95,47 @@ pub fn severity_counts(findings: &[Finding]) -> (usize, usize) {
 pub fn group(n: usize) -> String {
     crate::report::format::group_thousands(&n.to_string())
 }
+
+/// `14 submitter(s): 12 sent, 1 missing (天府科技园区), …` per ledger.
+pub fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
+    use crate::ingest::SubmissionStatus::*;
+    let mut lines = Vec::new();
+    let mut sources: Vec<&str> = c.entries.iter().map(|e| e.source.as_str()).collect();
+    sources.dedup();
+    for source in sources {
+        let entries: Vec<_> = c.entries.iter().filter(|e| e.source == source).collect();
+        let names = |status| {
+            entries
+                .iter()
+                .filter(|e| e.status == status)
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        let mut parts = vec![format!(
+            "{} sent",
+            names(Sent).len() + names(Duplicate).len()
+        )];
+        for (status, word) in [
+            (Missing, "missing"),
+            (Empty, "empty"),
+            (Duplicate, "sent twice"),
+            (Unusable, "unusable"),
+        ] {
+            let who = names(status);
+            if !who.is_empty() {
+                parts.push(format!("{} {word} ({})", who.len(), who.join("、")));
+            }
+        }
+        let unmatched = c.unmatched.iter().filter(|(s, _)| s == source).count();
+        if unmatched > 0 {
+            parts.push(format!("{unmatched} file(s) match no submitter"));
+        }
+        lines.push(format!(
+            "{source}: {} of {}: {}",
+            entries.len(),
+            entries.len(),
+            parts.join(", ")
+        ));
+    }
+    lines
+}

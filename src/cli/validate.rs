@@ -1,11 +1,13 @@
 //! `laborstat validate PIPELINE`: ingest and validate only; exit 1 when there are error
 //! findings (or warnings, with --deny-warnings).
 
-use super::summary::{files_line, print_findings, progress, rows_line, severity_counts};
+use super::summary::{
+    completeness_lines, files_line, print_findings, progress, rows_line, severity_counts,
+};
 use super::{load_plan, ExitStatus, OutputFormat, ValidateArgs};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
-    let Some(plan) = load_plan(&args.pipeline, None)? else {
+    let Some(plan) = load_plan(&args.pipeline, None, args.out_dir.clone())? else {
         return Ok(ExitStatus::Error);
     };
     let quiet = args.format == OutputFormat::Json;
@@ -13,6 +15,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
     crate::validate::validate_tables(&plan, &mut data)?;
     bar.finish_and_clear();
+    let completeness = crate::ingest::completeness(&plan, &data);
+    let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {
         OutputFormat::Json => {
@@ -30,6 +34,16 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
             println!("  files     {}", files_line(&data.files));
             println!("  rows      {}", rows_line(&data.files));
             println!("  findings  {errors} error(s), {warnings} warning(s)");
+            for line in completeness_lines(&completeness) {
+                println!("  roster    {line}");
+            }
+            println!("  问题清单  {}", outputs.list.display());
+            if !outputs.feedback.is_empty() {
+                println!(
+                    "  feedback  {} workbook(s) to send back",
+                    outputs.feedback.len()
+                );
+            }
         }
     }
     let failing = errors > 0 || (args.deny_warnings && warnings > 0);

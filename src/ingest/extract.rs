@@ -198,6 +198,8 @@ pub fn extract(
     let mut rows: Vec<u32> = Vec::with_capacity(capacity);
     let mut findings = Vec::new();
     let mut parsed_row: Vec<Parsed> = Vec::with_capacity(source.columns.len());
+    // Sums of count and money columns over every detail row, to reconcile a 合计 row.
+    let mut detail_sums: Vec<i128> = vec![0; source.columns.len()];
     let (start, end) = ctx.period.bounds();
     let (start, end) = (cell::date_to_days(start), cell::date_to_days(end));
     let first = header.first_data_row();
@@ -258,6 +260,9 @@ pub fn extract(
                     parsed_row.push(Parsed::Null);
                 }
                 Ok(value) => {
+                    if let Parsed::Int(v) = value {
+                        detail_sums[ci] += v as i128;
+                    }
                     if !cell_rules[ci].is_empty() && value != Parsed::Null {
                         let written = display_text(cell);
                         let view = cell_view(column.kind, &value);
@@ -340,6 +345,7 @@ pub fn extract(
         counts.used += 1;
     }
 
+    reconcile_totals(ctx, range, header, &classes, &detail_sums, &mut findings);
     let height = rows.len();
     let mut columns = Vec::with_capacity(source.columns.len() + 3);
     for (column, value) in source.columns.iter().zip(values) {
@@ -379,5 +385,72 @@ fn cell_view(kind: ColumnType, value: &Parsed) -> CellValue<'_> {
         (_, Parsed::Float(f)) => CellValue::Number(*f),
         (_, Parsed::Date(d)) => CellValue::Date(*d),
         _ => CellValue::Other,
+    }
+}
+
+/// A sheet's own 合计/总计 row must equal the sum of its detail rows, exactly for counts and
+/// to the fen for money. 小计 rows (parts of the whole) are not checked.
+fn reconcile_totals(
+    ctx: &SheetContext,
+    range: &calamine::Range<Data>,
+    header: &Header,
+    classes: &[Option<SkipReason>],
+    detail_sums: &[i128],
+    findings: &mut Vec<Finding>,
+) {
+    let source = ctx.source;
+    for (offset, class) in classes.iter().enumerate() {
+        if *class != Some(SkipReason::Total) {
+            continue;
+        }
+        let r = header.first_data_row() + offset;
+        let label: String = (0..range.width().min(3))
+            .filter_map(|c| range.get((r, c)))
+            .map(|c| normalize_key(&display_text(c)))
+            .collect();
+        if label.contains("小计") {
+            continue;
+        }
+        for (ci, column) in source.columns.iter().enumerate() {
+            if !matches!(column.kind, ColumnType::Int | ColumnType::Money) {
+                continue;
+            }
+            let Some(sc) = header.mapping[ci] else {
+                continue;
+            };
+            let Some(cell) = range.get((r, sc)).filter(|c| !is_blank(c)) else {
+                continue;
+            };
+            let Ok(Parsed::Int(stated)) = parse_cell(column.kind, &column.values, cell) else {
+                continue;
+            };
+            let sum = detail_sums[ci];
+            if stated as i128 == sum {
+                continue;
+            }
+            let show = |v: i128| match column.kind {
+                ColumnType::Money => format!("{:.2}元", v as f64 / 100.0),
+                _ => v.to_string(),
+            };
+            let sheet_row = ctx.origin.0 + r as u32;
+            findings.push(Finding {
+                severity: Severity::Error,
+                submitter: ctx.submitter.map(|i| ctx.roster.submitters[i].code.clone()),
+                file: ctx.file_label.to_path_buf(),
+                sheet: Some(ctx.sheet_name.to_string()),
+                row: Some(sheet_row + 1),
+                cell: Some(a1(sheet_row, ctx.origin.1 + sc as u32)),
+                column: Some(column.name.clone()),
+                value: Some(display_text(cell)),
+                rule: "合计核对".into(),
+                message: format!(
+                    "合计行“{}”为{}，但明细行加总为{}，相差{}（统计采用明细行）",
+                    column.name,
+                    show(stated as i128),
+                    show(sum),
+                    show(stated as i128 - sum)
+                ),
+            });
+        }
     }
 }

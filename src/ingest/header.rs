@@ -255,6 +255,8 @@ pub enum SkipReason {
     RepeatedHeader,
     /// The period column holds a date outside the report period.
     OutsidePeriod,
+    /// The submitter sent another file for the same ledger, which was used instead.
+    SupersededFile,
 }
 
 impl SkipReason {
@@ -265,6 +267,7 @@ impl SkipReason {
             SkipReason::Footer => "表尾(备注/填表人等)",
             SkipReason::RepeatedHeader => "重复表头",
             SkipReason::OutsidePeriod => "不在报告期内",
+            SkipReason::SupersededFile => "重复报送未采用",
         }
     }
 }

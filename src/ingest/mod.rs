@@ -132,9 +132,11 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
         })
         .collect();
 
+    let mut outcomes = outcomes;
+    let mut findings = Vec::new();
+    choose_among_duplicates(&files, &mut outcomes, &mut findings);
     let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
     let mut reports = Vec::with_capacity(outcomes.len());
-    let mut findings = Vec::new();
     for (file, outcome) in files.iter().zip(outcomes) {
         let polars_error = |error| IngestError::Polars {
             source_id: plan.sources[file.source].id.clone(),
@@ -151,7 +153,7 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
         reports.push(outcome.report);
         findings.extend(outcome.findings);
     }
-    flag_duplicate_submissions(&reports, &mut findings);
+
     let tables = tables
         .into_iter()
         .zip(&plan.sources)
@@ -171,27 +173,200 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
     })
 }
 
-/// Two files of the same ledger from one submitter: both are counted, which doubles its
-/// figures, so the user must be told.
-fn flag_duplicate_submissions(reports: &[FileReport], findings: &mut Vec<Finding>) {
-    for (i, a) in reports.iter().enumerate() {
-        let Some(code) = a.submitter.as_ref().filter(|_| a.used) else {
-            continue;
+/// Two or more files of one ledger from one submitter: the most recently modified one is
+/// used (on a tie, the name that sorts last, as in 台账(更正).xlsx); the others are kept out
+/// of every figure, their rows counted as 重复报送未采用, and the user is told which and why.
+fn choose_among_duplicates(
+    files: &[InputFile],
+    outcomes: &mut [FileOutcome],
+    findings: &mut Vec<Finding>,
+) {
+    let mut groups: std::collections::BTreeMap<(usize, String), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if let (true, Some(code)) = (outcome.report.used, &outcome.report.submitter) {
+            groups
+                .entry((files[i].source, code.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((_, code), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        let modified = |i: usize| {
+            std::fs::metadata(&files[i].path)
+                .and_then(|m| m.modified())
+                .ok()
         };
-        let earlier = reports[..i]
+        let keeper = *members
             .iter()
-            .find(|b| b.used && b.source == a.source && b.submitter.as_ref() == Some(code));
-        if let Some(b) = earlier {
+            .max_by(|&&a, &&b| (modified(a), &files[a].label).cmp(&(modified(b), &files[b].label)))
+            .expect("two or more");
+        let same_time = members.iter().all(|&i| modified(i) == modified(keeper));
+        let why = if same_time {
+            "文件名排序靠后，视为更正版"
+        } else {
+            "修改时间最新"
+        };
+        for &i in members.iter().filter(|&&i| i != keeper) {
+            let report = &mut outcomes[i].report;
+            let used = std::mem::take(&mut report.counts.used);
+            *report
+                .counts
+                .skipped
+                .entry(header::SkipReason::SupersededFile)
+                .or_default() += used;
+            report.used = false;
+            outcomes[i].frame = None;
             let mut finding = Finding::file(
                 Severity::Warning,
-                a.label.clone(),
-                "duplicate",
-                format!("同一报送单位的“{}”报送了两个文件（另一个是 {}），两个文件的数据都已计入，请确认是否重复", a.source, b.label.display()),
+                files[i].label.clone(),
+                "重复报送",
+                format!(
+                    "同一单位报送了{}个“{}”文件：采用 {}（{why}），本文件的{used}行未计入",
+                    members.len(),
+                    report.source,
+                    files[keeper].label.display()
+                ),
             );
             finding.submitter = Some(code.clone());
             findings.push(finding);
         }
     }
+}
+
+/// Whether a submitter sent a ledger, for the completeness account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionStatus {
+    Sent,
+    Missing,
+    /// Header but no data rows.
+    Empty,
+    /// More than one file; one was used.
+    Duplicate,
+    /// Sent, but nothing in it could be used (see the findings).
+    Unusable,
+}
+
+impl SubmissionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            SubmissionStatus::Sent => "已报送",
+            SubmissionStatus::Missing => "未报送",
+            SubmissionStatus::Empty => "空表",
+            SubmissionStatus::Duplicate => "重复报送",
+            SubmissionStatus::Unusable => "无法使用",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletenessEntry {
+    pub source: String,
+    pub code: String,
+    pub name: String,
+    pub status: SubmissionStatus,
+    pub files: Vec<String>,
+    pub note: String,
+}
+
+/// Every (ledger, roster submitter) pair with its status, and files matching no submitter.
+#[derive(Debug, Clone, Default)]
+pub struct Completeness {
+    pub entries: Vec<CompletenessEntry>,
+    /// (ledger, file) of files no roster entry could be found for.
+    pub unmatched: Vec<(String, String)>,
+}
+
+impl Completeness {
+    pub fn count(&self, status: SubmissionStatus) -> usize {
+        self.entries.iter().filter(|e| e.status == status).count()
+    }
+}
+
+/// Who sent what, per ledger, against the roster.
+pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
+    let mut out = Completeness::default();
+    for (si, source) in plan.sources.iter().enumerate() {
+        let from_rows: std::collections::HashSet<String> = match source.submitter {
+            SubmitterFrom::Column => data.tables[si]
+                .column(SUBMITTER_COLUMN)
+                .ok()
+                .and_then(|c| {
+                    c.str()
+                        .ok()
+                        .map(|s| s.iter().flatten().map(String::from).collect())
+                })
+                .unwrap_or_default(),
+            _ => Default::default(),
+        };
+        for s in &data.roster.submitters {
+            let mine: Vec<&FileReport> = data
+                .files
+                .iter()
+                .filter(|f| {
+                    f.source == source.id && f.submitter.as_deref() == Some(s.code.as_str())
+                })
+                .collect();
+            let files: Vec<String> = mine.iter().map(|f| f.label.display().to_string()).collect();
+            let (status, note) = if source.submitter == SubmitterFrom::Column {
+                match from_rows.contains(&s.code) {
+                    true => (SubmissionStatus::Sent, String::new()),
+                    false => (
+                        SubmissionStatus::Missing,
+                        "没有任何一行属于该单位".to_string(),
+                    ),
+                }
+            } else if mine.is_empty() {
+                (SubmissionStatus::Missing, String::new())
+            } else if let Some(used) = mine.iter().find(|f| f.used).filter(|_| mine.len() > 1) {
+                (
+                    SubmissionStatus::Duplicate,
+                    format!("采用 {}", used.label.display()),
+                )
+            } else if mine.iter().any(|f| f.used) {
+                (SubmissionStatus::Sent, String::new())
+            } else if mine
+                .iter()
+                .any(|f| f.header_row.is_some() && f.counts.used + f.counts.rejected == 0)
+            {
+                (SubmissionStatus::Empty, "表头下没有数据行".to_string())
+            } else {
+                (
+                    SubmissionStatus::Unusable,
+                    "文件无法使用，见问题清单".to_string(),
+                )
+            };
+            out.entries.push(CompletenessEntry {
+                source: source.title.clone(),
+                code: s.code.clone(),
+                name: s.name.clone(),
+                status,
+                files,
+                note,
+            });
+        }
+        if source.submitter != SubmitterFrom::Column {
+            for f in data
+                .files
+                .iter()
+                .filter(|f| f.source == source.id && f.submitter.is_none())
+            {
+                out.unmatched
+                    .push((source.title.clone(), f.label.display().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// A file's sheet as it was sent, read again for a feedback workbook.
+pub fn sheet_as_sent(plan: &Plan, file: &FileReport) -> Option<LoadedSheet> {
+    let path = plan.data_dir.join(&file.label);
+    if workbook::is_csv(&path) {
+        return load_sheet(&path, &crate::pipeline::SheetSelector::Index(0)).ok();
+    }
+    let mut book = workbook::open(&path).ok()?;
+    workbook::read_named_sheet(&mut book, file.sheet.as_deref()?).ok()
 }
 
 struct FileOutcome {
@@ -232,9 +407,12 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
                 problem.message,
             );
             finding.sheet = problem.sheet;
-            finding.submitter = roster
-                .match_text(&file.label.to_string_lossy())
-                .map(|(i, _)| roster.submitters[i].code.clone());
+            if source.submitter == SubmitterFrom::Path {
+                report.submitter = roster
+                    .match_text(&file.label.to_string_lossy())
+                    .map(|(i, _)| roster.submitters[i].code.clone());
+            }
+            finding.submitter = report.submitter.clone();
             findings.push(finding);
             return fail(report, findings);
         }
@@ -254,8 +432,15 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         f
     };
 
+    if source.submitter == SubmitterFrom::Path {
+        report.submitter = roster
+            .match_text(&file.label.to_string_lossy())
+            .map(|(i, _)| roster.submitters[i].code.clone());
+    }
     if range.is_empty() {
-        findings.push(sheet_finding("empty", "工作表是空的，没有任何数据".into()));
+        let mut f = sheet_finding("empty", "工作表是空的，没有任何数据".into());
+        f.submitter = report.submitter.clone();
+        findings.push(f);
         return fail(report, findings);
     }
     report.counts.read = range.height() + origin.0 as usize;

@@ -114,9 +114,12 @@ pub fn read_named_sheet(
         p.sheet = Some(sheet_name.to_string());
         p
     };
-    let range = workbook
-        .worksheet_range(sheet_name)
-        .map_err(|e| in_sheet(problem("file", format!("无法读取工作表：{e}"))))?;
+    let range = match &mut *workbook {
+        Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
+        other => other
+            .worksheet_range(sheet_name)
+            .map_err(|e| in_sheet(problem("file", format!("无法读取工作表：{e}"))))?,
+    };
     let cells = range.height() as u64 * range.width() as u64;
     if cells > MAX_SHEET_CELLS {
         let end = range.end().unwrap_or((0, 0));
@@ -142,6 +145,49 @@ pub fn read_named_sheet(
         merges,
         encoding: None,
     })
+}
+
+/// Reads an xlsx sheet cell by cell, refusing it before allocating when the used area is
+/// absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
+fn read_xlsx_guarded(
+    xlsx: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    sheet_name: &str,
+) -> Result<Range<Data>, OpenProblem> {
+    let unreadable = |e: calamine::XlsxError| problem("file", format!("无法读取工作表：{e}"));
+    let mut reader = xlsx
+        .worksheet_cells_reader(sheet_name)
+        .map_err(unreadable)?;
+    let declared = reader.dimensions();
+    let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
+    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        (top, left, bottom, right) = (top.min(r), left.min(c), bottom.max(r), right.max(c));
+        cells.push(calamine::Cell::new((r, c), value));
+    }
+    if cells.is_empty() {
+        return Ok(Range::empty());
+    }
+    let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
+    if area > MAX_SHEET_CELLS {
+        return Err(problem(
+            "sheet",
+            format!(
+                "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
+                crate::finding::a1(top, left),
+                crate::finding::a1(bottom, right),
+                bottom - top + 1,
+                right - left + 1,
+                MAX_SHEET_CELLS,
+                crate::finding::a1(bottom, right),
+            ),
+        ));
+    }
+    Ok(Range::from_sparse(cells))
 }
 
 /// Picks a sheet: by position, or the first accepted name present (compared without

@@ -227,7 +227,11 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         ))
     });
     let output = overrides.output.clone().unwrap_or_else(|| {
-        base_dir.join(expand_template(&pipeline.output, &pipeline.name, &period))
+        let templated = base_dir.join(expand_template(&pipeline.output, &pipeline.name, &period));
+        match (&overrides.output_dir, templated.file_name()) {
+            (Some(dir), Some(name)) => dir.join(name),
+            _ => templated,
+        }
     });
     // `{data}` in the roster path: a roster kept with the data it describes.
     let roster = match roster {

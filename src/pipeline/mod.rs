@@ -23,6 +23,8 @@ pub struct Overrides {
     pub period: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub output: Option<PathBuf>,
+    /// Folder for the report and findings outputs, keeping the file's own report name.
+    pub output_dir: Option<PathBuf>,
 }
 
 /// A compiled pipeline: names resolved, SQL checked, paths absolute or relative to the cwd.

@@ -4,6 +4,7 @@
 //! (every file and what happened to its rows) and 指标说明 (every definition used).
 //! The only stage that writes xlsx; the file is written to a temporary name and renamed.
 
+pub mod findings;
 pub mod format;
 
 use std::path::{Path, PathBuf};
@@ -358,6 +359,7 @@ fn write_sources_sheet(
         SkipReason::Footer,
         SkipReason::RepeatedHeader,
         SkipReason::OutsidePeriod,
+        SkipReason::SupersededFile,
     ];
     headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
     for (c, h) in headings.iter().enumerate() {

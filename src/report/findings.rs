@@ -1,0 +1,531 @@
+//! The findings outputs: `<pipeline>-<period>-问题清单.xlsx` (counts per submitter and rule,
+//! every finding with its cell, the row account of every file, and who sent what) and one
+//! feedback workbook per township with findings — its own rows as it sent them, each bad
+//! cell filled red (error) or yellow (warning) with a note saying what is wrong.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Range};
+use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet, XlsxError};
+
+use super::format::{Formats, FONT};
+use super::{save_atomically, ReportError};
+use crate::finding::{Finding, Severity};
+use crate::ingest::header::SkipReason;
+use crate::ingest::{Completeness, Ingested};
+use crate::pipeline::Plan;
+
+/// Where the findings workbook goes: beside the report.
+pub fn findings_path(plan: &Plan) -> PathBuf {
+    output_dir(plan).join(format!("{}-{}-问题清单.xlsx", plan.name, plan.period))
+}
+
+/// Where a township's feedback workbook goes.
+pub fn feedback_path(plan: &Plan, code: &str, name: &str) -> PathBuf {
+    output_dir(plan)
+        .join("feedback")
+        .join(format!("{code}-{name}.xlsx"))
+}
+
+fn output_dir(plan: &Plan) -> PathBuf {
+    plan.output
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Findings sorted as the list is read: by submitter, file, row, column.
+pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
+    let mut all: Vec<&Finding> = findings.iter().collect();
+    all.sort_by(|a, b| {
+        (&a.submitter, &a.file, a.row, &a.cell, &a.rule).cmp(&(
+            &b.submitter,
+            &b.file,
+            b.row,
+            &b.cell,
+            &b.rule,
+        ))
+    });
+    all
+}
+
+fn header_row(sheet: &mut Worksheet, headings: &[&str], f: &Formats) -> Result<(), XlsxError> {
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &f.header)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Writes the 问题清单 workbook.
+pub fn write_findings_workbook(
+    data: &Ingested,
+    completeness: &Completeness,
+    path: &Path,
+) -> Result<(), ReportError> {
+    let f = Formats::default();
+    let mut book = Workbook::new();
+    let name_of = |code: &Option<String>| {
+        code.as_deref()
+            .and_then(|c| data.roster.get(c))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+
+    // 1. Counts per submitter and rule.
+    let sheet = book.add_worksheet();
+    sheet.set_name("汇总")?;
+    header_row(
+        sheet,
+        &["报送单位代码", "报送单位", "规则", "错误", "警告"],
+        &f,
+    )?;
+    let mut counts: BTreeMap<(Option<String>, String), (usize, usize)> = BTreeMap::new();
+    for finding in &data.findings {
+        let entry = counts
+            .entry((finding.submitter.clone(), finding.rule.clone()))
+            .or_default();
+        match finding.severity {
+            Severity::Error => entry.0 += 1,
+            Severity::Warning => entry.1 += 1,
+        }
+    }
+    let count = f.value(crate::pipeline::Display::Count, false);
+    for (i, ((code, rule), (errors, warnings))) in counts.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string_with_format(
+            row,
+            0,
+            code.as_deref().unwrap_or("（未识别）"),
+            &f.label,
+        )?;
+        sheet.write_string_with_format(row, 1, name_of(code), &f.label)?;
+        sheet.write_string_with_format(row, 2, rule, &f.label)?;
+        sheet.write_number_with_format(row, 3, *errors as f64, &count)?;
+        sheet.write_number_with_format(row, 4, *warnings as f64, &count)?;
+    }
+    for (c, w) in [13.0, 16.0, 28.0, 8.0, 8.0].iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+
+    // 2. Every finding.
+    let sheet = book.add_worksheet();
+    sheet.set_name("问题清单")?;
+    header_row(
+        sheet,
+        &[
+            "报送单位代码",
+            "报送单位",
+            "文件",
+            "工作表",
+            "单元格",
+            "列",
+            "填写的值",
+            "规则",
+            "严重程度",
+            "说明",
+        ],
+        &f,
+    )?;
+    for (i, finding) in sorted(&data.findings).into_iter().enumerate() {
+        let row = i as u32 + 1;
+        let cell = finding
+            .cell
+            .clone()
+            .or_else(|| finding.row.map(|r| format!("第{r}行")))
+            .unwrap_or_default();
+        let texts = [
+            finding.submitter.clone().unwrap_or_default(),
+            name_of(&finding.submitter),
+            finding.file.display().to_string(),
+            finding.sheet.clone().unwrap_or_default(),
+            cell,
+            finding.column.clone().unwrap_or_default(),
+            finding.value.clone().unwrap_or_default(),
+            finding.rule.clone(),
+            finding.severity.label().to_string(),
+            finding.message.clone(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+        }
+    }
+    for (c, w) in [13.0, 14.0, 40.0, 18.0, 8.0, 14.0, 18.0, 18.0, 8.0, 70.0]
+        .iter()
+        .enumerate()
+    {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    sheet.autofilter(0, 0, data.findings.len() as u32, 9)?;
+
+    // 3. The row account of every file.
+    let sheet = book.add_worksheet();
+    sheet.set_name("数据核对")?;
+    let reasons = [
+        SkipReason::Blank,
+        SkipReason::Total,
+        SkipReason::Footer,
+        SkipReason::RepeatedHeader,
+        SkipReason::OutsidePeriod,
+        SkipReason::SupersededFile,
+    ];
+    let mut headings = vec![
+        "台账".to_string(),
+        "文件".into(),
+        "报送单位".into(),
+        "读入行数".into(),
+        "采用".into(),
+        "剔除".into(),
+        "标题行".into(),
+        "表头行".into(),
+    ];
+    headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
+    headings.push("读入 = 采用 + 剔除 + 跳过".into());
+    let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
+    header_row(sheet, &headings, &f)?;
+    for (i, file) in data.files.iter().enumerate() {
+        let row = i as u32 + 1;
+        let c = &file.counts;
+        sheet.write_string_with_format(row, 0, &file.source, &f.label)?;
+        sheet.write_string_with_format(row, 1, file.label.display().to_string(), &f.label)?;
+        sheet.write_string_with_format(row, 2, name_of(&file.submitter), &f.label)?;
+        let mut numbers = vec![c.read, c.used, c.rejected, c.title, c.header];
+        numbers.extend(reasons.iter().map(|r| *c.skipped.get(r).unwrap_or(&0)));
+        for (k, n) in numbers.iter().enumerate() {
+            sheet.write_number_with_format(row, 3 + k as u16, *n as f64, &count)?;
+        }
+        let balance = if c.balances() {
+            "✓ 平衡"
+        } else {
+            "✗ 不平衡"
+        };
+        sheet.write_string_with_format(row, 3 + numbers.len() as u16, balance, &f.dash)?;
+    }
+    sheet.set_column_width(1, 44)?;
+    sheet.set_column_width(2, 14)?;
+
+    // 4. Who sent what.
+    let sheet = book.add_worksheet();
+    sheet.set_name("报送情况")?;
+    header_row(
+        sheet,
+        &["台账", "报送单位代码", "报送单位", "状态", "文件", "说明"],
+        &f,
+    )?;
+    let mut row = 1;
+    for entry in &completeness.entries {
+        let texts = [
+            entry.source.clone(),
+            entry.code.clone(),
+            entry.name.clone(),
+            entry.status.label().to_string(),
+            entry.files.join("；"),
+            entry.note.clone(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+        }
+        row += 1;
+    }
+    for (source, label) in &completeness.unmatched {
+        let texts = [
+            source.clone(),
+            String::new(),
+            String::new(),
+            "无法识别报送单位".to_string(),
+            label.clone(),
+            "文件路径或表头中没有名单内的单位代码或名称，未计入".to_string(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+        }
+        row += 1;
+    }
+    for (c, w) in [12.0, 13.0, 16.0, 14.0, 44.0, 60.0].iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    save_atomically(&mut book, path)
+}
+
+/// What the findings outputs were written to.
+pub struct FindingsOutputs {
+    pub list: PathBuf,
+    pub feedback: Vec<PathBuf>,
+}
+
+/// Writes the 问题清单 workbook and a feedback workbook for every township with findings.
+/// Feedback workbooks left by an earlier run for townships that are now clean are removed.
+pub fn write_findings_outputs(
+    plan: &Plan,
+    data: &Ingested,
+    completeness: &Completeness,
+) -> Result<FindingsOutputs, ReportError> {
+    let list = findings_path(plan);
+    write_findings_workbook(data, completeness, &list)?;
+    let mut by_submitter: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in sorted(&data.findings) {
+        if let Some(code) = finding.submitter.as_deref() {
+            by_submitter.entry(code).or_default().push(finding);
+        }
+    }
+    for s in &data.roster.submitters {
+        let stale = feedback_path(plan, &s.code, &s.name);
+        if !by_submitter.contains_key(s.code.as_str()) && stale.exists() {
+            let _ = std::fs::remove_file(stale);
+        }
+    }
+    let mut feedback = Vec::new();
+    for (code, findings) in by_submitter {
+        let name = data
+            .roster
+            .get(code)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let mut sheets = Vec::new();
+        for file in data
+            .files
+            .iter()
+            .filter(|f| f.submitter.as_deref() == Some(code))
+        {
+            let mine: Vec<&Finding> = findings
+                .iter()
+                .copied()
+                .filter(|f| f.file == file.label)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            if let Some(loaded) = crate::ingest::sheet_as_sent(plan, file) {
+                sheets.push(SentSheet {
+                    label: file.label.display().to_string(),
+                    sheet_name: loaded.sheet_name,
+                    range: loaded.range,
+                    findings: mine,
+                });
+            }
+        }
+        let path = feedback_path(plan, code, &name);
+        write_feedback(&path, &format!("{code} {name}"), &findings, &sheets)?;
+        feedback.push(path);
+    }
+    Ok(FindingsOutputs { list, feedback })
+}
+
+/// One file of a township as it was sent, with the findings that point into it.
+pub struct SentSheet<'a> {
+    pub label: String,
+    pub sheet_name: String,
+    pub range: Range<Data>,
+    pub findings: Vec<&'a Finding>,
+}
+
+/// Writes one township's feedback workbook: a 问题说明 sheet listing every finding, then each
+/// of its files' sheets as sent, bad cells filled and annotated.
+pub fn write_feedback(
+    path: &Path,
+    township: &str,
+    findings: &[&Finding],
+    sheets: &[SentSheet],
+) -> Result<(), ReportError> {
+    let f = Formats::default();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("问题说明")?;
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        5,
+        &format!("{township}：报送数据问题清单（请核实修改后重新报送）"),
+        &f.title,
+    )?;
+    for (c, h) in ["文件", "单元格", "列", "填写的值", "严重程度", "说明"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(1, c as u16, *h, &f.header)?;
+    }
+    for (i, finding) in findings.iter().enumerate() {
+        let row = i as u32 + 2;
+        let cell = finding
+            .cell
+            .clone()
+            .or_else(|| finding.row.map(|r| format!("第{r}行")))
+            .unwrap_or_else(|| "整个文件".into());
+        let texts = [
+            finding.file.display().to_string(),
+            cell,
+            finding.column.clone().unwrap_or_default(),
+            finding.value.clone().unwrap_or_default(),
+            finding.severity.label().to_string(),
+            finding.message.clone(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+        }
+    }
+    for (c, w) in [36.0, 9.0, 14.0, 20.0, 9.0, 70.0].iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+
+    let plain = Format::new().set_font_name(FONT);
+    let error = plain
+        .clone()
+        .set_background_color(Color::RGB(0xFF9999))
+        .set_border(FormatBorder::Thin)
+        .set_border_color(Color::Red);
+    let warning = plain
+        .clone()
+        .set_background_color(Color::RGB(0xFFEB84))
+        .set_border(FormatBorder::Thin);
+    let mut used_names: Vec<String> = Vec::new();
+    for sent in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(unique_sheet_name(&sent.sheet_name, &mut used_names))?;
+        let (row0, col0) = sent.range.start().unwrap_or((0, 0));
+        // Findings by cell: the worst severity colours it; all messages go in the note.
+        let mut by_cell: BTreeMap<(u32, u16), (Severity, Vec<String>)> = BTreeMap::new();
+        for finding in &sent.findings {
+            if let Some((r, c)) = finding.cell.as_deref().and_then(parse_a1) {
+                let entry = by_cell
+                    .entry((r, c))
+                    .or_insert((finding.severity, Vec::new()));
+                entry.0 = entry.0.min(finding.severity);
+                entry.1.push(format!(
+                    "【{}】{}",
+                    finding.severity.label(),
+                    finding.message
+                ));
+            }
+        }
+        for (r, row) in sent.range.rows().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                let (r, c) = (row0 + r as u32, (col0 as usize + c) as u16);
+                let format = match by_cell.get(&(r, c)) {
+                    Some((Severity::Error, _)) => &error,
+                    Some((Severity::Warning, _)) => &warning,
+                    None => &plain,
+                };
+                write_value(sheet, r, c, value, format)?;
+            }
+        }
+        for ((r, c), (severity, messages)) in &by_cell {
+            if sent
+                .range
+                .get(((r - row0) as usize, (*c as u32 - col0) as usize))
+                .is_none()
+            {
+                let format = if *severity == Severity::Error {
+                    &error
+                } else {
+                    &warning
+                };
+                sheet.write_blank(*r, *c, format)?;
+            }
+            let note = Note::new(messages.join("\n"))
+                .set_author("laborstat")
+                .set_width(360)
+                .set_height(120);
+            sheet.insert_note(*r, *c, &note)?;
+        }
+        sheet.set_column_range_width(0, (col0 as usize + sent.range.width()).max(1) as u16, 14)?;
+    }
+    save_atomically(&mut book, path)
+}
+
+/// Writes a cell as it was sent: numbers as numbers, the rest as text.
+fn write_value(
+    sheet: &mut Worksheet,
+    r: u32,
+    c: u16,
+    value: &Data,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    match value {
+        Data::Empty => {
+            if format != &Format::new().set_font_name(FONT) {
+                sheet.write_blank(r, c, format)?;
+            }
+        }
+        Data::Float(x) => {
+            sheet.write_number_with_format(r, c, *x, format)?;
+        }
+        Data::Int(x) => {
+            sheet.write_number_with_format(r, c, *x as f64, format)?;
+        }
+        other => {
+            sheet.write_string_with_format(
+                r,
+                c,
+                crate::ingest::cell::display_text(other),
+                format,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Sheet names are unique and at most 31 characters in Excel.
+fn unique_sheet_name(name: &str, used: &mut Vec<String>) -> String {
+    let base: String = name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(28)
+        .collect();
+    let base = if base.is_empty() {
+        "数据".to_string()
+    } else {
+        base
+    };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while used.contains(&candidate) {
+        candidate = format!("{base}({n})");
+        n += 1;
+    }
+    used.push(candidate.clone());
+    candidate
+}
+
+/// "AB12" → (11, 27), 0-based.
+fn parse_a1(cell: &str) -> Option<(u32, u16)> {
+    let letters: String = cell
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase())
+        .collect();
+    let digits = &cell[letters.len()..];
+    let row: u32 = digits.parse().ok()?;
+    let col = letters
+        .chars()
+        .fold(0u32, |acc, c| acc * 26 + (c as u32 - 'A' as u32 + 1));
+    if row == 0 || col == 0 {
+        return None;
+    }
+    Some((row - 1, (col - 1) as u16))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_parses_back() {
+        assert_eq!(parse_a1("A1"), Some((0, 0)));
+        assert_eq!(parse_a1("AB12"), Some((11, 27)));
+        assert_eq!(parse_a1("第3行"), None);
+    }
+
+    #[test]
+    fn sheet_names_are_unique_and_short() {
+        let mut used = Vec::new();
+        assert_eq!(unique_sheet_name("台账", &mut used), "台账");
+        assert_eq!(unique_sheet_name("台账", &mut used), "台账(2)");
+        assert!(
+            unique_sheet_name(&"很".repeat(40), &mut used)
+                .chars()
+                .count()
+                <= 31
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The corpus of bad files (tests/fixtures/bad, made by make.py): a corrupted zip, a text
+//! file named .xlsx, a password-protected workbook, a missing sheet, a missing required
+//! column, an empty file, formula error cells, an absurd used range, a header-only sheet, a
+//! township not on the roster and binary noise named .csv. None may stop or crash the run;
+//! each gives exactly one clear finding naming its file; the good file is still counted.
+
+use std::collections::BTreeMap;
+
+use crate::common::{laborstat, sheet};
+
+fn findings_by_file(stdout: &str) -> BTreeMap<String, Vec<serde_json::Value>> {
+    let mut by_file: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for line in stdout.lines() {
+        let finding: serde_json::Value =
+            serde_json::from_str(line).expect("one JSON finding per line");
+        let file = finding["file"].as_str().unwrap().to_string();
+        by_file.entry(file).or_default().push(finding);
+    }
+    by_file
+}
+
+#[test]
+fn every_bad_file_gives_one_clear_finding_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = laborstat()
+        .args([
+            "validate",
+            "tests/fixtures/bad/pipeline.toml",
+            "--format",
+            "json",
+        ])
+        .arg("--out-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "error findings give exit 1: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let by_file = findings_by_file(&String::from_utf8(output.stdout).unwrap());
+
+    let expect = [
+        ("510199002-损坏街道/台账.xlsx", "file", "损坏"),
+        ("510199003-改名街道/台账.xlsx", "file", "不是有效的电子表格"),
+        ("510199004-加密街道/台账.xlsx", "file", "密码"),
+        ("510199005-改表名街道/台账.xlsx", "sheet", "Sheet9"),
+        (
+            "510199006-缺列街道/台账.xlsx",
+            "header",
+            "最接近的表头是“案件编码”",
+        ),
+        ("510199007-空文件街道/台账.xlsx", "file", "0字节"),
+        ("510199009-超大范围街道/台账.xlsx", "sheet", "XFD1048576"),
+        ("510199010-空表街道/台账.xlsx", "empty", "没有数据行"),
+        ("510199011-乱码街道/台账.csv", "file", "不是UTF-8也不是GBK"),
+        ("510199999-外区街道/台账.xlsx", "submitter", "名单"),
+    ];
+    for (file, rule, words) in expect {
+        let found = by_file
+            .get(file)
+            .unwrap_or_else(|| panic!("no finding for {file}: {by_file:#?}"));
+        assert_eq!(found.len(), 1, "{file}: {found:#?}");
+        assert_eq!(found[0]["rule"], rule, "{file}: {found:#?}");
+        let message = found[0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{file}: {message}");
+    }
+    // Formula errors: one finding per error cell, each at its cell.
+    let formula = &by_file["510199008-公式错误街道/台账.xlsx"];
+    let cells: Vec<&str> = formula
+        .iter()
+        .map(|f| f["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["D3", "D4", "D5"], "{formula:#?}");
+    assert!(formula
+        .iter()
+        .all(|f| f["message"].as_str().unwrap().contains("公式错误值")));
+    // The good file gives nothing.
+    assert!(!by_file.contains_key("510199001-正常街道/台账.xlsx"));
+}
+
+#[test]
+fn the_report_is_still_written_from_the_good_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bad.xlsx");
+    let output = laborstat()
+        .args(["run", "tests/fixtures/bad/pipeline.toml", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let range = sheet(&out, "表");
+    let total = range
+        .rows()
+        .find(|r| r[0].to_string() == "合计")
+        .expect("合计 row");
+    // The good file's 2 cases and the formula file's 0 usable rows (all three have errors).
+    assert_eq!(total[1], calamine::Data::Float(2.0));
+}
