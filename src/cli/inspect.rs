@@ -56,7 +56,7 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         };
         let mut loaded = Vec::new();
         for name in wanted {
-            match workbook::read_named_sheet(&mut book, &name) {
+            match workbook::read_named_sheet(&mut book, &name, true) {
                 Ok(sheet) => loaded.push(sheet),
                 Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
             }

@@ -307,19 +307,23 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
     }
 }
 
-/// Normalises an enum value or header text for comparison: half-width, no spaces.
+/// Normalises an enum value or header text for comparison: half-width, no spaces, one
+/// kind of bracket, ASCII lowercase. One pass, one allocation: it runs on many cells.
 pub fn normalize_key(text: &str) -> String {
-    to_half_width(text)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '【' | '〔' => '[',
             '】' | '〕' => ']',
-            _ => c.to_ascii_lowercase(),
-        })
-        .collect()
+            '。' => '.',
+            _ => c,
+        };
+        if !c.is_whitespace() {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -308,23 +308,31 @@ pub fn classify_rows(range: &Range<Data>, header: &Header) -> Vec<Option<SkipRea
             out.push(Some(SkipReason::Blank));
             continue;
         };
-        let first_text = normalize_key(&display_text(first));
-        if FOOTER_WORDS.iter().any(|w| first_text.starts_with(w)) {
+        // Only text can be a keyword or a header label: numbers and dates are data.
+        let first_text = text_key(first);
+        if first_text
+            .as_deref()
+            .is_some_and(|t| FOOTER_WORDS.iter().any(|w| t.starts_with(w)))
+        {
             in_footer = true;
             out.push(Some(SkipReason::Footer));
             continue;
         }
-        let second_text = filled.next().map(|c| normalize_key(&display_text(c)));
+        let second_text = filled.next().and_then(text_key);
         let is_total = |t: &str| TOTAL_WORDS.iter().any(|w| t.starts_with(w));
-        if is_total(&first_text) || second_text.as_deref().is_some_and(is_total) {
+        if first_text.as_deref().is_some_and(is_total)
+            || second_text.as_deref().is_some_and(is_total)
+        {
             out.push(Some(SkipReason::Total));
             continue;
         }
+        // A repeated header starts with a header label; only then compare the whole row.
         let repeats_header = header_keys.len() >= 2
+            && first_text.as_ref().is_some_and(|t| header_keys.contains(t))
             && row
                 .iter()
                 .zip(&header_keys)
-                .filter(|(c, h)| !h.is_empty() && normalize_key(&display_text(c)) == **h)
+                .filter(|(c, h)| !h.is_empty() && text_key(c).as_ref() == Some(*h))
                 .count()
                 >= 2;
         if repeats_header {
@@ -334,6 +342,13 @@ pub fn classify_rows(range: &Range<Data>, header: &Header) -> Vec<Option<SkipRea
         out.push(None);
     }
     out
+}
+
+fn text_key(cell: &Data) -> Option<String> {
+    match cell {
+        Data::String(s) => Some(normalize_key(s)),
+        _ => None,
+    }
 }
 
 /// A spelling for `inspect`: the best alias a missing column came closest to.

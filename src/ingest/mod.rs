@@ -366,7 +366,7 @@ pub fn sheet_as_sent(plan: &Plan, file: &FileReport) -> Option<LoadedSheet> {
         return load_sheet(&path, &crate::pipeline::SheetSelector::Index(0)).ok();
     }
     let mut book = workbook::open(&path).ok()?;
-    workbook::read_named_sheet(&mut book, file.sheet.as_deref()?).ok()
+    workbook::read_named_sheet(&mut book, file.sheet.as_deref()?, false).ok()
 }
 
 struct FileOutcome {
@@ -445,7 +445,24 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
     }
     report.counts.read = range.height() + origin.0 as usize;
 
-    let Some(header) = find_header(&range, &source.columns, &merges) else {
+    // Merged cells only help when some declared column is not matched without them.
+    let mut header = find_header(&range, &source.columns, &merges);
+    let incomplete = |h: &Option<Header>| {
+        h.as_ref()
+            .is_none_or(|h| h.mapping.iter().any(Option::is_none))
+    };
+    if incomplete(&header) && merges.is_empty() && !workbook::is_csv(&file.path) {
+        let merges = workbook::merged_regions(&file.path, &sheet_name);
+        let matched =
+            |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
+        let again = find_header(&range, &source.columns, &merges);
+        if matched(&again) > matched(&header)
+            || (matched(&again) == matched(&header) && again.is_some()) && !merges.is_empty()
+        {
+            header = again;
+        }
+    }
+    let Some(header) = header else {
         let wanted: Vec<&str> = source.columns.iter().map(|c| c.name.as_str()).collect();
         findings.push(sheet_finding(
             "header",

@@ -18,7 +18,7 @@ pub const MAX_SHEET_CELLS: u64 = 50_000_000;
 pub struct LoadedSheet {
     pub sheet_name: String,
     pub range: Range<Data>,
-    /// Merged regions (absolute positions); empty for csv and ods.
+    /// Merged regions (absolute positions), when asked for; empty for csv and ods.
     pub merges: Vec<Dimensions>,
     /// Only for csv.
     pub encoding: Option<Encoding>,
@@ -102,13 +102,25 @@ pub fn load_sheet(path: &Path, selector: &SheetSelector) -> Result<LoadedSheet, 
             format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
         )
     })?;
-    read_named_sheet(&mut workbook, &sheet_name)
+    read_named_sheet(&mut workbook, &sheet_name, false)
 }
 
-/// Reads one sheet by name, with its merged regions.
+/// The merged regions of a sheet. calamine finds them by parsing the whole sheet again
+/// (they come after the cells in the file), so ingest asks only when a header cannot be
+/// matched without them.
+pub fn merged_regions(path: &Path, sheet_name: &str) -> Vec<Dimensions> {
+    match open(path) {
+        Ok(Sheets::Xlsx(mut x)) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        Ok(Sheets::Xls(x)) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads one sheet by name, with its merged regions if `with_merges`.
 pub fn read_named_sheet(
     workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
     sheet_name: &str,
+    with_merges: bool,
 ) -> Result<LoadedSheet, OpenProblem> {
     let in_sheet = |mut p: OpenProblem| {
         p.sheet = Some(sheet_name.to_string());
@@ -135,8 +147,12 @@ pub fn read_named_sheet(
         )));
     }
     let merges = match workbook {
-        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
-        Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        Sheets::Xlsx(x) if with_merges => {
+            x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default()
+        }
+        Sheets::Xls(x) if with_merges => {
+            x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default()
+        }
         _ => Vec::new(),
     };
     Ok(LoadedSheet {
