@@ -29,11 +29,28 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 LABORSTAT = os.path.join(TARGET, "release", "laborstat")
 
 
+def pipeline_without_rules():
+    """bench.toml less its [[sources.cases.rules]]: the same run without rule validation
+    (cells are still typed and required columns checked), to price the rules."""
+    text = open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8").read()
+    blocks = text.split("\n\n")
+    def is_rule(block):
+        code = [line for line in block.splitlines() if not line.lstrip().startswith("#")]
+        return bool(code) and code[0].strip() == "[[sources.cases.rules]]"
+
+    kept = [b for b in blocks if not is_rule(b)]
+    path = os.path.join(ROOT, "bench-data", "bench-no-rules.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n\n".join(kept))
+    return path
+
+
 def engines(data, out):
     peers = os.path.join(SHARED, "peers")
     return {
         "laborstat": [LABORSTAT, "run", os.path.join(ROOT, "pipelines", "bench.toml"), "--quiet",
                       "--data", data, "--out", out],
+        "laborstat, rules off": [LABORSTAT, "run", pipeline_without_rules(), "--quiet", "--data", data, "--out", out],
         "polars+fastexcel": [sys.executable, os.path.join(peers, "polars_fastexcel.py"), data, out],
         "duckdb+excel": [sys.executable, os.path.join(peers, "duckdb_excel.py"), data, out],
         "pandas+calamine": ["env", "ENGINE=calamine", sys.executable, os.path.join(peers, "pandas_openpyxl.py"), data, out],

@@ -3,6 +3,7 @@
 //! polars), and `reference` (the value must exist in another source). Rows breaking an
 //! error rule are removed from the table and counted as rejected in their file's account.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
@@ -22,34 +23,28 @@ pub struct ValidateError {
     error: PolarsError,
 }
 
-/// Where each row of a table came from.
-struct Provenance {
+/// Where each row of a table came from. Borrowed from the table: at benchmark scale a copy
+/// of every submitter name costs more than the rules themselves (measured).
+struct Provenance<'a> {
     files: Vec<u32>,
     rows: Vec<u32>,
-    submitters: Vec<Option<String>>,
+    submitters: Vec<Option<&'a str>>,
 }
 
-impl Provenance {
-    fn of(frame: &DataFrame) -> PolarsResult<Provenance> {
+impl<'a> Provenance<'a> {
+    fn of(frame: &'a DataFrame) -> PolarsResult<Provenance<'a>> {
+        let numbers = |name: &str| -> PolarsResult<Vec<u32>> {
+            Ok(frame
+                .column(name)?
+                .u32()?
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
         Ok(Provenance {
-            files: frame
-                .column(FILE_COLUMN)?
-                .u32()?
-                .iter()
-                .map(|v| v.unwrap_or(0))
-                .collect(),
-            rows: frame
-                .column(ROW_COLUMN)?
-                .u32()?
-                .iter()
-                .map(|v| v.unwrap_or(0))
-                .collect(),
-            submitters: frame
-                .column(SUBMITTER_COLUMN)?
-                .str()?
-                .iter()
-                .map(|v| v.map(String::from))
-                .collect(),
+            files: numbers(FILE_COLUMN)?,
+            rows: numbers(ROW_COLUMN)?,
+            submitters: frame.column(SUBMITTER_COLUMN)?.str()?.iter().collect(),
         })
     }
 
@@ -113,7 +108,7 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                     .map(|col| a1(provenance.rows[i] - 1, col));
                 found.push(Finding {
                     severity: rule.severity,
-                    submitter: provenance.submitters[i].clone(),
+                    submitter: provenance.submitters[i].map(String::from),
                     file: file.label.clone(),
                     sheet: file.sheet.clone(),
                     row: Some(provenance.rows[i]),
@@ -143,20 +138,32 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
 /// A broken row: row index, column index (for the cell), value shown, message.
 type Broken = (usize, Option<usize>, String, String);
 
-/// Values of a column as text, as a user would write them (money in 元, dates ISO).
-fn texts(frame: &DataFrame, column: &Column) -> PolarsResult<Vec<Option<String>>> {
-    let series = frame.column(&column.name)?;
+/// A column as text keys for comparing values (unique, reference). Money stays in fen and
+/// dates in ISO form, which compare the same as what the user wrote; use [`shown`] for display.
+fn keys(frame: &DataFrame, column: &Column) -> PolarsResult<polars::prelude::Column> {
+    frame.column(&column.name)?.cast(&DataType::String)
+}
+
+/// The values of `rows` in a column as a user would write them (money in 元, dates ISO).
+/// Only rows that broke a rule are formatted: formatting a whole column would copy it.
+fn shown(frame: &DataFrame, column: &Column, rows: &[usize]) -> PolarsResult<Vec<String>> {
+    let index = IdxCa::from_vec(
+        PlSmallStr::EMPTY,
+        rows.iter().map(|&i| i as IdxSize).collect(),
+    );
+    let series = frame.column(&column.name)?.take(&index)?;
     Ok(match column.kind {
         ColumnType::Money => series
             .i64()?
             .iter()
             .map(|v| v.map(|fen| format!("{:.2}", fen as f64 / 100.0)))
+            .map(Option::unwrap_or_default)
             .collect(),
         _ => series
             .cast(&DataType::String)?
             .str()?
             .iter()
-            .map(|v| v.map(String::from))
+            .map(|v| v.unwrap_or_default().to_string())
             .collect(),
     })
 }
@@ -171,27 +178,37 @@ fn unique(
 ) -> PolarsResult<Vec<Broken>> {
     let ci = rule.column.expect("unique rules name a column");
     let column = &source.columns[ci];
-    let values = texts(frame, column)?;
-    let mut seen: HashMap<(Option<&str>, &str), Vec<usize>> = HashMap::new();
-    for (i, value) in values.iter().enumerate() {
-        let Some(value) = value.as_deref() else {
-            continue;
-        };
+    let keys = keys(frame, column)?;
+    // First occurrence of each value; a group is made only when a value repeats, so a clean
+    // column of a million values allocates one map, not a million lists.
+    let mut first: HashMap<(Option<&str>, &str), usize> = HashMap::with_capacity(frame.height());
+    let mut repeats: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, (key, submitter)) in keys.str()?.iter().zip(&provenance.submitters).enumerate() {
+        let Some(key) = key else { continue };
         let submitter = match scope {
-            UniqueScope::Submitter => provenance.submitters[i].as_deref(),
+            UniqueScope::Submitter => *submitter,
             UniqueScope::All => None,
         };
-        seen.entry((submitter, value)).or_default().push(i);
+        match first.entry((submitter, key)) {
+            Entry::Occupied(seen) => repeats
+                .entry(*seen.get())
+                .or_insert_with(|| vec![*seen.get()])
+                .push(i),
+            Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+        }
     }
     let mut broken = Vec::new();
-    for ((_, value), rows) in seen.into_iter().filter(|(_, rows)| rows.len() > 1) {
-        for &i in &rows {
+    for rows in repeats.into_values() {
+        let values = shown(frame, column, &rows)?;
+        for (&i, value) in rows.iter().zip(values) {
             let others: Vec<String> = rows
                 .iter()
                 .filter(|&&j| j != i)
                 .take(3)
                 .map(|&j| {
-                    let who = provenance.submitters[j].as_deref().unwrap_or("");
+                    let who = provenance.submitters[j].unwrap_or("");
                     format!("{who} {}", provenance.place(files, j))
                 })
                 .collect();
@@ -200,19 +217,15 @@ fn unique(
                 column.name,
                 others.join("；")
             );
-            broken.push((
-                i,
-                Some(ci),
-                value.to_string(),
-                fill_template(
-                    rule.message.as_deref(),
-                    &default,
-                    &column.name,
-                    value,
-                    "",
-                    "",
-                ),
-            ));
+            let message = fill_template(
+                rule.message.as_deref(),
+                &default,
+                &column.name,
+                &value,
+                "",
+                "",
+            );
+            broken.push((i, Some(ci), value, message));
         }
     }
     broken.sort_by_key(|b| b.0);
@@ -231,38 +244,41 @@ fn check(
         .lazy()
         .select([sql_expr(sql)?.alias("__ok")])
         .collect()?;
-    let ok = outcome.column("__ok")?.bool()?.clone();
-    let shown: Vec<Vec<Option<String>>> = columns
-        .iter()
-        .map(|&c| texts(frame, &source.columns[c]))
-        .collect::<PolarsResult<_>>()?;
-    let mut broken = Vec::new();
     // A null outcome (a value missing) is not a violation: `required` covers missing values.
-    for (i, _) in ok.iter().enumerate().filter(|(_, v)| *v == Some(false)) {
-        let values: Vec<String> = columns
-            .iter()
-            .zip(&shown)
-            .map(|(&c, v)| {
-                format!(
-                    "{}={}",
-                    source.columns[c].name,
-                    v[i].as_deref().unwrap_or("")
-                )
-            })
-            .collect();
-        let value = values.join("，");
-        let default = format!("不满足校验条件“{sql}”（{value}）");
-        let name = columns
-            .first()
-            .map(|&c| source.columns[c].name.as_str())
-            .unwrap_or("");
-        broken.push((
-            i,
-            columns.first().copied(),
-            value.clone(),
-            fill_template(rule.message.as_deref(), &default, name, &value, "", ""),
-        ));
+    let failed: Vec<usize> = outcome
+        .column("__ok")?
+        .bool()?
+        .iter()
+        .enumerate()
+        .filter(|(_, ok)| *ok == Some(false))
+        .map(|(i, _)| i)
+        .collect();
+    if failed.is_empty() {
+        return Ok(Vec::new());
     }
+    let values: Vec<Vec<String>> = columns
+        .iter()
+        .map(|&c| shown(frame, &source.columns[c], &failed))
+        .collect::<PolarsResult<_>>()?;
+    let name = columns
+        .first()
+        .map(|&c| source.columns[c].name.as_str())
+        .unwrap_or("");
+    let broken = failed
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let value = columns
+                .iter()
+                .zip(&values)
+                .map(|(&c, v)| format!("{}={}", source.columns[c].name, v[k]))
+                .collect::<Vec<_>>()
+                .join("，");
+            let default = format!("不满足校验条件“{sql}”（{value}）");
+            let message = fill_template(rule.message.as_deref(), &default, name, &value, "", "");
+            (i, columns.first().copied(), value, message)
+        })
+        .collect();
     Ok(broken)
 }
 
@@ -276,32 +292,35 @@ fn reference(
 ) -> PolarsResult<Vec<Broken>> {
     let ci = rule.column.expect("reference rules name a column");
     let column = &source.columns[ci];
-    let known: HashSet<String> = texts(other_frame, &other.columns[other_column])?
-        .into_iter()
-        .flatten()
+    let other_keys = keys(other_frame, &other.columns[other_column])?;
+    let known: HashSet<&str> = other_keys.str()?.iter().flatten().collect();
+    let own_keys = keys(frame, column)?;
+    let missing: Vec<usize> = own_keys
+        .str()?
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| key.is_some_and(|k| !known.contains(k)))
+        .map(|(i, _)| i)
         .collect();
-    let mut broken = Vec::new();
-    for (i, value) in texts(frame, column)?.into_iter().enumerate() {
-        let Some(value) = value else { continue };
-        if !known.contains(&value) {
+    let values = shown(frame, column, &missing)?;
+    let broken = missing
+        .into_iter()
+        .zip(values)
+        .map(|(i, value)| {
             let default = format!(
                 "“{}”的值“{value}”在{}的“{}”中不存在",
                 column.name, other.title, other.columns[other_column].name
             );
-            broken.push((
-                i,
-                Some(ci),
-                value.clone(),
-                fill_template(
-                    rule.message.as_deref(),
-                    &default,
-                    &column.name,
-                    &value,
-                    "",
-                    "",
-                ),
-            ));
-        }
-    }
+            let message = fill_template(
+                rule.message.as_deref(),
+                &default,
+                &column.name,
+                &value,
+                "",
+                "",
+            );
+            (i, Some(ci), value, message)
+        })
+        .collect();
     Ok(broken)
 }
