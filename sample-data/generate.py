@@ -230,7 +230,7 @@ def total_row(keys, cases, tamper_fen=0):
     return row
 
 
-def write_xlsx(path, sheet, rows, merged):
+def write_xlsx(path, sheet, rows, merged, summary=None):
     wb = xlsxwriter.Workbook(path)
     wb.set_properties({"created": dt.datetime(2025, 1, 10)})  # byte-identical on regeneration
     ws = wb.add_worksheet(sheet)
@@ -253,6 +253,12 @@ def write_xlsx(path, sheet, rows, merged):
             elif not bottom[c]:
                 ws.merge_range(merged, c, merged + 1, c, top[c])
             c = end + 1
+    if summary is not None:
+        summary_sheet = wb.add_worksheet("汇总表")
+        for r, row in enumerate(summary):
+            for c, v in enumerate(row):
+                if v != "":
+                    summary_sheet.write(r, c, v)
     wb.close()
 
 
@@ -303,10 +309,10 @@ def write_csv(path, rows, encoding):
         csv.writer(f).writerows([[text(v) for v in row] for row in rows])
 
 
-def write(path, fmt, sheet, rows, merged):
+def write(path, fmt, sheet, rows, merged, summary=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if fmt == "xlsx":
-        write_xlsx(path, sheet, rows, merged)
+        write_xlsx(path, sheet, rows, merged, summary)
     elif fmt == "xls":
         write_xls(path, sheet, rows)
     elif fmt == "ods":
@@ -328,11 +334,11 @@ SHAPES = [
     {"fmt": "xls", "spelling": 1},
     {"fmt": "ods", "spelling": 0, "title_rows": 1},
     {"fmt": "csv-gbk", "spelling": 1, "money_text": "thousands", "date_text": "cn"},
-    {"fmt": "xlsx", "spelling": 0, "title_rows": 0, "money_text": "wan", "date_text": "dot", "count_unit": True},
+    {"fmt": "xlsx", "spelling": 0, "title_rows": 0, "money_text": "wan", "date_text": "dot", "count_unit": True, "summary": "name"},
     {"fmt": "csv-bom", "spelling": 2, "date_text": "slash", "fullwidth": True},
     {"fmt": "xlsx", "spelling": 1, "total_row": "top", "blank_rows": True},
     {"fmt": "xls", "spelling": 0, "title_rows": 3, "footer": True},
-    {"fmt": "xlsx", "spelling": 2, "two_row_header": True, "title_rows": 1, "yes": "√", "no": "×"},
+    {"fmt": "xlsx", "spelling": 2, "two_row_header": True, "title_rows": 1, "yes": "√", "no": "×", "summary": "合计"},
     {"fmt": "ods", "spelling": 1, "total_row": "bottom"},
     None,
 ]
@@ -363,9 +369,16 @@ def main_sample():
         shape = SHAPES[index]
         rows, keys, merged = table_rows(name, cases, shape)
         path = file_path(root, code, name, shape["fmt"], index)
-        write(path, shape["fmt"], "投诉举报案件台账", rows, merged)
-        truths.append(truth(code, name, cases))
+        t = truth(code, name, cases)
+        summary = None
+        if "summary" in shape:
+            summary = summary_rows(name, t, shape)
+        write(path, shape["fmt"], "投诉举报案件台账", rows, merged, summary)
+        truths.append(t)
         for (where, key, rule, severity) in marks.get(index, []):
+            if rule == "汇总表核对":
+                findings.append([os.path.relpath(path, root), summary_cell(key), rule, severity])
+                continue
             findings.append([os.path.relpath(path, root), cell_ref(rows, keys, where, key), rule, severity])
     write_truth(os.path.join(root, "expected.csv"), truths)
     with open(os.path.join(root, "expected-findings.csv"), "w", newline="", encoding="utf-8") as f:
@@ -402,7 +415,40 @@ def add_mistakes(ledgers):
     # 桂林街道: its 合计 row overstates 追发工资 by 100 元.
     SHAPES[3]["tamper_total"] = 10_000
     mark(3, "合计", "追发工资", "合计核对", "error")
+    # 白沙乡's own 汇总表 says two more cases were closed than its ledger shows.
+    SHAPES[11]["summary_error"] = {"结案数": 2}
+    mark(11, "合计", "结案数", "汇总表核对", "error")
     return marks
+
+
+SUMMARY_COLUMNS = ["受理案件数", "结案数", "涉及劳动者人数", "追发工资等待遇(元)"]
+
+
+def summary_rows(name, t, shape):
+    """A township's own 汇总表 sheet: title, 填报单位, header, one row of totals (labelled with
+    its name or with 合计), a 填表人 footer. `summary_error` is added to the named figure."""
+    figures = {
+        "受理案件数": t["accepted"],
+        "结案数": t["closed"],
+        "涉及劳动者人数": t["workers"],
+        "追发工资等待遇(元)": round(t["recovered_fen"] / 100, 2),
+    }
+    for key, delta in shape.get("summary_error", {}).items():
+        figures[key] += delta
+    label = name if shape["summary"] == "name" else "合计"
+    return [
+        [f"{YEAR}年投诉举报案件办理情况汇总表"],
+        [f"填报单位：{name}", "", "", f"报告期：{YEAR}年"],
+        ["单位"] + SUMMARY_COLUMNS,
+        [label] + [figures[k] for k in SUMMARY_COLUMNS],
+        [],
+        ["填表人：王芳", "", "审核人：李强"],
+    ]
+
+
+def summary_cell(key):
+    """A1 reference of a figure in the single data row (row 4) of summary_rows."""
+    return f"{letters(1 + SUMMARY_COLUMNS.index(key))}4"
 
 
 def letters(col):

@@ -110,3 +110,19 @@ mod tests {
         assert_eq!(a1(9, 701), "ZZ10");
     }
 }
+
+/// Findings in the order a person reads the list: by submitter, file, row, cell, rule. The
+/// 问题清单, the terminal and `--format json` all use it, so they agree line by line.
+pub fn in_reading_order(findings: &[Finding]) -> Vec<&Finding> {
+    let mut all: Vec<&Finding> = findings.iter().collect();
+    all.sort_by(|a, b| {
+        (&a.submitter, &a.file, a.row, &a.cell, &a.rule).cmp(&(
+            &b.submitter,
+            &b.file,
+            b.row,
+            &b.cell,
+            &b.rule,
+        ))
+    });
+    all
+}

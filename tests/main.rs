@@ -7,3 +7,4 @@ mod check;
 mod formats;
 mod inspect;
 mod run;
+mod validate;

@@ -135,6 +135,31 @@ pub fn main(cli: Cli) -> ExitStatus {
     }
 }
 
+/// What `run` and `validate` share: every file read (with a progress bar unless quiet), the
+/// table rules applied, measures computed from the accepted rows and townships' summaries
+/// reconciled with them, completeness against the roster.
+struct Validated {
+    data: crate::ingest::Ingested,
+    results: crate::compute::Results,
+    completeness: crate::ingest::Completeness,
+}
+
+fn read_and_validate(plan: &crate::pipeline::Plan, quiet: bool) -> anyhow::Result<Validated> {
+    let bar = summary::progress(crate::ingest::discover(plan)?.len(), quiet);
+    let mut data = crate::ingest::ingest(plan, &|_| bar.inc(1))?;
+    crate::validate::validate_tables(plan, &mut data)?;
+    bar.finish_and_clear();
+    let results = crate::compute::compute(plan, &data)?;
+    let reconciled = crate::validate::reconcile_summaries(plan, &data, &results)?;
+    data.findings.extend(reconciled);
+    let completeness = crate::ingest::completeness(plan, &data);
+    Ok(Validated {
+        data,
+        results,
+        completeness,
+    })
+}
+
 /// Prints an error and the chain of its causes.
 pub fn report_error(error: &anyhow::Error) {
     eprintln!("error: {error}");

@@ -4,10 +4,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::summary::{
-    completeness_lines, files_line, print_findings, progress, rows_line, severity_counts,
-};
-use super::{load_plan, ExitStatus, RunArgs};
+use super::summary::{completeness_lines, files_line, print_findings, rows_line, severity_counts};
+use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::report::format::text;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
@@ -15,13 +13,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
         return Ok(ExitStatus::Error);
     };
-    let bar = progress(crate::ingest::discover(&plan)?.len(), args.quiet);
-    let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
-    crate::validate::validate_tables(&plan, &mut data)?;
-    bar.finish_and_clear();
-    let completeness = crate::ingest::completeness(&plan, &data);
+    let Validated {
+        data,
+        results,
+        completeness,
+    } = read_and_validate(&plan, args.quiet)?;
     let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
-    let results = crate::compute::compute(&plan, &data)?;
     crate::report::write_report(&plan, &results, &data, &plan.output)
         .with_context(|| format!("writing {}", plan.output.display()))?;
 

@@ -1,26 +1,22 @@
 //! `laborstat validate PIPELINE`: ingest and validate only; exit 1 when there are error
 //! findings (or warnings, with --deny-warnings).
 
-use super::summary::{
-    completeness_lines, files_line, print_findings, progress, rows_line, severity_counts,
-};
-use super::{load_plan, ExitStatus, OutputFormat, ValidateArgs};
+use super::summary::{completeness_lines, files_line, print_findings, rows_line, severity_counts};
+use super::{load_plan, read_and_validate, ExitStatus, OutputFormat, ValidateArgs, Validated};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let Some(plan) = load_plan(&args.pipeline, None, args.out_dir.clone())? else {
         return Ok(ExitStatus::Error);
     };
     let quiet = args.format == OutputFormat::Json;
-    let bar = progress(crate::ingest::discover(&plan)?.len(), quiet);
-    let mut data = crate::ingest::ingest(&plan, &|_| bar.inc(1))?;
-    crate::validate::validate_tables(&plan, &mut data)?;
-    bar.finish_and_clear();
-    let completeness = crate::ingest::completeness(&plan, &data);
+    let Validated {
+        data, completeness, ..
+    } = read_and_validate(&plan, quiet)?;
     let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {
         OutputFormat::Json => {
-            for finding in &data.findings {
+            for finding in crate::finding::in_reading_order(&data.findings) {
                 println!("{}", serde_json::to_string(finding)?);
             }
         }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use polars::sql::sql_expr;
 
-use crate::ingest::{Ingested, SUBMITTER_COLUMN};
-use crate::pipeline::{Plan, ValueKind};
+use crate::ingest::{Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
+use crate::pipeline::{ColumnType, Plan, ValueKind};
 
 /// One row of results: a submitter, or the 合计 over everyone.
 #[derive(Debug, Clone)]
@@ -33,6 +33,17 @@ impl LevelRow {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub rows: Vec<LevelRow>,
+    /// What each file's used rows add up to, so a published total can be traced to files.
+    pub file_money: FileMoney,
+}
+
+/// Per file, the exact sum (fen) of each money column over the rows it contributed.
+/// `columns` are the money column names of all sources; `fen[file][k]` is `None` when the
+/// file's source has no column `columns[k]`.
+#[derive(Debug, Clone, Default)]
+pub struct FileMoney {
+    pub columns: Vec<String>,
+    pub fen: Vec<Vec<Option<i64>>>,
 }
 
 impl Results {
@@ -152,7 +163,66 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
             measures,
         ));
     }
-    Ok(Results { rows })
+    Ok(Results {
+        rows,
+        file_money: file_money(plan, data)?,
+    })
+}
+
+fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
+    let mut columns: Vec<String> = Vec::new();
+    for source in &plan.sources {
+        for c in source.columns.iter().filter(|c| c.kind == ColumnType::Money) {
+            if !columns.contains(&c.name) {
+                columns.push(c.name.clone());
+            }
+        }
+    }
+    let mut fen = vec![vec![None; columns.len()]; data.files.len()];
+    for (si, source) in plan.sources.iter().enumerate() {
+        let money: Vec<&str> = source
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnType::Money)
+            .map(|c| c.name.as_str())
+            .collect();
+        if money.is_empty() {
+            continue;
+        }
+        let slots: Vec<usize> = money
+            .iter()
+            .map(|m| columns.iter().position(|c| c == m).expect("collected above"))
+            .collect();
+        for (file, report) in data.files.iter().enumerate() {
+            if report.source == source.id {
+                for &k in &slots {
+                    fen[file][k] = Some(0);
+                }
+            }
+        }
+        let fail = |error| ComputeError {
+            measures: "各文件采用行金额".into(),
+            source_id: source.id.clone(),
+            error,
+        };
+        let sums = data.tables[si]
+            .clone()
+            .lazy()
+            .group_by([col(FILE_COLUMN)])
+            .agg(money.iter().map(|m| col(*m).sum()).collect::<Vec<_>>())
+            .collect()
+            .map_err(fail)?;
+        let files = sums.column(FILE_COLUMN).map_err(fail)?.u32().map_err(fail)?;
+        for (&name, &k) in money.iter().zip(&slots) {
+            let values = sums.column(name).map_err(fail)?.i64().map_err(fail)?;
+            for (file, value) in files.iter().zip(values.iter()) {
+                if let Some(file) = file {
+                    fen[file as usize][k] = Some(value.unwrap_or(0));
+                }
+            }
+        }
+    }
+    Ok(FileMoney { columns, fen })
 }
 
 fn level_row(

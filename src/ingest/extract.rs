@@ -12,7 +12,7 @@ use super::cell::{self, display_text, formula_error, is_blank, normalize_key};
 use super::header::{classify_rows, Header, SkipReason};
 use super::roster::Roster;
 use crate::finding::{a1, Finding, Severity};
-use crate::pipeline::{ColumnType, Period, Rule, Source};
+use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
 use crate::validate::cell::{check_cell, shown_value, CellValue};
 
 /// Provenance columns added to every source table.
@@ -181,7 +181,15 @@ pub fn extract(
     header: &Header,
 ) -> PolarsResult<Extracted> {
     let source = ctx.source;
-    let classes = classify_rows(range, header);
+    let mut classes = classify_rows(range, header);
+    if source.kind == SourceKind::Summary {
+        // A township's summary is its own totals: a row labelled 合计 is the data itself.
+        for class in &mut classes {
+            if *class == Some(SkipReason::Total) {
+                *class = None;
+            }
+        }
+    }
     let mut counts = RowCounts {
         read: range.height() + ctx.origin.0 as usize,
         title: header.row + ctx.origin.0 as usize,

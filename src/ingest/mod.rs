@@ -20,7 +20,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Severity};
-use crate::pipeline::{Plan, Source, SubmitterFrom};
+use crate::pipeline::{Plan, Source, SourceKind, SubmitterFrom};
 use extract::{extract, SheetContext};
 pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use header::{classify_rows, closest_label, find_header, Header};
@@ -135,6 +135,31 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
     let mut outcomes = outcomes;
     let mut findings = Vec::new();
     choose_among_duplicates(&files, &mut outcomes, &mut findings);
+    // Files that turned out not to belong to a source leave no line; the frames of the
+    // files after them get their new index in `Ingested::files`.
+    let (files, outcomes): (Vec<InputFile>, Vec<FileOutcome>) = files
+        .into_iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| !outcome.absent)
+        .unzip();
+    let outcomes = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut outcome)| {
+            if let Some(frame) = &mut outcome.frame {
+                let height = frame.height();
+                frame.with_column(Column::new(
+                    FILE_COLUMN.into(),
+                    vec![index as u32; height],
+                ))?;
+            }
+            Ok(outcome)
+        })
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|error| IngestError::Polars {
+            source_id: "(files)".into(),
+            error,
+        })?;
     let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
     let mut reports = Vec::with_capacity(outcomes.len());
     for (file, outcome) in files.iter().zip(outcomes) {
@@ -287,6 +312,10 @@ impl Completeness {
 pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
     let mut out = Completeness::default();
     for (si, source) in plan.sources.iter().enumerate() {
+        // Summaries are optional: who sent one shows in 数据来源, nobody is missing one.
+        if source.kind == SourceKind::Summary {
+            continue;
+        }
         let from_rows: std::collections::HashSet<String> = match source.submitter {
             SubmitterFrom::Column => data.tables[si]
                 .column(SUBMITTER_COLUMN)
@@ -369,10 +398,25 @@ pub fn sheet_as_sent(plan: &Plan, file: &FileReport) -> Option<LoadedSheet> {
     workbook::read_named_sheet(&mut book, file.sheet.as_deref()?, false).ok()
 }
 
+/// A CSV has no sheets: it is a summary source's file only when its name carries one of the
+/// source's sheet names (`汇总表.csv`), not when it is the ledger matched by the same glob.
+fn csv_is_summary(source: &Source, file: &InputFile) -> bool {
+    if !workbook::is_csv(&file.path) {
+        return true;
+    }
+    let name = file.label.to_string_lossy();
+    match &source.sheet {
+        crate::pipeline::SheetSelector::Names(names) => names.iter().any(|n| name.contains(n.as_str())),
+        crate::pipeline::SheetSelector::Index(_) => true,
+    }
+}
+
 struct FileOutcome {
     report: FileReport,
     frame: Option<DataFrame>,
     findings: Vec<Finding>,
+    /// A summary source's file without the summary sheet: not a submission of that source.
+    absent: bool,
 }
 
 fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> FileOutcome {
@@ -395,10 +439,23 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         report,
         frame: None,
         findings,
+        absent: false,
     };
 
+    if source.kind == SourceKind::Summary && !csv_is_summary(source, file) {
+        return FileOutcome {
+            absent: true,
+            ..fail(report, findings)
+        };
+    }
     let sheet = match load_sheet(&file.path, &source.sheet) {
         Ok(sheet) => sheet,
+        Err(problem) if problem.no_such_sheet && source.kind == SourceKind::Summary => {
+            return FileOutcome {
+                absent: true,
+                ..fail(report, findings)
+            };
+        }
         Err(problem) => {
             let mut finding = Finding::file(
                 Severity::Error,
@@ -592,6 +649,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
                 report,
                 frame: Some(extracted.frame),
                 findings,
+                absent: false,
             }
         }
         Err(e) => {

@@ -30,6 +30,8 @@ pub struct OpenProblem {
     pub rule: &'static str,
     pub message: String,
     pub sheet: Option<String>,
+    /// The file opened but has no sheet the source accepts (optional for summary sources).
+    pub no_such_sheet: bool,
 }
 
 fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
@@ -37,6 +39,7 @@ fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
         rule,
         message: message.into(),
         sheet: None,
+        no_such_sheet: false,
     }
 }
 
@@ -97,10 +100,13 @@ pub fn load_sheet(path: &Path, selector: &SheetSelector) -> Result<LoadedSheet, 
             SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
             SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
         };
-        problem(
-            "sheet",
-            format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
-        )
+        OpenProblem {
+            no_such_sheet: true,
+            ..problem(
+                "sheet",
+                format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
+            )
+        }
     })?;
     read_named_sheet(&mut workbook, &sheet_name, false)
 }

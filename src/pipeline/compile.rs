@@ -15,17 +15,19 @@ use super::spec::*;
 use super::sql::{self, Arith, ValueKind};
 use super::{
     expand_template, Bound, Column, Diagnostic, Indicator, Measure, Overrides, Period, Plan,
-    ReportColumn, RosterSource, Rule, RuleKind, SheetLayout, SheetSelector, Source,
+    Reconciliation, ReportColumn, RosterSource, Rule, RuleKind, SheetLayout, SheetSelector,
+    Source,
 };
 use crate::finding::Severity;
 
-const TOP_LEVEL_KEYS: [&str; 6] = [
+const TOP_LEVEL_KEYS: [&str; 7] = [
     "pipeline",
     "roster",
     "sources",
     "measures",
     "indicators",
     "report",
+    "reconcile",
 ];
 
 /// Compiles the text of a pipeline file. `path` is used for messages and relative paths.
@@ -52,7 +54,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has [pipeline], [roster], [sources.*], [measures.*], [indicators.*] and [[report.sheets]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has [pipeline], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
             );
         }
     }
@@ -213,6 +215,26 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         ),
     }
 
+    // [[reconcile]]
+    let mut reconciliations = Vec::new();
+    match get("reconcile").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, value) in list.iter().enumerate() {
+                let what = format!("reconcile {}", i + 1);
+                let Some(spec) = section::<ReconcileSpec>(&mut d, value, &what) else {
+                    continue;
+                };
+                if let Some(r) =
+                    compile_reconcile(&mut d, &what, spec, &sources, &measures, &declared_measures)
+                {
+                    reconciliations.push(r);
+                }
+            }
+        }
+        Some((v, _)) => d.span(&v.span(), "`reconcile` must be written [[reconcile]]"),
+        None => {}
+    }
+
     if !d.is_empty() {
         return Err(d.into_sorted());
     }
@@ -262,6 +284,84 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         measures,
         indicators,
         sheets,
+        reconciliations,
+    })
+}
+
+/// `[[reconcile]]`: the summary source exists, each paired column is a declared numeric
+/// column of it, each measure exists and is of the same kind (money with money, counts
+/// with whole numbers), so that the comparison is exact.
+fn compile_reconcile(
+    d: &mut Diagnostics,
+    what: &str,
+    spec: ReconcileSpec,
+    sources: &[Source],
+    measures: &[Measure],
+    declared_measures: &[String],
+) -> Option<Reconciliation> {
+    let summary_id = spec.summary.get_ref();
+    let Some(summary) = sources.iter().position(|s| &s.id == summary_id) else {
+        let hint = did_you_mean(summary_id, sources.iter().map(|s| s.id.as_str()));
+        d.span(
+            &spec.summary.span(),
+            format!("{what}: summary `{summary_id}` is not a declared source{hint}"),
+        );
+        return None;
+    };
+    let source = &sources[summary];
+    if spec.pairs.is_empty() {
+        d.span(
+            &spec.summary.span(),
+            format!("{what}: `pairs` is empty: name the summary columns and the measures they must equal"),
+        );
+    }
+    let mut pairs = Vec::new();
+    for (column_name, measure_name) in &spec.pairs {
+        let column = source.columns.iter().position(|c| &c.name == column_name);
+        let measure = measures.iter().position(|m| &m.name == measure_name.get_ref());
+        if column.is_none() {
+            let hint = did_you_mean(column_name, source.columns.iter().map(|c| c.name.as_str()));
+            d.span(
+                &measure_name.span(),
+                format!("{what}: `{column_name}` is not a column of source `{summary_id}`{hint}"),
+            );
+        }
+        if measure.is_none() && !declared_measures.contains(measure_name.get_ref()) {
+            let hint = did_you_mean(
+                measure_name.get_ref(),
+                declared_measures.iter().map(String::as_str),
+            );
+            d.span(
+                &measure_name.span(),
+                format!("{what}: `{}` is not a declared measure{hint}", measure_name.get_ref()),
+            );
+        }
+        let (Some(c), Some(m)) = (column, measure) else {
+            continue;
+        };
+        let fits = match (source.columns[c].kind, measures[m].kind) {
+            (ColumnType::Money, ValueKind::Money) => true,
+            (ColumnType::Int | ColumnType::Number, ValueKind::Count | ValueKind::Number) => true,
+            _ => false,
+        };
+        if !fits {
+            d.span(
+                &measure_name.span(),
+                format!(
+                    "{what}: column `{column_name}` ({}) cannot be compared with measure `{}`: pair money columns with money measures and number columns with counts",
+                    type_name(Some(source.columns[c].kind)),
+                    measure_name.get_ref()
+                ),
+            );
+            continue;
+        }
+        pairs.push((c, m));
+    }
+    Some(Reconciliation {
+        name: spec.name.unwrap_or_else(|| "汇总表核对".into()),
+        summary,
+        pairs,
+        severity: spec.severity.unwrap_or(Severity::Error),
     })
 }
 
@@ -370,6 +470,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
     } else if what.starts_with("source") {
         &[
             "title",
+            "kind",
             "files",
             "sheet",
             "submitter",
@@ -377,6 +478,8 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "columns",
             "rules",
         ]
+    } else if what.starts_with("reconcile") {
+        &["name", "summary", "pairs", "severity"]
     } else if what.starts_with("measure") {
         &["source", "sql", "filter", "label"]
     } else if what.starts_with("indicator") {
@@ -543,6 +646,7 @@ fn compile_source(
     Some(Source {
         id: id.to_string(),
         title: spec.title.unwrap_or_else(|| id.to_string()),
+        kind: spec.kind,
         files,
         sheet,
         submitter: spec.submitter.from,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub use compile::compile;
 pub use diagnostics::Diagnostic;
 pub use period::Period;
-pub use spec::{ColumnType, Display, SubmitterFrom, TotalPosition};
+pub use spec::{ColumnType, Display, SourceKind, SubmitterFrom, TotalPosition};
 pub use sql::{Arith, ValueKind};
 
 /// Command-line settings that replace the file's own.
@@ -43,6 +43,18 @@ pub struct Plan {
     pub measures: Vec<Measure>,
     pub indicators: Vec<Indicator>,
     pub sheets: Vec<SheetLayout>,
+    pub reconciliations: Vec<Reconciliation>,
+}
+
+/// `[[reconcile]]`, compiled: per submitter, each summary column's total equals a measure.
+#[derive(Debug, Clone)]
+pub struct Reconciliation {
+    pub name: String,
+    /// Index into `Plan::sources`.
+    pub summary: usize,
+    /// (index into the summary source's columns, index into `Plan::measures`).
+    pub pairs: Vec<(usize, usize)>,
+    pub severity: crate::finding::Severity,
 }
 
 impl Plan {
@@ -92,6 +104,7 @@ pub enum SheetSelector {
 pub struct Source {
     pub id: String,
     pub title: String,
+    pub kind: SourceKind,
     pub files: Vec<String>,
     pub sheet: SheetSelector,
     pub submitter: SubmitterFrom,

@@ -50,6 +50,9 @@ pub struct RosterEntrySpec {
 pub struct SourceSpec {
     #[serde(default)]
     pub title: Option<String>,
+    /// `ledger` (detail rows, the default) or `summary` (a township's own totals).
+    #[serde(default)]
+    pub kind: SourceKind,
     /// Glob or list of globs relative to the data folder.
     pub files: OneOrMany,
     /// Sheet name, list of accepted names, or a 0-based index. Default: the first sheet.
@@ -66,6 +69,17 @@ pub struct SourceSpec {
     /// `[[sources.<id>.rules]]`, each deserialized on its own.
     #[serde(default)]
     pub rules: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Detail rows (台账): a missing sheet is a finding, 合计 rows are skipped and checked.
+    #[default]
+    Ledger,
+    /// A township's own summary table (汇总表), checked against the ledger by `[[reconcile]]`:
+    /// optional (a file without the sheet is no finding), and a row labelled 合计 is data.
+    Summary,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -319,4 +333,21 @@ pub enum IdentifierKind {
 pub struct ReferenceSpec {
     pub source: Spanned<String>,
     pub column: Spanned<String>,
+}
+
+/// `[[reconcile]]`: a submitter's own summary must equal what its ledger gives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileSpec {
+    /// Short name shown in findings; default `汇总表核对`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The source holding the summary rows.
+    pub summary: Spanned<String>,
+    /// Summary column → the measure it must equal, per submitter.
+    pub pairs: BTreeMap<String, Spanned<String>>,
+    /// `error` (default) or `warning`. No row is excluded either way: the finding says which
+    /// figure disagrees, not which row is wrong.
+    #[serde(default)]
+    pub severity: Option<crate::finding::Severity>,
 }

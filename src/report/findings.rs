@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet, Xl
 
 use super::format::{Formats, FONT};
 use super::{save_atomically, ReportError};
-use crate::finding::{Finding, Severity};
+use crate::finding::{in_reading_order, Finding, Severity};
 use crate::ingest::header::SkipReason;
 use crate::ingest::{Completeness, Ingested};
 use crate::pipeline::Plan;
@@ -33,21 +33,6 @@ fn output_dir(plan: &Plan) -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// Findings sorted as the list is read: by submitter, file, row, column.
-pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
-    let mut all: Vec<&Finding> = findings.iter().collect();
-    all.sort_by(|a, b| {
-        (&a.submitter, &a.file, a.row, &a.cell, &a.rule).cmp(&(
-            &b.submitter,
-            &b.file,
-            b.row,
-            &b.cell,
-            &b.rule,
-        ))
-    });
-    all
 }
 
 fn header_row(sheet: &mut Worksheet, headings: &[&str], f: &Formats) -> Result<(), XlsxError> {
@@ -128,7 +113,7 @@ pub fn write_findings_workbook(
         ],
         &f,
     )?;
-    for (i, finding) in sorted(&data.findings).into_iter().enumerate() {
+    for (i, finding) in in_reading_order(&data.findings).into_iter().enumerate() {
         let row = i as u32 + 1;
         let cell = finding
             .cell
@@ -264,7 +249,7 @@ pub fn write_findings_outputs(
     let list = findings_path(plan);
     write_findings_workbook(data, completeness, &list)?;
     let mut by_submitter: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in sorted(&data.findings) {
+    for finding in in_reading_order(&data.findings) {
         if let Some(code) = finding.submitter.as_deref() {
             by_submitter.entry(code).or_default().push(finding);
         }
@@ -291,7 +276,8 @@ pub fn write_findings_outputs(
             let mine: Vec<&Finding> = findings
                 .iter()
                 .copied()
-                .filter(|f| f.file == file.label)
+                // One workbook may hold two sources' sheets (台账 and 汇总表).
+                .filter(|f| f.file == file.label && (f.sheet.is_none() || f.sheet == file.sheet))
                 .collect();
             if mine.is_empty() {
                 continue;

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
-use crate::compute::{LevelRow, Results};
+use crate::compute::{FileMoney, LevelRow, Results};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
-use crate::pipeline::{Plan, SheetLayout, TotalPosition};
+use crate::pipeline::{Display, Plan, SheetLayout, TotalPosition};
 use format::{cell_number, text_width, Formats, NO_VALUE};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub fn write_report(
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;
     }
-    write_sources_sheet(workbook.add_worksheet(), data, &formats)?;
+    write_sources_sheet(workbook.add_worksheet(), data, &results.file_money, &formats)?;
     write_definitions_sheet(workbook.add_worksheet(), plan, &formats)?;
     save_atomically(&mut workbook, path)
 }
@@ -333,6 +333,7 @@ fn write_span_down(
 fn write_sources_sheet(
     sheet: &mut Worksheet,
     data: &Ingested,
+    file_money: &FileMoney,
     f: &Formats,
 ) -> Result<(), XlsxError> {
     sheet.set_name("数据来源")?;
@@ -362,10 +363,17 @@ fn write_sources_sheet(
         SkipReason::SupersededFile,
     ];
     headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
+    headings.extend(
+        file_money
+            .columns
+            .iter()
+            .map(|c| format!("采用行{c}（元）")),
+    );
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &f.header)?;
     }
-    let count = f.value(crate::pipeline::Display::Count, false);
+    let count = f.value(Display::Count, false);
+    let yuan = f.value(Display::Yuan, false);
     for (i, file) in data.files.iter().enumerate() {
         let row = i as u32 + 1;
         let name = file
@@ -404,6 +412,19 @@ fn write_sources_sheet(
             let col = (texts.len() + k) as u16;
             match n {
                 Some(n) => sheet.write_number_with_format(row, col, n, &count)?,
+                None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
+            };
+        }
+        let first_money = (headings.len() - file_money.columns.len()) as u16;
+        for (k, fen) in file_money.fen[i].iter().enumerate() {
+            let col = first_money + k as u16;
+            match fen {
+                Some(fen) => sheet.write_number_with_format(
+                    row,
+                    col,
+                    cell_number(*fen as f64, Display::Yuan),
+                    &yuan,
+                )?,
                 None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
             };
         }

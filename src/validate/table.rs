@@ -10,18 +10,12 @@ use polars::prelude::*;
 use polars::sql::sql_expr;
 
 use super::cell::fill_template;
+use super::ValidateError;
 use crate::finding::{a1, Finding, Severity};
 use crate::ingest::{FileReport, Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
 
-#[derive(Debug, thiserror::Error)]
-#[error("validating source `{source_id}` with rule `{rule}`: {error}")]
-pub struct ValidateError {
-    source_id: String,
-    rule: String,
-    error: PolarsError,
-}
 
 /// Where each row of a table came from. Borrowed from the table: at benchmark scale a copy
 /// of every submitter name costs more than the rules themselves (measured).

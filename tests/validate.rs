@@ -1,0 +1,191 @@
+//! `laborstat validate` and the row account on the sample district and the bad-file corpus:
+//! the generator's deliberate mistakes are found at their cells and nothing else is; every
+//! row of every file is used, rejected or skipped; and the money of the used rows, file by
+//! file, adds up to the report's 合计.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use calamine::{Data, DataType};
+
+use crate::common::{laborstat, read_truth, sheet, wan, Table};
+
+/// (file, cell, rule, severity) of every finding in `validate --format json` output.
+fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String, String)> {
+    let output = laborstat()
+        .args(["validate", pipeline, "--format", "json", "--out-dir"])
+        .arg(out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "error findings exit 1: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let f: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let field = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (field("file"), field("cell"), field("rule"), field("severity"))
+        })
+        .collect()
+}
+
+/// sample-data/2024/expected-findings.csv: the mistakes generate.py planted, where it put them.
+fn planted() -> BTreeSet<(String, String, String, String)> {
+    let text = std::fs::read_to_string("sample-data/2024/expected-findings.csv").unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (f[0].into(), f[1].into(), f[2].into(), f[3].into())
+        })
+        .collect()
+}
+
+#[test]
+fn every_planted_mistake_is_found_at_its_cell_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let found = findings("pipelines/annual.toml", dir.path());
+    let planted = planted();
+    assert!(planted.len() >= 6, "the generator plants six mistakes");
+    for mistake in &planted {
+        assert!(
+            found.contains(mistake),
+            "not found: {mistake:?}\nfound: {found:#?}"
+        );
+    }
+    let extra: Vec<_> = found.difference(&planted).collect();
+    assert!(extra.is_empty(), "findings nobody planted: {extra:#?}");
+}
+
+/// The 数据来源 sheet of a report: one map of heading → cell per file.
+fn source_rows(report: &Path) -> Vec<HashMap<String, Data>> {
+    let range = sheet(report, "数据来源");
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|d| d.to_string()).collect();
+    rows.map(|r| header.iter().cloned().zip(r.iter().cloned()).collect())
+        .collect()
+}
+
+fn number(row: &HashMap<String, Data>, heading: &str) -> f64 {
+    match row.get(heading) {
+        Some(Data::Float(f)) => *f,
+        Some(Data::Int(i)) => *i as f64,
+        other => panic!("{heading}: {other:?} in {row:?}"),
+    }
+}
+
+/// Per file: read = title + header + used + rejected + every kind of skipped row.
+fn assert_every_row_accounted(rows: &[HashMap<String, Data>]) {
+    for row in rows {
+        let skipped: f64 = row
+            .iter()
+            .filter(|(h, _)| h.starts_with("跳过"))
+            .map(|(_, d)| d.as_f64().unwrap_or(0.0))
+            .sum();
+        let parts = number(row, "标题行")
+            + number(row, "表头行数")
+            + number(row, "采用")
+            + number(row, "剔除")
+            + skipped;
+        assert_eq!(number(row, "读入行数"), parts, "{:?}", row["文件"]);
+    }
+}
+
+/// A money cell of 数据来源 (元, 2 decimals) as fen.
+fn fen(row: &HashMap<String, Data>, heading: &str) -> i64 {
+    (number(row, heading) * 100.0).round() as i64
+}
+
+fn run(pipeline: &str, out: &Path) {
+    let output = laborstat()
+        .args(["run", pipeline, "--quiet", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn nothing_lost_in_the_sample_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run("pipelines/annual.toml", &out);
+    let all = source_rows(&out);
+    assert_every_row_accounted(&all);
+    let (rows, summaries): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|r| r["台账"].to_string() == "cases");
+    assert_eq!(rows.len(), 13, "one line per ledger sent");
+    assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
+    // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计
+    // is its data.
+    let totals: f64 = rows.iter().map(|r| number(r, "跳过：合计/小计行")).sum();
+    assert_eq!(totals, 3.0);
+    assert!(summaries.iter().all(|r| number(r, "采用") == 1.0), "{summaries:?}");
+
+    // Rows rejected per file: the rows the generator made wrong on purpose. A 合计 row or a
+    // 汇总表 figure that does not add up is a finding, but no ledger row is rejected for it.
+    let truth = read_truth("sample-data/2024/expected.csv".as_ref());
+    let mut planted_rows: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (file, cell, rule, severity) in planted() {
+        if severity == "error" && rule != "合计核对" && rule != "汇总表核对" {
+            let row: String = cell.chars().filter(char::is_ascii_digit).collect();
+            planted_rows.entry(file).or_default().insert(row);
+        }
+    }
+    for row in &rows {
+        let file = row["文件"].to_string();
+        let expected = planted_rows.get(&file).map_or(0, |r| r.len());
+        assert_eq!(number(row, "剔除"), expected as f64, "rejected in {file}");
+        let code = row["报送单位代码"].to_string();
+        assert_eq!(number(row, "采用"), truth[&code].accepted as f64, "used in {file}");
+    }
+
+    // Money of the used rows, per township, equals what the generator wrote for the rows it
+    // did not spoil; and all files together give the report's 合计.
+    let mut recovered_total = 0;
+    for row in &rows {
+        let code = row["报送单位代码"].to_string();
+        let recovered = fen(row, "采用行追发工资（元）") + fen(row, "采用行追发其他待遇（元）");
+        assert_eq!(recovered, truth[&code].recovered_fen, "追发 of {code}");
+        recovered_total += recovered;
+    }
+    let table = Table::read(&out, "投诉举报案件");
+    assert_eq!(
+        table.number("合计", "追发工资等待遇（万元）"),
+        wan(recovered_total)
+    );
+}
+
+#[test]
+fn nothing_lost_in_the_bad_file_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bad.xlsx");
+    run("tests/fixtures/bad/pipeline.toml", &out);
+    let rows = source_rows(&out);
+    let sent = std::fs::read_dir("tests/fixtures/bad/data")
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .filter(|f| {
+            let name = f.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("台账.")
+        })
+        .count();
+    assert_eq!(rows.len(), sent, "every file sent has its line, readable or not");
+    assert_every_row_accounted(&rows);
+    let used_fen: i64 = rows.iter().map(|r| fen(r, "采用行追发工资（元）")).sum();
+    let table = sheet(&out, "表");
+    let total = table
+        .rows()
+        .find(|r| r[0].to_string() == "合计")
+        .expect("合计 row");
+    assert_eq!(total[2].as_f64(), Some(wan(used_fen)), "{total:?}");
+}
