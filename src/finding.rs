@@ -98,19 +98,6 @@ pub fn a1(row: u32, col: u32) -> String {
     format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::a1;
-
-    #[test]
-    fn a1_references() {
-        assert_eq!(a1(0, 0), "A1");
-        assert_eq!(a1(6, 25), "Z7");
-        assert_eq!(a1(6, 27), "AB7");
-        assert_eq!(a1(9, 701), "ZZ10");
-    }
-}
-
 /// Findings in the order a person reads the list: by submitter, file, row, cell, rule. The
 /// 问题清单, the terminal and `--format json` all use it, so they agree line by line.
 pub fn in_reading_order(findings: &[Finding]) -> Vec<&Finding> {
@@ -125,4 +112,17 @@ pub fn in_reading_order(findings: &[Finding]) -> Vec<&Finding> {
         ))
     });
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::a1;
+
+    #[test]
+    fn a1_references() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(6, 25), "Z7");
+        assert_eq!(a1(6, 27), "AB7");
+        assert_eq!(a1(9, 701), "ZZ10");
+    }
 }

@@ -42,3 +42,10 @@ fn missing_file_is_an_error_not_a_panic() {
         "{stderr}"
     );
 }
+
+#[test]
+fn reconcile_mistakes_are_reported_at_their_keys() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/reconcile.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}

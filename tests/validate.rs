@@ -29,7 +29,12 @@ fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String,
         .map(|line| {
             let f: serde_json::Value = serde_json::from_str(line).expect("JSON line");
             let field = |k: &str| f[k].as_str().unwrap_or("").to_string();
-            (field("file"), field("cell"), field("rule"), field("severity"))
+            (
+                field("file"),
+                field("cell"),
+                field("rule"),
+                field("severity"),
+            )
         })
         .collect()
 }
@@ -121,15 +126,17 @@ fn nothing_lost_in_the_sample_district() {
     run("pipelines/annual.toml", &out);
     let all = source_rows(&out);
     assert_every_row_accounted(&all);
-    let (rows, summaries): (Vec<_>, Vec<_>) =
-        all.into_iter().partition(|r| r["台账"].to_string() == "cases");
+    let (rows, summaries): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r["台账"] == "cases");
     assert_eq!(rows.len(), 13, "one line per ledger sent");
     assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
     // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计
     // is its data.
     let totals: f64 = rows.iter().map(|r| number(r, "跳过：合计/小计行")).sum();
     assert_eq!(totals, 3.0);
-    assert!(summaries.iter().all(|r| number(r, "采用") == 1.0), "{summaries:?}");
+    assert!(
+        summaries.iter().all(|r| number(r, "采用") == 1.0),
+        "{summaries:?}"
+    );
 
     // Rows rejected per file: the rows the generator made wrong on purpose. A 合计 row or a
     // 汇总表 figure that does not add up is a finding, but no ledger row is rejected for it.
@@ -146,7 +153,11 @@ fn nothing_lost_in_the_sample_district() {
         let expected = planted_rows.get(&file).map_or(0, |r| r.len());
         assert_eq!(number(row, "剔除"), expected as f64, "rejected in {file}");
         let code = row["报送单位代码"].to_string();
-        assert_eq!(number(row, "采用"), truth[&code].accepted as f64, "used in {file}");
+        assert_eq!(
+            number(row, "采用"),
+            truth[&code].accepted as f64,
+            "used in {file}"
+        );
     }
 
     // Money of the used rows, per township, equals what the generator wrote for the rows it
@@ -179,13 +190,14 @@ fn nothing_lost_in_the_bad_file_corpus() {
             name.to_string_lossy().starts_with("台账.")
         })
         .count();
-    assert_eq!(rows.len(), sent, "every file sent has its line, readable or not");
+    assert_eq!(
+        rows.len(),
+        sent,
+        "every file sent has its line, readable or not"
+    );
     assert_every_row_accounted(&rows);
     let used_fen: i64 = rows.iter().map(|r| fen(r, "采用行追发工资（元）")).sum();
     let table = sheet(&out, "表");
-    let total = table
-        .rows()
-        .find(|r| r[0].to_string() == "合计")
-        .expect("合计 row");
+    let total = table.rows().find(|r| r[0] == "合计").expect("合计 row");
     assert_eq!(total[2].as_f64(), Some(wan(used_fen)), "{total:?}");
 }

@@ -73,7 +73,10 @@ pub fn print_findings(findings: &[Finding], limit: usize) {
         eprintln!("  {submitter:<12} {errors:>6} / {warnings}");
     }
     eprintln!("first findings:");
-    for f in crate::finding::in_reading_order(findings).into_iter().take(limit) {
+    for f in crate::finding::in_reading_order(findings)
+        .into_iter()
+        .take(limit)
+    {
         eprintln!("  {} {}: {}", f.severity.label(), f.location(), f.message);
     }
     if findings.len() > limit {

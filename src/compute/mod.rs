@@ -172,7 +172,11 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
 fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
     let mut columns: Vec<String> = Vec::new();
     for source in &plan.sources {
-        for c in source.columns.iter().filter(|c| c.kind == ColumnType::Money) {
+        for c in source
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnType::Money)
+        {
             if !columns.contains(&c.name) {
                 columns.push(c.name.clone());
             }
@@ -191,7 +195,12 @@ fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
         }
         let slots: Vec<usize> = money
             .iter()
-            .map(|m| columns.iter().position(|c| c == m).expect("collected above"))
+            .map(|m| {
+                columns
+                    .iter()
+                    .position(|c| c == m)
+                    .expect("collected above")
+            })
             .collect();
         for (file, report) in data.files.iter().enumerate() {
             if report.source == source.id {
@@ -212,7 +221,11 @@ fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
             .agg(money.iter().map(|m| col(*m).sum()).collect::<Vec<_>>())
             .collect()
             .map_err(fail)?;
-        let files = sums.column(FILE_COLUMN).map_err(fail)?.u32().map_err(fail)?;
+        let files = sums
+            .column(FILE_COLUMN)
+            .map_err(fail)?
+            .u32()
+            .map_err(fail)?;
         for (&name, &k) in money.iter().zip(&slots) {
             let values = sums.column(name).map_err(fail)?.i64().map_err(fail)?;
             for (file, value) in files.iter().zip(values.iter()) {

@@ -148,10 +148,7 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
         .map(|(index, mut outcome)| {
             if let Some(frame) = &mut outcome.frame {
                 let height = frame.height();
-                frame.with_column(Column::new(
-                    FILE_COLUMN.into(),
-                    vec![index as u32; height],
-                ))?;
+                frame.with_column(Column::new(FILE_COLUMN.into(), vec![index as u32; height]))?;
             }
             Ok(outcome)
         })
@@ -406,7 +403,9 @@ fn csv_is_summary(source: &Source, file: &InputFile) -> bool {
     }
     let name = file.label.to_string_lossy();
     match &source.sheet {
-        crate::pipeline::SheetSelector::Names(names) => names.iter().any(|n| name.contains(n.as_str())),
+        crate::pipeline::SheetSelector::Names(names) => {
+            names.iter().any(|n| name.contains(n.as_str()))
+        }
         crate::pipeline::SheetSelector::Index(_) => true,
     }
 }

@@ -15,8 +15,7 @@ use super::spec::*;
 use super::sql::{self, Arith, ValueKind};
 use super::{
     expand_template, Bound, Column, Diagnostic, Indicator, Measure, Overrides, Period, Plan,
-    Reconciliation, ReportColumn, RosterSource, Rule, RuleKind, SheetLayout, SheetSelector,
-    Source,
+    Reconciliation, ReportColumn, RosterSource, Rule, RuleKind, SheetLayout, SheetSelector, Source,
 };
 use crate::finding::Severity;
 
@@ -318,7 +317,9 @@ fn compile_reconcile(
     let mut pairs = Vec::new();
     for (column_name, measure_name) in &spec.pairs {
         let column = source.columns.iter().position(|c| &c.name == column_name);
-        let measure = measures.iter().position(|m| &m.name == measure_name.get_ref());
+        let measure = measures
+            .iter()
+            .position(|m| &m.name == measure_name.get_ref());
         if column.is_none() {
             let hint = did_you_mean(column_name, source.columns.iter().map(|c| c.name.as_str()));
             d.span(
@@ -333,17 +334,23 @@ fn compile_reconcile(
             );
             d.span(
                 &measure_name.span(),
-                format!("{what}: `{}` is not a declared measure{hint}", measure_name.get_ref()),
+                format!(
+                    "{what}: `{}` is not a declared measure{hint}",
+                    measure_name.get_ref()
+                ),
             );
         }
         let (Some(c), Some(m)) = (column, measure) else {
             continue;
         };
-        let fits = match (source.columns[c].kind, measures[m].kind) {
-            (ColumnType::Money, ValueKind::Money) => true,
-            (ColumnType::Int | ColumnType::Number, ValueKind::Count | ValueKind::Number) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (source.columns[c].kind, measures[m].kind),
+            (ColumnType::Money, ValueKind::Money)
+                | (
+                    ColumnType::Int | ColumnType::Number,
+                    ValueKind::Count | ValueKind::Number
+                )
+        );
         if !fits {
             d.span(
                 &measure_name.span(),

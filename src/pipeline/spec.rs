@@ -337,7 +337,6 @@ pub struct ReferenceSpec {
 
 /// `[[reconcile]]`: a submitter's own summary must equal what its ledger gives.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ReconcileSpec {
     /// Short name shown in findings; default `汇总表核对`.
     #[serde(default)]

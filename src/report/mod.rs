@@ -49,7 +49,12 @@ pub fn write_report(
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;
     }
-    write_sources_sheet(workbook.add_worksheet(), data, &results.file_money, &formats)?;
+    write_sources_sheet(
+        workbook.add_worksheet(),
+        data,
+        &results.file_money,
+        &formats,
+    )?;
     write_definitions_sheet(workbook.add_worksheet(), plan, &formats)?;
     save_atomically(&mut workbook, path)
 }

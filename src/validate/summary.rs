@@ -55,7 +55,9 @@ fn reconcile(
         .pairs
         .iter()
         .map(|&(c, _)| {
-            let cast = table.column(&source.columns[c].name)?.cast(&DataType::Float64)?;
+            let cast = table
+                .column(&source.columns[c].name)?
+                .cast(&DataType::Float64)?;
             Ok(cast.f64()?.clone())
         })
         .collect::<PolarsResult<_>>()?;
@@ -128,10 +130,7 @@ fn reconcile(
                 rule: reconciliation.name.clone(),
                 message: format!(
                     "{}“{}”填报为{shown}{rows_note}，按{}计算的“{}”为{expected}，相差{difference}",
-                    source.title,
-                    column.name,
-                    plan.sources[measure.source].title,
-                    measure.label
+                    source.title, column.name, plan.sources[measure.source].title, measure.label
                 ),
             });
         }

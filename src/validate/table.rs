@@ -16,7 +16,6 @@ use crate::ingest::{FileReport, Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COL
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
 
-
 /// Where each row of a table came from. Borrowed from the table: at benchmark scale a copy
 /// of every submitter name costs more than the rules themselves (measured).
 struct Provenance<'a> {
