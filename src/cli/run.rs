@@ -24,7 +24,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
 
     if !args.quiet {
         let (errors, warnings) = severity_counts(&data.findings);
-        print_findings(&data.findings, 10);
+        print_findings(&data.findings, &data.roster, 10);
         println!(
             "laborstat run: {} — {}",
             plan.expand(&plan.title),

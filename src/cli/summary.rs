@@ -54,7 +54,7 @@ pub fn files_line(files: &[FileReport]) -> String {
 }
 
 /// Counts per submitter and severity, then the first `limit` findings.
-pub fn print_findings(findings: &[Finding], limit: usize) {
+pub fn print_findings(findings: &[Finding], roster: &crate::ingest::Roster, limit: usize) {
     if findings.is_empty() {
         return;
     }
@@ -70,7 +70,14 @@ pub fn print_findings(findings: &[Finding], limit: usize) {
     }
     eprintln!("findings by submitter (errors / warnings):");
     for (submitter, (errors, warnings)) in &per {
-        eprintln!("  {submitter:<12} {errors:>6} / {warnings}");
+        let name = roster.get(submitter).map_or("", |s| s.name.as_str());
+        // Chinese characters take two terminal columns.
+        let width: usize = name
+            .chars()
+            .map(|c| if (c as u32) < 0x2E80 { 1 } else { 2 })
+            .sum();
+        let pad = " ".repeat(12usize.saturating_sub(width));
+        eprintln!("  {submitter:<10} {name}{pad} {errors:>6} / {warnings}");
     }
     eprintln!("first findings:");
     for f in crate::finding::in_reading_order(findings)

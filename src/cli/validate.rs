@@ -21,7 +21,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
             }
         }
         OutputFormat::Text => {
-            print_findings(&data.findings, 20);
+            print_findings(&data.findings, &data.roster, 20);
             println!(
                 "laborstat validate: {} — {}",
                 plan.title,
