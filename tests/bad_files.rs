@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{laborstat, sheet};
+use crate::common::{laborstat, run_report, sheet};
 
 fn findings_by_file(stdout: &str) -> BTreeMap<String, Vec<serde_json::Value>> {
     let mut by_file: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
@@ -85,16 +85,7 @@ fn every_bad_file_gives_one_clear_finding_and_the_run_goes_on() {
 fn the_report_is_still_written_from_the_good_rows() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bad.xlsx");
-    let output = laborstat()
-        .args(["run", "tests/fixtures/bad/pipeline.toml", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report("tests/fixtures/bad/pipeline.toml", &out);
     let range = sheet(&out, "表");
     let total = range.rows().find(|r| r[0] == "合计").expect("合计 row");
     // The good file's 2 cases and the formula file's 0 usable rows (all three have errors).

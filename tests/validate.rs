@@ -8,7 +8,7 @@ use std::path::Path;
 
 use calamine::{Data, DataType};
 
-use crate::common::{laborstat, read_truth, sheet, wan, Table};
+use crate::common::{laborstat, read_truth, run_report, sheet, wan, Table};
 
 /// (file, cell, rule, severity) of every finding in `validate --format json` output.
 fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String, String)> {
@@ -106,24 +106,11 @@ fn fen(row: &HashMap<String, Data>, heading: &str) -> i64 {
     (number(row, heading) * 100.0).round() as i64
 }
 
-fn run(pipeline: &str, out: &Path) {
-    let output = laborstat()
-        .args(["run", pipeline, "--quiet", "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn nothing_lost_in_the_sample_district() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("annual.xlsx");
-    run("pipelines/annual.toml", &out);
+    run_report("pipelines/annual.toml", &out);
     let all = source_rows(&out);
     assert_every_row_accounted(&all);
     let (rows, summaries): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r["台账"] == "cases");
@@ -180,7 +167,7 @@ fn nothing_lost_in_the_sample_district() {
 fn nothing_lost_in_the_bad_file_corpus() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bad.xlsx");
-    run("tests/fixtures/bad/pipeline.toml", &out);
+    run_report("tests/fixtures/bad/pipeline.toml", &out);
     let rows = source_rows(&out);
     let sent = std::fs::read_dir("tests/fixtures/bad/data")
         .unwrap()

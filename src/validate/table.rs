@@ -131,6 +131,11 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
 /// A broken row: row index, column index (for the cell), value shown, message.
 type Broken = (usize, Option<usize>, String, String);
 
+/// The rule's own message, or the default, with `{value}` and `{column}` filled in.
+fn message_of(rule: &Rule, default: &str, column: &str, value: &str) -> String {
+    fill_template(rule.message.as_deref(), default, column, value, "", "")
+}
+
 /// A column as text keys for comparing values (unique, reference). Money stays in fen and
 /// dates in ISO form, which compare the same as what the user wrote; use [`shown`] for display.
 fn keys(frame: &DataFrame, column: &Column) -> PolarsResult<polars::prelude::Column> {
@@ -210,14 +215,7 @@ fn unique(
                 column.name,
                 others.join("；")
             );
-            let message = fill_template(
-                rule.message.as_deref(),
-                &default,
-                &column.name,
-                &value,
-                "",
-                "",
-            );
+            let message = message_of(rule, &default, &column.name, &value);
             broken.push((i, Some(ci), value, message));
         }
     }
@@ -268,7 +266,7 @@ fn check(
                 .collect::<Vec<_>>()
                 .join("，");
             let default = format!("不满足校验条件“{sql}”（{value}）");
-            let message = fill_template(rule.message.as_deref(), &default, name, &value, "", "");
+            let message = message_of(rule, &default, name, &value);
             (i, columns.first().copied(), value, message)
         })
         .collect();
@@ -304,14 +302,7 @@ fn reference(
                 "“{}”的值“{value}”在{}的“{}”中不存在",
                 column.name, other.title, other.columns[other_column].name
             );
-            let message = fill_template(
-                rule.message.as_deref(),
-                &default,
-                &column.name,
-                &value,
-                "",
-                "",
-            );
+            let message = message_of(rule, &default, &column.name, &value);
             (i, Some(ci), value, message)
         })
         .collect();

@@ -12,6 +12,21 @@ pub fn laborstat() -> assert_cmd::Command {
     cmd
 }
 
+/// `laborstat run PIPELINE --out OUT`, which must succeed; returns what it printed.
+pub fn run_report(pipeline: &str, out: &Path) -> String {
+    let output = laborstat()
+        .args(["run", pipeline, "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "run {pipeline} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// One row of expected.csv, as written by sample-data/generate.py while generating.
 #[derive(Debug, Clone, Default)]
 pub struct Truth {
