@@ -113,7 +113,9 @@ fn nothing_lost_in_the_sample_district() {
     run_report("pipelines/annual.toml", &out);
     let all = source_rows(&out);
     assert_every_row_accounted(&all);
-    let (rows, summaries): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r["台账"] == "cases");
+    let (rows, summaries): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|r| r["台账"] == "投诉举报案件台账");
     assert_eq!(rows.len(), 13, "one line per ledger sent");
     assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
     // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计

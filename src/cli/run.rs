@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::summary::{completeness_lines, files_line, print_findings, rows_line, severity_counts};
+use super::summary::{completeness_lines, file_and_row_lines, print_findings, severity_counts};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::report::format::text;
 
@@ -30,8 +30,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             plan.expand(&plan.title),
             plan.period.label()
         );
-        println!("  files     {}", files_line(&data.files));
-        println!("  rows      {}", rows_line(&data.files));
+        for line in file_and_row_lines(&plan, &data.files) {
+            println!("{line}");
+        }
         println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
         for line in completeness_lines(&completeness) {
             println!("  roster    {line}");

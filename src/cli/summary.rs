@@ -24,7 +24,26 @@ pub fn progress(files: usize, quiet: bool) -> ProgressBar {
 }
 
 /// `rows  5,234 read = 5,000 used + 12 rejected + 222 skipped (…)`.
-pub fn rows_line(files: &[FileReport]) -> String {
+/// The `files` and `rows` lines; one of each per source when the pipeline has several, so
+/// a summary sheet's rows are not mixed with the ledger's.
+pub fn file_and_row_lines(plan: &crate::pipeline::Plan, files: &[FileReport]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut ledgers_first: Vec<&crate::pipeline::Source> = plan.sources.iter().collect();
+    ledgers_first.sort_by_key(|s| s.kind == crate::pipeline::SourceKind::Summary);
+    for source in ledgers_first {
+        let mine: Vec<&FileReport> = files.iter().filter(|f| f.source == source.id).collect();
+        let prefix = if plan.sources.len() > 1 {
+            format!("{}: ", source.title)
+        } else {
+            String::new()
+        };
+        lines.push(format!("  files     {prefix}{}", files_line(&mine)));
+        lines.push(format!("  rows      {prefix}{}", rows_line(&mine)));
+    }
+    lines
+}
+
+fn rows_line(files: &[&FileReport]) -> String {
     let mut all = RowCounts::default();
     for f in files {
         all.add(&f.counts);
@@ -43,7 +62,7 @@ pub fn rows_line(files: &[FileReport]) -> String {
     )
 }
 
-pub fn files_line(files: &[FileReport]) -> String {
+fn files_line(files: &[&FileReport]) -> String {
     let used = files.iter().filter(|f| f.used).count();
     format!(
         "{} found, {} used, {} not used",

@@ -1,7 +1,7 @@
 //! `laborstat validate PIPELINE`: ingest and validate only; exit 1 when there are error
 //! findings (or warnings, with --deny-warnings).
 
-use super::summary::{completeness_lines, files_line, print_findings, rows_line, severity_counts};
+use super::summary::{completeness_lines, file_and_row_lines, print_findings, severity_counts};
 use super::{load_plan, read_and_validate, ExitStatus, OutputFormat, ValidateArgs, Validated};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
@@ -27,8 +27,9 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
                 plan.title,
                 plan.period.label()
             );
-            println!("  files     {}", files_line(&data.files));
-            println!("  rows      {}", rows_line(&data.files));
+            for line in file_and_row_lines(&plan, &data.files) {
+                println!("{line}");
+            }
             println!("  findings  {errors} error(s), {warnings} warning(s)");
             for line in completeness_lines(&completeness) {
                 println!("  roster    {line}");

@@ -51,6 +51,7 @@ pub fn write_report(
     }
     write_sources_sheet(
         workbook.add_worksheet(),
+        plan,
         data,
         &results.file_money,
         &formats,
@@ -337,6 +338,7 @@ fn write_span_down(
 /// 数据来源: every file read, who it was attributed to and why, and the fate of its rows.
 fn write_sources_sheet(
     sheet: &mut Worksheet,
+    plan: &Plan,
     data: &Ingested,
     file_money: &FileMoney,
     f: &Formats,
@@ -387,8 +389,11 @@ fn write_sources_sheet(
             .and_then(|c| data.roster.get(c))
             .map(|s| s.name.as_str())
             .unwrap_or("");
+        let ledger = plan
+            .source(&file.source)
+            .map_or(file.source.as_str(), |s| s.title.as_str());
         let texts = [
-            file.source.as_str(),
+            ledger,
             &file.label.display().to_string(),
             file.sheet.as_deref().unwrap_or(""),
             file.submitter.as_deref().unwrap_or(""),
