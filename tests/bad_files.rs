@@ -85,7 +85,7 @@ fn every_bad_file_gives_one_clear_finding_and_the_run_goes_on() {
 fn the_report_is_still_written_from_the_good_rows() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bad.xlsx");
-    run_report("tests/fixtures/bad/pipeline.toml", &out);
+    run_report("tests/fixtures/bad/pipeline.toml", None, &out);
     let range = sheet(&out, "表");
     let total = range.rows().find(|r| r[0] == "合计").expect("合计 row");
     // The good file's 2 cases and the formula file's 0 usable rows (all three have errors).

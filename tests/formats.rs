@@ -1,7 +1,7 @@
 //! The same township ledger saved as xlsx, xls, ods and GBK csv (with a 合计 row and a
 //! 填表人 footer) gives identical figures, equal to the generator's truth.
 
-use crate::common::{assert_row_matches, laborstat, read_truth, Table};
+use crate::common::{assert_row_matches, read_truth, run_report, Table};
 
 #[test]
 fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
@@ -10,18 +10,8 @@ fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
     let mut tables = Vec::new();
     for format in ["xlsx", "xls", "ods", "csv-gbk"] {
         let out = dir.path().join(format!("{format}.xlsx"));
-        let output = laborstat()
-            .args(["run", "pipelines/annual.toml", "--quiet", "--data"])
-            .arg(format!("tests/fixtures/formats/{format}"))
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{format}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let data = format!("tests/fixtures/formats/{format}");
+        run_report("pipelines/annual.toml", Some(&data), &out);
         let table = Table::read(&out, "投诉举报案件");
         for (code, t) in &truth {
             assert_row_matches(&table, code, t);

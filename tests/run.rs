@@ -7,7 +7,7 @@ use calamine::Data;
 use crate::common::{assert_row_matches, read_truth, run_report, sheet, wan, Table, Truth};
 
 fn run_sample(out: &std::path::Path) -> String {
-    run_report("pipelines/annual.toml", out)
+    run_report("pipelines/annual.toml", None, out)
 }
 
 #[test]

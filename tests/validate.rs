@@ -110,7 +110,7 @@ fn fen(row: &HashMap<String, Data>, heading: &str) -> i64 {
 fn nothing_lost_in_the_sample_district() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("annual.xlsx");
-    run_report("pipelines/annual.toml", &out);
+    run_report("pipelines/annual.toml", None, &out);
     let all = source_rows(&out);
     assert_every_row_accounted(&all);
     let (rows, summaries): (Vec<_>, Vec<_>) = all
@@ -169,7 +169,7 @@ fn nothing_lost_in_the_sample_district() {
 fn nothing_lost_in_the_bad_file_corpus() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bad.xlsx");
-    run_report("tests/fixtures/bad/pipeline.toml", &out);
+    run_report("tests/fixtures/bad/pipeline.toml", None, &out);
     let rows = source_rows(&out);
     let sent = std::fs::read_dir("tests/fixtures/bad/data")
         .unwrap()

@@ -145,8 +145,9 @@ struct Validated {
 }
 
 fn read_and_validate(plan: &crate::pipeline::Plan, quiet: bool) -> anyhow::Result<Validated> {
-    let bar = summary::progress(crate::ingest::discover(plan)?.len(), quiet);
-    let mut data = crate::ingest::ingest(plan, &|_| bar.inc(1))?;
+    let files = crate::ingest::discover(plan)?;
+    let bar = summary::progress(files.len(), quiet);
+    let mut data = crate::ingest::ingest(plan, files, &|_| bar.inc(1))?;
     crate::validate::validate_tables(plan, &mut data)?;
     bar.finish_and_clear();
     let results = crate::compute::compute(plan, &data)?;

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::summary::{completeness_lines, file_and_row_lines, print_findings, severity_counts};
+use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::report::format::text;
 
@@ -23,20 +23,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("writing {}", plan.output.display()))?;
 
     if !args.quiet {
-        let (errors, warnings) = severity_counts(&data.findings);
         print_findings(&data.findings, &data.roster, 10);
-        println!(
-            "laborstat run: {} — {}",
-            plan.expand(&plan.title),
-            plan.period.label()
-        );
-        for line in file_and_row_lines(&plan, &data.files) {
-            println!("{line}");
-        }
-        println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
-        for line in completeness_lines(&completeness) {
-            println!("  roster    {line}");
-        }
+        print_account("run", &plan, &data, &completeness);
         if let Some(sheet) = plan.sheets.first() {
             let total = results.total();
             let headline: Vec<String> = sheet
@@ -57,17 +45,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             println!("  合计      {}", headline.join(" · "));
         }
         println!("  output    {}", plan.output.display());
-        println!("  问题清单  {}", outputs.list.display());
-        if let Some(first) = outputs.feedback.first() {
-            let folder = first
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            println!(
-                "  feedback  {} workbook(s) to send back, in {folder}",
-                outputs.feedback.len()
-            );
-        }
+        print_findings_outputs(&outputs);
         println!("  time      {:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(ExitStatus::Success)

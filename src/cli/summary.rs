@@ -24,9 +24,47 @@ pub fn progress(files: usize, quiet: bool) -> ProgressBar {
 }
 
 /// `rows  5,234 read = 5,000 used + 12 rejected + 222 skipped (…)`.
+/// The lines `run` and `validate` share: what was run, files and rows per source, findings
+/// and the roster.
+pub fn print_account(
+    command: &str,
+    plan: &crate::pipeline::Plan,
+    data: &crate::ingest::Ingested,
+    completeness: &crate::ingest::Completeness,
+) {
+    let (errors, warnings) = severity_counts(&data.findings);
+    println!(
+        "laborstat {command}: {} — {}",
+        plan.expand(&plan.title),
+        plan.period.label()
+    );
+    for line in file_and_row_lines(plan, &data.files) {
+        println!("{line}");
+    }
+    println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
+    for line in completeness_lines(completeness) {
+        println!("  roster    {line}");
+    }
+}
+
+/// Where the 问题清单 and the feedback workbooks were written.
+pub fn print_findings_outputs(outputs: &crate::report::findings::FindingsOutputs) {
+    println!("  问题清单  {}", outputs.list.display());
+    if let Some(first) = outputs.feedback.first() {
+        let folder = first
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        println!(
+            "  feedback  {} workbook(s) to send back, in {folder}",
+            outputs.feedback.len()
+        );
+    }
+}
+
 /// The `files` and `rows` lines; one of each per source when the pipeline has several, so
 /// a summary sheet's rows are not mixed with the ledger's.
-pub fn file_and_row_lines(plan: &crate::pipeline::Plan, files: &[FileReport]) -> Vec<String> {
+fn file_and_row_lines(plan: &crate::pipeline::Plan, files: &[FileReport]) -> Vec<String> {
     let mut lines = Vec::new();
     let mut ledgers_first: Vec<&crate::pipeline::Source> = plan.sources.iter().collect();
     ledgers_first.sort_by_key(|s| s.kind == crate::pipeline::SourceKind::Summary);
@@ -126,7 +164,7 @@ pub fn group(n: usize) -> String {
 }
 
 /// `14 submitter(s): 12 sent, 1 missing (天府科技园区), …` per ledger.
-pub fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
+fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
     use crate::ingest::SubmissionStatus::*;
     let mut lines = Vec::new();
     let mut sources: Vec<&str> = c.entries.iter().map(|e| e.source.as_str()).collect();

@@ -1,7 +1,7 @@
 //! `laborstat validate PIPELINE`: ingest and validate only; exit 1 when there are error
 //! findings (or warnings, with --deny-warnings).
 
-use super::summary::{completeness_lines, file_and_row_lines, print_findings, severity_counts};
+use super::summary::{print_account, print_findings, print_findings_outputs, severity_counts};
 use super::{load_plan, read_and_validate, ExitStatus, OutputFormat, ValidateArgs, Validated};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
@@ -22,25 +22,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         }
         OutputFormat::Text => {
             print_findings(&data.findings, &data.roster, 20);
-            println!(
-                "laborstat validate: {} — {}",
-                plan.title,
-                plan.period.label()
-            );
-            for line in file_and_row_lines(&plan, &data.files) {
-                println!("{line}");
-            }
-            println!("  findings  {errors} error(s), {warnings} warning(s)");
-            for line in completeness_lines(&completeness) {
-                println!("  roster    {line}");
-            }
-            println!("  问题清单  {}", outputs.list.display());
-            if !outputs.feedback.is_empty() {
-                println!(
-                    "  feedback  {} workbook(s) to send back",
-                    outputs.feedback.len()
-                );
-            }
+            print_account("validate", &plan, &data, &completeness);
+            print_findings_outputs(&outputs);
         }
     }
     let failing = errors > 0 || (args.deny_warnings && warnings > 0);

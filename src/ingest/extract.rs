@@ -182,8 +182,9 @@ pub fn extract(
 ) -> PolarsResult<Extracted> {
     let source = ctx.source;
     let mut classes = classify_rows(range, header);
-    if source.kind == SourceKind::Summary {
-        // A township's summary is its own totals: a row labelled 合计 is the data itself.
+    if source.kind == SourceKind::Summary && !classes.contains(&None) {
+        // A one-line summary is often labelled 合计: then that row is the data itself. With
+        // other rows beside it (by month, by kind), it is their total, checked as usual.
         for class in &mut classes {
             if *class == Some(SkipReason::Total) {
                 *class = None;

@@ -260,6 +260,16 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Every reason, in the order the row-account sheets show them as columns.
+    pub const ALL: [SkipReason; 6] = [
+        SkipReason::Blank,
+        SkipReason::Total,
+        SkipReason::Footer,
+        SkipReason::RepeatedHeader,
+        SkipReason::OutsidePeriod,
+        SkipReason::SupersededFile,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             SkipReason::Blank => "空行",

@@ -119,9 +119,13 @@ pub fn discover(plan: &Plan) -> Result<Vec<InputFile>, IngestError> {
 }
 
 /// Reads every source's files. `on_file` is called as each file finishes (for a progress bar).
-pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested, IngestError> {
+/// `files` comes from [`discover`] (the caller sizes its progress bar with it).
+pub fn ingest(
+    plan: &Plan,
+    files: Vec<InputFile>,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Result<Ingested, IngestError> {
     let roster = Roster::load(&plan.roster).map_err(IngestError::Roster)?;
-    let files = discover(plan)?;
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
         .enumerate()
@@ -135,36 +139,27 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
     let mut outcomes = outcomes;
     let mut findings = Vec::new();
     choose_among_duplicates(&files, &mut outcomes, &mut findings);
-    // Files that turned out not to belong to a source leave no line; the frames of the
-    // files after them get their new index in `Ingested::files`.
-    let (files, outcomes): (Vec<InputFile>, Vec<FileOutcome>) = files
-        .into_iter()
-        .zip(outcomes)
-        .filter(|(_, outcome)| !outcome.absent)
-        .unzip();
-    let outcomes = outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(index, mut outcome)| {
-            if let Some(frame) = &mut outcome.frame {
-                let height = frame.height();
-                frame.with_column(Column::new(FILE_COLUMN.into(), vec![index as u32; height]))?;
-            }
-            Ok(outcome)
-        })
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(|error| IngestError::Polars {
-            source_id: "(files)".into(),
-            error,
-        })?;
     let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
     let mut reports = Vec::with_capacity(outcomes.len());
-    for (file, outcome) in files.iter().zip(outcomes) {
+    let mut unreadable = std::collections::HashSet::new();
+    for (read_as, (file, outcome)) in files.iter().zip(outcomes).enumerate() {
+        // A file that turned out not to belong to its source leaves no line; the frames of
+        // the files after it take their new index in `Ingested::files`.
+        if outcome.absent {
+            continue;
+        }
         let polars_error = |error| IngestError::Polars {
             source_id: plan.sources[file.source].id.clone(),
             error,
         };
-        if let Some(frame) = outcome.frame {
+        if let Some(mut frame) = outcome.frame {
+            let index = reports.len() as u32;
+            if index as usize != read_as {
+                let height = frame.height();
+                frame
+                    .with_column(Column::new(FILE_COLUMN.into(), vec![index; height]))
+                    .map_err(polars_error)?;
+            }
             match &mut tables[file.source] {
                 Some(table) => {
                     table.vstack_mut_owned(frame).map_err(polars_error)?;
@@ -173,7 +168,19 @@ pub fn ingest(plan: &Plan, on_file: &(dyn Fn(&Path) + Sync)) -> Result<Ingested,
             }
         }
         reports.push(outcome.report);
-        findings.extend(outcome.findings);
+        // A file two sources read (a ledger and the 汇总表 in the same workbook) that cannot
+        // be opened is one problem, reported once.
+        for finding in outcome.findings {
+            let whole_file = finding.sheet.is_none() && finding.row.is_none();
+            let key = (
+                finding.file.clone(),
+                finding.rule.clone(),
+                finding.message.clone(),
+            );
+            if !whole_file || unreadable.insert(key) {
+                findings.push(finding);
+            }
+        }
     }
 
     let tables = tables

@@ -62,6 +62,11 @@ impl Plan {
         self.sources.iter().find(|s| s.id == id)
     }
 
+    /// A source's title for people (数据来源, 数据核对), its id if unknown.
+    pub fn source_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.source(id).map_or(id, |s| s.title.as_str())
+    }
+
     pub fn measure(&self, name: &str) -> Option<&Measure> {
         self.measures.iter().find(|m| m.name == name)
     }

@@ -78,7 +78,8 @@ pub enum SourceKind {
     #[default]
     Ledger,
     /// A township's own summary table (汇总表), checked against the ledger by `[[reconcile]]`:
-    /// optional (a file without the sheet is no finding), and a row labelled 合计 is data.
+    /// optional (a file without the sheet is no finding), and a row labelled 合计 is data
+    /// when it is the sheet's only row.
     Summary,
 }
 

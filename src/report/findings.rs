@@ -45,6 +45,7 @@ fn header_row(sheet: &mut Worksheet, headings: &[&str], f: &Formats) -> Result<(
 
 /// Writes the 问题清单 workbook.
 pub fn write_findings_workbook(
+    plan: &Plan,
     data: &Ingested,
     completeness: &Completeness,
     path: &Path,
@@ -147,14 +148,7 @@ pub fn write_findings_workbook(
     // 3. The row account of every file.
     let sheet = book.add_worksheet();
     sheet.set_name("数据核对")?;
-    let reasons = [
-        SkipReason::Blank,
-        SkipReason::Total,
-        SkipReason::Footer,
-        SkipReason::RepeatedHeader,
-        SkipReason::OutsidePeriod,
-        SkipReason::SupersededFile,
-    ];
+    let reasons = SkipReason::ALL;
     let mut headings = vec![
         "台账".to_string(),
         "文件".into(),
@@ -172,7 +166,7 @@ pub fn write_findings_workbook(
     for (i, file) in data.files.iter().enumerate() {
         let row = i as u32 + 1;
         let c = &file.counts;
-        sheet.write_string_with_format(row, 0, &file.source, &f.label)?;
+        sheet.write_string_with_format(row, 0, plan.source_title(&file.source), &f.label)?;
         sheet.write_string_with_format(row, 1, file.label.display().to_string(), &f.label)?;
         sheet.write_string_with_format(row, 2, name_of(&file.submitter), &f.label)?;
         let mut numbers = vec![c.read, c.used, c.rejected, c.title, c.header];
@@ -247,7 +241,7 @@ pub fn write_findings_outputs(
     completeness: &Completeness,
 ) -> Result<FindingsOutputs, ReportError> {
     let list = findings_path(plan);
-    write_findings_workbook(data, completeness, &list)?;
+    write_findings_workbook(plan, data, completeness, &list)?;
     let mut by_submitter: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in in_reading_order(&data.findings) {
         if let Some(code) = finding.submitter.as_deref() {

@@ -361,14 +361,7 @@ fn write_sources_sheet(
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let reasons = [
-        SkipReason::Blank,
-        SkipReason::Total,
-        SkipReason::Footer,
-        SkipReason::RepeatedHeader,
-        SkipReason::OutsidePeriod,
-        SkipReason::SupersededFile,
-    ];
+    let reasons = SkipReason::ALL;
     headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
     headings.extend(
         file_money
@@ -389,11 +382,8 @@ fn write_sources_sheet(
             .and_then(|c| data.roster.get(c))
             .map(|s| s.name.as_str())
             .unwrap_or("");
-        let ledger = plan
-            .source(&file.source)
-            .map_or(file.source.as_str(), |s| s.title.as_str());
         let texts = [
-            ledger,
+            plan.source_title(&file.source),
             &file.label.display().to_string(),
             file.sheet.as_deref().unwrap_or(""),
             file.submitter.as_deref().unwrap_or(""),

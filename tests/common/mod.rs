@@ -12,16 +12,17 @@ pub fn laborstat() -> assert_cmd::Command {
     cmd
 }
 
-/// `laborstat run PIPELINE --out OUT`, which must succeed; returns what it printed.
-pub fn run_report(pipeline: &str, out: &Path) -> String {
-    let output = laborstat()
-        .args(["run", pipeline, "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
+/// `laborstat run PIPELINE [--data DATA] --out OUT`, which must succeed; returns what it printed.
+pub fn run_report(pipeline: &str, data: Option<&str>, out: &Path) -> String {
+    let mut cmd = laborstat();
+    cmd.args(["run", pipeline, "--out"]).arg(out);
+    if let Some(data) = data {
+        cmd.args(["--data", data]);
+    }
+    let output = cmd.output().unwrap();
     assert!(
         output.status.success(),
-        "run {pipeline} failed: {}",
+        "run {pipeline} {data:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
@@ -129,58 +130,34 @@ pub fn wan(fen: i64) -> f64 {
 
 /// Compares every figure of one report row with a truth row.
 pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
-    let ctx = |what: &str| format!("{key} {}: {what}", t.name);
-    assert_eq!(
-        table.number(key, "受理（件）"),
-        t.accepted as f64,
-        "{}",
-        ctx("受理")
-    );
-    assert_eq!(
-        table.number(key, "立案（件）"),
-        t.filed as f64,
-        "{}",
-        ctx("立案")
-    );
-    assert_eq!(
-        table.number(key, "结案（件）"),
-        t.closed as f64,
-        "{}",
-        ctx("结案")
-    );
-    assert_eq!(
-        table.number(key, "涉及劳动者人数（人）"),
-        t.workers as f64,
-        "{}",
-        ctx("人数")
-    );
-    assert_eq!(
-        table.number(key, "追发工资等待遇（万元）"),
-        wan(t.recovered_fen),
-        "{}",
-        ctx("追发")
-    );
-    assert_eq!(
-        table.number(key, "件数"),
-        t.group_cases as f64,
-        "{}",
-        ctx("群体性件数")
-    );
-    assert_eq!(
-        table.number(key, "涉及人数"),
-        t.group_workers as f64,
-        "{}",
-        ctx("群体性人数")
-    );
-    let rate = |n: i64, d: i64| n as f64 / d as f64;
-    assert!(
-        (table.number(key, "结案率") - rate(t.closed, t.accepted)).abs() < 1e-12,
-        "{}",
-        ctx("结案率")
-    );
-    assert!(
-        (table.number(key, "按期结案率") - rate(t.on_time, t.closed)).abs() < 1e-12,
-        "{}",
-        ctx("按期结案率")
-    );
+    let figures = [
+        ("受理（件）", t.accepted as f64),
+        ("立案（件）", t.filed as f64),
+        ("结案（件）", t.closed as f64),
+        ("涉及劳动者人数（人）", t.workers as f64),
+        ("追发工资等待遇（万元）", wan(t.recovered_fen)),
+        ("件数", t.group_cases as f64),
+        ("涉及人数", t.group_workers as f64),
+    ];
+    for (column, expected) in figures {
+        assert_eq!(
+            table.number(key, column),
+            expected,
+            "{key} {}: {column}",
+            t.name
+        );
+    }
+    // Rates from the numerator and denominator totals of the row itself.
+    let rates = [
+        ("结案率", t.closed as f64 / t.accepted as f64),
+        ("按期结案率", t.on_time as f64 / t.closed as f64),
+    ];
+    for (column, expected) in rates {
+        let got = table.number(key, column);
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{key} {}: {column} {got} ≠ {expected}",
+            t.name
+        );
+    }
 }
