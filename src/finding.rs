@@ -48,6 +48,8 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The one way to build a finding: `Finding::file(..)` for the whole file, then narrowed
+/// with `in_sheet`, `at_row`/`at_cell`, `in_column`, `with_value`, `from_submitter`.
 impl Finding {
     /// A finding about a whole file.
     pub fn file(
@@ -68,6 +70,47 @@ impl Finding {
             rule: rule.to_string(),
             message: message.into(),
         }
+    }
+
+    pub fn in_sheet(mut self, sheet: Option<impl Into<String>>) -> Finding {
+        self.sheet = sheet.map(Into::into);
+        self
+    }
+
+    /// A 1-based sheet row.
+    pub fn at_row(mut self, row: u32) -> Finding {
+        self.row = Some(row);
+        self
+    }
+
+    /// A cell by 0-based absolute row and column: sets the row and the A1 reference.
+    pub fn at_cell(mut self, row: u32, col: u32) -> Finding {
+        self.row = Some(row + 1);
+        self.cell = Some(a1(row, col));
+        self
+    }
+
+    /// A cell when its column is known, else the row alone.
+    pub fn at_row_cell(self, row: u32, col: Option<u32>) -> Finding {
+        match col {
+            Some(col) => self.at_cell(row, col),
+            None => self.at_row(row + 1),
+        }
+    }
+
+    pub fn in_column(mut self, column: Option<impl Into<String>>) -> Finding {
+        self.column = column.map(Into::into);
+        self
+    }
+
+    pub fn with_value(mut self, value: Option<String>) -> Finding {
+        self.value = value;
+        self
+    }
+
+    pub fn from_submitter(mut self, code: Option<impl Into<String>>) -> Finding {
+        self.submitter = code.map(Into::into);
+        self
     }
 
     /// "文件 a.xlsx 工作表 台账 单元格 C7" — where, in words.

@@ -8,13 +8,17 @@
 //! 4. [`compute`]: measures (SQL aggregates in polars) per submitter and 合计, then indicators;
 //! 5. [`report`]: the official-style xlsx report, written atomically.
 //!
-//! [`finding`] is the record of a problem in the data, shared by the stages. [`cli`] is the
-//! only module that prints.
+//! Below the stages, shared by them: [`finding`] (the record of a problem in the data),
+//! [`rules`] (one-value rules, run by ingest), [`figure`] (how a value is shown). [`cli`] is
+//! the only module that prints. Dependencies go one way: `cli` → stages → shared modules
+//! and [`pipeline`]; a stage reads the outputs of the stages before it, never after.
 
 pub mod cli;
 pub mod compute;
+pub mod figure;
 pub mod finding;
 pub mod ingest;
 pub mod pipeline;
 pub mod report;
+pub mod rules;
 pub mod validate;

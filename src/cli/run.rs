@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
-use crate::report::format::text;
+use crate::figure::text;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();

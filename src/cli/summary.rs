@@ -160,7 +160,7 @@ pub fn severity_counts(findings: &[Finding]) -> (usize, usize) {
 }
 
 pub fn group(n: usize) -> String {
-    crate::report::format::group_thousands(&n.to_string())
+    crate::figure::group_thousands(&n.to_string())
 }
 
 /// `14 submitter(s): 12 sent, 1 missing (天府科技园区), …` per ledger.

@@ -11,9 +11,9 @@ use polars::prelude::*;
 use super::cell::{self, display_text, formula_error, is_blank, normalize_key};
 use super::header::{classify_rows, Header, SkipReason};
 use super::roster::Roster;
-use crate::finding::{a1, Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
-use crate::validate::cell::{check_cell, shown_value, CellValue};
+use crate::rules::cell::{check_cell, shown_value, CellValue};
 
 /// Provenance columns added to every source table.
 pub const SUBMITTER_COLUMN: &str = "_submitter";
@@ -168,6 +168,18 @@ pub struct SheetContext<'a> {
     pub origin: (u32, u32),
 }
 
+impl SheetContext<'_> {
+    /// A finding in this sheet, from this file's submitter.
+    pub fn finding(&self, severity: Severity, rule: &str, message: String) -> Finding {
+        Finding::file(severity, self.file_label.to_path_buf(), rule, message)
+            .in_sheet(Some(self.sheet_name))
+            .from_submitter(
+                self.submitter
+                    .map(|i| self.roster.submitters[i].code.as_str()),
+            )
+    }
+}
+
 pub struct Extracted {
     pub frame: DataFrame,
     pub counts: RowCounts,
@@ -235,18 +247,10 @@ pub fn extract(
                            value: Option<String>,
                            rule: &str,
                            message: String| {
-            Finding {
-                severity: Severity::Error,
-                submitter: ctx.submitter.map(|i| ctx.roster.submitters[i].code.clone()),
-                file: ctx.file_label.to_path_buf(),
-                sheet: Some(ctx.sheet_name.to_string()),
-                row: Some(sheet_row + 1),
-                cell: col_index.map(|c| a1(sheet_row, ctx.origin.1 + c as u32)),
-                column: Some(source.columns[column].name.clone()),
-                value,
-                rule: rule.to_string(),
-                message,
-            }
+            ctx.finding(Severity::Error, rule, message)
+                .at_row_cell(sheet_row, col_index.map(|c| ctx.origin.1 + c as u32))
+                .in_column(Some(source.columns[column].name.as_str()))
+                .with_value(value)
         };
         parsed_row.clear();
         let mut rejected = false;
@@ -442,24 +446,22 @@ fn reconcile_totals(
                 _ => v.to_string(),
             };
             let sheet_row = ctx.origin.0 + r as u32;
-            findings.push(Finding {
-                severity: Severity::Error,
-                submitter: ctx.submitter.map(|i| ctx.roster.submitters[i].code.clone()),
-                file: ctx.file_label.to_path_buf(),
-                sheet: Some(ctx.sheet_name.to_string()),
-                row: Some(sheet_row + 1),
-                cell: Some(a1(sheet_row, ctx.origin.1 + sc as u32)),
-                column: Some(column.name.clone()),
-                value: Some(display_text(cell)),
-                rule: "合计核对".into(),
-                message: format!(
-                    "合计行“{}”为{}，但明细行加总为{}，相差{}（统计采用明细行）",
-                    column.name,
-                    show(stated as i128),
-                    show(sum),
-                    show(stated as i128 - sum)
-                ),
-            });
+            findings.push(
+                ctx.finding(
+                    Severity::Error,
+                    "合计核对",
+                    format!(
+                        "合计行“{}”为{}，但明细行加总为{}，相差{}（统计采用明细行）",
+                        column.name,
+                        show(stated as i128),
+                        show(sum),
+                        show(stated as i128 - sum)
+                    ),
+                )
+                .at_cell(sheet_row, ctx.origin.1 + sc as u32)
+                .in_column(Some(column.name.as_str()))
+                .with_value(Some(display_text(cell))),
+            );
         }
     }
 }

@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 
 use crate::compute::{FileMoney, LevelRow, Results};
+use crate::figure::{cell_number, NO_VALUE};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
 use crate::pipeline::{Display, Plan, SheetLayout, TotalPosition};
-use format::{cell_number, text_width, Formats, NO_VALUE};
+use format::{text_width, Formats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -11,10 +11,10 @@ use polars::prelude::*;
 
 use super::ValidateError;
 use crate::compute::Results;
-use crate::finding::{a1, Finding};
+use crate::figure::text;
+use crate::finding::Finding;
 use crate::ingest::{Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::{ColumnType, Display, Plan, Reconciliation};
-use crate::report::format::text;
 
 /// One submitter's summary: where its first row is, how many rows, each paired total.
 struct SummaryTotals {
@@ -113,26 +113,23 @@ fn reconcile(
             } else {
                 String::new()
             };
-            findings.push(Finding {
-                severity: reconciliation.severity,
-                submitter: Some(code.to_string()),
-                file: file.label.clone(),
-                sheet: file.sheet.clone(),
-                row: Some(row),
-                cell: file
-                    .columns
-                    .get(c)
-                    .copied()
-                    .flatten()
-                    .map(|col| a1(row - 1, col)),
-                column: Some(column.name.clone()),
-                value: Some(shown.clone()),
-                rule: reconciliation.name.clone(),
-                message: format!(
-                    "{}“{}”填报为{shown}{rows_note}，按{}计算的“{}”为{expected}，相差{difference}",
-                    source.title, column.name, plan.sources[measure.source].title, measure.label
-                ),
-            });
+            let message = format!(
+                "{}“{}”填报为{shown}{rows_note}，按{}计算的“{}”为{expected}，相差{difference}",
+                source.title, column.name, plan.sources[measure.source].title, measure.label
+            );
+            findings.push(
+                Finding::file(
+                    reconciliation.severity,
+                    file.label.clone(),
+                    &reconciliation.name,
+                    message,
+                )
+                .from_submitter(Some(code))
+                .in_sheet(file.sheet.as_deref())
+                .at_row_cell(row - 1, file.columns.get(c).copied().flatten())
+                .in_column(Some(column.name.as_str()))
+                .with_value(Some(shown)),
+            );
         }
     }
     Ok(findings)

@@ -9,12 +9,12 @@ use std::collections::{HashMap, HashSet};
 use polars::prelude::*;
 use polars::sql::sql_expr;
 
-use super::cell::fill_template;
 use super::ValidateError;
-use crate::finding::{a1, Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::ingest::{FileReport, Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
+use crate::rules::cell::fill_template;
 
 /// Where each row of a table came from. Borrowed from the table: at benchmark scale a copy
 /// of every submitter name costs more than the rules themselves (measured).
@@ -96,21 +96,15 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                     exclude[i] = true;
                 }
                 let file = &data.files[provenance.files[i] as usize];
-                let cell = column
-                    .and_then(|c| file.columns.get(c).copied().flatten())
-                    .map(|col| a1(provenance.rows[i] - 1, col));
-                found.push(Finding {
-                    severity: rule.severity,
-                    submitter: provenance.submitters[i].map(String::from),
-                    file: file.label.clone(),
-                    sheet: file.sheet.clone(),
-                    row: Some(provenance.rows[i]),
-                    cell,
-                    column: column.map(|c| source.columns[c].name.clone()),
-                    value: Some(value),
-                    rule: rule.name.clone(),
-                    message,
-                });
+                let sheet_column = column.and_then(|c| file.columns.get(c).copied().flatten());
+                found.push(
+                    Finding::file(rule.severity, file.label.clone(), &rule.name, message)
+                        .from_submitter(provenance.submitters[i])
+                        .in_sheet(file.sheet.as_deref())
+                        .at_row_cell(provenance.rows[i] - 1, sheet_column)
+                        .in_column(column.map(|c| source.columns[c].name.as_str()))
+                        .with_value(Some(value)),
+                );
             }
         }
         data.findings.extend(found);

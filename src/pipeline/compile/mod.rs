@@ -1,0 +1,263 @@
+//! Spec → [`Plan`]: every section is deserialized on its own (so one bad section does not
+//! hide the next), unknown keys are found with `serde_ignored`, names are resolved across
+//! sections and every SQL string is parsed. All errors come back together, in file order.
+//!
+//! One file per section of the pipeline file: `source.rs` ([sources.*] and their columns),
+//! `rule.rs` ([[sources.*.rules]]), `measure.rs` ([measures.*], [indicators.*] and their
+//! SQL), `report.rs` ([[report.sheets]]), `reconcile.rs` ([[reconcile]]). `sections.rs`
+//! reads one TOML table into its spec struct and reports unknown keys; this file walks the
+//! top level and resolves paths.
+
+mod measure;
+mod reconcile;
+mod report;
+mod rule;
+mod sections;
+mod source;
+
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostics::{did_you_mean, Diagnostics};
+use super::spec::*;
+use super::{expand_template, Diagnostic, Overrides, Period, Plan, RosterSource};
+pub use measure::display_name;
+use sections::{entry, section};
+
+const TOP_LEVEL_KEYS: [&str; 7] = [
+    "pipeline",
+    "roster",
+    "sources",
+    "measures",
+    "indicators",
+    "report",
+    "reconcile",
+];
+
+/// Compiles the text of a pipeline file. `path` is used for messages and relative paths.
+pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, Vec<Diagnostic>> {
+    let mut d = Diagnostics::new(path, text);
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            d.at(at, format!("TOML syntax: {}", e.message().trim()));
+            return Err(d.into_sorted());
+        }
+    };
+    let base_dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let table = root.get_ref();
+    check_top_level_keys(&mut d, table);
+
+    let pipeline = compile_pipeline_section(&mut d, table, overrides);
+    let roster = compile_roster(&mut d, table, &base_dir);
+    let sources = source::compile_sources(&mut d, entry(table, "sources"));
+    // Names declared, compiled or not: a reference to a declared name that failed to compile
+    // is not reported again (one mistake, one message).
+    let declared_measures = declared_names(table, "measures");
+    let declared_indicators = declared_names(table, "indicators");
+    let measures = measure::compile_measures(&mut d, entry(table, "measures"), &sources);
+    let mut indicators = measure::compile_indicators(
+        &mut d,
+        entry(table, "indicators"),
+        &measures,
+        &declared_measures,
+    );
+    let declared: Vec<&str> = declared_measures
+        .iter()
+        .chain(&declared_indicators)
+        .map(String::as_str)
+        .collect();
+    let sheets = report::compile_report(
+        &mut d,
+        entry(table, "report"),
+        &measures,
+        &mut indicators,
+        &declared,
+    );
+    let reconciliations = reconcile::compile_reconciles(
+        &mut d,
+        entry(table, "reconcile"),
+        &sources,
+        &measures,
+        &declared_measures,
+    );
+
+    if !d.is_empty() {
+        return Err(d.into_sorted());
+    }
+    let (Some((pipeline, period)), Some(roster)) = (pipeline, roster) else {
+        return Err(d.into_sorted());
+    };
+    let paths = resolve_paths(&base_dir, &pipeline, &period, roster, overrides);
+    Ok(Plan {
+        file: path.to_path_buf(),
+        name: pipeline.name,
+        title: pipeline.title,
+        period,
+        data_dir: paths.data_dir,
+        output: paths.output,
+        reporter: pipeline.reporter,
+        roster: paths.roster,
+        sources,
+        measures,
+        indicators,
+        sheets,
+        reconciliations,
+    })
+}
+
+fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
+    for (key, _) in table.iter() {
+        let name: &str = key.get_ref();
+        if !TOP_LEVEL_KEYS.contains(&name) {
+            let hint = did_you_mean(name, TOP_LEVEL_KEYS);
+            d.span(
+                &key.span(),
+                format!("unknown table `{name}`: a pipeline file has [pipeline], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
+            );
+        }
+    }
+}
+
+/// The names of the sub-tables of a top-level table (`[measures.<name>]`).
+fn declared_names(table: &DeTable<'_>, key: &str) -> Vec<String> {
+    match entry(table, key).map(|v| v.get_ref()) {
+        Some(DeValue::Table(t)) => t.iter().map(|(k, _)| k.get_ref().to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `[pipeline]` and its period (the command line's `--period` first).
+fn compile_pipeline_section(
+    d: &mut Diagnostics,
+    table: &DeTable<'_>,
+    overrides: &Overrides,
+) -> Option<(PipelineSection, Period)> {
+    let pipeline: PipelineSection = match entry(table, "pipeline") {
+        Some(v) => section(d, v, "[pipeline]")?,
+        None => {
+            d.at(
+                0,
+                "the file has no [pipeline] table (name, title, period, output)",
+            );
+            return None;
+        }
+    };
+    let (text, span) = match &overrides.period {
+        Some(cli) => (cli.clone(), None),
+        None => (
+            pipeline.period.get_ref().clone(),
+            Some(pipeline.period.span()),
+        ),
+    };
+    match Period::parse(&text) {
+        Ok(period) => Some((pipeline, period)),
+        Err(message) => {
+            match span {
+                Some(span) => d.span(&span, format!("[pipeline] period: {message}")),
+                None => d.at(0, format!("--period: {message}")),
+            }
+            None
+        }
+    }
+}
+
+/// `[roster]`: a file (relative to the pipeline file, or under `{data}`) or inline entries.
+fn compile_roster(
+    d: &mut Diagnostics,
+    table: &DeTable<'_>,
+    base_dir: &Path,
+) -> Option<RosterSource> {
+    let Some(value) = entry(table, "roster") else {
+        d.at(0, "the file has no [roster] table: list the expected submitters inline (entries) or in a file");
+        return None;
+    };
+    let roster: RosterSection = section(d, value, "[roster]")?;
+    match (&roster.file, roster.entries.is_empty()) {
+        (Some(file), _) if file.get_ref().starts_with("{data}") => {
+            Some(RosterSource::File(PathBuf::from(file.get_ref())))
+        }
+        (Some(file), _) => Some(RosterSource::File(base_dir.join(file.get_ref()))),
+        (None, false) => Some(RosterSource::Inline(roster.entries)),
+        (None, true) => {
+            d.span(&value.span(), "[roster] needs `file` or `entries`");
+            None
+        }
+    }
+}
+
+struct ResolvedPaths {
+    data_dir: PathBuf,
+    output: PathBuf,
+    roster: RosterSource,
+}
+
+/// The data folder, the report path and the roster file, templates filled and command-line
+/// overrides applied.
+fn resolve_paths(
+    base_dir: &Path,
+    pipeline: &PipelineSection,
+    period: &Period,
+    roster: RosterSource,
+    overrides: &Overrides,
+) -> ResolvedPaths {
+    let data_dir = overrides.data_dir.clone().unwrap_or_else(|| {
+        base_dir.join(expand_template(
+            pipeline.data.as_deref().unwrap_or("."),
+            &pipeline.name,
+            period,
+        ))
+    });
+    let output = overrides.output.clone().unwrap_or_else(|| {
+        let templated = base_dir.join(expand_template(&pipeline.output, &pipeline.name, period));
+        match (&overrides.output_dir, templated.file_name()) {
+            (Some(dir), Some(name)) => dir.join(name),
+            _ => templated,
+        }
+    });
+    // `{data}` in the roster path: a roster kept with the data it describes.
+    let roster = match roster {
+        RosterSource::File(path) => {
+            let text = path
+                .to_string_lossy()
+                .replace("{data}", &data_dir.to_string_lossy());
+            let path = PathBuf::from(text);
+            RosterSource::File(if path.is_absolute() {
+                path
+            } else {
+                clean_path(&path)
+            })
+        }
+        inline => inline,
+    };
+    ResolvedPaths {
+        data_dir: clean_path(&data_dir),
+        output: clean_path(&output),
+        roster,
+    }
+}
+
+/// `pipelines/../output/x.xlsx` → `output/x.xlsx`: paths as a user would write them.
+fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}

@@ -1,0 +1,176 @@
+//! Reading one TOML table into its spec struct: type errors and unknown keys become
+//! diagnostics at their position, with the keys the section accepts.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
+
+pub(super) fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    table
+        .iter()
+        .find(|(k, _)| {
+            let name: &str = k.get_ref();
+            name == key
+        })
+        .map(|(_, v)| v)
+}
+
+pub(super) fn entry_value<'a, 'i>(
+    value: &'a Spanned<DeValue<'i>>,
+    key: &str,
+) -> Option<&'a Spanned<DeValue<'i>>> {
+    match value.get_ref() {
+        DeValue::Table(t) => entry(t, key),
+        _ => None,
+    }
+}
+
+pub(super) fn table_of<'a, 'i>(
+    d: &mut Diagnostics,
+    value: Option<&'a Spanned<DeValue<'i>>>,
+    what: &str,
+) -> Option<&'a DeTable<'i>> {
+    match value.map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(t))) => Some(t),
+        Some((v, _)) => {
+            d.span(
+                &v.span(),
+                format!("`{what}` must be a table of [{what}.<name>] tables"),
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+/// Deserializes one section; type errors and unknown keys become diagnostics.
+pub(super) fn section<T: DeserializeOwned>(
+    d: &mut Diagnostics,
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+) -> Option<T> {
+    section_with(d, value, what, &[])
+}
+
+/// Like `section`, for a table whose `delegated` keys are deserialized on their own later
+/// (their contents are not unknown keys).
+pub(super) fn section_with<T: DeserializeOwned>(
+    d: &mut Diagnostics,
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+    delegated: &[&str],
+) -> Option<T> {
+    let deserializer = ValueDeserializer::from(value.clone());
+    let mut unknown: Vec<String> = Vec::new();
+    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |path| {
+        unknown.push(path.to_string());
+    });
+    for path in unknown {
+        let top = path.split('.').next().unwrap_or("");
+        if delegated.contains(&top) {
+            continue;
+        }
+        let (span, key) = locate(value, &path);
+        let hint = did_you_mean(&key, known_keys(what).iter().copied());
+        d.span(&span, format!("{what}: unknown key `{path}`{hint}"));
+    }
+    match result {
+        Ok(parsed) => Some(parsed),
+        Err(e) => {
+            let span = e.span().unwrap_or_else(|| value.span());
+            d.span(&span, format!("{what}: {}", e.message().trim()));
+            None
+        }
+    }
+}
+
+/// Keys a section accepts, for "did you mean" hints.
+fn known_keys(what: &str) -> &'static [&'static str] {
+    if what.starts_with("[pipeline]") {
+        &["name", "title", "period", "output", "data", "reporter"]
+    } else if what.starts_with("[roster]") {
+        &["file", "entries"]
+    } else if what.starts_with("source") && what.contains(" rule ") {
+        &[
+            "name",
+            "column",
+            "range",
+            "allowed",
+            "pattern",
+            "length",
+            "unique",
+            "identifier",
+            "check",
+            "reference",
+            "severity",
+            "message",
+        ]
+    } else if what.starts_with("source") && what.contains("column") {
+        &["aliases", "type", "required", "values"]
+    } else if what.starts_with("source") {
+        &[
+            "title",
+            "kind",
+            "files",
+            "sheet",
+            "submitter",
+            "period_column",
+            "columns",
+            "rules",
+        ]
+    } else if what.starts_with("reconcile") {
+        &["name", "summary", "pairs", "severity"]
+    } else if what.starts_with("measure") {
+        &["source", "sql", "filter", "label"]
+    } else if what.starts_with("indicator") {
+        &["expr", "label", "display"]
+    } else if what.starts_with("report sheet") {
+        &[
+            "name",
+            "title",
+            "unit",
+            "total",
+            "show_codes",
+            "row_header",
+            "columns",
+            "notes",
+        ]
+    } else {
+        &[]
+    }
+}
+
+/// Finds the span of the key a serde_ignored path (`a.b.0.c`) points to.
+fn locate(value: &Spanned<DeValue<'_>>, path: &str) -> (Range<usize>, String) {
+    let mut current = value;
+    let mut span = value.span();
+    let mut last = path.to_string();
+    for part in path.split('.') {
+        last = part.to_string();
+        match current.get_ref() {
+            DeValue::Table(t) => match t.iter().find(|(k, _)| {
+                let name: &str = k.get_ref();
+                name == part
+            }) {
+                Some((k, v)) => {
+                    span = k.span();
+                    current = v;
+                }
+                None => break,
+            },
+            DeValue::Array(items) => match part.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => {
+                    span = v.span();
+                    current = v;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    (span, last)
+}

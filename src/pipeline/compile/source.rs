@@ -1,0 +1,252 @@
+//! `[sources.<id>]`: files, sheet, submitter, period column, the declared columns with their
+//! aliases, and the rules (compiled in `rule.rs`; references resolved once every source is known).
+
+use toml::de::DeValue;
+use toml::Spanned;
+
+use super::rule::compile_rule;
+use super::sections::{entry_value, section, section_with};
+use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
+use crate::pipeline::spec::*;
+use crate::pipeline::{Column, RuleKind, SheetSelector, Source};
+
+/// Every `[sources.<id>]`, in file order, references between them resolved.
+pub(super) fn compile_sources(
+    d: &mut Diagnostics,
+    value: Option<&Spanned<DeValue<'_>>>,
+) -> Vec<Source> {
+    let mut sources = Vec::new();
+    let mut pending = Vec::new();
+    match value.map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(all))) => {
+            for (id, value) in all.iter() {
+                let id: &str = id.get_ref();
+                if let Some(source) = compile_source(d, id, value, &mut pending) {
+                    sources.push(source);
+                }
+            }
+            resolve_references(d, &mut sources, pending);
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            "`sources` must be a table of [sources.<id>] tables",
+        ),
+        None => d.at(
+            0,
+            "the file declares no [sources.<id>] table: nothing would be read",
+        ),
+    }
+    sources
+}
+
+fn compile_source(
+    d: &mut Diagnostics,
+    id: &str,
+    value: &Spanned<DeValue<'_>>,
+    pending: &mut Vec<PendingReference>,
+) -> Option<Source> {
+    let what = format!("source `{id}`");
+    let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
+    let mut columns = Vec::new();
+    match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(all))) => {
+            for (name, col) in all.iter() {
+                let name: &str = name.get_ref();
+                let what = format!("source `{id}` column `{name}`");
+                if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
+                    if let Some(column) = compile_column(d, &what, name, col, spec) {
+                        columns.push(column);
+                    }
+                }
+            }
+        }
+        Some((v, _)) => d.span(&v.span(), format!("{what}: `columns` must be a table")),
+        None => d.span(
+            &value.span(),
+            format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
+        ),
+    }
+    let mut rules = Vec::new();
+    match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, rule) in list.iter().enumerate() {
+                let what = format!("source `{id}` rule {}", i + 1);
+                let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
+                    continue;
+                };
+                if let Some((compiled, reference)) =
+                    compile_rule(d, &what, id, rule, spec, &columns)
+                {
+                    if let Some(r) = reference {
+                        pending.push(PendingReference {
+                            source: id.to_string(),
+                            rule: rules.len(),
+                            target: r.source,
+                            column: r.column,
+                        });
+                    }
+                    rules.push(compiled);
+                }
+            }
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
+        ),
+        None => {}
+    }
+    let names: Vec<&str> = columns.iter().map(|c: &Column| c.name.as_str()).collect();
+    let find_column = |d: &mut Diagnostics, name: &Spanned<String>, key: &str| {
+        let found = names.iter().position(|n| n == name.get_ref());
+        if found.is_none() {
+            let hint = did_you_mean(name.get_ref(), names.iter().copied());
+            d.span(
+                &name.span(),
+                format!("{what}: `{key}` names column `{}`, which is not declared in [sources.{id}.columns]{hint}", name.get_ref()),
+            );
+        }
+        found
+    };
+    let period_column = spec
+        .period_column
+        .as_ref()
+        .and_then(|c| find_column(d, c, "period_column"));
+    if let (Some(i), Some(c)) = (period_column, &spec.period_column) {
+        if columns[i].kind != ColumnType::Date {
+            d.span(
+                &c.span(),
+                format!(
+                    "{what}: period_column `{}` must be a date column",
+                    c.get_ref()
+                ),
+            );
+        }
+    }
+    let submitter_column = match (spec.submitter.from, &spec.submitter.column) {
+        (SubmitterFrom::Column, Some(c)) => find_column(d, c, "submitter.column"),
+        (SubmitterFrom::Column, None) => {
+            d.span(
+                &value.span(),
+                format!("{what}: submitter from = \"column\" needs `column = \"<column>\"`"),
+            );
+            None
+        }
+        _ => None,
+    };
+    let files = spec.files.to_vec();
+    if files.is_empty() {
+        d.span(&value.span(), format!("{what}: `files` lists no glob"));
+    }
+    for pattern in &files {
+        if let Err(e) = glob::Pattern::new(pattern) {
+            d.span(
+                &value.span(),
+                format!("{what}: file glob `{pattern}` is not valid: {e}"),
+            );
+        }
+    }
+    let sheet = match spec.sheet {
+        None => SheetSelector::Index(0),
+        Some(SheetSpec::Index(i)) => SheetSelector::Index(i),
+        Some(SheetSpec::Name(n)) => SheetSelector::Names(vec![n]),
+        Some(SheetSpec::Names(n)) => SheetSelector::Names(n),
+    };
+    Some(Source {
+        id: id.to_string(),
+        title: spec.title.unwrap_or_else(|| id.to_string()),
+        kind: spec.kind,
+        files,
+        sheet,
+        submitter: spec.submitter.from,
+        submitter_label: spec.submitter.label.unwrap_or_else(|| "填报单位".into()),
+        submitter_column,
+        period_column,
+        columns,
+        rules,
+    })
+}
+
+fn compile_column(
+    d: &mut Diagnostics,
+    what: &str,
+    name: &str,
+    value: &Spanned<DeValue<'_>>,
+    spec: ColumnSpec,
+) -> Option<Column> {
+    let kind = *spec.kind.get_ref();
+    if kind == ColumnType::Enum && spec.values.is_empty() {
+        d.span(
+            &spec.kind.span(),
+            format!("{what}: an enum column needs `values` (canonical value = [aliases])"),
+        );
+    }
+    if kind != ColumnType::Enum && !spec.values.is_empty() {
+        d.span(
+            &value.span(),
+            format!("{what}: `values` only applies to type = \"enum\""),
+        );
+    }
+    let mut aliases = vec![name.to_string()];
+    aliases.extend(spec.aliases.into_iter().filter(|a| a != name));
+    let values = spec
+        .values
+        .into_iter()
+        .map(|(canonical, mut aliases)| {
+            aliases.insert(0, canonical.clone());
+            (canonical, aliases)
+        })
+        .collect();
+    Some(Column {
+        name: name.to_string(),
+        aliases,
+        kind,
+        required: spec.required,
+        values,
+    })
+}
+
+/// A `reference` rule waiting for every source to be compiled.
+struct PendingReference {
+    source: String,
+    rule: usize,
+    target: Spanned<String>,
+    column: Spanned<String>,
+}
+
+fn resolve_references(d: &mut Diagnostics, sources: &mut [Source], pending: Vec<PendingReference>) {
+    for p in pending {
+        let target = sources.iter().position(|s| &s.id == p.target.get_ref());
+        let Some(target) = target else {
+            let hint = did_you_mean(p.target.get_ref(), sources.iter().map(|s| s.id.as_str()));
+            d.span(
+                &p.target.span(),
+                format!(
+                    "source `{}`: reference to source `{}`, which is not declared{hint}",
+                    p.source,
+                    p.target.get_ref()
+                ),
+            );
+            continue;
+        };
+        let column = sources[target]
+            .columns
+            .iter()
+            .position(|c| &c.name == p.column.get_ref());
+        let Some(column) = column else {
+            let hint = did_you_mean(
+                p.column.get_ref(),
+                sources[target].columns.iter().map(|c| c.name.as_str()),
+            );
+            d.span(&p.column.span(), format!("source `{}`: reference to column `{}`, which source `{}` does not declare{hint}", p.source, p.column.get_ref(), p.target.get_ref()));
+            continue;
+        };
+        if let Some(source) = sources.iter_mut().find(|s| s.id == p.source) {
+            if let Some(rule) = source.rules.get_mut(p.rule) {
+                rule.kind = RuleKind::Reference {
+                    source: target,
+                    column,
+                };
+            }
+        }
+    }
+}
