@@ -5,15 +5,15 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use calamine::{Data, Range, Reader};
+use calamine::{Data, Range};
 use clap::Args;
 
 use super::ExitStatus;
 use crate::finding::a1;
 use crate::ingest::cell::{self, display_text, is_blank};
-use crate::ingest::header::{classify_rows, find_header, Header};
-use crate::ingest::workbook::{self, is_csv, LoadedSheet};
-use crate::pipeline::{self, Overrides, SheetSelector, Source};
+use crate::ingest::header::{classify_rows, find_header, Header, RowEvidence};
+use crate::ingest::workbook::{InputBook, LoadedSheet};
+use crate::pipeline::{self, Overrides, Source};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -43,26 +43,23 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         _ => None,
     };
     println!("{}", args.file.display());
-    let sheets: Vec<LoadedSheet> = if is_csv(&args.file) {
-        vec![workbook::load_sheet(&args.file, &SheetSelector::Index(0))
-            .map_err(|p| anyhow::anyhow!(p.message))?]
-    } else {
-        let mut book = workbook::open(&args.file).map_err(|p| anyhow::anyhow!(p.message))?;
-        let names = book.sheet_names();
+    let mut book = InputBook::open(&args.file).map_err(|p| anyhow::anyhow!(p.message))?;
+    let names = book.sheet_names();
+    println!("format: {}", book.format.label());
+    if book.format.has_named_sheets() {
         println!("sheets: {}", names.join(", "));
-        let wanted: Vec<String> = match &args.sheet {
-            Some(s) => vec![s.clone()],
-            None => names,
-        };
-        let mut loaded = Vec::new();
-        for name in wanted {
-            match workbook::read_named_sheet(&mut book, &name, true) {
-                Ok(sheet) => loaded.push(sheet),
-                Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
-            }
-        }
-        loaded
+    }
+    let wanted: Vec<String> = match &args.sheet {
+        Some(s) => vec![s.clone()],
+        None => names,
     };
+    let mut sheets: Vec<LoadedSheet> = Vec::new();
+    for name in wanted {
+        match book.read_sheet(&name, true) {
+            Ok(sheet) => sheets.push(sheet),
+            Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
+        }
+    }
     for sheet in sheets {
         describe(&sheet, source.as_ref());
     }
@@ -81,9 +78,10 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
     if let Some(encoding) = sheet.encoding {
         print!(", encoding {}", encoding.label());
     }
-    println!(", {} merged region(s)", sheet.merges.len());
+    let merges = sheet.merges.as_deref().unwrap_or(&[]);
+    println!(", {} merged region(s)", merges.len());
     let header = match source {
-        Some(source) => find_header(range, &source.columns, &sheet.merges),
+        Some(source) => find_header(range, &source.columns, merges),
         None => guess_header(range),
     };
     let Some(header) = header else {
@@ -99,7 +97,12 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
             String::new()
         }
     );
-    let classes = classify_rows(range, &header);
+    let evidence = RowEvidence {
+        columns: source.map_or(&[][..], |s| &s.columns[..]),
+        header: &header,
+        date_system: sheet.date_system,
+    };
+    let classes = classify_rows(range, &header, &evidence);
     let data_rows: Vec<usize> = classes
         .iter()
         .enumerate()
@@ -198,7 +201,7 @@ fn infer_type(range: &Range<Data>, rows: &[usize], column: usize) -> (&'static s
         "empty"
     } else if all(&|c| {
         matches!(c, Data::DateTime(_) | Data::DateTimeIso(_))
-            || (matches!(c, Data::String(_)) && cell::parse_date(c).is_ok())
+            || (matches!(c, Data::String(_)) && cell::parse_date(c, cell::DateSystem::Excel1900).is_ok())
     }) {
         "date"
     } else if all(&|c| cell::parse_int(c).is_ok()) {

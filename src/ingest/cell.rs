@@ -5,10 +5,39 @@
 //! statistician understands; the caller turns that into a finding at the cell.
 
 use calamine::Data;
+
+use crate::pipeline::ColumnType;
 use chrono::NaiveDate;
 
 /// Days from 1970-01-01 (Arrow's Date32 epoch) to Excel's serial day 0 (1899-12-30).
 const EXCEL_EPOCH_OFFSET: i64 = 25_569;
+
+/// Days between the 1900 and the 1904 date systems' serial 0.
+const EXCEL_1904_SHIFT: f64 = 1_462.0;
+
+/// Which day an Excel serial counts from. Excel for Mac (before 2011) and workbooks made
+/// from its templates count from 1904-01-01: read in the 1900 system, every date would be
+/// four years early. The workbook says which (calamine reports it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateSystem {
+    #[default]
+    Excel1900,
+    Excel1904,
+}
+
+impl DateSystem {
+    /// The serial in the 1900 system.
+    fn to_1900(self, serial: f64) -> f64 {
+        match self {
+            DateSystem::Excel1900 => serial,
+            DateSystem::Excel1904 => serial + EXCEL_1904_SHIFT,
+        }
+    }
+}
+
+/// Years a bare number (not formatted as a date) may fall in when read as a serial. Outside
+/// them the number is not taken for a date: 2024 as a serial is 1905-07-16, a typing slip.
+const PLAUSIBLE_SERIAL_YEARS: std::ops::RangeInclusive<i32> = 1940..=2099;
 
 /// Full-width ASCII (！ to ～) and the ideographic space → half-width; trims.
 pub fn to_half_width(text: &str) -> String {
@@ -32,7 +61,7 @@ pub fn display_text(cell: &Data) -> String {
         Data::Float(f) => format_float(*f),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::DateTime(dt) => match serial_to_date(dt.as_f64()) {
+        Data::DateTime(dt) => match formatted_date(dt) {
             Some(date) => date.format("%Y-%m-%d").to_string(),
             None => format_float(dt.as_f64()),
         },
@@ -242,23 +271,50 @@ pub fn date_to_days(date: NaiveDate) -> i32 {
     (date - epoch).num_days() as i32
 }
 
-/// A date: an Excel serial (date-formatted or a bare number) or text in the forms
-/// 2024-12-13, 2024/12/13, 2024.12.13, 2024年12月13日, 20241213 (a time part is ignored).
-pub fn parse_date(cell: &Data) -> Result<NaiveDate, String> {
+/// A date: a date-formatted cell, text in the forms 2024-12-13, 2024/12/13, 2024.12.13,
+/// 2024年12月13日, 20241213 (a time part is ignored), or a bare number: 20241213 typed as a
+/// number, or a serial in the workbook's date system when it lands in a plausible year.
+pub fn parse_date(cell: &Data, system: DateSystem) -> Result<NaiveDate, String> {
     let not_a_date = || format!("“{}”不是日期", display_text(cell).trim());
     match cell {
-        Data::DateTime(dt) => serial_to_date(dt.as_f64()).ok_or_else(not_a_date),
-        Data::Float(f) => serial_to_date(*f).ok_or_else(not_a_date),
-        Data::Int(i) => {
-            // 20241213 written as a number, or a serial.
-            if (19_000_101..=22_001_231).contains(i) {
-                parse_date_text(&i.to_string()).ok_or_else(not_a_date)
-            } else {
-                serial_to_date(*i as f64).ok_or_else(not_a_date)
-            }
-        }
+        Data::DateTime(dt) => formatted_date(dt).ok_or_else(not_a_date),
+        Data::Float(f) => number_as_date(*f, system),
+        Data::Int(i) => number_as_date(*i as f64, system),
         Data::DateTimeIso(s) | Data::String(s) => parse_date_text(s).ok_or_else(not_a_date),
         _ => Err(not_a_date()),
+    }
+}
+
+/// The day of a date-formatted cell. calamine knows the workbook's date system (1900 or
+/// 1904) and applies it here.
+fn formatted_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
+    if !dt.is_datetime() || !(0.0..2_958_466.0).contains(&dt.as_f64()) {
+        return None;
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
+}
+
+/// A number in a date column: yyyymmdd (xlsx stores 20240305 as a float), else a serial.
+/// A serial outside [`PLAUSIBLE_SERIAL_YEARS`] is refused with the date it would have been,
+/// never taken silently.
+fn number_as_date(number: f64, system: DateSystem) -> Result<NaiveDate, String> {
+    let shown = format_float(number);
+    if number.fract() == 0.0 && (19_000_101.0..=22_001_231.0).contains(&number) {
+        return parse_date_text(&shown).ok_or_else(|| {
+            format!("“{shown}”不是日期：按“年月日”八位数字读，月或日不存在")
+        });
+    }
+    let Some(date) = serial_to_date(system.to_1900(number)) else {
+        return Err(format!("“{shown}”不是日期"));
+    };
+    if PLAUSIBLE_SERIAL_YEARS.contains(&chrono::Datelike::year(&date)) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "“{shown}”不是日期：作为Excel日期序号是{}，不像真实日期；请填写如2024-03-05的日期",
+            date.format("%Y-%m-%d")
+        ))
     }
 }
 
@@ -326,6 +382,60 @@ pub fn normalize_key(text: &str) -> String {
     out
 }
 
+/// One cell's value after parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Null,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// Days since 1970-01-01.
+    Date(i32),
+    Bool(bool),
+}
+
+/// Parses a cell as a column type; `Err` is the reason in Chinese.
+pub fn parse_cell(
+    kind: ColumnType,
+    values: &[(String, Vec<String>)],
+    cell: &Data,
+    date_system: DateSystem,
+) -> Result<Parsed, String> {
+    if is_blank(cell) {
+        return Ok(Parsed::Null);
+    }
+    if let Some(error) = formula_error(cell) {
+        return Err(format!("单元格是公式错误值 {error}，请核对公式"));
+    }
+    Ok(match kind {
+        ColumnType::Text => Parsed::Text(display_text(cell).trim().to_string()),
+        ColumnType::Int => Parsed::Int(parse_int(cell)?),
+        ColumnType::Money => Parsed::Int(parse_money_fen(cell)?),
+        ColumnType::Number => Parsed::Float(parse_number(cell)?),
+        ColumnType::Date => Parsed::Date(date_to_days(parse_date(cell, date_system)?)),
+        ColumnType::Bool => Parsed::Bool(parse_bool(cell)?),
+        ColumnType::Enum => {
+            let text = display_text(cell);
+            let key = normalize_key(&text);
+            let canonical = values
+                .iter()
+                .find(|(_, aliases)| aliases.iter().any(|a| normalize_key(a) == key))
+                .map(|(canonical, _)| canonical.clone());
+            match canonical {
+                Some(c) => Parsed::Text(c),
+                None => {
+                    let allowed: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
+                    return Err(format!(
+                        "“{}”不是允许的取值（{}）",
+                        text.trim(),
+                        allowed.join("、")
+                    ));
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,12 +489,36 @@ mod tests {
             "2024-12-13 10:30:00",
             "２０２４－１２－１３",
         ] {
-            assert_eq!(parse_date(&s(text)), Ok(expected), "{text}");
+            assert_eq!(parse_date(&s(text), DateSystem::Excel1900), Ok(expected), "{text}");
         }
-        assert_eq!(parse_date(&Data::Float(45639.0)), Ok(expected));
-        assert_eq!(parse_date(&Data::Int(20241213)), Ok(expected));
-        assert!(parse_date(&s("2024-02-30")).is_err());
-        assert!(parse_date(&s("去年")).is_err());
+        let d = |cell: Data| parse_date(&cell, DateSystem::Excel1900);
+        assert_eq!(d(Data::Float(45639.0)), Ok(expected));
+        assert_eq!(d(Data::Int(20241213)), Ok(expected));
+        assert!(d(s("2024-02-30")).is_err());
+        assert!(d(s("去年")).is_err());
+    }
+
+    #[test]
+    fn numbers_in_date_columns_are_dates_only_when_plausible() {
+        let expected = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
+        // xlsx stores every number as a float: 20240305 arrives as 20240305.0.
+        assert_eq!(
+            parse_date(&Data::Float(20240305.0), DateSystem::Excel1900),
+            Ok(expected)
+        );
+        assert!(parse_date(&Data::Float(20241305.0), DateSystem::Excel1900).is_err());
+        // 2024 as a serial would be 1905-07-16: a finding, never a date.
+        let err = parse_date(&Data::Float(2024.0), DateSystem::Excel1900).unwrap_err();
+        assert!(err.contains("1905-07-16"), "{err}");
+        // In a 1904 workbook the same day is 1,462 serials lower.
+        assert_eq!(
+            parse_date(&Data::Float(43894.0), DateSystem::Excel1904),
+            Ok(expected)
+        );
+        assert_eq!(
+            parse_date(&Data::Float(45356.0), DateSystem::Excel1900),
+            Ok(expected)
+        );
     }
 
     #[test]

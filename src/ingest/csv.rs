@@ -1,6 +1,7 @@
-//! CSV files as townships export them: UTF-8, UTF-8 with a BOM, or GBK/GB18030 from a
-//! Chinese-locale Excel or WPS. Decoded whole, split into records (RFC 4180 quoting), and
-//! handed on as a calamine `Range` of text cells so one code path reads every format.
+//! Text tables as townships and systems export them: comma- or tab-separated; UTF-8, UTF-8
+//! with a BOM, UTF-16 (Excel's "Unicode 文本") or GBK/GB18030 from a Chinese-locale Excel
+//! or WPS. Decoded whole, split into records (RFC 4180 quoting), and handed on as a calamine
+//! `Range` of text cells so one code path reads every format.
 
 use std::path::Path;
 
@@ -11,6 +12,7 @@ use calamine::{Data, Range};
 pub enum Encoding {
     Utf8,
     Utf8Bom,
+    Utf16,
     Gb18030,
 }
 
@@ -19,6 +21,7 @@ impl Encoding {
         match self {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf8Bom => "UTF-8 (BOM)",
+            Encoding::Utf16 => "UTF-16",
             Encoding::Gb18030 => "GBK/GB18030",
         }
     }
@@ -27,6 +30,18 @@ impl Encoding {
 /// Decodes bytes: a BOM or valid UTF-8 is UTF-8, anything else is read as GB18030 (a
 /// superset of GBK), which is what Chinese-locale spreadsheet programs write.
 pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), String> {
+    for (bom, encoding) in [
+        (&[0xFF, 0xFE][..], encoding_rs::UTF_16LE),
+        (&[0xFE, 0xFF][..], encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+            if had_errors {
+                return Err("文件以UTF-16标记开头，但内容不是UTF-16编码".to_string());
+            }
+            return Ok((text.into_owned(), Encoding::Utf16));
+        }
+    }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return String::from_utf8(rest.to_vec())
             .map(|t| (t, Encoding::Utf8Bom))
@@ -42,8 +57,20 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), String> {
     Ok((text.into_owned(), Encoding::Gb18030))
 }
 
-/// Splits CSV text into records: quoted fields may hold commas, quotes ("") and newlines.
-pub fn split_records(text: &str) -> Vec<Vec<String>> {
+/// The field separator: a tab when the first lines hold more tabs than commas (Excel's
+/// "文本文件(制表符分隔)" and many systems' exports), else a comma.
+pub fn delimiter(text: &str) -> char {
+    let head: String = text.lines().take(20).collect();
+    if head.matches('\t').count() > head.matches(',').count() {
+        '\t'
+    } else {
+        ','
+    }
+}
+
+/// Splits CSV text into records: quoted fields may hold the separator, quotes ("") and
+/// newlines.
+pub fn split_records(text: &str, separator: char) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -63,7 +90,7 @@ pub fn split_records(text: &str) -> Vec<Vec<String>> {
         }
         match c {
             '"' if field.is_empty() => in_quotes = true,
-            ',' => record.push(std::mem::take(&mut field)),
+            c if c == separator => record.push(std::mem::take(&mut field)),
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => {
                 record.push(std::mem::take(&mut field));
@@ -83,13 +110,13 @@ pub fn split_records(text: &str) -> Vec<Vec<String>> {
 pub fn read_text_records(path: &Path) -> Result<Vec<Vec<String>>, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let (text, _) = decode(&bytes)?;
-    Ok(split_records(&text))
+    Ok(split_records(&text, delimiter(&text)))
 }
 
 /// A CSV file as a range of text cells (row 1 at index 0), and the encoding it was read as.
 pub fn read_csv(bytes: &[u8]) -> Result<(Range<Data>, Encoding), String> {
     let (text, encoding) = decode(bytes)?;
-    let records = split_records(&text);
+    let records = split_records(&text, delimiter(&text));
     let height = records.len() as u32;
     let width = records.iter().map(Vec::len).max().unwrap_or(0) as u32;
     if height == 0 || width == 0 {
@@ -119,11 +146,21 @@ mod tests {
         assert_eq!(decode(&bom).unwrap(), (text.to_string(), Encoding::Utf8Bom));
         let (gbk, _, _) = encoding_rs::GBK.encode(text);
         assert_eq!(decode(&gbk).unwrap(), (text.to_string(), Encoding::Gb18030));
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(decode(&utf16).unwrap(), (text.to_string(), Encoding::Utf16));
+    }
+
+    #[test]
+    fn tab_separated_text_is_split_on_tabs() {
+        let text = "案件编号\t金额\nA-1\t1,200.50\n";
+        assert_eq!(delimiter(text), '\t');
+        assert_eq!(split_records(text, '\t')[1], vec!["A-1", "1,200.50"]);
     }
 
     #[test]
     fn quoted_fields_keep_commas_quotes_and_newlines() {
-        let records = split_records("a,\"b,1\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",x\n");
+        let records = split_records("a,\"b,1\",\"say \"\"hi\"\"\"\r\n\"two\nlines\",x\n", ',');
         assert_eq!(
             records,
             vec![

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use calamine::Data;
 use polars::prelude::*;
 
-use super::cell::{self, display_text, formula_error, is_blank, normalize_key};
-use super::header::{classify_rows, Header, SkipReason};
+use super::cell::{
+    date_to_days, display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed,
+};
+use super::header::{classify_rows, Header, RowEvidence, SkipReason};
 use super::roster::Roster;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
@@ -100,61 +102,10 @@ impl ColumnValues {
     }
 }
 
-/// One cell's value after parsing.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Parsed {
-    Null,
-    Text(String),
-    Int(i64),
-    Float(f64),
-    /// Days since 1970-01-01.
-    Date(i32),
-    Bool(bool),
-}
-
-/// Parses a cell as a column type; `Err` is the reason in Chinese.
-pub fn parse_cell(
-    kind: ColumnType,
-    values: &[(String, Vec<String>)],
-    cell: &Data,
-) -> Result<Parsed, String> {
-    if is_blank(cell) {
-        return Ok(Parsed::Null);
-    }
-    if let Some(error) = formula_error(cell) {
-        return Err(format!("单元格是公式错误值 {error}，请核对公式"));
-    }
-    Ok(match kind {
-        ColumnType::Text => Parsed::Text(display_text(cell).trim().to_string()),
-        ColumnType::Int => Parsed::Int(cell::parse_int(cell)?),
-        ColumnType::Money => Parsed::Int(cell::parse_money_fen(cell)?),
-        ColumnType::Number => Parsed::Float(cell::parse_number(cell)?),
-        ColumnType::Date => Parsed::Date(cell::date_to_days(cell::parse_date(cell)?)),
-        ColumnType::Bool => Parsed::Bool(cell::parse_bool(cell)?),
-        ColumnType::Enum => {
-            let text = display_text(cell);
-            let key = normalize_key(&text);
-            let canonical = values
-                .iter()
-                .find(|(_, aliases)| aliases.iter().any(|a| normalize_key(a) == key))
-                .map(|(canonical, _)| canonical.clone());
-            match canonical {
-                Some(c) => Parsed::Text(c),
-                None => {
-                    let allowed: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
-                    return Err(format!(
-                        "“{}”不是允许的取值（{}）",
-                        text.trim(),
-                        allowed.join("、")
-                    ));
-                }
-            }
-        }
-    })
-}
-
 /// Where the rows of a sheet come from, for provenance and messages.
 pub struct SheetContext<'a> {
+    /// The workbook's date system, for serials in date columns.
+    pub date_system: DateSystem,
     pub source: &'a Source,
     pub roster: &'a Roster,
     pub period: &'a Period,
@@ -173,10 +124,7 @@ impl SheetContext<'_> {
     pub fn finding(&self, severity: Severity, rule: &str, message: String) -> Finding {
         Finding::file(severity, self.file_label.to_path_buf(), rule, message)
             .in_sheet(Some(self.sheet_name))
-            .from_submitter(
-                self.submitter
-                    .map(|i| self.roster.submitters[i].code.as_str()),
-            )
+            .from_submitter(self.submitter.map(|i| self.roster.submitters[i].code.as_str()))
     }
 }
 
@@ -193,7 +141,12 @@ pub fn extract(
     header: &Header,
 ) -> PolarsResult<Extracted> {
     let source = ctx.source;
-    let mut classes = classify_rows(range, header);
+    let evidence = RowEvidence {
+        columns: &source.columns,
+        header,
+        date_system: ctx.date_system,
+    };
+    let mut classes = classify_rows(range, header, &evidence);
     if source.kind == SourceKind::Summary && !classes.contains(&None) {
         // A one-line summary is often labelled 合计: then that row is the data itself. With
         // other rows beside it (by month, by kind), it is their total, checked as usual.
@@ -222,7 +175,7 @@ pub fn extract(
     // Sums of count and money columns over every detail row, to reconcile a 合计 row.
     let mut detail_sums: Vec<i128> = vec![0; source.columns.len()];
     let (start, end) = ctx.period.bounds();
-    let (start, end) = (cell::date_to_days(start), cell::date_to_days(end));
+    let (start, end) = (date_to_days(start), date_to_days(end));
     let first = header.first_data_row();
     let cell_rules: Vec<Vec<&Rule>> = (0..source.columns.len())
         .map(|ci| {
@@ -260,7 +213,7 @@ pub fn extract(
                 continue;
             };
             let cell = range.get((r, sc)).unwrap_or(&Data::Empty);
-            match parse_cell(column.kind, &column.values, cell) {
+            match parse_cell(column.kind, &column.values, cell, ctx.date_system) {
                 Ok(Parsed::Null) if column.required => {
                     rejected = true;
                     findings.push(row_finding(
@@ -434,7 +387,7 @@ fn reconcile_totals(
             let Some(cell) = range.get((r, sc)).filter(|c| !is_blank(c)) else {
                 continue;
             };
-            let Ok(Parsed::Int(stated)) = parse_cell(column.kind, &column.values, cell) else {
+            let Ok(Parsed::Int(stated)) = parse_cell(column.kind, &column.values, cell, ctx.date_system) else {
                 continue;
             };
             let sum = detail_sums[ci];

@@ -5,8 +5,8 @@
 
 use calamine::{Data, Dimensions, Range};
 
-use super::cell::{display_text, is_blank, normalize_key};
-use crate::pipeline::Column;
+use super::cell::{display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed};
+use crate::pipeline::{Column, ColumnType};
 
 /// How many rows from the top may hold titles and the header.
 const HEADER_SEARCH_ROWS: usize = 12;
@@ -143,20 +143,49 @@ fn spread_merged(top: &mut [String], row_abs: u32, col0: u32, merges: &[Dimensio
     }
 }
 
+/// Whether a row holds values of data: a number, a date, or text that reads as either.
+/// Header labels are words; a row with data values in it is never a header row.
+fn holds_data_values(cells: &[Data]) -> bool {
+    cells.iter().any(|c| match c {
+        Data::Float(_) | Data::Int(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::Bool(_) => {
+            true
+        }
+        Data::String(s) => {
+            let key = normalize_key(s);
+            !UNIT_WORDS.contains(&key.trim_matches(['(', ')']))
+                && (super::cell::parse_number(c).is_ok()
+                    || super::cell::parse_date(c, DateSystem::Excel1900).is_ok())
+        }
+        _ => false,
+    })
+}
+
+/// Positive evidence that the row under a header row continues it: a name merged down
+/// into it, units or declared names only, or sub-labels only under the top row's merged
+/// group names (every cell outside the groups empty, as under names that span both rows).
 fn is_header_continuation(
     bottom: &[String],
     row_abs: u32,
+    col0: u32,
     merges: &[Dimensions],
     columns: &[Column],
 ) -> bool {
     if bottom.iter().all(|b| b.is_empty()) {
         return false;
     }
-    // A merged cell starting on the top row: a group name over sub-columns, or a name
-    // spanning both header rows.
     let merged_down = merges
         .iter()
-        .any(|m| m.start.0 == row_abs && (m.end.0 > m.start.0 || m.end.1 > m.start.1));
+        .any(|m| m.start.0 == row_abs && m.end.0 > m.start.0);
+    let under_group = |c: usize| {
+        let c = col0 + c as u32;
+        merges
+            .iter()
+            .any(|m| m.start.0 == row_abs && m.end.1 > m.start.1 && (m.start.1..=m.end.1).contains(&c))
+    };
+    let sub_labels_only = bottom
+        .iter()
+        .enumerate()
+        .all(|(c, b)| b.is_empty() || under_group(c));
     let names: Vec<String> = columns
         .iter()
         .flat_map(|c| c.aliases.iter().map(|a| normalize_key(a)))
@@ -168,7 +197,7 @@ fn is_header_continuation(
             || names.contains(&key)
             || names.iter().any(|n| strip_unit(n) == strip_unit(&key))
     });
-    merged_down || all_headerish
+    merged_down || sub_labels_only || all_headerish
 }
 
 /// Finds the header row by content. `merges` are the sheet's merged regions (absolute
@@ -199,9 +228,17 @@ pub fn find_header(
             },
         );
         // A second header row only completes a top row that is itself a header.
-        if score > 0 && r + 1 < range.height() {
+        // A row of data values (numbers, dates) is never a header row, whatever it matches.
+        let next_is_data = r + 1 < range.height()
+            && holds_data_values(
+                &(0..range.width())
+                    .map(|c| range.get((r + 1, c)).cloned().unwrap_or(Data::Empty))
+                    .collect::<Vec<_>>(),
+            );
+        if score > 0 && r + 1 < range.height() && !next_is_data {
             let bottom = row_text(range, r + 1);
-            let continues = is_header_continuation(&bottom, row0 + r as u32, merges, columns);
+            let continues =
+                is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
             {
                 let mut spread = top.clone();
                 spread_merged(&mut spread, row0 + r as u32, col0, merges);
@@ -302,39 +339,191 @@ const FOOTER_WORDS: [&str; 16] = [
     "填报日期",
 ];
 
-/// Classifies the rows after the header. `Some(reason)` for rows that are not data; once a
-/// footer row is seen, every row below it is footer.
-pub fn classify_rows(range: &Range<Data>, header: &Header) -> Vec<Option<SkipReason>> {
+/// What a row's cells say about it, read with the source's declared columns: whether it
+/// is a record, whether it carries a record's identity. The evidence every skip rests on.
+pub struct RowEvidence<'a> {
+    pub columns: &'a [Column],
+    pub header: &'a Header,
+    pub date_system: DateSystem,
+}
+
+impl RowEvidence<'_> {
+    fn parsed(&self, row: &[Data], ci: usize) -> Option<Parsed> {
+        let sc = self.header.mapping[ci]?;
+        let cell = row.get(sc).filter(|c| !is_blank(c))?;
+        let column = &self.columns[ci];
+        parse_cell(column.kind, &column.values, cell, self.date_system)
+            .ok()
+            .filter(|p| *p != Parsed::Null)
+    }
+
+    /// The row parses as a record: every required column holds a value of its type; when
+    /// any typed column (number, money, date, yes/no, enum) is mapped, one of them does; and
+    /// at least three mapped cells (all of them, when fewer are mapped) hold values — outside
+    /// `besides`, the sheet column of a keyword being weighed. Footer notes ("填表人：… 联系
+    /// 电话：…") and titles fail it; a real case or employer passes.
+    pub fn is_record(&self, row: &[Data], besides: Option<usize>) -> bool {
+        let mapped: Vec<usize> = (0..self.columns.len())
+            .filter(|&ci| self.header.mapping[ci].is_some())
+            .collect();
+        if mapped.is_empty() {
+            return false;
+        }
+        let required_ok = mapped
+            .iter()
+            .filter(|&&ci| self.columns[ci].required)
+            .all(|&ci| self.parsed(row, ci).is_some());
+        let typed: Vec<usize> = mapped
+            .iter()
+            .copied()
+            .filter(|&ci| self.columns[ci].kind != ColumnType::Text)
+            .collect();
+        let typed_ok = typed.is_empty() || typed.iter().any(|&ci| self.parsed(row, ci).is_some());
+        let filled = mapped
+            .iter()
+            .filter(|&&ci| self.header.mapping[ci] != besides && self.parsed(row, ci).is_some())
+            .count();
+        required_ok && typed_ok && filled >= mapped.len().min(3)
+    }
+
+    /// The row carries what identifies a record, outside its label cell: a date, or a value
+    /// in a required text column (案件编号, 用人单位名称). A 合计 row has neither: dates
+    /// are not summed and totals have no case number.
+    fn has_identity(&self, row: &[Data], label_col: usize) -> bool {
+        (0..self.columns.len()).any(|ci| {
+            let column = &self.columns[ci];
+            let identifying = column.kind == ColumnType::Date
+                || (column.required && matches!(column.kind, ColumnType::Text | ColumnType::Enum));
+            identifying
+                && self.header.mapping[ci] != Some(label_col)
+                && match self.parsed(row, ci) {
+                    Some(Parsed::Text(t)) => {
+                        let t = normalize_key(&t);
+                        !t.chars().all(|c| c.is_ascii_punctuation() || "—－／、".contains(c))
+                            && !TOTAL_WORDS.iter().any(|w| t.contains(w))
+                            && !t.starts_with('共')
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+        })
+    }
+
+    /// The row's count and money cells equal the sums of the data rows it follows (all of
+    /// them, or those since the last total): the numbers of a total, whatever its label.
+    fn sums_rows_above(
+        &self,
+        range: &Range<Data>,
+        row: &[Data],
+        first: usize,
+        classes: &[Option<SkipReason>],
+    ) -> bool {
+        let summed: Vec<usize> = (0..self.columns.len())
+            .filter(|&ci| matches!(self.columns[ci].kind, ColumnType::Int | ColumnType::Money))
+            .filter(|&ci| self.parsed(row, ci).is_some())
+            .collect();
+        if summed.is_empty() {
+            return false;
+        }
+        let value = |row: &[Data], ci: usize| match self.parsed(row, ci) {
+            Some(Parsed::Int(v)) => v as i128,
+            _ => 0,
+        };
+        let stated: Vec<i128> = summed.iter().map(|&ci| value(row, ci)).collect();
+        if stated.iter().all(|&v| v == 0) {
+            return false;
+        }
+        let last_total = classes.iter().rposition(|c| *c == Some(SkipReason::Total));
+        let mut all = vec![0i128; summed.len()];
+        let mut since_total = vec![0i128; summed.len()];
+        for (offset, class) in classes.iter().enumerate() {
+            if class.is_some() {
+                continue;
+            }
+            let data_row: Vec<Data> = (0..range.width())
+                .map(|c| range.get((first + offset, c)).cloned().unwrap_or(Data::Empty))
+                .collect();
+            for (k, &ci) in summed.iter().enumerate() {
+                let v = value(&data_row, ci);
+                all[k] += v;
+                if last_total.is_none_or(|t| offset > t) {
+                    since_total[k] += v;
+                }
+            }
+        }
+        stated == all || stated == since_total
+    }
+}
+
+/// Classifies the rows after the header. `Some(reason)` for rows that are not data, each on
+/// positive evidence; without it a row is kept as data (and fails as a record if it is
+/// not one, with a finding at its cells).
+///
+/// - a footer row starts with a footer word (填表人, 备注, 联系电话…) and does not parse as
+///   a record; when no row below it parses as a record either, it starts the footer block
+///   that ends the table, else it is a note on its own;
+/// - a total row has 合计/小计/累计… in the label position (first or second filled cell)
+///   and either carries no record identity (no date, no case number) or holds the sums of
+///   the rows above it — a company called 合计宝有限公司 with its own date is data;
+/// - a repeated header repeats at least two header labels, starting with one.
+pub fn classify_rows(
+    range: &Range<Data>,
+    header: &Header,
+    evidence: &RowEvidence,
+) -> Vec<Option<SkipReason>> {
     let header_keys: Vec<String> = header.labels.iter().map(|l| normalize_key(l)).collect();
+    let first = header.first_data_row();
     let mut in_footer = false;
-    let mut out = Vec::with_capacity(range.height().saturating_sub(header.first_data_row()));
-    for row in range.rows().skip(header.first_data_row()) {
+    let mut out: Vec<Option<SkipReason>> =
+        Vec::with_capacity(range.height().saturating_sub(first));
+    let rows: Vec<&[Data]> = range.rows().skip(first).collect();
+    // record_from[i]: some row at or below i parses as a record. Filled from the bottom up
+    // as far as a footer candidate needs, once.
+    let mut record_from = vec![false; rows.len() + 1];
+    let mut known_from = rows.len();
+    for (offset, row) in rows.iter().enumerate() {
+        let row: &[Data] = row;
         if in_footer {
             out.push(Some(SkipReason::Footer));
             continue;
         }
-        let mut filled = row.iter().filter(|c| !is_blank(c));
-        let Some(first) = filled.next() else {
+        let mut filled = row.iter().enumerate().filter(|(_, c)| !is_blank(c));
+        let Some((first_col, first_cell)) = filled.next() else {
             out.push(Some(SkipReason::Blank));
             continue;
         };
         // Only text can be a keyword or a header label: numbers and dates are data.
-        let first_text = text_key(first);
+        let first_text = text_key(first_cell);
         if first_text
             .as_deref()
             .is_some_and(|t| FOOTER_WORDS.iter().any(|w| t.starts_with(w)))
+            && !evidence.is_record(row, Some(first_col))
         {
-            in_footer = true;
+            while known_from > offset + 1 {
+                known_from -= 1;
+                record_from[known_from] =
+                    record_from[known_from + 1] || evidence.is_record(rows[known_from], None);
+            }
+            in_footer = !record_from[offset + 1];
             out.push(Some(SkipReason::Footer));
             continue;
         }
-        let second_text = filled.next().and_then(text_key);
+        let second = filled.next();
         let is_total = |t: &str| TOTAL_WORDS.iter().any(|w| t.starts_with(w));
-        if first_text.as_deref().is_some_and(is_total)
-            || second_text.as_deref().is_some_and(is_total)
-        {
-            out.push(Some(SkipReason::Total));
-            continue;
+        let label_col = if first_text.as_deref().is_some_and(is_total) {
+            Some(first_col)
+        } else {
+            second
+                .filter(|(_, c)| text_key(c).as_deref().is_some_and(is_total))
+                .map(|(c, _)| c)
+        };
+        if let Some(label_col) = label_col {
+            if !evidence.has_identity(row, label_col)
+                || evidence.sums_rows_above(range, row, first, &out)
+            {
+                out.push(Some(SkipReason::Total));
+                continue;
+            }
         }
         // A repeated header starts with a header label; only then compare the whole row.
         let repeats_header = header_keys.len() >= 2
@@ -406,6 +595,15 @@ mod tests {
         range
     }
 
+    fn classify(range: &Range<Data>, header: &Header, columns: &[Column]) -> Vec<Option<SkipReason>> {
+        let evidence = RowEvidence {
+            columns,
+            header,
+            date_system: DateSystem::Excel1900,
+        };
+        classify_rows(range, header, &evidence)
+    }
+
     fn columns() -> Vec<Column> {
         vec![
             column("案件编号", &["编号"]),
@@ -474,8 +672,9 @@ mod tests {
             &["填表人：张三", "", "联系电话：123"],
             &["1. 本表数据截至12月31日", "", ""],
         ]);
-        let header = find_header(&range, &columns(), &[]).unwrap();
-        let rows = classify_rows(&range, &header);
+        let columns = columns();
+        let header = find_header(&range, &columns, &[]).unwrap();
+        let rows = classify(&range, &header, &columns);
         assert_eq!(
             rows,
             vec![
@@ -487,6 +686,102 @@ mod tests {
                 Some(SkipReason::Footer),
                 Some(SkipReason::Footer),
             ]
+        );
+    }
+
+    fn typed(name: &str, kind: ColumnType, required: bool) -> Column {
+        Column {
+            name: name.into(),
+            aliases: vec![name.to_string()],
+            kind,
+            required,
+            values: vec![],
+        }
+    }
+
+    /// An employer ledger: the name first, where footer and total words would sit.
+    fn employer_columns() -> Vec<Column> {
+        vec![
+            typed("用人单位名称", ColumnType::Text, true),
+            typed("受理日期", ColumnType::Date, true),
+            typed("涉及人数", ColumnType::Int, false),
+            typed("追发工资", ColumnType::Money, false),
+            typed("是否农民工", ColumnType::Bool, false),
+        ]
+    }
+
+    #[test]
+    fn a_merged_one_row_header_does_not_swallow_the_first_case() {
+        // 备注 merged across two columns; 是否农民工 (optional) is absent.
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资", "备注", ""],
+            &["甲公司", "2024-03-05", "3", "1200", "无", "补发"],
+            &["乙公司", "2024-04-01", "1", "800", "", ""],
+        ]);
+        let merges = [Dimensions {
+            start: (0, 4),
+            end: (0, 5),
+        }];
+        let header = find_header(&range, &employer_columns(), &merges).unwrap();
+        assert_eq!((header.row, header.height), (0, 1));
+    }
+
+    #[test]
+    fn a_company_named_like_a_footer_or_a_total_is_data() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["电话机械制造有限公司", "2024-03-09", "2", "500"],
+            &["合计宝科技有限公司", "2024-04-01", "1", "800"],
+            &["乙公司", "2024-05-01", "4", "100"],
+            &["合  计", "", "10", "2600"],
+            &["填表人：张三", "", "联系电话：123", ""],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![
+                None,
+                None,
+                None,
+                None,
+                Some(SkipReason::Total),
+                Some(SkipReason::Footer),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_note_inside_the_table_does_not_end_it() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["备注：以下为补录案件", "", "", ""],
+            &["乙公司", "2024-05-01", "4", "100"],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, Some(SkipReason::Footer), None]
+        );
+    }
+
+    #[test]
+    fn a_total_row_with_a_date_is_a_total_only_when_it_sums_the_rows() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["乙公司", "2024-05-01", "4", "100"],
+            &["合计", "2024-12-31", "7", "1300"],
+            &["累计欠薪有限公司", "2024-12-31", "2", "50"],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, None, Some(SkipReason::Total), None]
         );
     }
 }

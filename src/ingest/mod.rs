@@ -10,6 +10,7 @@ pub mod cell;
 pub mod csv;
 pub mod extract;
 pub mod header;
+pub mod markup;
 pub mod roster;
 pub mod workbook;
 
@@ -23,9 +24,9 @@ use crate::finding::{Finding, Severity};
 use crate::pipeline::{Plan, Source, SourceKind, SubmitterFrom};
 use extract::{extract, SheetContext};
 pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
-use header::{classify_rows, closest_label, find_header, Header};
+use header::{classify_rows, closest_label, find_header, Header, RowEvidence};
 pub use roster::{MatchedBy, Roster};
-use workbook::{load_sheet, LoadedSheet};
+use workbook::{InputBook, LoadedSheet};
 
 /// A file found for a source.
 #[derive(Debug, Clone)]
@@ -395,19 +396,14 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
 /// A file's sheet as it was sent, read again for a feedback workbook.
 pub fn sheet_as_sent(plan: &Plan, file: &FileReport) -> Option<LoadedSheet> {
     let path = plan.data_dir.join(&file.label);
-    if workbook::is_csv(&path) {
-        return load_sheet(&path, &crate::pipeline::SheetSelector::Index(0)).ok();
-    }
-    let mut book = workbook::open(&path).ok()?;
-    workbook::read_named_sheet(&mut book, file.sheet.as_deref()?, false).ok()
+    let mut book = InputBook::open(&path).ok()?;
+    book.read_sheet(file.sheet.as_deref()?, false).ok()
 }
 
-/// A CSV has no sheets: it is a summary source's file only when its name carries one of the
-/// source's sheet names (`汇总表.csv`), not when it is the ledger matched by the same glob.
-fn csv_is_summary(source: &Source, file: &InputFile) -> bool {
-    if !workbook::is_csv(&file.path) {
-        return true;
-    }
+/// A file without sheet names (text, an HTML table) is a summary source's file only when
+/// its name carries one of the source's sheet names (`汇总表.csv`), not when it is the
+/// ledger matched by the same glob.
+fn sheetless_file_is_summary(source: &Source, file: &InputFile) -> bool {
     let name = file.label.to_string_lossy();
     match &source.sheet {
         crate::pipeline::SheetSelector::Names(names) => {
@@ -448,14 +444,23 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         absent: false,
     };
 
-    if source.kind == SourceKind::Summary && !csv_is_summary(source, file) {
-        return FileOutcome {
-            absent: true,
-            ..fail(report, findings)
-        };
-    }
-    let sheet = match load_sheet(&file.path, &source.sheet) {
-        Ok(sheet) => sheet,
+    let opened = InputBook::open(&file.path).and_then(|mut book| {
+        let sheetless = !book.format.has_named_sheets();
+        if source.kind == SourceKind::Summary && sheetless && !sheetless_file_is_summary(source, file)
+        {
+            return Ok((book, None));
+        }
+        let sheet = book.load(&source.sheet)?;
+        Ok((book, Some(sheet)))
+    });
+    let sheet = match opened {
+        Ok((_, None)) => {
+            return FileOutcome {
+                absent: true,
+                ..fail(report, findings)
+            };
+        }
+        Ok((book, Some(sheet))) => (book, sheet),
         Err(problem) if problem.no_such_sheet && source.kind == SourceKind::Summary => {
             return FileOutcome {
                 absent: true,
@@ -480,12 +485,17 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
             return fail(report, findings);
         }
     };
-    let LoadedSheet {
-        sheet_name,
-        range,
-        merges,
-        encoding,
-    } = sheet;
+    let (
+        mut book,
+        LoadedSheet {
+            sheet_name,
+            range,
+            merges,
+            encoding,
+            date_system,
+            format: _,
+        },
+    ) = sheet;
     report.sheet = Some(sheet_name.clone());
     report.encoding = encoding.map(|e| e.label());
     let origin = range.start().unwrap_or((0, 0));
@@ -509,13 +519,13 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
     report.counts.read = range.height() + origin.0 as usize;
 
     // Merged cells only help when some declared column is not matched without them.
-    let mut header = find_header(&range, &source.columns, &merges);
+    let mut header = find_header(&range, &source.columns, merges.as_deref().unwrap_or(&[]));
     let incomplete = |h: &Option<Header>| {
         h.as_ref()
             .is_none_or(|h| h.mapping.iter().any(Option::is_none))
     };
-    if incomplete(&header) && merges.is_empty() && !workbook::is_csv(&file.path) {
-        let merges = workbook::merged_regions(&file.path, &sheet_name);
+    if incomplete(&header) && merges.is_none() {
+        let merges = book.merged_regions(&sheet_name);
         let matched =
             |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
         let again = find_header(&range, &source.columns, &merges);
@@ -536,6 +546,11 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         ));
         report.counts.rejected = report.counts.read;
         return fail(report, findings);
+    };
+    let evidence = RowEvidence {
+        columns: &source.columns,
+        header: &header,
+        date_system,
     };
     report.header_row = Some(origin.0 + header.row as u32 + 1);
     report.header_height = header.height;
@@ -582,7 +597,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
                         }
                     };
                     findings.push(sheet_finding("submitter", message));
-                    reject_all(&range, &header, &mut report);
+                    reject_all(&range, &evidence, &mut report);
                     return fail(report, findings);
                 }
             }
@@ -626,11 +641,12 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
             f.column = Some(column.name.clone());
             findings.push(f);
         }
-        reject_all(&range, &header, &mut report);
+        reject_all(&range, &evidence, &mut report);
         return fail(report, findings);
     }
 
     let ctx = SheetContext {
+        date_system,
         source,
         roster,
         period: &plan.period,
@@ -669,11 +685,12 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
 }
 
 /// Counts every data row of a file that cannot be used as rejected (skipped rows stay skipped).
-fn reject_all(range: &Range<Data>, header: &Header, report: &mut FileReport) {
+fn reject_all(range: &Range<Data>, evidence: &RowEvidence, report: &mut FileReport) {
+    let header = evidence.header;
     let origin = range.start().unwrap_or((0, 0)).0 as usize;
     report.counts.title = origin + header.row;
     report.counts.header = header.height;
-    for class in classify_rows(range, header) {
+    for class in classify_rows(range, header, evidence) {
         match class {
             Some(reason) => *report.counts.skipped.entry(reason).or_default() += 1,
             None => report.counts.rejected += 1,
@@ -704,15 +721,4 @@ fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<Strin
         }
     }
     None
-}
-
-/// For `inspect`: a sheet's header and skip classification for a given source.
-pub fn inspect_sheet(
-    range: &Range<Data>,
-    merges: &[calamine::Dimensions],
-    source: &Source,
-) -> Option<(Header, Vec<Option<header::SkipReason>>)> {
-    let header = find_header(range, &source.columns, merges)?;
-    let classes = classify_rows(range, &header);
-    Some((header, classes))
 }

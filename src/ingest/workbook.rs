@@ -1,27 +1,75 @@
-//! Opening one input file and picking the sheet: xlsx, xlsm, xlsb, xls, ods through
-//! calamine, csv through `csv.rs`. The only place that opens input files. Every failure is a
-//! sentence for the user (Chinese, as it ends up in findings), never a panic.
+//! Opening one input file and picking the sheet. The format is found by content, never by
+//! the extension: systems export "Excel" that is SpreadsheetML 2003 XML or an HTML table
+//! named `.xls`, townships rename xlsx to xls and back, and a CSV or tab-separated text may
+//! arrive as `.xls`. xlsx, xlsm, xlsb, xls and ods go through calamine; markup through
+//! `markup.rs`; text through `csv.rs`. The only place that opens input files. Every failure
+//! is a sentence for the user in Chinese saying what the file is and what to do; a
+//! library's error text never reaches them.
 
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Dimensions, Range, Reader, Sheets};
+use calamine::{open_workbook, Data, Dimensions, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx};
 
-use super::cell::normalize_key;
-use super::csv::{read_csv, Encoding};
+use super::cell::{normalize_key, DateSystem};
+use super::csv::{decode, read_csv, Encoding};
+use super::markup::{is_html, is_spreadsheetml, read_html, read_spreadsheetml, MarkupSheet};
 use crate::pipeline::SheetSelector;
 
 /// Sheets larger than this many cells are refused: a stray cell at XFD1048576 would
 /// otherwise make the reader allocate gigabytes.
 pub const MAX_SHEET_CELLS: u64 = 50_000_000;
 
+/// What a file is, by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// A zip: xlsx, xlsm, xlsb or ods.
+    Zip,
+    /// An OLE compound file: xls (or an encrypted xlsx).
+    Compound,
+    /// SpreadsheetML 2003 XML.
+    SpreadsheetMl,
+    /// An HTML page with tables.
+    Html,
+    /// Comma- or tab-separated text.
+    Text,
+}
+
+impl FileFormat {
+    /// Words for `inspect` and 数据来源.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileFormat::Zip => "Excel/ODS 工作簿",
+            FileFormat::Compound => "Excel 97-2003 工作簿",
+            FileFormat::SpreadsheetMl => "Excel 2003 XML 表格",
+            FileFormat::Html => "网页(HTML)表格",
+            FileFormat::Text => "文本表格(CSV/制表符分隔)",
+        }
+    }
+
+    /// Text and HTML carry no sheet names a source could select by.
+    pub fn has_named_sheets(self) -> bool {
+        matches!(
+            self,
+            FileFormat::Zip | FileFormat::Compound | FileFormat::SpreadsheetMl
+        )
+    }
+}
+
 /// One sheet read into memory.
 pub struct LoadedSheet {
     pub sheet_name: String,
     pub range: Range<Data>,
-    /// Merged regions (absolute positions), when asked for; empty for csv and ods.
-    pub merges: Vec<Dimensions>,
-    /// Only for csv.
+    /// Merged regions (absolute positions) when the reader gave them with the cells
+    /// (markup; text has none); `None` for calamine workbooks, where they cost a second
+    /// parse of the sheet and are read only when a header needs them
+    /// ([`InputBook::merged_regions`]).
+    pub merges: Option<Vec<Dimensions>>,
+    /// Only for text.
     pub encoding: Option<Encoding>,
+    pub date_system: DateSystem,
+    pub format: FileFormat,
 }
 
 /// Why a file could not be read; `rule` names the kind for findings.
@@ -43,139 +91,377 @@ fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
     }
 }
 
-pub fn is_csv(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+const SAVE_AS_XLSX: &str = "请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送";
+
+/// An input file, opened by what its content is.
+pub struct InputBook {
+    pub format: FileFormat,
+    book: Book,
 }
 
-/// Opens a workbook (not csv), with a message a statistician understands on failure.
-pub fn open(path: &Path) -> Result<Sheets<std::io::BufReader<std::fs::File>>, OpenProblem> {
-    if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(problem("file", "文件为空（0字节），请重新报送"));
-    }
-    open_workbook_auto(path).map_err(|e| {
-        let detail = e.to_string();
-        let lower = detail.to_lowercase();
-        if lower.contains("password") || lower.contains("encrypt") {
-            problem(
-                "file",
-                "工作簿设置了密码保护，无法读取；请去掉密码后重新报送",
-            )
-        } else if lower.contains("extension") || lower.contains("unsupported") {
-            problem(
-                "file",
-                format!("不支持的文件类型（{detail}）；请报送 xlsx、xls、ods 或 csv 文件"),
-            )
-        } else {
-            problem("file", format!("文件已损坏或不是有效的电子表格：{detail}"))
-        }
-    })
+enum Book {
+    Calamine(Sheets<BufReader<File>>),
+    /// Sheets parsed whole on opening (markup, text).
+    Parsed(Vec<LoadedSheet>),
 }
 
-/// Reads the sheet the selector names.
-pub fn load_sheet(path: &Path, selector: &SheetSelector) -> Result<LoadedSheet, OpenProblem> {
-    if is_csv(path) {
-        let bytes =
-            std::fs::read(path).map_err(|e| problem("file", format!("无法读取文件：{e}")))?;
-        if bytes.is_empty() {
+impl InputBook {
+    /// Opens a file of any supported format.
+    pub fn open(path: &Path) -> Result<InputBook, OpenProblem> {
+        let mut head = Vec::with_capacity(8192);
+        File::open(path)
+            .and_then(|f| f.take(8192).read_to_end(&mut head))
+            .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+        if head.is_empty() {
             return Err(problem("file", "文件为空（0字节），请重新报送"));
         }
-        let (range, encoding) = read_csv(&bytes).map_err(|m| problem("file", m))?;
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return Ok(LoadedSheet {
-            sheet_name: name,
-            range,
-            merges: Vec::new(),
-            encoding: Some(encoding),
-        });
-    }
-    let mut workbook = open(path)?;
-    let names = workbook.sheet_names();
-    let sheet_name = pick_sheet(&names, selector).ok_or_else(|| {
-        let wanted = match selector {
-            SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
-            SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
+        let format = sniff(path, &head)?;
+        let book = match format {
+            FileFormat::Zip => Book::Calamine(open_zip(path, &head)?),
+            FileFormat::Compound => Book::Calamine(open_compound(path)?),
+            FileFormat::SpreadsheetMl | FileFormat::Html => {
+                let text = read_text(path)?.0;
+                let stem = file_stem(path);
+                let sheets = if format == FileFormat::Html {
+                    read_html(&text, &stem)
+                } else {
+                    read_spreadsheetml(&text)
+                }
+                .map_err(|m| problem("file", m))?;
+                Book::Parsed(sheets.into_iter().map(|s| parsed(s, format)).collect())
+            }
+            FileFormat::Text => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+                let (range, encoding) = read_csv(&bytes).map_err(|m| problem("file", m))?;
+                Book::Parsed(vec![LoadedSheet {
+                    sheet_name: file_stem(path),
+                    range,
+                    merges: Some(Vec::new()),
+                    encoding: Some(encoding),
+                    date_system: DateSystem::Excel1900,
+                    format,
+                }])
+            }
         };
-        OpenProblem {
-            no_such_sheet: true,
-            ..problem(
+        Ok(InputBook { format, book })
+    }
+
+    pub fn sheet_names(&self) -> Vec<String> {
+        match &self.book {
+            Book::Calamine(b) => b.sheet_names(),
+            Book::Parsed(sheets) => sheets.iter().map(|s| s.sheet_name.clone()).collect(),
+        }
+    }
+
+    /// Reads the sheet the selector names. A file without sheet names (text, HTML) gives
+    /// its one table, or among several the one the selector names, else the largest.
+    pub fn load(&mut self, selector: &SheetSelector) -> Result<LoadedSheet, OpenProblem> {
+        let names = self.sheet_names();
+        let picked = pick_sheet(&names, selector).or_else(|| {
+            if self.format.has_named_sheets() {
+                return None;
+            }
+            let Book::Parsed(sheets) = &self.book else {
+                return None;
+            };
+            sheets
+                .iter()
+                .max_by_key(|s| s.range.get_size().0 * s.range.get_size().1)
+                .map(|s| s.sheet_name.clone())
+        });
+        let sheet_name = picked.ok_or_else(|| {
+            let wanted = match selector {
+                SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
+                SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
+            };
+            OpenProblem {
+                no_such_sheet: true,
+                ..problem(
+                    "sheet",
+                    format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
+                )
+            }
+        })?;
+        self.read_sheet(&sheet_name, false)
+    }
+
+    /// Reads one sheet by name, with its merged regions if `with_merges`.
+    pub fn read_sheet(
+        &mut self,
+        sheet_name: &str,
+        with_merges: bool,
+    ) -> Result<LoadedSheet, OpenProblem> {
+        let in_sheet = |mut p: OpenProblem| {
+            p.sheet = Some(sheet_name.to_string());
+            p
+        };
+        let format = self.format;
+        let workbook = match &mut self.book {
+            Book::Parsed(sheets) => {
+                let at = sheets
+                    .iter()
+                    .position(|s| s.sheet_name == sheet_name)
+                    .ok_or_else(|| in_sheet(problem("sheet", "找不到该工作表")))?;
+                let sheet = &sheets[at];
+                return Ok(LoadedSheet {
+                    sheet_name: sheet.sheet_name.clone(),
+                    range: sheet.range.clone(),
+                    merges: sheet.merges.clone(),
+                    encoding: sheet.encoding,
+                    date_system: sheet.date_system,
+                    format,
+                });
+            }
+            Book::Calamine(workbook) => workbook,
+        };
+        let unreadable = || {
+            in_sheet(problem(
+                "file",
+                format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
+            ))
+        };
+        let range = match &mut *workbook {
+            Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
+            other => other.worksheet_range(sheet_name).map_err(|_| unreadable())?,
+        };
+        let cells = range.height() as u64 * range.width() as u64;
+        if cells > MAX_SHEET_CELLS {
+            let end = range.end().unwrap_or((0, 0));
+            return Err(in_sheet(problem(
                 "sheet",
-                format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
-            )
+                format!(
+                    "工作表的范围过大（{} 行 × {} 列，最远单元格 {}），超过 {} 个单元格的上限；请删除表格以外的多余单元格后重新报送",
+                    range.height(),
+                    range.width(),
+                    crate::finding::a1(end.0, end.1),
+                    MAX_SHEET_CELLS
+                ),
+            )));
         }
-    })?;
-    read_named_sheet(&mut workbook, &sheet_name, false)
+        let date_system = match &*workbook {
+            Sheets::Xlsx(x) if x.has_1904_epoch() => DateSystem::Excel1904,
+            Sheets::Xls(x) if x.has_1904_epoch() => DateSystem::Excel1904,
+            _ => DateSystem::Excel1900,
+        };
+        let merges = with_merges.then(|| calamine_merges(workbook, sheet_name));
+        Ok(LoadedSheet {
+            sheet_name: sheet_name.to_string(),
+            range,
+            merges,
+            encoding: None,
+            date_system,
+            format,
+        })
+    }
+
+    /// The merged regions of a sheet. calamine finds them by parsing the whole sheet again
+    /// (they come after the cells in the file), so ingest asks only when a header cannot be
+    /// matched without them.
+    pub fn merged_regions(&mut self, sheet_name: &str) -> Vec<Dimensions> {
+        match &mut self.book {
+            Book::Calamine(workbook) => calamine_merges(workbook, sheet_name),
+            Book::Parsed(sheets) => sheets
+                .iter()
+                .find(|s| s.sheet_name == sheet_name)
+                .and_then(|s| s.merges.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
-/// The merged regions of a sheet. calamine finds them by parsing the whole sheet again
-/// (they come after the cells in the file), so ingest asks only when a header cannot be
-/// matched without them.
-pub fn merged_regions(path: &Path, sheet_name: &str) -> Vec<Dimensions> {
-    match open(path) {
-        Ok(Sheets::Xlsx(mut x)) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
-        Ok(Sheets::Xls(x)) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+fn calamine_merges(workbook: &mut Sheets<BufReader<File>>, sheet_name: &str) -> Vec<Dimensions> {
+    match workbook {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
         _ => Vec::new(),
     }
 }
 
-/// Reads one sheet by name, with its merged regions if `with_merges`.
-pub fn read_named_sheet(
-    workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
-    sheet_name: &str,
-    with_merges: bool,
-) -> Result<LoadedSheet, OpenProblem> {
-    let in_sheet = |mut p: OpenProblem| {
-        p.sheet = Some(sheet_name.to_string());
-        p
-    };
-    let range = match &mut *workbook {
-        Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
-        other => other
-            .worksheet_range(sheet_name)
-            .map_err(|e| in_sheet(problem("file", format!("无法读取工作表：{e}"))))?,
-    };
-    let cells = range.height() as u64 * range.width() as u64;
-    if cells > MAX_SHEET_CELLS {
-        let end = range.end().unwrap_or((0, 0));
-        return Err(in_sheet(problem(
-            "sheet",
-            format!(
-                "工作表的范围过大（{} 行 × {} 列，最远单元格 {}），超过 {} 个单元格的上限；请删除表格以外的多余单元格后重新报送",
-                range.height(),
-                range.width(),
-                crate::finding::a1(end.0, end.1),
-                MAX_SHEET_CELLS
-            ),
-        )));
-    }
-    let merges = match workbook {
-        Sheets::Xlsx(x) if with_merges => {
-            x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default()
-        }
-        Sheets::Xls(x) if with_merges => {
-            x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
-    Ok(LoadedSheet {
-        sheet_name: sheet_name.to_string(),
-        range,
-        merges,
+fn parsed(sheet: MarkupSheet, format: FileFormat) -> LoadedSheet {
+    LoadedSheet {
+        sheet_name: sheet.name,
+        range: sheet.range,
+        merges: Some(sheet.merges),
         encoding: None,
-    })
+        date_system: DateSystem::Excel1900,
+        format,
+    }
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn io_words(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在",
+        std::io::ErrorKind::PermissionDenied => "没有读取权限",
+        _ => "读取出错",
+    }
+}
+
+/// What the file is, from its first bytes (and, for text, its extension).
+fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(FileFormat::Zip);
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Ok(FileFormat::Compound);
+    }
+    if head.starts_with(b"%PDF") {
+        return Err(problem(
+            "file",
+            "文件是 PDF 文档，不是电子表格；请报送 Excel 表格（.xlsx）原件",
+        ));
+    }
+    if head.starts_with(b"PK") || head.starts_with(b"Rar!") || head.starts_with(&[0x1F, 0x8B]) {
+        return Err(problem(
+            "file",
+            "文件是压缩包，不是电子表格；请解压后报送其中的 Excel 表格",
+        ));
+    }
+    let text = decode_head(head);
+    if let Some(text) = &text {
+        if is_spreadsheetml(text) {
+            return Ok(FileFormat::SpreadsheetMl);
+        }
+        if is_html(text) {
+            return Ok(FileFormat::Html);
+        }
+    }
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let named_as_text = matches!(extension.as_str(), "csv" | "tsv" | "txt");
+    if named_as_text {
+        // Even undecodable bytes: read_csv says what is wrong with the encoding.
+        return Ok(FileFormat::Text);
+    }
+    match text {
+        Some(text) if text.contains([',', '\t']) => Ok(FileFormat::Text),
+        Some(_) => Err(problem(
+            "file",
+            format!("不是有效的电子表格：文件内容是一段没有分列的纯文本，不是表格；{SAVE_AS_XLSX}"),
+        )),
+        None => Err(problem(
+            "file",
+            format!("不是有效的电子表格：文件内容既不是 Excel/WPS/ODS 工作簿，也不是网页或文本表格，可能是改了扩展名的其他文件；{SAVE_AS_XLSX}"),
+        )),
+    }
+}
+
+/// The first bytes as text, when they are text (no NUL outside UTF-16).
+fn decode_head(head: &[u8]) -> Option<String> {
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        return None;
+    }
+    // The head may end inside a character: decode what is whole.
+    for cut in 0..4.min(head.len()) {
+        if let Ok((text, _)) = decode(&head[..head.len() - cut]) {
+            return Some(text);
+        }
+    }
+    None
+}
+
+/// A whole text file (markup) decoded: BOM, UTF-8, else the charset the page declares, else
+/// GB18030.
+fn read_text(path: &Path) -> Result<(String, Encoding), OpenProblem> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+    if let Ok(decoded) = decode(&bytes) {
+        return Ok(decoded);
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let declared = head
+        .split("charset=")
+        .nth(1)
+        .or_else(|| head.split("encoding=").nth(1))
+        .map(|rest| {
+            rest.trim_start_matches(['"', '\''])
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+                .unwrap_or("")
+                .to_string()
+        });
+    let encoding = declared
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::GB18030);
+    let (text, _, _) = encoding.decode(&bytes);
+    Ok((text.into_owned(), Encoding::Gb18030))
+}
+
+/// A zip: xlsx/xlsm first, then ods and xlsb, whatever the extension says.
+fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenProblem> {
+    if let Ok(x) = open_workbook::<Xlsx<_>, _>(path) {
+        return Ok(Sheets::Xlsx(x));
+    }
+    if let Ok(x) = open_workbook::<Ods<_>, _>(path) {
+        return Ok(Sheets::Ods(x));
+    }
+    if let Ok(x) = open_workbook::<Xlsb<_>, _>(path) {
+        return Ok(Sheets::Xlsb(x));
+    }
+    let contains = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    let message = if contains(b"word/") {
+        "文件是 Word 文档，不是电子表格；请报送 Excel 表格".to_string()
+    } else if contains(b"ppt/") {
+        "文件是 PowerPoint 演示文稿，不是电子表格；请报送 Excel 表格".to_string()
+    } else {
+        format!("文件已损坏：它是 Excel/WPS 工作簿的压缩格式，但内容不完整或已损坏，无法读取；{SAVE_AS_XLSX}")
+    };
+    Err(problem("file", message))
+}
+
+/// An OLE compound file: an xls, or a password-protected xlsx (which Office stores so).
+fn open_compound(path: &Path) -> Result<Sheets<BufReader<File>>, OpenProblem> {
+    let encrypted = "工作簿设置了密码保护，无法读取；请去掉密码后重新报送";
+    match open_workbook::<Xls<_>, _>(path) {
+        Ok(x) => Ok(Sheets::Xls(x)),
+        Err(e) => {
+            let detail = e.to_string().to_lowercase();
+            if detail.contains("password") || detail.contains("encrypt") || has_encrypted_package(path)
+            {
+                Err(problem("file", encrypted))
+            } else {
+                Err(problem(
+                    "file",
+                    format!("文件已损坏：它是 Excel 97-2003（.xls）格式，但内容已损坏，无法读取；{SAVE_AS_XLSX}"),
+                ))
+            }
+        }
+    }
+}
+
+/// An encrypted xlsx is a compound file holding an `EncryptedPackage` stream.
+fn has_encrypted_package(path: &Path) -> bool {
+    let mut bytes = Vec::new();
+    let read = File::open(path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    read.is_ok() && bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 /// Reads an xlsx sheet cell by cell, refusing it before allocating when the used area is
 /// absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
 fn read_xlsx_guarded(
-    xlsx: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    xlsx: &mut Xlsx<BufReader<File>>,
     sheet_name: &str,
 ) -> Result<Range<Data>, OpenProblem> {
-    let unreadable = |e: calamine::XlsxError| problem("file", format!("无法读取工作表：{e}"));
+    let unreadable = |_| {
+        problem(
+            "file",
+            format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
+        )
+    };
     let mut reader = xlsx
         .worksheet_cells_reader(sheet_name)
         .map_err(unreadable)?;
