@@ -72,6 +72,11 @@ impl Finding {
         }
     }
 
+    pub fn with_severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
     pub fn in_sheet(mut self, sheet: Option<impl Into<String>>) -> Finding {
         self.sheet = sheet.map(Into::into);
         self

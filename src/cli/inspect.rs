@@ -201,7 +201,8 @@ fn infer_type(range: &Range<Data>, rows: &[usize], column: usize) -> (&'static s
         "empty"
     } else if all(&|c| {
         matches!(c, Data::DateTime(_) | Data::DateTimeIso(_))
-            || (matches!(c, Data::String(_)) && cell::parse_date(c, cell::DateSystem::Excel1900).is_ok())
+            || (matches!(c, Data::String(_))
+                && cell::parse_date(c, cell::DateSystem::Excel1900).is_ok())
     }) {
         "date"
     } else if all(&|c| cell::parse_int(c).is_ok()) {

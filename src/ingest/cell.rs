@@ -271,6 +271,14 @@ pub fn date_to_days(date: NaiveDate) -> i32 {
     (date - epoch).num_days() as i32
 }
 
+/// Days since 1970-01-01 as 2024-03-05.
+pub fn days_to_text(days: i32) -> String {
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days as i64)))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// A date: a date-formatted cell, text in the forms 2024-12-13, 2024/12/13, 2024.12.13,
 /// 2024年12月13日, 20241213 (a time part is ignored), or a bare number: 20241213 typed as a
 /// number, or a serial in the workbook's date system when it lands in a plausible year.
@@ -301,9 +309,8 @@ fn formatted_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
 fn number_as_date(number: f64, system: DateSystem) -> Result<NaiveDate, String> {
     let shown = format_float(number);
     if number.fract() == 0.0 && (19_000_101.0..=22_001_231.0).contains(&number) {
-        return parse_date_text(&shown).ok_or_else(|| {
-            format!("“{shown}”不是日期：按“年月日”八位数字读，月或日不存在")
-        });
+        return parse_date_text(&shown)
+            .ok_or_else(|| format!("“{shown}”不是日期：按“年月日”八位数字读，月或日不存在"));
     }
     let Some(date) = serial_to_date(system.to_1900(number)) else {
         return Err(format!("“{shown}”不是日期"));
@@ -489,7 +496,11 @@ mod tests {
             "2024-12-13 10:30:00",
             "２０２４－１２－１３",
         ] {
-            assert_eq!(parse_date(&s(text), DateSystem::Excel1900), Ok(expected), "{text}");
+            assert_eq!(
+                parse_date(&s(text), DateSystem::Excel1900),
+                Ok(expected),
+                "{text}"
+            );
         }
         let d = |cell: Data| parse_date(&cell, DateSystem::Excel1900);
         assert_eq!(d(Data::Float(45639.0)), Ok(expected));

@@ -124,7 +124,10 @@ impl SheetContext<'_> {
     pub fn finding(&self, severity: Severity, rule: &str, message: String) -> Finding {
         Finding::file(severity, self.file_label.to_path_buf(), rule, message)
             .in_sheet(Some(self.sheet_name))
-            .from_submitter(self.submitter.map(|i| self.roster.submitters[i].code.as_str()))
+            .from_submitter(
+                self.submitter
+                    .map(|i| self.roster.submitters[i].code.as_str()),
+            )
     }
 }
 
@@ -132,6 +135,8 @@ pub struct Extracted {
     pub frame: DataFrame,
     pub counts: RowCounts,
     pub findings: Vec<Finding>,
+    /// Earliest and latest date (days since 1970) of the rows outside the period.
+    pub outside_period: Option<(i32, i32)>,
 }
 
 /// Reads the data rows below `header` into a typed frame.
@@ -188,9 +193,41 @@ pub fn extract(
         .collect();
     let is_code = |code: &str| ctx.roster.get(code).is_some();
 
+    // The first date read from a serial in a 1904 workbook: told once, at its cell.
+    let mut date_system_told = ctx.date_system == DateSystem::Excel1900;
+    // Earliest and latest date of the rows outside the period, to say what the file holds.
+    let mut outside: Option<(i32, i32)> = None;
+
     for (offset, class) in classes.iter().enumerate() {
         if let Some(reason) = class {
             *counts.skipped.entry(*reason).or_default() += 1;
+            let row: Vec<Data> = (0..range.width())
+                .map(|c| {
+                    range
+                        .get((first + offset, c))
+                        .cloned()
+                        .unwrap_or(Data::Empty)
+                })
+                .collect();
+            let weighed = matches!(
+                reason,
+                SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader
+            );
+            if weighed && evidence.is_record(&row, None) {
+                let sheet_row = ctx.origin.0 + (first + offset) as u32;
+                findings.push(
+                    ctx.finding(
+                        Severity::Warning,
+                        "跳过的行",
+                        format!(
+                            "第{}行按“{}”跳过，未计入统计，但它各必填列都有有效值，像是一条记录；如果它是记录，请改写开头的文字后重新报送",
+                            sheet_row + 1,
+                            reason.label()
+                        ),
+                    )
+                    .at_row(sheet_row + 1),
+                );
+            }
             continue;
         }
         let r = first + offset;
@@ -228,6 +265,24 @@ pub fn extract(
                 Ok(value) => {
                     if let Parsed::Int(v) = value {
                         detail_sums[ci] += v as i128;
+                    }
+                    if !date_system_told
+                        && matches!(value, Parsed::Date(_))
+                        && matches!(cell, Data::DateTime(_) | Data::Float(_) | Data::Int(_))
+                    {
+                        date_system_told = true;
+                        findings.push(
+                            ctx.finding(
+                                Severity::Warning,
+                                "1904日期系统",
+                                format!(
+                                    "本工作簿使用1904日期系统（Mac版Excel创建），日期已按该系统换算，如本格读作{}；如日期与原表不符，请在Excel中取消“使用1904日期系统”后重新报送",
+                                    display_text(cell)
+                                ),
+                            )
+                            .at_row_cell(sheet_row, Some(ctx.origin.1 + sc as u32))
+                            .in_column(Some(column.name.as_str())),
+                        );
                     }
                     if !cell_rules[ci].is_empty() && value != Parsed::Null {
                         let written = display_text(cell);
@@ -295,6 +350,7 @@ pub fn extract(
             if let Parsed::Date(day) = parsed_row[pc] {
                 if day < start || day > end {
                     *counts.skipped.entry(SkipReason::OutsidePeriod).or_default() += 1;
+                    outside = Some(outside.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
                     continue;
                 }
             }
@@ -327,6 +383,7 @@ pub fn extract(
         frame: DataFrame::new(height, columns)?,
         counts,
         findings,
+        outside_period: outside,
     })
 }
 
@@ -387,7 +444,9 @@ fn reconcile_totals(
             let Some(cell) = range.get((r, sc)).filter(|c| !is_blank(c)) else {
                 continue;
             };
-            let Ok(Parsed::Int(stated)) = parse_cell(column.kind, &column.values, cell, ctx.date_system) else {
+            let Ok(Parsed::Int(stated)) =
+                parse_cell(column.kind, &column.values, cell, ctx.date_system)
+            else {
                 continue;
             };
             let sum = detail_sums[ci];

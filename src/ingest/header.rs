@@ -147,9 +147,11 @@ fn spread_merged(top: &mut [String], row_abs: u32, col0: u32, merges: &[Dimensio
 /// Header labels are words; a row with data values in it is never a header row.
 fn holds_data_values(cells: &[Data]) -> bool {
     cells.iter().any(|c| match c {
-        Data::Float(_) | Data::Int(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::Bool(_) => {
-            true
-        }
+        Data::Float(_)
+        | Data::Int(_)
+        | Data::DateTime(_)
+        | Data::DateTimeIso(_)
+        | Data::Bool(_) => true,
         Data::String(s) => {
             let key = normalize_key(s);
             !UNIT_WORDS.contains(&key.trim_matches(['(', ')']))
@@ -178,9 +180,9 @@ fn is_header_continuation(
         .any(|m| m.start.0 == row_abs && m.end.0 > m.start.0);
     let under_group = |c: usize| {
         let c = col0 + c as u32;
-        merges
-            .iter()
-            .any(|m| m.start.0 == row_abs && m.end.1 > m.start.1 && (m.start.1..=m.end.1).contains(&c))
+        merges.iter().any(|m| {
+            m.start.0 == row_abs && m.end.1 > m.start.1 && (m.start.1..=m.end.1).contains(&c)
+        })
     };
     let sub_labels_only = bottom
         .iter()
@@ -237,8 +239,7 @@ pub fn find_header(
             );
         if score > 0 && r + 1 < range.height() && !next_is_data {
             let bottom = row_text(range, r + 1);
-            let continues =
-                is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
+            let continues = is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
             {
                 let mut spread = top.clone();
                 spread_merged(&mut spread, row0 + r as u32, col0, merges);
@@ -399,7 +400,8 @@ impl RowEvidence<'_> {
                 && match self.parsed(row, ci) {
                     Some(Parsed::Text(t)) => {
                         let t = normalize_key(&t);
-                        !t.chars().all(|c| c.is_ascii_punctuation() || "—－／、".contains(c))
+                        !t.chars()
+                            .all(|c| c.is_ascii_punctuation() || "—－／、".contains(c))
                             && !TOTAL_WORDS.iter().any(|w| t.contains(w))
                             && !t.starts_with('共')
                     }
@@ -441,7 +443,12 @@ impl RowEvidence<'_> {
                 continue;
             }
             let data_row: Vec<Data> = (0..range.width())
-                .map(|c| range.get((first + offset, c)).cloned().unwrap_or(Data::Empty))
+                .map(|c| {
+                    range
+                        .get((first + offset, c))
+                        .cloned()
+                        .unwrap_or(Data::Empty)
+                })
                 .collect();
             for (k, &ci) in summed.iter().enumerate() {
                 let v = value(&data_row, ci);
@@ -474,8 +481,7 @@ pub fn classify_rows(
     let header_keys: Vec<String> = header.labels.iter().map(|l| normalize_key(l)).collect();
     let first = header.first_data_row();
     let mut in_footer = false;
-    let mut out: Vec<Option<SkipReason>> =
-        Vec::with_capacity(range.height().saturating_sub(first));
+    let mut out: Vec<Option<SkipReason>> = Vec::with_capacity(range.height().saturating_sub(first));
     let rows: Vec<&[Data]> = range.rows().skip(first).collect();
     // record_from[i]: some row at or below i parses as a record. Filled from the bottom up
     // as far as a footer candidate needs, once.
@@ -595,7 +601,11 @@ mod tests {
         range
     }
 
-    fn classify(range: &Range<Data>, header: &Header, columns: &[Column]) -> Vec<Option<SkipReason>> {
+    fn classify(
+        range: &Range<Data>,
+        header: &Header,
+        columns: &[Column],
+    ) -> Vec<Option<SkipReason>> {
         let evidence = RowEvidence {
             columns,
             header,
@@ -714,7 +724,14 @@ mod tests {
     fn a_merged_one_row_header_does_not_swallow_the_first_case() {
         // 备注 merged across two columns; 是否农民工 (optional) is absent.
         let range = grid(&[
-            &["用人单位名称", "受理日期", "涉及人数", "追发工资", "备注", ""],
+            &[
+                "用人单位名称",
+                "受理日期",
+                "涉及人数",
+                "追发工资",
+                "备注",
+                "",
+            ],
             &["甲公司", "2024-03-05", "3", "1200", "无", "补发"],
             &["乙公司", "2024-04-01", "1", "800", "", ""],
         ]);

@@ -8,7 +8,6 @@ use std::collections::HashSet;
 
 use calamine::{Cell, Data, Dimensions, Range};
 
-
 /// One sheet read from markup.
 pub struct MarkupSheet {
     pub name: String,
@@ -336,10 +335,7 @@ pub fn read_spreadsheetml(text: &str) -> Result<Vec<MarkupSheet>, String> {
     for token in tokenize(text) {
         match &token {
             Token::Open { name, .. } if name == "worksheet" => {
-                let sheet_name = token
-                    .attr("name")
-                    .unwrap_or("Sheet")
-                    .to_string();
+                let sheet_name = token.attr("name").unwrap_or("Sheet").to_string();
                 if let Some((name, g)) = grid.take() {
                     sheets.push(g.finish(name)?);
                 }
@@ -444,7 +440,8 @@ pub fn read_html(text: &str, fallback_name: &str) -> Result<Vec<MarkupSheet>, St
     // The open cell: (colspan − 1, rowspan − 1, Excel's raw number `x:num`, text).
     let mut cell: Option<(u32, u32, Option<f64>, String)> = None;
     let mut in_row = false;
-    let close_cell = |grid: &mut GridBuilder, cell: &mut Option<(u32, u32, Option<f64>, String)>| {
+    let close_cell = |grid: &mut GridBuilder,
+                      cell: &mut Option<(u32, u32, Option<f64>, String)>| {
         if let Some((across, down, number, text)) = cell.take() {
             let text = text.replace('\u{a0}', " ");
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod extract;
 pub mod header;
 pub mod markup;
+pub mod resubmission;
 pub mod roster;
 pub mod workbook;
 
@@ -57,6 +58,16 @@ pub struct FileReport {
     pub columns: Vec<Option<u32>>,
     /// False when the file contributed no rows (unreadable, no header, unknown submitter…).
     pub used: bool,
+    /// Header cells that matched no declared column: (A1 column letters, label as written).
+    pub unmapped_headers: Vec<(String, String)>,
+    /// Optional declared columns the sheet does not have.
+    pub absent_columns: Vec<String>,
+    /// What the file is (by content), in words.
+    pub format: Option<&'static str>,
+    /// Why this file was chosen among several of one submitter, or why it was not.
+    pub choice: Option<String>,
+    /// Earliest and latest date of the rows outside the period (days since 1970).
+    pub outside_period: Option<(i32, i32)>,
 }
 
 pub struct Ingested {
@@ -203,9 +214,13 @@ pub fn ingest(
     })
 }
 
-/// Two or more files of one ledger from one submitter: the most recently modified one is
-/// used (on a tie, the name that sorts last, as in 台账(更正).xlsx); the others are kept out
-/// of every figure, their rows counted as 重复报送未采用, and the user is told which and why.
+/// Two or more files of one ledger from one submitter for one period: the most recently
+/// modified one is used; among equal times (files unpacked from a zip, a fresh clone) a
+/// correction marker in the name (更正, 修改, 修订, 最新, 第N版), then the later date in the
+/// name, then the name sorting last. The others are kept out of every figure, their rows
+/// counted as 重复报送未采用, and the user is told which file was used and why. Files whose
+/// names carry different periods (台账2024-10, 台账2024-11) are not re-submissions of each
+/// other: both are used, with a warning.
 fn choose_among_duplicates(
     files: &[InputFile],
     outcomes: &mut [FileOutcome],
@@ -222,44 +237,94 @@ fn choose_among_duplicates(
         }
     }
     for ((_, code), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
-        let modified = |i: usize| {
-            std::fs::metadata(&files[i].path)
-                .and_then(|m| m.modified())
-                .ok()
-        };
-        let keeper = *members
+        let names: Vec<resubmission::NameEvidence> = members
             .iter()
-            .max_by(|&&a, &&b| (modified(a), &files[a].label).cmp(&(modified(b), &files[b].label)))
-            .expect("two or more");
-        let same_time = members.iter().all(|&i| modified(i) == modified(keeper));
-        let why = if same_time {
-            "文件名排序靠后，视为更正版"
-        } else {
-            "修改时间最新"
-        };
-        for &i in members.iter().filter(|&&i| i != keeper) {
-            let report = &mut outcomes[i].report;
-            let used = std::mem::take(&mut report.counts.used);
-            *report
-                .counts
-                .skipped
-                .entry(header::SkipReason::SupersededFile)
-                .or_default() += used;
-            report.used = false;
-            outcomes[i].frame = None;
-            let mut finding = Finding::file(
+            .map(|&i| resubmission::NameEvidence::of(&files[i].label))
+            .collect();
+        let periods: std::collections::BTreeSet<_> = names.iter().map(|n| n.period).collect();
+        let by_period: Vec<Vec<usize>> = if periods.len() > 1 && !periods.contains(&None) {
+            let mut list = Vec::new();
+            for period in &periods {
+                list.push(
+                    members
+                        .iter()
+                        .zip(&names)
+                        .filter(|(_, n)| &n.period == period)
+                        .map(|(&i, _)| i)
+                        .collect(),
+                );
+            }
+            let shown: Vec<String> = periods
+                .iter()
+                .flatten()
+                .map(|(y, m)| format!("{y}-{m:02}"))
+                .collect();
+            let finding = Finding::file(
                 Severity::Warning,
-                files[i].label.clone(),
-                "重复报送",
+                files[members[0]].label.clone(),
+                "多期文件",
                 format!(
-                    "同一单位报送了{}个“{}”文件：采用 {}（{why}），本文件的{used}行未计入",
-                    members.len(),
-                    report.source,
-                    files[keeper].label.display()
+                    "同一单位报送了{}个期别的“{}”文件（{}），均已计入；如果这是逐期累计的台账，请只保留最新一期",
+                    periods.len(),
+                    outcomes[members[0]].report.source,
+                    shown.join("、")
                 ),
-            );
-            finding.submitter = Some(code.clone());
+            )
+            .from_submitter(Some(code.as_str()));
             findings.push(finding);
+            list
+        } else {
+            vec![members.clone()]
+        };
+        for group in by_period.into_iter().filter(|g| g.len() > 1) {
+            let candidates: Vec<resubmission::Candidate> = group
+                .iter()
+                .map(|&i| resubmission::Candidate {
+                    modified: std::fs::metadata(&files[i].path)
+                        .and_then(|m| m.modified())
+                        .ok(),
+                    name: resubmission::NameEvidence::of(&files[i].label),
+                    label: files[i].label.clone(),
+                })
+                .collect();
+            let (keeper_at, why) = resubmission::choose(&candidates);
+            let keeper = group[keeper_at];
+            let others: Vec<String> = group
+                .iter()
+                .filter(|&&i| i != keeper)
+                .map(|&i| files[i].label.display().to_string())
+                .collect();
+            outcomes[keeper].report.choice =
+                Some(format!("采用（{why}）；未采用：{}", others.join("、")));
+            for &i in group.iter().filter(|&&i| i != keeper) {
+                let report = &mut outcomes[i].report;
+                let used = std::mem::take(&mut report.counts.used);
+                *report
+                    .counts
+                    .skipped
+                    .entry(header::SkipReason::SupersededFile)
+                    .or_default() += used;
+                report.used = false;
+                report.choice = Some(format!(
+                    "未采用：采用了 {}（{why}）",
+                    files[keeper].label.display()
+                ));
+                outcomes[i].frame = None;
+                findings.push(
+                    Finding::file(
+                        Severity::Warning,
+                        files[i].label.clone(),
+                        "重复报送",
+                        format!(
+                            "同一单位报送了{}个“{}”文件：采用 {}（{why}），本文件的{used}行未计入",
+                            group.len(),
+                            report.source,
+                            files[keeper].label.display()
+                        ),
+                    )
+                    .from_submitter(Some(code.as_str())),
+                );
+            }
         }
     }
 }
@@ -271,6 +336,8 @@ pub enum SubmissionStatus {
     Missing,
     /// Header but no data rows.
     Empty,
+    /// Data rows, but every one dated outside the report period.
+    OutsidePeriod,
     /// More than one file; one was used.
     Duplicate,
     /// Sent, but nothing in it could be used (see the findings).
@@ -283,6 +350,7 @@ impl SubmissionStatus {
             SubmissionStatus::Sent => "已报送",
             SubmissionStatus::Missing => "未报送",
             SubmissionStatus::Empty => "空表",
+            SubmissionStatus::OutsidePeriod => "无报告期数据",
             SubmissionStatus::Duplicate => "重复报送",
             SubmissionStatus::Unusable => "无法使用",
         }
@@ -355,10 +423,31 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
             } else if let Some(used) = mine.iter().find(|f| f.used).filter(|_| mine.len() > 1) {
                 (
                     SubmissionStatus::Duplicate,
-                    format!("采用 {}", used.label.display()),
+                    format!(
+                        "采用 {}{}",
+                        used.label.display(),
+                        used.choice
+                            .as_deref()
+                            .and_then(|c| c.strip_prefix("采用"))
+                            .and_then(|c| c.split('；').next())
+                            .unwrap_or("")
+                    ),
                 )
             } else if mine.iter().any(|f| f.used) {
                 (SubmissionStatus::Sent, String::new())
+            } else if let Some((first, last)) = mine
+                .iter()
+                .filter(|f| f.counts.used + f.counts.rejected == 0)
+                .find_map(|f| f.outside_period)
+            {
+                (
+                    SubmissionStatus::OutsidePeriod,
+                    format!(
+                        "表中数据的日期都不在报告期内（最早{}，最晚{}）",
+                        cell::days_to_text(first),
+                        cell::days_to_text(last)
+                    ),
+                )
             } else if mine
                 .iter()
                 .any(|f| f.header_row.is_some() && f.counts.used + f.counts.rejected == 0)
@@ -435,6 +524,11 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         counts: RowCounts::default(),
         columns: Vec::new(),
         used: false,
+        unmapped_headers: Vec::new(),
+        absent_columns: Vec::new(),
+        format: None,
+        choice: None,
+        outside_period: None,
     };
     let mut findings = Vec::new();
     let fail = |report: FileReport, findings: Vec<Finding>| FileOutcome {
@@ -446,7 +540,9 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
 
     let opened = InputBook::open(&file.path).and_then(|mut book| {
         let sheetless = !book.format.has_named_sheets();
-        if source.kind == SourceKind::Summary && sheetless && !sheetless_file_is_summary(source, file)
+        if source.kind == SourceKind::Summary
+            && sheetless
+            && !sheetless_file_is_summary(source, file)
         {
             return Ok((book, None));
         }
@@ -493,9 +589,10 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
             merges,
             encoding,
             date_system,
-            format: _,
+            format,
         },
     ) = sheet;
+    report.format = Some(format.label());
     report.sheet = Some(sheet_name.clone());
     report.encoding = encoding.map(|e| e.label());
     let origin = range.start().unwrap_or((0, 0));
@@ -645,6 +742,35 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         return fail(report, findings);
     }
 
+    report.unmapped_headers = unmapped_headers(&header, origin.1);
+    report.absent_columns = absent_columns(plan, file.source, &header);
+    for (column, hint) in absent_column_problems(plan, file.source, &header, origin) {
+        findings.push(
+            sheet_finding("缺少列", hint)
+                .from_submitter(report.submitter.as_deref())
+                .in_column(Some(column))
+                .with_severity(Severity::Warning),
+        );
+    }
+    if header.height == 2 {
+        let second = header.row + 1;
+        let row: Vec<Data> = (0..range.width())
+            .map(|c| range.get((second, c)).cloned().unwrap_or(Data::Empty))
+            .collect();
+        if evidence.is_record(&row, None) {
+            let sheet_row = origin.0 + second as u32 + 1;
+            findings.push(
+                sheet_finding(
+                    "跳过的行",
+                    format!("第{sheet_row}行被当作表头的第二行，未计入统计，但它各必填列都有有效值，像是一条记录；请核对表头是否只有一行"),
+                )
+                .from_submitter(report.submitter.as_deref())
+                .at_row(sheet_row)
+                .with_severity(Severity::Warning),
+            );
+        }
+    }
+
     let ctx = SheetContext {
         date_system,
         source,
@@ -660,12 +786,30 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         Ok(extracted) => {
             report.counts = extracted.counts;
             report.used = report.counts.used > 0;
+            report.outside_period = extracted.outside_period;
             findings.extend(extracted.findings);
             if report.counts.used == 0 && report.counts.rejected == 0 {
-                let mut f = sheet_finding("empty", "表头下没有数据行（空表）".into());
-                f.severity = Severity::Warning;
-                f.submitter = report.submitter.clone();
-                findings.push(f);
+                let message = match (extracted.outside_period, source.period_column) {
+                    (Some((first, last)), Some(pc)) => format!(
+                        "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
+                        report.counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
+                        source.columns[pc].name,
+                        plan.period.label(),
+                        cell::days_to_text(first),
+                        cell::days_to_text(last)
+                    ),
+                    _ => "表头下没有数据行（空表）".into(),
+                };
+                let rule = if extracted.outside_period.is_some() {
+                    "报告期"
+                } else {
+                    "empty"
+                };
+                findings.push(
+                    sheet_finding(rule, message)
+                        .with_severity(Severity::Warning)
+                        .from_submitter(report.submitter.as_deref()),
+                );
             }
             FileOutcome {
                 report,
@@ -721,4 +865,93 @@ fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<Strin
         }
     }
     None
+}
+
+/// Header cells no declared column took, with their column letters.
+fn unmapped_headers(header: &Header, col0: u32) -> Vec<(String, String)> {
+    header
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(c, label)| !label.is_empty() && !header.mapping.contains(&Some(*c)))
+        .map(|(c, label)| (column_letters(col0 + c as u32), label.clone()))
+        .collect()
+}
+
+/// `A`, `AB`: the letters of a 0-based sheet column.
+pub fn column_letters(col: u32) -> String {
+    crate::finding::a1(0, col).trim_end_matches('1').to_string()
+}
+
+/// Optional declared columns the sheet does not have.
+fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
+    plan.sources[source]
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| !c.required && m.is_none())
+        .map(|(c, _)| c.name.clone())
+        .collect()
+}
+
+/// Absent optional columns that change figures: one an unmapped header resembles (most
+/// likely spelled another way), or one a measure or rule uses. (column, message) each;
+/// the others are listed in 数据核对 only — a township that does not keep 是否农民工 is not
+/// at fault.
+fn absent_column_problems(
+    plan: &Plan,
+    source: usize,
+    header: &Header,
+    origin: (u32, u32),
+) -> Vec<(String, String)> {
+    let uses = plan.column_uses(source);
+    let unmapped: Vec<String> = header
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(c, l)| {
+            if header.mapping.contains(&Some(c)) {
+                String::new()
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
+    let columns = &plan.sources[source].columns;
+    let mut out = Vec::new();
+    for (ci, column) in columns.iter().enumerate() {
+        if column.required || header.mapping[ci].is_some() {
+            continue;
+        }
+        let close = closest_label(&column.aliases, &unmapped);
+        let used = &uses[ci];
+        let consequence = if used.is_empty() {
+            format!("本文件的“{}”按空值处理", column.name)
+        } else {
+            format!(
+                "本文件的“{}”按空值处理，{}会因此偏小或不全",
+                column.name,
+                used.join("、")
+            )
+        };
+        let message = match close {
+            Some(label) => {
+                let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+                format!(
+                    "找不到“{}”列；{}列表头“{label}”没有对应任何列，如果它就是“{}”，请在流水线文件该列加入 aliases = [\"{label}\"]。{consequence}",
+                    column.name,
+                    column_letters(origin.1 + at as u32),
+                    column.name,
+                )
+            }
+            None if !used.is_empty() => format!(
+                "找不到“{}”列（可接受的表头：{}）。{consequence}",
+                column.name,
+                column.aliases.join("、"),
+            ),
+            None => continue,
+        };
+        out.push((column.name.clone(), message));
+    }
+    out
 }

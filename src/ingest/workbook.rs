@@ -223,7 +223,9 @@ impl InputBook {
         };
         let range = match &mut *workbook {
             Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
-            other => other.worksheet_range(sheet_name).map_err(|_| unreadable())?,
+            other => other
+                .worksheet_range(sheet_name)
+                .map_err(|_| unreadable())?,
         };
         let cells = range.height() as u64 * range.width() as u64;
         if cells > MAX_SHEET_CELLS {
@@ -426,7 +428,9 @@ fn open_compound(path: &Path) -> Result<Sheets<BufReader<File>>, OpenProblem> {
         Ok(x) => Ok(Sheets::Xls(x)),
         Err(e) => {
             let detail = e.to_string().to_lowercase();
-            if detail.contains("password") || detail.contains("encrypt") || has_encrypted_package(path)
+            if detail.contains("password")
+                || detail.contains("encrypt")
+                || has_encrypted_package(path)
             {
                 Err(problem("file", encrypted))
             } else {

@@ -75,6 +75,47 @@ impl Plan {
         self.indicators.iter().find(|i| i.name == name)
     }
 
+    /// For each declared column of a source, what uses it (measure labels, rule names,
+    /// `period_column`…): an absent column that something uses changes figures, one that
+    /// nothing uses does not.
+    pub fn column_uses(&self, source: usize) -> Vec<Vec<String>> {
+        let s = &self.sources[source];
+        let mut uses = vec![Vec::new(); s.columns.len()];
+        let index = |name: &str| s.columns.iter().position(|c| c.name == name);
+        for m in self.measures.iter().filter(|m| m.source == source) {
+            let sql = std::iter::once(&m.sql).chain(&m.filter);
+            for column in sql.flat_map(|text| sql::column_refs(text)) {
+                if let Some(i) = index(&column.name) {
+                    uses[i].push(format!("指标“{}”", m.label));
+                }
+            }
+        }
+        for rule in &s.rules {
+            let named = match &rule.kind {
+                RuleKind::Check { columns, .. } => columns.clone(),
+                _ => rule.column.into_iter().collect(),
+            };
+            for i in named {
+                uses[i].push(format!("校验规则“{}”", rule.name));
+            }
+        }
+        if let Some(i) = s.period_column {
+            uses[i].push("报告期筛选".into());
+        }
+        if let Some(i) = s.submitter_column {
+            uses[i].push("报送单位识别".into());
+        }
+        for r in self.reconciliations.iter().filter(|r| r.summary == source) {
+            for (c, _) in &r.pairs {
+                uses[*c].push(format!("“{}”", r.name));
+            }
+        }
+        for u in &mut uses {
+            u.dedup();
+        }
+        uses
+    }
+
     /// `{name}`, `{period}`, `{year}`, `{period_label}` filled in.
     pub fn expand(&self, template: &str) -> String {
         expand_template(template, &self.name, &self.period)
