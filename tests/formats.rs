@@ -1,5 +1,8 @@
 //! The same township ledger saved as xlsx, xls, ods and GBK csv (with a 合计 row and a
-//! 填表人 footer) gives identical figures, equal to the generator's truth.
+//! 填表人 footer), and as systems export it — SpreadsheetML 2003 and an HTML table named
+//! .xls with two-row merged headers, an xlsx named .xls, an xls named .xlsx, UTF-16
+//! tab-separated text named .xls (made by make_exports.py) — gives identical figures, equal
+//! to the generator's truth.
 
 use crate::common::{assert_row_matches, read_truth, run_report, Table};
 
@@ -8,7 +11,17 @@ fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
     let truth = read_truth("tests/fixtures/formats/expected.csv".as_ref());
     let dir = tempfile::tempdir().unwrap();
     let mut tables = Vec::new();
-    for format in ["xlsx", "xls", "ods", "csv-gbk"] {
+    for format in [
+        "xlsx",
+        "xls",
+        "ods",
+        "csv-gbk",
+        "xml-2003",
+        "html",
+        "xlsx-as-xls",
+        "xls-as-xlsx",
+        "tsv-utf16",
+    ] {
         let out = dir.path().join(format!("{format}.xlsx"));
         let data = format!("tests/fixtures/formats/{format}");
         run_report("pipelines/annual.toml", Some(&data), &out);
