@@ -6,5 +6,6 @@ mod bad_files;
 mod check;
 mod formats;
 mod inspect;
+mod layouts;
 mod run;
 mod validate;

@@ -185,6 +185,7 @@ fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
         for (status, word) in [
             (Missing, "missing"),
             (Empty, "empty"),
+            (OutsidePeriod, "all rows outside the period"),
             (Duplicate, "sent twice"),
             (Unusable, "unusable"),
         ] {

@@ -150,7 +150,7 @@ pub fn ingest(
 
     let mut outcomes = outcomes;
     let mut findings = Vec::new();
-    choose_among_duplicates(&files, &mut outcomes, &mut findings);
+    choose_among_duplicates(plan, &files, &mut outcomes, &mut findings);
     let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
     let mut reports = Vec::with_capacity(outcomes.len());
     let mut unreadable = std::collections::HashSet::new();
@@ -222,6 +222,7 @@ pub fn ingest(
 /// names carry different periods (台账2024-10, 台账2024-11) are not re-submissions of each
 /// other: both are used, with a warning.
 fn choose_among_duplicates(
+    plan: &Plan,
     files: &[InputFile],
     outcomes: &mut [FileOutcome],
     findings: &mut Vec<Finding>,
@@ -266,7 +267,7 @@ fn choose_among_duplicates(
                 format!(
                     "同一单位报送了{}个期别的“{}”文件（{}），均已计入；如果这是逐期累计的台账，请只保留最新一期",
                     periods.len(),
-                    outcomes[members[0]].report.source,
+                    plan.source_title(&outcomes[members[0]].report.source),
                     shown.join("、")
                 ),
             )
@@ -318,7 +319,7 @@ fn choose_among_duplicates(
                         format!(
                             "同一单位报送了{}个“{}”文件：采用 {}（{why}），本文件的{used}行未计入",
                             group.len(),
-                            report.source,
+                            plan.source_title(&report.source),
                             files[keeper].label.display()
                         ),
                     )

@@ -1,0 +1,160 @@
+//! Ledgers laid out the way other districts lay them out (tests/fixtures/layouts, made by
+//! make.py): a merged one-row header with an optional column absent, a 1904 workbook, dates
+//! typed as 8-digit numbers, employers named like footers and totals, a money column spelled
+//! another way, a corrected re-submission with the same modification time, a sheet of last
+//! year's rows. Each once gave wrong figures with no finding. The report must equal the
+//! generator's truth, and the findings must be exactly the ones that explain the rest.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use calamine::Data;
+
+use crate::common::{laborstat, run_report, sheet};
+
+const FIXTURE: &str = "tests/fixtures/layouts";
+
+/// The corpus copied with every file's modification time equal, as after unpacking a zip
+/// or a fresh clone (git keeps no times): only the names can tell re-submissions apart.
+fn data_with_equal_times() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_732_000_000);
+    for township in std::fs::read_dir(Path::new(FIXTURE).join("data")).unwrap() {
+        let township = township.unwrap().path();
+        let target = dir.path().join(township.file_name().unwrap());
+        std::fs::create_dir(&target).unwrap();
+        for file in std::fs::read_dir(&township).unwrap() {
+            let file = file.unwrap().path();
+            let copy = target.join(file.file_name().unwrap());
+            std::fs::copy(&file, &copy).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&copy)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+    dir
+}
+
+fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(Path::new(FIXTURE).join(path)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn unseen_layouts_give_the_true_figures() {
+    let data = data_with_equal_times();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("layouts.xlsx");
+    let pipeline = format!("{FIXTURE}/pipeline.toml");
+    run_report(&pipeline, Some(data.path().to_str().unwrap()), &report);
+    let range = sheet(&report, "欠薪案件");
+    let row_of = |code: &str| -> Vec<Data> {
+        range
+            .rows()
+            .find(|r| r[0] == *code)
+            .unwrap_or_else(|| panic!("no row for {code}"))
+            .to_vec()
+    };
+    let number = |d: &Data| match d {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        Data::Empty => 0.0,
+        other => panic!("not a number: {other:?}"),
+    };
+    let (mut cases, mut fen) = (0.0, 0i64);
+    for truth in csv_rows("expected.csv") {
+        let code = &truth["code"];
+        let row = row_of(code);
+        let expected: i64 = truth["recovered_fen"].parse().unwrap();
+        assert_eq!(
+            number(&row[2]),
+            truth["cases"].parse::<f64>().unwrap(),
+            "{code} 案件数"
+        );
+        assert_eq!(
+            number(&row[3]),
+            truth["workers"].parse::<f64>().unwrap(),
+            "{code} 涉及人数"
+        );
+        assert_eq!(number(&row[4]), expected as f64 / 100.0, "{code} 追发工资");
+        cases += number(&row[2]);
+        fen += expected;
+    }
+    let total = range.rows().find(|r| r[1] == "合计").expect("合计 row");
+    assert_eq!(number(&total[2]), cases);
+    assert_eq!(number(&total[4]), fen as f64 / 100.0);
+}
+
+#[test]
+fn every_layout_problem_is_a_finding_at_its_place() {
+    let data = data_with_equal_times();
+    let out = tempfile::tempdir().unwrap();
+    let output = laborstat()
+        .args([
+            "validate",
+            &format!("{FIXTURE}/pipeline.toml"),
+            "--format",
+            "json",
+        ])
+        .arg("--data")
+        .arg(data.path())
+        .arg("--out-dir")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let findings: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: BTreeSet<(String, String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["submitter"].as_str().unwrap_or("").to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["cell"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = csv_rows("expected-findings.csv")
+        .into_iter()
+        .map(|r| (r["code"].clone(), r["rule"].clone(), r["cell"].clone()))
+        .collect();
+    assert_eq!(got, expected, "{findings:#?}");
+
+    let message = |rule: &str| -> String {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The corrected file wins on its name, and the user is told so.
+    let resubmitted = message("重复报送");
+    assert!(resubmitted.contains("台账（更正）.xlsx"), "{resubmitted}");
+    assert!(resubmitted.contains("更正版"), "{resubmitted}");
+    // The misspelt money column: the alias line to paste.
+    let absent = message("缺少列");
+    assert!(
+        absent.contains("aliases = [\"追发工资额（元）\"]"),
+        "{absent}"
+    );
+    // A bare year in a date column is refused with the date it would have been.
+    assert!(message("type").contains("1905-07-16"));
+    // Last year's rows are said to be last year's, not an empty sheet.
+    assert!(message("报告期").contains("2023"));
+}
