@@ -11,7 +11,8 @@ use clap::Args;
 use super::ExitStatus;
 use crate::finding::a1;
 use crate::ingest::cell::{self, display_text, is_blank};
-use crate::ingest::header::{classify_rows, find_header, Header, RowEvidence};
+use crate::ingest::column_letters;
+use crate::ingest::header::{classify_rows, closest_label, find_header, Header, RowEvidence};
 use crate::ingest::workbook::{InputBook, LoadedSheet};
 use crate::pipeline::{self, Overrides, Source};
 
@@ -123,17 +124,45 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         });
         let letter = a1(0, origin.1 + c as u32).trim_end_matches('1').to_string();
         let (kind, filled) = infer_type(range, &data_rows, c);
-        let target = mapped.map(|m| format!(" → {m}")).unwrap_or_default();
+        let target = match (mapped, source) {
+            (Some(m), _) => format!(" → {m}"),
+            (None, Some(_)) => " (no declared column)".to_string(),
+            (None, None) => String::new(),
+        };
         println!("    {letter:<3} {label:<24} {kind:<7} {filled} value(s){target}");
     }
     if let Some(source) = source {
         for (column, mapped) in source.columns.iter().zip(&header.mapping) {
-            if mapped.is_none() {
+            if mapped.is_some() {
+                continue;
+            }
+            println!(
+                "    (missing) {}{}",
+                column.name,
+                if column.required { " — required" } else { "" }
+            );
+            let unmapped: Vec<String> = header
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(c, l)| {
+                    if header.mapping.contains(&Some(c)) {
+                        String::new()
+                    } else {
+                        l.clone()
+                    }
+                })
+                .collect();
+            if let Some(label) = closest_label(&column.aliases, &unmapped) {
+                let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+                let mut aliases: Vec<String> = column.aliases[1..].to_vec();
+                aliases.push(label.to_string());
+                let quoted: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
                 println!(
-                    "    (missing) {}{}",
-                    column.name,
-                    if column.required { " — required" } else { "" }
+                    "      column {} “{label}” looks like it; to read it, give the column in the pipeline:",
+                    column_letters(origin.1 + at as u32)
                 );
+                println!("      aliases = [{}]", quoted.join(", "));
             }
         }
     }

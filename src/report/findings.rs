@@ -161,6 +161,10 @@ pub fn write_findings_workbook(
     ];
     headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
     headings.push("读入 = 采用 + 剔除 + 跳过".into());
+    headings.push("未对应任何列的表头".into());
+    headings.push("没有的可选列".into());
+    headings.push("文件格式".into());
+    headings.push("说明".into());
     let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     header_row(sheet, &headings, &f)?;
     for (i, file) in data.files.iter().enumerate() {
@@ -179,7 +183,22 @@ pub fn write_findings_workbook(
         } else {
             "✗ 不平衡"
         };
-        sheet.write_string_with_format(row, 3 + numbers.len() as u16, balance, &f.dash)?;
+        let after = 3 + numbers.len() as u16;
+        sheet.write_string_with_format(row, after, balance, &f.dash)?;
+        let unmapped: Vec<String> = file
+            .unmapped_headers
+            .iter()
+            .map(|(letters, label)| format!("{letters}列“{label}”"))
+            .collect();
+        let texts = [
+            unmapped.join("；"),
+            file.absent_columns.join("、"),
+            file.format.unwrap_or("").to_string(),
+            file.choice.clone().unwrap_or_default(),
+        ];
+        for (k, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row, after + 1 + k as u16, t, &f.label)?;
+        }
     }
     sheet.set_column_width(1, 44)?;
     sheet.set_column_width(2, 14)?;
