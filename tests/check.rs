@@ -49,3 +49,27 @@ fn reconcile_mistakes_are_reported_at_their_keys() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr);
 }
+
+#[test]
+fn what_run_would_refuse_is_refused_by_check() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/unrunnable.toml");
+    assert_eq!(code, 2);
+    // polars' own words never reach the user.
+    for polars_words in ["Resolved plan", "dtype", "FAILED HERE", "polars"] {
+        assert!(!stderr.contains(polars_words), "{stderr}");
+    }
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn a_date_literal_runs_without_library_noise() {
+    let out = tempfile::tempdir().unwrap();
+    let output = laborstat()
+        .args(["run", "tests/fixtures/layouts/pipeline.toml", "--out"])
+        .arg(out.path().join("dated.xlsx"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("Deprecation"), "{stderr}");
+}

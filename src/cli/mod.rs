@@ -120,6 +120,10 @@ pub struct CheckArgs {
 }
 
 pub fn main(cli: Cli) -> ExitStatus {
+    // polars prints deprecation notices about its own internals to stderr (a `date '…'`
+    // literal is cast from text inside polars-sql). They are not about the user's data or
+    // pipeline, and a statistician cannot act on them.
+    polars::error::set_warning_function(|_, _| {});
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),

@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
-use polars::sql::sql_expr;
 
 use crate::ingest::{Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
+use crate::pipeline::evaluate::measure_queries;
 use crate::pipeline::{ColumnType, Plan, ValueKind};
 
 /// One row of results: a submitter, or the 合计 over everyone.
@@ -88,24 +88,12 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
             source_id: plan.sources[source].id.clone(),
             error,
         };
-        let mut frame = data.tables[source].clone().lazy();
-        if let Some(filter) = filter {
-            frame = frame.filter(sql_expr(filter).map_err(fail)?);
-        }
-        let exprs = members
-            .iter()
-            .map(|&i| {
-                sql_expr(&plan.measures[i].sql).map(|e| e.alias(plan.measures[i].name.as_str()))
-            })
-            .collect::<PolarsResult<Vec<_>>>()
-            .map_err(fail)?;
-        let by_submitter = frame
-            .clone()
-            .group_by([col(SUBMITTER_COLUMN)])
-            .agg(exprs.clone())
-            .collect()
-            .map_err(fail)?;
-        let overall = frame.select(exprs).collect().map_err(fail)?;
+        let chosen: Vec<&crate::pipeline::Measure> =
+            members.iter().map(|&i| &plan.measures[i]).collect();
+        let (by_submitter, overall) =
+            measure_queries(data.tables[source].clone().lazy(), filter, &chosen).map_err(fail)?;
+        let by_submitter = by_submitter.collect().map_err(fail)?;
+        let overall = overall.collect().map_err(fail)?;
 
         let codes = by_submitter
             .column(SUBMITTER_COLUMN)

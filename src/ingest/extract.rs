@@ -17,10 +17,7 @@ use crate::finding::{Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
 use crate::rules::cell::{check_cell, shown_value, CellValue};
 
-/// Provenance columns added to every source table.
-pub const SUBMITTER_COLUMN: &str = "_submitter";
-pub const FILE_COLUMN: &str = "_file";
-pub const ROW_COLUMN: &str = "_row";
+pub use crate::pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 
 /// What happened to every row of a sheet: read = title + header + used + rejected + Σ skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -385,18 +382,6 @@ pub fn extract(
         findings,
         outside_period: outside,
     })
-}
-
-/// An empty frame with the source's schema, for sources no file was read for.
-pub fn empty_frame(source: &Source) -> PolarsResult<DataFrame> {
-    let mut columns = Vec::new();
-    for column in &source.columns {
-        columns.push(ColumnValues::new(column.kind, 0).into_column(&column.name)?);
-    }
-    columns.push(Column::new(SUBMITTER_COLUMN.into(), Vec::<String>::new()));
-    columns.push(Column::new(FILE_COLUMN.into(), Vec::<u32>::new()));
-    columns.push(Column::new(ROW_COLUMN.into(), Vec::<u32>::new()));
-    DataFrame::new(0, columns)
 }
 
 /// The view of a parsed value that rules check; money as 元 so bounds read naturally.

@@ -22,6 +22,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Severity};
+use crate::pipeline::evaluate::schema_frame;
 use crate::pipeline::{Plan, Source, SourceKind, SubmitterFrom};
 use extract::{extract, SheetContext};
 pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
@@ -200,7 +201,7 @@ pub fn ingest(
         .zip(&plan.sources)
         .map(|(table, source)| match table {
             Some(t) => Ok(t),
-            None => extract::empty_frame(source).map_err(|error| IngestError::Polars {
+            None => schema_frame(source, 0).map_err(|error| IngestError::Polars {
                 source_id: source.id.clone(),
                 error,
             }),

@@ -100,7 +100,7 @@ pub struct InputBook {
 }
 
 enum Book {
-    Calamine(Sheets<BufReader<File>>),
+    Calamine(Box<Sheets<BufReader<File>>>),
     /// Sheets parsed whole on opening (markup, text).
     Parsed(Vec<LoadedSheet>),
 }
@@ -117,8 +117,8 @@ impl InputBook {
         }
         let format = sniff(path, &head)?;
         let book = match format {
-            FileFormat::Zip => Book::Calamine(open_zip(path, &head)?),
-            FileFormat::Compound => Book::Calamine(open_compound(path)?),
+            FileFormat::Zip => Book::Calamine(Box::new(open_zip(path, &head)?)),
+            FileFormat::Compound => Book::Calamine(Box::new(open_compound(path)?)),
             FileFormat::SpreadsheetMl | FileFormat::Html => {
                 let text = read_text(path)?.0;
                 let stem = file_stem(path);
@@ -221,7 +221,7 @@ impl InputBook {
                 format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
             ))
         };
-        let range = match &mut *workbook {
+        let range = match &mut **workbook {
             Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
             other => other
                 .worksheet_range(sheet_name)
@@ -241,7 +241,7 @@ impl InputBook {
                 ),
             )));
         }
-        let date_system = match &*workbook {
+        let date_system = match &**workbook {
             Sheets::Xlsx(x) if x.has_1904_epoch() => DateSystem::Excel1904,
             Sheets::Xls(x) if x.has_1904_epoch() => DateSystem::Excel1904,
             _ => DateSystem::Excel1900,

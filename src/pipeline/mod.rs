@@ -5,6 +5,7 @@
 
 pub mod compile;
 pub mod diagnostics;
+pub mod evaluate;
 pub mod period;
 pub mod spec;
 pub mod sql;

@@ -117,6 +117,263 @@ pub fn column_refs(sql: &str) -> Vec<ColumnRef> {
     refs
 }
 
+/// The type of an SQL value, as far as the declared columns tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlType {
+    Text,
+    Number,
+    Date,
+    Bool,
+    /// NULL, or something this checker does not type (polars checks it on the dry run).
+    Unknown,
+}
+
+impl SqlType {
+    fn of_column(kind: Option<ColumnType>) -> SqlType {
+        match kind {
+            Some(ColumnType::Text | ColumnType::Enum) => SqlType::Text,
+            Some(ColumnType::Int | ColumnType::Money | ColumnType::Number) => SqlType::Number,
+            Some(ColumnType::Date) => SqlType::Date,
+            Some(ColumnType::Bool) => SqlType::Bool,
+            None => SqlType::Unknown,
+        }
+    }
+
+    /// In words, for messages.
+    pub fn words(self) -> &'static str {
+        match self {
+            SqlType::Text => "text",
+            SqlType::Number => "a number",
+            SqlType::Date => "a date",
+            SqlType::Bool => "yes/no",
+            SqlType::Unknown => "unknown",
+        }
+    }
+}
+
+/// Type mistakes polars would only report after every file is read, each with its
+/// character offset in the string: a date compared with text (`受理日期 >= '2024-01-01'`),
+/// text in arithmetic or summed. Returns the expression's own type too.
+pub fn type_problems(
+    sql: &str,
+    expr: &Expr,
+    column_type: &dyn Fn(&str) -> Option<ColumnType>,
+) -> (SqlType, Vec<SqlProblem>) {
+    let mut problems = Vec::new();
+    let kind = type_of(sql, expr, column_type, &mut problems);
+    (kind, problems)
+}
+
+fn expr_offset(sql: &str, expr: &Expr) -> usize {
+    use sqlparser::ast::Spanned;
+    let start = expr.span().start;
+    if start.line == 0 {
+        return 0;
+    }
+    offset_of(sql, start.line as usize, start.column as usize)
+}
+
+fn type_of(
+    sql: &str,
+    expr: &Expr,
+    column_type: &dyn Fn(&str) -> Option<ColumnType>,
+    problems: &mut Vec<SqlProblem>,
+) -> SqlType {
+    let check = |e: &Expr, problems: &mut Vec<SqlProblem>| type_of(sql, e, column_type, problems);
+    match expr {
+        Expr::Identifier(ident) => SqlType::of_column(column_type(&ident.value)),
+        Expr::CompoundIdentifier(parts) => {
+            SqlType::of_column(parts.last().and_then(|p| column_type(&p.value)))
+        }
+        Expr::Value(v) => match &v.value {
+            Value::Number(..) => SqlType::Number,
+            Value::SingleQuotedString(_) | Value::DoubleQuotedString(_) => SqlType::Text,
+            Value::Boolean(_) => SqlType::Bool,
+            _ => SqlType::Unknown,
+        },
+        Expr::TypedString(ts) => match ts.data_type {
+            sqlparser::ast::DataType::Date => SqlType::Date,
+            _ => SqlType::Unknown,
+        },
+        Expr::Nested(inner) => check(inner, problems),
+        Expr::UnaryOp { op, expr } => {
+            let inner = check(expr, problems);
+            match op {
+                UnaryOperator::Not => SqlType::Bool,
+                _ => inner,
+            }
+        }
+        Expr::IsNull(e) | Expr::IsNotNull(e) => {
+            check(e, problems);
+            SqlType::Bool
+        }
+        Expr::InList { expr, list, .. } => {
+            let left = check(expr, problems);
+            for item in list {
+                let right = check(item, problems);
+                compare(sql, expr, item, left, right, problems);
+            }
+            SqlType::Bool
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            let t = check(expr, problems);
+            for bound in [low, high] {
+                let b = check(bound, problems);
+                compare(sql, expr, bound, t, b, problems);
+            }
+            SqlType::Bool
+        }
+        Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+            check(expr, problems);
+            check(pattern, problems);
+            SqlType::Bool
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let (l, r) = (check(left, problems), check(right, problems));
+            match op {
+                BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => {
+                    compare(sql, left, right, l, r, problems);
+                    SqlType::Bool
+                }
+                BinaryOperator::And | BinaryOperator::Or => SqlType::Bool,
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide => {
+                    for (side, t) in [(left, l), (right, r)] {
+                        if t == SqlType::Text {
+                            problems.push(SqlProblem {
+                                offset: expr_offset(sql, side),
+                                message: format!(
+                                    "`{side}` is text and cannot be used in arithmetic"
+                                ),
+                            });
+                        }
+                    }
+                    match (l, r) {
+                        (SqlType::Date, SqlType::Date) => SqlType::Number,
+                        (SqlType::Date, _) | (_, SqlType::Date) => SqlType::Date,
+                        _ => SqlType::Number,
+                    }
+                }
+                _ => SqlType::Unknown,
+            }
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            if let Some(o) = operand {
+                check(o, problems);
+            }
+            let mut result = SqlType::Unknown;
+            for when in conditions {
+                check(&when.condition, problems);
+                let t = check(&when.result, problems);
+                if result == SqlType::Unknown {
+                    result = t;
+                }
+            }
+            if let Some(e) = else_result {
+                let t = check(e, problems);
+                if result == SqlType::Unknown {
+                    result = t;
+                }
+            }
+            result
+        }
+        Expr::Cast { expr, .. } => {
+            check(expr, problems);
+            SqlType::Unknown
+        }
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_lowercase();
+            let mut args = Vec::new();
+            if let FunctionArguments::List(list) = &f.args {
+                for arg in &list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } = arg
+                    {
+                        args.push((e, check(e, problems)));
+                    }
+                }
+            }
+            let first = args.first().map(|(_, t)| *t).unwrap_or(SqlType::Unknown);
+            match name.as_str() {
+                "sum" | "avg" | "mean" | "median" | "stddev" | "variance" => {
+                    if let Some((e, t @ (SqlType::Text | SqlType::Date))) = args.first() {
+                        problems.push(SqlProblem {
+                            offset: expr_offset(sql, e),
+                            message: format!(
+                                "{name}() adds up numbers, but `{e}` is {}: count rows with count(*) or sum a number or money column",
+                                t.words()
+                            ),
+                        });
+                    }
+                    SqlType::Number
+                }
+                "count" => SqlType::Number,
+                "min" | "max" | "first" | "last" | "coalesce" => first,
+                _ => SqlType::Unknown,
+            }
+        }
+        _ => SqlType::Unknown,
+    }
+}
+
+/// Two sides of a comparison must be of one type; a date against text gets the literal to
+/// write instead.
+fn compare(
+    sql: &str,
+    left: &Expr,
+    right: &Expr,
+    l: SqlType,
+    r: SqlType,
+    problems: &mut Vec<SqlProblem>,
+) {
+    let comparable = l == r
+        || l == SqlType::Unknown
+        || r == SqlType::Unknown
+        || matches!(
+            (l, r),
+            (SqlType::Number, SqlType::Bool) | (SqlType::Bool, SqlType::Number)
+        );
+    if comparable {
+        return;
+    }
+    let literal = match left {
+        Expr::Value(_) => left,
+        _ => right,
+    };
+    let hint = match (l, r, literal) {
+        (SqlType::Date, SqlType::Text, Expr::Value(v))
+        | (SqlType::Text, SqlType::Date, Expr::Value(v)) => {
+            format!("; write the date as date {v}")
+        }
+        _ => String::new(),
+    };
+    problems.push(SqlProblem {
+        offset: expr_offset(sql, left),
+        message: format!(
+            "`{left}` is {} and `{right}` is {}: they cannot be compared{hint}",
+            l.words(),
+            r.words()
+        ),
+    });
+}
+
 /// What kind of number an expression yields; decides how a measure may be displayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {

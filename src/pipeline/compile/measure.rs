@@ -5,10 +5,11 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::sections::{section, table_of};
+use super::sections::{raw_string, section, table_of};
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
+use crate::pipeline::evaluate;
 use crate::pipeline::spec::*;
-use crate::pipeline::sql::{self, Arith, ValueKind};
+use crate::pipeline::sql::{self, Arith, SqlType, ValueKind};
 use crate::pipeline::{Column, Indicator, Measure, Source};
 
 pub(super) fn compile_measures(
@@ -35,17 +36,21 @@ pub(super) fn compile_indicators(
     d: &mut Diagnostics,
     value: Option<&Spanned<DeValue<'_>>>,
     measures: &[Measure],
-    declared_measures: &[String],
+    declared: &Declared,
 ) -> Vec<Indicator> {
     let mut indicators = Vec::new();
     if let Some(all) = table_of(d, value, "indicators") {
         for (name, value) in all.iter() {
             let name: &str = name.get_ref();
-            let Some(spec) = section::<IndicatorSpec>(d, value, &format!("indicator `{name}`"))
-            else {
+            let what = format!("indicator `{name}`");
+            let Some(spec) = section::<IndicatorSpec>(d, value, &what) else {
+                // The section has a mistake (reported); its expr is still checked.
+                if let Some(expr) = raw_string(value, "expr") {
+                    check_indicator_expr(d, &what, &expr, measures, declared);
+                }
                 continue;
             };
-            if let Some(indicator) = compile_indicator(d, name, spec, measures, declared_measures) {
+            if let Some(indicator) = compile_indicator(d, name, spec, measures, declared) {
                 indicators.push(indicator);
             }
         }
@@ -89,10 +94,10 @@ pub(super) fn check_sql(
             }
         }
     }
-    if let Err(e) = polars::sql::sql_expr(text) {
+    if polars::sql::sql_expr(text).is_err() {
         d.at(
             at(0),
-            format!("{what}: `{key}` is not SQL that polars can run: {e}"),
+            format!("{what}: `{key}` uses a function or construct laborstat cannot run; measures use count, sum, avg, min, max, case when, and comparisons"),
         );
         return None;
     }
@@ -128,31 +133,106 @@ fn compile_measure(
     let source = source_index.map(|i| &sources[i]);
     let columns = source.map(|s| (s.id.as_str(), s.columns.as_slice()));
     let expr = check_sql(d, &what, "sql", &spec.sql, columns);
-    if let Some(filter) = &spec.filter {
-        check_sql(d, &what, "filter", filter, columns);
-    }
+    let filter_expr = spec
+        .filter
+        .as_ref()
+        .map(|filter| check_sql(d, &what, "filter", filter, columns));
     let (source, expr) = (source?, expr?);
+    let filter_expr = match filter_expr {
+        Some(None) => return None,
+        Some(Some(e)) => Some(e),
+        None => None,
+    };
     let column_type = |column: &str| source.column(column).map(|c| c.kind);
-    Some(Measure {
+    // Types first, with positions; then the dry run catches what the types cannot tell.
+    let typed = check_types(d, &what, "sql", &spec.sql, &expr, &column_type, |t| {
+        matches!(t, SqlType::Text | SqlType::Date | SqlType::Bool).then(|| {
+            format!(
+                "gives {}, not a number: a measure counts or adds up (count(*), sum(<column>))",
+                t.words()
+            )
+        })
+    });
+    let filter_typed = match (&spec.filter, &filter_expr) {
+        (Some(text), Some(e)) => check_types(d, &what, "filter", text, e, &column_type, |t| {
+            matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
+                format!(
+                    "gives {}, but a filter is a condition (受理日期 >= date '2024-01-01')",
+                    t.words()
+                )
+            })
+        }),
+        _ => true,
+    };
+    let measure = Measure {
         name: name.to_string(),
         label: spec.label.unwrap_or_else(|| name.to_string()),
         source: source_index?,
-        sql: spec.sql.into_inner(),
-        filter: spec.filter.map(Spanned::into_inner),
+        sql: spec.sql.get_ref().clone(),
+        filter: spec.filter.as_ref().map(|f| f.get_ref().clone()),
         kind: sql::measure_kind(&expr, &column_type),
-    })
+    };
+    // An undeclared column is reported at its position already; the measure stays, so that
+    // the indicators over it are still checked.
+    let declared_only = std::iter::once(&measure.sql)
+        .chain(&measure.filter)
+        .flat_map(|text| sql::column_refs(text))
+        .all(|r| source.column(&r.name).is_some());
+    if typed && filter_typed && declared_only {
+        if let Err(message) = evaluate::dry_run_measure(source, &measure) {
+            d.span(&spec.sql.span(), format!("{what}: {message}"));
+            return None;
+        }
+    }
+    (typed && filter_typed).then_some(measure)
 }
 
-fn compile_indicator(
+/// Reports the type mistakes of one SQL string at their positions, and `wrong_result` of
+/// the expression's own type. True when there is none.
+pub(super) fn check_types(
     d: &mut Diagnostics,
-    name: &str,
-    spec: IndicatorSpec,
+    what: &str,
+    key: &str,
+    sql_text: &Spanned<String>,
+    expr: &sqlparser::ast::Expr,
+    column_type: &dyn Fn(&str) -> Option<crate::pipeline::ColumnType>,
+    wrong_result: impl Fn(SqlType) -> Option<String>,
+) -> bool {
+    let at = |offset: usize| sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
+    let (result, problems) = sql::type_problems(sql_text.get_ref(), expr, column_type);
+    let mut ok = problems.is_empty();
+    for problem in problems {
+        d.at(
+            at(problem.offset),
+            format!("{what}: `{key}`: {}", problem.message),
+        );
+    }
+    if ok {
+        if let Some(message) = wrong_result(result) {
+            d.at(at(0), format!("{what}: `{key}` {message}"));
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// The names declared in [measures] and [indicators], compiled or not.
+pub(super) struct Declared<'a> {
+    pub measures: &'a [String],
+    pub indicators: &'a [String],
+}
+
+/// An indicator's `expr`: arithmetic over declared measures. Checked on its own, so that a
+/// mistake elsewhere in the indicator (a wrong `display`) does not hide one here.
+fn check_indicator_expr(
+    d: &mut Diagnostics,
+    what: &str,
+    expr_text: &Spanned<String>,
     measures: &[Measure],
-    declared_measures: &[String],
-) -> Option<Indicator> {
-    let what = format!("indicator `{name}`");
-    let at = |offset: usize| spec.expr.span().start + 1 + char_to_byte(spec.expr.get_ref(), offset);
-    let expr = match sql::parse_expr(spec.expr.get_ref()) {
+    declared: &Declared,
+) -> Option<Arith> {
+    let at = |offset: usize| expr_text.span().start + 1 + char_to_byte(expr_text.get_ref(), offset);
+    let expr = match sql::parse_expr(expr_text.get_ref()) {
         Ok(expr) => expr,
         Err(problem) => {
             d.at(
@@ -165,30 +245,46 @@ fn compile_indicator(
     let arith = match Arith::from_sql(&expr) {
         Ok(arith) => arith,
         Err(message) => {
-            d.span(&spec.expr.span(), format!("{what}: {message}"));
+            d.span(&expr_text.span(), format!("{what}: {message}"));
             return None;
         }
     };
-    let measure_names: Vec<&str> = declared_measures.iter().map(String::as_str).collect();
+    // Names from the parsed expression (a measure called `share` or `total` is a SQL
+    // keyword to the tokenizer); positions from the tokens where they can be found.
+    let positions = sql::column_refs(expr_text.get_ref());
     let mut ok = true;
-    for reference in sql::column_refs(spec.expr.get_ref()) {
-        if !measures.iter().any(|m| m.name == reference.name) {
-            ok = false;
+    for reference in arith.measures() {
+        if measures.iter().any(|m| m.name == reference) {
+            continue;
         }
-        if !measure_names.contains(&reference.name.as_str()) {
-            let hint = did_you_mean(&reference.name, measure_names.iter().copied());
-            d.at(
-                at(reference.offset),
-                format!(
-                    "{what}: `{}` is not a measure declared in [measures]{hint}",
-                    reference.name
-                ),
-            );
+        ok = false;
+        let offset = positions
+            .iter()
+            .find(|p| p.name == reference)
+            .map_or(0, |p| p.offset);
+        if declared.measures.iter().any(|m| m == reference) {
+            continue; // declared but broken: already reported where it is declared
         }
+        let message = if declared.indicators.iter().any(|i| i == reference) {
+            format!("{what}: `{reference}` is an indicator, not a measure; an indicator combines measures, so write `{reference}`'s own formula here (or make it a measure)")
+        } else {
+            let hint = did_you_mean(reference, declared.measures.iter().map(String::as_str));
+            format!("{what}: `{reference}` is not a measure declared in [measures]{hint}")
+        };
+        d.at(at(offset), message);
     }
-    if !ok {
-        return None;
-    }
+    ok.then_some(arith)
+}
+
+fn compile_indicator(
+    d: &mut Diagnostics,
+    name: &str,
+    spec: IndicatorSpec,
+    measures: &[Measure],
+    declared: &Declared,
+) -> Option<Indicator> {
+    let what = format!("indicator `{name}`");
+    let arith = check_indicator_expr(d, &what, &spec.expr, measures, declared)?;
     let kind_of = |m: &str| measures.iter().find(|x| x.name == m).map(|x| x.kind);
     let kind = arith.kind(&kind_of);
     let display = match &spec.display {

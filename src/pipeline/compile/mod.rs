@@ -61,11 +61,15 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let declared_measures = declared_names(table, "measures");
     let declared_indicators = declared_names(table, "indicators");
     let measures = measure::compile_measures(&mut d, entry(table, "measures"), &sources);
+    let declared_names = measure::Declared {
+        measures: &declared_measures,
+        indicators: &declared_indicators,
+    };
     let mut indicators = measure::compile_indicators(
         &mut d,
         entry(table, "indicators"),
         &measures,
-        &declared_measures,
+        &declared_names,
     );
     let declared: Vec<&str> = declared_measures
         .iter()

@@ -29,9 +29,16 @@ pub(super) fn compile_report(
     section_with::<ReportSection>(d, report, "[report]", &["sheets"]);
     match entry_value(report, "sheets").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
+            // The report always adds these two sheets after the tables.
+            let mut names: Vec<String> = vec!["数据来源".into(), "指标说明".into()];
             for (i, value) in list.iter().enumerate() {
                 let what = format!("report sheet {}", i + 1);
                 if let Some(spec) = section::<SheetLayoutSpec>(d, value, &what) {
+                    let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
+                    if let Some(problem) = sheet_name_problem(&spec.name, &names) {
+                        d.span(&at, format!("{what}: sheet name `{}` {problem}", spec.name));
+                    }
+                    names.push(spec.name.clone());
                     sheets.push(compile_sheet(
                         d, value, spec, measures, indicators, declared,
                     ));
@@ -111,4 +118,42 @@ fn compile_sheet(
         columns,
         notes: spec.notes,
     }
+}
+
+/// What Excel refuses in a sheet name: more than 31 characters, any of `[ ] : * ? / \`, a
+/// leading or trailing apostrophe, nothing, the reserved `History`, or a name already used
+/// (case-insensitively) by another sheet of the report.
+fn sheet_name_problem(name: &str, taken: &[String]) -> Option<String> {
+    let length = name.chars().count();
+    if name.trim().is_empty() {
+        return Some("is empty".into());
+    }
+    if length > 31 {
+        return Some(format!("has {length} characters; Excel allows at most 31"));
+    }
+    if let Some(c) = name.chars().find(|c| "[]:*?/\\".contains(*c)) {
+        return Some(format!(
+            "contains `{c}`, which Excel does not allow in a sheet name"
+        ));
+    }
+    if name.starts_with('\'') || name.ends_with('\'') {
+        return Some("starts or ends with an apostrophe, which Excel does not allow".into());
+    }
+    if name.eq_ignore_ascii_case("history") {
+        return Some("is reserved by Excel".into());
+    }
+    if ["数据来源", "指标说明"].contains(&name) {
+        return Some(
+            "is the name of a sheet laborstat adds to every report; choose another".into(),
+        );
+    }
+    if let Some(other) = taken
+        .iter()
+        .find(|t| t.to_lowercase() == name.to_lowercase())
+    {
+        return Some(format!(
+            "is already used by another report sheet (`{other}`)"
+        ));
+    }
+    None
 }

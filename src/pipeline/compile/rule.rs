@@ -3,11 +3,12 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::measure::check_sql;
+use super::measure::{check_sql, check_types};
 use crate::finding::Severity;
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
+use crate::pipeline::evaluate;
 use crate::pipeline::spec::*;
-use crate::pipeline::sql;
+use crate::pipeline::sql::{self, SqlType};
 use crate::pipeline::{Bound, Column, Rule, RuleKind};
 
 /// The kind keys one `[[rules]]` entry sets, typed: the compiler matches on these.
@@ -203,7 +204,23 @@ pub(super) fn compile_rule(
             RuleKind::Identifier(kind)
         }
         RuleCheck::Check(sql_text) => {
-            check_sql(d, what, "check", sql_text, Some((source_id, columns)))?;
+            let expr = check_sql(d, what, "check", sql_text, Some((source_id, columns)))?;
+            let column_type = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.kind);
+            let typed = check_types(d, what, "check", sql_text, &expr, &column_type, |t| {
+                matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
+                    format!(
+                        "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
+                        t.words()
+                    )
+                })
+            });
+            if !typed {
+                return None;
+            }
+            if let Err(message) = evaluate::dry_run_check(source_id, columns, sql_text.get_ref()) {
+                d.span(&sql_text.span(), format!("{what}: {message}"));
+                return None;
+            }
             let named = sql::column_refs(sql_text.get_ref())
                 .into_iter()
                 .filter_map(|r| columns.iter().position(|c| c.name == r.name))

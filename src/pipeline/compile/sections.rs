@@ -47,6 +47,16 @@ pub(super) fn table_of<'a, 'i>(
     }
 }
 
+/// A string value of a table, with its span, read without deserializing the table (for a
+/// section that failed to deserialize as a whole).
+pub(super) fn raw_string(value: &Spanned<DeValue<'_>>, key: &str) -> Option<Spanned<String>> {
+    let v = entry_value(value, key)?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+        _ => None,
+    }
+}
+
 /// Deserializes one section; type errors and unknown keys become diagnostics.
 pub(super) fn section<T: DeserializeOwned>(
     d: &mut Diagnostics,
@@ -75,14 +85,23 @@ pub(super) fn section_with<T: DeserializeOwned>(
             continue;
         }
         let (span, key) = locate(value, &path);
-        let hint = did_you_mean(&key, known_keys(what).iter().copied());
-        d.span(&span, format!("{what}: unknown key `{path}`{hint}"));
+        let allowed = known_keys(what);
+        let hint = did_you_mean(&key, allowed.iter().copied());
+        let list = if allowed.is_empty() {
+            String::new()
+        } else {
+            format!(" (allowed here: {})", allowed.join(", "))
+        };
+        d.span(&span, format!("{what}: unknown key `{path}`{hint}{list}"));
     }
     match result {
         Ok(parsed) => Some(parsed),
         Err(e) => {
             let span = e.span().unwrap_or_else(|| value.span());
-            d.span(&span, format!("{what}: {}", e.message().trim()));
+            d.span(
+                &span,
+                format!("{what}: {}", plain_words(e.message().trim())),
+            );
             None
         }
     }
@@ -94,6 +113,8 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         &["name", "title", "period", "output", "data", "reporter"]
     } else if what.starts_with("[roster]") {
         &["file", "entries"]
+    } else if what.starts_with("[report]") {
+        &["sheets"]
     } else if what.starts_with("source") && what.contains(" rule ") {
         &[
             "name",
@@ -173,4 +194,29 @@ fn locate(value: &Spanned<DeValue<'_>>, path: &str) -> (Range<usize>, String) {
         }
     }
     (span, last)
+}
+
+/// serde's wording of the common mistakes, said plainly: "unknown variant `万元x`, expected
+/// one of `count`, `万元`" → "`万元x` is not one of: count, 万元".
+fn plain_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((value, expected)) = rest.split_once(", expected one of ") {
+            return format!("{value} is not one of: {}", expected.replace('`', ""));
+        }
+        if let Some((value, expected)) = rest.split_once(", expected ") {
+            return format!(
+                "{value} is not allowed here; write {}",
+                expected.replace('`', "")
+            );
+        }
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("{field} is missing; it must be given");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("this is {found}, but it should be {expected}");
+        }
+    }
+    message.to_string()
 }

@@ -1,0 +1,132 @@
+//! How a source's table is shaped and how measures are run over it, in one place: compute
+//! runs the queries on the ingested tables; compile runs the same queries on a two-row
+//! frame of the declared schema, so that `check` refuses what `run` would, before any file
+//! is read.
+
+use polars::prelude::*;
+use polars::sql::sql_expr;
+
+use super::{ColumnType, Measure, Source};
+
+/// Provenance columns added to every source table.
+pub const SUBMITTER_COLUMN: &str = "_submitter";
+pub const FILE_COLUMN: &str = "_file";
+pub const ROW_COLUMN: &str = "_row";
+
+/// The Arrow type a declared column is held in (money as Int64 fen).
+pub fn dtype(kind: ColumnType) -> DataType {
+    match kind {
+        ColumnType::Text | ColumnType::Enum => DataType::String,
+        ColumnType::Int | ColumnType::Money => DataType::Int64,
+        ColumnType::Number => DataType::Float64,
+        ColumnType::Date => DataType::Date,
+        ColumnType::Bool => DataType::Boolean,
+    }
+}
+
+/// A frame of the source's schema with `rows` empty rows, all of one submitter: the table
+/// of a source no file was read for (0 rows), or the sample a dry run plans against.
+pub fn schema_frame(source: &Source, rows: usize) -> PolarsResult<DataFrame> {
+    frame_of_columns(&source.columns, rows)
+}
+
+fn frame_of_columns(declared: &[super::Column], rows: usize) -> PolarsResult<DataFrame> {
+    let mut columns: Vec<Column> = declared
+        .iter()
+        .map(|c| Column::full_null(c.name.as_str().into(), rows, &dtype(c.kind)))
+        .collect();
+    columns.push(Column::new(SUBMITTER_COLUMN.into(), vec!["—"; rows]));
+    columns.push(Column::new(FILE_COLUMN.into(), vec![0u32; rows]));
+    columns.push(Column::new(ROW_COLUMN.into(), vec![0u32; rows]));
+    DataFrame::new(rows, columns)
+}
+
+/// Measures sharing a source and a filter, as two queries: per submitter and over all rows
+/// (合计 is computed from the rows, never by adding up submitters).
+pub fn measure_queries(
+    frame: LazyFrame,
+    filter: Option<&str>,
+    measures: &[&Measure],
+) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let mut frame = frame;
+    if let Some(filter) = filter {
+        frame = frame.filter(sql_expr(filter)?);
+    }
+    let exprs = measures
+        .iter()
+        .map(|m| sql_expr(&m.sql).map(|e| e.alias(m.name.as_str())))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let by_submitter = frame
+        .clone()
+        .group_by([col(SUBMITTER_COLUMN)])
+        .agg(exprs.clone());
+    Ok((by_submitter, frame.select(exprs)))
+}
+
+/// Why a measure cannot run, found by running it on two empty rows of the declared schema:
+/// in words, never polars' own text.
+pub fn dry_run_measure(source: &Source, measure: &Measure) -> Result<(), String> {
+    let cannot = |what: &str| {
+        format!("{what} cannot be computed from the declared column types of source `{}`; check the column types and the functions used", source.id)
+    };
+    let frame = schema_frame(source, 2).map_err(|_| cannot("the measure"))?;
+    let (by, overall) = measure_queries(frame.lazy(), measure.filter.as_deref(), &[measure])
+        .map_err(|_| cannot("the measure"))?;
+    let overall = overall.collect().map_err(|_| cannot("`sql`"))?;
+    let by = by.collect().map_err(|_| cannot("`sql`"))?;
+    let dtype = by
+        .column(&measure.name)
+        .map(|c| c.dtype().clone())
+        .map_err(|_| cannot("`sql`"))?;
+    if overall.height() != 1 || matches!(dtype, DataType::List(_)) {
+        return Err(format!(
+            "`{}` is not an aggregate: it gives one value per row. A measure adds rows up: count(*), sum(<column>), count(distinct <column>)…",
+            measure.sql
+        ));
+    }
+    if !dtype.is_primitive_numeric() && dtype != DataType::Boolean {
+        return Err(format!(
+            "`{}` gives {}, not a number: a measure counts or adds up",
+            measure.sql,
+            type_words(&dtype)
+        ));
+    }
+    Ok(())
+}
+
+/// Why a row check cannot run: it must give yes/no for every row.
+pub fn dry_run_check(source_id: &str, columns: &[super::Column], sql: &str) -> Result<(), String> {
+    let cannot = format!(
+        "`check` cannot be computed from the declared column types of source `{source_id}`"
+    );
+    let frame = frame_of_columns(columns, 2).map_err(|_| cannot.clone())?;
+    let expr = sql_expr(sql).map_err(|_| cannot.clone())?;
+    let out = frame
+        .lazy()
+        .select([expr.alias("check")])
+        .collect()
+        .map_err(|_| cannot.clone())?;
+    let dtype = out
+        .column("check")
+        .map_err(|_| cannot.clone())?
+        .dtype()
+        .clone();
+    if dtype != DataType::Boolean || out.height() != 2 {
+        return Err(format!(
+            "`check` must be a condition every row meets (结案日期 >= 受理日期), but `{sql}` gives {}",
+            type_words(&dtype)
+        ));
+    }
+    Ok(())
+}
+
+fn type_words(dtype: &DataType) -> &'static str {
+    match dtype {
+        DataType::String => "text",
+        DataType::Date | DataType::Datetime(..) => "a date",
+        DataType::Boolean => "yes/no",
+        DataType::List(_) => "a list",
+        d if d.is_primitive_numeric() => "a number",
+        _ => "a value of another kind",
+    }
+}
