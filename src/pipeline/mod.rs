@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod period;
 pub mod spec;
 pub mod sql;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 
@@ -253,6 +254,8 @@ pub struct Measure {
     pub sql: String,
     pub filter: Option<String>,
     pub kind: ValueKind,
+    /// What it counts or adds up, in words, for the 说明 (`None` when beyond words).
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]

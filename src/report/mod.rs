@@ -15,7 +15,7 @@ use crate::compute::{FileMoney, LevelRow, Results};
 use crate::figure::{cell_number, NO_VALUE};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
-use crate::pipeline::{Display, Plan, SheetLayout, TotalPosition};
+use crate::pipeline::{Arith, Display, Plan, SheetLayout, TotalPosition};
 use format::{text_width, Formats};
 
 #[derive(Debug, thiserror::Error)]
@@ -208,7 +208,14 @@ fn write_table(
     let mut number = 1;
     for column in &layout.columns {
         if let Some(indicator) = plan.indicator(&column.indicator) {
-            let line = format!("{number}. {} = {}", indicator.label, indicator.formula);
+            // A plain measure is said in words ("受理数：…台账中的行数"), never "受理数 = 受理数".
+            let line = match &indicator.expr {
+                Arith::Measure(m) => match plan.measure(m).and_then(|m| m.description.as_ref()) {
+                    Some(words) => format!("{number}. {}：{words}", indicator.label),
+                    None => continue,
+                },
+                _ => format!("{number}. {} = {}", indicator.label, indicator.formula),
+            };
             write_span(sheet, row, 0, last_col, &line, &f.note)?;
             row += 1;
             number += 1;
@@ -454,14 +461,16 @@ fn write_definitions_sheet(
     for indicator in &plan.indicators {
         row += 1;
         let display = crate::pipeline::compile::display_name(indicator.display);
-        for (c, t) in [
-            indicator.name.as_str(),
-            &indicator.label,
-            &indicator.formula,
-            display,
-        ]
-        .iter()
-        .enumerate()
+        let formula = match &indicator.expr {
+            Arith::Measure(m) => plan
+                .measure(m)
+                .and_then(|m| m.description.clone())
+                .unwrap_or_else(|| indicator.formula.clone()),
+            _ => indicator.formula.clone(),
+        };
+        for (c, t) in [indicator.name.as_str(), &indicator.label, &formula, display]
+            .iter()
+            .enumerate()
         {
             sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
         }

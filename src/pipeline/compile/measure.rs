@@ -171,6 +171,12 @@ fn compile_measure(
         sql: spec.sql.get_ref().clone(),
         filter: spec.filter.as_ref().map(|f| f.get_ref().clone()),
         kind: sql::measure_kind(&expr, &column_type),
+        description: crate::pipeline::words::describe_measure(
+            &expr,
+            filter_expr.as_ref(),
+            &source.title,
+            &column_type,
+        ),
     };
     // An undeclared column is reported at its position already; the measure stays, so that
     // the indicators over it are still checked.
