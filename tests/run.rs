@@ -103,6 +103,19 @@ fn report_layout_title_header_and_formula_notes() {
             .any(|n| n.contains("按期结案率 = 按期结案数 ÷ 结案数")),
         "{notes:?}"
     );
+    // A plain measure is said in words, never explained by its own name.
+    for note in &notes {
+        let (_, rest) = note.split_once(". ").unwrap_or(("", note));
+        if let Some((left, right)) = rest.split_once(" = ") {
+            assert_ne!(left.trim(), right.trim(), "{note}");
+        }
+    }
+    let all: Vec<String> = range.rows().map(|r| r[0].to_string()).collect();
+    assert!(
+        all.iter()
+            .any(|n| n.contains("结案数：投诉举报案件台账中“办理状态”为“已结案”的行数")),
+        "{all:?}"
+    );
 }
 
 #[test]
