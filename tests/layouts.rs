@@ -158,3 +158,73 @@ fn every_layout_problem_is_a_finding_at_its_place() {
     // Last year's rows are said to be last year's, not an empty sheet.
     assert!(message("报告期").contains("2023"));
 }
+
+/// The parts of an xlsx (sheet XML, workbook.xml) as text, by name.
+fn xlsx_parts(path: &Path) -> HashMap<String, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut parts = HashMap::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut text = String::new();
+        if name.ends_with(".xml") && entry.read_to_string(&mut text).is_ok() {
+            parts.insert(name, text);
+        }
+    }
+    parts
+}
+
+fn cols(sheet_xml: &str) -> &str {
+    let start = sheet_xml.find("<cols>").expect("column widths");
+    let end = sheet_xml.find("</cols>").unwrap();
+    &sheet_xml[start..end]
+}
+
+#[test]
+fn outputs_print_one_page_wide_and_feedback_keeps_the_townships_widths() {
+    let data = data_with_equal_times();
+    let out = tempfile::tempdir().unwrap();
+    laborstat()
+        .args(["validate", &format!("{FIXTURE}/pipeline.toml")])
+        .arg("--data")
+        .arg(data.path())
+        .arg("--out-dir")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let list = out.path().join("layouts-2024-问题清单.xlsx");
+    let feedback = out.path().join("feedback/510199002-苹果街道.xlsx");
+    for book in [&list, &feedback] {
+        let parts = xlsx_parts(book);
+        let sheets: Vec<&String> = parts
+            .keys()
+            .filter(|k| k.starts_with("xl/worksheets/sheet"))
+            .collect();
+        assert!(!sheets.is_empty());
+        for name in &sheets {
+            let xml = &parts[*name];
+            assert!(xml.contains("orientation=\"landscape\""), "{book:?} {name}");
+            assert!(
+                xml.contains("fitToHeight=\"0\""),
+                "{book:?} {name}: one page wide"
+            );
+            assert!(xml.contains("<cols>"), "{book:?} {name}: column widths");
+        }
+        let titles = parts["xl/workbook.xml"]
+            .matches("_xlnm.Print_Titles")
+            .count();
+        assert_eq!(
+            titles,
+            sheets.len(),
+            "{book:?}: header rows repeat on every page"
+        );
+    }
+    // The sheet as the township sent it keeps the widths the township gave it.
+    let sent = xlsx_parts(&Path::new(FIXTURE).join("data/510199002-苹果街道/台账.xlsx"));
+    let copy = xlsx_parts(&feedback);
+    assert_eq!(
+        cols(&copy["xl/worksheets/sheet2.xml"]),
+        cols(&sent["xl/worksheets/sheet1.xml"])
+    );
+}

@@ -311,6 +311,18 @@ fn number_attr(token: &Token, key: &str) -> Option<u32> {
     token.attr(key).and_then(|v| v.trim().parse().ok())
 }
 
+/// Every opening tag of a piece of XML, with its attributes (local names, lowercase): for
+/// reading the few parts of an xlsx calamine does not expose.
+pub fn open_tags(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+    tokenize(text)
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Open { name, attrs, .. } => Some((name, attrs)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// True when the text is SpreadsheetML 2003 (an XML workbook Excel and WPS can save).
 pub fn is_spreadsheetml(head: &str) -> bool {
     head.contains("progid=\"Excel.Sheet\"")

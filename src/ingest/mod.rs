@@ -484,11 +484,20 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
     out
 }
 
-/// A file's sheet as it was sent, read again for a feedback workbook.
-pub fn sheet_as_sent(plan: &Plan, file: &FileReport) -> Option<LoadedSheet> {
+/// A file's sheet as it was sent, read again for a feedback workbook, with the column
+/// widths the township gave it (when the format keeps them).
+pub fn sheet_as_sent(
+    plan: &Plan,
+    file: &FileReport,
+) -> Option<(LoadedSheet, Vec<(u16, u16, f64)>)> {
     let path = plan.data_dir.join(&file.label);
     let mut book = InputBook::open(&path).ok()?;
-    book.read_sheet(file.sheet.as_deref()?, false).ok()
+    let sheet = book.read_sheet(file.sheet.as_deref()?, false).ok()?;
+    let widths = match book.format {
+        workbook::FileFormat::Zip => workbook::column_widths(&path, &sheet.sheet_name),
+        _ => Vec::new(),
+    };
+    Some((sheet, widths))
 }
 
 /// A file without sheet names (text, an HTML table) is a summary source's file only when

@@ -14,7 +14,9 @@ use calamine::{open_workbook, Data, Dimensions, Ods, Range, Reader, Sheets, Xls,
 
 use super::cell::{normalize_key, DateSystem};
 use super::csv::{decode, read_csv, Encoding};
-use super::markup::{is_html, is_spreadsheetml, read_html, read_spreadsheetml, MarkupSheet};
+use super::markup::{
+    is_html, is_spreadsheetml, open_tags, read_html, read_spreadsheetml, MarkupSheet,
+};
 use crate::pipeline::SheetSelector;
 
 /// Sheets larger than this many cells are refused: a stray cell at XFD1048576 would
@@ -500,6 +502,54 @@ fn read_xlsx_guarded(
         ));
     }
     Ok(Range::from_sparse(cells))
+}
+
+/// The column widths a township gave its sheet (xlsx only: calamine does not expose them),
+/// as (first column, last column, width), 0-based, so that a feedback copy keeps them.
+/// Empty when unknown.
+pub fn column_widths(path: &Path, sheet_name: &str) -> Vec<(u16, u16, f64)> {
+    xlsx_column_widths(path, sheet_name).unwrap_or_default()
+}
+
+fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<Vec<(u16, u16, f64)>> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let mut part = |name: &str, limit: u64| -> Option<String> {
+        let entry = zip.by_name(name).ok()?;
+        let mut text = String::new();
+        entry.take(limit).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    let workbook = part("xl/workbook.xml", 1 << 20)?;
+    let id = open_tags(&workbook).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "sheet" && attr("name").as_deref() == Some(sheet_name)).then(|| attr("id"))?
+    })?;
+    let rels = part("xl/_rels/workbook.xml.rels", 1 << 20)?;
+    let target = open_tags(&rels).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "relationship" && attr("id").as_deref() == Some(id.as_str()))
+            .then(|| attr("target"))?
+    })?;
+    let target = match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    };
+    // <cols> comes before <sheetData>: the head of the part is enough.
+    let head = part(&target, 256 * 1024)?;
+    let head = head.split("<sheetData").next().unwrap_or("");
+    let widths = open_tags(head)
+        .into_iter()
+        .filter(|(tag, _)| tag == "col")
+        .filter_map(|(_, attrs)| {
+            let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+            let min: u16 = attr("min")?.parse().ok()?;
+            let max: u16 = attr("max")?.parse().ok()?;
+            let width: f64 = attr("width")?.parse().ok()?;
+            (min >= 1 && max >= min && max <= 16_384)
+                .then(|| (min - 1, max - 1, width.clamp(0.0, 255.0)))
+        })
+        .collect();
+    Some(widths)
 }
 
 /// Picks a sheet: by position, or the first accepted name present (compared without

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Range};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet, XlsxError};
 
-use super::format::{Formats, FONT};
+use super::format::{print_setup, ColumnWidths, Formats, FONT};
 use super::{save_atomically, ReportError};
 use crate::finding::{in_reading_order, Finding, Severity};
 use crate::ingest::header::SkipReason;
@@ -35,12 +35,25 @@ fn output_dir(plan: &Plan) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn header_row(sheet: &mut Worksheet, headings: &[&str], f: &Formats) -> Result<(), XlsxError> {
+/// Writes the header row of a list sheet; the widths start from the headings.
+fn header_row(
+    sheet: &mut Worksheet,
+    headings: &[&str],
+    f: &Formats,
+) -> Result<ColumnWidths, XlsxError> {
+    let mut widths = ColumnWidths::default();
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &f.header)?;
+        widths.fit(c as u16, h);
     }
     sheet.set_freeze_panes(1, 0)?;
-    Ok(())
+    Ok(widths)
+}
+
+/// Column widths fitted and the print setup of a list sheet with its header in row 1.
+fn finish_list(sheet: &mut Worksheet, widths: &ColumnWidths) -> Result<(), XlsxError> {
+    widths.apply(sheet)?;
+    print_setup(sheet, (0, 0))
 }
 
 /// Writes the 问题清单 workbook.
@@ -62,7 +75,7 @@ pub fn write_findings_workbook(
     // 1. Counts per submitter and rule.
     let sheet = book.add_worksheet();
     sheet.set_name("汇总")?;
-    header_row(
+    let mut widths = header_row(
         sheet,
         &["报送单位代码", "报送单位", "规则", "错误", "警告"],
         &f,
@@ -90,15 +103,16 @@ pub fn write_findings_workbook(
         sheet.write_string_with_format(row, 2, rule, &f.label)?;
         sheet.write_number_with_format(row, 3, *errors as f64, &count)?;
         sheet.write_number_with_format(row, 4, *warnings as f64, &count)?;
+        widths.fit(0, code.as_deref().unwrap_or("（未识别）"));
+        widths.fit(1, &name_of(code));
+        widths.fit(2, rule);
     }
-    for (c, w) in [13.0, 16.0, 28.0, 8.0, 8.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *w)?;
-    }
+    finish_list(sheet, &widths)?;
 
     // 2. Every finding.
     let sheet = book.add_worksheet();
     sheet.set_name("问题清单")?;
-    header_row(
+    let mut widths = header_row(
         sheet,
         &[
             "报送单位代码",
@@ -135,14 +149,10 @@ pub fn write_findings_workbook(
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            widths.fit(c as u16, t);
         }
     }
-    for (c, w) in [13.0, 14.0, 40.0, 18.0, 8.0, 14.0, 18.0, 18.0, 8.0, 70.0]
-        .iter()
-        .enumerate()
-    {
-        sheet.set_column_width(c as u16, *w)?;
-    }
+    finish_list(sheet, &widths)?;
     sheet.autofilter(0, 0, data.findings.len() as u32, 9)?;
 
     // 3. The row account of every file.
@@ -166,13 +176,19 @@ pub fn write_findings_workbook(
     headings.push("文件格式".into());
     headings.push("说明".into());
     let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
-    header_row(sheet, &headings, &f)?;
+    let mut widths = header_row(sheet, &headings, &f)?;
     for (i, file) in data.files.iter().enumerate() {
         let row = i as u32 + 1;
         let c = &file.counts;
-        sheet.write_string_with_format(row, 0, plan.source_title(&file.source), &f.label)?;
-        sheet.write_string_with_format(row, 1, file.label.display().to_string(), &f.label)?;
-        sheet.write_string_with_format(row, 2, name_of(&file.submitter), &f.label)?;
+        let labels = [
+            plan.source_title(&file.source).to_string(),
+            file.label.display().to_string(),
+            name_of(&file.submitter),
+        ];
+        for (k, t) in labels.iter().enumerate() {
+            sheet.write_string_with_format(row, k as u16, t, &f.label)?;
+            widths.fit(k as u16, t);
+        }
         let mut numbers = vec![c.read, c.used, c.rejected, c.title, c.header];
         numbers.extend(reasons.iter().map(|r| *c.skipped.get(r).unwrap_or(&0)));
         for (k, n) in numbers.iter().enumerate() {
@@ -198,15 +214,15 @@ pub fn write_findings_workbook(
         ];
         for (k, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, after + 1 + k as u16, t, &f.label)?;
+            widths.fit(after + 1 + k as u16, t);
         }
     }
-    sheet.set_column_width(1, 44)?;
-    sheet.set_column_width(2, 14)?;
+    finish_list(sheet, &widths)?;
 
     // 4. Who sent what.
     let sheet = book.add_worksheet();
     sheet.set_name("报送情况")?;
-    header_row(
+    let mut widths = header_row(
         sheet,
         &["台账", "报送单位代码", "报送单位", "状态", "文件", "说明"],
         &f,
@@ -223,6 +239,7 @@ pub fn write_findings_workbook(
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            widths.fit(c as u16, t);
         }
         row += 1;
     }
@@ -237,12 +254,11 @@ pub fn write_findings_workbook(
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            widths.fit(c as u16, t);
         }
         row += 1;
     }
-    for (c, w) in [12.0, 13.0, 16.0, 14.0, 44.0, 60.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *w)?;
-    }
+    finish_list(sheet, &widths)?;
     save_atomically(&mut book, path)
 }
 
@@ -295,12 +311,17 @@ pub fn write_findings_outputs(
             if mine.is_empty() {
                 continue;
             }
-            if let Some(loaded) = crate::ingest::sheet_as_sent(plan, file) {
+            if let Some((loaded, column_widths)) = crate::ingest::sheet_as_sent(plan, file) {
+                let header_rows = file
+                    .header_row
+                    .map(|r| (r - 1, r - 1 + file.header_height.max(1) as u32 - 1));
                 sheets.push(SentSheet {
                     label: file.label.display().to_string(),
                     sheet_name: loaded.sheet_name,
                     range: loaded.range,
                     findings: mine,
+                    column_widths,
+                    header_rows,
                 });
             }
         }
@@ -317,6 +338,10 @@ pub struct SentSheet<'a> {
     pub sheet_name: String,
     pub range: Range<Data>,
     pub findings: Vec<&'a Finding>,
+    /// The township's own column widths, (first, last, width), when its format keeps them.
+    pub column_widths: Vec<(u16, u16, f64)>,
+    /// 0-based first and last header row, repeated on every printed page.
+    pub header_rows: Option<(u32, u32)>,
 }
 
 /// Writes one township's feedback workbook: a 问题说明 sheet listing every finding, then each
@@ -339,11 +364,13 @@ pub fn write_feedback(
         &format!("{township}：报送数据问题清单（请核实修改后重新报送）"),
         &f.title,
     )?;
+    let mut widths = ColumnWidths::default();
     for (c, h) in ["文件", "单元格", "列", "填写的值", "严重程度", "说明"]
         .iter()
         .enumerate()
     {
         sheet.write_string_with_format(1, c as u16, *h, &f.header)?;
+        widths.fit(c as u16, h);
     }
     for (i, finding) in findings.iter().enumerate() {
         let row = i as u32 + 2;
@@ -362,11 +389,11 @@ pub fn write_feedback(
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            widths.fit(c as u16, t);
         }
     }
-    for (c, w) in [36.0, 9.0, 14.0, 20.0, 9.0, 70.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *w)?;
-    }
+    widths.apply(sheet)?;
+    print_setup(sheet, (1, 1))?;
 
     let plain = Format::new().set_font_name(FONT);
     let error = plain
@@ -428,7 +455,29 @@ pub fn write_feedback(
                 .set_height(120);
             sheet.insert_note(*r, *c, &note)?;
         }
-        sheet.set_column_range_width(0, (col0 as usize + sent.range.width()).max(1) as u16, 14)?;
+        // The township's own widths where its file keeps them, else widths that fit the text.
+        if sent.column_widths.is_empty() {
+            let mut widths = ColumnWidths::default();
+            for (r, row) in sent.range.rows().enumerate() {
+                // Titles merged across the sheet would widen their first column.
+                if row.iter().filter(|c| **c != Data::Empty).count() < 2 && r < 3 {
+                    continue;
+                }
+                for (c, value) in row.iter().enumerate() {
+                    let text = crate::ingest::cell::display_text(value);
+                    widths.fit((col0 as usize + c) as u16, &text);
+                }
+            }
+            widths.apply(sheet)?;
+        } else {
+            // A stored width counts the cell padding; in pixels (7 per character of the
+            // default font) it comes back exactly as the township saved it.
+            for &(first, last, width) in &sent.column_widths {
+                let pixels = (width * 7.0).round() as u32;
+                sheet.set_column_range_width_pixels(first, last, pixels)?;
+            }
+        }
+        print_setup(sheet, sent.header_rows.unwrap_or((row0, row0)))?;
     }
     save_atomically(&mut book, path)
 }

@@ -1,7 +1,7 @@
 //! The xlsx side of showing a value: the number format of each display, fonts, borders and
 //! column widths. The value itself (fen → 万元, rounded once) comes from [`crate::figure`].
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
 use crate::pipeline::Display;
 
@@ -60,7 +60,7 @@ impl Default for Formats {
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Center),
-            label: boxed.clone().set_align(FormatAlign::Left),
+            label: boxed.clone().set_align(FormatAlign::Left).set_text_wrap(),
             total_label: boxed.clone().set_bold().set_align(FormatAlign::Center),
             dash: boxed.set_align(FormatAlign::Center),
             note: base.set_align(FormatAlign::Left),
@@ -83,4 +83,40 @@ impl Formats {
             f
         }
     }
+}
+
+/// Column widths that fit the text written in them: each column as wide as its widest
+/// line (CJK characters count double), within `[MIN, MAX]`; longer text wraps.
+#[derive(Debug, Default)]
+pub struct ColumnWidths(Vec<f64>);
+
+impl ColumnWidths {
+    const MIN: f64 = 6.0;
+    const MAX: f64 = 70.0;
+
+    pub fn fit(&mut self, col: u16, text: &str) {
+        let col = col as usize;
+        if self.0.len() <= col {
+            self.0.resize(col + 1, Self::MIN);
+        }
+        let width = text.lines().map(text_width).fold(0.0, f64::max) + 1.5;
+        self.0[col] = self.0[col].max(width.min(Self::MAX));
+    }
+
+    pub fn apply(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
+        for (col, width) in self.0.iter().enumerate() {
+            sheet.set_column_width(col as u16, *width)?;
+        }
+        Ok(())
+    }
+}
+
+/// The print setup of every sheet: A4 landscape, one page wide (as many pages tall as it
+/// takes), the header rows `first..=last` repeated on every page.
+pub fn print_setup(sheet: &mut Worksheet, header_rows: (u32, u32)) -> Result<(), XlsxError> {
+    sheet.set_landscape();
+    sheet.set_paper_size(9); // A4
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_rows.0, header_rows.1)?;
+    Ok(())
 }

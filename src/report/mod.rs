@@ -16,7 +16,7 @@ use crate::figure::{cell_number, NO_VALUE};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
 use crate::pipeline::{Arith, Display, Plan, SheetLayout, TotalPosition};
-use format::{text_width, Formats};
+use format::{print_setup, text_width, ColumnWidths, Formats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -377,8 +377,11 @@ fn write_sources_sheet(
             .iter()
             .map(|c| format!("采用行{c}（元）")),
     );
+    headings.push("说明".into());
+    let mut widths = ColumnWidths::default();
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &f.header)?;
+        widths.fit(c as u16, h);
     }
     let count = f.value(Display::Count, false);
     let yuan = f.value(Display::Yuan, false);
@@ -400,6 +403,7 @@ fn write_sources_sheet(
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+            widths.fit(c as u16, t);
         }
         let header = file.header_row.map(|r| r as f64);
         let counts = &file.counts;
@@ -423,7 +427,7 @@ fn write_sources_sheet(
                 None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
             };
         }
-        let first_money = (headings.len() - file_money.columns.len()) as u16;
+        let first_money = (headings.len() - 1 - file_money.columns.len()) as u16;
         for (k, fen) in file_money.fen[i].iter().enumerate() {
             let col = first_money + k as u16;
             match fen {
@@ -435,14 +439,15 @@ fn write_sources_sheet(
                 )?,
                 None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
             };
+            widths.fit(col, "99,999,999.99");
         }
+        let note = file.choice.as_deref().unwrap_or("");
+        let last = headings.len() as u16 - 1;
+        sheet.write_string_with_format(row, last, note, &f.label)?;
+        widths.fit(last, note);
     }
-    sheet.set_column_width(0, 10)?;
-    sheet.set_column_width(1, 44)?;
-    sheet.set_column_width(2, 18)?;
-    sheet.set_column_width(3, 13)?;
-    sheet.set_column_width(4, 14)?;
-    sheet.set_column_width(5, 22)?;
+    widths.apply(sheet)?;
+    print_setup(sheet, (0, 0))?;
     sheet.set_freeze_panes(1, 2)?;
     Ok(())
 }
@@ -455,8 +460,10 @@ fn write_definitions_sheet(
 ) -> Result<(), XlsxError> {
     sheet.set_name("指标说明")?;
     let mut row = 0;
+    let mut widths = ColumnWidths::default();
     for (c, h) in ["指标", "名称", "计算公式", "显示"].iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+        widths.fit(c as u16, h);
     }
     for indicator in &plan.indicators {
         row += 1;
@@ -473,6 +480,7 @@ fn write_definitions_sheet(
             .enumerate()
         {
             sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+            widths.fit(c as u16, t);
         }
     }
     row += 2;
@@ -481,6 +489,7 @@ fn write_definitions_sheet(
         .enumerate()
     {
         sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+        widths.fit(c as u16, h);
     }
     for m in &plan.measures {
         row += 1;
@@ -496,6 +505,7 @@ fn write_definitions_sheet(
         .enumerate()
         {
             sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+            widths.fit(c as u16, t);
         }
     }
     row += 2;
@@ -509,8 +519,7 @@ fn write_definitions_sheet(
         ),
         &f.note,
     )?;
-    for (c, w) in [16.0, 22.0, 60.0, 40.0, 40.0].iter().enumerate() {
-        sheet.set_column_width(c as u16, *w)?;
-    }
+    widths.apply(sheet)?;
+    print_setup(sheet, (0, 0))?;
     Ok(())
 }
