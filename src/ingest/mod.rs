@@ -489,7 +489,7 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
 pub fn sheet_as_sent(
     plan: &Plan,
     file: &FileReport,
-) -> Option<(LoadedSheet, Vec<(u16, u16, f64)>)> {
+) -> Option<(LoadedSheet, workbook::ColumnWidthRuns)> {
     let path = plan.data_dir.join(&file.label);
     let mut book = InputBook::open(&path).ok()?;
     let sheet = book.read_sheet(file.sheet.as_deref()?, false).ok()?;

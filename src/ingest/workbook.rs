@@ -504,14 +504,17 @@ fn read_xlsx_guarded(
     Ok(Range::from_sparse(cells))
 }
 
+/// Column widths as (first column, last column, width as stored), 0-based.
+pub type ColumnWidthRuns = Vec<(u16, u16, f64)>;
+
 /// The column widths a township gave its sheet (xlsx only: calamine does not expose them),
 /// as (first column, last column, width), 0-based, so that a feedback copy keeps them.
 /// Empty when unknown.
-pub fn column_widths(path: &Path, sheet_name: &str) -> Vec<(u16, u16, f64)> {
+pub fn column_widths(path: &Path, sheet_name: &str) -> ColumnWidthRuns {
     xlsx_column_widths(path, sheet_name).unwrap_or_default()
 }
 
-fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<Vec<(u16, u16, f64)>> {
+fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<ColumnWidthRuns> {
     let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
     let mut part = |name: &str, limit: u64| -> Option<String> {
         let entry = zip.by_name(name).ok()?;

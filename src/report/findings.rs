@@ -339,7 +339,7 @@ pub struct SentSheet<'a> {
     pub range: Range<Data>,
     pub findings: Vec<&'a Finding>,
     /// The township's own column widths, (first, last, width), when its format keeps them.
-    pub column_widths: Vec<(u16, u16, f64)>,
+    pub column_widths: crate::ingest::workbook::ColumnWidthRuns,
     /// 0-based first and last header row, repeated on every printed page.
     pub header_rows: Option<(u32, u32)>,
 }
