@@ -44,7 +44,7 @@ fn header_row(
     let mut widths = ColumnWidths::default();
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &f.header)?;
-        widths.fit(c as u16, h);
+        widths.fit_heading(c as u16, h);
     }
     sheet.set_freeze_panes(1, 0)?;
     Ok(widths)
@@ -370,7 +370,7 @@ pub fn write_feedback(
         .enumerate()
     {
         sheet.write_string_with_format(1, c as u16, *h, &f.header)?;
-        widths.fit(c as u16, h);
+        widths.fit_heading(c as u16, h);
     }
     for (i, finding) in findings.iter().enumerate() {
         let row = i as u32 + 2;

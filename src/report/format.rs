@@ -103,6 +103,17 @@ impl ColumnWidths {
         self.0[col] = self.0[col].max(width.min(Self::MAX));
     }
 
+    /// A heading wraps (the header format wraps text): it widens its column only up to
+    /// about six Chinese characters, so that narrow number columns stay narrow.
+    pub fn fit_heading(&mut self, col: u16, heading: &str) {
+        let col_index = col as usize;
+        if self.0.len() <= col_index {
+            self.0.resize(col_index + 1, Self::MIN);
+        }
+        let width = (text_width(heading) + 1.5).min(14.0);
+        self.0[col_index] = self.0[col_index].max(width);
+    }
+
     pub fn apply(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
         for (col, width) in self.0.iter().enumerate() {
             sheet.set_column_width(col as u16, *width)?;

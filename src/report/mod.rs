@@ -381,7 +381,7 @@ fn write_sources_sheet(
     let mut widths = ColumnWidths::default();
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &f.header)?;
-        widths.fit(c as u16, h);
+        widths.fit_heading(c as u16, h);
     }
     let count = f.value(Display::Count, false);
     let yuan = f.value(Display::Yuan, false);
@@ -463,7 +463,7 @@ fn write_definitions_sheet(
     let mut widths = ColumnWidths::default();
     for (c, h) in ["指标", "名称", "计算公式", "显示"].iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
-        widths.fit(c as u16, h);
+        widths.fit_heading(c as u16, h);
     }
     for indicator in &plan.indicators {
         row += 1;
@@ -489,7 +489,7 @@ fn write_definitions_sheet(
         .enumerate()
     {
         sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
-        widths.fit(c as u16, h);
+        widths.fit_heading(c as u16, h);
     }
     for m in &plan.measures {
         row += 1;
