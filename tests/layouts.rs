@@ -38,6 +38,23 @@ fn data_with_equal_times() -> tempfile::TempDir {
     dir
 }
 
+/// `validate` of the corpus in `data`, findings as JSON lines, outputs in `out`.
+fn validate(data: &Path, out: &Path) -> std::process::Output {
+    laborstat()
+        .args([
+            "validate",
+            &format!("{FIXTURE}/pipeline.toml"),
+            "--format",
+            "json",
+        ])
+        .arg("--data")
+        .arg(data)
+        .arg("--out-dir")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 fn csv_rows(path: &str) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(Path::new(FIXTURE).join(path)).unwrap();
     let mut lines = text.lines();
@@ -102,19 +119,7 @@ fn unseen_layouts_give_the_true_figures() {
 fn every_layout_problem_is_a_finding_at_its_place() {
     let data = data_with_equal_times();
     let out = tempfile::tempdir().unwrap();
-    let output = laborstat()
-        .args([
-            "validate",
-            &format!("{FIXTURE}/pipeline.toml"),
-            "--format",
-            "json",
-        ])
-        .arg("--data")
-        .arg(data.path())
-        .arg("--out-dir")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let output = validate(data.path(), out.path());
     let findings: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -185,14 +190,7 @@ fn cols(sheet_xml: &str) -> &str {
 fn outputs_print_one_page_wide_and_feedback_keeps_the_townships_widths() {
     let data = data_with_equal_times();
     let out = tempfile::tempdir().unwrap();
-    laborstat()
-        .args(["validate", &format!("{FIXTURE}/pipeline.toml")])
-        .arg("--data")
-        .arg(data.path())
-        .arg("--out-dir")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    validate(data.path(), out.path());
     let list = out.path().join("layouts-2024-问题清单.xlsx");
     let feedback = out.path().join("feedback/510199002-苹果街道.xlsx");
     for book in [&list, &feedback] {

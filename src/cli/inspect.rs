@@ -141,18 +141,7 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
                 column.name,
                 if column.required { " — required" } else { "" }
             );
-            let unmapped: Vec<String> = header
-                .labels
-                .iter()
-                .enumerate()
-                .map(|(c, l)| {
-                    if header.mapping.contains(&Some(c)) {
-                        String::new()
-                    } else {
-                        l.clone()
-                    }
-                })
-                .collect();
+            let unmapped = header.unmapped_labels();
             if let Some(label) = closest_label(&column.aliases, &unmapped) {
                 let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
                 let mut aliases: Vec<String> = column.aliases[1..].to_vec();

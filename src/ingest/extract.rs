@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::cell::{
     date_to_days, display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed,
 };
-use super::header::{classify_rows, Header, RowEvidence, SkipReason};
+use super::header::{classify_rows, row_at, Header, RowEvidence, SkipReason};
 use super::roster::Roster;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
@@ -198,19 +198,12 @@ pub fn extract(
     for (offset, class) in classes.iter().enumerate() {
         if let Some(reason) = class {
             *counts.skipped.entry(*reason).or_default() += 1;
-            let row: Vec<Data> = (0..range.width())
-                .map(|c| {
-                    range
-                        .get((first + offset, c))
-                        .cloned()
-                        .unwrap_or(Data::Empty)
-                })
-                .collect();
+            let row = row_at(range, first + offset);
             let weighed = matches!(
                 reason,
                 SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader
             );
-            if weighed && evidence.is_record(&row, None) {
+            if weighed && evidence.is_record(row, None) {
                 let sheet_row = ctx.origin.0 + (first + offset) as u32;
                 findings.push(
                     ctx.finding(

@@ -33,6 +33,22 @@ impl Header {
     pub fn first_data_row(&self) -> usize {
         self.row + self.height
     }
+
+    /// Each sheet column's label when no declared column took it, else "": what
+    /// "did you mean" may offer for an absent column.
+    pub fn unmapped_labels(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .enumerate()
+            .map(|(c, l)| {
+                if self.mapping.contains(&Some(c)) {
+                    String::new()
+                } else {
+                    l.clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// Normalised label without a trailing unit in brackets: `涉及金额(元)` → `涉及金额`.
@@ -143,6 +159,11 @@ fn spread_merged(top: &mut [String], row_abs: u32, col0: u32, merges: &[Dimensio
     }
 }
 
+/// The cells of one row of a range (0-based inside it); empty past its end.
+pub fn row_at(range: &Range<Data>, row: usize) -> &[Data] {
+    range.rows().nth(row).unwrap_or(&[])
+}
+
 /// Whether a row holds values of data: a number, a date, or text that reads as either.
 /// Header labels are words; a row with data values in it is never a header row.
 fn holds_data_values(cells: &[Data]) -> bool {
@@ -231,12 +252,7 @@ pub fn find_header(
         );
         // A second header row only completes a top row that is itself a header.
         // A row of data values (numbers, dates) is never a header row, whatever it matches.
-        let next_is_data = r + 1 < range.height()
-            && holds_data_values(
-                &(0..range.width())
-                    .map(|c| range.get((r + 1, c)).cloned().unwrap_or(Data::Empty))
-                    .collect::<Vec<_>>(),
-            );
+        let next_is_data = r + 1 < range.height() && holds_data_values(row_at(range, r + 1));
         if score > 0 && r + 1 < range.height() && !next_is_data {
             let bottom = row_text(range, r + 1);
             let continues = is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
@@ -442,16 +458,9 @@ impl RowEvidence<'_> {
             if class.is_some() {
                 continue;
             }
-            let data_row: Vec<Data> = (0..range.width())
-                .map(|c| {
-                    range
-                        .get((first + offset, c))
-                        .cloned()
-                        .unwrap_or(Data::Empty)
-                })
-                .collect();
+            let data_row = row_at(range, first + offset);
             for (k, &ci) in summed.iter().enumerate() {
-                let v = value(&data_row, ci);
+                let v = value(data_row, ci);
                 all[k] += v;
                 if last_total.is_none_or(|t| offset > t) {
                     since_total[k] += v;

@@ -765,10 +765,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
     }
     if header.height == 2 {
         let second = header.row + 1;
-        let row: Vec<Data> = (0..range.width())
-            .map(|c| range.get((second, c)).cloned().unwrap_or(Data::Empty))
-            .collect();
-        if evidence.is_record(&row, None) {
+        if evidence.is_record(header::row_at(&range, second), None) {
             let sheet_row = origin.0 + second as u32 + 1;
             findings.push(
                 sheet_finding(
@@ -916,18 +913,7 @@ fn absent_column_problems(
     origin: (u32, u32),
 ) -> Vec<(String, String)> {
     let uses = plan.column_uses(source);
-    let unmapped: Vec<String> = header
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(c, l)| {
-            if header.mapping.contains(&Some(c)) {
-                String::new()
-            } else {
-                l.clone()
-            }
-        })
-        .collect();
+    let unmapped = header.unmapped_labels();
     let columns = &plan.sources[source].columns;
     let mut out = Vec::new();
     for (ci, column) in columns.iter().enumerate() {
