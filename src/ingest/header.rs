@@ -403,6 +403,12 @@ impl RowEvidence<'_> {
         required_ok && typed_ok && filled >= mapped.len().min(3)
     }
 
+    /// Every declared column the sheet has is empty in this row (and the sheet has some).
+    fn holds_nothing_declared(&self, row: &[Data]) -> bool {
+        let mut mapped = self.header.mapping.iter().flatten().peekable();
+        mapped.peek().is_some() && mapped.all(|&sc| row.get(sc).is_none_or(is_blank))
+    }
+
     /// The row carries what identifies a record, outside its label cell: a date, or a value
     /// in a required text column (案件编号, 用人单位名称). A 合计 row has neither: dates
     /// are not summed and totals have no case number.
@@ -553,6 +559,12 @@ pub fn classify_rows(
             out.push(Some(SkipReason::RepeatedHeader));
             continue;
         }
+        // Only undeclared columns filled (a template's pre-numbered 序号 with nothing else):
+        // no figure can come from the row, so it is as blank as an empty one.
+        if evidence.holds_nothing_declared(row) {
+            out.push(Some(SkipReason::Blank));
+            continue;
+        }
         out.push(None);
     }
     out
@@ -563,6 +575,16 @@ fn text_key(cell: &Data) -> Option<String> {
         Data::String(s) => Some(normalize_key(s)),
         _ => None,
     }
+}
+
+/// Whether a header label names a declared column by one of its aliases (units aside).
+pub fn names_column(label: &str, column: &Column) -> bool {
+    let key = normalize_key(label);
+    !key.is_empty()
+        && column.aliases.iter().any(|a| {
+            let alias = normalize_key(a);
+            alias == key || strip_unit(&alias) == strip_unit(&key)
+        })
 }
 
 /// A spelling for `inspect`: the best alias a missing column came closest to.
@@ -775,6 +797,22 @@ mod tests {
                 Some(SkipReason::Total),
                 Some(SkipReason::Footer),
             ]
+        );
+    }
+
+    #[test]
+    fn template_rows_numbered_but_empty_are_blank() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["序号", "用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["1", "甲公司", "2024-03-05", "3", "1200"],
+            &["2", "", "", "", ""],
+            &["3", "", "", "", ""],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, Some(SkipReason::Blank), Some(SkipReason::Blank)]
         );
     }
 

@@ -755,9 +755,9 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
 
     report.unmapped_headers = unmapped_headers(&header, origin.1);
     report.absent_columns = absent_columns(plan, file.source, &header);
-    for (column, hint) in absent_column_problems(plan, file.source, &header, origin) {
+    for (rule, column, hint) in column_problems(plan, file.source, &header, origin) {
         findings.push(
-            sheet_finding("缺少列", hint)
+            sheet_finding(rule, hint)
                 .from_submitter(report.submitter.as_deref())
                 .in_column(Some(column))
                 .with_severity(Severity::Warning),
@@ -902,20 +902,44 @@ fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
         .collect()
 }
 
-/// Absent optional columns that change figures: one an unmapped header resembles (most
-/// likely spelled another way), or one a measure or rule uses. (column, message) each;
-/// the others are listed in 数据核对 only — a township that does not keep 是否农民工 is not
-/// at fault.
-fn absent_column_problems(
+/// Columns that would change figures silently, as (rule, column, message): a second header
+/// naming a column already taken (重复列: only the first is read), and an absent optional
+/// column that an unmapped header resembles (most likely spelled another way) or that a
+/// measure or rule uses (缺少列). Other absent columns are listed in 数据核对 only — a
+/// township that does not keep 是否农民工 is not at fault.
+fn column_problems(
     plan: &Plan,
     source: usize,
     header: &Header,
     origin: (u32, u32),
-) -> Vec<(String, String)> {
+) -> Vec<(&'static str, String, String)> {
     let uses = plan.column_uses(source);
     let unmapped = header.unmapped_labels();
     let columns = &plan.sources[source].columns;
     let mut out = Vec::new();
+    // A second header naming a column already taken: only the first is read.
+    for (c, label) in unmapped.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        for (ci, column) in columns.iter().enumerate() {
+            let Some(taken) = header.mapping[ci] else {
+                continue;
+            };
+            if header::names_column(label, column) {
+                out.push((
+                    "重复列",
+                    column.name.clone(),
+                    format!(
+                        "{}列“{label}”和{}列“{}”都是“{}”，统计只采用了{}列，{}列的数据未计入；如果两列都要计入，请合并为一列后重新报送",
+                        column_letters(origin.1 + c as u32),
+                        column_letters(origin.1 + taken as u32),
+                        header.labels[taken],
+                        column.name,
+                        column_letters(origin.1 + taken as u32),
+                        column_letters(origin.1 + c as u32),
+                    ),
+                ));
+            }
+        }
+    }
     for (ci, column) in columns.iter().enumerate() {
         if column.required || header.mapping[ci].is_some() {
             continue;
@@ -948,7 +972,7 @@ fn absent_column_problems(
             ),
             None => continue,
         };
-        out.push((column.name.clone(), message));
+        out.push(("缺少列", column.name.clone(), message));
     }
     out
 }

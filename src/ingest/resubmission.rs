@@ -1,6 +1,6 @@
 //! Which of several files one submitter sent for one ledger is the one to use. Modification
 //! time first; equal times are common (files unpacked from a zip keep no order, git keeps
-//! no times), and then the name decides: a correction marker (更正, 修改, 修订, 最新, 第N版,
+//! no times), and then the name decides: a correction marker (更正, 修改, 修订, 最新, 最终版, 第N版,
 //! in half- or full-width brackets or none), then the later date written in the name, then
 //! the name sorting last. A year-month in the name is the file's period, not a submission
 //! date: files of different periods are not re-submissions of each other.
@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use super::cell::normalize_key;
 
 /// Words that mark a corrected re-submission.
-const CORRECTION_WORDS: [&str; 6] = ["更正", "修改", "修订", "最新", "订正", "重报"];
+const CORRECTION_WORDS: [&str; 10] = [
+    "更正", "修改", "修订", "最新", "订正", "重报", "最终", "终稿", "终版", "定稿",
+];
 
 /// What a file's name says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
