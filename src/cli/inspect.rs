@@ -12,7 +12,9 @@ use super::ExitStatus;
 use crate::finding::a1;
 use crate::ingest::cell::{self, display_text, is_blank};
 use crate::ingest::column_letters;
-use crate::ingest::header::{classify_rows, closest_label, find_header, Header, RowEvidence};
+use crate::ingest::header::{
+    classify_rows, closest_label, find_header, names_column, Header, RowEvidence,
+};
 use crate::ingest::workbook::{InputBook, LoadedSheet};
 use crate::pipeline::{self, Overrides, Source};
 
@@ -124,14 +126,59 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         });
         let letter = a1(0, origin.1 + c as u32).trim_end_matches('1').to_string();
         let (kind, filled) = infer_type(range, &data_rows, c);
-        let target = match (mapped, source) {
-            (Some(m), _) => format!(" → {m}"),
-            (None, Some(_)) => " (no declared column)".to_string(),
-            (None, None) => String::new(),
+        // A header naming a column another header already took is a duplicate, not new.
+        let duplicate_of = source.and_then(|s| {
+            s.columns
+                .iter()
+                .zip(&header.mapping)
+                .find(|(col, m)| m.is_some_and(|m| m != c) && names_column(label, col))
+                .map(|(col, m)| (col.name.clone(), m.unwrap_or(0)))
+        });
+        let target = match (mapped, source, &duplicate_of) {
+            (Some(m), _, _) => format!(" → {m}"),
+            (None, Some(_), Some((name, other))) => format!(
+                " (a second “{name}”: only column {} is read)",
+                column_letters(origin.1 + *other as u32)
+            ),
+            (None, Some(_), None) => " (no declared column)".to_string(),
+            (None, None, _) => String::new(),
         };
         println!("    {letter:<3} {label:<24} {kind:<7} {filled} value(s){target}");
     }
     if let Some(source) = source {
+        let unmapped = header.unmapped_labels();
+        // Headers that no declared column takes and no missing column resembles: the
+        // declaration to paste, with the type the cells suggest.
+        let resembled: Vec<&str> = source
+            .columns
+            .iter()
+            .zip(&header.mapping)
+            .filter(|(_, m)| m.is_none())
+            .filter_map(|(c, _)| closest_label(&c.aliases, &unmapped))
+            .collect();
+        let undeclared: Vec<(usize, &String)> = unmapped
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty() && !resembled.contains(&l.as_str()))
+            .filter(|(_, l)| !source.columns.iter().any(|col| names_column(l, col)))
+            .collect();
+        if !undeclared.is_empty() {
+            println!("    to read a column no declared column takes, declare it in [sources.{}.columns]:", source.id);
+        }
+        for (c, label) in undeclared {
+            let kind = match infer_type(range, &data_rows, c).0 {
+                "int" => "int",
+                "number" => "number",
+                "date" => "date",
+                "bool" => "bool",
+                _ => "text",
+            };
+            println!(
+                "      \"{}\" = {{ type = \"{kind}\" }}    # column {}",
+                label.replace('/', ""),
+                column_letters(origin.1 + c as u32)
+            );
+        }
         for (column, mapped) in source.columns.iter().zip(&header.mapping) {
             if mapped.is_some() {
                 continue;
@@ -141,7 +188,6 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
                 column.name,
                 if column.required { " — required" } else { "" }
             );
-            let unmapped = header.unmapped_labels();
             if let Some(label) = closest_label(&column.aliases, &unmapped) {
                 let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
                 let mut aliases: Vec<String> = column.aliases[1..].to_vec();
@@ -156,17 +202,21 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         }
     }
     println!("  data rows: {}", data_rows.len());
-    let skipped: Vec<String> = classes
+    // Runs of rows skipped for one reason, as "rows 13–41 (空行)".
+    let mut runs: Vec<(usize, usize, &str)> = Vec::new();
+    for (i, class) in classes.iter().enumerate() {
+        let Some(reason) = class else { continue };
+        let row = origin.0 as usize + header.first_data_row() + i + 1;
+        match runs.last_mut() {
+            Some((_, last, label)) if *last + 1 == row && *label == reason.label() => *last = row,
+            _ => runs.push((row, row, reason.label())),
+        }
+    }
+    let skipped: Vec<String> = runs
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            c.map(|r| {
-                format!(
-                    "row {} ({})",
-                    origin.0 as usize + header.first_data_row() + i + 1,
-                    r.label()
-                )
-            })
+        .map(|(first, last, label)| match first == last {
+            true => format!("row {first} ({label})"),
+            false => format!("rows {first}–{last} ({label})"),
         })
         .collect();
     println!(

@@ -182,6 +182,14 @@ fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
             "{} sent",
             names(Sent).len() + names(Duplicate).len()
         )];
+        // Who sent twice is said with the file used and why.
+        let with_note = |status| {
+            entries
+                .iter()
+                .filter(|e| e.status == status)
+                .map(|e| format!("{}: {}", e.name, e.note))
+                .collect::<Vec<_>>()
+        };
         for (status, word) in [
             (Missing, "missing"),
             (Empty, "empty"),
@@ -189,7 +197,11 @@ fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
             (Duplicate, "sent twice"),
             (Unusable, "unusable"),
         ] {
-            let who = names(status);
+            let who = if status == Duplicate {
+                with_note(status)
+            } else {
+                names(status).into_iter().map(String::from).collect()
+            };
             if !who.is_empty() {
                 parts.push(format!("{} {word} ({})", who.len(), who.join("、")));
             }
