@@ -337,23 +337,38 @@ impl SkipReason {
 }
 
 const TOTAL_WORDS: [&str; 5] = ["合计", "总计", "小计", "累计", "总数"];
-const FOOTER_WORDS: [&str; 16] = [
+/// Words a footer row starts with (compared after `normalize_key`: half-width, no spaces).
+/// A row starting with one is a footer only when it does not parse as a record, so a word
+/// here never costs a company called 电话机械有限公司 its case.
+const FOOTER_WORDS: [&str; 28] = [
     "备注",
     "注:",
-    "注：",
+    "注1",
+    "注2",
     "说明",
     "填表人",
     "填报人",
     "制表人",
+    "制表",
+    "填表",
+    "填报单位",
     "审核人",
     "审核",
+    "复核",
     "负责人",
     "单位负责人",
     "统计负责人",
+    "分管领导",
+    "主管领导",
+    "经办人",
+    "统计人",
     "联系电话",
     "电话",
     "报出日期",
     "填报日期",
+    "单位(盖章)",
+    "(盖章)",
+    "盖章",
 ];
 
 /// What a row's cells say about it, read with the source's declared columns: whether it

@@ -221,6 +221,10 @@ fn decode_entities(text: &str) -> String {
     out
 }
 
+/// Excel's last row and column, 0-based.
+const MAX_ROW: u32 = 1_048_575;
+const MAX_COL: u32 = 16_383;
+
 /// Places cells row by row, skipping positions covered by a merged cell above or to the
 /// left, and records the merges.
 #[derive(Default)]
@@ -237,11 +241,13 @@ struct GridBuilder {
 impl GridBuilder {
     /// Starts a row: the next one, or the 1-based `index` given.
     fn start_row(&mut self, index: Option<u32>) {
+        // Past Excel's last row a cell is clamped onto it; the size guard then refuses the sheet.
         self.row = match index {
             Some(i) => i.saturating_sub(1),
-            None if self.rows_seen => self.row + 1,
+            None if self.rows_seen => self.row.saturating_add(1),
             None => 0,
-        };
+        }
+        .min(MAX_ROW);
         self.rows_seen = true;
         self.next_col = 0;
     }
@@ -252,25 +258,29 @@ impl GridBuilder {
         let mut col = match index {
             Some(i) => i.saturating_sub(1),
             None => self.next_col,
-        };
+        }
+        .min(MAX_COL);
         if index.is_none() {
-            while self.covered.contains(&(self.row, col)) {
+            while col < MAX_COL && self.covered.contains(&(self.row, col)) {
                 col += 1;
             }
         }
         // Guard absurd spans (a hostile colspan="100000000"): Excel's own limits.
-        let across = across.min(16_383);
-        let down = down.min(1_048_575);
+        let across = across.min(MAX_COL - col);
+        let down = down.min(MAX_ROW - self.row);
         if across > 0 || down > 0 {
             self.merges.push(Dimensions {
                 start: (self.row, col),
                 end: (self.row + down, col + across),
             });
-            for r in self.row..=self.row + down {
-                for c in col..=col + across {
-                    if (r, c) != (self.row, col) && (down as u64 + 1) * (across as u64 + 1) <= 4096
-                    {
-                        self.covered.insert((r, c));
+            // Cells under a merge are skipped when placing the next ones; a span larger than
+            // any real header (a hostile rowspan) only records its merge.
+            if (down as u64 + 1) * (across as u64 + 1) <= 4096 {
+                for r in self.row..=self.row + down {
+                    for c in col..=col + across {
+                        if (r, c) != (self.row, col) {
+                            self.covered.insert((r, c));
+                        }
                     }
                 }
             }
@@ -278,7 +288,7 @@ impl GridBuilder {
         if value != Data::Empty {
             self.cells.push(Cell::new((self.row, col), value));
         }
-        self.next_col = col + across + 1;
+        self.next_col = (col + across).saturating_add(1).min(MAX_COL);
     }
 
     /// The sheet, refused before allocating when its used area is absurd (a hostile
@@ -588,6 +598,26 @@ mod tests {
             start: (2, 1),
             end: (2, 2)
         }));
+    }
+
+    #[test]
+    fn hostile_indexes_and_spans_are_bounded() {
+        let xml = r#"<?mso-application progid="Excel.Sheet"?><Workbook><Worksheet ss:Name="a"><Table>
+<Row ss:Index="4294967295"><Cell ss:Index="4294967295" ss:MergeAcross="4294967295" ss:MergeDown="99999999"><Data ss:Type="String">x</Data></Cell></Row>
+<Row><Cell><Data ss:Type="String">y</Data></Cell></Row></Table></Worksheet></Workbook>"#;
+        // Clamped onto Excel's last row and column.
+        let sheets = read_spreadsheetml(xml).unwrap();
+        assert_eq!(sheets[0].range.end(), Some((1_048_575, 16_383)));
+        // A cell in A1 and one in XFD1048576: refused before the grid is allocated.
+        let far = r#"<Workbook><Worksheet ss:Name="a"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell></Row>
+<Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="String">z</Data></Cell></Row></Table></Worksheet></Workbook>"#;
+        assert!(read_spreadsheetml(far)
+            .err()
+            .unwrap()
+            .contains("XFD1048576"));
+        let html = r#"<table><tr><td rowspan="2000000000" colspan="2000000000">x</td><td>y</td></tr></table>"#;
+        let sheets = read_html(html, "t").unwrap();
+        assert_eq!(sheets[0].merges.len(), 1);
     }
 
     #[test]

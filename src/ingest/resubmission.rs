@@ -34,13 +34,26 @@ impl NameEvidence {
             .file_stem()
             .map(|s| normalize_key(&s.to_string_lossy()))
             .unwrap_or_default();
-        let mut correction = 0;
-        if CORRECTION_WORDS.iter().any(|w| name.contains(w)) {
-            correction = 1;
-        }
-        if let Some(n) = version_number(&name) {
-            correction = correction.max(n + 1);
-        }
+        // A marker may also be a folder (…/更正/台账.xlsx), but not the first one: that is
+        // the submitter's own folder, shared by all its files.
+        let folders: Vec<String> = label
+            .parent()
+            .map(|p| {
+                p.components()
+                    .skip(1)
+                    .map(|c| normalize_key(&c.as_os_str().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let marked = |text: &str| {
+            let word = CORRECTION_WORDS.iter().any(|w| text.contains(w)) as u32;
+            word.max(version_number(text).map_or(0, |n| n + 1))
+        };
+        let correction = std::iter::once(&name)
+            .chain(&folders)
+            .map(|t| marked(t))
+            .max()
+            .unwrap_or(0);
         let (date, rest) = full_date(&name);
         NameEvidence {
             correction,
@@ -234,6 +247,9 @@ mod tests {
         assert_eq!(evidence("台账第3版.xlsx").correction, 4);
         assert_eq!(evidence("台账第二版.xlsx").correction, 3);
         assert_eq!(evidence("台账.xlsx").correction, 0);
+        assert_eq!(evidence("锦华街道/更正/台账.xlsx").correction, 1);
+        // The submitter's own folder is not a marker.
+        assert_eq!(evidence("最新村/台账.xlsx").correction, 0);
         assert_eq!(
             evidence("台账20241105.xlsx").date,
             NaiveDate::from_ymd_opt(2024, 11, 5)
