@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: laborstat against the peer scripts of ../shared/bench, as whole processes.
 
-    python3 bench/bench.py [--scales S,M] [--runs 5] [--skip pandas]
+    python3 bench/bench.py [--scales S,M] [--runs 5] [--skip pandas] [--baseline OLD_BINARY]
 
 For each scale it generates the data once (../shared/bench/gen_cases.py, seeded), writes a
 roster next to it, then runs every engine `--runs` times in turn (interleaved, so machine
@@ -45,11 +45,17 @@ def pipeline_without_rules():
     return path
 
 
-def engines(data, out):
+def engines(data, out, baseline=None):
     peers = os.path.join(SHARED, "peers")
+    bench_pipeline = os.path.join(ROOT, "pipelines", "bench.toml")
+    before = {}
+    if baseline:
+        # An earlier build of laborstat on the same pipeline: a change must not slow the run.
+        before["laborstat, baseline build"] = [baseline, "run", bench_pipeline, "--quiet", "--data", data,
+                                               "--out", out]
     return {
-        "laborstat": [LABORSTAT, "run", os.path.join(ROOT, "pipelines", "bench.toml"), "--quiet",
-                      "--data", data, "--out", out],
+        "laborstat": [LABORSTAT, "run", bench_pipeline, "--quiet", "--data", data, "--out", out],
+        **before,
         "laborstat, rules off": [LABORSTAT, "run", pipeline_without_rules(), "--quiet", "--data", data, "--out", out],
         "polars+fastexcel": [sys.executable, os.path.join(peers, "polars_fastexcel.py"), data, out],
         "duckdb+excel": [sys.executable, os.path.join(peers, "duckdb_excel.py"), data, out],
@@ -132,6 +138,7 @@ def main():
     ap.add_argument("--scales", default="S,M")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip", default="", help="comma-separated engines to leave out")
+    ap.add_argument("--baseline", help="a laborstat binary built from an earlier commit, run alongside")
     args = ap.parse_args()
     if not os.path.exists(LABORSTAT):
         raise SystemExit(f"{LABORSTAT} not found: run `cargo build --release` first")
@@ -144,7 +151,7 @@ def main():
         rows = sum(int(t["accepted"]) for t in truth)
         results = {}
         for run in range(args.runs):
-            for name, cmd in engines(data, os.path.join(out_dir, "x.xlsx")).items():
+            for name, cmd in engines(data, os.path.join(out_dir, "x.xlsx"), args.baseline).items():
                 if name in skip:
                     continue
                 out = os.path.join(out_dir, f"{scale}-{name}.xlsx")

@@ -73,3 +73,10 @@ fn a_date_literal_runs_without_library_noise() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!stderr.contains("Deprecation"), "{stderr}");
 }
+
+#[test]
+fn nested_unknown_keys_list_the_keys_allowed_there() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/nested.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}

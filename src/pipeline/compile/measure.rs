@@ -16,6 +16,7 @@ pub(super) fn compile_measures(
     d: &mut Diagnostics,
     value: Option<&Spanned<DeValue<'_>>>,
     sources: &[Source],
+    declared_sources: &[String],
 ) -> Vec<Measure> {
     let mut measures = Vec::new();
     if let Some(all) = table_of(d, value, "measures") {
@@ -24,7 +25,7 @@ pub(super) fn compile_measures(
             let Some(spec) = section::<MeasureSpec>(d, value, &format!("measure `{name}`")) else {
                 continue;
             };
-            if let Some(measure) = compile_measure(d, name, spec, sources) {
+            if let Some(measure) = compile_measure(d, name, spec, sources, declared_sources) {
                 measures.push(measure);
             }
         }
@@ -116,9 +117,14 @@ fn compile_measure(
     name: &str,
     spec: MeasureSpec,
     sources: &[Source],
+    declared_sources: &[String],
 ) -> Option<Measure> {
     let what = format!("measure `{name}`");
     let source_index = sources.iter().position(|s| &s.id == spec.source.get_ref());
+    // A source that is declared but failed to compile is reported where it is declared.
+    if source_index.is_none() && declared_sources.contains(spec.source.get_ref()) {
+        return None;
+    }
     if source_index.is_none() {
         let hint = did_you_mean(spec.source.get_ref(), sources.iter().map(|s| s.id.as_str()));
         d.span(

@@ -60,7 +60,13 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     // is not reported again (one mistake, one message).
     let declared_measures = declared_names(table, "measures");
     let declared_indicators = declared_names(table, "indicators");
-    let measures = measure::compile_measures(&mut d, entry(table, "measures"), &sources);
+    let declared_sources = declared_names(table, "sources");
+    let measures = measure::compile_measures(
+        &mut d,
+        entry(table, "measures"),
+        &sources,
+        &declared_sources,
+    );
     let declared_names = measure::Declared {
         measures: &declared_measures,
         indicators: &declared_indicators,

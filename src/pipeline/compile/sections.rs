@@ -85,7 +85,10 @@ pub(super) fn section_with<T: DeserializeOwned>(
             continue;
         }
         let (span, key) = locate(value, &path);
-        let allowed = known_keys(what);
+        let allowed = match path.split_once('.') {
+            Some((parent, _)) => nested_keys(what, parent),
+            None => known_keys(what),
+        };
         let hint = did_you_mean(&key, allowed.iter().copied());
         let list = if allowed.is_empty() {
             String::new()
@@ -104,6 +107,18 @@ pub(super) fn section_with<T: DeserializeOwned>(
             );
             None
         }
+    }
+}
+
+/// Keys of a table inside a section (`entries = [{ code, name }]`, `submitter = { from }`).
+fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
+    match (what, parent) {
+        (w, "entries") if w.starts_with("[roster]") => &["code", "name", "kind", "aliases"],
+        (w, "submitter") if w.starts_with("source") => &["from", "label", "column"],
+        (w, "range" | "length") if w.contains(" rule ") => &["min", "max"],
+        (w, "reference") if w.contains(" rule ") => &["source", "column"],
+        (w, "columns") if w.starts_with("report sheet") => &["header", "value", "display"],
+        _ => &[],
     }
 }
 
@@ -207,6 +222,19 @@ fn plain_words(message: &str) -> String {
             return format!(
                 "{value} is not allowed here; write {}",
                 expected.replace('`', "")
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        if let Some((key, expected)) = rest.split_once(", expected one of ") {
+            let allowed: Vec<String> = expected
+                .split(", ")
+                .map(|k| k.trim_matches('`').to_string())
+                .collect();
+            let hint = did_you_mean(key.trim_matches('`'), allowed.iter().map(String::as_str));
+            return format!(
+                "unknown key {key}{hint} (allowed here: {})",
+                allowed.join(", ")
             );
         }
     }
