@@ -282,15 +282,16 @@ pub fn extract(
                                 check_cell(rule, column, view, written.trim(), &is_code)
                             {
                                 rejected |= broken.severity == Severity::Error;
-                                let mut finding = row_finding(
-                                    ci,
-                                    Some(sc),
-                                    Some(shown_value(&cell_rules[ci], written.trim())),
-                                    &rule.name,
-                                    broken.message,
+                                findings.push(
+                                    row_finding(
+                                        ci,
+                                        Some(sc),
+                                        Some(shown_value(&cell_rules[ci], written.trim())),
+                                        &rule.name,
+                                        broken.message,
+                                    )
+                                    .with_severity(broken.severity),
                                 );
-                                finding.severity = broken.severity;
-                                findings.push(finding);
                             }
                         }
                     }

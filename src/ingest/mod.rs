@@ -575,20 +575,21 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
             };
         }
         Err(problem) => {
-            let mut finding = Finding::file(
-                Severity::Error,
-                file.label.clone(),
-                problem.rule,
-                problem.message,
-            );
-            finding.sheet = problem.sheet;
             if source.submitter == SubmitterFrom::Path {
                 report.submitter = roster
                     .match_text(&file.label.to_string_lossy())
                     .map(|(i, _)| roster.submitters[i].code.clone());
             }
-            finding.submitter = report.submitter.clone();
-            findings.push(finding);
+            findings.push(
+                Finding::file(
+                    Severity::Error,
+                    file.label.clone(),
+                    problem.rule,
+                    problem.message,
+                )
+                .in_sheet(problem.sheet)
+                .from_submitter(report.submitter.as_deref()),
+            );
             return fail(report, findings);
         }
     };
@@ -608,9 +609,8 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
     report.encoding = encoding.map(|e| e.label());
     let origin = range.start().unwrap_or((0, 0));
     let sheet_finding = |rule: &str, message: String| {
-        let mut f = Finding::file(Severity::Error, file.label.clone(), rule, message);
-        f.sheet = Some(sheet_name.clone());
-        f
+        Finding::file(Severity::Error, file.label.clone(), rule, message)
+            .in_sheet(Some(sheet_name.as_str()))
     };
 
     if source.submitter == SubmitterFrom::Path {
@@ -619,9 +619,10 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
             .map(|(i, _)| roster.submitters[i].code.clone());
     }
     if range.is_empty() {
-        let mut f = sheet_finding("empty", "工作表是空的，没有任何数据".into());
-        f.submitter = report.submitter.clone();
-        findings.push(f);
+        findings.push(
+            sheet_finding("empty", "工作表是空的，没有任何数据".into())
+                .from_submitter(report.submitter.as_deref()),
+        );
         return fail(report, findings);
     }
     report.counts.read = range.height() + origin.0 as usize;
@@ -735,19 +736,20 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
                     )
                 })
                 .unwrap_or_default();
-            let mut f = sheet_finding(
-                "header",
-                format!(
-                    "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
-                    column.name,
-                    column.aliases.join("、"),
-                    origin.0 as usize + header.row + 1,
-                    found.join("、")
-                ),
+            findings.push(
+                sheet_finding(
+                    "header",
+                    format!(
+                        "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
+                        column.name,
+                        column.aliases.join("、"),
+                        origin.0 as usize + header.row + 1,
+                        found.join("、")
+                    ),
+                )
+                .from_submitter(report.submitter.as_deref())
+                .in_column(Some(column.name.as_str())),
             );
-            f.submitter = report.submitter.clone();
-            f.column = Some(column.name.clone());
-            findings.push(f);
         }
         reject_all(&range, &evidence, &mut report);
         return fail(report, findings);
