@@ -56,6 +56,8 @@ fn every_bad_file_gives_one_clear_finding_and_the_run_goes_on() {
         ("510199009-超大范围街道/台账.xlsx", "sheet", "XFD1048576"),
         ("510199010-空表街道/台账.xlsx", "empty", "没有数据行"),
         ("510199011-乱码街道/台账.csv", "file", "不是UTF-8也不是GBK"),
+        ("510199013-PDF街道/台账.xlsx", "file", "PDF"),
+        ("510199014-文档街道/台账.xls", "file", "Word"),
         ("510199999-外区街道/台账.xlsx", "submitter", "名单"),
     ];
     for (file, rule, words) in expect {
@@ -77,6 +79,14 @@ fn every_bad_file_gives_one_clear_finding_and_the_run_goes_on() {
     assert!(formula
         .iter()
         .all(|f| f["message"].as_str().unwrap().contains("公式错误值")));
+    // No library's own words reach a township.
+    for finding in by_file.values().flatten() {
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            !message.is_ascii() && !message.contains("Error") && !message.contains("error:"),
+            "{message}"
+        );
+    }
     // The good file gives nothing.
     assert!(!by_file.contains_key("510199001-正常街道/台账.xlsx"));
 }

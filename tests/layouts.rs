@@ -162,6 +162,41 @@ fn every_layout_problem_is_a_finding_at_its_place() {
     assert!(message("type").contains("1905-07-16"));
     // Last year's rows are said to be last year's, not an empty sheet.
     assert!(message("报告期").contains("2023"));
+    // A total skipped on its sums, though it parses as a record, is told at its row.
+    assert!(
+        message("跳过的行").contains("第9行"),
+        "{}",
+        message("跳过的行")
+    );
+
+    // 数据核对 lists every file's headers that matched no declared column.
+    let check = sheet(&out.path().join("layouts-2024-问题清单.xlsx"), "数据核对");
+    let headings: Vec<String> = check
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let unmapped = headings
+        .iter()
+        .position(|h| h == "未对应任何列的表头")
+        .unwrap();
+    let row_of = |file: &str| {
+        check
+            .rows()
+            .find(|r| r[1].to_string() == file)
+            .unwrap_or_else(|| panic!("{file} in 数据核对"))
+            .to_vec()
+    };
+    assert_eq!(
+        row_of("510199005-别名街道/台账.xlsx")[unmapped].to_string(),
+        "D列“追发工资额（元）”"
+    );
+    assert_eq!(
+        row_of("510199008-模板街道/台账.xlsx")[unmapped].to_string(),
+        "A列“序号”"
+    );
 }
 
 /// The parts of an xlsx (sheet XML, workbook.xml) as text, by name.
