@@ -185,7 +185,7 @@ fn every_layout_problem_is_a_finding_at_its_place() {
     let row_of = |file: &str| {
         check
             .rows()
-            .find(|r| r[1].to_string() == file)
+            .find(|r| r[1] == file)
             .unwrap_or_else(|| panic!("{file} in 数据核对"))
             .to_vec()
     };
