@@ -117,7 +117,8 @@ const UNIT_SUFFIXES: [&str; 12] = [
 ];
 
 fn parse_written(text: &str) -> Result<Written, String> {
-    let mut t = to_half_width(text).replace([',', ' ', '\u{2009}'], "");
+    // Systems print amounts with a currency sign: ¥1,200.00, ￥1,200.00.
+    let mut t = to_half_width(text).replace([',', ' ', '\u{2009}', '¥', '￥'], "");
     let mut multiplier_exp = 0u32;
     for suffix in UNIT_SUFFIXES {
         if let Some(stripped) = t.strip_suffix(suffix) {
@@ -478,6 +479,8 @@ mod tests {
         assert_eq!(parse_money_fen(&s("3.6万")), Ok(3_600_000));
         assert_eq!(parse_money_fen(&s("1.2345万元")), Ok(1_234_500));
         assert_eq!(parse_money_fen(&s("１００元")), Ok(10_000));
+        assert_eq!(parse_money_fen(&s("¥1,200.50")), Ok(120_050));
+        assert_eq!(parse_money_fen(&s("￥300")), Ok(30_000));
         assert_eq!(parse_money_fen(&s("0.125")), Ok(13));
         assert_eq!(parse_money_fen(&Data::Float(1234.56)), Ok(123_456));
         assert_eq!(parse_money_fen(&Data::Float(0.29)), Ok(29));

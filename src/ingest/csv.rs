@@ -125,6 +125,11 @@ pub fn read_csv(bytes: &[u8]) -> Result<(Range<Data>, Encoding), String> {
     let mut range = Range::new((0, 0), (height - 1, width - 1));
     for (r, record) in records.into_iter().enumerate() {
         for (c, value) in record.into_iter().enumerate() {
+            // ="0123" is how systems keep a code's leading zeros in a CSV: the text inside.
+            let value = match value.strip_prefix("=\"").and_then(|v| v.strip_suffix('"')) {
+                Some(inner) => inner.to_string(),
+                None => value,
+            };
             if !value.is_empty() {
                 range.set_value((r as u32, c as u32), Data::String(value));
             }
@@ -149,6 +154,12 @@ mod tests {
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
         assert_eq!(decode(&utf16).unwrap(), (text.to_string(), Encoding::Utf16));
+    }
+
+    #[test]
+    fn excel_safe_text_keeps_its_inside() {
+        let (range, _) = read_csv("编号,代码\n1,=\"0510\"\n".as_bytes()).unwrap();
+        assert_eq!(range.get_value((1, 1)), Some(&Data::String("0510".into())));
     }
 
     #[test]
