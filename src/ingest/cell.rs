@@ -161,7 +161,10 @@ fn parse_written(text: &str) -> Result<Written, String> {
         scale -= 1;
         exp -= 1;
     }
-    mantissa *= 10i128.pow(exp);
+    // 30 digits with 万元 and 亿 would pass i128: too large is a finding, never a wrap-around.
+    mantissa = mantissa
+        .checked_mul(10i128.pow(exp))
+        .ok_or_else(|| format!("“{}”数值过大", text.trim()))?;
     if negative {
         mantissa = -mantissa;
     }
@@ -236,7 +239,10 @@ pub fn parse_money_fen(cell: &Data) -> Result<i64, String> {
         }
         _ => {
             let text = display_text(cell);
-            let w = parse_written(&text).map_err(|_| format!("“{}”不是金额", text.trim()))?;
+            let w = parse_written(&text).map_err(|e| match e.contains("过大") {
+                true => e,
+                false => format!("“{}”不是金额", text.trim()),
+            })?;
             if w.percent {
                 return Err(format!("“{}”是百分比，不是金额", text.trim()));
             }
@@ -485,6 +491,11 @@ mod tests {
         assert_eq!(parse_money_fen(&Data::Float(1234.56)), Ok(123_456));
         assert_eq!(parse_money_fen(&Data::Float(0.29)), Ok(29));
         assert!(parse_money_fen(&s("一百")).is_err());
+        // 30 digits, then 亿 and 万元: refused as too large, not wrapped around.
+        let huge = format!("{}亿万元", "9".repeat(30));
+        assert!(parse_money_fen(&s(&huge)).unwrap_err().contains("过大"));
+        assert!(parse_int(&s(&huge)).is_err());
+        assert!(parse_number(&s(&huge)).is_err());
     }
 
     #[test]
