@@ -5,6 +5,7 @@ mod common;
 mod bad_files;
 mod check;
 mod formats;
+mod hostile;
 mod inspect;
 mod layouts;
 mod run;

@@ -46,7 +46,8 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         _ => None,
     };
     println!("{}", args.file.display());
-    let mut book = InputBook::open(&args.file).map_err(|p| anyhow::anyhow!(p.message))?;
+    let limits = crate::pipeline::Limits::default();
+    let mut book = InputBook::open(&args.file, &limits).map_err(|p| anyhow::anyhow!(p.message))?;
     let names = book.sheet_names();
     println!("format: {}", book.format.label());
     if book.format.has_named_sheets() {

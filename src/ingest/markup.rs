@@ -293,19 +293,19 @@ impl GridBuilder {
 
     /// The sheet, refused before allocating when its used area is absurd (a hostile
     /// `ss:Index` or `rowspan`), like a workbook's.
-    fn finish(self, name: String) -> Result<MarkupSheet, String> {
+    fn finish(self, name: String, max_cells: u64) -> Result<MarkupSheet, String> {
         let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
         for (r, c) in self.cells.iter().map(|c| c.get_position()) {
             (top, left, bottom, right) = (top.min(r), left.min(c), bottom.max(r), right.max(c));
         }
         if !self.cells.is_empty() {
             let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
-            if area > super::workbook::MAX_SHEET_CELLS {
+            if area > max_cells {
                 return Err(format!(
                     "工作表“{name}”的使用范围过大（{} 到 {}），超过 {} 个单元格的上限；请删除表格以外的多余内容后重新报送",
                     crate::finding::a1(top, left),
                     crate::finding::a1(bottom, right),
-                    super::workbook::MAX_SHEET_CELLS
+                    max_cells
                 ));
             }
         }
@@ -348,7 +348,7 @@ pub fn is_html(head: &str) -> bool {
 }
 
 /// Every `<Worksheet>` of a SpreadsheetML workbook.
-pub fn read_spreadsheetml(text: &str) -> Result<Vec<MarkupSheet>, String> {
+pub fn read_spreadsheetml(text: &str, max_cells: u64) -> Result<Vec<MarkupSheet>, String> {
     let mut sheets = Vec::new();
     let mut grid: Option<(String, GridBuilder)> = None;
     // The cell being read: (index, across, down, type) and its text.
@@ -359,13 +359,13 @@ pub fn read_spreadsheetml(text: &str) -> Result<Vec<MarkupSheet>, String> {
             Token::Open { name, .. } if name == "worksheet" => {
                 let sheet_name = token.attr("name").unwrap_or("Sheet").to_string();
                 if let Some((name, g)) = grid.take() {
-                    sheets.push(g.finish(name)?);
+                    sheets.push(g.finish(name, max_cells)?);
                 }
                 grid = Some((sheet_name, GridBuilder::default()));
             }
             Token::Close(name) if name == "worksheet" => {
                 if let Some((name, g)) = grid.take() {
-                    sheets.push(g.finish(name)?);
+                    sheets.push(g.finish(name, max_cells)?);
                 }
             }
             Token::Open {
@@ -420,7 +420,7 @@ pub fn read_spreadsheetml(text: &str) -> Result<Vec<MarkupSheet>, String> {
         }
     }
     if let Some((name, g)) = grid.take() {
-        sheets.push(g.finish(name)?);
+        sheets.push(g.finish(name, max_cells)?);
     }
     if sheets.is_empty() {
         return Err("文件是 Excel 2003 XML 格式，但其中没有工作表".into());
@@ -447,7 +447,11 @@ fn typed_value(kind: &str, text: String) -> Data {
 }
 
 /// Every `<table>` of an HTML page, in order; nested tables are read as text of their cell.
-pub fn read_html(text: &str, fallback_name: &str) -> Result<Vec<MarkupSheet>, String> {
+pub fn read_html(
+    text: &str,
+    fallback_name: &str,
+    max_cells: u64,
+) -> Result<Vec<MarkupSheet>, String> {
     let tokens = tokenize(text);
     let title = tokens
         .iter()
@@ -494,7 +498,7 @@ pub fn read_html(text: &str, fallback_name: &str) -> Result<Vec<MarkupSheet>, St
                         (_, 0) => fallback_name.to_string(),
                         (_, n) => format!("{fallback_name}({})", n + 1),
                     };
-                    sheets.push(std::mem::take(&mut grid).finish(name)?);
+                    sheets.push(std::mem::take(&mut grid).finish(name, max_cells)?);
                 }
             }
             _ if depth != 1 => {
@@ -538,7 +542,7 @@ pub fn read_html(text: &str, fallback_name: &str) -> Result<Vec<MarkupSheet>, St
     }
     if depth > 0 {
         close_cell(&mut grid, &mut cell);
-        sheets.push(grid.finish(fallback_name.to_string())?);
+        sheets.push(grid.finish(fallback_name.to_string(), max_cells)?);
     }
     if sheets.is_empty() {
         return Err("文件是网页（HTML）格式，但其中没有表格".into());
@@ -549,6 +553,8 @@ pub fn read_html(text: &str, fallback_name: &str) -> Result<Vec<MarkupSheet>, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const LIMIT: u64 = 50_000_000;
 
     fn text_at(sheet: &MarkupSheet, row: u32, col: u32) -> String {
         match sheet.range.get_value((row, col)) {
@@ -579,7 +585,7 @@ mod tests {
  </Worksheet>
 </Workbook>"#;
         assert!(is_spreadsheetml(xml));
-        let sheets = read_spreadsheetml(xml).unwrap();
+        let sheets = read_spreadsheetml(xml, LIMIT).unwrap();
         let s = &sheets[0];
         assert_eq!(s.name, "台账");
         assert_eq!(text_at(s, 0, 0), "某街道台账");
@@ -606,17 +612,17 @@ mod tests {
 <Row ss:Index="4294967295"><Cell ss:Index="4294967295" ss:MergeAcross="4294967295" ss:MergeDown="99999999"><Data ss:Type="String">x</Data></Cell></Row>
 <Row><Cell><Data ss:Type="String">y</Data></Cell></Row></Table></Worksheet></Workbook>"#;
         // Clamped onto Excel's last row and column.
-        let sheets = read_spreadsheetml(xml).unwrap();
+        let sheets = read_spreadsheetml(xml, LIMIT).unwrap();
         assert_eq!(sheets[0].range.end(), Some((1_048_575, 16_383)));
         // A cell in A1 and one in XFD1048576: refused before the grid is allocated.
         let far = r#"<Workbook><Worksheet ss:Name="a"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell></Row>
 <Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="String">z</Data></Cell></Row></Table></Worksheet></Workbook>"#;
-        assert!(read_spreadsheetml(far)
+        assert!(read_spreadsheetml(far, LIMIT)
             .err()
             .unwrap()
             .contains("XFD1048576"));
         let html = r#"<table><tr><td rowspan="2000000000" colspan="2000000000">x</td><td>y</td></tr></table>"#;
-        let sheets = read_html(html, "t").unwrap();
+        let sheets = read_html(html, "t", LIMIT).unwrap();
         assert_eq!(sheets[0].merges.len(), 1);
     }
 
@@ -631,7 +637,7 @@ mod tests {
 <tr><td>A-1</td><td>1,200.50</td><td>0.12</td></tr>
 </table></body></html>"#;
         assert!(is_html(html));
-        let sheets = read_html(html, "file").unwrap();
+        let sheets = read_html(html, "file", LIMIT).unwrap();
         let s = &sheets[0];
         assert_eq!(s.name, "台账");
         assert_eq!(text_at(s, 0, 0), "某街道 台账");

@@ -491,7 +491,7 @@ pub fn sheet_as_sent(
     file: &FileReport,
 ) -> Option<(LoadedSheet, workbook::ColumnWidthRuns)> {
     let path = plan.data_dir.join(&file.label);
-    let mut book = InputBook::open(&path).ok()?;
+    let mut book = InputBook::open(&path, &plan.limits).ok()?;
     let sheet = book.read_sheet(file.sheet.as_deref()?, false).ok()?;
     let widths = match book.format {
         workbook::FileFormat::Zip => workbook::column_widths(&path, &sheet.sheet_name),
@@ -549,7 +549,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         absent: false,
     };
 
-    let opened = InputBook::open(&file.path).and_then(|mut book| {
+    let opened = InputBook::open(&file.path, &plan.limits).and_then(|mut book| {
         let sheetless = !book.format.has_named_sheets();
         if source.kind == SourceKind::Summary
             && sheetless

@@ -17,11 +17,7 @@ use super::csv::{decode, read_csv, Encoding};
 use super::markup::{
     is_html, is_spreadsheetml, open_tags, read_html, read_spreadsheetml, MarkupSheet,
 };
-use crate::pipeline::SheetSelector;
-
-/// Sheets larger than this many cells are refused: a stray cell at XFD1048576 would
-/// otherwise make the reader allocate gigabytes.
-pub const MAX_SHEET_CELLS: u64 = 50_000_000;
+use crate::pipeline::{Limits, SheetSelector};
 
 /// What a file is, by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +95,7 @@ const SAVE_AS_XLSX: &str = "请用 Excel 或 WPS 打开后另存为 .xlsx 重新
 pub struct InputBook {
     pub format: FileFormat,
     book: Book,
+    limits: Limits,
 }
 
 enum Book {
@@ -108,8 +105,20 @@ enum Book {
 }
 
 impl InputBook {
-    /// Opens a file of any supported format.
-    pub fn open(path: &Path) -> Result<InputBook, OpenProblem> {
+    /// Opens a file of any supported format, refusing it first when it is larger than the
+    /// limits allow (on disk, or any zip part once unpacked).
+    pub fn open(path: &Path, limits: &Limits) -> Result<InputBook, OpenProblem> {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > limits.file_bytes {
+            return Err(problem(
+                "too_large",
+                format!(
+                    "文件大小为 {}，超过 {} 的上限（流水线文件 [limits] file_mb）；台账通常远小于此，请检查是否报错了文件",
+                    bytes_text(size),
+                    bytes_text(limits.file_bytes)
+                ),
+            ));
+        }
         let mut head = Vec::with_capacity(8192);
         File::open(path)
             .and_then(|f| f.take(8192).read_to_end(&mut head))
@@ -119,15 +128,18 @@ impl InputBook {
         }
         let format = sniff(path, &head)?;
         let book = match format {
-            FileFormat::Zip => Book::Calamine(Box::new(open_zip(path, &head)?)),
+            FileFormat::Zip => {
+                check_zip_parts(path, limits)?;
+                Book::Calamine(Box::new(open_zip(path, &head)?))
+            }
             FileFormat::Compound => Book::Calamine(Box::new(open_compound(path)?)),
             FileFormat::SpreadsheetMl | FileFormat::Html => {
                 let text = read_text(path)?.0;
                 let stem = file_stem(path);
                 let sheets = if format == FileFormat::Html {
-                    read_html(&text, &stem)
+                    read_html(&text, &stem, limits.sheet_cells)
                 } else {
-                    read_spreadsheetml(&text)
+                    read_spreadsheetml(&text, limits.sheet_cells)
                 }
                 .map_err(|m| problem("file", m))?;
                 Book::Parsed(sheets.into_iter().map(|s| parsed(s, format)).collect())
@@ -146,7 +158,11 @@ impl InputBook {
                 }])
             }
         };
-        Ok(InputBook { format, book })
+        Ok(InputBook {
+            format,
+            book,
+            limits: *limits,
+        })
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
@@ -199,6 +215,7 @@ impl InputBook {
             p
         };
         let format = self.format;
+        let max_cells = self.limits.sheet_cells;
         let workbook = match &mut self.book {
             Book::Parsed(sheets) => {
                 let at = sheets
@@ -224,13 +241,15 @@ impl InputBook {
             ))
         };
         let range = match &mut **workbook {
-            Sheets::Xlsx(xlsx) => read_xlsx_guarded(xlsx, sheet_name).map_err(in_sheet)?,
+            Sheets::Xlsx(xlsx) => {
+                read_xlsx_guarded(xlsx, sheet_name, max_cells).map_err(in_sheet)?
+            }
             other => other
                 .worksheet_range(sheet_name)
                 .map_err(|_| unreadable())?,
         };
         let cells = range.height() as u64 * range.width() as u64;
-        if cells > MAX_SHEET_CELLS {
+        if cells > max_cells {
             let end = range.end().unwrap_or((0, 0));
             return Err(in_sheet(problem(
                 "sheet",
@@ -239,7 +258,7 @@ impl InputBook {
                     range.height(),
                     range.width(),
                     crate::finding::a1(end.0, end.1),
-                    MAX_SHEET_CELLS
+                    max_cells
                 ),
             )));
         }
@@ -401,6 +420,62 @@ fn read_text(path: &Path) -> Result<(String, Encoding), OpenProblem> {
     Ok((text.into_owned(), Encoding::Gb18030))
 }
 
+/// Each part of a zip, by the sizes its directory declares, before anything is unpacked:
+/// a part too large once unpacked, or one that unpacks to far more than it packs (a zip
+/// bomb), refuses the file. The stream is bounded again while the sheet is read.
+fn check_zip_parts(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
+    let Ok(file) = File::open(path) else {
+        return Ok(()); // reported when calamine opens it
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(()); // a damaged zip: open_zip says so
+    };
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let (unpacked, packed) = (part.size(), part.compressed_size().max(1));
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let too_large = unpacked > limits.unpacked_bytes;
+        let bomb =
+            unpacked > Limits::RATIO_FROM_BYTES && unpacked / packed > limits.compression_ratio;
+        if too_large || bomb {
+            let which = if too_large {
+                format!(
+                    "超过 {} 的上限（流水线文件 [limits] unpacked_mb）",
+                    bytes_text(limits.unpacked_bytes)
+                )
+            } else {
+                format!(
+                    "压缩比 {}:1，超过 {}:1 的上限（流水线文件 [limits] compression_ratio）",
+                    unpacked / packed,
+                    limits.compression_ratio
+                )
+            };
+            return Err(problem(
+                "too_large",
+                format!(
+                    "文件中的“{name}”解压后为 {}（压缩时 {}），{which}；这不是正常的台账，疑似压缩炸弹或含有海量空白单元格，未读取。请用 Excel 打开检查后另存为 .xlsx 重新报送",
+                    bytes_text(unpacked),
+                    bytes_text(packed)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 5.2 GB, 312 MB, 12 KB.
+fn bytes_text(bytes: u64) -> String {
+    let units = [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
+    for (unit, size) in units {
+        if bytes >= size {
+            return format!("{:.1} {unit}", bytes as f64 / size as f64);
+        }
+    }
+    format!("{bytes} 字节")
+}
+
 /// A zip: xlsx/xlsm first, then ods and xlsb, whatever the extension says.
 fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenProblem> {
     if let Ok(x) = open_workbook::<Xlsx<_>, _>(path) {
@@ -461,6 +536,7 @@ fn has_encrypted_package(path: &Path) -> bool {
 fn read_xlsx_guarded(
     xlsx: &mut Xlsx<BufReader<File>>,
     sheet_name: &str,
+    max_cells: u64,
 ) -> Result<Range<Data>, OpenProblem> {
     let unreadable = |_| {
         problem(
@@ -474,7 +550,19 @@ fn read_xlsx_guarded(
     let declared = reader.dimensions();
     let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
     let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    // Every cell the stream yields counts, empty or not: a sheet of endless empty cells is
+    // refused after `max_cells`, in bounded time, whatever its zip part claimed.
+    let mut streamed: u64 = 0;
     while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        streamed += 1;
+        if streamed > max_cells {
+            return Err(problem(
+                "too_large",
+                format!(
+                    "工作表的单元格超过 {max_cells} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送"
+                ),
+            ));
+        }
         let value = Data::from(cell.get_value().clone());
         if value == Data::Empty {
             continue;
@@ -487,7 +575,7 @@ fn read_xlsx_guarded(
         return Ok(Range::empty());
     }
     let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
-    if area > MAX_SHEET_CELLS {
+    if area > max_cells {
         return Err(problem(
             "sheet",
             format!(
@@ -496,7 +584,7 @@ fn read_xlsx_guarded(
                 crate::finding::a1(bottom, right),
                 bottom - top + 1,
                 right - left + 1,
-                MAX_SHEET_CELLS,
+                max_cells,
                 crate::finding::a1(bottom, right),
             ),
         ));

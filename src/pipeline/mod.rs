@@ -46,6 +46,39 @@ pub struct Plan {
     pub indicators: Vec<Indicator>,
     pub sheets: Vec<SheetLayout>,
     pub reconciliations: Vec<Reconciliation>,
+    pub limits: Limits,
+}
+
+/// Bounds on one input file (`[limits]`); a file over one is refused with a finding that
+/// says what was too large. Checked before parsing (file size, each zip part's declared
+/// unpacked size and ratio) and while streaming (cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub file_bytes: u64,
+    pub unpacked_bytes: u64,
+    /// Applies to parts over [`Limits::RATIO_FROM_BYTES`] unpacked.
+    pub compression_ratio: u64,
+    pub sheet_cells: u64,
+}
+
+impl Limits {
+    /// Parts smaller than this are not held to the ratio: small XML compresses very well.
+    pub const RATIO_FROM_BYTES: u64 = 50 * MB;
+}
+
+const MB: u64 = 1 << 20;
+
+impl Default for Limits {
+    /// Generous for township files (a 1M-row ledger is about 40 MB of xlsx and 500 MB of
+    /// sheet XML); far below what takes a 24 GB machine down.
+    fn default() -> Self {
+        Limits {
+            file_bytes: 500 * MB,
+            unpacked_bytes: 2048 * MB,
+            compression_ratio: 500,
+            sheet_cells: 50_000_000,
+        }
+    }
 }
 
 /// `[[reconcile]]`, compiled: per submitter, each summary column's total equals a measure.

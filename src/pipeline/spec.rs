@@ -24,6 +24,24 @@ pub struct PipelineSection {
     pub reporter: Option<String>,
 }
 
+/// `[limits]`: bounds on one input file, so that a hostile or broken file is refused by
+/// its size, before it is parsed, not after minutes and gigabytes. All optional.
+#[derive(Debug, Deserialize, Default)]
+pub struct LimitsSection {
+    /// Size of a file on disk, in MB.
+    #[serde(default)]
+    pub file_mb: Option<Spanned<u64>>,
+    /// Size of any one part of an xlsx/xlsm/xlsb/ods once unpacked, in MB.
+    #[serde(default)]
+    pub unpacked_mb: Option<Spanned<u64>>,
+    /// Unpacked ÷ packed size of a part larger than 50 MB unpacked.
+    #[serde(default)]
+    pub compression_ratio: Option<Spanned<u64>>,
+    /// Cells of one sheet: its used area (rows × columns), and the cells read while streaming.
+    #[serde(default)]
+    pub sheet_cells: Option<Spanned<u64>>,
+}
+
 /// `[roster]`: the submitters expected to send files, from a CSV file or inline.
 #[derive(Debug, Deserialize, Default)]
 pub struct RosterSection {

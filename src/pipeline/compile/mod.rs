@@ -21,12 +21,13 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
-use super::{expand_template, Diagnostic, Overrides, Period, Plan, RosterSource};
+use super::{expand_template, Diagnostic, Limits, Overrides, Period, Plan, RosterSource};
 pub use measure::display_name;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 7] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
     "pipeline",
+    "limits",
     "roster",
     "sources",
     "measures",
@@ -55,6 +56,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
 
     let pipeline = compile_pipeline_section(&mut d, table, overrides);
     let roster = compile_roster(&mut d, table, &base_dir);
+    let limits = compile_limits(&mut d, table);
     let sources = source::compile_sources(&mut d, entry(table, "sources"));
     // Names declared, compiled or not: a reference to a declared name that failed to compile
     // is not reported again (one mistake, one message).
@@ -118,7 +120,45 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         indicators,
         sheets,
         reconciliations,
+        limits,
     })
+}
+
+/// `[limits]`, each bound a positive whole number; the defaults for what is not given.
+fn compile_limits(d: &mut Diagnostics, table: &DeTable<'_>) -> Limits {
+    let mut limits = Limits::default();
+    let Some(value) = entry(table, "limits") else {
+        return limits;
+    };
+    let Some(spec) = section::<LimitsSection>(d, value, "[limits]") else {
+        return limits;
+    };
+    let mut set = |given: &Option<toml::Spanned<u64>>, key: &str, scale: u64, slot: &mut u64| {
+        if let Some(v) = given {
+            match v.get_ref().checked_mul(scale) {
+                Some(n) if n > 0 => *slot = n,
+                _ => d.span(
+                    &v.span(),
+                    format!("[limits] `{key}` must be a whole number above 0"),
+                ),
+            }
+        }
+    };
+    set(&spec.file_mb, "file_mb", 1 << 20, &mut limits.file_bytes);
+    set(
+        &spec.unpacked_mb,
+        "unpacked_mb",
+        1 << 20,
+        &mut limits.unpacked_bytes,
+    );
+    set(
+        &spec.compression_ratio,
+        "compression_ratio",
+        1,
+        &mut limits.compression_ratio,
+    );
+    set(&spec.sheet_cells, "sheet_cells", 1, &mut limits.sheet_cells);
+    limits
 }
 
 fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
@@ -128,7 +168,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has [pipeline], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has [pipeline], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
             );
         }
     }
