@@ -46,7 +46,28 @@ pub struct Finding {
     /// Short rule name: `type`, `required`, `file`, `sheet`, `header`, `submitter`…
     pub rule: String,
     pub message: String,
+    /// For a systemic finding (one rule failing in most of one column of one file): every
+    /// cell it stands for, compact. Empty for a finding about one place.
+    #[serde(skip)]
+    pub cells: Vec<CellDetail>,
 }
+
+/// One cell of a systemic finding, kept small: a wrong column of a million rows is a
+/// normal event, not a reason to run out of memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellDetail {
+    /// 1-based sheet row.
+    pub row: u32,
+    pub cell: Box<str>,
+    pub value: Option<Box<str>>,
+    pub message: Box<str>,
+}
+
+/// A group of findings is systemic when one rule fails in one column of one file on at
+/// least this many cells…
+pub const SYSTEMIC_MIN_CELLS: usize = 100;
+/// …and on at least this share of the column's filled cells.
+pub const SYSTEMIC_SHARE: f64 = 0.9;
 
 /// The one way to build a finding: `Finding::file(..)` for the whole file, then narrowed
 /// with `in_sheet`, `at_row`/`at_cell`, `in_column`, `with_value`, `from_submitter`.
@@ -69,6 +90,43 @@ impl Finding {
             value: None,
             rule: rule.to_string(),
             message: message.into(),
+            cells: Vec::new(),
+        }
+    }
+
+    pub fn is_systemic(&self) -> bool {
+        !self.cells.is_empty()
+    }
+
+    /// The finding as one finding per place: a systemic finding becomes one per cell
+    /// (for the full list: JSON lines and the CSV beside the 问题清单).
+    pub fn expanded(&self) -> Box<dyn Iterator<Item = Finding> + '_> {
+        if self.cells.is_empty() {
+            return Box::new(std::iter::once(self.clone()));
+        }
+        Box::new(self.cells.iter().map(move |c| Finding {
+            row: Some(c.row),
+            cell: Some(c.cell.to_string()),
+            value: c.value.as_deref().map(String::from),
+            message: c.message.to_string(),
+            cells: Vec::new(),
+            ..self.without_cells()
+        }))
+    }
+
+    fn without_cells(&self) -> Finding {
+        Finding {
+            severity: self.severity,
+            submitter: self.submitter.clone(),
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            row: self.row,
+            cell: self.cell.clone(),
+            column: self.column.clone(),
+            value: self.value.clone(),
+            rule: self.rule.clone(),
+            message: self.message.clone(),
+            cells: Vec::new(),
         }
     }
 
@@ -133,6 +191,112 @@ impl Finding {
     }
 }
 
+/// Folds each group of findings of one rule in one column of one sheet into one systemic
+/// finding when it is large ([`SYSTEMIC_MIN_CELLS`]) and covers most of the column's filled
+/// cells ([`SYSTEMIC_SHARE`]; `filled` gives that count for a finding's file and column).
+/// The systemic finding says where and how many, with the first cells as examples, and
+/// keeps every cell compactly for the full list. Other findings pass unchanged.
+pub fn collapse_systemic(
+    findings: Vec<Finding>,
+    filled: &dyn Fn(&Finding) -> Option<usize>,
+) -> Vec<Finding> {
+    use std::collections::HashMap;
+    // Pass 1, borrowing: which group each finding is in, and each group's size.
+    type Key<'a> = (
+        &'a std::path::Path,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        Severity,
+    );
+    let mut group_of: Vec<Option<usize>> = Vec::with_capacity(findings.len());
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut first_of: Vec<usize> = Vec::new();
+    {
+        let mut groups: HashMap<Key, usize> = HashMap::new();
+        for (i, f) in findings.iter().enumerate() {
+            let (Some(_), Some(column)) = (&f.cell, &f.column) else {
+                group_of.push(None);
+                continue;
+            };
+            let key = (
+                f.file.as_path(),
+                f.sheet.as_deref(),
+                column.as_str(),
+                f.rule.as_str(),
+                f.severity,
+            );
+            let g = *groups.entry(key).or_insert_with(|| {
+                sizes.push(0);
+                first_of.push(i);
+                sizes.len() - 1
+            });
+            sizes[g] += 1;
+            group_of.push(Some(g));
+        }
+    }
+    let systemic: Vec<bool> = sizes
+        .iter()
+        .zip(&first_of)
+        .map(|(&n, &i)| {
+            n >= SYSTEMIC_MIN_CELLS
+                && filled(&findings[i]).is_some_and(|f| n as f64 >= SYSTEMIC_SHARE * f as f64)
+        })
+        .collect();
+    if !systemic.contains(&true) {
+        return findings;
+    }
+    // Pass 2, consuming: members of a systemic group move their texts into its cells.
+    let mut heads: Vec<Option<Finding>> = vec![None; sizes.len()];
+    let mut out = Vec::new();
+    for (mut f, g) in findings.into_iter().zip(group_of) {
+        let Some(g) = g.filter(|&g| systemic[g]) else {
+            out.push(f);
+            continue;
+        };
+        let detail = CellDetail {
+            row: f.row.unwrap_or(0),
+            cell: f.cell.take().unwrap_or_default().into_boxed_str(),
+            value: f.value.take().map(String::into_boxed_str),
+            message: std::mem::take(&mut f.message).into_boxed_str(),
+        };
+        heads[g]
+            .get_or_insert_with(|| Finding {
+                cells: Vec::with_capacity(sizes[g]),
+                ..f
+            })
+            .cells
+            .push(detail);
+    }
+    for mut group in heads.into_iter().flatten() {
+        group.cells.sort_by_key(|c| c.row);
+        let filled = filled(&group).unwrap_or(group.cells.len()).max(1);
+        let (first, last) = (&group.cells[0], &group.cells[group.cells.len() - 1]);
+        let letters = first.cell.trim_end_matches(|c: char| c.is_ascii_digit());
+        let examples: Vec<String> = group
+            .cells
+            .iter()
+            .take(3)
+            .map(|c| format!("{}：{}", c.cell, c.message))
+            .collect();
+        group.message = format!(
+            "{letters}列第{}–{}行“{}”有{}个单元格不符合“{}”（占该列已填写单元格的{}%），多半是列对应错了或整列填错，请核对整列；例如 {}。逐格明细见问题明细 CSV",
+            first.row,
+            last.row,
+            group.column.as_deref().unwrap_or(""),
+            group.cells.len(),
+            group.rule,
+            (group.cells.len() * 100 / filled).min(100),
+            examples.join("；")
+        );
+        group.row = Some(first.row);
+        group.cell = Some(format!("{}:{}", first.cell, last.cell));
+        group.value = None;
+        out.push(group);
+    }
+    out
+}
+
 /// A1-style reference from 0-based row and column: (0, 0) → "A1", (6, 27) → "AB7".
 pub fn a1(row: u32, col: u32) -> String {
     let mut letters = Vec::new();
@@ -164,7 +328,31 @@ pub fn in_reading_order(findings: &[Finding]) -> Vec<&Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::a1;
+    use super::*;
+
+    fn cells(n: u32) -> Vec<Finding> {
+        (0..n)
+            .map(|r| {
+                Finding::file(Severity::Error, "a.xlsx".into(), "type", format!("第{r}个"))
+                    .in_sheet(Some("台账"))
+                    .at_cell(r + 1, 2)
+                    .in_column(Some("涉及人数"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_rule_failing_in_most_of_a_column_is_one_systemic_finding() {
+        // 100 of 110 filled cells (91 %): one finding standing for 100 cells.
+        let collapsed = collapse_systemic(cells(100), &|_| Some(110));
+        assert_eq!(collapsed.len(), 1);
+        assert_eq!(collapsed[0].cells.len(), 100);
+        assert_eq!(collapsed[0].cell.as_deref(), Some("C2:C101"));
+        assert_eq!(collapsed[0].expanded().count(), 100);
+        // 100 of 120 (83 %), or 99 cells: each stays a finding of its own.
+        assert_eq!(collapse_systemic(cells(100), &|_| Some(120)).len(), 100);
+        assert_eq!(collapse_systemic(cells(99), &|_| Some(99)).len(), 99);
+    }
 
     #[test]
     fn a1_references() {

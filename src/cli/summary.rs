@@ -42,6 +42,15 @@ pub fn print_account(
         println!("{line}");
     }
     println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
+    let systemic: Vec<&Finding> = data.findings.iter().filter(|f| f.is_systemic()).collect();
+    if !systemic.is_empty() {
+        let cells: usize = systemic.iter().map(|f| f.cells.len()).sum();
+        println!(
+            "            {} of them systemic (one rule failing in most of a column), covering {} cells",
+            systemic.len(),
+            group(cells)
+        );
+    }
     for line in completeness_lines(completeness) {
         println!("  roster    {line}");
     }
@@ -50,6 +59,10 @@ pub fn print_account(
 /// Where the 问题清单 and the feedback workbooks were written.
 pub fn print_findings_outputs(outputs: &crate::report::findings::FindingsOutputs) {
     println!("  问题清单  {}", outputs.list.display());
+    println!(
+        "  问题明细  {} (every finding, one line per cell)",
+        outputs.csv.display()
+    );
     if let Some(first) = outputs.feedback.first() {
         let folder = first
             .parent()

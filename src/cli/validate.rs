@@ -16,8 +16,11 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {
         OutputFormat::Json => {
+            // The full list: a systemic finding as one line per cell.
             for finding in crate::finding::in_reading_order(&data.findings) {
-                println!("{}", serde_json::to_string(finding)?);
+                for one in finding.expanded() {
+                    println!("{}", serde_json::to_string(&one)?);
+                }
             }
         }
         OutputFormat::Text => {

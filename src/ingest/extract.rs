@@ -13,7 +13,7 @@ use super::cell::{
 };
 use super::header::{classify_rows, row_at, Header, RowEvidence, SkipReason};
 use super::roster::Roster;
-use crate::finding::{Finding, Severity};
+use crate::finding::{collapse_systemic, Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
 use crate::rules::cell::{check_cell, shown_value, CellValue};
 
@@ -173,6 +173,9 @@ pub fn extract(
     let mut submitters: Vec<String> = Vec::with_capacity(capacity);
     let mut rows: Vec<u32> = Vec::with_capacity(capacity);
     let mut findings = Vec::new();
+    // Filled cells per declared column over the data rows: the base a systemic finding
+    // (one rule failing in most of a column) is measured against.
+    let mut filled = vec![0usize; source.columns.len()];
     let mut parsed_row: Vec<Parsed> = Vec::with_capacity(source.columns.len());
     // Sums of count and money columns over every detail row, to reconcile a 合计 row.
     let mut detail_sums: Vec<i128> = vec![0; source.columns.len()];
@@ -240,6 +243,9 @@ pub fn extract(
                 continue;
             };
             let cell = range.get((r, sc)).unwrap_or(&Data::Empty);
+            if !is_blank(cell) {
+                filled[ci] += 1;
+            }
             match parse_cell(column.kind, &column.values, cell, ctx.date_system) {
                 Ok(Parsed::Null) if column.required => {
                     rejected = true;
@@ -359,6 +365,11 @@ pub fn extract(
     }
 
     reconcile_totals(ctx, range, header, &classes, &detail_sums, &mut findings);
+    let findings = collapse_systemic(findings, &|f| {
+        let column = f.column.as_deref()?;
+        let ci = source.columns.iter().position(|c| c.name == column)?;
+        Some(filled[ci])
+    });
     let height = rows.len();
     let mut columns = Vec::with_capacity(source.columns.len() + 3);
     for (column, value) in source.columns.iter().zip(values) {

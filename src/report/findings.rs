@@ -21,6 +21,98 @@ pub fn findings_path(plan: &Plan) -> PathBuf {
     output_dir(plan).join(format!("{}-{}-问题清单.xlsx", plan.name, plan.period))
 }
 
+/// Where the full list of findings goes, every cell of a systemic finding on its own line:
+/// a CSV beside the 问题清单, which has no row limit.
+pub fn findings_csv_path(plan: &Plan) -> PathBuf {
+    output_dir(plan).join(format!("{}-{}-问题明细.csv", plan.name, plan.period))
+}
+
+/// Excel's last row (0-based) and longest cell text: what does not fit goes to the CSV.
+const LAST_ROW: u32 = 1_048_575;
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Text for a cell, cut to Excel's limit with a pointer to the CSV when longer.
+fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return text.into();
+    }
+    let cut: String = text.chars().take(MAX_CELL_CHARS - 40).collect();
+    format!("{cut}……（超出单元格长度上限，全文见问题明细 CSV）").into()
+}
+
+/// Writes every finding, systemic ones cell by cell, as CSV (UTF-8 with a BOM, so that
+/// Excel opens the Chinese correctly); formula-like text is quoted as text.
+pub fn write_findings_csv(data: &Ingested, path: &Path) -> Result<(), ReportError> {
+    use std::io::Write;
+    let name_of = |code: &Option<String>| {
+        code.as_deref()
+            .and_then(|c| data.roster.get(c))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let field = |text: &str| {
+        // A leading = + - @ would be a live formula when the CSV is opened in Excel.
+        let text = if text.starts_with(['=', '+', '-', '@']) {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        };
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    };
+    let write = || -> std::io::Result<()> {
+        let tmp = path.with_extension("csv.tmp");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        out.write_all("\u{feff}".as_bytes())?;
+        writeln!(
+            out,
+            "报送单位代码,报送单位,文件,工作表,单元格,列,填写的值,规则,严重程度,说明"
+        )?;
+        for f in in_reading_order(&data.findings) {
+            // What every line of this finding shares, written once per line without
+            // building a finding per cell (a systemic one may stand for a million).
+            let shared_head = [
+                field(f.submitter.as_deref().unwrap_or("")),
+                field(&name_of(&f.submitter)),
+                field(&f.file.display().to_string()),
+                field(f.sheet.as_deref().unwrap_or("")),
+            ]
+            .join(",");
+            let column = field(f.column.as_deref().unwrap_or(""));
+            let rule_severity = format!("{},{}", field(&f.rule), f.severity.label());
+            let mut line = |cell: &str, value: &str, message: &str| {
+                writeln!(
+                    out,
+                    "{shared_head},{},{column},{},{rule_severity},{}",
+                    field(cell),
+                    field(value),
+                    field(message)
+                )
+            };
+            if f.cells.is_empty() {
+                let cell = f
+                    .cell
+                    .clone()
+                    .or_else(|| f.row.map(|r| format!("第{r}行")))
+                    .unwrap_or_default();
+                line(&cell, f.value.as_deref().unwrap_or(""), &f.message)?;
+            }
+            for c in &f.cells {
+                line(&c.cell, c.value.as_deref().unwrap_or(""), &c.message)?;
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Where a township's feedback workbook goes.
 pub fn feedback_path(plan: &Plan, code: &str, name: &str) -> PathBuf {
     output_dir(plan)
@@ -128,8 +220,18 @@ pub fn write_findings_workbook(
         ],
         &f,
     )?;
-    for (i, finding) in in_reading_order(&data.findings).into_iter().enumerate() {
+    let listed = in_reading_order(&data.findings);
+    for (i, finding) in listed.iter().enumerate() {
         let row = i as u32 + 1;
+        if row == LAST_ROW {
+            // Excel has no more rows: say so on the last one; the CSV has them all.
+            let rest = format!(
+                "其余 {} 条问题超出 Excel 的行数上限，见问题明细 CSV",
+                listed.len() - i
+            );
+            sheet.write_string_with_format(row, 9, rest, &f.label)?;
+            break;
+        }
         let cell = finding
             .cell
             .clone()
@@ -148,12 +250,13 @@ pub fn write_findings_workbook(
             finding.message.clone(),
         ];
         for (c, t) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
-            widths.fit(c as u16, t);
+            let t = cell_text(t);
+            sheet.write_string_with_format(row, c as u16, t.as_ref(), &f.label)?;
+            widths.fit(c as u16, &t);
         }
     }
     finish_list(sheet, &widths)?;
-    sheet.autofilter(0, 0, data.findings.len() as u32, 9)?;
+    sheet.autofilter(0, 0, (data.findings.len() as u32).min(LAST_ROW), 9)?;
 
     // 3. The row account of every file.
     let sheet = book.add_worksheet();
@@ -265,6 +368,8 @@ pub fn write_findings_workbook(
 /// What the findings outputs were written to.
 pub struct FindingsOutputs {
     pub list: PathBuf,
+    /// Every finding, systemic ones cell by cell.
+    pub csv: PathBuf,
     pub feedback: Vec<PathBuf>,
 }
 
@@ -277,6 +382,8 @@ pub fn write_findings_outputs(
 ) -> Result<FindingsOutputs, ReportError> {
     let list = findings_path(plan);
     write_findings_workbook(plan, data, completeness, &list)?;
+    let csv = findings_csv_path(plan);
+    write_findings_csv(data, &csv)?;
     let mut by_submitter: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in in_reading_order(&data.findings) {
         if let Some(code) = finding.submitter.as_deref() {
@@ -289,47 +396,68 @@ pub fn write_findings_outputs(
             let _ = std::fs::remove_file(stale);
         }
     }
-    let mut feedback = Vec::new();
-    for (code, findings) in by_submitter {
-        let name = data
-            .roster
-            .get(code)
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        let mut sheets = Vec::new();
-        for file in data
-            .files
+    // One workbook per township, written in parallel: each reads its own files again and
+    // writes its own workbook, sharing nothing.
+    use rayon::prelude::*;
+    let jobs: Vec<(&str, Vec<&Finding>)> = by_submitter.into_iter().collect();
+    let feedback = jobs
+        .into_par_iter()
+        .map(|(code, findings)| write_township_feedback(plan, data, code, &findings))
+        .collect::<Result<Vec<PathBuf>, ReportError>>()?;
+    Ok(FindingsOutputs {
+        list,
+        csv,
+        feedback,
+    })
+}
+
+/// One township's feedback workbook: its files' sheets as sent, with its findings.
+fn write_township_feedback(
+    plan: &Plan,
+    data: &Ingested,
+    code: &str,
+    findings: &[&Finding],
+) -> Result<PathBuf, ReportError> {
+    let name = data
+        .roster
+        .get(code)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let mut sheets = Vec::new();
+    for file in data
+        .files
+        .iter()
+        .filter(|f| f.submitter.as_deref() == Some(code))
+    {
+        let mine: Vec<&Finding> = findings
             .iter()
-            .filter(|f| f.submitter.as_deref() == Some(code))
-        {
-            let mine: Vec<&Finding> = findings
-                .iter()
-                .copied()
-                // One workbook may hold two sources' sheets (台账 and 汇总表).
-                .filter(|f| f.file == file.label && (f.sheet.is_none() || f.sheet == file.sheet))
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            if let Some((loaded, column_widths)) = crate::ingest::sheet_as_sent(plan, file) {
-                let header_rows = file
-                    .header_row
-                    .map(|r| (r - 1, r - 1 + file.header_height.max(1) as u32 - 1));
-                sheets.push(SentSheet {
-                    label: file.label.display().to_string(),
-                    sheet_name: loaded.sheet_name,
-                    range: loaded.range,
-                    findings: mine,
-                    column_widths,
-                    header_rows,
-                });
-            }
+            .copied()
+            // One workbook may hold two sources' sheets (台账 and 汇总表).
+            .filter(|f| f.file == file.label && (f.sheet.is_none() || f.sheet == file.sheet))
+            .collect();
+        // A sheet is copied to mark its cells; a systemic finding alone marks none (it is
+        // explained once in 问题说明 with its column and rows), so it costs no copy of a
+        // sheet the township already has.
+        if mine.iter().all(|f| f.is_systemic() || f.cell.is_none()) {
+            continue;
         }
-        let path = feedback_path(plan, code, &name);
-        write_feedback(&path, &format!("{code} {name}"), &findings, &sheets)?;
-        feedback.push(path);
+        if let Some((loaded, column_widths)) = crate::ingest::sheet_as_sent(plan, file) {
+            let header_rows = file
+                .header_row
+                .map(|r| (r - 1, r - 1 + file.header_height.max(1) as u32 - 1));
+            sheets.push(SentSheet {
+                label: file.label.display().to_string(),
+                sheet_name: loaded.sheet_name,
+                range: loaded.range,
+                findings: mine,
+                column_widths,
+                header_rows,
+            });
+        }
     }
-    Ok(FindingsOutputs { list, feedback })
+    let path = feedback_path(plan, code, &name);
+    write_feedback(&path, &format!("{code} {name}"), findings, &sheets)?;
+    Ok(path)
 }
 
 /// One file of a township as it was sent, with the findings that point into it.
@@ -413,7 +541,17 @@ pub fn write_feedback(
         // Findings by cell: the worst severity colours it; all messages go in the note.
         let mut by_cell: BTreeMap<(u32, u16), (Severity, Vec<String>)> = BTreeMap::new();
         for finding in &sent.findings {
-            if let Some((r, c)) = finding.cell.as_deref().and_then(parse_a1) {
+            // A systemic finding is shown once, on its column's header cell.
+            let at = match (finding.is_systemic(), sent.header_rows) {
+                (true, Some((_, header_last))) => finding
+                    .cell
+                    .as_deref()
+                    .and_then(|c| c.split(':').next())
+                    .and_then(parse_a1)
+                    .map(|(_, c)| (header_last, c)),
+                _ => finding.cell.as_deref().and_then(parse_a1),
+            };
+            if let Some((r, c)) = at {
                 let entry = by_cell
                     .entry((r, c))
                     .or_insert((finding.severity, Vec::new()));

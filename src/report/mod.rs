@@ -32,6 +32,11 @@ pub enum ReportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("writing {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Rows above the header: title, then the 填报单位 line.

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use polars::sql::sql_expr;
 
 use super::ValidateError;
-use crate::finding::{Finding, Severity};
+use crate::finding::{collapse_systemic, Finding, Severity};
 use crate::ingest::{FileReport, Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
@@ -107,6 +107,13 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                 );
             }
         }
+        // Rows checked per file: the base a systemic finding is measured against.
+        let checked: std::collections::HashMap<&std::path::Path, usize> = data
+            .files
+            .iter()
+            .map(|f| (f.label.as_path(), f.counts.used))
+            .collect();
+        let found = collapse_systemic(found, &|f| checked.get(f.file.as_path()).copied());
         data.findings.extend(found);
         if exclude.iter().any(|&e| e) {
             for (i, _) in exclude.iter().enumerate().filter(|(_, &e)| e) {
