@@ -10,7 +10,9 @@ output workbook is read back and its per-township and total figures are checked 
 the generator's expected.csv; a wrong answer fails the benchmark. Prints medians and
 ratios to laborstat as a Markdown table.
 
-Needs: a release build (cargo build --release) and the peers' Python packages:
+Needs: a release build (cargo build --release), the floor (cargo build --release
+--manifest-path bench/floor/Cargo.toml, same CARGO_TARGET_DIR; left out when not built) and
+the peers' Python packages:
     pip install pandas openpyxl python-calamine fastexcel polars pyarrow duckdb \
         duckdb-extension-excel xlsxwriter
 """
@@ -27,6 +29,8 @@ SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench")
 SCALES = {"S": (17, 3000), "M": (200, 5000), "L": (2000, 5000)}
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 LABORSTAT = os.path.join(TARGET, "release", "laborstat")
+# bench/floor: a bare calamine parse of the same files, the limit to compare with.
+FLOOR = os.path.join(TARGET, "release", "calamine-floor")
 
 
 def pipeline_without_rules():
@@ -53,9 +57,13 @@ def engines(data, out, baseline=None):
         # An earlier build of laborstat on the same pipeline: a change must not slow the run.
         before["laborstat, baseline build"] = [baseline, "run", bench_pipeline, "--quiet", "--data", data,
                                                "--out", out]
+    floor = {}
+    if os.path.exists(FLOOR):
+        floor["calamine floor (bare parse)"] = [FLOOR, data, "*/cases.xlsx", "投诉举报案件台账"]
     return {
         "laborstat": [LABORSTAT, "run", bench_pipeline, "--quiet", "--data", data, "--out", out],
         **before,
+        **floor,
         "laborstat, rules off": [LABORSTAT, "run", pipeline_without_rules(), "--quiet", "--data", data, "--out", out],
         "polars+fastexcel": [sys.executable, os.path.join(peers, "polars_fastexcel.py"), data, out],
         "duckdb+excel": [sys.executable, os.path.join(peers, "duckdb_excel.py"), data, out],
@@ -157,7 +165,8 @@ def main():
                 out = os.path.join(out_dir, f"{scale}-{name}.xlsx")
                 cmd = [out if c.endswith("x.xlsx") else c for c in cmd]
                 wall, rss = measure(cmd)
-                check(name, out, truth)
+                if not name.startswith("calamine floor"):  # the floor writes no report
+                    check(name, out, truth)
                 results.setdefault(name, []).append((wall, rss))
         base = statistics.median(w for w, _ in results["laborstat"])
         base_rss = statistics.median(r for _, r in results["laborstat"])
