@@ -11,6 +11,8 @@ pub mod csv;
 pub mod extract;
 pub mod header;
 pub mod markup;
+#[cfg(test)]
+mod proptests;
 pub mod resubmission;
 pub mod roster;
 pub mod workbook;
