@@ -85,11 +85,40 @@ def measure(cmd):
     return wall, usage.ru_maxrss / 1024
 
 
+def link_large(data):
+    """L from M in seconds (../shared/bench/README.md): M's 200 files hard-linked under
+    2,000 township codes, ten districts of 200, expected.csv repeated to match. The copies
+    repeat their 案件编号, so the unique rule is per submitter (bench.toml)."""
+    m, _ = generate("M")
+    with open(os.path.join(m, "expected.csv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    os.makedirs(data, exist_ok=True)
+    out = []
+    for d in range(10):
+        for t in rows:
+            code = f"51{10 + d:02d}07{t['town_code'][-3:]}"
+            name = f"{d + 1}区{t['town']}"
+            source = os.path.join(m, f"{t['town_code']}-{t['town']}", "cases.xlsx")
+            folder = os.path.join(data, f"{code}-{name}")
+            os.makedirs(folder, exist_ok=True)
+            target = os.path.join(folder, "cases.xlsx")
+            if not os.path.exists(target):
+                os.link(source, target)
+            out.append({**t, "town_code": code, "town": name})
+    with open(os.path.join(data, "expected.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(out)
+
+
 def generate(scale):
     towns, rows = SCALES[scale]
     data = os.path.join(ROOT, "bench-data", scale)
     if not os.path.exists(os.path.join(data, "expected.csv")):
-        subprocess.run([sys.executable, os.path.join(SHARED, "gen_cases.py"), data, str(towns), str(rows), "7"], check=True)
+        if scale == "L":
+            link_large(data)
+        else:
+            subprocess.run([sys.executable, os.path.join(SHARED, "gen_cases.py"), data, str(towns), str(rows), "7"], check=True)
     with open(os.path.join(data, "expected.csv"), encoding="utf-8") as f:
         truth = list(csv.DictReader(f))
     with open(os.path.join(data, "roster.csv"), "w", newline="", encoding="utf-8") as f:
