@@ -141,17 +141,34 @@ pub fn ingest(
     on_file: &(dyn Fn(&Path) + Sync),
 ) -> Result<Ingested, IngestError> {
     let roster = Roster::load(&plan.roster).map_err(IngestError::Roster)?;
-    let outcomes: Vec<FileOutcome> = files
+    // A workbook that two sources read (the ledger and its 汇总表) is opened once and each
+    // source's sheet read from it.
+    let mut by_path: std::collections::BTreeMap<&Path, Vec<usize>> = Default::default();
+    for (index, file) in files.iter().enumerate() {
+        by_path.entry(file.path.as_path()).or_default().push(index);
+    }
+    let groups: Vec<Vec<usize>> = by_path.into_values().collect();
+    let read: Vec<(usize, FileOutcome)> = groups
         .par_iter()
-        .enumerate()
-        .map(|(index, file)| {
-            let outcome = read_file(plan, &roster, index as u32, file);
-            on_file(&file.path);
-            outcome
+        .flat_map_iter(|members| {
+            let mut book = InputBook::open(&files[members[0]].path, &plan.limits);
+            let outcomes: Vec<(usize, FileOutcome)> = members
+                .iter()
+                .map(|&index| {
+                    let file = &files[index];
+                    let outcome = read_file(plan, &roster, index as u32, file, book.as_mut());
+                    on_file(&file.path);
+                    (index, outcome)
+                })
+                .collect();
+            outcomes
         })
         .collect();
-
-    let mut outcomes = outcomes;
+    let mut slots: Vec<Option<FileOutcome>> = (0..files.len()).map(|_| None).collect();
+    for (index, outcome) in read {
+        slots[index] = Some(outcome);
+    }
+    let mut outcomes: Vec<FileOutcome> = slots.into_iter().flatten().collect();
     let mut findings = Vec::new();
     choose_among_duplicates(plan, &files, &mut outcomes, &mut findings);
     let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
@@ -523,7 +540,14 @@ struct FileOutcome {
     absent: bool,
 }
 
-fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> FileOutcome {
+/// Reads one source's sheet from a file opened once for every source that reads it.
+fn read_file(
+    plan: &Plan,
+    roster: &Roster,
+    index: u32,
+    file: &InputFile,
+    book: Result<&mut InputBook, &mut workbook::OpenProblem>,
+) -> FileOutcome {
     let source = &plan.sources[file.source];
     let mut report = FileReport {
         source: source.id.clone(),
@@ -551,25 +575,31 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         absent: false,
     };
 
-    let opened = InputBook::open(&file.path, &plan.limits).and_then(|mut book| {
-        let sheetless = !book.format.has_named_sheets();
-        if source.kind == SourceKind::Summary
-            && sheetless
-            && !sheetless_file_is_summary(source, file)
-        {
-            return Ok((book, None));
+    let opened = match book {
+        Err(problem) => Err(problem.clone()),
+        Ok(book) => {
+            let sheetless = !book.format.has_named_sheets();
+            if source.kind == SourceKind::Summary
+                && sheetless
+                && !sheetless_file_is_summary(source, file)
+            {
+                Ok(None)
+            } else {
+                match book.load(&source.sheet) {
+                    Ok(sheet) => Ok(Some((book, sheet))),
+                    Err(problem) => Err(problem),
+                }
+            }
         }
-        let sheet = book.load(&source.sheet)?;
-        Ok((book, Some(sheet)))
-    });
+    };
     let sheet = match opened {
-        Ok((_, None)) => {
+        Ok(None) => {
             return FileOutcome {
                 absent: true,
                 ..fail(report, findings)
             };
         }
-        Ok((book, Some(sheet))) => (book, sheet),
+        Ok(Some((book, sheet))) => (book, sheet),
         Err(problem) if problem.no_such_sheet && source.kind == SourceKind::Summary => {
             return FileOutcome {
                 absent: true,
@@ -596,7 +626,7 @@ fn read_file(plan: &Plan, roster: &Roster, index: u32, file: &InputFile) -> File
         }
     };
     let (
-        mut book,
+        book,
         LoadedSheet {
             sheet_name,
             range,
