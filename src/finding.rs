@@ -235,22 +235,19 @@ pub fn collapse_systemic(
             group_of.push(Some(g));
         }
     }
-    let systemic: Vec<bool> = sizes
+    let is_systemic: Vec<bool> = sizes
         .iter()
         .zip(&first_of)
-        .map(|(&n, &i)| {
-            n >= SYSTEMIC_MIN_CELLS
-                && filled(&findings[i]).is_some_and(|f| n as f64 >= SYSTEMIC_SHARE * f as f64)
-        })
+        .map(|(&n, &i)| filled(&findings[i]).is_some_and(|f| is_systemic_share(n, f)))
         .collect();
-    if !systemic.contains(&true) {
+    if !is_systemic.contains(&true) {
         return findings;
     }
     // Pass 2, consuming: members of a systemic group move their texts into its cells.
     let mut heads: Vec<Option<Finding>> = vec![None; sizes.len()];
     let mut out = Vec::new();
     for (mut f, g) in findings.into_iter().zip(group_of) {
-        let Some(g) = g.filter(|&g| systemic[g]) else {
+        let Some(g) = g.filter(|&g| is_systemic[g]) else {
             out.push(f);
             continue;
         };
@@ -269,32 +266,45 @@ pub fn collapse_systemic(
             .push(detail);
     }
     for mut group in heads.into_iter().flatten() {
-        group.cells.sort_by_key(|c| c.row);
-        let filled = filled(&group).unwrap_or(group.cells.len()).max(1);
-        let (first, last) = (&group.cells[0], &group.cells[group.cells.len() - 1]);
-        let letters = first.cell.trim_end_matches(|c: char| c.is_ascii_digit());
-        let examples: Vec<String> = group
-            .cells
-            .iter()
-            .take(3)
-            .map(|c| format!("{}：{}", c.cell, c.message))
-            .collect();
-        group.message = format!(
-            "{letters}列第{}–{}行“{}”有{}个单元格不符合“{}”（占该列已填写单元格的{}%），多半是列对应错了或整列填错，请核对整列；例如 {}。逐格明细见问题明细 CSV",
-            first.row,
-            last.row,
-            group.column.as_deref().unwrap_or(""),
-            group.cells.len(),
-            group.rule,
-            (group.cells.len() * 100 / filled).min(100),
-            examples.join("；")
-        );
-        group.row = Some(first.row);
-        group.cell = Some(format!("{}:{}", first.cell, last.cell));
-        group.value = None;
-        out.push(group);
+        let filled = filled(&group).unwrap_or(group.cells.len());
+        let cells = std::mem::take(&mut group.cells);
+        out.push(systemic(group, cells, filled));
     }
     out
+}
+
+/// Whether `n` cells failing one rule in a column with `filled` filled cells is systemic.
+pub fn is_systemic_share(n: usize, filled: usize) -> bool {
+    n >= SYSTEMIC_MIN_CELLS && n as f64 >= SYSTEMIC_SHARE * filled as f64
+}
+
+/// The systemic finding for `cells` of one rule in one column: `head` gives its file, sheet,
+/// column, rule and severity; the message says where and how many, with the first cells.
+pub fn systemic(mut head: Finding, mut cells: Vec<CellDetail>, filled: usize) -> Finding {
+    cells.sort_by_key(|c| c.row);
+    let filled = filled.max(cells.len()).max(1);
+    let (first, last) = (&cells[0], &cells[cells.len() - 1]);
+    let letters = first.cell.trim_end_matches(|c: char| c.is_ascii_digit());
+    let examples: Vec<String> = cells
+        .iter()
+        .take(3)
+        .map(|c| format!("{}：{}", c.cell, c.message))
+        .collect();
+    head.message = format!(
+        "{letters}列第{}–{}行“{}”有{}个单元格不符合“{}”（占该列已填写单元格的{}%），多半是列对应错了或整列填错，请核对整列；例如 {}。逐格明细见问题明细 CSV",
+        first.row,
+        last.row,
+        head.column.as_deref().unwrap_or(""),
+        cells.len(),
+        head.rule,
+        cells.len() * 100 / filled,
+        examples.join("；")
+    );
+    head.row = Some(first.row);
+    head.cell = Some(format!("{}:{}", first.cell, last.cell));
+    head.value = None;
+    head.cells = cells;
+    head
 }
 
 /// A1-style reference from 0-based row and column: (0, 0) → "A1", (6, 27) → "AB7".

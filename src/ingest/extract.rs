@@ -13,7 +13,7 @@ use super::cell::{
 };
 use super::header::{classify_rows, row_at, Header, RowEvidence, SkipReason};
 use super::roster::Roster;
-use crate::finding::{collapse_systemic, Finding, Severity};
+use crate::finding::{a1, is_systemic_share, systemic, CellDetail, Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
 use crate::rules::cell::{check_cell, shown_value, CellValue};
 
@@ -137,8 +137,8 @@ pub struct Extracted {
 }
 
 /// Reads the data rows below `header` into a typed frame.
-pub fn extract(
-    ctx: &SheetContext,
+pub fn extract<'a>(
+    ctx: &'a SheetContext,
     range: &calamine::Range<Data>,
     header: &Header,
 ) -> PolarsResult<Extracted> {
@@ -173,6 +173,7 @@ pub fn extract(
     let mut submitters: Vec<String> = Vec::with_capacity(capacity);
     let mut rows: Vec<u32> = Vec::with_capacity(capacity);
     let mut findings = Vec::new();
+    let mut problems: Vec<CellProblem> = Vec::new();
     // Filled cells per declared column over the data rows: the base a systemic finding
     // (one rule failing in most of a column) is measured against.
     let mut filled = vec![0usize; source.columns.len()];
@@ -228,12 +229,15 @@ pub fn extract(
         let row_finding = |column: usize,
                            col_index: Option<usize>,
                            value: Option<String>,
-                           rule: &str,
-                           message: String| {
-            ctx.finding(Severity::Error, rule, message)
-                .at_row_cell(sheet_row, col_index.map(|c| ctx.origin.1 + c as u32))
-                .in_column(Some(source.columns[column].name.as_str()))
-                .with_value(value)
+                           rule: &'a str,
+                           message: String| CellProblem {
+            column,
+            rule,
+            severity: Severity::Error,
+            row: sheet_row,
+            col: col_index.map(|c| ctx.origin.1 + c as u32),
+            value,
+            message,
         };
         parsed_row.clear();
         let mut rejected = false;
@@ -249,7 +253,7 @@ pub fn extract(
             match parse_cell(column.kind, &column.values, cell, ctx.date_system) {
                 Ok(Parsed::Null) if column.required => {
                     rejected = true;
-                    findings.push(row_finding(
+                    problems.push(row_finding(
                         ci,
                         Some(sc),
                         None,
@@ -288,16 +292,16 @@ pub fn extract(
                                 check_cell(rule, column, view, written.trim(), &is_code)
                             {
                                 rejected |= broken.severity == Severity::Error;
-                                findings.push(
-                                    row_finding(
+                                problems.push(CellProblem {
+                                    severity: broken.severity,
+                                    ..row_finding(
                                         ci,
                                         Some(sc),
                                         Some(shown_value(&cell_rules[ci], written.trim())),
                                         &rule.name,
                                         broken.message,
                                     )
-                                    .with_severity(broken.severity),
-                                );
+                                });
                             }
                         }
                     }
@@ -305,7 +309,7 @@ pub fn extract(
                 }
                 Err(reason) => {
                     rejected = true;
-                    findings.push(row_finding(
+                    problems.push(row_finding(
                         ci,
                         Some(sc),
                         Some(display_text(cell)),
@@ -322,7 +326,7 @@ pub fn extract(
                 Parsed::Text(name) => {
                     let found = ctx.roster.match_text(name).map(|(i, _)| i);
                     if found.is_none() && !rejected {
-                        findings.push(row_finding(
+                        problems.push(row_finding(
                             ci,
                             header.mapping[ci],
                             Some(name.clone()),
@@ -365,11 +369,7 @@ pub fn extract(
     }
 
     reconcile_totals(ctx, range, header, &classes, &detail_sums, &mut findings);
-    let findings = collapse_systemic(findings, &|f| {
-        let column = f.column.as_deref()?;
-        let ci = source.columns.iter().position(|c| c.name == column)?;
-        Some(filled[ci])
-    });
+    findings.extend(cell_findings(ctx, problems, &filled));
     let height = rows.len();
     let mut columns = Vec::with_capacity(source.columns.len() + 3);
     for (column, value) in source.columns.iter().zip(values) {
@@ -387,6 +387,60 @@ pub fn extract(
         findings,
         outside_period: outside,
     })
+}
+
+/// A problem at one cell, held compactly until the sheet is read: most become findings of
+/// their own, but one rule failing in most of a column becomes one systemic finding — and
+/// then the file, sheet and column names are not copied for each of a million cells.
+struct CellProblem<'a> {
+    /// Index into the source's columns.
+    column: usize,
+    rule: &'a str,
+    severity: Severity,
+    /// 0-based absolute sheet row and column.
+    row: u32,
+    col: Option<u32>,
+    value: Option<String>,
+    message: String,
+}
+
+/// The sheet's cell problems as findings: one systemic finding per rule failing in most of
+/// a column (`finding::is_systemic_share` of its `filled` cells), one finding each otherwise.
+fn cell_findings(ctx: &SheetContext, problems: Vec<CellProblem>, filled: &[usize]) -> Vec<Finding> {
+    use std::collections::HashMap;
+    let mut sizes: HashMap<(usize, &str, Severity), usize> = HashMap::new();
+    for p in &problems {
+        *sizes.entry((p.column, p.rule, p.severity)).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    let mut groups: HashMap<(usize, &str, Severity), Vec<CellDetail>> = HashMap::new();
+    for p in problems {
+        let key = (p.column, p.rule, p.severity);
+        let column = ctx.source.columns[p.column].name.as_str();
+        match p.col {
+            Some(col) if is_systemic_share(sizes[&key], filled[p.column]) => {
+                groups.entry(key).or_default().push(CellDetail {
+                    row: p.row + 1,
+                    cell: a1(p.row, col).into_boxed_str(),
+                    value: p.value.map(String::into_boxed_str),
+                    message: p.message.into_boxed_str(),
+                });
+            }
+            _ => out.push(
+                ctx.finding(p.severity, p.rule, p.message)
+                    .at_row_cell(p.row, p.col)
+                    .in_column(Some(column))
+                    .with_value(p.value),
+            ),
+        }
+    }
+    for ((ci, rule, severity), cells) in groups {
+        let head = ctx
+            .finding(severity, rule, String::new())
+            .in_column(Some(ctx.source.columns[ci].name.as_str()));
+        out.push(systemic(head, cells, filled[ci]));
+    }
+    out
 }
 
 /// The view of a parsed value that rules check; money as 元 so bounds read naturally.
