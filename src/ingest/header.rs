@@ -166,7 +166,7 @@ pub fn row_at(range: &Range<Data>, row: usize) -> &[Data] {
 
 /// Whether a row holds values of data: a number, a date, or text that reads as either.
 /// Header labels are words; a row with data values in it is never a header row.
-fn holds_data_values(cells: &[Data]) -> bool {
+pub fn holds_data_values(cells: &[Data]) -> bool {
     cells.iter().any(|c| match c {
         Data::Float(_)
         | Data::Int(_)

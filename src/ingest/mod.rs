@@ -659,13 +659,18 @@ fn read_file(
     }
     report.counts.read = range.height() + origin.0 as usize;
 
-    // Merged cells only help when some declared column is not matched without them.
+    // Merged cells cost a second parse of the sheet (calamine finds them after the cells).
+    // They only help when some declared column is not matched without them, and only through
+    // a second header row (merged names spanning both rows, group names over sub-labels):
+    // not when no header row matched at all, nor when the row under it holds data values.
     let mut header = find_header(&range, &source.columns, merges.as_deref().unwrap_or(&[]));
-    let incomplete = |h: &Option<Header>| {
-        h.as_ref()
-            .is_none_or(|h| h.mapping.iter().any(Option::is_none))
+    let merges_could_help = |h: &Option<Header>| {
+        h.as_ref().is_some_and(|h| {
+            h.mapping.iter().any(Option::is_none)
+                && !header::holds_data_values(header::row_at(&range, h.row + 1))
+        })
     };
-    if incomplete(&header) && merges.is_none() {
+    if merges.is_none() && merges_could_help(&header) {
         let merges = book.merged_regions(&sheet_name);
         let matched =
             |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
