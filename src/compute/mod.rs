@@ -60,7 +60,9 @@ impl Results {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("computing measure(s) {measures} over source `{source_id}`: {error}")]
+// polars' own text stays out of the message (`error` is kept for a debugger): `check`
+// dry-runs every measure, so this is reached only by what the data itself does.
+#[error("computing measure(s) {measures} over source `{source_id}` failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
 pub struct ComputeError {
     measures: String,
     source_id: String,

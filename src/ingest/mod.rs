@@ -87,7 +87,8 @@ pub enum IngestError {
     NoDataDir(PathBuf),
     #[error("{0}")]
     Roster(String),
-    #[error("building the table for source `{source_id}`: {error}")]
+    // polars' own text stays out of the message.
+    #[error("building the table for source `{source_id}` failed; report it with the files that were read")]
     Polars {
         source_id: String,
         error: PolarsError,
@@ -865,10 +866,10 @@ fn read_file(
                 absent: false,
             }
         }
-        Err(e) => {
+        Err(_) => {
             findings.push(sheet_finding(
                 "file",
-                format!("内部错误，无法建立数据表：{e}"),
+                "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
             ));
             fail(report, findings)
         }

@@ -12,7 +12,8 @@ pub use summary::reconcile_summaries;
 pub use table::validate_tables;
 
 #[derive(Debug, thiserror::Error)]
-#[error("validating source `{source_id}` with rule `{rule}`: {error}")]
+// polars' own text stays out of the message; `check` dry-runs every row check.
+#[error("validating source `{source_id}` with rule `{rule}` failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
 pub struct ValidateError {
     source_id: String,
     rule: String,
