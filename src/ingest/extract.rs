@@ -247,10 +247,12 @@ pub fn extract<'a>(
                 continue;
             };
             let cell = range.get((r, sc)).unwrap_or(&Data::Empty);
-            if !is_blank(cell) {
+            let parsed = parse_cell(column.kind, &column.values, cell, ctx.date_system);
+            // parse_cell gives Null exactly for a blank cell: no second look at the cell.
+            if !matches!(parsed, Ok(Parsed::Null)) {
                 filled[ci] += 1;
             }
-            match parse_cell(column.kind, &column.values, cell, ctx.date_system) {
+            match parsed {
                 Ok(Parsed::Null) if column.required => {
                     rejected = true;
                     problems.push(row_finding(
