@@ -953,10 +953,20 @@ fn column_problems(
     header: &Header,
     origin: (u32, u32),
 ) -> Vec<(&'static str, String, String)> {
-    let uses = plan.column_uses(source);
-    let unmapped = header.unmapped_labels();
     let columns = &plan.sources[source].columns;
     let mut out = Vec::new();
+    // Most sheets have every declared column and no stray header: nothing to weigh.
+    let unmatched_header = header
+        .labels
+        .iter()
+        .enumerate()
+        .any(|(c, l)| !l.is_empty() && !header.mapping.contains(&Some(c)));
+    let absent = header.mapping.iter().any(Option::is_none);
+    if !unmatched_header && !absent {
+        return out;
+    }
+    let uses = plan.column_uses(source);
+    let unmapped = header.unmapped_labels();
     // A second header naming a column already taken: only the first is read.
     for (c, label) in unmapped.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
         for (ci, column) in columns.iter().enumerate() {

@@ -104,7 +104,7 @@ pub fn write_findings_csv(data: &Ingested, path: &Path) -> Result<(), ReportErro
                 line(&c.cell, c.value.as_deref().unwrap_or(""), &c.message)?;
             }
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        out.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)
     };
     write().map_err(|source| ReportError::Io {
