@@ -965,7 +965,7 @@ fn column_problems(
     if !unmatched_header && !absent {
         return out;
     }
-    let uses = plan.column_uses(source);
+    let uses = &plan.uses[source];
     let unmapped = header.unmapped_labels();
     // A second header naming a column already taken: only the first is read.
     for (c, label) in unmapped.iter().enumerate().filter(|(_, l)| !l.is_empty()) {

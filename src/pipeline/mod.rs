@@ -47,6 +47,9 @@ pub struct Plan {
     pub sheets: Vec<SheetLayout>,
     pub reconciliations: Vec<Reconciliation>,
     pub limits: Limits,
+    /// Per source, per declared column, what uses it ([`Plan::column_uses`]), worked out
+    /// once when compiled rather than for every file read.
+    pub uses: Vec<Vec<Vec<String>>>,
 }
 
 /// Bounds on one input file (`[limits]`); a file over one is refused with a finding that
@@ -112,7 +115,7 @@ impl Plan {
 
     /// For each declared column of a source, what uses it (measure labels, rule names,
     /// `period_column`…): an absent column that something uses changes figures, one that
-    /// nothing uses does not.
+    /// nothing uses does not. Read it from [`Plan::uses`]; this fills it.
     pub fn column_uses(&self, source: usize) -> Vec<Vec<String>> {
         let s = &self.sources[source];
         let mut uses = vec![Vec::new(); s.columns.len()];

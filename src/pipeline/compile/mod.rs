@@ -106,7 +106,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         return Err(d.into_sorted());
     };
     let paths = resolve_paths(&base_dir, &pipeline, &period, roster, overrides);
-    Ok(Plan {
+    let mut plan = Plan {
         file: path.to_path_buf(),
         name: pipeline.name,
         title: pipeline.title,
@@ -121,7 +121,12 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         sheets,
         reconciliations,
         limits,
-    })
+        uses: Vec::new(),
+    };
+    plan.uses = (0..plan.sources.len())
+        .map(|s| plan.column_uses(s))
+        .collect();
+    Ok(plan)
 }
 
 /// `[limits]`, each bound a positive whole number; the defaults for what is not given.
