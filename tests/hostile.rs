@@ -1,4 +1,4 @@
-//! Hostile files (tests/fixtures/hostile, made by make.py): a 7 MB zip bomb whose sheet
+//! Hostile files (tests/fixtures/hostile, made by make.py): a 5 MB zip bomb whose sheet
 //! unpacks to 5 GiB, and a 12 KB workbook whose used range is A1:XFD1048576. Each is
 //! refused by its size — before it is parsed — with a finding that says what was too large;
 //! the good file beside them is counted. The bounds are settable in `[limits]`.
@@ -71,7 +71,7 @@ fn a_zip_bomb_and_an_absurd_range_are_refused_by_their_size() {
 
 #[test]
 fn limits_are_settable_in_the_pipeline_file() {
-    // The bomb is 6.7 MB on disk.
+    // The bomb is 5.0 MB on disk.
     let (_dir, path) = with_limits("file_mb = 1");
     let found = findings(&path);
     let bomb = of(&found, "510199002-炸弹街道/台账.xlsx");
