@@ -635,6 +635,7 @@ fn read_file(
             encoding,
             date_system,
             format,
+            chosen,
         },
     ) = sheet;
     report.format = Some(format.label());
@@ -645,6 +646,9 @@ fn read_file(
         Finding::file(Severity::Error, file.label.clone(), rule, message)
             .in_sheet(Some(sheet_name.as_str()))
     };
+    if let Some(how) = chosen {
+        findings.push(sheet_finding("sheet", how).with_severity(Severity::Warning));
+    }
 
     if source.submitter == SubmitterFrom::Path {
         report.submitter = roster
@@ -996,15 +1000,18 @@ fn column_problems(
         }
         let close = closest_label(&column.aliases, &unmapped);
         let used = &uses[ci];
-        let consequence = if used.is_empty() {
-            format!("本文件的“{}”按空值处理", column.name)
-        } else {
-            format!(
-                "本文件的“{}”按空值处理，{}会因此偏小或不全",
-                column.name,
-                used.join("、")
-            )
-        };
+        // What the absence does: figures come out short, checks cannot be made.
+        let (figures, checks): (Vec<&String>, Vec<&String>) =
+            used.iter().partition(|u| u.starts_with("指标"));
+        let mut consequence = format!("本文件的“{}”按空值处理", column.name);
+        if !figures.is_empty() {
+            let figures: Vec<&str> = figures.iter().map(|s| s.as_str()).collect();
+            consequence.push_str(&format!("，{}会因此偏小或不全", figures.join("、")));
+        }
+        if !checks.is_empty() {
+            let checks: Vec<&str> = checks.iter().map(|s| s.as_str()).collect();
+            consequence.push_str(&format!("，{}在本文件无法进行", checks.join("、")));
+        }
         let message = match close {
             Some(label) => {
                 let at = unmapped.iter().position(|l| l == label).unwrap_or(0);

@@ -68,6 +68,9 @@ pub struct LoadedSheet {
     pub encoding: Option<Encoding>,
     pub date_system: DateSystem,
     pub format: FileFormat,
+    /// How the sheet was chosen when that was a decision the user should hear about
+    /// (of several tables in a web page, the largest).
+    pub chosen: Option<String>,
 }
 
 /// Why a file could not be read; `rule` names the kind for findings.
@@ -155,6 +158,7 @@ impl InputBook {
                     encoding: Some(encoding),
                     date_system: DateSystem::Excel1900,
                     format,
+                    chosen: None,
                 }])
             }
         };
@@ -173,21 +177,20 @@ impl InputBook {
     }
 
     /// Reads the sheet the selector names. A file without sheet names (text, HTML) gives
-    /// its one table, or among several the one the selector names, else the largest.
+    /// its one table, or among several the largest.
     pub fn load(&mut self, selector: &SheetSelector) -> Result<LoadedSheet, OpenProblem> {
         let names = self.sheet_names();
-        let picked = pick_sheet(&names, selector).or_else(|| {
-            if self.format.has_named_sheets() {
-                return None;
-            }
-            let Book::Parsed(sheets) = &self.book else {
-                return None;
-            };
-            sheets
+        // Text and web pages have no sheet names of their own (a table's name is the file's
+        // or the page's title): their largest table is the data, and the choice is told
+        // when there were several.
+        let by_size = !self.format.has_named_sheets() && names.len() > 1;
+        let picked = match &self.book {
+            Book::Parsed(sheets) if !self.format.has_named_sheets() => sheets
                 .iter()
                 .max_by_key(|s| s.range.get_size().0 * s.range.get_size().1)
-                .map(|s| s.sheet_name.clone())
-        });
+                .map(|s| s.sheet_name.clone()),
+            _ => pick_sheet(&names, selector),
+        };
         let sheet_name = picked.ok_or_else(|| {
             let wanted = match selector {
                 SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
@@ -201,7 +204,16 @@ impl InputBook {
                 )
             }
         })?;
-        self.read_sheet(&sheet_name, false)
+        let mut sheet = self.read_sheet(&sheet_name, false)?;
+        if by_size {
+            sheet.chosen = Some(format!(
+                "文件是网页，其中有{}个表格，读取了最大的“{}”（{}行），其余表格未读取",
+                names.len(),
+                sheet.sheet_name,
+                sheet.range.height()
+            ));
+        }
+        Ok(sheet)
     }
 
     /// Reads one sheet by name, with its merged regions if `with_merges`.
@@ -230,6 +242,7 @@ impl InputBook {
                     encoding: sheet.encoding,
                     date_system: sheet.date_system,
                     format,
+                    chosen: None,
                 });
             }
             Book::Calamine(workbook) => workbook,
@@ -275,6 +288,7 @@ impl InputBook {
             encoding: None,
             date_system,
             format,
+            chosen: None,
         })
     }
 
@@ -309,6 +323,7 @@ fn parsed(sheet: MarkupSheet, format: FileFormat) -> LoadedSheet {
         encoding: None,
         date_system: DateSystem::Excel1900,
         format,
+        chosen: None,
     }
 }
 
