@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::cell::{
     date_to_days, display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed,
 };
-use super::header::{classify_rows, row_at, Header, RowEvidence, SkipReason};
+use super::header::{classify_rows, Header, RowEvidence, SkipReason};
 use super::roster::Roster;
 use crate::finding::{a1, is_systemic_share, systemic, CellDetail, Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
@@ -199,10 +199,9 @@ pub fn extract<'a>(
     // Earliest and latest date of the rows outside the period, to say what the file holds.
     let mut outside: Option<(i32, i32)> = None;
 
-    for (offset, class) in classes.iter().enumerate() {
+    for ((offset, class), row) in classes.iter().enumerate().zip(range.rows().skip(first)) {
         if let Some(reason) = class {
             *counts.skipped.entry(*reason).or_default() += 1;
-            let row = row_at(range, first + offset);
             let weighed = matches!(
                 reason,
                 SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader

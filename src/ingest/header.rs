@@ -159,7 +159,8 @@ fn spread_merged(top: &mut [String], row_abs: u32, col0: u32, merges: &[Dimensio
     }
 }
 
-/// The cells of one row of a range (0-based inside it); empty past its end.
+/// The cells of one row of a range (0-based inside it); empty past its end. It walks the
+/// rows before it: for a single row near the top, not inside a loop over rows.
 pub fn row_at(range: &Range<Data>, row: usize) -> &[Data] {
     range.rows().nth(row).unwrap_or(&[])
 }
@@ -475,11 +476,13 @@ impl RowEvidence<'_> {
         let last_total = classes.iter().rposition(|c| *c == Some(SkipReason::Total));
         let mut all = vec![0i128; summed.len()];
         let mut since_total = vec![0i128; summed.len()];
-        for (offset, class) in classes.iter().enumerate() {
+        // Rows walked in step with their verdicts: fetching each row by index would be
+        // quadratic in the sheet (calamine's rows are an iterator).
+        for (offset, (class, data_row)) in classes.iter().zip(range.rows().skip(first)).enumerate()
+        {
             if class.is_some() {
                 continue;
             }
-            let data_row = row_at(range, first + offset);
             for (k, &ci) in summed.iter().enumerate() {
                 let v = value(data_row, ci);
                 all[k] += v;

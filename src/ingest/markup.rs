@@ -236,18 +236,24 @@ struct GridBuilder {
     next_col: u32,
     /// Whether the current row has started (a row index set explicitly or a `<tr>` seen).
     rows_seen: bool,
+    /// A row or column index past Excel's last, as written (row, column, 1-based): the
+    /// sheet is refused rather than its cell moved somewhere it was not.
+    beyond_excel: Option<(u64, u64)>,
 }
 
 impl GridBuilder {
     /// Starts a row: the next one, or the 1-based `index` given.
     fn start_row(&mut self, index: Option<u32>) {
-        // Past Excel's last row a cell is clamped onto it; the size guard then refuses the sheet.
-        self.row = match index {
+        let row = match index {
             Some(i) => i.saturating_sub(1),
             None if self.rows_seen => self.row.saturating_add(1),
             None => 0,
+        };
+        if row > MAX_ROW {
+            self.beyond_excel.get_or_insert((row as u64 + 1, 1));
         }
-        .min(MAX_ROW);
+        // Clamped so that nothing overflows; `finish` refuses the sheet.
+        self.row = row.min(MAX_ROW);
         self.rows_seen = true;
         self.next_col = 0;
     }
@@ -255,11 +261,15 @@ impl GridBuilder {
     /// Puts a value at the next free column (or the 1-based `index`), spanning `across`
     /// more columns and `down` more rows.
     fn put(&mut self, index: Option<u32>, across: u32, down: u32, value: Data) {
-        let mut col = match index {
+        let wanted = match index {
             Some(i) => i.saturating_sub(1),
             None => self.next_col,
+        };
+        if wanted > MAX_COL {
+            self.beyond_excel
+                .get_or_insert((self.row as u64 + 1, wanted as u64 + 1));
         }
-        .min(MAX_COL);
+        let mut col = wanted.min(MAX_COL);
         if index.is_none() {
             while col < MAX_COL && self.covered.contains(&(self.row, col)) {
                 col += 1;
@@ -288,12 +298,18 @@ impl GridBuilder {
         if value != Data::Empty {
             self.cells.push(Cell::new((self.row, col), value));
         }
-        self.next_col = (col + across).saturating_add(1).min(MAX_COL);
+        // May pass the last column: the next cell there is then beyond Excel.
+        self.next_col = col + across + 1;
     }
 
     /// The sheet, refused before allocating when its used area is absurd (a hostile
     /// `ss:Index` or `rowspan`), like a workbook's.
     fn finish(self, name: String, max_cells: u64) -> Result<MarkupSheet, String> {
+        if let Some((row, col)) = self.beyond_excel {
+            return Err(format!(
+                "工作表“{name}”有单元格在第{row}行第{col}列，超出 Excel 的范围（1,048,576 行、16,384 列），文件已损坏或被改动；请用 Excel 打开检查后另存为 .xlsx 重新报送"
+            ));
+        }
         let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
         for (r, c) in self.cells.iter().map(|c| c.get_position()) {
             (top, left, bottom, right) = (top.min(r), left.min(c), bottom.max(r), right.max(c));
@@ -611,9 +627,9 @@ mod tests {
         let xml = r#"<?mso-application progid="Excel.Sheet"?><Workbook><Worksheet ss:Name="a"><Table>
 <Row ss:Index="4294967295"><Cell ss:Index="4294967295" ss:MergeAcross="4294967295" ss:MergeDown="99999999"><Data ss:Type="String">x</Data></Cell></Row>
 <Row><Cell><Data ss:Type="String">y</Data></Cell></Row></Table></Worksheet></Workbook>"#;
-        // Clamped onto Excel's last row and column.
-        let sheets = read_spreadsheetml(xml, LIMIT).unwrap();
-        assert_eq!(sheets[0].range.end(), Some((1_048_575, 16_383)));
+        // Past Excel's last row and column: refused, never moved onto the last cell.
+        let beyond = read_spreadsheetml(xml, LIMIT).err().unwrap();
+        assert!(beyond.contains("超出 Excel 的范围"), "{beyond}");
         // A cell in A1 and one in XFD1048576: refused before the grid is allocated.
         let far = r#"<Workbook><Worksheet ss:Name="a"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell></Row>
 <Row ss:Index="1048576"><Cell ss:Index="16384"><Data ss:Type="String">z</Data></Cell></Row></Table></Worksheet></Workbook>"#;
@@ -621,9 +637,12 @@ mod tests {
             .err()
             .unwrap()
             .contains("XFD1048576"));
-        let html = r#"<table><tr><td rowspan="2000000000" colspan="2000000000">x</td><td>y</td></tr></table>"#;
+        // A span past the sheet's end is cut at it; the cell after it would be beyond Excel.
+        let html = r#"<table><tr><td rowspan="2000000000" colspan="2000000000">x</td></tr><tr><td>y</td></tr></table>"#;
         let sheets = read_html(html, "t", LIMIT).unwrap();
         assert_eq!(sheets[0].merges.len(), 1);
+        let html = r#"<table><tr><td colspan="2000000000">x</td><td>y</td></tr></table>"#;
+        assert!(read_html(html, "t", LIMIT).is_err());
     }
 
     #[test]
