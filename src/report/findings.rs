@@ -51,8 +51,10 @@ pub fn write_findings_csv(data: &Ingested, path: &Path) -> Result<(), ReportErro
             .unwrap_or_default()
     };
     let field = |text: &str| {
-        // A leading = + - @ would be a live formula when the CSV is opened in Excel.
-        let text = if text.starts_with(['=', '+', '-', '@']) {
+        // A leading = + - @ would be a live formula when the CSV is opened in Excel; a
+        // plain signed number ("-100") is left as it is.
+        let number = text.parse::<f64>().is_ok();
+        let text = if text.starts_with(['=', '+', '-', '@']) && !number {
             format!("'{text}")
         } else {
             text.to_string()
