@@ -307,6 +307,11 @@ pub fn systemic(mut head: Finding, mut cells: Vec<CellDetail>, filled: usize) ->
     head
 }
 
+/// `A`, `AB`: the letters of a 0-based sheet column.
+pub fn column_letters(col: u32) -> String {
+    a1(0, col).trim_end_matches('1').to_string()
+}
+
 /// A1-style reference from 0-based row and column: (0, 0) → "A1", (6, 27) → "AB7".
 pub fn a1(row: u32, col: u32) -> String {
     let mut letters = Vec::new();

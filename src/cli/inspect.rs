@@ -9,7 +9,6 @@ use calamine::{Data, Range};
 use clap::Args;
 
 use super::ExitStatus;
-use crate::finding::a1;
 use crate::ingest::cell::{self, display_text, is_blank};
 use crate::ingest::column_letters;
 use crate::ingest::header::{
@@ -125,7 +124,7 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
                 .position(|m| *m == Some(c))
                 .map(|i| s.columns[i].name.clone())
         });
-        let letter = a1(0, origin.1 + c as u32).trim_end_matches('1').to_string();
+        let letter = column_letters(origin.1 + c as u32);
         let (kind, filled) = infer_type(range, &data_rows, c);
         // A header naming a column another header already took is a duplicate, not new.
         let duplicate_of = source.and_then(|s| {

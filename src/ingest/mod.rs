@@ -930,10 +930,7 @@ fn unmapped_headers(header: &Header, col0: u32) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `A`, `AB`: the letters of a 0-based sheet column.
-pub fn column_letters(col: u32) -> String {
-    crate::finding::a1(0, col).trim_end_matches('1').to_string()
-}
+pub use crate::finding::column_letters;
 
 /// Optional declared columns the sheet does not have.
 fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {

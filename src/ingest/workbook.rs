@@ -363,7 +363,10 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
     }
     let text = decode_head(head);
     // Markup begins with a tag; a CSV that merely mentions "<table" in a cell is text.
-    let starts_with_tag = |t: &str| t.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).starts_with('<');
+    let starts_with_tag = |t: &str| {
+        t.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with('<')
+    };
     if let Some(text) = text.as_deref().filter(|t| starts_with_tag(t)) {
         if is_spreadsheetml(text) {
             return Ok(FileFormat::SpreadsheetMl);
