@@ -21,6 +21,7 @@ fn xlsx_xls_ods_and_gbk_csv_give_identical_figures() {
         "xlsx-as-xls",
         "xls-as-xlsx",
         "tsv-utf16",
+        "xlsx-rows-out-of-order",
     ] {
         let out = dir.path().join(format!("{format}.xlsx"));
         let data = format!("tests/fixtures/formats/{format}");

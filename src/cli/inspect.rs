@@ -9,7 +9,7 @@ use calamine::{Data, Range};
 use clap::Args;
 
 use super::ExitStatus;
-use crate::ingest::cell::{self, display_text, is_blank};
+use crate::ingest::cell::{self, display_text, is_blank, CellReader};
 use crate::ingest::column_letters;
 use crate::ingest::header::{
     classify_rows, closest_label, find_header, names_column, Header, RowEvidence,
@@ -100,8 +100,9 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
             String::new()
         }
     );
+    let readers = CellReader::for_columns(source.map_or(&[][..], |s| &s.columns[..]));
     let evidence = RowEvidence {
-        columns: source.map_or(&[][..], |s| &s.columns[..]),
+        readers: &readers,
         header: &header,
         date_system: sheet.date_system,
     };

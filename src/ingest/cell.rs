@@ -4,9 +4,11 @@
 //! Excel serials or text in five spellings. Each parser returns `Err(reason)` in words a
 //! statistician understands; the caller turns that into a finding at the cell.
 
+use std::borrow::Cow;
+
 use calamine::Data;
 
-use crate::pipeline::ColumnType;
+use crate::pipeline::{Column, ColumnType};
 use chrono::NaiveDate;
 
 /// Days from 1970-01-01 (Arrow's Date32 epoch) to Excel's serial day 0 (1899-12-30).
@@ -396,11 +398,12 @@ pub fn normalize_key(text: &str) -> String {
     out
 }
 
-/// One cell's value after parsing.
+/// One cell's value after parsing. Text borrows from the cell (or, for an enum, from the
+/// declared spelling) so that a million cells are not a million copies.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Parsed {
+pub enum Parsed<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     Int(i64),
     Float(f64),
     /// Days since 1970-01-01.
@@ -408,46 +411,88 @@ pub enum Parsed {
     Bool(bool),
 }
 
-/// Parses a cell as a column type; `Err` is the reason in Chinese.
-pub fn parse_cell(
-    kind: ColumnType,
-    values: &[(String, Vec<String>)],
-    cell: &Data,
-    date_system: DateSystem,
-) -> Result<Parsed, String> {
-    if is_blank(cell) {
-        return Ok(Parsed::Null);
+/// A declared column made ready for reading cells: its enum spellings are looked up in
+/// tables built once per file, not normalised again for every cell.
+pub struct CellReader<'a> {
+    pub column: &'a Column,
+    /// Every accepted spelling as declared → its canonical value (the common case: the
+    /// township typed it as the pipeline spells it).
+    exact: Vec<(&'a str, &'a str)>,
+    /// The same spellings after `normalize_key`, for cells written in other widths or cases.
+    normalized: Vec<(String, &'a str)>,
+}
+
+impl<'a> CellReader<'a> {
+    pub fn new(column: &'a Column) -> Self {
+        let spellings = || {
+            column.values.iter().flat_map(|(canonical, aliases)| {
+                std::iter::once(canonical.as_str())
+                    .chain(aliases.iter().map(String::as_str))
+                    .map(move |a| (a, canonical.as_str()))
+            })
+        };
+        CellReader {
+            column,
+            exact: spellings().collect(),
+            normalized: spellings().map(|(a, c)| (normalize_key(a), c)).collect(),
+        }
     }
-    if let Some(error) = formula_error(cell) {
-        return Err(format!("单元格是公式错误值 {error}，请核对公式"));
+
+    pub fn for_columns(columns: &'a [Column]) -> Vec<CellReader<'a>> {
+        columns.iter().map(CellReader::new).collect()
     }
-    Ok(match kind {
-        ColumnType::Text => Parsed::Text(display_text(cell).trim().to_string()),
-        ColumnType::Int => Parsed::Int(parse_int(cell)?),
-        ColumnType::Money => Parsed::Int(parse_money_fen(cell)?),
-        ColumnType::Number => Parsed::Float(parse_number(cell)?),
-        ColumnType::Date => Parsed::Date(date_to_days(parse_date(cell, date_system)?)),
-        ColumnType::Bool => Parsed::Bool(parse_bool(cell)?),
-        ColumnType::Enum => {
-            let text = display_text(cell);
-            let key = normalize_key(&text);
-            let canonical = values
-                .iter()
-                .find(|(_, aliases)| aliases.iter().any(|a| normalize_key(a) == key))
-                .map(|(canonical, _)| canonical.clone());
-            match canonical {
-                Some(c) => Parsed::Text(c),
-                None => {
-                    let allowed: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
-                    return Err(format!(
-                        "“{}”不是允许的取值（{}）",
-                        text.trim(),
-                        allowed.join("、")
-                    ));
+
+    /// Parses a cell as the column's type; `Err` is the reason in Chinese.
+    pub fn parse<'c>(
+        &'c self,
+        cell: &'c Data,
+        date_system: DateSystem,
+    ) -> Result<Parsed<'c>, String> {
+        if is_blank(cell) {
+            return Ok(Parsed::Null);
+        }
+        if let Some(error) = formula_error(cell) {
+            return Err(format!("单元格是公式错误值 {error}，请核对公式"));
+        }
+        Ok(match self.column.kind {
+            ColumnType::Text => Parsed::Text(cell_text(cell)),
+            ColumnType::Int => Parsed::Int(parse_int(cell)?),
+            ColumnType::Money => Parsed::Int(parse_money_fen(cell)?),
+            ColumnType::Number => Parsed::Float(parse_number(cell)?),
+            ColumnType::Date => Parsed::Date(date_to_days(parse_date(cell, date_system)?)),
+            ColumnType::Bool => Parsed::Bool(parse_bool(cell)?),
+            ColumnType::Enum => {
+                let text = cell_text(cell);
+                match self.canonical(&text) {
+                    Some(c) => Parsed::Text(Cow::Borrowed(c)),
+                    None => {
+                        let allowed: Vec<&str> =
+                            self.column.values.iter().map(|(c, _)| c.as_str()).collect();
+                        return Err(format!("“{text}”不是允许的取值（{}）", allowed.join("、")));
+                    }
                 }
             }
+        })
+    }
+
+    fn canonical(&self, text: &str) -> Option<&'a str> {
+        if let Some((_, c)) = self.exact.iter().find(|(a, _)| *a == text) {
+            return Some(c);
         }
-    })
+        let key = normalize_key(text);
+        self.normalized
+            .iter()
+            .find(|(a, _)| *a == key)
+            .map(|(_, c)| *c)
+    }
+}
+
+/// A cell's text, trimmed, borrowed when the cell holds text.
+fn cell_text(cell: &Data) -> Cow<'_, str> {
+    match cell {
+        Data::String(s) => Cow::Borrowed(s.trim()),
+        other => Cow::Owned(display_text(other).trim().to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! One loaded sheet → a typed polars frame of its data rows, the count of every row by what
 //! happened to it, and findings for what could not be read. Columns are built from typed
-//! vectors, not row by row into the frame; every kept row carries its provenance
+//! vectors as rows stream by, not row by row into the frame; every kept row carries its provenance
 //! (`_submitter`, `_file`, `_row`).
 
 use std::collections::BTreeMap;
@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 use calamine::Data;
 use polars::prelude::*;
 
-use super::cell::{
-    date_to_days, display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed,
-};
-use super::header::{classify_rows, Header, RowEvidence, SkipReason};
+use super::cell::{date_to_days, display_text, is_blank, normalize_key, DateSystem, Parsed};
+use super::header::{RowEvidence, RowSink, SkipReason};
 use super::roster::Roster;
 use crate::finding::{a1, is_systemic_share, systemic, CellDetail, Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
@@ -52,49 +50,52 @@ impl RowCounts {
     }
 }
 
-/// Typed values of one column, filled row by row, turned into a polars column at the end.
-enum ColumnValues {
-    Text(Vec<Option<String>>),
+/// Typed values of one column, filled row by row straight into the column's final form:
+/// text goes into an Arrow string builder from the cell's own text, not via a `String`.
+enum ColumnBuilder {
+    Text(StringChunkedBuilder),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Date(Vec<Option<i32>>),
     Bool(Vec<Option<bool>>),
 }
 
-impl ColumnValues {
-    fn new(kind: ColumnType, capacity: usize) -> Self {
+impl ColumnBuilder {
+    fn new(name: &str, kind: ColumnType) -> Self {
         match kind {
-            ColumnType::Text | ColumnType::Enum => ColumnValues::Text(Vec::with_capacity(capacity)),
-            ColumnType::Int | ColumnType::Money => ColumnValues::Int(Vec::with_capacity(capacity)),
-            ColumnType::Number => ColumnValues::Float(Vec::with_capacity(capacity)),
-            ColumnType::Date => ColumnValues::Date(Vec::with_capacity(capacity)),
-            ColumnType::Bool => ColumnValues::Bool(Vec::with_capacity(capacity)),
+            ColumnType::Text | ColumnType::Enum => {
+                ColumnBuilder::Text(StringChunkedBuilder::new(name.into(), 0))
+            }
+            ColumnType::Int | ColumnType::Money => ColumnBuilder::Int(Vec::new()),
+            ColumnType::Number => ColumnBuilder::Float(Vec::new()),
+            ColumnType::Date => ColumnBuilder::Date(Vec::new()),
+            ColumnType::Bool => ColumnBuilder::Bool(Vec::new()),
         }
     }
 
-    fn push(&mut self, value: Parsed) {
+    fn push(&mut self, value: &Parsed) {
         match (self, value) {
-            (ColumnValues::Text(v), Parsed::Text(x)) => v.push(Some(x)),
-            (ColumnValues::Int(v), Parsed::Int(x)) => v.push(Some(x)),
-            (ColumnValues::Float(v), Parsed::Float(x)) => v.push(Some(x)),
-            (ColumnValues::Date(v), Parsed::Date(x)) => v.push(Some(x)),
-            (ColumnValues::Bool(v), Parsed::Bool(x)) => v.push(Some(x)),
-            (ColumnValues::Text(v), _) => v.push(None),
-            (ColumnValues::Int(v), _) => v.push(None),
-            (ColumnValues::Float(v), _) => v.push(None),
-            (ColumnValues::Date(v), _) => v.push(None),
-            (ColumnValues::Bool(v), _) => v.push(None),
+            (ColumnBuilder::Text(b), Parsed::Text(x)) => b.append_value(x.as_ref()),
+            (ColumnBuilder::Int(v), Parsed::Int(x)) => v.push(Some(*x)),
+            (ColumnBuilder::Float(v), Parsed::Float(x)) => v.push(Some(*x)),
+            (ColumnBuilder::Date(v), Parsed::Date(x)) => v.push(Some(*x)),
+            (ColumnBuilder::Bool(v), Parsed::Bool(x)) => v.push(Some(*x)),
+            (ColumnBuilder::Text(b), _) => b.append_null(),
+            (ColumnBuilder::Int(v), _) => v.push(None),
+            (ColumnBuilder::Float(v), _) => v.push(None),
+            (ColumnBuilder::Date(v), _) => v.push(None),
+            (ColumnBuilder::Bool(v), _) => v.push(None),
         }
     }
 
     fn into_column(self, name: &str) -> PolarsResult<Column> {
         let name: PlSmallStr = name.into();
         Ok(match self {
-            ColumnValues::Text(v) => Column::new(name, v),
-            ColumnValues::Int(v) => Column::new(name, v),
-            ColumnValues::Float(v) => Column::new(name, v),
-            ColumnValues::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
-            ColumnValues::Bool(v) => Column::new(name, v),
+            ColumnBuilder::Text(b) => b.finish().into_column(),
+            ColumnBuilder::Int(v) => Column::new(name, v),
+            ColumnBuilder::Float(v) => Column::new(name, v),
+            ColumnBuilder::Date(v) => Column::new(name, v).cast(&DataType::Date)?,
+            ColumnBuilder::Bool(v) => Column::new(name, v),
         })
     }
 }
@@ -112,7 +113,7 @@ pub struct SheetContext<'a> {
     pub sheet_name: &'a str,
     /// Roster index of the file's submitter; `None` for `from = "column"`.
     pub submitter: Option<usize>,
-    /// 0-based absolute row and column of the range's top-left cell.
+    /// 0-based absolute row and column of the top-left cell the rows are read from.
     pub origin: (u32, u32),
 }
 
@@ -136,100 +137,249 @@ pub struct Extracted {
     pub outside_period: Option<(i32, i32)>,
 }
 
-/// Reads the data rows below `header` into a typed frame.
-pub fn extract<'a>(
-    ctx: &'a SheetContext,
-    range: &calamine::Range<Data>,
-    header: &Header,
-) -> PolarsResult<Extracted> {
-    let source = ctx.source;
-    let evidence = RowEvidence {
-        columns: &source.columns,
-        header,
-        date_system: ctx.date_system,
-    };
-    let mut classes = classify_rows(range, header, &evidence);
-    if source.kind == SourceKind::Summary && !classes.contains(&None) {
-        // A one-line summary is often labelled 合计: then that row is the data itself. With
-        // other rows beside it (by month, by kind), it is their total, checked as usual.
-        for class in &mut classes {
-            if *class == Some(SkipReason::Total) {
-                *class = None;
-            }
+/// A 合计/总计 row's stated counts and money, checked against the detail rows' sums once
+/// the sheet has been read.
+struct StatedTotal {
+    /// 0-based absolute sheet row.
+    row: u32,
+    /// (declared column, sheet column, stated value, the cell as written).
+    values: Vec<(usize, usize, i64, String)>,
+}
+
+/// Turns the classified rows of one sheet, as they stream by, into a typed frame, the
+/// count of every row by what happened to it, and findings for what could not be read.
+/// Nothing of a row is kept but its typed values: the sheet is never held whole.
+pub struct SheetExtractor<'a> {
+    ctx: &'a SheetContext<'a>,
+    evidence: &'a RowEvidence<'a>,
+    builders: Vec<ColumnBuilder>,
+    /// Roster index of each used row's submitter, when it comes row by row from a column.
+    row_submitters: Vec<u32>,
+    rows: Vec<u32>,
+    counts: RowCounts,
+    findings: Vec<Finding>,
+    problems: Vec<CellProblem<'a>>,
+    /// Filled cells per declared column over the data rows: the base a systemic finding
+    /// (one rule failing in most of a column) is measured against.
+    filled: Vec<usize>,
+    cell_rules: Vec<Vec<&'a Rule>>,
+    period_days: (i32, i32),
+    /// The first date read from a serial in a 1904 workbook is told once, at its cell.
+    date_system_told: bool,
+    /// Earliest and latest date of the rows outside the period, to say what the file holds.
+    outside: Option<(i32, i32)>,
+    totals: Vec<StatedTotal>,
+    /// A summary source's 合计 rows, held until the sheet ends: with no other data row, a
+    /// one-line summary labelled 合计 is the data itself.
+    held_totals: Vec<(u32, Vec<Data>)>,
+    data_rows: usize,
+    last_row: Option<u32>,
+}
+
+impl<'a> SheetExtractor<'a> {
+    pub fn new(ctx: &'a SheetContext<'a>, evidence: &'a RowEvidence<'a>) -> Self {
+        let source = ctx.source;
+        let header = evidence.header;
+        let (start, end) = ctx.period.bounds();
+        SheetExtractor {
+            ctx,
+            evidence,
+            builders: source
+                .columns
+                .iter()
+                .map(|c| ColumnBuilder::new(&c.name, c.kind))
+                .collect(),
+            row_submitters: Vec::new(),
+            rows: Vec::new(),
+            counts: RowCounts {
+                title: header.row + ctx.origin.0 as usize,
+                header: header.height,
+                ..RowCounts::default()
+            },
+            findings: Vec::new(),
+            problems: Vec::new(),
+            filled: vec![0; source.columns.len()],
+            cell_rules: (0..source.columns.len())
+                .map(|ci| {
+                    source
+                        .rules
+                        .iter()
+                        .filter(|r| r.column == Some(ci) && r.kind.is_cell_rule())
+                        .collect()
+                })
+                .collect(),
+            period_days: (date_to_days(start), date_to_days(end)),
+            date_system_told: ctx.date_system == DateSystem::Excel1900,
+            outside: None,
+            totals: Vec::new(),
+            held_totals: Vec::new(),
+            data_rows: 0,
+            last_row: None,
         }
     }
-    let mut counts = RowCounts {
-        read: range.height() + ctx.origin.0 as usize,
-        title: header.row + ctx.origin.0 as usize,
-        header: header.height,
-        ..RowCounts::default()
-    };
-    let capacity = classes.iter().filter(|c| c.is_none()).count();
-    let mut values: Vec<ColumnValues> = source
-        .columns
-        .iter()
-        .map(|c| ColumnValues::new(c.kind, capacity))
-        .collect();
-    let mut submitters: Vec<String> = Vec::with_capacity(capacity);
-    let mut rows: Vec<u32> = Vec::with_capacity(capacity);
-    let mut findings = Vec::new();
-    let mut problems: Vec<CellProblem> = Vec::new();
-    // Filled cells per declared column over the data rows: the base a systemic finding
-    // (one rule failing in most of a column) is measured against.
-    let mut filled = vec![0usize; source.columns.len()];
-    let mut parsed_row: Vec<Parsed> = Vec::with_capacity(source.columns.len());
-    // Sums of count and money columns over every detail row, to reconcile a 合计 row.
-    let mut detail_sums: Vec<i128> = vec![0; source.columns.len()];
-    let (start, end) = ctx.period.bounds();
-    let (start, end) = (date_to_days(start), date_to_days(end));
-    let first = header.first_data_row();
-    let cell_rules: Vec<Vec<&Rule>> = (0..source.columns.len())
-        .map(|ci| {
-            source
-                .rules
-                .iter()
-                .filter(|r| r.column == Some(ci) && r.kind.is_cell_rule())
-                .collect()
+
+    /// The sheet has ended. `data_sums` are the classifier's sums of the data rows, which
+    /// the sheet's own 合计 rows must equal.
+    pub fn finish(mut self, data_sums: &[i128]) -> PolarsResult<Extracted> {
+        let held = std::mem::take(&mut self.held_totals);
+        let as_data = self.data_rows == 0;
+        for (row, cells) in held {
+            if as_data {
+                self.data_row(row, &cells);
+            } else {
+                self.skipped_row(row, &cells, SkipReason::Total);
+            }
+        }
+        self.reconcile_totals(data_sums);
+        let ctx = self.ctx;
+        let source = ctx.source;
+        self.counts.read = self
+            .last_row
+            .map_or(0, |r| r as usize + 1)
+            .max(self.counts.title + self.counts.header);
+        let mut findings = self.findings;
+        findings.extend(cell_findings(ctx, self.problems, &self.filled));
+        let height = self.rows.len();
+        let mut columns = Vec::with_capacity(source.columns.len() + 3);
+        for (column, builder) in source.columns.iter().zip(self.builders) {
+            columns.push(builder.into_column(&column.name)?);
+        }
+        let codes = &ctx.roster.submitters;
+        columns.push(match ctx.submitter {
+            // One submitter for the whole file: held once, not once per row.
+            Some(i) => Column::new_scalar(
+                SUBMITTER_COLUMN.into(),
+                Scalar::new(
+                    DataType::String,
+                    AnyValue::StringOwned(codes[i].code.as_str().into()),
+                ),
+                height,
+            ),
+            None => StringChunked::from_iter_values(
+                SUBMITTER_COLUMN.into(),
+                self.row_submitters
+                    .iter()
+                    .map(|&i| codes[i as usize].code.as_str()),
+            )
+            .into_column(),
+        });
+        columns.push(Column::new_scalar(
+            FILE_COLUMN.into(),
+            Scalar::new(DataType::UInt32, ctx.file_index.into()),
+            height,
+        ));
+        columns.push(Column::new(ROW_COLUMN.into(), self.rows));
+        Ok(Extracted {
+            frame: DataFrame::new(height, columns)?,
+            counts: self.counts,
+            findings,
+            outside_period: self.outside,
         })
-        .collect();
-    let is_code = |code: &str| ctx.roster.get(code).is_some();
+    }
 
-    // The first date read from a serial in a 1904 workbook: told once, at its cell.
-    let mut date_system_told = ctx.date_system == DateSystem::Excel1900;
-    // Earliest and latest date of the rows outside the period, to say what the file holds.
-    let mut outside: Option<(i32, i32)> = None;
-
-    for ((offset, class), row) in classes.iter().enumerate().zip(range.rows().skip(first)) {
-        if let Some(reason) = class {
-            *counts.skipped.entry(*reason).or_default() += 1;
-            let weighed = matches!(
-                reason,
-                SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader
-            );
-            if weighed && evidence.is_record(row, None) {
-                let sheet_row = ctx.origin.0 + (first + offset) as u32;
-                findings.push(
-                    ctx.finding(
+    fn skipped_row(&mut self, row: u32, cells: &[Data], reason: SkipReason) {
+        *self.counts.skipped.entry(reason).or_default() += 1;
+        let weighed = matches!(
+            reason,
+            SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader
+        );
+        if weighed && self.evidence.is_record(cells, None) {
+            self.findings.push(
+                self.ctx
+                    .finding(
                         Severity::Warning,
                         "跳过的行",
                         format!(
                             "第{}行按“{}”跳过，未计入统计，但它各必填列都有有效值，像是一条记录；如果它是记录，请改写开头的文字后重新报送",
-                            sheet_row + 1,
+                            row + 1,
                             reason.label()
                         ),
                     )
-                    .at_row(sheet_row + 1),
+                    .at_row(row + 1),
+            );
+        }
+        if reason == SkipReason::Total {
+            self.note_total(row, cells);
+        }
+    }
+
+    /// Keeps a 合计/总计 row's figures for the check against the detail rows. 小计 rows
+    /// (parts of the whole) are not checked.
+    fn note_total(&mut self, row: u32, cells: &[Data]) {
+        let label: String = cells
+            .iter()
+            .filter(|c| !is_blank(c))
+            .take(3)
+            .map(|c| normalize_key(&display_text(c)))
+            .collect();
+        if label.contains("小计") {
+            return;
+        }
+        let mut values = Vec::new();
+        for (ci, reader) in self.evidence.readers.iter().enumerate() {
+            if !matches!(reader.column.kind, ColumnType::Int | ColumnType::Money) {
+                continue;
+            }
+            let Some(sc) = self.evidence.header.mapping[ci] else {
+                continue;
+            };
+            let Some(cell) = cells.get(sc).filter(|c| !is_blank(c)) else {
+                continue;
+            };
+            if let Ok(Parsed::Int(stated)) = reader.parse(cell, self.ctx.date_system) {
+                values.push((ci, sc, stated, display_text(cell)));
+            }
+        }
+        self.totals.push(StatedTotal { row, values });
+    }
+
+    /// A sheet's own 合计/总计 row must equal the sum of its detail rows, exactly for counts
+    /// and to the fen for money.
+    fn reconcile_totals(&mut self, sums: &[i128]) {
+        let ctx = self.ctx;
+        for total in &self.totals {
+            for (ci, sc, stated, written) in &total.values {
+                let column = &ctx.source.columns[*ci];
+                let (stated, sum) = (*stated as i128, sums[*ci]);
+                if stated == sum {
+                    continue;
+                }
+                let show = |v: i128| match column.kind {
+                    ColumnType::Money => format!("{:.2}元", v as f64 / 100.0),
+                    _ => v.to_string(),
+                };
+                self.findings.push(
+                    ctx.finding(
+                        Severity::Error,
+                        "合计核对",
+                        format!(
+                            "合计行“{}”为{}，但明细行加总为{}，相差{}（统计采用明细行）",
+                            column.name,
+                            show(stated),
+                            show(sum),
+                            show(stated - sum)
+                        ),
+                    )
+                    .at_cell(total.row, ctx.origin.1 + *sc as u32)
+                    .in_column(Some(column.name.as_str()))
+                    .with_value(Some(written.clone())),
                 );
             }
-            continue;
         }
-        let r = first + offset;
-        let sheet_row = ctx.origin.0 + r as u32;
-        let row_finding = |column: usize,
-                           col_index: Option<usize>,
-                           value: Option<String>,
-                           rule: &'a str,
-                           message: String| CellProblem {
+    }
+
+    /// One data row: parsed, checked cell by cell, then used or rejected.
+    fn data_row(&mut self, sheet_row: u32, cells: &[Data]) {
+        self.data_rows += 1;
+        let ctx = self.ctx;
+        let source = ctx.source;
+        let header = self.evidence.header;
+        let is_code = |code: &str| ctx.roster.get(code).is_some();
+        let at = |column: usize,
+                  col_index: Option<usize>,
+                  value: Option<String>,
+                  rule: &'a str,
+                  message: String| CellProblem {
             column,
             rule,
             severity: Severity::Error,
@@ -238,23 +388,24 @@ pub fn extract<'a>(
             value,
             message,
         };
-        parsed_row.clear();
+        let mut parsed_row: Vec<Parsed> = Vec::with_capacity(source.columns.len());
         let mut rejected = false;
-        for (ci, column) in source.columns.iter().enumerate() {
+        for (ci, reader) in self.evidence.readers.iter().enumerate() {
+            let column = reader.column;
             let Some(sc) = header.mapping[ci] else {
                 parsed_row.push(Parsed::Null);
                 continue;
             };
-            let cell = range.get((r, sc)).unwrap_or(&Data::Empty);
-            let parsed = parse_cell(column.kind, &column.values, cell, ctx.date_system);
-            // parse_cell gives Null exactly for a blank cell: no second look at the cell.
+            let cell = cells.get(sc).unwrap_or(&Data::Empty);
+            let parsed = reader.parse(cell, ctx.date_system);
+            // parse gives Null exactly for a blank cell: no second look at the cell.
             if !matches!(parsed, Ok(Parsed::Null)) {
-                filled[ci] += 1;
+                self.filled[ci] += 1;
             }
             match parsed {
                 Ok(Parsed::Null) if column.required => {
                     rejected = true;
-                    problems.push(row_finding(
+                    self.problems.push(at(
                         ci,
                         Some(sc),
                         None,
@@ -264,15 +415,12 @@ pub fn extract<'a>(
                     parsed_row.push(Parsed::Null);
                 }
                 Ok(value) => {
-                    if let Parsed::Int(v) = value {
-                        detail_sums[ci] += v as i128;
-                    }
-                    if !date_system_told
+                    if !self.date_system_told
                         && matches!(value, Parsed::Date(_))
                         && matches!(cell, Data::DateTime(_) | Data::Float(_) | Data::Int(_))
                     {
-                        date_system_told = true;
-                        findings.push(
+                        self.date_system_told = true;
+                        self.findings.push(
                             ctx.finding(
                                 Severity::Warning,
                                 "1904日期系统",
@@ -285,20 +433,21 @@ pub fn extract<'a>(
                             .in_column(Some(column.name.as_str())),
                         );
                     }
-                    if !cell_rules[ci].is_empty() && value != Parsed::Null {
+                    let rules = &self.cell_rules[ci];
+                    if !rules.is_empty() && value != Parsed::Null {
                         let written = display_text(cell);
                         let view = cell_view(column.kind, &value);
-                        for rule in &cell_rules[ci] {
+                        for rule in rules {
                             if let Some(broken) =
                                 check_cell(rule, column, view, written.trim(), &is_code)
                             {
                                 rejected |= broken.severity == Severity::Error;
-                                problems.push(CellProblem {
+                                self.problems.push(CellProblem {
                                     severity: broken.severity,
-                                    ..row_finding(
+                                    ..at(
                                         ci,
                                         Some(sc),
-                                        Some(shown_value(&cell_rules[ci], written.trim())),
+                                        Some(shown_value(rules, written.trim())),
                                         &rule.name,
                                         broken.message,
                                     )
@@ -310,7 +459,7 @@ pub fn extract<'a>(
                 }
                 Err(reason) => {
                     rejected = true;
-                    problems.push(row_finding(
+                    self.problems.push(at(
                         ci,
                         Some(sc),
                         Some(display_text(cell)),
@@ -327,10 +476,10 @@ pub fn extract<'a>(
                 Parsed::Text(name) => {
                     let found = ctx.roster.match_text(name).map(|(i, _)| i);
                     if found.is_none() && !rejected {
-                        problems.push(row_finding(
+                        self.problems.push(at(
                             ci,
                             header.mapping[ci],
-                            Some(name.clone()),
+                            Some(name.to_string()),
                             "submitter",
                             format!("“{name}”不在报送单位名单中"),
                         ));
@@ -341,53 +490,49 @@ pub fn extract<'a>(
             },
             (None, None) => None,
         };
-        if submitter.is_none() {
-            rejected = true;
-        }
-        if rejected {
-            counts.rejected += 1;
-            continue;
-        }
+        let Some(submitter) = submitter.filter(|_| !rejected) else {
+            self.counts.rejected += 1;
+            return;
+        };
         if let Some(pc) = source.period_column {
             if let Parsed::Date(day) = parsed_row[pc] {
+                let (start, end) = self.period_days;
                 if day < start || day > end {
-                    *counts.skipped.entry(SkipReason::OutsidePeriod).or_default() += 1;
-                    outside = Some(outside.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
-                    continue;
+                    *self
+                        .counts
+                        .skipped
+                        .entry(SkipReason::OutsidePeriod)
+                        .or_default() += 1;
+                    self.outside = Some(
+                        self.outside
+                            .map_or((day, day), |(a, b)| (a.min(day), b.max(day))),
+                    );
+                    return;
                 }
             }
         }
-        for (value, parsed) in values.iter_mut().zip(parsed_row.drain(..)) {
-            value.push(parsed);
+        for (builder, parsed) in self.builders.iter_mut().zip(&parsed_row) {
+            builder.push(parsed);
         }
-        submitters.push(
-            ctx.roster.submitters[submitter.expect("checked above")]
-                .code
-                .clone(),
-        );
-        rows.push(sheet_row + 1);
-        counts.used += 1;
+        if ctx.submitter.is_none() {
+            self.row_submitters.push(submitter as u32);
+        }
+        self.rows.push(sheet_row + 1);
+        self.counts.used += 1;
     }
+}
 
-    reconcile_totals(ctx, range, header, &classes, &detail_sums, &mut findings);
-    findings.extend(cell_findings(ctx, problems, &filled));
-    let height = rows.len();
-    let mut columns = Vec::with_capacity(source.columns.len() + 3);
-    for (column, value) in source.columns.iter().zip(values) {
-        columns.push(value.into_column(&column.name)?);
+impl RowSink for SheetExtractor<'_> {
+    fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {
+        self.last_row = Some(self.last_row.map_or(row, |r| r.max(row)));
+        match verdict {
+            None => self.data_row(row, cells),
+            Some(SkipReason::Total) if self.ctx.source.kind == SourceKind::Summary => {
+                self.held_totals.push((row, cells.to_vec()))
+            }
+            Some(reason) => self.skipped_row(row, cells, reason),
+        }
     }
-    columns.push(Column::new(SUBMITTER_COLUMN.into(), submitters));
-    columns.push(Column::new(
-        FILE_COLUMN.into(),
-        vec![ctx.file_index; height],
-    ));
-    columns.push(Column::new(ROW_COLUMN.into(), rows));
-    Ok(Extracted {
-        frame: DataFrame::new(height, columns)?,
-        counts,
-        findings,
-        outside_period: outside,
-    })
 }
 
 /// A problem at one cell, held compactly until the sheet is read: most become findings of
@@ -445,7 +590,7 @@ fn cell_findings(ctx: &SheetContext, problems: Vec<CellProblem>, filled: &[usize
 }
 
 /// The view of a parsed value that rules check; money as 元 so bounds read naturally.
-fn cell_view(kind: ColumnType, value: &Parsed) -> CellValue<'_> {
+fn cell_view<'v>(kind: ColumnType, value: &'v Parsed<'_>) -> CellValue<'v> {
     match (kind, value) {
         (_, Parsed::Text(t)) => CellValue::Text(t),
         (ColumnType::Money, Parsed::Int(fen)) => CellValue::Number(*fen as f64 / 100.0),
@@ -453,72 +598,5 @@ fn cell_view(kind: ColumnType, value: &Parsed) -> CellValue<'_> {
         (_, Parsed::Float(f)) => CellValue::Number(*f),
         (_, Parsed::Date(d)) => CellValue::Date(*d),
         _ => CellValue::Other,
-    }
-}
-
-/// A sheet's own 合计/总计 row must equal the sum of its detail rows, exactly for counts and
-/// to the fen for money. 小计 rows (parts of the whole) are not checked.
-fn reconcile_totals(
-    ctx: &SheetContext,
-    range: &calamine::Range<Data>,
-    header: &Header,
-    classes: &[Option<SkipReason>],
-    detail_sums: &[i128],
-    findings: &mut Vec<Finding>,
-) {
-    let source = ctx.source;
-    for (offset, class) in classes.iter().enumerate() {
-        if *class != Some(SkipReason::Total) {
-            continue;
-        }
-        let r = header.first_data_row() + offset;
-        let label: String = (0..range.width().min(3))
-            .filter_map(|c| range.get((r, c)))
-            .map(|c| normalize_key(&display_text(c)))
-            .collect();
-        if label.contains("小计") {
-            continue;
-        }
-        for (ci, column) in source.columns.iter().enumerate() {
-            if !matches!(column.kind, ColumnType::Int | ColumnType::Money) {
-                continue;
-            }
-            let Some(sc) = header.mapping[ci] else {
-                continue;
-            };
-            let Some(cell) = range.get((r, sc)).filter(|c| !is_blank(c)) else {
-                continue;
-            };
-            let Ok(Parsed::Int(stated)) =
-                parse_cell(column.kind, &column.values, cell, ctx.date_system)
-            else {
-                continue;
-            };
-            let sum = detail_sums[ci];
-            if stated as i128 == sum {
-                continue;
-            }
-            let show = |v: i128| match column.kind {
-                ColumnType::Money => format!("{:.2}元", v as f64 / 100.0),
-                _ => v.to_string(),
-            };
-            let sheet_row = ctx.origin.0 + r as u32;
-            findings.push(
-                ctx.finding(
-                    Severity::Error,
-                    "合计核对",
-                    format!(
-                        "合计行“{}”为{}，但明细行加总为{}，相差{}（统计采用明细行）",
-                        column.name,
-                        show(stated as i128),
-                        show(sum),
-                        show(stated as i128 - sum)
-                    ),
-                )
-                .at_cell(sheet_row, ctx.origin.1 + sc as u32)
-                .in_column(Some(column.name.as_str()))
-                .with_value(Some(display_text(cell))),
-            );
-        }
     }
 }

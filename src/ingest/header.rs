@@ -5,11 +5,13 @@
 
 use calamine::{Data, Dimensions, Range};
 
-use super::cell::{display_text, is_blank, normalize_key, parse_cell, DateSystem, Parsed};
+use super::cell::{display_text, is_blank, normalize_key, CellReader, DateSystem, Parsed};
 use crate::pipeline::{Column, ColumnType};
 
 /// How many rows from the top may hold titles and the header.
 const HEADER_SEARCH_ROWS: usize = 12;
+/// The rows read before the header is known: the search rows and the one under the last.
+pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS as u32 + 1;
 
 /// Second-row header cells that are units, not names.
 const UNIT_WORDS: [&str; 14] = [
@@ -375,17 +377,21 @@ const FOOTER_WORDS: [&str; 28] = [
 /// What a row's cells say about it, read with the source's declared columns: whether it
 /// is a record, whether it carries a record's identity. The evidence every skip rests on.
 pub struct RowEvidence<'a> {
-    pub columns: &'a [Column],
+    pub readers: &'a [CellReader<'a>],
     pub header: &'a Header,
     pub date_system: DateSystem,
 }
 
 impl RowEvidence<'_> {
-    fn parsed(&self, row: &[Data], ci: usize) -> Option<Parsed> {
+    fn column(&self, ci: usize) -> &Column {
+        self.readers[ci].column
+    }
+
+    fn parsed<'c>(&'c self, row: &'c [Data], ci: usize) -> Option<Parsed<'c>> {
         let sc = self.header.mapping[ci]?;
         let cell = row.get(sc).filter(|c| !is_blank(c))?;
-        let column = &self.columns[ci];
-        parse_cell(column.kind, &column.values, cell, self.date_system)
+        self.readers[ci]
+            .parse(cell, self.date_system)
             .ok()
             .filter(|p| *p != Parsed::Null)
     }
@@ -396,27 +402,22 @@ impl RowEvidence<'_> {
     /// `besides`, the sheet column of a keyword being weighed. Footer notes ("填表人：… 联系
     /// 电话：…") and titles fail it; a real case or employer passes.
     pub fn is_record(&self, row: &[Data], besides: Option<usize>) -> bool {
-        let mapped: Vec<usize> = (0..self.columns.len())
-            .filter(|&ci| self.header.mapping[ci].is_some())
-            .collect();
-        if mapped.is_empty() {
+        let mapped = || (0..self.readers.len()).filter(|&ci| self.header.mapping[ci].is_some());
+        let mapped_count = mapped().count();
+        if mapped_count == 0 {
             return false;
         }
-        let required_ok = mapped
-            .iter()
-            .filter(|&&ci| self.columns[ci].required)
-            .all(|&ci| self.parsed(row, ci).is_some());
-        let typed: Vec<usize> = mapped
-            .iter()
-            .copied()
-            .filter(|&ci| self.columns[ci].kind != ColumnType::Text)
-            .collect();
-        let typed_ok = typed.is_empty() || typed.iter().any(|&ci| self.parsed(row, ci).is_some());
-        let filled = mapped
-            .iter()
-            .filter(|&&ci| self.header.mapping[ci] != besides && self.parsed(row, ci).is_some())
+        let required_ok = mapped()
+            .filter(|&ci| self.column(ci).required)
+            .all(|ci| self.parsed(row, ci).is_some());
+        let mut typed = mapped()
+            .filter(|&ci| self.column(ci).kind != ColumnType::Text)
+            .peekable();
+        let typed_ok = typed.peek().is_none() || typed.any(|ci| self.parsed(row, ci).is_some());
+        let filled = mapped()
+            .filter(|&ci| self.header.mapping[ci] != besides && self.parsed(row, ci).is_some())
             .count();
-        required_ok && typed_ok && filled >= mapped.len().min(3)
+        required_ok && typed_ok && filled >= mapped_count.min(3)
     }
 
     /// Every declared column the sheet has is empty in this row (and the sheet has some).
@@ -429,8 +430,8 @@ impl RowEvidence<'_> {
     /// in a required text column (案件编号, 用人单位名称). A 合计 row has neither: dates
     /// are not summed and totals have no case number.
     fn has_identity(&self, row: &[Data], label_col: usize) -> bool {
-        (0..self.columns.len()).any(|ci| {
-            let column = &self.columns[ci];
+        (0..self.readers.len()).any(|ci| {
+            let column = self.column(ci);
             let identifying = column.kind == ColumnType::Date
                 || (column.required && matches!(column.kind, ColumnType::Text | ColumnType::Enum));
             identifying
@@ -449,87 +450,146 @@ impl RowEvidence<'_> {
         })
     }
 
-    /// The row's count and money cells equal the sums of the data rows it follows (all of
-    /// them, or those since the last total): the numbers of a total, whatever its label.
-    fn sums_rows_above(
-        &self,
-        range: &Range<Data>,
-        row: &[Data],
-        first: usize,
-        classes: &[Option<SkipReason>],
-    ) -> bool {
-        let summed: Vec<usize> = (0..self.columns.len())
-            .filter(|&ci| matches!(self.columns[ci].kind, ColumnType::Int | ColumnType::Money))
-            .filter(|&ci| self.parsed(row, ci).is_some())
-            .collect();
-        if summed.is_empty() {
-            return false;
-        }
-        let value = |row: &[Data], ci: usize| match self.parsed(row, ci) {
+    /// The value a count or money column adds to a sum: its parsed value, else 0.
+    pub fn summand(&self, row: &[Data], ci: usize) -> i128 {
+        match self.parsed(row, ci) {
             Some(Parsed::Int(v)) => v as i128,
             _ => 0,
-        };
-        let stated: Vec<i128> = summed.iter().map(|&ci| value(row, ci)).collect();
-        if stated.iter().all(|&v| v == 0) {
-            return false;
         }
-        let last_total = classes.iter().rposition(|c| *c == Some(SkipReason::Total));
-        let mut all = vec![0i128; summed.len()];
-        let mut since_total = vec![0i128; summed.len()];
-        // Rows walked in step with their verdicts: fetching each row by index would be
-        // quadratic in the sheet (calamine's rows are an iterator).
-        for (offset, (class, data_row)) in classes.iter().zip(range.rows().skip(first)).enumerate()
-        {
-            if class.is_some() {
-                continue;
-            }
-            for (k, &ci) in summed.iter().enumerate() {
-                let v = value(data_row, ci);
-                all[k] += v;
-                if last_total.is_none_or(|t| offset > t) {
-                    since_total[k] += v;
-                }
-            }
-        }
-        stated == all || stated == since_total
+    }
+
+    /// Declared count and money columns: what a 合计 row sums.
+    pub fn summed_columns(&self) -> Vec<usize> {
+        (0..self.readers.len())
+            .filter(|&ci| matches!(self.column(ci).kind, ColumnType::Int | ColumnType::Money))
+            .collect()
     }
 }
 
-/// Classifies the rows after the header. `Some(reason)` for rows that are not data, each on
-/// positive evidence; without it a row is kept as data (and fails as a record if it is
-/// not one, with a finding at its cells).
+/// Classifies the rows after the header as they stream by, in order. `Some(reason)` for
+/// rows that are not data, each on positive evidence; without it a row is kept as data
+/// (and fails as a record if it is not one, with a finding at its cells).
 ///
 /// - a footer row starts with a footer word (填表人, 备注, 联系电话…) and does not parse as
 ///   a record; when no row below it parses as a record either, it starts the footer block
-///   that ends the table, else it is a note on its own;
+///   that ends the table, else it is a note on its own. The rows after such a row are held
+///   (not decided) until a record arrives or the sheet ends: the one look ahead there is;
 /// - a total row has 合计/小计/累计… in the label position (first or second filled cell)
 ///   and either carries no record identity (no date, no case number) or holds the sums of
 ///   the rows above it — a company called 合计宝有限公司 with its own date is data;
 /// - a repeated header repeats at least two header labels, starting with one.
-pub fn classify_rows(
-    range: &Range<Data>,
-    header: &Header,
-    evidence: &RowEvidence,
-) -> Vec<Option<SkipReason>> {
-    let header_keys: Vec<String> = header.labels.iter().map(|l| normalize_key(l)).collect();
-    let first = header.first_data_row();
-    let mut in_footer = false;
-    let mut out: Vec<Option<SkipReason>> = Vec::with_capacity(range.height().saturating_sub(first));
-    let rows: Vec<&[Data]> = range.rows().skip(first).collect();
-    // record_from[i]: some row at or below i parses as a record. Filled from the bottom up
-    // as far as a footer candidate needs, once.
-    let mut record_from = vec![false; rows.len() + 1];
-    let mut known_from = rows.len();
-    for (offset, row) in rows.iter().enumerate() {
-        let row: &[Data] = row;
-        if in_footer {
-            out.push(Some(SkipReason::Footer));
-            continue;
+pub struct RowClassifier<'e> {
+    evidence: &'e RowEvidence<'e>,
+    header_keys: Vec<String>,
+    /// Declared count and money columns, and their sums over the data rows so far: all of
+    /// them, and those since the last total.
+    summed: Vec<usize>,
+    sums_all: Vec<i128>,
+    sums_since_total: Vec<i128>,
+    /// Inside the footer block: every row from here on is footer.
+    in_footer: bool,
+    /// After a footer candidate: the rows below it, until a record shows it was a note.
+    held: Option<Vec<(u32, Vec<Data>)>>,
+    /// A row below the ones being classified is known to parse as a record.
+    record_below: bool,
+}
+
+/// Where a classified row goes: its absolute row index, its cells, its verdict.
+pub trait RowSink {
+    fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>);
+}
+
+impl<F: FnMut(u32, &[Data], Option<SkipReason>)> RowSink for F {
+    fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {
+        self(row, cells, verdict)
+    }
+}
+
+impl<'e> RowClassifier<'e> {
+    pub fn new(evidence: &'e RowEvidence<'e>) -> Self {
+        let summed = evidence.summed_columns();
+        RowClassifier {
+            evidence,
+            header_keys: evidence
+                .header
+                .labels
+                .iter()
+                .map(|l| normalize_key(l))
+                .collect(),
+            sums_all: vec![0; summed.len()],
+            sums_since_total: vec![0; summed.len()],
+            summed,
+            in_footer: false,
+            held: None,
+            record_below: false,
         }
+    }
+
+    /// The next row of the sheet (rows after the header, in order, gaps as empty rows).
+    pub fn push(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
+        if self.in_footer {
+            sink.row(row, cells, Some(SkipReason::Footer));
+            return;
+        }
+        let Some(held) = &mut self.held else {
+            self.classify(row, cells, sink);
+            return;
+        };
+        if !self.evidence.is_record(cells, None) {
+            held.push((row, cells.to_vec()));
+            return;
+        }
+        // A record below the footer candidate: it was a note on its own, and the rows held
+        // are classified as usual, knowing that a record follows them.
+        let held = self.held.take().unwrap_or_default();
+        self.record_below = true;
+        for (r, c) in &held {
+            self.classify(*r, c, sink);
+        }
+        self.record_below = false;
+        self.classify(row, cells, sink);
+    }
+
+    /// The sheet has ended: rows still held had no record below them — the footer block.
+    pub fn finish(&mut self, sink: &mut impl RowSink) {
+        for (r, c) in self.held.take().unwrap_or_default() {
+            sink.row(r, &c, Some(SkipReason::Footer));
+        }
+    }
+
+    /// Sums of each declared column (0 for those not summed) over every data row.
+    pub fn data_sums(&self) -> Vec<i128> {
+        let mut out = vec![0; self.evidence.readers.len()];
+        for (k, &ci) in self.summed.iter().enumerate() {
+            out[ci] = self.sums_all[k];
+        }
+        out
+    }
+
+    fn classify(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
+        let verdict = self.verdict(cells);
+        match verdict {
+            Some(SkipReason::Footer) if !self.record_below && self.held.is_none() => {
+                self.held = Some(Vec::new())
+            }
+            Some(SkipReason::Total) => self.sums_since_total.iter_mut().for_each(|s| *s = 0),
+            None => {
+                for (k, &ci) in self.summed.iter().enumerate() {
+                    let v = self.evidence.summand(cells, ci);
+                    self.sums_all[k] += v;
+                    self.sums_since_total[k] += v;
+                }
+            }
+            _ => {}
+        }
+        sink.row(row, cells, verdict);
+    }
+
+    fn verdict(&self, row: &[Data]) -> Option<SkipReason> {
+        let evidence = self.evidence;
         let mut filled = row.iter().enumerate().filter(|(_, c)| !is_blank(c));
         let Some((first_col, first_cell)) = filled.next() else {
-            out.push(Some(SkipReason::Blank));
-            continue;
+            return Some(SkipReason::Blank);
         };
         // Only text can be a keyword or a header label: numbers and dates are data.
         let first_text = text_key(first_cell);
@@ -538,14 +598,7 @@ pub fn classify_rows(
             .is_some_and(|t| FOOTER_WORDS.iter().any(|w| t.starts_with(w)))
             && !evidence.is_record(row, Some(first_col))
         {
-            while known_from > offset + 1 {
-                known_from -= 1;
-                record_from[known_from] =
-                    record_from[known_from + 1] || evidence.is_record(rows[known_from], None);
-            }
-            in_footer = !record_from[offset + 1];
-            out.push(Some(SkipReason::Footer));
-            continue;
+            return Some(SkipReason::Footer);
         }
         let second = filled.next();
         let is_total = |t: &str| TOTAL_WORDS.iter().any(|w| t.starts_with(w));
@@ -557,34 +610,63 @@ pub fn classify_rows(
                 .map(|(c, _)| c)
         };
         if let Some(label_col) = label_col {
-            if !evidence.has_identity(row, label_col)
-                || evidence.sums_rows_above(range, row, first, &out)
-            {
-                out.push(Some(SkipReason::Total));
-                continue;
+            if !evidence.has_identity(row, label_col) || self.sums_rows_above(row) {
+                return Some(SkipReason::Total);
             }
         }
         // A repeated header starts with a header label; only then compare the whole row.
+        let header_keys = &self.header_keys;
         let repeats_header = header_keys.len() >= 2
             && first_text.as_ref().is_some_and(|t| header_keys.contains(t))
             && row
                 .iter()
-                .zip(&header_keys)
+                .zip(header_keys)
                 .filter(|(c, h)| !h.is_empty() && text_key(c).as_ref() == Some(*h))
                 .count()
                 >= 2;
         if repeats_header {
-            out.push(Some(SkipReason::RepeatedHeader));
-            continue;
+            return Some(SkipReason::RepeatedHeader);
         }
         // Only undeclared columns filled (a template's pre-numbered 序号 with nothing else):
         // no figure can come from the row, so it is as blank as an empty one.
         if evidence.holds_nothing_declared(row) {
-            out.push(Some(SkipReason::Blank));
-            continue;
+            return Some(SkipReason::Blank);
         }
-        out.push(None);
+        None
     }
+
+    /// The row's count and money cells equal the sums of the data rows it follows (all of
+    /// them, or those since the last total): the numbers of a total, whatever its label.
+    fn sums_rows_above(&self, row: &[Data]) -> bool {
+        let stated: Vec<(usize, i128)> = self
+            .summed
+            .iter()
+            .enumerate()
+            .filter(|(_, &ci)| self.evidence.parsed(row, ci).is_some())
+            .map(|(k, &ci)| (k, self.evidence.summand(row, ci)))
+            .collect();
+        if stated.is_empty() || stated.iter().all(|&(_, v)| v == 0) {
+            return false;
+        }
+        stated.iter().all(|&(k, v)| self.sums_all[k] == v)
+            || stated.iter().all(|&(k, v)| self.sums_since_total[k] == v)
+    }
+}
+
+/// Classifies every row of a whole range after the header (see [`RowClassifier`]).
+pub fn classify_rows(
+    range: &Range<Data>,
+    header: &Header,
+    evidence: &RowEvidence,
+) -> Vec<Option<SkipReason>> {
+    let first = header.first_data_row();
+    let mut out = Vec::with_capacity(range.height().saturating_sub(first));
+    let mut sink = |_: u32, _: &[Data], verdict: Option<SkipReason>| out.push(verdict);
+    let mut classifier = RowClassifier::new(evidence);
+    for (offset, row) in range.rows().skip(first).enumerate() {
+        classifier.push((first + offset) as u32, row, &mut sink);
+    }
+    classifier.finish(&mut sink);
     out
 }
 
@@ -655,8 +737,9 @@ mod tests {
         header: &Header,
         columns: &[Column],
     ) -> Vec<Option<SkipReason>> {
+        let readers = CellReader::for_columns(columns);
         let evidence = RowEvidence {
-            columns,
+            readers: &readers,
             header,
             date_system: DateSystem::Excel1900,
         };

@@ -26,9 +26,10 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Severity};
 use crate::pipeline::evaluate::schema_frame;
 use crate::pipeline::{Plan, Source, SourceKind, SubmitterFrom};
-use extract::{extract, SheetContext};
+use cell::CellReader;
 pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
-use header::{classify_rows, closest_label, find_header, Header, RowEvidence};
+use extract::{SheetContext, SheetExtractor};
+use header::{closest_label, find_header, Header, RowClassifier, RowEvidence};
 pub use roster::{MatchedBy, Roster};
 use workbook::{InputBook, LoadedSheet};
 
@@ -541,16 +542,9 @@ struct FileOutcome {
     absent: bool,
 }
 
-/// Reads one source's sheet from a file opened once for every source that reads it.
-fn read_file(
-    plan: &Plan,
-    roster: &Roster,
-    index: u32,
-    file: &InputFile,
-    book: Result<&mut InputBook, &mut workbook::OpenProblem>,
-) -> FileOutcome {
-    let source = &plan.sources[file.source];
-    let mut report = FileReport {
+/// A file's report before anything of it is known.
+fn empty_report(source: &Source, file: &InputFile) -> FileReport {
+    FileReport {
         source: source.id.clone(),
         label: file.label.clone(),
         sheet: None,
@@ -567,7 +561,19 @@ fn read_file(
         format: None,
         choice: None,
         outside_period: None,
-    };
+    }
+}
+
+/// Reads one source's sheet from a file opened once for every source that reads it.
+fn read_file(
+    plan: &Plan,
+    roster: &Roster,
+    index: u32,
+    file: &InputFile,
+    book: Result<&mut InputBook, &mut workbook::OpenProblem>,
+) -> FileOutcome {
+    let source = &plan.sources[file.source];
+    let mut report = empty_report(source, file);
     let mut findings = Vec::new();
     let fail = |report: FileReport, findings: Vec<Finding>| FileOutcome {
         report,
@@ -576,77 +582,94 @@ fn read_file(
         absent: false,
     };
 
-    let opened = match book {
-        Err(problem) => Err(problem.clone()),
+    let submitter_from_path = || {
+        (source.submitter == SubmitterFrom::Path)
+            .then(|| {
+                roster
+                    .match_text(&file.label.to_string_lossy())
+                    .map(|(i, _)| roster.submitters[i].code.clone())
+            })
+            .flatten()
+    };
+    let problem = match book {
+        Err(problem) => problem.clone(),
         Ok(book) => {
-            let sheetless = !book.format.has_named_sheets();
             if source.kind == SourceKind::Summary
-                && sheetless
+                && !book.format.has_named_sheets()
                 && !sheetless_file_is_summary(source, file)
             {
-                Ok(None)
-            } else {
-                match book.load(&source.sheet) {
-                    Ok(sheet) => Ok(Some((book, sheet))),
-                    Err(problem) => Err(problem),
-                }
+                return FileOutcome {
+                    absent: true,
+                    ..fail(report, findings)
+                };
+            }
+            // A sheet whose rows are out of order in the file cannot be streamed: it is
+            // read whole instead, with the same result.
+            let mut read = |whole: bool| {
+                let stream = book.stream(&source.sheet, whole)?;
+                read_rows(plan, roster, index, file, stream)
+            };
+            match read(false) {
+                Err(p) if p.rows_out_of_order => match read(true) {
+                    Ok(outcome) => return outcome,
+                    Err(p) => p,
+                },
+                Ok(outcome) => return outcome,
+                Err(p) => p,
             }
         }
     };
-    let sheet = match opened {
-        Ok(None) => {
-            return FileOutcome {
-                absent: true,
-                ..fail(report, findings)
-            };
-        }
-        Ok(Some((book, sheet))) => (book, sheet),
-        Err(problem) if problem.no_such_sheet && source.kind == SourceKind::Summary => {
-            return FileOutcome {
-                absent: true,
-                ..fail(report, findings)
-            };
-        }
-        Err(problem) => {
-            if source.submitter == SubmitterFrom::Path {
-                report.submitter = roster
-                    .match_text(&file.label.to_string_lossy())
-                    .map(|(i, _)| roster.submitters[i].code.clone());
-            }
-            findings.push(
-                Finding::file(
-                    Severity::Error,
-                    file.label.clone(),
-                    problem.rule,
-                    problem.message,
-                )
-                .in_sheet(problem.sheet)
-                .from_submitter(report.submitter.as_deref()),
-            );
-            return fail(report, findings);
-        }
+    if problem.no_such_sheet && source.kind == SourceKind::Summary {
+        return FileOutcome {
+            absent: true,
+            ..fail(report, findings)
+        };
+    }
+    report.submitter = submitter_from_path();
+    findings.push(
+        Finding::file(
+            Severity::Error,
+            file.label.clone(),
+            problem.rule,
+            problem.message,
+        )
+        .in_sheet(problem.sheet)
+        .from_submitter(report.submitter.as_deref()),
+    );
+    fail(report, findings)
+}
+
+/// Reads one source's rows from a sheet as they stream: the first rows to find the
+/// header, then every row through the classifier into the extractor. `Err` when the
+/// sheet cannot be read to its end (the file is then unusable as a whole).
+fn read_rows(
+    plan: &Plan,
+    roster: &Roster,
+    index: u32,
+    file: &InputFile,
+    mut stream: workbook::SheetStream,
+) -> Result<FileOutcome, workbook::OpenProblem> {
+    let source = &plan.sources[file.source];
+    let mut report = empty_report(source, file);
+    let mut findings = Vec::new();
+    let fail = |report: FileReport, findings: Vec<Finding>| {
+        Ok(FileOutcome {
+            report,
+            frame: None,
+            findings,
+            absent: false,
+        })
     };
-    let (
-        book,
-        LoadedSheet {
-            sheet_name,
-            range,
-            merges,
-            encoding,
-            date_system,
-            format,
-            chosen,
-        },
-    ) = sheet;
-    report.format = Some(format.label());
+    let sheet_name = stream.sheet_name.clone();
+    report.format = Some(stream.format.label());
     report.sheet = Some(sheet_name.clone());
-    report.encoding = encoding.map(|e| e.label());
-    let origin = range.start().unwrap_or((0, 0));
+    report.encoding = stream.encoding.map(|e| e.label());
+    let date_system = stream.date_system;
     let sheet_finding = |rule: &str, message: String| {
         Finding::file(Severity::Error, file.label.clone(), rule, message)
             .in_sheet(Some(sheet_name.as_str()))
     };
-    if let Some(how) = chosen {
+    if let Some(how) = stream.chosen.take() {
         findings.push(sheet_finding("sheet", how).with_severity(Severity::Warning));
     }
 
@@ -655,31 +678,39 @@ fn read_file(
             .match_text(&file.label.to_string_lossy())
             .map(|(i, _)| roster.submitters[i].code.clone());
     }
-    if range.is_empty() {
+    // The rows that may hold titles and the header; the rest stream past once the
+    // header is known.
+    let head = stream.rows.head(header::HEAD_ROWS)?;
+    if head.is_empty() {
         findings.push(
             sheet_finding("empty", "工作表是空的，没有任何数据".into())
                 .from_submitter(report.submitter.as_deref()),
         );
         return fail(report, findings);
     }
-    report.counts.read = range.height() + origin.0 as usize;
+    let origin = head.start().unwrap_or((0, 0));
 
-    // Merged cells cost a second parse of the sheet (calamine finds them after the cells).
-    // They only help when some declared column is not matched without them, and only through
-    // a second header row (merged names spanning both rows, group names over sub-labels):
+    // Merged cells: a streamed xlsx sheet has them after its cells, so they are looked for
+    // only when some declared column is not matched without them, and only through a
+    // second header row (merged names spanning both rows, group names over sub-labels):
     // not when no header row matched at all, nor when the row under it holds data values.
-    let mut header = find_header(&range, &source.columns, merges.as_deref().unwrap_or(&[]));
+    let known_merges = if stream.merges_known() {
+        stream.merged_regions()
+    } else {
+        Vec::new()
+    };
+    let mut header = find_header(&head, &source.columns, &known_merges);
     let merges_could_help = |h: &Option<Header>| {
         h.as_ref().is_some_and(|h| {
             h.mapping.iter().any(Option::is_none)
-                && !header::holds_data_values(header::row_at(&range, h.row + 1))
+                && !header::holds_data_values(header::row_at(&head, h.row + 1))
         })
     };
-    if merges.is_none() && merges_could_help(&header) {
-        let merges = book.merged_regions(&sheet_name);
+    if !stream.merges_known() && merges_could_help(&header) {
+        let merges = stream.merged_regions();
         let matched =
             |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
-        let again = find_header(&range, &source.columns, &merges);
+        let again = find_header(&head, &source.columns, &merges);
         if matched(&again) > matched(&header)
             || (matched(&again) == matched(&header) && again.is_some()) && !merges.is_empty()
         {
@@ -695,11 +726,15 @@ fn read_file(
                 wanted.join("、")
             ),
         ));
+        let mut last = origin.0 + head.height() as u32 - 1;
+        stream.rows.feed(None, &mut |r, _| last = r)?;
+        report.counts.read = last as usize + 1;
         report.counts.rejected = report.counts.read;
         return fail(report, findings);
     };
+    let readers = CellReader::for_columns(&source.columns);
     let evidence = RowEvidence {
-        columns: &source.columns,
+        readers: &readers,
         header: &header,
         date_system,
     };
@@ -716,7 +751,7 @@ fn read_file(
         SubmitterFrom::Column => None,
         from => {
             let (text, place) = match from {
-                SubmitterFrom::Cell => match label_cell(&range, &header, &source.submitter_label) {
+                SubmitterFrom::Cell => match label_cell(&head, &header, &source.submitter_label) {
                     Some(text) => (text, "单元格"),
                     None => (String::new(), "单元格"),
                 },
@@ -748,7 +783,7 @@ fn read_file(
                         }
                     };
                     findings.push(sheet_finding("submitter", message));
-                    reject_all(&range, &evidence, &mut report);
+                    report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
                     return fail(report, findings);
                 }
             }
@@ -793,7 +828,7 @@ fn read_file(
                 .in_column(Some(column.name.as_str())),
             );
         }
-        reject_all(&range, &evidence, &mut report);
+        report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
         return fail(report, findings);
     }
 
@@ -809,7 +844,7 @@ fn read_file(
     }
     if header.height == 2 {
         let second = header.row + 1;
-        if evidence.is_record(header::row_at(&range, second), None) {
+        if evidence.is_record(header::row_at(&head, second), None) {
             let sheet_row = origin.0 + second as u32 + 1;
             findings.push(
                 sheet_finding(
@@ -834,64 +869,98 @@ fn read_file(
         submitter,
         origin,
     };
-    match extract(&ctx, &range, &header) {
-        Ok(extracted) => {
-            report.counts = extracted.counts;
-            report.used = report.counts.used > 0;
-            report.outside_period = extracted.outside_period;
-            findings.extend(extracted.findings);
-            if report.counts.used == 0 && report.counts.rejected == 0 {
-                let message = match (extracted.outside_period, source.period_column) {
-                    (Some((first, last)), Some(pc)) => format!(
-                        "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
-                        report.counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
-                        source.columns[pc].name,
-                        plan.period.label(),
-                        cell::days_to_text(first),
-                        cell::days_to_text(last)
-                    ),
-                    _ => "表头下没有数据行（空表）".into(),
-                };
-                let rule = if extracted.outside_period.is_some() {
-                    "报告期"
-                } else {
-                    "empty"
-                };
-                findings.push(
-                    sheet_finding(rule, message)
-                        .with_severity(Severity::Warning)
-                        .from_submitter(report.submitter.as_deref()),
-                );
-            }
-            FileOutcome {
-                report,
-                frame: Some(extracted.frame),
-                findings,
-                absent: false,
-            }
-        }
-        Err(_) => {
-            findings.push(sheet_finding(
-                "file",
-                "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
-            ));
-            fail(report, findings)
-        }
+    let mut extractor = SheetExtractor::new(&ctx, &evidence);
+    let mut classifier = RowClassifier::new(&evidence);
+    for_each_row_after_header(&head, &header, &mut stream.rows, &mut |r, cells| {
+        classifier.push(r, cells, &mut extractor)
+    })?;
+    classifier.finish(&mut extractor);
+    let Ok(extracted) = extractor.finish(&classifier.data_sums()) else {
+        findings.push(sheet_finding(
+            "file",
+            "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
+        ));
+        return fail(report, findings);
+    };
+    report.counts = extracted.counts;
+    report.used = report.counts.used > 0;
+    report.outside_period = extracted.outside_period;
+    findings.extend(extracted.findings);
+    if report.counts.used == 0 && report.counts.rejected == 0 {
+        let message = match (extracted.outside_period, source.period_column) {
+            (Some((first, last)), Some(pc)) => format!(
+                "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
+                report.counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
+                source.columns[pc].name,
+                plan.period.label(),
+                cell::days_to_text(first),
+                cell::days_to_text(last)
+            ),
+            _ => "表头下没有数据行（空表）".into(),
+        };
+        let rule = if extracted.outside_period.is_some() {
+            "报告期"
+        } else {
+            "empty"
+        };
+        findings.push(
+            sheet_finding(rule, message)
+                .with_severity(Severity::Warning)
+                .from_submitter(report.submitter.as_deref()),
+        );
     }
+    Ok(FileOutcome {
+        report,
+        frame: Some(extracted.frame),
+        findings,
+        absent: false,
+    })
 }
 
-/// Counts every data row of a file that cannot be used as rejected (skipped rows stay skipped).
-fn reject_all(range: &Range<Data>, evidence: &RowEvidence, report: &mut FileReport) {
-    let header = evidence.header;
-    let origin = range.start().unwrap_or((0, 0)).0 as usize;
-    report.counts.title = origin + header.row;
-    report.counts.header = header.height;
-    for class in classify_rows(range, header, evidence) {
-        match class {
-            Some(reason) => *report.counts.skipped.entry(reason).or_default() += 1,
-            None => report.counts.rejected += 1,
-        }
+/// Gives `sink` every row after the header: those of the head first, then the rest of
+/// the sheet as it streams.
+fn for_each_row_after_header(
+    head: &Range<Data>,
+    header: &Header,
+    rows: &mut workbook::SheetRows,
+    sink: &mut impl FnMut(u32, &[Data]),
+) -> Result<(), workbook::OpenProblem> {
+    let row0 = head.start().map_or(0, |s| s.0);
+    for (offset, cells) in head.rows().enumerate().skip(header.first_data_row()) {
+        sink(row0 + offset as u32, cells);
     }
+    rows.feed(None, sink)
+}
+
+/// The row account of a file none of whose data rows can be used: every data row
+/// rejected, skipped rows still skipped.
+fn reject_all(
+    head: &Range<Data>,
+    rows: &mut workbook::SheetRows,
+    evidence: &RowEvidence,
+) -> Result<RowCounts, workbook::OpenProblem> {
+    let header = evidence.header;
+    let row0 = head.start().map_or(0, |s| s.0) as usize;
+    let mut counts = RowCounts {
+        title: row0 + header.row,
+        header: header.height,
+        ..RowCounts::default()
+    };
+    let mut last = row0 + header.first_data_row();
+    let mut classifier = RowClassifier::new(evidence);
+    let mut sink = |r: u32, _: &[Data], verdict: Option<header::SkipReason>| {
+        last = last.max(r as usize + 1);
+        match verdict {
+            Some(reason) => *counts.skipped.entry(reason).or_default() += 1,
+            None => counts.rejected += 1,
+        }
+    };
+    for_each_row_after_header(head, header, rows, &mut |r, cells| {
+        classifier.push(r, cells, &mut sink)
+    })?;
+    classifier.finish(&mut sink);
+    counts.read = last;
+    Ok(counts)
 }
 
 /// The text after `label` (填报单位：XX街道) in the rows above the header, up to the next

@@ -146,7 +146,8 @@ proptest! {
     fn header_detection_and_row_classification_never_panic((range, merges) in grid()) {
         let columns = columns();
         if let Some(header) = find_header(&range, &columns, &merges) {
-            let evidence = RowEvidence { columns: &columns, header: &header, date_system: DateSystem::Excel1900 };
+            let readers = super::cell::CellReader::for_columns(&columns);
+            let evidence = RowEvidence { readers: &readers, header: &header, date_system: DateSystem::Excel1900 };
             let classes = classify_rows(&range, &header, &evidence);
             // Every row after the header gets exactly one verdict.
             prop_assert_eq!(classes.len(), range.height().saturating_sub(header.first_data_row()));

@@ -59,10 +59,8 @@ impl FileFormat {
 pub struct LoadedSheet {
     pub sheet_name: String,
     pub range: Range<Data>,
-    /// Merged regions (absolute positions) when the reader gave them with the cells
-    /// (markup; text has none); `None` for calamine workbooks, where they cost a second
-    /// parse of the sheet and are read only when a header needs them
-    /// ([`InputBook::merged_regions`]).
+    /// Merged regions (absolute positions): given with the cells by markup (text has
+    /// none); read for calamine workbooks only when asked (`read_sheet(.., true)`).
     pub merges: Option<Vec<Dimensions>>,
     /// Only for text.
     pub encoding: Option<Encoding>,
@@ -81,6 +79,9 @@ pub struct OpenProblem {
     pub sheet: Option<String>,
     /// The file opened but has no sheet the source accepts (optional for summary sources).
     pub no_such_sheet: bool,
+    /// An xlsx sheet's rows are not in order in the file: it cannot be streamed and is read
+    /// whole instead (not a problem of the file; never shown).
+    pub rows_out_of_order: bool,
 }
 
 fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
@@ -89,6 +90,14 @@ fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
         message: message.into(),
         sheet: None,
         no_such_sheet: false,
+        rows_out_of_order: false,
+    }
+}
+
+impl OpenProblem {
+    fn in_sheet(mut self, sheet_name: &str) -> Self {
+        self.sheet = Some(sheet_name.to_string());
+        self
     }
 }
 
@@ -99,6 +108,7 @@ pub struct InputBook {
     pub format: FileFormat,
     book: Book,
     limits: Limits,
+    path: std::path::PathBuf,
 }
 
 enum Book {
@@ -166,6 +176,7 @@ impl InputBook {
             format,
             book,
             limits: *limits,
+            path: path.to_path_buf(),
         })
     }
 
@@ -176,9 +187,9 @@ impl InputBook {
         }
     }
 
-    /// Reads the sheet the selector names. A file without sheet names (text, HTML) gives
-    /// its one table, or among several the largest.
-    pub fn load(&mut self, selector: &SheetSelector) -> Result<LoadedSheet, OpenProblem> {
+    /// The sheet the selector names. A file without sheet names (text, HTML) gives its one
+    /// table, or among several the largest; then the choice is returned, to be told.
+    fn pick(&self, selector: &SheetSelector) -> Result<(String, Option<String>), OpenProblem> {
         let names = self.sheet_names();
         // Text and web pages have no sheet names of their own (a table's name is the file's
         // or the page's title): their largest table is the data, and the choice is told
@@ -188,32 +199,84 @@ impl InputBook {
             Book::Parsed(sheets) if !self.format.has_named_sheets() => sheets
                 .iter()
                 .max_by_key(|s| s.range.get_size().0 * s.range.get_size().1)
-                .map(|s| s.sheet_name.clone()),
-            _ => pick_sheet(&names, selector),
+                .map(|s| (s.sheet_name.clone(), s.range.height())),
+            _ => pick_sheet(&names, selector).map(|name| (name, 0)),
         };
-        let sheet_name = picked.ok_or_else(|| {
+        let Some((sheet_name, height)) = picked else {
             let wanted = match selector {
                 SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
                 SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
             };
-            OpenProblem {
+            return Err(OpenProblem {
                 no_such_sheet: true,
                 ..problem(
                     "sheet",
                     format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
                 )
-            }
-        })?;
-        let mut sheet = self.read_sheet(&sheet_name, false)?;
-        if by_size {
-            sheet.chosen = Some(format!(
-                "文件是网页，其中有{}个表格，读取了最大的“{}”（{}行），其余表格未读取",
-                names.len(),
-                sheet.sheet_name,
-                sheet.range.height()
-            ));
+            });
+        };
+        let chosen = by_size.then(|| {
+            format!(
+                "文件是网页，其中有{}个表格，读取了最大的“{sheet_name}”（{height}行），其余表格未读取",
+                names.len()
+            )
+        });
+        Ok((sheet_name, chosen))
+    }
+
+    /// The rows of the sheet the selector names, in order. An xlsx sheet streams from the
+    /// file as it is parsed, never held whole; other formats are read whole by their
+    /// readers and given row by row. With `whole`, an xlsx sheet is read whole too (its
+    /// rows were out of order in the file, which streaming cannot take).
+    pub fn stream(
+        &mut self,
+        selector: &SheetSelector,
+        whole: bool,
+    ) -> Result<SheetStream<'_>, OpenProblem> {
+        let (sheet_name, chosen) = self.pick(selector)?;
+        let path = self.path.clone();
+        let max_cells = self.limits.sheet_cells;
+        let streams =
+            !whole && matches!(&self.book, Book::Calamine(w) if matches!(**w, Sheets::Xlsx(_)));
+        if streams {
+            let format = self.format;
+            let (Book::Calamine(workbook), false) = (&mut self.book, whole) else {
+                return Err(unreadable_sheet());
+            };
+            let Sheets::Xlsx(xlsx) = &mut **workbook else {
+                return Err(unreadable_sheet());
+            };
+            let date_system = if xlsx.has_1904_epoch() {
+                DateSystem::Excel1904
+            } else {
+                DateSystem::Excel1900
+            };
+            let reader = xlsx
+                .worksheet_cells_reader(&sheet_name)
+                .map_err(|_| unreadable_sheet().in_sheet(&sheet_name))?;
+            return Ok(SheetStream {
+                rows: SheetRows::streamed(reader, max_cells, &sheet_name),
+                merges: None,
+                path,
+                encoding: None,
+                date_system,
+                format,
+                chosen,
+                sheet_name,
+            });
         }
-        Ok(sheet)
+        let with_merges = matches!(&self.book, Book::Calamine(_));
+        let sheet = self.read_sheet(&sheet_name, with_merges)?;
+        Ok(SheetStream {
+            rows: SheetRows::whole(sheet.range),
+            merges: Some(sheet.merges.unwrap_or_default()),
+            path,
+            encoding: sheet.encoding,
+            date_system: sheet.date_system,
+            format: sheet.format,
+            chosen,
+            sheet_name,
+        })
     }
 
     /// Reads one sheet by name, with its merged regions if `with_merges`.
@@ -290,20 +353,6 @@ impl InputBook {
             format,
             chosen: None,
         })
-    }
-
-    /// The merged regions of a sheet. calamine finds them by parsing the whole sheet again
-    /// (they come after the cells in the file), so ingest asks only when a header cannot be
-    /// matched without them.
-    pub fn merged_regions(&mut self, sheet_name: &str) -> Vec<Dimensions> {
-        match &mut self.book {
-            Book::Calamine(workbook) => calamine_merges(workbook, sheet_name),
-            Book::Parsed(sheets) => sheets
-                .iter()
-                .find(|s| s.sheet_name == sheet_name)
-                .and_then(|s| s.merges.clone())
-                .unwrap_or_default(),
-        }
     }
 }
 
@@ -551,52 +600,64 @@ fn has_encrypted_package(path: &Path) -> bool {
     read.is_ok() && bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
-/// Reads an xlsx sheet cell by cell, refusing it before allocating when the used area is
-/// absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
-fn read_xlsx_guarded(
-    xlsx: &mut Xlsx<BufReader<File>>,
-    sheet_name: &str,
+fn unreadable_sheet() -> OpenProblem {
+    problem(
+        "file",
+        format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
+    )
+}
+
+/// The bounds of a sheet read cell by cell: every cell the stream yields counts, empty or
+/// not, so that a sheet of endless empty cells is refused after `max_cells`, in bounded
+/// time, whatever its zip part claimed; and the used area (non-empty cells) must fit in
+/// `max_cells` too, as a dense range of it would have to.
+struct CellGuard {
     max_cells: u64,
-) -> Result<Range<Data>, OpenProblem> {
-    let unreadable = |_| {
-        problem(
-            "file",
-            format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
-        )
-    };
-    let mut reader = xlsx
-        .worksheet_cells_reader(sheet_name)
-        .map_err(unreadable)?;
-    let declared = reader.dimensions();
-    let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
-    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    // Every cell the stream yields counts, empty or not: a sheet of endless empty cells is
-    // refused after `max_cells`, in bounded time, whatever its zip part claimed.
-    let mut streamed: u64 = 0;
-    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
-        streamed += 1;
-        if streamed > max_cells {
+    streamed: u64,
+    /// (top, left, bottom, right) of the non-empty cells so far.
+    used: Option<(u32, u32, u32, u32)>,
+}
+
+impl CellGuard {
+    fn new(max_cells: u64) -> Self {
+        CellGuard {
+            max_cells,
+            streamed: 0,
+            used: None,
+        }
+    }
+
+    fn count(&mut self) -> Result<(), OpenProblem> {
+        self.streamed += 1;
+        if self.streamed > self.max_cells {
             return Err(problem(
                 "too_large",
                 format!(
-                    "工作表的单元格超过 {max_cells} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送"
+                    "工作表的单元格超过 {} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送",
+                    self.max_cells
                 ),
             ));
         }
-        let value = Data::from(cell.get_value().clone());
-        if value == Data::Empty {
-            continue;
+        Ok(())
+    }
+
+    fn filled(&mut self, (r, c): (u32, u32)) {
+        self.used = Some(match self.used {
+            None => (r, c, r, c),
+            Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
+        });
+    }
+
+    /// Once the sheet is read: refuses a used area larger than the bound.
+    fn check_area(&self) -> Result<(), OpenProblem> {
+        let Some((top, left, bottom, right)) = self.used else {
+            return Ok(());
+        };
+        let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
+        if area <= self.max_cells {
+            return Ok(());
         }
-        let (r, c) = cell.get_position();
-        (top, left, bottom, right) = (top.min(r), left.min(c), bottom.max(r), right.max(c));
-        cells.push(calamine::Cell::new((r, c), value));
-    }
-    if cells.is_empty() {
-        return Ok(Range::empty());
-    }
-    let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
-    if area > max_cells {
-        return Err(problem(
+        Err(problem(
             "sheet",
             format!(
                 "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
@@ -604,12 +665,404 @@ fn read_xlsx_guarded(
                 crate::finding::a1(bottom, right),
                 bottom - top + 1,
                 right - left + 1,
-                max_cells,
+                self.max_cells,
                 crate::finding::a1(bottom, right),
             ),
-        ));
+        ))
+    }
+}
+
+/// Reads an xlsx sheet whole, cell by cell, refusing it before allocating when the used
+/// area is absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
+fn read_xlsx_guarded(
+    xlsx: &mut Xlsx<BufReader<File>>,
+    sheet_name: &str,
+    max_cells: u64,
+) -> Result<Range<Data>, OpenProblem> {
+    let mut reader = xlsx
+        .worksheet_cells_reader(sheet_name)
+        .map_err(|_| unreadable_sheet())?;
+    let declared = reader.dimensions();
+    let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
+    let mut guard = CellGuard::new(max_cells);
+    while let Some(cell) = reader.next_cell().map_err(|_| unreadable_sheet())? {
+        guard.count()?;
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        guard.filled(cell.get_position());
+        cells.push(calamine::Cell::new(cell.get_position(), value));
+    }
+    guard.check_area()?;
+    if cells.is_empty() {
+        return Ok(Range::empty());
     }
     Ok(Range::from_sparse(cells))
+}
+
+/// One sheet, ready to give its rows.
+pub struct SheetStream<'b> {
+    pub sheet_name: String,
+    pub rows: SheetRows<'b>,
+    /// Known merged regions (absolute positions); `None` for a streamed xlsx sheet, where
+    /// they are read only when asked for ([`SheetStream::merged_regions`]).
+    merges: Option<Vec<Dimensions>>,
+    path: std::path::PathBuf,
+    pub encoding: Option<Encoding>,
+    pub date_system: DateSystem,
+    pub format: FileFormat,
+    /// How the sheet was chosen, when the user should hear about it.
+    pub chosen: Option<String>,
+}
+
+impl SheetStream<'_> {
+    /// Whether the merged regions are at hand without reading the file again.
+    pub fn merges_known(&self) -> bool {
+        self.merges.is_some()
+    }
+
+    /// The sheet's merged regions. For a streamed xlsx sheet they come after the cells in
+    /// the file: the sheet's XML is scanned for them (unzipped, not parsed), not read again.
+    pub fn merged_regions(&self) -> Vec<Dimensions> {
+        match &self.merges {
+            Some(known) => known.clone(),
+            None => xlsx_merged_regions(&self.path, &self.sheet_name).unwrap_or_default(),
+        }
+    }
+}
+
+/// The rows of one sheet, in order, each as its cells from column `col0` on. Rows between
+/// two rows with cells are given as empty rows; nothing before the first row with a cell.
+pub struct SheetRows<'b> {
+    from: RowsFrom<'b>,
+    /// The absolute column of each row's first cell.
+    pub col0: u32,
+    /// The absolute index of the next row to give, once the first is known.
+    next: Option<u32>,
+}
+
+enum RowsFrom<'b> {
+    Whole {
+        range: Range<Data>,
+        /// Rows of the range already given.
+        given: usize,
+    },
+    Xlsx(Box<XlsxRows<'b>>),
+}
+
+impl<'b> SheetRows<'b> {
+    fn whole(range: Range<Data>) -> Self {
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        SheetRows {
+            next: (!range.is_empty()).then_some(row0),
+            from: RowsFrom::Whole { range, given: 0 },
+            col0,
+        }
+    }
+
+    fn streamed(
+        reader: calamine::XlsxCellReader<'b, BufReader<File>>,
+        max_cells: u64,
+        sheet_name: &str,
+    ) -> Self {
+        SheetRows {
+            from: RowsFrom::Xlsx(Box::new(XlsxRows {
+                reader,
+                guard: CellGuard::new(max_cells),
+                sheet_name: sheet_name.to_string(),
+                row: Vec::new(),
+                written: Vec::new(),
+                ready: None,
+                pending: None,
+                first: None,
+                ended: false,
+            })),
+            col0: 0,
+            next: None,
+        }
+    }
+
+    /// Gives `sink` every row from the next one up to (not including) absolute row
+    /// `until`, or to the end of the sheet.
+    pub fn feed(
+        &mut self,
+        until: Option<u32>,
+        sink: &mut impl FnMut(u32, &[Data]),
+    ) -> Result<(), OpenProblem> {
+        let before = |r: u32| until.is_none_or(|u| r < u);
+        match &mut self.from {
+            RowsFrom::Whole { range, given } => {
+                let row0 = range.start().map_or(0, |s| s.0);
+                for row in range.rows().skip(*given) {
+                    let r = row0 + *given as u32;
+                    if !before(r) {
+                        break;
+                    }
+                    sink(r, row);
+                    *given += 1;
+                    self.next = Some(r + 1);
+                }
+                Ok(())
+            }
+            RowsFrom::Xlsx(rows) => loop {
+                let Some(r) = rows.ready_row()? else {
+                    return Ok(());
+                };
+                let next = *self.next.get_or_insert(r);
+                for gap in next..r.min(until.unwrap_or(u32::MAX)) {
+                    sink(gap, &[]);
+                    self.next = Some(gap + 1);
+                }
+                if !before(r) {
+                    return Ok(());
+                }
+                sink(r, &rows.row);
+                rows.ready = None;
+                self.next = Some(r + 1);
+            },
+        }
+    }
+
+    /// The first `rows` rows from the first row with a cell, as a range starting there and
+    /// at `col0`: where titles and the header are looked for. Empty for an empty sheet.
+    pub fn head(&mut self, rows: u32) -> Result<Range<Data>, OpenProblem> {
+        let first = match &mut self.from {
+            RowsFrom::Whole { range, .. } => range.start().map(|s| s.0),
+            RowsFrom::Xlsx(x) => x.ready_row()?,
+        };
+        let Some(first) = first else {
+            return Ok(Range::empty());
+        };
+        let mut gathered: Vec<Vec<Data>> = Vec::new();
+        self.feed(Some(first + rows), &mut |_, row| {
+            gathered.push(row.to_vec())
+        })?;
+        let width = gathered.iter().map(Vec::len).max().unwrap_or(0).max(1) as u32;
+        let last = first + gathered.len().max(1) as u32 - 1;
+        let mut range = Range::new((first, self.col0), (last, self.col0 + width - 1));
+        for (r, row) in gathered.into_iter().enumerate() {
+            for (c, value) in row.into_iter().enumerate() {
+                if value != Data::Empty {
+                    range.set_value((first + r as u32, self.col0 + c as u32), value);
+                }
+            }
+        }
+        Ok(range)
+    }
+}
+
+/// An xlsx sheet's cells as they are parsed, gathered into rows.
+struct XlsxRows<'b> {
+    reader: calamine::XlsxCellReader<'b, BufReader<File>>,
+    guard: CellGuard,
+    sheet_name: String,
+    /// The row being gathered or ready; its text cells' buffers are reused by the next row.
+    row: Vec<Data>,
+    /// Which cells of `row` the current row wrote (the others are stale).
+    written: Vec<bool>,
+    /// `row` holds this whole row, not yet given.
+    ready: Option<u32>,
+    /// The first cell of the next row, read while finding where this one ends.
+    pending: Option<calamine::Cell<calamine::DataRef<'b>>>,
+    /// The index of the first row with a cell, once read.
+    first: Option<u32>,
+    /// The reader has given its last cell (asking again would be an error).
+    ended: bool,
+}
+
+impl<'b> XlsxRows<'b> {
+    /// The next whole row in `self.row`, or `None` at the end of the sheet.
+    fn ready_row(&mut self) -> Result<Option<u32>, OpenProblem> {
+        if self.ready.is_some() {
+            return Ok(self.ready);
+        }
+        let first = match self.pending.take() {
+            Some(cell) => cell,
+            None => match self.next_filled()? {
+                Some(cell) => cell,
+                None => return Ok(None),
+            },
+        };
+        let r = first.get_position().0;
+        self.written.iter_mut().for_each(|w| *w = false);
+        self.place(&first);
+        loop {
+            match self.next_filled()? {
+                None => break,
+                Some(cell) if cell.get_position().0 == r => self.place(&cell),
+                Some(cell) if cell.get_position().0 > r => {
+                    self.pending = Some(cell);
+                    break;
+                }
+                Some(_) => {
+                    return Err(OpenProblem {
+                        rows_out_of_order: true,
+                        ..problem("file", "行的顺序不是从上到下").in_sheet(&self.sheet_name)
+                    })
+                }
+            }
+        }
+        // Cells the previous row had and this one has not are empty here.
+        let width = self.written.iter().rposition(|&w| w).map_or(0, |c| c + 1);
+        self.row.truncate(width);
+        self.written.truncate(width);
+        for (cell, &written) in self.row.iter_mut().zip(&self.written) {
+            if !written {
+                *cell = Data::Empty;
+            }
+        }
+        self.first.get_or_insert(r);
+        self.ready = Some(r);
+        Ok(self.ready)
+    }
+
+    /// The next cell with a value, counted against the bounds.
+    fn next_filled(
+        &mut self,
+    ) -> Result<Option<calamine::Cell<calamine::DataRef<'b>>>, OpenProblem> {
+        loop {
+            if self.ended {
+                return Ok(None);
+            }
+            let cell = self
+                .reader
+                .next_cell()
+                .map_err(|_| unreadable_sheet().in_sheet(&self.sheet_name))?;
+            let Some(cell) = cell else {
+                self.ended = true;
+                self.guard
+                    .check_area()
+                    .map_err(|p| p.in_sheet(&self.sheet_name))?;
+                return Ok(None);
+            };
+            self.guard
+                .count()
+                .map_err(|p| p.in_sheet(&self.sheet_name))?;
+            if matches!(cell.get_value(), calamine::DataRef::Empty) {
+                continue;
+            }
+            self.guard.filled(cell.get_position());
+            return Ok(Some(cell));
+        }
+    }
+
+    /// Writes a cell into the row, reusing the text buffer a cell of the row before left.
+    fn place(&mut self, cell: &calamine::Cell<calamine::DataRef>) {
+        let (c, value) = (cell.get_position().1 as usize, cell.get_value());
+        if self.row.len() <= c {
+            self.row.resize(c + 1, Data::Empty);
+            self.written.resize(c + 1, false);
+        }
+        self.written[c] = true;
+        let text = match value {
+            calamine::DataRef::String(s) => Some(s.as_str()),
+            calamine::DataRef::SharedString(s) => Some(*s),
+            _ => None,
+        };
+        match (&mut self.row[c], text) {
+            (Data::String(buffer), Some(text)) => {
+                buffer.clear();
+                buffer.push_str(text);
+            }
+            (slot, _) => *slot = Data::from(value.clone()),
+        }
+    }
+}
+
+/// The merged regions of an xlsx sheet, read by scanning its XML for `<mergeCells>` (they
+/// come after the cells) without parsing the cells again. `None` when the part cannot be
+/// found or read.
+fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let target = xlsx_sheet_part(&mut zip, sheet_name)?;
+    let mut entry = zip.by_name(&target).ok()?;
+    const NEEDLE: &[u8] = b"<mergeCells";
+    let mut tail: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut found = false;
+    loop {
+        let n = entry.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        if found {
+            tail.extend_from_slice(&chunk[..n]);
+            continue;
+        }
+        // Keep the end of the last chunk: the needle may straddle two chunks.
+        let keep = tail.len().min(NEEDLE.len());
+        tail.drain(..tail.len() - keep);
+        tail.extend_from_slice(&chunk[..n]);
+        if let Some(at) = tail.windows(NEEDLE.len()).position(|w| w == NEEDLE) {
+            tail.drain(..at);
+            found = true;
+        }
+    }
+    if !found {
+        return Some(Vec::new());
+    }
+    let text = String::from_utf8_lossy(&tail);
+    let end = text.find("</mergeCells>").map_or(text.len(), |e| e);
+    Some(
+        open_tags(&text[..end])
+            .into_iter()
+            .filter(|(tag, _)| tag == "mergecell")
+            .filter_map(|(_, attrs)| {
+                let reference = attrs.iter().find(|(a, _)| a == "ref")?.1.clone();
+                let (start, end) = match reference.split_once(':') {
+                    Some((a, b)) => (a, b),
+                    None => (reference.as_str(), reference.as_str()),
+                };
+                Some(Dimensions::new(parse_a1(start)?, parse_a1(end)?))
+            })
+            .collect(),
+    )
+}
+
+/// `B12` → (11, 1), 0-based; `$` signs allowed.
+fn parse_a1(reference: &str) -> Option<(u32, u32)> {
+    let reference = reference.replace('$', "");
+    let split = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut col = 0u32;
+    for c in letters.chars() {
+        if !c.is_ascii_alphabetic() {
+            return None;
+        }
+        col = col * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
+    }
+    let row: u32 = digits.parse().ok()?;
+    (row >= 1 && col >= 1).then(|| (row - 1, col - 1))
+}
+
+/// The path inside the zip of the sheet named `sheet_name`, from the workbook and its
+/// relationships.
+fn xlsx_sheet_part(zip: &mut zip::ZipArchive<File>, sheet_name: &str) -> Option<String> {
+    let mut part = |name: &str| -> Option<String> {
+        let entry = zip.by_name(name).ok()?;
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    let workbook = part("xl/workbook.xml")?;
+    let id = open_tags(&workbook).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "sheet" && attr("name").as_deref() == Some(sheet_name)).then(|| attr("id"))?
+    })?;
+    let rels = part("xl/_rels/workbook.xml.rels")?;
+    let target = open_tags(&rels).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "relationship" && attr("id").as_deref() == Some(id.as_str()))
+            .then(|| attr("target"))?
+    })?;
+    Some(match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    })
 }
 
 /// Column widths as (first column, last column, width as stored), 0-based.
@@ -624,29 +1077,14 @@ pub fn column_widths(path: &Path, sheet_name: &str) -> ColumnWidthRuns {
 
 fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<ColumnWidthRuns> {
     let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
-    let mut part = |name: &str, limit: u64| -> Option<String> {
-        let entry = zip.by_name(name).ok()?;
-        let mut text = String::new();
-        entry.take(limit).read_to_string(&mut text).ok()?;
-        Some(text)
-    };
-    let workbook = part("xl/workbook.xml", 1 << 20)?;
-    let id = open_tags(&workbook).into_iter().find_map(|(tag, attrs)| {
-        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-        (tag == "sheet" && attr("name").as_deref() == Some(sheet_name)).then(|| attr("id"))?
-    })?;
-    let rels = part("xl/_rels/workbook.xml.rels", 1 << 20)?;
-    let target = open_tags(&rels).into_iter().find_map(|(tag, attrs)| {
-        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-        (tag == "relationship" && attr("id").as_deref() == Some(id.as_str()))
-            .then(|| attr("target"))?
-    })?;
-    let target = match target.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
-        None => format!("xl/{target}"),
-    };
+    let target = xlsx_sheet_part(&mut zip, sheet_name)?;
+    let mut head = String::new();
+    zip.by_name(&target)
+        .ok()?
+        .take(256 * 1024)
+        .read_to_string(&mut head)
+        .ok()?;
     // <cols> comes before <sheetData>: the head of the part is enough.
-    let head = part(&target, 256 * 1024)?;
     let head = head.split("<sheetData").next().unwrap_or("");
     let widths = open_tags(head)
         .into_iter()
