@@ -383,19 +383,20 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
 /// kind of bracket, ASCII lowercase. One pass, one allocation: it runs on many cells.
 pub fn normalize_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '【' | '〔' => '[',
-            '】' | '〕' => ']',
-            '。' => '.',
-            _ => c,
-        };
-        if !c.is_whitespace() {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
+    out.extend(text.chars().filter_map(normalize_char));
     out
+}
+
+/// One letter as `normalize_key` writes it; `None` for white space, which keys drop.
+pub fn normalize_char(c: char) -> Option<char> {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '【' | '〔' => '[',
+        '】' | '〕' => ']',
+        '。' => '.',
+        _ => c,
+    };
+    (!c.is_whitespace()).then(|| c.to_ascii_lowercase())
 }
 
 /// One cell's value after parsing. Text borrows from the cell (or, for an enum, from the

@@ -5,7 +5,9 @@
 
 use calamine::{Data, Dimensions, Range};
 
-use super::cell::{display_text, is_blank, normalize_key, CellReader, DateSystem, Parsed};
+use super::cell::{
+    display_text, is_blank, normalize_char, normalize_key, CellReader, DateSystem, Parsed,
+};
 use crate::pipeline::{Column, ColumnType};
 
 /// How many rows from the top may hold titles and the header.
@@ -492,6 +494,8 @@ pub struct RowClassifier<'e> {
     held: Option<Vec<(u32, Vec<Data>)>>,
     /// A row below the ones being classified is known to parse as a record.
     record_below: bool,
+    /// First letters of every footer word, total word and header label.
+    keyword_starts: std::collections::HashSet<char>,
 }
 
 /// Where a classified row goes: its absolute row index, its cells, its verdict.
@@ -522,7 +526,27 @@ impl<'e> RowClassifier<'e> {
             in_footer: false,
             held: None,
             record_below: false,
+            keyword_starts: FOOTER_WORDS
+                .iter()
+                .chain(TOTAL_WORDS.iter())
+                .map(|w| w.to_string())
+                .chain(evidence.header.labels.iter().map(|l| normalize_key(l)))
+                .filter_map(|w| w.chars().next())
+                .collect(),
         }
+    }
+
+    /// A text cell's key (`normalize_key`) when it may be a footer word, a total word or a
+    /// header label — judged by its first letter, so that the cells of ordinary rows are
+    /// not normalised (an allocation each) only to be compared and thrown away.
+    fn keyword_key(&self, cell: &Data) -> Option<String> {
+        let Data::String(text) = cell else {
+            return None;
+        };
+        let first = text.chars().find_map(normalize_char)?;
+        self.keyword_starts
+            .contains(&first)
+            .then(|| normalize_key(text))
     }
 
     /// The next row of the sheet (rows after the header, in order, gaps as empty rows).
@@ -592,7 +616,7 @@ impl<'e> RowClassifier<'e> {
             return Some(SkipReason::Blank);
         };
         // Only text can be a keyword or a header label: numbers and dates are data.
-        let first_text = text_key(first_cell);
+        let first_text = self.keyword_key(first_cell);
         if first_text
             .as_deref()
             .is_some_and(|t| FOOTER_WORDS.iter().any(|w| t.starts_with(w)))
@@ -606,7 +630,7 @@ impl<'e> RowClassifier<'e> {
             Some(first_col)
         } else {
             second
-                .filter(|(_, c)| text_key(c).as_deref().is_some_and(is_total))
+                .filter(|(_, c)| self.keyword_key(c).as_deref().is_some_and(is_total))
                 .map(|(c, _)| c)
         };
         if let Some(label_col) = label_col {

@@ -6,8 +6,13 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+/// A map with polars' fast hasher (foldhash): keys here are the user's own values, and a
+/// million of them hashed with SipHash cost more than the rule itself (measured).
+type FastMap<K, V> = HashMap<K, V, polars::prelude::PlRandomState>;
+
 use polars::prelude::*;
 use polars::sql::sql_expr;
+use rayon::prelude::*;
 
 use super::ValidateError;
 use crate::finding::{collapse_systemic, Finding, Severity};
@@ -178,28 +183,55 @@ fn unique(
     let ci = rule.column.expect("unique rules name a column");
     let column = &source.columns[ci];
     let keys = keys(frame, column)?;
-    // First occurrence of each value; a group is made only when a value repeats, so a clean
-    // column of a million values allocates one map, not a million lists.
-    let mut first: HashMap<(Option<&str>, &str), usize> = HashMap::with_capacity(frame.height());
-    let mut repeats: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, (key, submitter)) in keys.str()?.iter().zip(&provenance.submitters).enumerate() {
-        let Some(key) = key else { continue };
-        let submitter = match scope {
-            UniqueScope::Submitter => *submitter,
-            UniqueScope::All => None,
-        };
-        match first.entry((submitter, key)) {
-            Entry::Occupied(seen) => repeats
-                .entry(*seen.get())
-                .or_insert_with(|| vec![*seen.get()])
-                .push(i),
-            Entry::Vacant(slot) => {
-                slot.insert(i);
+    let keys: Vec<Option<&str>> = keys.str()?.iter().collect();
+    // The rows each scope compares among: all of them, or each submitter's. Rows come file
+    // by file, so a submitter's rows are a few runs, found without hashing every row.
+    let groups: Vec<Vec<std::ops::Range<usize>>> = match scope {
+        UniqueScope::All => vec![vec![0..keys.len()]],
+        UniqueScope::Submitter => {
+            let mut by_submitter: FastMap<Option<&str>, Vec<std::ops::Range<usize>>> =
+                FastMap::default();
+            let submitters = &provenance.submitters;
+            let mut start = 0;
+            for i in 1..=submitters.len() {
+                if i == submitters.len() || submitters[i] != submitters[start] {
+                    by_submitter
+                        .entry(submitters[start])
+                        .or_default()
+                        .push(start..i);
+                    start = i;
+                }
             }
+            by_submitter.into_values().collect()
         }
-    }
+    };
+    // Each group on its own thread. First occurrence of each value; a list is made only
+    // when a value repeats, so a clean column of a million values allocates one map per
+    // group, not a million lists.
+    let repeats: Vec<Vec<usize>> = groups
+        .par_iter()
+        .flat_map_iter(|runs| {
+            let size = runs.iter().map(|r| r.len()).sum();
+            let mut first: FastMap<&str, usize> =
+                FastMap::with_capacity_and_hasher(size, Default::default());
+            let mut repeats: FastMap<usize, Vec<usize>> = FastMap::default();
+            for i in runs.iter().cloned().flatten() {
+                let Some(key) = keys[i] else { continue };
+                match first.entry(key) {
+                    Entry::Occupied(seen) => repeats
+                        .entry(*seen.get())
+                        .or_insert_with(|| vec![*seen.get()])
+                        .push(i),
+                    Entry::Vacant(slot) => {
+                        slot.insert(i);
+                    }
+                }
+            }
+            repeats.into_values()
+        })
+        .collect();
     let mut broken = Vec::new();
-    for rows in repeats.into_values() {
+    for rows in repeats {
         let values = shown(frame, column, &rows)?;
         for (&i, value) in rows.iter().zip(values) {
             let others: Vec<String> = rows
