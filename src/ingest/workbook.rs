@@ -772,6 +772,7 @@ impl<'b> SheetRows<'b> {
                 guard: CellGuard::new(max_cells),
                 sheet_name: sheet_name.to_string(),
                 row: Vec::new(),
+                batch: vec![(0, Vec::new()); ROW_BATCH],
                 written: Vec::new(),
                 ready: None,
                 pending: None,
@@ -806,20 +807,40 @@ impl<'b> SheetRows<'b> {
                 Ok(())
             }
             RowsFrom::Xlsx(rows) => loop {
-                let Some(r) = rows.ready_row()? else {
-                    return Ok(());
-                };
-                let next = *self.next.get_or_insert(r);
-                for gap in next..r.min(until.unwrap_or(u32::MAX)) {
-                    sink(gap, &[]);
-                    self.next = Some(gap + 1);
+                // Rows are parsed a batch at a time and then handed on: the parser's state
+                // stays in cache while it runs (measured faster than row by row).
+                let mut gathered = 0;
+                while gathered < rows.batch.len() {
+                    match rows.ready_row()? {
+                        Some(r) if before(r) => {
+                            let slot = &mut rows.batch[gathered];
+                            std::mem::swap(&mut slot.1, &mut rows.row);
+                            slot.0 = r;
+                            rows.ready = None;
+                            gathered += 1;
+                        }
+                        _ => break,
+                    }
                 }
-                if !before(r) {
+                for (r, cells) in &rows.batch[..gathered] {
+                    let next = *self.next.get_or_insert(*r);
+                    for gap in next..*r {
+                        sink(gap, &[]);
+                    }
+                    sink(*r, cells);
+                    self.next = Some(r + 1);
+                }
+                if gathered < rows.batch.len() {
+                    // The end of the sheet, or the next row is at `until`: the rows
+                    // between lie before it.
+                    if let (Some(r), Some(next)) = (rows.ready, self.next) {
+                        for gap in next..r.min(until.unwrap_or(u32::MAX)) {
+                            sink(gap, &[]);
+                            self.next = Some(gap + 1);
+                        }
+                    }
                     return Ok(());
                 }
-                sink(r, &rows.row);
-                rows.ready = None;
-                self.next = Some(r + 1);
             },
         }
     }
@@ -852,6 +873,9 @@ impl<'b> SheetRows<'b> {
     }
 }
 
+/// How many rows an xlsx stream parses before handing them on.
+const ROW_BATCH: usize = 64;
+
 /// An xlsx sheet's cells as they are parsed, gathered into rows.
 struct XlsxRows<'b> {
     reader: calamine::XlsxCellReader<'b, BufReader<File>>,
@@ -859,6 +883,9 @@ struct XlsxRows<'b> {
     sheet_name: String,
     /// The row being gathered or ready; its text cells' buffers are reused by the next row.
     row: Vec<Data>,
+    /// Whole rows parsed and not yet handed on, with their indices; their cells' text
+    /// buffers go back to `row` to be reused.
+    batch: Vec<(u32, Vec<Data>)>,
     /// Which cells of `row` the current row wrote (the others are stale).
     written: Vec<bool>,
     /// `row` holds this whole row, not yet given.
@@ -885,7 +912,8 @@ impl<'b> XlsxRows<'b> {
             },
         };
         let r = first.get_position().0;
-        self.written.iter_mut().for_each(|w| *w = false);
+        self.written.clear();
+        self.written.resize(self.row.len(), false);
         self.place(&first);
         loop {
             match self.next_filled()? {
