@@ -61,15 +61,15 @@ enum ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    fn new(name: &str, kind: ColumnType) -> Self {
+    fn new(name: &str, kind: ColumnType, capacity: usize) -> Self {
         match kind {
             ColumnType::Text | ColumnType::Enum => {
-                ColumnBuilder::Text(StringChunkedBuilder::new(name.into(), 0))
+                ColumnBuilder::Text(StringChunkedBuilder::new(name.into(), capacity))
             }
-            ColumnType::Int | ColumnType::Money => ColumnBuilder::Int(Vec::new()),
-            ColumnType::Number => ColumnBuilder::Float(Vec::new()),
-            ColumnType::Date => ColumnBuilder::Date(Vec::new()),
-            ColumnType::Bool => ColumnBuilder::Bool(Vec::new()),
+            ColumnType::Int | ColumnType::Money => ColumnBuilder::Int(Vec::with_capacity(capacity)),
+            ColumnType::Number => ColumnBuilder::Float(Vec::with_capacity(capacity)),
+            ColumnType::Date => ColumnBuilder::Date(Vec::with_capacity(capacity)),
+            ColumnType::Bool => ColumnBuilder::Bool(Vec::with_capacity(capacity)),
         }
     }
 
@@ -177,7 +177,13 @@ pub struct SheetExtractor<'a> {
 }
 
 impl<'a> SheetExtractor<'a> {
-    pub fn new(ctx: &'a SheetContext<'a>, evidence: &'a RowEvidence<'a>) -> Self {
+    /// `expected_rows` sizes the columns (the sheet's rows as far as known beforehand):
+    /// grown by doubling, they would hold up to twice the room they need until the end.
+    pub fn new(
+        ctx: &'a SheetContext<'a>,
+        evidence: &'a RowEvidence<'a>,
+        expected_rows: usize,
+    ) -> Self {
         let source = ctx.source;
         let header = evidence.header;
         let (start, end) = ctx.period.bounds();
@@ -187,10 +193,10 @@ impl<'a> SheetExtractor<'a> {
             builders: source
                 .columns
                 .iter()
-                .map(|c| ColumnBuilder::new(&c.name, c.kind))
+                .map(|c| ColumnBuilder::new(&c.name, c.kind, expected_rows))
                 .collect(),
             row_submitters: Vec::new(),
-            rows: Vec::new(),
+            rows: Vec::with_capacity(expected_rows),
             counts: RowCounts {
                 title: header.row + ctx.origin.0 as usize,
                 header: header.height,
@@ -268,7 +274,9 @@ impl<'a> SheetExtractor<'a> {
             Scalar::new(DataType::UInt32, ctx.file_index.into()),
             height,
         ));
-        columns.push(Column::new(ROW_COLUMN.into(), self.rows));
+        let mut rows = self.rows;
+        rows.shrink_to_fit();
+        columns.push(Column::new(ROW_COLUMN.into(), rows));
         Ok(Extracted {
             frame: DataFrame::new(height, columns)?,
             counts: self.counts,

@@ -869,7 +869,11 @@ fn read_rows(
         submitter,
         origin,
     };
-    let mut extractor = SheetExtractor::new(&ctx, &evidence);
+    let expected_rows = stream
+        .rows
+        .expected_rows()
+        .saturating_sub(header.first_data_row());
+    let mut extractor = SheetExtractor::new(&ctx, &evidence, expected_rows);
     let mut classifier = RowClassifier::new(&evidence);
     for_each_row_after_header(&head, &header, &mut stream.rows, &mut |r, cells| {
         classifier.push(r, cells, &mut extractor)

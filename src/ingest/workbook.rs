@@ -845,6 +845,20 @@ impl<'b> SheetRows<'b> {
         }
     }
 
+    /// About how many rows the sheet has, to size the column builders: the height of a
+    /// sheet read whole, or the dimension an xlsx sheet declares — capped at 100,000 rows,
+    /// since a declared dimension may be absurd (A1:XFD1048576) and reserving for it would
+    /// cost memory for nothing; past the cap the builders grow as they go.
+    pub fn expected_rows(&self) -> usize {
+        match &self.from {
+            RowsFrom::Whole { range, .. } => range.height(),
+            RowsFrom::Xlsx(rows) => {
+                let declared = rows.reader.dimensions();
+                (declared.end.0.saturating_sub(declared.start.0) as usize + 1).min(100_000)
+            }
+        }
+    }
+
     /// The first `rows` rows from the first row with a cell, as a range starting there and
     /// at `col0`: where titles and the header are looked for. Empty for an empty sheet.
     pub fn head(&mut self, rows: u32) -> Result<Range<Data>, OpenProblem> {
