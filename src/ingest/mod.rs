@@ -564,6 +564,16 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
     }
 }
 
+/// The submitter's code when the source takes it from the file's path and the path names one.
+fn submitter_by_path(source: &Source, roster: &Roster, file: &InputFile) -> Option<String> {
+    if source.submitter != SubmitterFrom::Path {
+        return None;
+    }
+    roster
+        .match_text(&file.label.to_string_lossy())
+        .map(|(i, _)| roster.submitters[i].code.clone())
+}
+
 /// Reads one source's sheet from a file opened once for every source that reads it.
 fn read_file(
     plan: &Plan,
@@ -582,15 +592,6 @@ fn read_file(
         absent: false,
     };
 
-    let submitter_from_path = || {
-        (source.submitter == SubmitterFrom::Path)
-            .then(|| {
-                roster
-                    .match_text(&file.label.to_string_lossy())
-                    .map(|(i, _)| roster.submitters[i].code.clone())
-            })
-            .flatten()
-    };
     let problem = match book {
         Err(problem) => problem.clone(),
         Ok(book) => {
@@ -625,7 +626,7 @@ fn read_file(
             ..fail(report, findings)
         };
     }
-    report.submitter = submitter_from_path();
+    report.submitter = submitter_by_path(source, roster, file);
     findings.push(
         Finding::file(
             Severity::Error,
@@ -673,11 +674,7 @@ fn read_rows(
         findings.push(sheet_finding("sheet", how).with_severity(Severity::Warning));
     }
 
-    if source.submitter == SubmitterFrom::Path {
-        report.submitter = roster
-            .match_text(&file.label.to_string_lossy())
-            .map(|(i, _)| roster.submitters[i].code.clone());
-    }
+    report.submitter = submitter_by_path(source, roster, file);
     // The rows that may hold titles and the header; the rest stream past once the
     // header is known.
     let head = stream.rows.head(header::HEAD_ROWS)?;

@@ -265,11 +265,14 @@ impl InputBook {
                 sheet_name,
             });
         }
-        let with_merges = matches!(&self.book, Book::Calamine(_));
+        // An xlsx read whole (rows out of order) finds its merges like a streamed one, by
+        // scanning its XML when asked; calamine would parse the sheet again for them.
+        let is_xlsx = matches!(&self.book, Book::Calamine(w) if matches!(**w, Sheets::Xlsx(_)));
+        let with_merges = matches!(&self.book, Book::Calamine(_)) && !is_xlsx;
         let sheet = self.read_sheet(&sheet_name, with_merges)?;
         Ok(SheetStream {
             rows: SheetRows::whole(sheet.range),
-            merges: Some(sheet.merges.unwrap_or_default()),
+            merges: (!is_xlsx).then(|| sheet.merges.unwrap_or_default()),
             path,
             encoding: sheet.encoding,
             date_system: sheet.date_system,
