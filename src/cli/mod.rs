@@ -3,6 +3,7 @@
 
 mod check;
 mod inspect;
+mod phases;
 mod run;
 mod summary;
 mod validate;
@@ -148,16 +149,23 @@ struct Validated {
     completeness: crate::ingest::Completeness,
 }
 
-fn read_and_validate(plan: &crate::pipeline::Plan, quiet: bool) -> anyhow::Result<Validated> {
+fn read_and_validate(
+    plan: &crate::pipeline::Plan,
+    quiet: bool,
+    phases: &mut phases::Phases,
+) -> anyhow::Result<Validated> {
     let files = crate::ingest::discover(plan)?;
     let bar = summary::progress(files.len(), quiet);
     let mut data = crate::ingest::ingest(plan, files, &|_| bar.inc(1))?;
+    phases.mark("ingest");
     crate::validate::validate_tables(plan, &mut data)?;
     bar.finish_and_clear();
+    phases.mark("validate");
     let results = crate::compute::compute(plan, &data)?;
     let reconciled = crate::validate::reconcile_summaries(plan, &data, &results)?;
     data.findings.extend(reconciled);
     let completeness = crate::ingest::completeness(plan, &data);
+    phases.mark("compute");
     Ok(Validated {
         data,
         results,

@@ -10,6 +10,7 @@ use crate::figure::text;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    let mut phases = super::phases::Phases::start();
     let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
         return Ok(ExitStatus::Error);
     };
@@ -17,10 +18,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         data,
         results,
         completeness,
-    } = read_and_validate(&plan, args.quiet)?;
+    } = read_and_validate(&plan, args.quiet, &mut phases)?;
     let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
+    phases.mark("findings");
     crate::report::write_report(&plan, &results, &data, &plan.output)
         .with_context(|| format!("writing {}", plan.output.display()))?;
+    phases.mark("report");
 
     if !args.quiet {
         print_findings(&data.findings, &data.roster, 10);

@@ -11,7 +11,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let quiet = args.format == OutputFormat::Json;
     let Validated {
         data, completeness, ..
-    } = read_and_validate(&plan, quiet)?;
+    } = read_and_validate(&plan, quiet, &mut super::phases::Phases::start())?;
     let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {
