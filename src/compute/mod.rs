@@ -100,13 +100,13 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         let codes = by_submitter
             .column(SUBMITTER_COLUMN)
             .map_err(fail)?
-            .str()
+            .u32()
             .map_err(fail)?
             .clone();
         for &i in &members {
             let name = plan.measures[i].name.as_str();
             let values = numbers(&by_submitter, name).map_err(fail)?;
-            for (code, value) in codes.iter().zip(values) {
+            for (code, value) in data.roster.codes_of(&codes).zip(values) {
                 if let Some(code) = code {
                     per_submitter
                         .entry(code.to_string())

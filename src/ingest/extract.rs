@@ -250,24 +250,14 @@ impl<'a> SheetExtractor<'a> {
         for (column, builder) in source.columns.iter().zip(self.builders) {
             columns.push(builder.into_column(&column.name)?);
         }
-        let codes = &ctx.roster.submitters;
         columns.push(match ctx.submitter {
             // One submitter for the whole file: held once, not once per row.
             Some(i) => Column::new_scalar(
                 SUBMITTER_COLUMN.into(),
-                Scalar::new(
-                    DataType::String,
-                    AnyValue::StringOwned(codes[i].code.as_str().into()),
-                ),
+                Scalar::new(DataType::UInt32, (i as u32).into()),
                 height,
             ),
-            None => StringChunked::from_iter_values(
-                SUBMITTER_COLUMN.into(),
-                self.row_submitters
-                    .iter()
-                    .map(|&i| codes[i as usize].code.as_str()),
-            )
-            .into_column(),
+            None => Column::new(SUBMITTER_COLUMN.into(), self.row_submitters),
         });
         columns.push(Column::new_scalar(
             FILE_COLUMN.into(),

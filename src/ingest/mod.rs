@@ -417,9 +417,13 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
                 .column(SUBMITTER_COLUMN)
                 .ok()
                 .and_then(|c| {
-                    c.str()
-                        .ok()
-                        .map(|s| s.iter().flatten().map(String::from).collect())
+                    c.u32().ok().map(|s| {
+                        data.roster
+                            .codes_of(s)
+                            .flatten()
+                            .map(String::from)
+                            .collect()
+                    })
                 })
                 .unwrap_or_default(),
             _ => Default::default(),

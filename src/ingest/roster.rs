@@ -69,6 +69,17 @@ impl Roster {
         Ok(Roster { submitters })
     }
 
+    /// The codes of a `_submitter` column (roster indices), row by row.
+    pub fn codes_of<'a>(
+        &'a self,
+        indices: &'a polars::prelude::UInt32Chunked,
+    ) -> impl Iterator<Item = Option<&'a str>> + 'a {
+        indices.iter().map(move |i| {
+            i.and_then(|i| self.submitters.get(i as usize))
+                .map(|s| s.code.as_str())
+        })
+    }
+
     pub fn get(&self, code: &str) -> Option<&Submitter> {
         self.submitters.iter().find(|s| s.code == code)
     }

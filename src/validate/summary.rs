@@ -50,7 +50,7 @@ fn reconcile(
 ) -> PolarsResult<Vec<Finding>> {
     let source = &plan.sources[reconciliation.summary];
     let table = &data.tables[reconciliation.summary];
-    let submitters = table.column(SUBMITTER_COLUMN)?.str()?;
+    let submitters = data.roster.codes_of(table.column(SUBMITTER_COLUMN)?.u32()?);
     let columns: Vec<Float64Chunked> = reconciliation
         .pairs
         .iter()
@@ -62,7 +62,7 @@ fn reconcile(
         })
         .collect::<PolarsResult<_>>()?;
     let mut by_submitter: BTreeMap<&str, SummaryTotals> = BTreeMap::new();
-    for (i, code) in submitters.iter().enumerate() {
+    for (i, code) in submitters.enumerate() {
         let Some(code) = code else { continue };
         let entry = by_submitter.entry(code).or_insert_with(|| SummaryTotals {
             first: i,

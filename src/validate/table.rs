@@ -16,40 +16,72 @@ use rayon::prelude::*;
 
 use super::ValidateError;
 use crate::finding::{collapse_systemic, Finding, Severity};
-use crate::ingest::{FileReport, Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use crate::ingest::{FileReport, Ingested, Roster, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
 use crate::rules::cell::fill_template;
 
-/// Where each row of a table came from. Borrowed from the table: at benchmark scale a copy
-/// of every submitter name costs more than the rules themselves (measured).
+/// Where each row of a table came from: the table's own provenance columns, looked up row
+/// by row only for the rows a rule names. Never copied into per-row vectors: at province
+/// scale (10M rows) those cost more memory than the rules need (measured).
 struct Provenance<'a> {
-    files: Vec<u32>,
-    rows: Vec<u32>,
-    submitters: Vec<Option<&'a str>>,
+    files: &'a UInt32Chunked,
+    rows: &'a UInt32Chunked,
+    submitters: &'a UInt32Chunked,
+    roster: &'a Roster,
 }
 
 impl<'a> Provenance<'a> {
-    fn of(frame: &'a DataFrame) -> PolarsResult<Provenance<'a>> {
-        let numbers = |name: &str| -> PolarsResult<Vec<u32>> {
-            Ok(frame
-                .column(name)?
-                .u32()?
-                .iter()
-                .map(|v| v.unwrap_or(0))
-                .collect())
-        };
+    fn of(frame: &'a DataFrame, roster: &'a Roster) -> PolarsResult<Provenance<'a>> {
         Ok(Provenance {
-            files: numbers(FILE_COLUMN)?,
-            rows: numbers(ROW_COLUMN)?,
-            submitters: frame.column(SUBMITTER_COLUMN)?.str()?.iter().collect(),
+            files: frame.column(FILE_COLUMN)?.u32()?,
+            rows: frame.column(ROW_COLUMN)?.u32()?,
+            submitters: frame.column(SUBMITTER_COLUMN)?.u32()?,
+            roster,
         })
+    }
+
+    fn file(&self, i: usize) -> usize {
+        self.files.get(i).unwrap_or(0) as usize
+    }
+
+    fn row(&self, i: usize) -> u32 {
+        self.rows.get(i).unwrap_or(0)
+    }
+
+    fn submitter(&self, i: usize) -> Option<&'a str> {
+        let index = self.submitters.get(i)?;
+        Some(self.roster.submitters.get(index as usize)?.code.as_str())
+    }
+
+    /// Each submitter's rows, as runs of row indices: rows come file by file, so a
+    /// submitter's rows are a few runs, found in one pass without hashing every row.
+    fn submitter_runs(&self) -> Vec<Vec<std::ops::Range<usize>>> {
+        let mut by_submitter: FastMap<Option<u32>, Vec<std::ops::Range<usize>>> =
+            FastMap::default();
+        let mut run: Option<(Option<u32>, usize)> = None;
+        let mut end = 0;
+        for (i, submitter) in self.submitters.iter().enumerate() {
+            match run {
+                Some((current, _)) if current == submitter => {}
+                Some((current, start)) => {
+                    by_submitter.entry(current).or_default().push(start..i);
+                    run = Some((submitter, i));
+                }
+                None => run = Some((submitter, i)),
+            }
+            end = i + 1;
+        }
+        if let Some((current, start)) = run {
+            by_submitter.entry(current).or_default().push(start..end);
+        }
+        by_submitter.into_values().collect()
     }
 
     /// `投诉举报案件台账.xlsx 第12行` for messages naming another occurrence.
     fn place(&self, files: &[FileReport], i: usize) -> String {
-        let file = &files[self.files[i] as usize];
-        format!("{} 第{}行", file.label.display(), self.rows[i])
+        let file = &files[self.file(i)];
+        format!("{} 第{}行", file.label.display(), self.row(i))
     }
 }
 
@@ -73,7 +105,7 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                 error,
             }
         };
-        let provenance = Provenance::of(frame).map_err(fail(rules[0]))?;
+        let provenance = Provenance::of(frame, &data.roster).map_err(fail(rules[0]))?;
         let mut exclude = vec![false; frame.height()];
         let mut found = Vec::new();
         for rule in &rules {
@@ -100,13 +132,13 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                 if rule.severity == Severity::Error {
                     exclude[i] = true;
                 }
-                let file = &data.files[provenance.files[i] as usize];
+                let file = &data.files[provenance.file(i)];
                 let sheet_column = column.and_then(|c| file.columns.get(c).copied().flatten());
                 found.push(
                     Finding::file(rule.severity, file.label.clone(), &rule.name, message)
-                        .from_submitter(provenance.submitters[i])
+                        .from_submitter(provenance.submitter(i))
                         .in_sheet(file.sheet.as_deref())
-                        .at_row_cell(provenance.rows[i] - 1, sheet_column)
+                        .at_row_cell(provenance.row(i).saturating_sub(1), sheet_column)
                         .in_column(column.map(|c| source.columns[c].name.as_str()))
                         .with_value(Some(value)),
                 );
@@ -122,7 +154,7 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
         data.findings.extend(found);
         if exclude.iter().any(|&e| e) {
             for (i, _) in exclude.iter().enumerate().filter(|(_, &e)| e) {
-                let file = &mut data.files[provenance.files[i] as usize];
+                let file = &mut data.files[provenance.file(i)];
                 file.counts.used -= 1;
                 file.counts.rejected += 1;
                 file.used = file.counts.used > 0;
@@ -183,40 +215,31 @@ fn unique(
     let ci = rule.column.expect("unique rules name a column");
     let column = &source.columns[ci];
     let keys = keys(frame, column)?;
-    let keys: Vec<Option<&str>> = keys.str()?.iter().collect();
-    // The rows each scope compares among: all of them, or each submitter's. Rows come file
-    // by file, so a submitter's rows are a few runs, found without hashing every row.
+    let keys = keys.str()?;
+    // The rows each scope compares among: all of them, or each submitter's.
     let groups: Vec<Vec<std::ops::Range<usize>>> = match scope {
         UniqueScope::All => vec![vec![0..keys.len()]],
-        UniqueScope::Submitter => {
-            let mut by_submitter: FastMap<Option<&str>, Vec<std::ops::Range<usize>>> =
-                FastMap::default();
-            let submitters = &provenance.submitters;
-            let mut start = 0;
-            for i in 1..=submitters.len() {
-                if i == submitters.len() || submitters[i] != submitters[start] {
-                    by_submitter
-                        .entry(submitters[start])
-                        .or_default()
-                        .push(start..i);
-                    start = i;
-                }
-            }
-            by_submitter.into_values().collect()
-        }
+        UniqueScope::Submitter => provenance.submitter_runs(),
     };
-    // Each group on its own thread. First occurrence of each value; a list is made only
-    // when a value repeats, so a clean column of a million values allocates one map per
-    // group, not a million lists.
+    // Each group on its own thread, reading its runs of the column in place. First
+    // occurrence of each value; a list is made only when a value repeats, so a clean column
+    // of a million values allocates one map per group, not a million lists.
     let repeats: Vec<Vec<usize>> = groups
         .par_iter()
         .flat_map_iter(|runs| {
             let size = runs.iter().map(|r| r.len()).sum();
+            let slices: Vec<(usize, StringChunked)> = runs
+                .iter()
+                .map(|r| (r.start, keys.slice(r.start as i64, r.len())))
+                .collect();
             let mut first: FastMap<&str, usize> =
                 FastMap::with_capacity_and_hasher(size, Default::default());
             let mut repeats: FastMap<usize, Vec<usize>> = FastMap::default();
-            for i in runs.iter().cloned().flatten() {
-                let Some(key) = keys[i] else { continue };
+            let rows = slices.iter().flat_map(|(start, slice)| {
+                slice.iter().enumerate().map(move |(k, v)| (start + k, v))
+            });
+            for (i, key) in rows {
+                let Some(key) = key else { continue };
                 match first.entry(key) {
                     Entry::Occupied(seen) => repeats
                         .entry(*seen.get())
@@ -239,7 +262,7 @@ fn unique(
                 .filter(|&&j| j != i)
                 .take(3)
                 .map(|&j| {
-                    let who = provenance.submitters[j].unwrap_or("");
+                    let who = provenance.submitter(j).unwrap_or("");
                     format!("{who} {}", provenance.place(files, j))
                 })
                 .collect();
