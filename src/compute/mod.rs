@@ -6,10 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
-use crate::ingest::{Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
-use crate::pipeline::evaluate::measure_queries;
-use crate::pipeline::{ColumnType, Plan, ValueKind};
+use crate::ingest::{rows_of, submitter_runs, Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
+use crate::pipeline::evaluate::MeasureQuery;
+use crate::pipeline::{ColumnType, Plan, SubmitterFrom, ValueKind};
 
 /// One row of results: a submitter, or the 合计 over everyone.
 #[derive(Debug, Clone)]
@@ -92,20 +93,62 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         };
         let chosen: Vec<&crate::pipeline::Measure> =
             members.iter().map(|&i| &plan.measures[i]).collect();
-        let (by_submitter, overall) =
-            measure_queries(data.tables[source].clone().lazy(), filter, &chosen).map_err(fail)?;
-        let by_submitter = by_submitter.collect().map_err(fail)?;
-        let overall = overall.collect().map_err(fail)?;
-
-        let codes = by_submitter
-            .column(SUBMITTER_COLUMN)
-            .map_err(fail)?
-            .u32()
-            .map_err(fail)?
-            .clone();
+        let query = MeasureQuery::new(filter, &chosen).map_err(fail)?;
+        let table = &data.tables[source];
+        let overall = query.over(table.clone().lazy()).collect().map_err(fail)?;
+        let by_submitter = if plan.sources[source].submitter == SubmitterFrom::Column {
+            // A submitter column: rows of many submitters are mixed within a file.
+            query
+                .by_submitter(table.clone().lazy())
+                .collect()
+                .map_err(fail)?
+        } else {
+            // One submitter per file: each submitter's rows are a few pieces of the table,
+            // queried where they lie. Grouping would make polars join every piece of each
+            // column it reads into one copy first (+400 MB at 10M rows, measured).
+            // One task per thread, each taking its share of submitters in turn: polars runs
+            // a query on its own pool, and a rayon thread waiting for it takes another task
+            // meanwhile, so one task per submitter would nest a wait per submitter on the
+            // stack (2,000 submitters overflowed it).
+            let runs = submitter_runs(table).map_err(fail)?;
+            let share = runs.len().div_ceil(rayon::current_num_threads()).max(1);
+            let parts = runs
+                .par_chunks(share)
+                .map(|share| {
+                    share
+                        .iter()
+                        .map(|(submitter, runs)| {
+                            let rows = rows_of(table, runs)?;
+                            let mut one = query.over(rows.lazy()).collect()?;
+                            one.with_column(Column::new(SUBMITTER_COLUMN.into(), [*submitter]))?;
+                            Ok(one)
+                        })
+                        .collect::<PolarsResult<Vec<DataFrame>>>()
+                })
+                .collect::<PolarsResult<Vec<Vec<DataFrame>>>>()
+                .map_err(fail)?;
+            let mut parts = parts.into_iter().flatten();
+            let mut all = parts.next().unwrap_or_default();
+            for part in parts {
+                all.vstack_mut_owned(part).map_err(fail)?;
+            }
+            all
+        };
+        let codes = match by_submitter.height() {
+            0 => UInt32Chunked::default(),
+            _ => by_submitter
+                .column(SUBMITTER_COLUMN)
+                .map_err(fail)?
+                .u32()
+                .map_err(fail)?
+                .clone(),
+        };
         for &i in &members {
             let name = plan.measures[i].name.as_str();
-            let values = numbers(&by_submitter, name).map_err(fail)?;
+            let values = match by_submitter.height() {
+                0 => Vec::new(),
+                _ => numbers(&by_submitter, name).map_err(fail)?,
+            };
             for (code, value) in data.roster.codes_of(&codes).zip(values) {
                 if let Some(code) = code {
                     per_submitter
@@ -204,23 +247,27 @@ fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
             source_id: source.id.clone(),
             error,
         };
-        let sums = data.tables[si]
-            .clone()
-            .lazy()
-            .group_by([col(FILE_COLUMN)])
-            .agg(money.iter().map(|m| col(*m).sum()).collect::<Vec<_>>())
-            .collect()
-            .map_err(fail)?;
-        let files = sums
+        // One pass over the rows where they lie, summed exactly (i128): a polars group-by
+        // would first join the table's pieces into one copy of each column it reads.
+        let table = &data.tables[si];
+        let files = table
             .column(FILE_COLUMN)
             .map_err(fail)?
             .u32()
             .map_err(fail)?;
         for (&name, &k) in money.iter().zip(&slots) {
-            let values = sums.column(name).map_err(fail)?.i64().map_err(fail)?;
+            let values = table.column(name).map_err(fail)?.i64().map_err(fail)?;
+            let mut sums = vec![0i128; data.files.len()];
             for (file, value) in files.iter().zip(values.iter()) {
-                if let Some(file) = file {
-                    fen[file as usize][k] = Some(value.unwrap_or(0));
+                if let (Some(file), Some(value)) = (file, value) {
+                    sums[file as usize] += value as i128;
+                }
+            }
+            for (file, report) in data.files.iter().enumerate() {
+                if report.source == source.id {
+                    // Past i64 (only cells near `cell::parse_money_fen`'s bound add up to
+                    // that) the sum is capped, never wrapped round to a wrong figure.
+                    fen[file][k] = Some(i64::try_from(sums[file]).unwrap_or(i64::MAX));
                 }
             }
         }

@@ -76,10 +76,51 @@ pub struct FileReport {
 
 pub struct Ingested {
     pub roster: Roster,
-    /// One frame per source, in `Plan::sources` order.
+    /// One frame per source, in `Plan::sources` order. Its rows come file by file, in the
+    /// order of `files`, each file's rows one piece (chunk) of the frame: never joined into
+    /// one, since at province scale that copy is the run's peak memory.
     pub tables: Vec<DataFrame>,
     pub files: Vec<FileReport>,
     pub findings: Vec<Finding>,
+}
+
+/// Each submitter's rows of a table as runs of row indices, by roster index. Rows come file
+/// by file, so when the submitter is per file, a submitter's rows are one run per file —
+/// found in one pass over `_submitter`, without hashing or copying any row.
+pub fn submitter_runs(
+    table: &DataFrame,
+) -> PolarsResult<Vec<(Option<u32>, Vec<std::ops::Range<usize>>)>> {
+    let submitters = table.column(SUBMITTER_COLUMN)?.u32()?;
+    let mut by_submitter: std::collections::BTreeMap<Option<u32>, Vec<std::ops::Range<usize>>> =
+        Default::default();
+    let mut run: Option<(Option<u32>, usize)> = None;
+    for (i, submitter) in submitters.iter().enumerate() {
+        match run {
+            Some((current, _)) if current == submitter => {}
+            Some((current, start)) => {
+                by_submitter.entry(current).or_default().push(start..i);
+                run = Some((submitter, i));
+            }
+            None => run = Some((submitter, i)),
+        }
+    }
+    if let Some((current, start)) = run {
+        by_submitter
+            .entry(current)
+            .or_default()
+            .push(start..submitters.len());
+    }
+    Ok(by_submitter.into_iter().collect())
+}
+
+/// The rows of `runs` as one frame, without copying them (slices share the table's memory).
+pub fn rows_of(table: &DataFrame, runs: &[std::ops::Range<usize>]) -> PolarsResult<DataFrame> {
+    let mut parts = runs.iter().map(|r| table.slice(r.start as i64, r.len()));
+    let mut frame = parts.next().unwrap_or_else(|| table.clear());
+    for part in parts {
+        frame.vstack_mut_owned(part)?;
+    }
+    Ok(frame)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -43,26 +43,43 @@ fn frame_of_columns(declared: &[super::Column], rows: usize) -> PolarsResult<Dat
     DataFrame::new(rows, columns)
 }
 
-/// Measures sharing a source and a filter, as two queries: per submitter and over all rows
-/// (合计 is computed from the rows, never by adding up submitters).
-pub fn measure_queries(
-    frame: LazyFrame,
-    filter: Option<&str>,
-    measures: &[&Measure],
-) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let mut frame = frame;
-    if let Some(filter) = filter {
-        frame = frame.filter(sql_expr(filter)?);
+/// Measures sharing a source and a filter, their SQL parsed once, to run over any rows of
+/// the source: all of them (合计, computed from the rows, never by adding up submitters),
+/// one submitter's, or grouped by submitter.
+pub struct MeasureQuery {
+    filter: Option<Expr>,
+    exprs: Vec<Expr>,
+}
+
+impl MeasureQuery {
+    pub fn new(filter: Option<&str>, measures: &[&Measure]) -> PolarsResult<MeasureQuery> {
+        Ok(MeasureQuery {
+            filter: filter.map(sql_expr).transpose()?,
+            exprs: measures
+                .iter()
+                .map(|m| sql_expr(&m.sql).map(|e| e.alias(m.name.as_str())))
+                .collect::<PolarsResult<Vec<_>>>()?,
+        })
     }
-    let exprs = measures
-        .iter()
-        .map(|m| sql_expr(&m.sql).map(|e| e.alias(m.name.as_str())))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let by_submitter = frame
-        .clone()
-        .group_by([col(SUBMITTER_COLUMN)])
-        .agg(exprs.clone());
-    Ok((by_submitter, frame.select(exprs)))
+
+    fn filtered(&self, frame: LazyFrame) -> LazyFrame {
+        match &self.filter {
+            Some(filter) => frame.filter(filter.clone()),
+            None => frame,
+        }
+    }
+
+    /// One row: the measures over every row of `frame`.
+    pub fn over(&self, frame: LazyFrame) -> LazyFrame {
+        self.filtered(frame).select(self.exprs.clone())
+    }
+
+    /// One row per submitter with rows (`_submitter` and the measures).
+    pub fn by_submitter(&self, frame: LazyFrame) -> LazyFrame {
+        self.filtered(frame)
+            .group_by([col(SUBMITTER_COLUMN)])
+            .agg(self.exprs.clone())
+    }
 }
 
 /// Why a measure cannot run, found by running it on two empty rows of the declared schema:
@@ -72,10 +89,16 @@ pub fn dry_run_measure(source: &Source, measure: &Measure) -> Result<(), String>
         format!("{what} cannot be computed from the declared column types of source `{}`; check the column types and the functions used", source.id)
     };
     let frame = schema_frame(source, 2).map_err(|_| cannot("the measure"))?;
-    let (by, overall) = measure_queries(frame.lazy(), measure.filter.as_deref(), &[measure])
+    let query = MeasureQuery::new(measure.filter.as_deref(), &[measure])
         .map_err(|_| cannot("the measure"))?;
-    let overall = overall.collect().map_err(|_| cannot("`sql`"))?;
-    let by = by.collect().map_err(|_| cannot("`sql`"))?;
+    let overall = query
+        .over(frame.clone().lazy())
+        .collect()
+        .map_err(|_| cannot("`sql`"))?;
+    let by = query
+        .by_submitter(frame.lazy())
+        .collect()
+        .map_err(|_| cannot("`sql`"))?;
     let dtype = by
         .column(&measure.name)
         .map(|c| c.dtype().clone())

@@ -16,7 +16,9 @@ use rayon::prelude::*;
 
 use super::ValidateError;
 use crate::finding::{collapse_systemic, Finding, Severity};
-use crate::ingest::{FileReport, Ingested, Roster, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use crate::ingest::{
+    submitter_runs, FileReport, Ingested, Roster, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN,
+};
 use crate::pipeline::spec::UniqueScope;
 use crate::pipeline::{Column, ColumnType, Plan, Rule, RuleKind, Source};
 use crate::rules::cell::fill_template;
@@ -25,18 +27,47 @@ use crate::rules::cell::fill_template;
 /// by row only for the rows a rule names. Never copied into per-row vectors: at province
 /// scale (10M rows) those cost more memory than the rules need (measured).
 struct Provenance<'a> {
-    files: &'a UInt32Chunked,
-    rows: &'a UInt32Chunked,
-    submitters: &'a UInt32Chunked,
+    files: U32Lookup<'a>,
+    rows: U32Lookup<'a>,
+    submitters: U32Lookup<'a>,
     roster: &'a Roster,
+}
+
+/// Row `i` of a UInt32 column held in many pieces (one per file), found by binary search
+/// over the pieces' starts: a rule failing on every row of a 10M-row table must not scan
+/// the pieces for each row.
+struct U32Lookup<'a> {
+    starts: Vec<usize>,
+    pieces: Vec<&'a <UInt32Type as PolarsDataType>::Array>,
+}
+
+impl<'a> U32Lookup<'a> {
+    fn of(column: &'a UInt32Chunked) -> Self {
+        let pieces: Vec<_> = column.downcast_iter().collect();
+        let mut start = 0;
+        let starts = pieces
+            .iter()
+            .map(|p| {
+                let at = start;
+                start += p.len();
+                at
+            })
+            .collect();
+        U32Lookup { starts, pieces }
+    }
+
+    fn get(&self, i: usize) -> Option<u32> {
+        let piece = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        self.pieces[piece].get(i - self.starts[piece])
+    }
 }
 
 impl<'a> Provenance<'a> {
     fn of(frame: &'a DataFrame, roster: &'a Roster) -> PolarsResult<Provenance<'a>> {
         Ok(Provenance {
-            files: frame.column(FILE_COLUMN)?.u32()?,
-            rows: frame.column(ROW_COLUMN)?.u32()?,
-            submitters: frame.column(SUBMITTER_COLUMN)?.u32()?,
+            files: U32Lookup::of(frame.column(FILE_COLUMN)?.u32()?),
+            rows: U32Lookup::of(frame.column(ROW_COLUMN)?.u32()?),
+            submitters: U32Lookup::of(frame.column(SUBMITTER_COLUMN)?.u32()?),
             roster,
         })
     }
@@ -52,30 +83,6 @@ impl<'a> Provenance<'a> {
     fn submitter(&self, i: usize) -> Option<&'a str> {
         let index = self.submitters.get(i)?;
         Some(self.roster.submitters.get(index as usize)?.code.as_str())
-    }
-
-    /// Each submitter's rows, as runs of row indices: rows come file by file, so a
-    /// submitter's rows are a few runs, found in one pass without hashing every row.
-    fn submitter_runs(&self) -> Vec<Vec<std::ops::Range<usize>>> {
-        let mut by_submitter: FastMap<Option<u32>, Vec<std::ops::Range<usize>>> =
-            FastMap::default();
-        let mut run: Option<(Option<u32>, usize)> = None;
-        let mut end = 0;
-        for (i, submitter) in self.submitters.iter().enumerate() {
-            match run {
-                Some((current, _)) if current == submitter => {}
-                Some((current, start)) => {
-                    by_submitter.entry(current).or_default().push(start..i);
-                    run = Some((submitter, i));
-                }
-                None => run = Some((submitter, i)),
-            }
-            end = i + 1;
-        }
-        if let Some((current, start)) = run {
-            by_submitter.entry(current).or_default().push(start..end);
-        }
-        by_submitter.into_values().collect()
     }
 
     /// `投诉举报案件台账.xlsx 第12行` for messages naming another occurrence.
@@ -219,7 +226,10 @@ fn unique(
     // The rows each scope compares among: all of them, or each submitter's.
     let groups: Vec<Vec<std::ops::Range<usize>>> = match scope {
         UniqueScope::All => vec![vec![0..keys.len()]],
-        UniqueScope::Submitter => provenance.submitter_runs(),
+        UniqueScope::Submitter => submitter_runs(frame)?
+            .into_iter()
+            .map(|(_, runs)| runs)
+            .collect(),
     };
     // Each group on its own thread, reading its runs of the column in place. First
     // occurrence of each value; a list is made only when a value repeats, so a clean column
