@@ -1,6 +1,9 @@
 //! `laborstat run` on the bundled sample district: every township's figures in the report
 //! equal the generator's own truth, the 合计 is recomputed from totals, the layout is the
-//! official one and the same inputs give the same cells. (The row account: validate.rs.)
+//! official one and the same inputs give the same cells; a district-wide ledger is split by
+//! its township column. (The row account: validate.rs.)
+
+use std::collections::HashMap;
 
 use calamine::Data;
 
@@ -127,4 +130,122 @@ fn the_same_inputs_give_the_same_cell_values() {
     for name in ["投诉举报案件", "数据来源"] {
         assert_eq!(sheet(&a, name), sheet(&b, name), "{name}");
     }
+}
+
+/// A district-wide ledger whose rows name their township in a column (`from = "column"`),
+/// townships interleaved row by row, in two files: each township's figures and 合计 must be
+/// the sums of its own rows, computed here from the rows written.
+#[test]
+fn district_ledger_with_a_township_column_is_split_by_that_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let towns = [
+        ("510199001", "锦华街道"),
+        ("510199002", "东湖街道"),
+        ("510199003", "永安镇"),
+    ];
+    let mut truth: HashMap<&str, (i64, i64, i64)> = HashMap::new(); // accepted, closed, fen
+    for part in 0..2 {
+        let mut csv = String::from("案件编号,所属街道,受理日期,办理状态,追发金额\n");
+        for i in 0..40 {
+            let (code, name) = towns[(i * 7 + part) % 3];
+            // Named by name in one file and by code in the other.
+            let who = if part == 0 { name } else { code };
+            let closed = i % 3 != 1;
+            let fen = 1_000 * (i as i64 + 1) + 37 * part as i64;
+            csv.push_str(&format!(
+                "Q{part}-{i:03},{who},2024-{:02}-15,{},{}.{:02}\n",
+                i % 12 + 1,
+                if closed { "已结案" } else { "办理中" },
+                fen / 100,
+                fen % 100
+            ));
+            let entry = truth.entry(code).or_default();
+            entry.0 += 1;
+            entry.1 += closed as i64;
+            entry.2 += fen;
+        }
+        std::fs::write(data.join(format!("区级台账{part}.csv")), csv).unwrap();
+    }
+    let pipeline = dir.path().join("district.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+[pipeline]
+name = "district"
+title = "{year}年区级台账"
+period = "2024"
+data = "data"
+output = "out.xlsx"
+
+[roster]
+entries = [
+  { code = "510199001", name = "锦华街道" },
+  { code = "510199002", name = "东湖街道" },
+  { code = "510199003", name = "永安镇" },
+]
+
+[sources.cases]
+files = "*.csv"
+submitter = { from = "column", column = "所属街道" }
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"所属街道" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+"办理状态" = { type = "enum", values = { "已结案" = [], "办理中" = [] } }
+"追发金额" = { type = "money" }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[measures.closed]
+source = "cases"
+sql = "count(*)"
+filter = "办理状态 = '已结案'"
+
+[measures.recovered]
+source = "cases"
+sql = "sum(追发金额)"
+
+[indicators.closure_rate]
+expr = "closed / accepted"
+label = "结案率"
+display = "percent"
+
+[[report.sheets]]
+name = "区级"
+title = "{year}年区级台账"
+unit = "件、元"
+show_codes = true
+columns = [
+  { header = ["案件", "受理"], value = "accepted" },
+  { header = ["案件", "结案"], value = "closed" },
+  { header = ["案件", "结案率"], value = "closure_rate" },
+  { header = ["金额", "追发金额（元）"], value = "recovered", display = "元" },
+]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    let table = Table::read(&out, "区级");
+    let mut all = (0, 0, 0);
+    for (code, (accepted, closed, fen)) in &truth {
+        assert_eq!(table.number(code, "受理"), *accepted as f64, "{code}");
+        assert_eq!(table.number(code, "结案"), *closed as f64, "{code}");
+        let rate = table.number(code, "结案率");
+        assert!(
+            (rate - *closed as f64 / *accepted as f64).abs() < 1e-9,
+            "{code}: {rate}"
+        );
+        assert!((table.number(code, "追发金额（元）") - *fen as f64 / 100.0).abs() < 0.001);
+        all = (all.0 + accepted, all.1 + closed, all.2 + fen);
+    }
+    assert_eq!(table.number("合计", "受理"), all.0 as f64);
+    assert_eq!(table.number("合计", "结案"), all.1 as f64);
+    assert!((table.number("合计", "追发金额（元）") - all.2 as f64 / 100.0).abs() < 0.001);
 }

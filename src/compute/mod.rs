@@ -180,11 +180,28 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         }
         measures
     };
-    let submitted: std::collections::HashSet<&str> = data
+    // Who sent something: a file's submitter, or — for a district-wide ledger whose rows
+    // name their township in a column — a township with rows in it.
+    let mut submitted: std::collections::HashSet<&str> = data
         .files
         .iter()
         .filter_map(|f| f.submitter.as_deref())
         .collect();
+    for (si, source) in plan.sources.iter().enumerate() {
+        if source.submitter != SubmitterFrom::Column {
+            continue;
+        }
+        let fail = |error| ComputeError {
+            measures: "报送单位".into(),
+            source_id: source.id.clone(),
+            error,
+        };
+        let runs = submitter_runs(&data.tables[si]).map_err(fail)?;
+        let codes = runs
+            .iter()
+            .filter_map(|(s, _)| data.roster.submitters.get((*s)? as usize));
+        submitted.extend(codes.map(|s| s.code.as_str()));
+    }
     let mut rows = vec![level_row(plan, None, "合计".into(), true, complete(total))];
     for s in &data.roster.submitters {
         let measures = complete(per_submitter.remove(&s.code).unwrap_or_default());
