@@ -251,11 +251,10 @@ impl InputBook {
             } else {
                 DateSystem::Excel1900
             };
-            let reader = xlsx
-                .worksheet_cells_reader(&sheet_name)
+            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells)
                 .map_err(|_| unreadable_sheet().in_sheet(&sheet_name))?;
             return Ok(SheetStream {
-                rows: SheetRows::streamed(reader, max_cells, &sheet_name),
+                rows: SheetRows::streamed(cells, max_cells, &sheet_name),
                 merges: None,
                 path,
                 encoding: None,
@@ -613,7 +612,8 @@ fn unreadable_sheet() -> OpenProblem {
 /// The bounds of a sheet read cell by cell: every cell the stream yields counts, empty or
 /// not, so that a sheet of endless empty cells is refused after `max_cells`, in bounded
 /// time, whatever its zip part claimed; and the used area (non-empty cells) must fit in
-/// `max_cells` too, as a dense range of it would have to.
+/// `max_cells` too, as a dense range of it would have to ([`check_area`]). A streamed sheet
+/// is counted the same way by `xlsx_rows`.
 struct CellGuard {
     max_cells: u64,
     streamed: u64,
@@ -633,13 +633,7 @@ impl CellGuard {
     fn count(&mut self) -> Result<(), OpenProblem> {
         self.streamed += 1;
         if self.streamed > self.max_cells {
-            return Err(problem(
-                "too_large",
-                format!(
-                    "工作表的单元格超过 {} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送",
-                    self.max_cells
-                ),
-            ));
+            return Err(too_many_cells(self.max_cells));
         }
         Ok(())
     }
@@ -650,29 +644,38 @@ impl CellGuard {
             Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
         });
     }
+}
 
-    /// Once the sheet is read: refuses a used area larger than the bound.
-    fn check_area(&self) -> Result<(), OpenProblem> {
-        let Some((top, left, bottom, right)) = self.used else {
-            return Ok(());
-        };
-        let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
-        if area <= self.max_cells {
-            return Ok(());
-        }
-        Err(problem(
-            "sheet",
-            format!(
-                "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
-                crate::finding::a1(top, left),
-                crate::finding::a1(bottom, right),
-                bottom - top + 1,
-                right - left + 1,
-                self.max_cells,
-                crate::finding::a1(bottom, right),
-            ),
-        ))
+fn too_many_cells(max_cells: u64) -> OpenProblem {
+    problem(
+        "too_large",
+        format!(
+            "工作表的单元格超过 {max_cells} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送"
+        ),
+    )
+}
+
+/// Once a sheet is read: refuses a used area (top, left, bottom, right) larger than the bound.
+fn check_area(used: Option<(u32, u32, u32, u32)>, max_cells: u64) -> Result<(), OpenProblem> {
+    let Some((top, left, bottom, right)) = used else {
+        return Ok(());
+    };
+    let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
+    if area <= max_cells {
+        return Ok(());
     }
+    Err(problem(
+        "sheet",
+        format!(
+            "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
+            crate::finding::a1(top, left),
+            crate::finding::a1(bottom, right),
+            bottom - top + 1,
+            right - left + 1,
+            max_cells,
+            crate::finding::a1(bottom, right),
+        ),
+    ))
 }
 
 /// Reads an xlsx sheet whole, cell by cell, refusing it before allocating when the used
@@ -697,7 +700,7 @@ fn read_xlsx_guarded(
         guard.filled(cell.get_position());
         cells.push(calamine::Cell::new(cell.get_position(), value));
     }
-    guard.check_area()?;
+    check_area(guard.used, guard.max_cells)?;
     if cells.is_empty() {
         return Ok(Range::empty());
     }
@@ -764,23 +767,15 @@ impl<'b> SheetRows<'b> {
         }
     }
 
-    fn streamed(
-        reader: calamine::XlsxCellReader<'b, BufReader<File>>,
-        max_cells: u64,
-        sheet_name: &str,
-    ) -> Self {
+    fn streamed(cells: xlsx_rows::XlsxRowReader<'b>, max_cells: u64, sheet_name: &str) -> Self {
         SheetRows {
             from: RowsFrom::Xlsx(Box::new(XlsxRows {
-                reader,
-                guard: CellGuard::new(max_cells),
+                cells,
+                max_cells,
                 sheet_name: sheet_name.to_string(),
-                row: Vec::new(),
                 batch: vec![(0, Vec::new()); ROW_BATCH],
-                written: Vec::new(),
                 ready: None,
-                pending: None,
                 first: None,
-                ended: false,
             })),
             col0: 0,
             next: None,
@@ -817,7 +812,7 @@ impl<'b> SheetRows<'b> {
                     match rows.ready_row()? {
                         Some(r) if before(r) => {
                             let slot = &mut rows.batch[gathered];
-                            std::mem::swap(&mut slot.1, &mut rows.row);
+                            rows.cells.swap_row(&mut slot.1);
                             slot.0 = r;
                             rows.ready = None;
                             gathered += 1;
@@ -856,7 +851,7 @@ impl<'b> SheetRows<'b> {
         match &self.from {
             RowsFrom::Whole { range, .. } => range.height(),
             RowsFrom::Xlsx(rows) => {
-                let declared = rows.reader.dimensions();
+                let declared = rows.cells.dimensions();
                 (declared.end.0.saturating_sub(declared.start.0) as usize + 1).min(100_000)
             }
         }
@@ -893,124 +888,44 @@ impl<'b> SheetRows<'b> {
 /// How many rows an xlsx stream parses before handing them on.
 const ROW_BATCH: usize = 64;
 
-/// An xlsx sheet's cells as they are parsed, gathered into rows.
+/// An xlsx sheet's rows as they are parsed (`xlsx_rows`), told in the user's words when
+/// they cannot be read.
 struct XlsxRows<'b> {
-    reader: calamine::XlsxCellReader<'b, BufReader<File>>,
-    guard: CellGuard,
+    cells: xlsx_rows::XlsxRowReader<'b>,
+    max_cells: u64,
     sheet_name: String,
-    /// The row being gathered or ready; its text cells' buffers are reused by the next row.
-    row: Vec<Data>,
     /// Whole rows parsed and not yet handed on, with their indices; their cells' text
-    /// buffers go back to `row` to be reused.
+    /// buffers go back to the reader to be reused.
     batch: Vec<(u32, Vec<Data>)>,
-    /// Which cells of `row` the current row wrote (the others are stale).
-    written: Vec<bool>,
-    /// `row` holds this whole row, not yet given.
+    /// The reader holds this whole row, not yet given.
     ready: Option<u32>,
-    /// The first cell of the next row, read while finding where this one ends.
-    pending: Option<calamine::Cell<calamine::DataRef<'b>>>,
     /// The index of the first row with a cell, once read.
     first: Option<u32>,
-    /// The reader has given its last cell (asking again would be an error).
-    ended: bool,
 }
 
-impl<'b> XlsxRows<'b> {
-    /// The next whole row in `self.row`, or `None` at the end of the sheet.
+impl XlsxRows<'_> {
+    /// The next whole row, held by the reader, or `None` at the end of the sheet.
     fn ready_row(&mut self) -> Result<Option<u32>, OpenProblem> {
         if self.ready.is_some() {
             return Ok(self.ready);
         }
-        let first = match self.pending.take() {
-            Some(cell) => cell,
-            None => match self.next_filled()? {
-                Some(cell) => cell,
-                None => return Ok(None),
-            },
-        };
-        let r = first.get_position().0;
-        self.written.clear();
-        self.written.resize(self.row.len(), false);
-        self.place(&first);
-        loop {
-            match self.next_filled()? {
-                None => break,
-                Some(cell) if cell.get_position().0 == r => self.place(&cell),
-                Some(cell) if cell.get_position().0 > r => {
-                    self.pending = Some(cell);
-                    break;
-                }
-                Some(_) => {
-                    return Err(OpenProblem {
-                        rows_out_of_order: true,
-                        ..problem("file", "行的顺序不是从上到下").in_sheet(&self.sheet_name)
-                    })
-                }
+        let in_sheet = |p: OpenProblem| p.in_sheet(&self.sheet_name);
+        match self.cells.next_row() {
+            Ok(Some(r)) => {
+                self.first.get_or_insert(r);
+                self.ready = Some(r);
+                Ok(self.ready)
             }
-        }
-        // Cells the previous row had and this one has not are empty here.
-        let width = self.written.iter().rposition(|&w| w).map_or(0, |c| c + 1);
-        self.row.truncate(width);
-        self.written.truncate(width);
-        for (cell, &written) in self.row.iter_mut().zip(&self.written) {
-            if !written {
-                *cell = Data::Empty;
+            Ok(None) => {
+                check_area(self.cells.used_area(), self.max_cells).map_err(in_sheet)?;
+                Ok(None)
             }
-        }
-        self.first.get_or_insert(r);
-        self.ready = Some(r);
-        Ok(self.ready)
-    }
-
-    /// The next cell with a value, counted against the bounds.
-    fn next_filled(
-        &mut self,
-    ) -> Result<Option<calamine::Cell<calamine::DataRef<'b>>>, OpenProblem> {
-        loop {
-            if self.ended {
-                return Ok(None);
-            }
-            let cell = self
-                .reader
-                .next_cell()
-                .map_err(|_| unreadable_sheet().in_sheet(&self.sheet_name))?;
-            let Some(cell) = cell else {
-                self.ended = true;
-                self.guard
-                    .check_area()
-                    .map_err(|p| p.in_sheet(&self.sheet_name))?;
-                return Ok(None);
-            };
-            self.guard
-                .count()
-                .map_err(|p| p.in_sheet(&self.sheet_name))?;
-            if matches!(cell.get_value(), calamine::DataRef::Empty) {
-                continue;
-            }
-            self.guard.filled(cell.get_position());
-            return Ok(Some(cell));
-        }
-    }
-
-    /// Writes a cell into the row, reusing the text buffer a cell of the row before left.
-    fn place(&mut self, cell: &calamine::Cell<calamine::DataRef>) {
-        let (c, value) = (cell.get_position().1 as usize, cell.get_value());
-        if self.row.len() <= c {
-            self.row.resize(c + 1, Data::Empty);
-            self.written.resize(c + 1, false);
-        }
-        self.written[c] = true;
-        let text = match value {
-            calamine::DataRef::String(s) => Some(s.as_str()),
-            calamine::DataRef::SharedString(s) => Some(*s),
-            _ => None,
-        };
-        match (&mut self.row[c], text) {
-            (Data::String(buffer), Some(text)) => {
-                buffer.clear();
-                buffer.push_str(text);
-            }
-            (slot, _) => *slot = Data::from(value.clone()),
+            Err(xlsx_rows::RowError::Unreadable) => Err(in_sheet(unreadable_sheet())),
+            Err(xlsx_rows::RowError::TooManyCells) => Err(in_sheet(too_many_cells(self.max_cells))),
+            Err(xlsx_rows::RowError::OutOfOrder) => Err(OpenProblem {
+                rows_out_of_order: true,
+                ..in_sheet(problem("file", "行的顺序不是从上到下"))
+            }),
         }
     }
 }
