@@ -304,6 +304,28 @@ pub fn parse_date(cell: &Data, system: DateSystem) -> Result<NaiveDate, String> 
 
 /// The day of a date-formatted cell. calamine knows the workbook's date system (1900 or
 /// 1904) and applies it here.
+/// A date-formatted cell holding a whole day, as days since 1970, by arithmetic: the same
+/// day [`formatted_date`] gives (checked by a test over both date systems), without its
+/// calendar walk — most of the cost of a date column. `None` for anything else (a time of
+/// day, Excel's fictitious 1900-02-29 and the days before it, out of range), which takes
+/// the general way.
+fn whole_day(dt: &calamine::ExcelDateTime) -> Option<i32> {
+    let serial = dt.as_f64();
+    if !dt.is_datetime() || serial.fract() != 0.0 {
+        return None;
+    }
+    // The workbook's date system travels inside the value; equality tells it.
+    let in_1904 =
+        *dt == calamine::ExcelDateTime::new(serial, calamine::ExcelDateTimeType::DateTime, true);
+    let (range, shift) = match in_1904 {
+        true => (0.0..=2_957_003.0, EXCEL_1904_SHIFT as i64),
+        false => (61.0..=2_958_465.0, 0),
+    };
+    range
+        .contains(&serial)
+        .then(|| (serial as i64 + shift - EXCEL_EPOCH_OFFSET) as i32)
+}
+
 fn formatted_date(dt: &calamine::ExcelDateTime) -> Option<NaiveDate> {
     if !dt.is_datetime() || !(0.0..2_958_466.0).contains(&dt.as_f64()) {
         return None;
@@ -460,7 +482,13 @@ impl<'a> CellReader<'a> {
             ColumnType::Int => Parsed::Int(parse_int(cell)?),
             ColumnType::Money => Parsed::Int(parse_money_fen(cell)?),
             ColumnType::Number => Parsed::Float(parse_number(cell)?),
-            ColumnType::Date => Parsed::Date(date_to_days(parse_date(cell, date_system)?)),
+            ColumnType::Date => Parsed::Date(match cell {
+                Data::DateTime(dt) => match whole_day(dt) {
+                    Some(days) => days,
+                    None => date_to_days(parse_date(cell, date_system)?),
+                },
+                _ => date_to_days(parse_date(cell, date_system)?),
+            }),
             ColumnType::Bool => Parsed::Bool(parse_bool(cell)?),
             ColumnType::Enum => {
                 let text = cell_text(cell);
@@ -502,6 +530,32 @@ mod tests {
 
     fn s(text: &str) -> Data {
         Data::String(text.to_string())
+    }
+
+    #[test]
+    fn whole_days_by_arithmetic_equal_the_calendar_walk() {
+        let serials = (0..=3_000)
+            .map(f64::from)
+            .chain((0..200).map(|k| 2_957_900.0 + f64::from(k)))
+            .chain((0..400).map(|k| f64::from(k) * 7_331.0))
+            .chain([43_894.0, 45_657.0, 1_462.0, 60.0, 61.0]);
+        for serial in serials {
+            for in_1904 in [false, true] {
+                let dt = calamine::ExcelDateTime::new(
+                    serial,
+                    calamine::ExcelDateTimeType::DateTime,
+                    in_1904,
+                );
+                let walked = formatted_date(&dt).map(date_to_days);
+                if let Some(days) = whole_day(&dt) {
+                    assert_eq!(Some(days), walked, "serial {serial}, 1904: {in_1904}");
+                }
+            }
+        }
+        // The common case takes the fast way; a time of day does not.
+        let day = |v| calamine::ExcelDateTime::new(v, calamine::ExcelDateTimeType::DateTime, false);
+        assert!(whole_day(&day(45_657.0)).is_some());
+        assert!(whole_day(&day(45_657.5)).is_none());
     }
 
     #[test]
