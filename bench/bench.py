@@ -226,6 +226,13 @@ def main():
             wall = statistics.median(w for w, _ in runs)
             rss = statistics.median(r for _, r in runs)
             print(f"| {name} | {wall:.2f} | {wall / base:.2f} | {rss:.0f} | {rss / base_rss:.2f} |")
+        # Each round runs the engines one after another, so a round's two runs are a pair
+        # timed under the same machine speed: their ratio is what drift does not move.
+        for other in ("calamine floor (bare parse)", "laborstat, baseline build"):
+            if other in results:
+                ratios = [a[0] / b[0] for a, b in zip(results["laborstat"], results[other])]
+                shown = ", ".join(f"{r:.2f}" for r in ratios)
+                print(f"laborstat ÷ {other}, per round: {shown}; median {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":

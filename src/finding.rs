@@ -49,18 +49,101 @@ pub struct Finding {
     /// For a systemic finding (one rule failing in most of one column of one file): every
     /// cell it stands for, compact. Empty for a finding about one place.
     #[serde(skip)]
-    pub cells: Vec<CellDetail>,
+    pub cells: CellDetails,
 }
 
-/// One cell of a systemic finding, kept small: a wrong column of a million rows is a
-/// normal event, not a reason to run out of memory.
+/// The cells a systemic finding stands for, kept small: a wrong column of a million rows is
+/// a normal event, not a reason to run out of memory. A cell is its row, column and value;
+/// its message is one of the group's distinct messages, held once (a check-digit rule
+/// failing on a million cells has a few hundred distinct messages).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CellDetails {
+    cells: Vec<CellDetail>,
+    messages: Vec<Box<str>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
-pub struct CellDetail {
+struct CellDetail {
+    /// 1-based sheet row and 0-based sheet column.
+    row: u32,
+    col: u32,
+    value: Option<Box<str>>,
+    message: u32,
+}
+
+/// One cell of a systemic finding, as its outputs show it.
+pub struct CellView<'a> {
     /// 1-based sheet row.
     pub row: u32,
-    pub cell: Box<str>,
-    pub value: Option<Box<str>>,
-    pub message: Box<str>,
+    pub cell: String,
+    pub value: Option<&'a str>,
+    pub message: &'a str,
+}
+
+impl CellDetails {
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The cells in sheet order.
+    pub fn iter(&self) -> impl Iterator<Item = CellView<'_>> + '_ {
+        self.cells.iter().map(|c| self.view(c))
+    }
+
+    fn view<'a>(&'a self, c: &'a CellDetail) -> CellView<'a> {
+        CellView {
+            row: c.row,
+            cell: a1(c.row - 1, c.col),
+            value: c.value.as_deref(),
+            message: &self.messages[c.message as usize],
+        }
+    }
+}
+
+/// Gathers a systemic finding's cells; each distinct message is kept once.
+#[derive(Default)]
+pub struct CellDetailsBuilder {
+    cells: Vec<CellDetail>,
+    ids: std::collections::HashMap<Box<str>, u32>,
+}
+
+impl CellDetailsBuilder {
+    pub fn with_capacity(cells: usize) -> Self {
+        CellDetailsBuilder {
+            cells: Vec::with_capacity(cells),
+            ids: Default::default(),
+        }
+    }
+
+    /// A cell at 1-based `row` and 0-based `col`.
+    pub fn push(&mut self, row: u32, col: u32, value: Option<Box<str>>, message: String) {
+        let next = self.ids.len() as u32;
+        let message = *self.ids.entry(message.into_boxed_str()).or_insert(next);
+        self.cells.push(CellDetail {
+            row,
+            col,
+            value,
+            message,
+        });
+    }
+
+    /// The cells in sheet order.
+    fn finish(mut self) -> CellDetails {
+        let mut messages = vec![Box::<str>::default(); self.ids.len()];
+        for (message, id) in self.ids {
+            messages[id as usize] = message;
+        }
+        self.cells.sort_by_key(|c| (c.row, c.col));
+        self.cells.shrink_to_fit();
+        CellDetails {
+            cells: self.cells,
+            messages,
+        }
+    }
 }
 
 /// A group of findings is systemic when one rule fails in one column of one file on at
@@ -90,7 +173,7 @@ impl Finding {
             value: None,
             rule: rule.to_string(),
             message: message.into(),
-            cells: Vec::new(),
+            cells: CellDetails::default(),
         }
     }
 
@@ -106,10 +189,10 @@ impl Finding {
         }
         Box::new(self.cells.iter().map(move |c| Finding {
             row: Some(c.row),
-            cell: Some(c.cell.to_string()),
-            value: c.value.as_deref().map(String::from),
+            cell: Some(c.cell),
+            value: c.value.map(String::from),
             message: c.message.to_string(),
-            cells: Vec::new(),
+            cells: CellDetails::default(),
             ..self.without_cells()
         }))
     }
@@ -126,7 +209,7 @@ impl Finding {
             value: self.value.clone(),
             rule: self.rule.clone(),
             message: self.message.clone(),
-            cells: Vec::new(),
+            cells: CellDetails::default(),
         }
     }
 
@@ -244,30 +327,23 @@ pub fn collapse_systemic(
         return findings;
     }
     // Pass 2, consuming: members of a systemic group move their texts into its cells.
-    let mut heads: Vec<Option<Finding>> = vec![None; sizes.len()];
+    let mut heads: Vec<Option<(Finding, CellDetailsBuilder)>> =
+        (0..sizes.len()).map(|_| None).collect();
     let mut out = Vec::new();
     for (mut f, g) in findings.into_iter().zip(group_of) {
-        let Some(g) = g.filter(|&g| is_systemic[g]) else {
+        let place = f.cell.as_deref().and_then(parse_a1);
+        let (Some(g), Some((row, col))) = (g.filter(|&g| is_systemic[g]), place) else {
             out.push(f);
             continue;
         };
-        let detail = CellDetail {
-            row: f.row.unwrap_or(0),
-            cell: f.cell.take().unwrap_or_default().into_boxed_str(),
-            value: f.value.take().map(String::into_boxed_str),
-            message: std::mem::take(&mut f.message).into_boxed_str(),
-        };
-        heads[g]
-            .get_or_insert_with(|| Finding {
-                cells: Vec::with_capacity(sizes[g]),
-                ..f
-            })
-            .cells
-            .push(detail);
+        let value = f.value.take().map(String::into_boxed_str);
+        let message = std::mem::take(&mut f.message);
+        let (_, cells) =
+            heads[g].get_or_insert_with(|| (f, CellDetailsBuilder::with_capacity(sizes[g])));
+        cells.push(row + 1, col, value, message);
     }
-    for mut group in heads.into_iter().flatten() {
-        let filled = filled(&group).unwrap_or(group.cells.len());
-        let cells = std::mem::take(&mut group.cells);
+    for (group, cells) in heads.into_iter().flatten() {
+        let filled = filled(&group).unwrap_or(cells.cells.len());
         out.push(systemic(group, cells, filled));
     }
     out
@@ -280,10 +356,13 @@ pub fn is_systemic_share(n: usize, filled: usize) -> bool {
 
 /// The systemic finding for `cells` of one rule in one column: `head` gives its file, sheet,
 /// column, rule and severity; the message says where and how many, with the first cells.
-pub fn systemic(mut head: Finding, mut cells: Vec<CellDetail>, filled: usize) -> Finding {
-    cells.sort_by_key(|c| c.row);
+pub fn systemic(mut head: Finding, cells: CellDetailsBuilder, filled: usize) -> Finding {
+    let cells = cells.finish();
     let filled = filled.max(cells.len()).max(1);
-    let (first, last) = (&cells[0], &cells[cells.len() - 1]);
+    let (Some(first), Some(last)) = (cells.cells.first(), cells.cells.last()) else {
+        return head;
+    };
+    let (first, last) = (cells.view(first), cells.view(last));
     let letters = first.cell.trim_end_matches(|c: char| c.is_ascii_digit());
     let examples: Vec<String> = cells
         .iter()
@@ -305,6 +384,25 @@ pub fn systemic(mut head: Finding, mut cells: Vec<CellDetail>, filled: usize) ->
     head.value = None;
     head.cells = cells;
     head
+}
+
+/// `AB12` → (11, 27), 0-based; `$` signs allowed; `None` for anything else.
+pub fn parse_a1(reference: &str) -> Option<(u32, u32)> {
+    let reference = reference.replace('$', "");
+    let split = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut col = 0u32;
+    for c in letters.chars() {
+        if !c.is_ascii_alphabetic() {
+            return None;
+        }
+        col = col * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
+    }
+    let row: u32 = digits.parse().ok()?;
+    (row >= 1 && col >= 1).then(|| (row - 1, col - 1))
 }
 
 /// `A`, `AB`: the letters of a 0-based sheet column.

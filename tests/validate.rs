@@ -190,3 +190,106 @@ fn nothing_lost_in_the_bad_file_corpus() {
     let total = table.rows().find(|r| r[0] == "合计").expect("合计 row");
     assert_eq!(total[2].as_f64(), Some(wan(used_fen)), "{total:?}");
 }
+
+/// A column wrong from top to bottom (every 涉及人数 negative, 150 rows, 20 distinct values)
+/// is one systemic finding in the 问题清单, while `--format json` and the 问题明细 CSV still
+/// give every cell with its own value and message.
+#[test]
+fn a_wrong_column_is_one_finding_and_every_cell_stays_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").join("510199001-锦华街道");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut csv = String::from("案件编号,受理日期,涉及人数\n");
+    for i in 0..150 {
+        csv.push_str(&format!("A{i:03},2024-03-05,-{}\n", i % 20 + 1));
+    }
+    std::fs::write(data.join("台账.csv"), csv).unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+[pipeline]
+name = "wrong"
+title = "{year}年"
+period = "2024"
+data = "data"
+output = "out/wrong.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+"涉及人数" = { type = "int" }
+
+[[sources.cases.rules]]
+name = "人数范围"
+column = "涉及人数"
+range = { min = 1, max = 5000 }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "{year}年"
+columns = [{ header = ["受理"], value = "accepted" }]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = laborstat()
+        .args([
+            "validate",
+            pipeline.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out-dir",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|f: &serde_json::Value| f["rule"] == "人数范围")
+        .collect();
+    assert_eq!(lines.len(), 150);
+    for (i, f) in lines.iter().enumerate() {
+        let value = format!("-{}", i % 20 + 1);
+        assert_eq!(f["cell"], format!("C{}", i + 2), "{f}");
+        assert_eq!(f["value"], value.as_str(), "{f}");
+        assert!(f["message"].as_str().unwrap().contains(&value), "{f}");
+    }
+    // The CSV: one line per cell, each with its value.
+    let csv = std::fs::read_to_string(out.join("wrong-2024-问题明细.csv")).unwrap();
+    let cells: Vec<&str> = csv.lines().filter(|l| l.contains("人数范围")).collect();
+    assert_eq!(cells.len(), 150);
+    assert!(
+        cells[149].contains(",C151,") && cells[149].contains("-10"),
+        "{}",
+        cells[149]
+    );
+    // The 问题清单: one row for the column, naming its cells.
+    let list = sheet(&out.join("wrong-2024-问题清单.xlsx"), "问题清单");
+    let rows: Vec<String> = list
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .filter(|r| r.contains("人数范围"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("C2:C151"), "{}", rows[0]);
+}

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::cell::{date_to_days, display_text, is_blank, normalize_key, DateSystem, Parsed};
 use super::header::{RowEvidence, RowSink, SkipReason};
 use super::roster::Roster;
-use crate::finding::{a1, is_systemic_share, systemic, CellDetail, Finding, Severity};
+use crate::finding::{is_systemic_share, systemic, CellDetailsBuilder, Finding, Severity};
 use crate::pipeline::{ColumnType, Period, Rule, Source, SourceKind};
 use crate::rules::cell::{check_cell, shown_value, CellValue};
 
@@ -557,18 +557,21 @@ fn cell_findings(ctx: &SheetContext, problems: Vec<CellProblem>, filled: &[usize
         *sizes.entry((p.column, p.rule, p.severity)).or_default() += 1;
     }
     let mut out = Vec::new();
-    let mut groups: HashMap<(usize, &str, Severity), Vec<CellDetail>> = HashMap::new();
+    let mut groups: HashMap<(usize, &str, Severity), CellDetailsBuilder> = HashMap::new();
     for p in problems {
         let key = (p.column, p.rule, p.severity);
         let column = ctx.source.columns[p.column].name.as_str();
         match p.col {
             Some(col) if is_systemic_share(sizes[&key], filled[p.column]) => {
-                groups.entry(key).or_default().push(CellDetail {
-                    row: p.row + 1,
-                    cell: a1(p.row, col).into_boxed_str(),
-                    value: p.value.map(String::into_boxed_str),
-                    message: p.message.into_boxed_str(),
-                });
+                groups
+                    .entry(key)
+                    .or_insert_with(|| CellDetailsBuilder::with_capacity(sizes[&key]))
+                    .push(
+                        p.row + 1,
+                        col,
+                        p.value.map(String::into_boxed_str),
+                        p.message,
+                    );
             }
             _ => out.push(
                 ctx.finding(p.severity, p.rule, p.message)

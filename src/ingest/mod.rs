@@ -84,6 +84,9 @@ pub struct Ingested {
     pub findings: Vec<Finding>,
 }
 
+/// Rows of a table as runs of consecutive row indices.
+pub type RowRuns = Vec<std::ops::Range<usize>>;
+
 /// Each submitter's rows of a table as runs of row indices, by roster index. Rows come file
 /// by file, so when the submitter is per file, a submitter's rows are one run per file —
 /// found in one pass over `_submitter`, without hashing or copying any row.
@@ -91,8 +94,7 @@ pub fn submitter_runs(
     table: &DataFrame,
 ) -> PolarsResult<Vec<(Option<u32>, Vec<std::ops::Range<usize>>)>> {
     let submitters = table.column(SUBMITTER_COLUMN)?.u32()?;
-    let mut by_submitter: std::collections::BTreeMap<Option<u32>, Vec<std::ops::Range<usize>>> =
-        Default::default();
+    let mut by_submitter: std::collections::BTreeMap<Option<u32>, RowRuns> = Default::default();
     let mut run: Option<(Option<u32>, usize)> = None;
     for (i, submitter) in submitters.iter().enumerate() {
         match run {

@@ -974,29 +974,13 @@ fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>>
                     Some((a, b)) => (a, b),
                     None => (reference.as_str(), reference.as_str()),
                 };
-                Some(Dimensions::new(parse_a1(start)?, parse_a1(end)?))
+                Some(Dimensions::new(
+                    crate::finding::parse_a1(start)?,
+                    crate::finding::parse_a1(end)?,
+                ))
             })
             .collect(),
     )
-}
-
-/// `B12` → (11, 1), 0-based; `$` signs allowed.
-fn parse_a1(reference: &str) -> Option<(u32, u32)> {
-    let reference = reference.replace('$', "");
-    let split = reference.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = reference.split_at(split);
-    if letters.is_empty() || letters.len() > 3 {
-        return None;
-    }
-    let mut col = 0u32;
-    for c in letters.chars() {
-        if !c.is_ascii_alphabetic() {
-            return None;
-        }
-        col = col * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
-    }
-    let row: u32 = digits.parse().ok()?;
-    (row >= 1 && col >= 1).then(|| (row - 1, col - 1))
 }
 
 /// The path inside the zip of the sheet named `sheet_name`, from the workbook and its

@@ -102,8 +102,8 @@ pub fn write_findings_csv(data: &Ingested, path: &Path) -> Result<(), ReportErro
                     .unwrap_or_default();
                 line(&cell, f.value.as_deref().unwrap_or(""), &f.message)?;
             }
-            for c in &f.cells {
-                line(&c.cell, c.value.as_deref().unwrap_or(""), &c.message)?;
+            for c in f.cells.iter() {
+                line(&c.cell, c.value.unwrap_or(""), c.message)?;
             }
         }
         out.into_inner().map_err(|e| e.into_error())?;
@@ -678,19 +678,8 @@ fn unique_sheet_name(name: &str, used: &mut Vec<String>) -> String {
 
 /// "AB12" → (11, 27), 0-based.
 fn parse_a1(cell: &str) -> Option<(u32, u16)> {
-    let letters: String = cell
-        .chars()
-        .take_while(|c| c.is_ascii_uppercase())
-        .collect();
-    let digits = &cell[letters.len()..];
-    let row: u32 = digits.parse().ok()?;
-    let col = letters
-        .chars()
-        .fold(0u32, |acc, c| acc * 26 + (c as u32 - 'A' as u32 + 1));
-    if row == 0 || col == 0 {
-        return None;
-    }
-    Some((row - 1, (col - 1) as u16))
+    let (row, col) = crate::finding::parse_a1(cell)?;
+    Some((row, u16::try_from(col).ok()?))
 }
 
 #[cfg(test)]
