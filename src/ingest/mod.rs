@@ -90,9 +90,7 @@ pub type RowRuns = Vec<std::ops::Range<usize>>;
 /// Each submitter's rows of a table as runs of row indices, by roster index. Rows come file
 /// by file, so when the submitter is per file, a submitter's rows are one run per file —
 /// found in one pass over `_submitter`, without hashing or copying any row.
-pub fn submitter_runs(
-    table: &DataFrame,
-) -> PolarsResult<Vec<(Option<u32>, Vec<std::ops::Range<usize>>)>> {
+pub fn submitter_runs(table: &DataFrame) -> PolarsResult<Vec<(Option<u32>, RowRuns)>> {
     let submitters = table.column(SUBMITTER_COLUMN)?.u32()?;
     let mut by_submitter: std::collections::BTreeMap<Option<u32>, RowRuns> = Default::default();
     let mut run: Option<(Option<u32>, usize)> = None;
