@@ -80,3 +80,10 @@ fn nested_unknown_keys_list_the_keys_allowed_there() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr);
 }
+
+#[test]
+fn placeholder_mistakes_in_sql_are_reported_where_they_are_written() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/placeholders.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}

@@ -249,3 +249,93 @@ columns = [
     assert_eq!(table.number("合计", "结案"), all.1 as f64);
     assert!((table.number("合计", "追发金额（元）") - all.2 as f64 / 100.0).abs() < 0.001);
 }
+
+/// `--period 2024H1`: only the rows accepted January–June count, and a measure's filter with
+/// `{period_end}` counts the cases closed by 30 June, both computed here from the rows.
+#[test]
+fn a_half_year_counts_its_own_rows_and_fills_its_dates_into_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").join("510199001-锦华街道");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut csv = String::from("案件编号,受理日期,结案日期\n");
+    let (mut accepted, mut closed_by_end) = (0, 0);
+    for i in 0..60u32 {
+        let (month, day) = (i % 12 + 1, i % 28 + 1);
+        // Closed 0–2 months after acceptance, or still open.
+        let closed = (i % 4 != 3).then(|| (month + i % 3).min(12));
+        let closed_text = closed.map_or(String::new(), |m| format!("2024-{m:02}-{day:02}"));
+        csv.push_str(&format!("H{i:03},2024-{month:02}-{day:02},{closed_text}\n"));
+        if month <= 6 {
+            accepted += 1;
+            closed_by_end += closed.is_some_and(|m| m <= 6) as i32;
+        }
+    }
+    std::fs::write(data.join("台账.csv"), csv).unwrap();
+    let pipeline = dir.path().join("half.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+[pipeline]
+name = "half"
+title = "{period_label}案件"
+period = "2024"
+data = "data"
+output = "out/half-{period}.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+"结案日期" = { type = "date" }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[measures.closed_by_end]
+source = "cases"
+sql = "count(*)"
+filter = "结案日期 <= date '{period_end}'"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}案件"
+show_codes = true
+columns = [
+  { header = ["案件", "受理"], value = "accepted" },
+  { header = ["案件", "期末前结案"], value = "closed_by_end" },
+]
+"#,
+    )
+    .unwrap();
+    let output = crate::common::laborstat()
+        .args([
+            "run",
+            pipeline.to_str().unwrap(),
+            "--period",
+            "2024H1",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = dir.path().join("out").join("half-2024H1.xlsx");
+    let table = Table::read(&out, "表");
+    assert_eq!(table.number("510199001", "受理"), accepted as f64);
+    assert_eq!(
+        table.number("510199001", "期末前结案"),
+        closed_by_end as f64
+    );
+    let title = sheet(&out, "表").get((0, 0)).map(|c| c.to_string());
+    assert_eq!(title.as_deref(), Some("2024年1-6月案件"));
+}

@@ -58,7 +58,7 @@ pub enum Command {
 pub struct PipelineArgs {
     /// The pipeline file (TOML).
     pub pipeline: PathBuf,
-    /// Report period: 2024, 2024-11 or 2024Q3 (default: the file's `period`).
+    /// Report period: 2024, 2024H1, 2024Q3 or 2024-11 (default: the file's `period`).
     #[arg(long)]
     pub period: Option<String>,
     /// Folder the source globs are relative to (default: the file's `data`).

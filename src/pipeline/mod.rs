@@ -154,18 +154,139 @@ impl Plan {
         uses
     }
 
-    /// `{name}`, `{period}`, `{year}`, `{period_label}` filled in.
+    /// The template with its placeholders ([`Placeholders`]) filled in.
     pub fn expand(&self, template: &str) -> String {
         expand_template(template, &self.name, &self.period)
     }
 }
 
 pub(crate) fn expand_template(template: &str, name: &str, period: &Period) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{period_label}", &period.label())
-        .replace("{period}", &period.to_string())
-        .replace("{year}", &period.year.to_string())
+    Placeholders::new(name, period).fill(template)
+}
+
+/// The placeholders a pipeline's texts may hold — paths, titles, notes and SQL — and their
+/// values for one run: `{name}`, `{period}` (2024, 2024H1, 2024Q3, 2024-11), `{period_label}`
+/// (2024年1-6月), `{year}`, `{month}` (the period's last month, 1–12), `{period_start}` and
+/// `{period_end}` (its first and last day, 2024-01-01, for SQL: `受理日期 <= date
+/// '{period_end}'`).
+pub struct Placeholders {
+    values: Vec<(&'static str, String)>,
+}
+
+impl Placeholders {
+    pub fn new(name: &str, period: &Period) -> Placeholders {
+        let (start, end) = period.bounds();
+        Placeholders {
+            values: vec![
+                ("name", name.to_string()),
+                ("period", period.to_string()),
+                ("period_label", period.label()),
+                ("year", period.year.to_string()),
+                ("month", period.months().1.to_string()),
+                ("period_start", start.format("%Y-%m-%d").to_string()),
+                ("period_end", end.format("%Y-%m-%d").to_string()),
+            ],
+        }
+    }
+
+    /// A path, title or note with every known placeholder filled in.
+    pub fn fill(&self, template: &str) -> String {
+        self.values
+            .iter()
+            .fold(template.to_string(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
+    }
+
+    /// SQL with its placeholders filled in, remembering where each piece came from so that a
+    /// mistake found in the filled text is reported where it was written. An unknown
+    /// `{word}` is an error: (character offset, message).
+    pub fn fill_sql(&self, sql: &str) -> Result<FilledSql, (usize, String)> {
+        let mut text = String::with_capacity(sql.len());
+        let mut pieces = Vec::new();
+        let (mut filled_chars, mut rest, mut written_chars) = (0, sql, 0);
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let word_len = after
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .unwrap_or(after.len());
+            let (word, closes) = (&after[..word_len], after[word_len..].starts_with('}'));
+            let head = &rest[..open];
+            let head_chars = head.chars().count();
+            text.push_str(head);
+            filled_chars += head_chars;
+            written_chars += head_chars;
+            if word.is_empty() || !closes {
+                text.push('{');
+                (filled_chars, written_chars, rest) = (filled_chars + 1, written_chars + 1, after);
+                continue;
+            }
+            let Some((_, value)) = self.values.iter().find(|(name, _)| *name == word) else {
+                let names: Vec<String> = self
+                    .values
+                    .iter()
+                    .map(|(n, _)| format!("{{{n}}}"))
+                    .collect();
+                let written = format!("{{{word}}}");
+                let hint = diagnostics::did_you_mean(&written, names.iter().map(String::as_str));
+                return Err((
+                    written_chars,
+                    format!(
+                        "`{written}` is not a placeholder{hint} (placeholders: {})",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            let value_chars = value.chars().count();
+            pieces.push(Piece {
+                filled: filled_chars,
+                written: written_chars,
+                filled_len: value_chars,
+                written_len: word_len + 2,
+            });
+            text.push_str(value);
+            filled_chars += value_chars;
+            written_chars += word_len + 2;
+            rest = &after[word_len + 1..];
+        }
+        text.push_str(rest);
+        Ok(FilledSql { text, pieces })
+    }
+}
+
+/// SQL as run, after [`Placeholders::fill_sql`], and the map back to the text as written.
+#[derive(Debug)]
+pub struct FilledSql {
+    pub text: String,
+    pieces: Vec<Piece>,
+}
+
+/// One placeholder: where its value lies in the filled text and where it was written
+/// (character offsets and lengths).
+#[derive(Debug)]
+struct Piece {
+    filled: usize,
+    written: usize,
+    filled_len: usize,
+    written_len: usize,
+}
+
+impl FilledSql {
+    /// The character offset in the written text of character `offset` of the filled text;
+    /// inside a placeholder's value, the placeholder's own start.
+    pub fn written_offset(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        for piece in &self.pieces {
+            if offset < piece.filled {
+                break;
+            }
+            if offset < piece.filled + piece.filled_len {
+                return piece.written;
+            }
+            shift += piece.written_len as isize - piece.filled_len as isize;
+        }
+        (offset as isize + shift).max(0) as usize
+    }
 }
 
 /// Where the roster comes from; read by `ingest::roster`.
@@ -349,4 +470,62 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> {
         file: path.to_path_buf(),
         diagnostics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders() -> Placeholders {
+        Placeholders::new("monthly", &Period::parse("2024-11").unwrap())
+    }
+
+    /// Character offset of `needle` in `text`.
+    fn at(needle: &str, text: &str) -> usize {
+        text[..text.find(needle).unwrap()].chars().count()
+    }
+
+    #[test]
+    fn sql_placeholders_are_filled_and_positions_map_back() {
+        let sql = "受理日期 between date '{period_start}' and date '{period_end}' and x = {year}";
+        let filled = placeholders().fill_sql(sql).unwrap();
+        let text = &filled.text;
+        assert_eq!(
+            text,
+            "受理日期 between date '2024-11-01' and date '2024-11-30' and x = 2024"
+        );
+        // Before, inside and after a filled placeholder.
+        assert_eq!(filled.written_offset(0), 0);
+        assert_eq!(
+            filled.written_offset(at("2024-11-01", text) + 3),
+            at("{period_start}", sql)
+        );
+        assert_eq!(filled.written_offset(at(" and x", text)), at(" and x", sql));
+        assert_eq!(
+            filled.written_offset(text.chars().count() - 1),
+            at("{year}", sql)
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_an_error_at_its_place_and_other_braces_are_text() {
+        let (offset, message) = placeholders().fill_sql("a = '{yaer}'").unwrap_err();
+        assert_eq!(offset, 5);
+        assert!(message.contains("did you mean `{year}`"), "{message}");
+        let filled = placeholders()
+            .fill_sql("a = '{' or b = '{A}' or c = '{month}'")
+            .unwrap();
+        assert_eq!(filled.text, "a = '{' or b = '{A}' or c = '11'");
+    }
+
+    #[test]
+    fn templates_fill_every_placeholder() {
+        let h1 = Placeholders::new("annual", &Period::parse("2024H1").unwrap());
+        assert_eq!(
+            h1.fill(
+                "{name}-{period}: {period_label}, {year}年{month}月, {period_start}..{period_end}"
+            ),
+            "annual-2024H1: 2024年1-6月, 2024年6月, 2024-01-01..2024-06-30"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use toml::Spanned;
 pub struct PipelineSection {
     pub name: String,
     pub title: String,
-    /// `2024`, `2024-11`, `2024Q3`; `--period` overrides it.
+    /// `2024`, `2024H1`, `2024Q3`, `2024-11`; `--period` overrides it.
     pub period: Spanned<String>,
     /// Output workbook path template, relative to the pipeline file: `{name}`, `{period}`, `{year}`.
     pub output: String,

@@ -10,13 +10,14 @@ use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::evaluate;
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::{self, Arith, SqlType, ValueKind};
-use crate::pipeline::{Column, Indicator, Measure, Source};
+use crate::pipeline::{Column, FilledSql, Indicator, Measure, Placeholders, Source};
 
 pub(super) fn compile_measures(
     d: &mut Diagnostics,
     value: Option<&Spanned<DeValue<'_>>>,
     sources: &[Source],
     declared_sources: &[String],
+    placeholders: &Placeholders,
 ) -> Vec<Measure> {
     let mut measures = Vec::new();
     if let Some(all) = table_of(d, value, "measures") {
@@ -25,7 +26,8 @@ pub(super) fn compile_measures(
             let Some(spec) = section::<MeasureSpec>(d, value, &format!("measure `{name}`")) else {
                 continue;
             };
-            if let Some(measure) = compile_measure(d, name, spec, sources, declared_sources) {
+            let compiled = compile_measure(d, name, spec, sources, declared_sources, placeholders);
+            if let Some(measure) = compiled {
                 measures.push(measure);
             }
         }
@@ -64,12 +66,11 @@ pub(super) fn check_sql(
     d: &mut Diagnostics,
     what: &str,
     key: &str,
-    sql_text: &Spanned<String>,
+    sql: &WrittenSql,
     source: Option<(&str, &[Column])>,
 ) -> Option<sqlparser::ast::Expr> {
-    // +1: the offset inside the string, after the opening quote.
-    let at = |offset: usize| sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
-    let text = sql_text.get_ref();
+    let at = |offset: usize| sql.position(offset);
+    let text = sql.filled.text.as_str();
     let expr = match sql::parse_expr(text) {
         Ok(expr) => expr,
         Err(problem) => {
@@ -105,6 +106,43 @@ pub(super) fn check_sql(
     Some(expr)
 }
 
+/// SQL as written in the pipeline file and as run (placeholders filled in).
+pub(super) struct WrittenSql<'a> {
+    written: &'a Spanned<String>,
+    pub filled: FilledSql,
+}
+
+impl WrittenSql<'_> {
+    /// The byte position in the pipeline file of character `offset` of the filled SQL:
+    /// mapped back through its placeholders to the text as written (+1: after the quote).
+    fn position(&self, offset: usize) -> usize {
+        let written = self.filled.written_offset(offset);
+        self.written.span().start + 1 + char_to_byte(self.written.get_ref(), written)
+    }
+}
+
+/// The SQL of `key` with its placeholders filled in; an unknown placeholder is reported
+/// where it is written.
+pub(super) fn fill_sql<'a>(
+    d: &mut Diagnostics,
+    what: &str,
+    key: &str,
+    sql_text: &'a Spanned<String>,
+    placeholders: &Placeholders,
+) -> Option<WrittenSql<'a>> {
+    match placeholders.fill_sql(sql_text.get_ref()) {
+        Ok(filled) => Some(WrittenSql {
+            written: sql_text,
+            filled,
+        }),
+        Err((offset, message)) => {
+            let at = sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
+            d.at(at, format!("{what}: `{key}`: {message}"));
+            None
+        }
+    }
+}
+
 pub(super) fn char_to_byte(text: &str, chars: usize) -> usize {
     text.char_indices()
         .nth(chars)
@@ -118,6 +156,7 @@ fn compile_measure(
     spec: MeasureSpec,
     sources: &[Source],
     declared_sources: &[String],
+    placeholders: &Placeholders,
 ) -> Option<Measure> {
     let what = format!("measure `{name}`");
     let source_index = sources.iter().position(|s| &s.id == spec.source.get_ref());
@@ -138,9 +177,13 @@ fn compile_measure(
     }
     let source = source_index.map(|i| &sources[i]);
     let columns = source.map(|s| (s.id.as_str(), s.columns.as_slice()));
-    let expr = check_sql(d, &what, "sql", &spec.sql, columns);
-    let filter_expr = spec
-        .filter
+    let sql_filled = fill_sql(d, &what, "sql", &spec.sql, placeholders)?;
+    let filter_filled = match &spec.filter {
+        Some(filter) => Some(fill_sql(d, &what, "filter", filter, placeholders)?),
+        None => None,
+    };
+    let expr = check_sql(d, &what, "sql", &sql_filled, columns);
+    let filter_expr = filter_filled
         .as_ref()
         .map(|filter| check_sql(d, &what, "filter", filter, columns));
     let (source, expr) = (source?, expr?);
@@ -151,7 +194,7 @@ fn compile_measure(
     };
     let column_type = |column: &str| source.column(column).map(|c| c.kind);
     // Types first, with positions; then the dry run catches what the types cannot tell.
-    let typed = check_types(d, &what, "sql", &spec.sql, &expr, &column_type, |t| {
+    let typed = check_types(d, &what, "sql", &sql_filled, &expr, &column_type, |t| {
         matches!(t, SqlType::Text | SqlType::Date | SqlType::Bool).then(|| {
             format!(
                 "gives {}, not a number: a measure counts or adds up (count(*), sum(<column>))",
@@ -159,8 +202,8 @@ fn compile_measure(
             )
         })
     });
-    let filter_typed = match (&spec.filter, &filter_expr) {
-        (Some(text), Some(e)) => check_types(d, &what, "filter", text, e, &column_type, |t| {
+    let filter_typed = match (&filter_filled, &filter_expr) {
+        (Some(filter), Some(e)) => check_types(d, &what, "filter", filter, e, &column_type, |t| {
             matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
                 format!(
                     "gives {}, but a filter is a condition (受理日期 >= date '2024-01-01')",
@@ -174,8 +217,8 @@ fn compile_measure(
         name: name.to_string(),
         label: spec.label.unwrap_or_else(|| name.to_string()),
         source: source_index?,
-        sql: spec.sql.get_ref().clone(),
-        filter: spec.filter.as_ref().map(|f| f.get_ref().clone()),
+        sql: sql_filled.filled.text.clone(),
+        filter: filter_filled.as_ref().map(|f| f.filled.text.clone()),
         kind: sql::measure_kind(&expr, &column_type),
         description: crate::pipeline::words::describe_measure(
             &expr,
@@ -205,13 +248,13 @@ pub(super) fn check_types(
     d: &mut Diagnostics,
     what: &str,
     key: &str,
-    sql_text: &Spanned<String>,
+    sql: &WrittenSql,
     expr: &sqlparser::ast::Expr,
     column_type: &dyn Fn(&str) -> Option<crate::pipeline::ColumnType>,
     wrong_result: impl Fn(SqlType) -> Option<String>,
 ) -> bool {
-    let at = |offset: usize| sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
-    let (result, problems) = sql::type_problems(sql_text.get_ref(), expr, column_type);
+    let at = |offset: usize| sql.position(offset);
+    let (result, problems) = sql::type_problems(&sql.filled.text, expr, column_type);
     let mut ok = problems.is_empty();
     for problem in problems {
         d.at(

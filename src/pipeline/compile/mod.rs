@@ -21,7 +21,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
-use super::{expand_template, Diagnostic, Limits, Overrides, Period, Plan, RosterSource};
+use super::{
+    expand_template, Diagnostic, Limits, Overrides, Period, Placeholders, Plan, RosterSource,
+};
 pub use measure::display_name;
 use sections::{entry, section};
 
@@ -57,7 +59,13 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let pipeline = compile_pipeline_section(&mut d, table, overrides);
     let roster = compile_roster(&mut d, table, &base_dir);
     let limits = compile_limits(&mut d, table);
-    let sources = source::compile_sources(&mut d, entry(table, "sources"));
+    // Placeholders in SQL are filled before it is checked. Without a valid [pipeline]
+    // (already reported) the SQL is still checked, with a stand-in period.
+    let placeholders = match &pipeline {
+        Some((spec, period)) => Placeholders::new(&spec.name, period),
+        None => Placeholders::new("pipeline", &Period::parse("2024").expect("a year")),
+    };
+    let sources = source::compile_sources(&mut d, entry(table, "sources"), &placeholders);
     // Names declared, compiled or not: a reference to a declared name that failed to compile
     // is not reported again (one mistake, one message).
     let declared_measures = declared_names(table, "measures");
@@ -68,6 +76,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         entry(table, "measures"),
         &sources,
         &declared_sources,
+        &placeholders,
     );
     let declared_names = measure::Declared {
         measures: &declared_measures,

@@ -3,13 +3,13 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::measure::{check_sql, check_types};
+use super::measure::{check_sql, check_types, fill_sql};
 use crate::finding::Severity;
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::evaluate;
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::{self, SqlType};
-use crate::pipeline::{Bound, Column, Rule, RuleKind};
+use crate::pipeline::{Bound, Column, Placeholders, Rule, RuleKind};
 
 /// The kind keys one `[[rules]]` entry sets, typed: the compiler matches on these.
 #[derive(Clone, Copy)]
@@ -65,6 +65,7 @@ pub(super) fn compile_rule(
     value: &Spanned<DeValue<'_>>,
     spec: RuleSpec,
     columns: &[Column],
+    placeholders: &Placeholders,
 ) -> Option<(Rule, Option<ReferenceSpec>)> {
     let checks = RuleCheck::all_set(&spec);
     let check = match checks.as_slice() {
@@ -204,9 +205,11 @@ pub(super) fn compile_rule(
             RuleKind::Identifier(kind)
         }
         RuleCheck::Check(sql_text) => {
-            let expr = check_sql(d, what, "check", sql_text, Some((source_id, columns)))?;
+            let filled = fill_sql(d, what, "check", sql_text, placeholders)?;
+            let source = Some((source_id, columns));
+            let expr = check_sql(d, what, "check", &filled, source)?;
             let column_type = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.kind);
-            let typed = check_types(d, what, "check", sql_text, &expr, &column_type, |t| {
+            let typed = check_types(d, what, "check", &filled, &expr, &column_type, |t| {
                 matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
                     format!(
                         "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
@@ -217,16 +220,16 @@ pub(super) fn compile_rule(
             if !typed {
                 return None;
             }
-            if let Err(message) = evaluate::dry_run_check(source_id, columns, sql_text.get_ref()) {
+            if let Err(message) = evaluate::dry_run_check(source_id, columns, &filled.filled.text) {
                 d.span(&sql_text.span(), format!("{what}: {message}"));
                 return None;
             }
-            let named = sql::column_refs(sql_text.get_ref())
+            let named = sql::column_refs(&filled.filled.text)
                 .into_iter()
                 .filter_map(|r| columns.iter().position(|c| c.name == r.name))
                 .collect();
             RuleKind::Check {
-                sql: sql_text.get_ref().clone(),
+                sql: filled.filled.text,
                 columns: named,
             }
         }

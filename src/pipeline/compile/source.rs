@@ -8,12 +8,13 @@ use super::rule::compile_rule;
 use super::sections::{entry_value, section, section_with};
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::spec::*;
-use crate::pipeline::{Column, RuleKind, SheetSelector, Source};
+use crate::pipeline::{Column, Placeholders, RuleKind, SheetSelector, Source};
 
 /// Every `[sources.<id>]`, in file order, references between them resolved.
 pub(super) fn compile_sources(
     d: &mut Diagnostics,
     value: Option<&Spanned<DeValue<'_>>>,
+    placeholders: &Placeholders,
 ) -> Vec<Source> {
     let mut sources = Vec::new();
     let mut pending = Vec::new();
@@ -21,7 +22,7 @@ pub(super) fn compile_sources(
         Some((_, DeValue::Table(all))) => {
             for (id, value) in all.iter() {
                 let id: &str = id.get_ref();
-                if let Some(source) = compile_source(d, id, value, &mut pending) {
+                if let Some(source) = compile_source(d, id, value, &mut pending, placeholders) {
                     sources.push(source);
                 }
             }
@@ -44,6 +45,7 @@ fn compile_source(
     id: &str,
     value: &Spanned<DeValue<'_>>,
     pending: &mut Vec<PendingReference>,
+    placeholders: &Placeholders,
 ) -> Option<Source> {
     let what = format!("source `{id}`");
     let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
@@ -75,7 +77,7 @@ fn compile_source(
                     continue;
                 };
                 if let Some((compiled, reference)) =
-                    compile_rule(d, &what, id, rule, spec, &columns)
+                    compile_rule(d, &what, id, rule, spec, &columns, placeholders)
                 {
                     if let Some(r) = reference {
                         pending.push(PendingReference {
