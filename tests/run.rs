@@ -339,3 +339,78 @@ columns = [
     let title = sheet(&out, "表").get((0, 0)).map(|c| c.to_string());
     assert_eq!(title.as_deref(), Some("2024年1-6月案件"));
 }
+
+/// `month_ends_on = 20`: the month 2024-11 is 21 October to 20 November; rows on either
+/// side of both boundaries fall where the setting says, and the 说明 says which days count.
+#[test]
+fn reporting_months_ending_on_the_20th_take_the_rows_of_their_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").join("510199001-锦华街道");
+    std::fs::create_dir_all(&data).unwrap();
+    let dates = [
+        "2024-10-20",
+        "2024-10-21",
+        "2024-11-01",
+        "2024-11-20",
+        "2024-11-21",
+        "2024-11-30",
+    ];
+    let mut csv = String::from("案件编号,受理日期\n");
+    for (i, date) in dates.iter().enumerate() {
+        csv.push_str(&format!("M{i},{date}\n"));
+    }
+    std::fs::write(data.join("台账.csv"), csv).unwrap();
+    let inside = dates
+        .iter()
+        .filter(|d| ("2024-10-21"..="2024-11-20").contains(*d))
+        .count();
+    let pipeline = dir.path().join("m.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+[pipeline]
+name = "m"
+title = "{period_label}"
+period = "2024-11"
+month_ends_on = 20
+data = "data"
+output = "out/m.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [{ header = ["案件", "受理"], value = "accepted" }]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out").join("m.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    let table = Table::read(&out, "表");
+    assert_eq!(table.number("510199001", "受理"), inside as f64);
+    let notes: Vec<String> = sheet(&out, "表")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect::<String>())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("2024年10月21日至2024年11月20日")),
+        "{notes:?}"
+    );
+}

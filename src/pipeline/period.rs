@@ -1,8 +1,10 @@
 //! Report periods: a year (`2024`), a half-year (`2024H1`), a quarter (`2024Q3`) or a month
-//! (`2024-11`), with the first and last day they cover. Calendar boundaries; other month boundaries (the 21st–20th
-//! months of some 人社 forms) are a later pipeline setting.
+//! (`2024-11`), with the first and last day they cover: calendar months by default, or
+//! reporting months that end on a fixed day (`[pipeline] month_ends_on = 20`: the month
+//! 2024-11 is 2024-10-21 to 2024-11-20, the year 2024 is 2023-12-21 to 2024-12-20), as some
+//! 人社 forms count them.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub enum PeriodKind {
 pub struct Period {
     pub year: i32,
     pub kind: PeriodKind,
+    /// The day a reporting month ends on (1–28); `None`: calendar months.
+    pub month_ends_on: Option<u32>,
 }
 
 impl Period {
@@ -60,7 +64,11 @@ impl Period {
                 _ => return Err(bad()),
             }
         };
-        Ok(Period { year, kind })
+        Ok(Period {
+            year,
+            kind,
+            month_ends_on: None,
+        })
     }
 
     /// First and last month, 1–12.
@@ -73,22 +81,41 @@ impl Period {
         }
     }
 
+    /// The same period with reporting months that end on `day` (1–28) instead of calendar
+    /// months.
+    pub fn with_month_ending_on(self, day: u32) -> Period {
+        Period {
+            month_ends_on: Some(day),
+            ..self
+        }
+    }
+
     /// First and last day, inclusive.
     pub fn bounds(&self) -> (NaiveDate, NaiveDate) {
         let (first_month, last_month) = self.months();
-        let start = NaiveDate::from_ymd_opt(self.year, first_month, 1).expect("valid month");
-        let next = if last_month == 12 {
-            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(self.year, last_month + 1, 1)
+        match self.month_ends_on {
+            None => {
+                let start = ymd(self.year, first_month, 1);
+                let next = month_after(self.year, last_month);
+                (
+                    start,
+                    ymd(next.0, next.1, 1).pred_opt().expect("after day one"),
+                )
+            }
+            // From the day after the end of the month before, to the end day of the last.
+            Some(day) => {
+                let before = month_before(self.year, first_month);
+                let start = ymd(before.0, before.1, day)
+                    .succ_opt()
+                    .expect("before the last day");
+                (start, ymd(self.year, last_month, day))
+            }
         }
-        .expect("valid month");
-        (start, next.pred_opt().expect("not the first day of time"))
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
         let (start, end) = self.bounds();
-        date >= start && date <= end && date.year() == self.year
+        date >= start && date <= end
     }
 
     /// 报告期 as printed on a Chinese form: `2024年`, `2024年1-6月`, `2024年第3季度`,
@@ -100,6 +127,26 @@ impl Period {
             PeriodKind::Quarter(q) => format!("{}年第{}季度", self.year, q),
             PeriodKind::Month(m) => format!("{}年{}月", self.year, m),
         }
+    }
+}
+
+fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a day every month has")
+}
+
+fn month_after(year: i32, month: u32) -> (i32, u32) {
+    if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    }
+}
+
+fn month_before(year: i32, month: u32) -> (i32, u32) {
+    if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
     }
 }
 
@@ -132,6 +179,28 @@ mod tests {
         assert_eq!(Period::parse("2024年上半年").unwrap().to_string(), "2024H1");
         assert_eq!(Period::parse("2024年下半年").unwrap().to_string(), "2024H2");
         assert!(Period::parse("2024H3").is_err());
+    }
+
+    #[test]
+    fn reporting_months_ending_on_the_20th() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let at = |text: &str| Period::parse(text).unwrap().with_month_ending_on(20);
+        assert_eq!(
+            at("2024-11").bounds(),
+            (day(2024, 10, 21), day(2024, 11, 20))
+        );
+        assert_eq!(
+            at("2024-01").bounds(),
+            (day(2023, 12, 21), day(2024, 1, 20))
+        );
+        assert_eq!(at("2024").bounds(), (day(2023, 12, 21), day(2024, 12, 20)));
+        assert_eq!(at("2024Q1").bounds(), (day(2023, 12, 21), day(2024, 3, 20)));
+        assert_eq!(at("2024H2").bounds(), (day(2024, 6, 21), day(2024, 12, 20)));
+        assert!(at("2024").contains(day(2023, 12, 25)));
+        assert!(!at("2024").contains(day(2024, 12, 21)));
+        // Consecutive months meet without a gap or an overlap.
+        let (_, oct_end) = at("2024-10").bounds();
+        assert_eq!(oct_end.succ_opt(), Some(at("2024-11").bounds().0));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct PipelineSection {
     /// 填报单位 printed under the report title.
     #[serde(default)]
     pub reporter: Option<String>,
+    /// The day a reporting month ends on (1–28), for forms whose month runs from the 21st
+    /// to the 20th; calendar months when absent.
+    #[serde(default)]
+    pub month_ends_on: Option<Spanned<u32>>,
 }
 
 /// `[limits]`: bounds on one input file, so that a hostile or broken file is refused by

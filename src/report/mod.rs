@@ -238,6 +238,19 @@ fn write_table(
         row += 1;
         number += 1;
     }
+    if let Some(day) = plan.period.month_ends_on {
+        // Not a calendar period: the dates it covers are said, so no figure is misread.
+        let (start, end) = plan.period.bounds();
+        let line = format!(
+            "{number}. 统计月度按每月{day}日截止计算：{}为{}至{}。",
+            plan.period.label(),
+            start.format("%Y年%-m月%-d日"),
+            end.format("%Y年%-m月%-d日")
+        );
+        write_span(sheet, row, 0, last_col, &line, &f.note)?;
+        row += 1;
+        number += 1;
+    }
     let empty =
         "比率的分母为0时显示“—”；合计行的比率由合计的分子、分母重新计算，不是各单位比率的平均。";
     write_span(

@@ -219,8 +219,28 @@ fn compile_pipeline_section(
             Some(pipeline.period.span()),
         ),
     };
+    let month_ends_on = match &pipeline.month_ends_on {
+        Some(day) if !(1..=28).contains(day.get_ref()) => {
+            d.span(
+                &day.span(),
+                format!(
+                    "[pipeline] month_ends_on: {} is not a day every month has; give 1–28 (20: months run from the 21st to the 20th), or leave it out for calendar months",
+                    day.get_ref()
+                ),
+            );
+            return None;
+        }
+        Some(day) => Some(*day.get_ref()),
+        None => None,
+    };
     match Period::parse(&text) {
-        Ok(period) => Some((pipeline, period)),
+        Ok(period) => Some((
+            pipeline,
+            match month_ends_on {
+                Some(day) => period.with_month_ending_on(day),
+                None => period,
+            },
+        )),
         Err(message) => {
             match span {
                 Some(span) => d.span(&span, format!("[pipeline] period: {message}")),

@@ -125,7 +125,15 @@ fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
 /// Keys a section accepts, for "did you mean" hints.
 fn known_keys(what: &str) -> &'static [&'static str] {
     if what.starts_with("[pipeline]") {
-        &["name", "title", "period", "output", "data", "reporter"]
+        &[
+            "name",
+            "title",
+            "period",
+            "output",
+            "data",
+            "reporter",
+            "month_ends_on",
+        ]
     } else if what.starts_with("[roster]") {
         &["file", "entries"]
     } else if what.starts_with("[report]") {
