@@ -216,6 +216,21 @@ expr = "closed / accepted"
 label = "结案率"
 display = "percent"
 
+# Indicators over indicators, declared before what they use: compiled in dependency order.
+[indicators.closure_pct]
+expr = "round(open_share * -100 + 100, 1)"
+label = "结案率（%，一位小数）"
+display = "number"
+
+[indicators.open_share]
+expr = "1 - closure_rate"
+label = "未结占比"
+display = "percent"
+
+[indicators.closed_capped]
+expr = "min(closed, 10)"
+label = "结案数（至多10）"
+
 [[report.sheets]]
 name = "区级"
 title = "{year}年区级台账"
@@ -226,6 +241,8 @@ columns = [
   { header = ["案件", "结案"], value = "closed" },
   { header = ["案件", "结案率"], value = "closure_rate" },
   { header = ["金额", "追发金额（元）"], value = "recovered", display = "元" },
+  { header = ["派生", "结案率%"], value = "closure_pct" },
+  { header = ["派生", "至多10"], value = "closed_capped" },
 ]
 "#,
     )
@@ -243,6 +260,13 @@ columns = [
             "{code}: {rate}"
         );
         assert!((table.number(code, "追发金额（元）") - *fen as f64 / 100.0).abs() < 0.001);
+        let pct = (*closed as f64 * 1000.0 / *accepted as f64).round() / 10.0;
+        assert_eq!(table.number(code, "结案率%"), pct, "{code}");
+        assert_eq!(
+            table.number(code, "至多10"),
+            (*closed).min(10) as f64,
+            "{code}"
+        );
         all = (all.0 + accepted, all.1 + closed, all.2 + fen);
     }
     assert_eq!(table.number("合计", "受理"), all.0 as f64);

@@ -299,14 +299,15 @@ fn level_row(
     submitted: bool,
     measures: HashMap<String, Option<f64>>,
 ) -> LevelRow {
-    let indicators = plan
-        .indicators
-        .iter()
-        .map(|ind| {
-            let value = ind.expr.eval(&|m| measures.get(m).copied().flatten());
-            (ind.name.clone(), value.filter(|v| v.is_finite()))
-        })
-        .collect();
+    // In plan order: an indicator may use the indicators before it.
+    let mut indicators: HashMap<String, Option<f64>> = HashMap::new();
+    for ind in &plan.indicators {
+        let value = ind.expr.eval(&|m| match measures.get(m) {
+            Some(value) => *value,
+            None => indicators.get(m).copied().flatten(),
+        });
+        indicators.insert(ind.name.clone(), value.filter(|v| v.is_finite()));
+    }
     LevelRow {
         code,
         name,

@@ -419,7 +419,10 @@ pub struct Measure {
 pub struct Indicator {
     pub name: String,
     pub label: String,
+    /// Over measures and indicators before it in `Plan::indicators` (compiled in that order).
     pub expr: Arith,
+    /// What kind of number it gives (count, money, other), `None` for a pure number.
+    pub kind: Option<ValueKind>,
     pub display: Display,
     /// The formula in words, printed in the report's notes.
     pub formula: String,

@@ -490,9 +490,19 @@ fn first_argument(args: &FunctionArguments) -> Option<&Expr> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arith {
     Number(f64),
+    /// A measure, or an indicator computed before this one.
     Measure(String),
     Negate(Box<Arith>),
     Binary(Box<Arith>, ArithOp, Box<Arith>),
+    /// `round(x, n)` (n decimals, half away from zero), `min(a, b, …)`, `max(a, b, …)`.
+    Call(ArithFn, Vec<Arith>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithFn {
+    Round,
+    Min,
+    Max,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,9 +555,48 @@ impl Arith {
                     Box::new(Arith::from_sql(right)?),
                 ))
             }
+            Expr::Function(call) => Arith::from_call(call),
             other => Err(format!(
-                "`{other}` is not allowed: an indicator uses measures, numbers, + - * / and parentheses"
+                "`{other}` is not allowed: an indicator uses measures, indicators, numbers, + - * /, parentheses, round, min and max"
             )),
+        }
+    }
+
+    fn from_call(call: &sqlparser::ast::Function) -> Result<Arith, String> {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        let name = call.name.to_string().to_lowercase();
+        let function = match name.as_str() {
+            "round" => ArithFn::Round,
+            "min" => ArithFn::Min,
+            "max" => ArithFn::Max,
+            _ => {
+                return Err(format!(
+                    "function `{name}` is not allowed: an indicator may use round(x, n), min(a, b, …) and max(a, b, …)"
+                ))
+            }
+        };
+        let FunctionArguments::List(list) = &call.args else {
+            return Err(format!("`{name}` needs its arguments in parentheses"));
+        };
+        let args = list
+            .args
+            .iter()
+            .map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Arith::from_sql(e),
+                other => Err(format!("`{other}` is not an argument `{name}` takes")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        match (function, args.as_slice()) {
+            (ArithFn::Round, [_]) => Ok(Arith::Call(function, vec![args[0].clone(), Arith::Number(0.0)])),
+            (ArithFn::Round, [_, Arith::Number(n)]) if (0.0..=6.0).contains(n) && n.fract() == 0.0 => {
+                Ok(Arith::Call(function, args))
+            }
+            (ArithFn::Round, _) => Err(
+                "round takes a value and a number of decimals from 0 to 6: round(closure_rate * 100, 1)"
+                    .to_string(),
+            ),
+            (_, [_, _, ..]) => Ok(Arith::Call(function, args)),
+            _ => Err(format!("`{name}` compares two or more values: {name}(a, b)")),
         }
     }
 
@@ -567,6 +616,7 @@ impl Arith {
                 l.collect_measures(names);
                 r.collect_measures(names);
             }
+            Arith::Call(_, args) => args.iter().for_each(|a| a.collect_measures(names)),
         }
     }
 
@@ -585,6 +635,20 @@ impl Arith {
                     ArithOp::Multiply => Some(l * r),
                     ArithOp::Divide if r == 0.0 => None,
                     ArithOp::Divide => Some(l / r),
+                }
+            }
+            Arith::Call(function, args) => {
+                let values = args
+                    .iter()
+                    .map(|a| a.eval(value_of))
+                    .collect::<Option<Vec<f64>>>()?;
+                match function {
+                    ArithFn::Round => {
+                        let scale = 10f64.powi(values[1] as i32);
+                        Some((values[0] * scale).round() / scale)
+                    }
+                    ArithFn::Min => values.into_iter().reduce(f64::min),
+                    ArithFn::Max => values.into_iter().reduce(f64::max),
                 }
             }
         }
@@ -607,6 +671,17 @@ impl Arith {
                     _ => Some(ValueKind::Number),
                 }
             }
+            Arith::Call(ArithFn::Round, args) => args[0].kind(kind_of),
+            // The smaller or larger of values of one kind is of that kind.
+            Arith::Call(_, args) => {
+                args.iter()
+                    .map(|a| a.kind(kind_of))
+                    .reduce(|a, b| match (a, b) {
+                        (None, x) | (x, None) => x,
+                        (Some(a), Some(b)) if a == b => Some(a),
+                        _ => Some(ValueKind::Number),
+                    })?
+            }
         }
     }
 
@@ -620,6 +695,22 @@ impl Arith {
             Arith::Number(n) => format_number(*n),
             Arith::Measure(name) => label_of(name),
             Arith::Negate(inner) => format!("−{}", inner.render_inner(label_of, 3)),
+            Arith::Call(ArithFn::Round, args) => format!(
+                "{}（保留{}位小数）",
+                args[0].render_inner(label_of, 0),
+                format_number(match args[1] {
+                    Arith::Number(n) => n,
+                    _ => 0.0,
+                })
+            ),
+            Arith::Call(function, args) => {
+                let parts: Vec<String> = args.iter().map(|a| a.render_inner(label_of, 0)).collect();
+                let which = match function {
+                    ArithFn::Min => "较小者",
+                    _ => "较大者",
+                };
+                format!("{}中的{which}", parts.join("、"))
+            }
             Arith::Binary(l, op, r) => {
                 let (symbol, precedence) = match op {
                     ArithOp::Add => ("+", 1),
@@ -652,6 +743,57 @@ fn format_number(n: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    fn arith(text: &str) -> Arith {
+        Arith::from_sql(&parse_expr(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_min_max_evaluate_and_read_in_words() {
+        let value = |m: &str| match m {
+            "closed" => Some(2.0),
+            "accepted" => Some(3.0),
+            _ => None,
+        };
+        assert_eq!(
+            arith("round(closed / accepted * 100, 1)").eval(&value),
+            Some(66.7)
+        );
+        assert_eq!(arith("round(2.5)").eval(&value), Some(3.0));
+        assert_eq!(arith("min(closed, accepted, 10)").eval(&value), Some(2.0));
+        assert_eq!(arith("max(closed, accepted)").eval(&value), Some(3.0));
+        // A missing value or a zero denominator inside leaves the whole empty ("—").
+        assert_eq!(arith("max(closed, missing)").eval(&value), None);
+        assert_eq!(
+            arith("round(closed / (accepted - 3), 1)").eval(&value),
+            None
+        );
+        let label = |m: &str| {
+            if m == "closed" {
+                "结案数".into()
+            } else {
+                "受理数".into()
+            }
+        };
+        assert_eq!(
+            arith("round(closed / accepted * 100, 1)").render(&label),
+            "结案数 ÷ 受理数 × 100（保留1位小数）"
+        );
+        assert_eq!(
+            arith("min(closed, accepted)").render(&label),
+            "结案数、受理数中的较小者"
+        );
+    }
+
+    #[test]
+    fn functions_are_refused_with_what_is_allowed() {
+        let refused = |text: &str| Arith::from_sql(&parse_expr(text).unwrap()).unwrap_err();
+        assert!(refused("sqrt(closed)").contains("round(x, n), min(a, b, …) and max"));
+        assert!(refused("round(closed, 9)").contains("0 to 6"));
+        assert!(refused("round(closed, accepted)").contains("0 to 6"));
+        assert!(refused("min(closed)").contains("two or more"));
+    }
+
     use super::*;
 
     fn types(name: &str) -> Option<ColumnType> {

@@ -1,5 +1,5 @@
 //! `[measures.<name>]` (SQL aggregates over one source, with an optional filter) and
-//! `[indicators.<name>]` (arithmetic over measures): names resolved, SQL parsed and tried
+//! `[indicators.<name>]` (arithmetic over measures and indicators, in dependency order): names resolved, SQL parsed and tried
 //! in polars, units inferred so that a count is never displayed as 万元.
 
 use toml::de::DeValue;
@@ -41,7 +41,7 @@ pub(super) fn compile_indicators(
     measures: &[Measure],
     declared: &Declared,
 ) -> Vec<Indicator> {
-    let mut indicators = Vec::new();
+    let mut pending: Vec<(String, IndicatorSpec)> = Vec::new();
     if let Some(all) = table_of(d, value, "indicators") {
         for (name, value) in all.iter() {
             let name: &str = name.get_ref();
@@ -49,16 +49,97 @@ pub(super) fn compile_indicators(
             let Some(spec) = section::<IndicatorSpec>(d, value, &what) else {
                 // The section has a mistake (reported); its expr is still checked.
                 if let Some(expr) = raw_string(value, "expr") {
-                    check_indicator_expr(d, &what, &expr, measures, declared);
+                    check_indicator_expr(d, &what, &expr, measures, &[], declared);
                 }
                 continue;
             };
-            if let Some(indicator) = compile_indicator(d, name, spec, measures, declared) {
-                indicators.push(indicator);
-            }
+            pending.push((name.to_string(), spec));
         }
     }
+    // An indicator may use indicators: each is compiled once those it uses are, so that
+    // `Plan::indicators` is in an order every level can be computed in.
+    let mut indicators: Vec<Indicator> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    loop {
+        let ready = pending.iter().position(|(_, spec)| {
+            indicators_used(spec, declared)
+                .iter()
+                .all(|u| indicators.iter().any(|i| &i.name == u) || failed.contains(u))
+        });
+        let Some(ready) = ready else { break };
+        let (name, spec) = pending.remove(ready);
+        let uses_failed = indicators_used(&spec, declared)
+            .iter()
+            .any(|u| failed.contains(u));
+        match compile_indicator(d, &name, spec, measures, &indicators, declared) {
+            // One that uses a broken indicator is not reported again.
+            Some(indicator) if !uses_failed => indicators.push(indicator),
+            _ => failed.push(name),
+        }
+    }
+    // What is left uses itself, directly or through others.
+    let mut reported: Vec<&str> = Vec::new();
+    for (name, spec) in &pending {
+        if reported.contains(&name.as_str()) {
+            continue;
+        }
+        let cycle = dependency_cycle(name, &pending, declared);
+        reported.extend(cycle.iter().map(|(n, _)| n.as_str()));
+        let path: Vec<&str> = cycle
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain([name.as_str()])
+            .collect();
+        d.span(
+            &spec.expr.span(),
+            format!(
+                "indicator `{name}` depends on itself ({}): an indicator may use other indicators, but not in a circle",
+                path.join(" → ")
+            ),
+        );
+    }
     indicators
+}
+
+/// The declared indicators an indicator's `expr` names (empty when it does not parse).
+fn indicators_used(spec: &IndicatorSpec, declared: &Declared) -> Vec<String> {
+    let Ok(expr) = sql::parse_expr(spec.expr.get_ref()) else {
+        return Vec::new();
+    };
+    let Ok(arith) = Arith::from_sql(&expr) else {
+        return Vec::new();
+    };
+    arith
+        .measures()
+        .into_iter()
+        .filter(|n| declared.indicators.iter().any(|i| i == n))
+        .map(String::from)
+        .collect()
+}
+
+/// The path from `start` back to itself through the indicators waiting on each other.
+fn dependency_cycle<'a>(
+    start: &str,
+    pending: &'a [(String, IndicatorSpec)],
+    declared: &Declared,
+) -> Vec<&'a (String, IndicatorSpec)> {
+    let mut path: Vec<&(String, IndicatorSpec)> = Vec::new();
+    let mut current = start.to_string();
+    while let Some(entry) = pending.iter().find(|(n, _)| *n == current) {
+        if path.iter().any(|(n, _)| *n == current) {
+            break;
+        }
+        path.push(entry);
+        let next = indicators_used(&entry.1, declared)
+            .into_iter()
+            .find(|u| pending.iter().any(|(n, _)| n == u));
+        match next {
+            Some(next) if next == start => break,
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    path
 }
 
 /// Checks one SQL string of a measure: syntax, declared columns, and that polars accepts it.
@@ -277,13 +358,15 @@ pub(super) struct Declared<'a> {
     pub indicators: &'a [String],
 }
 
-/// An indicator's `expr`: arithmetic over declared measures. Checked on its own, so that a
-/// mistake elsewhere in the indicator (a wrong `display`) does not hide one here.
+/// An indicator's `expr`: arithmetic over declared measures and the indicators compiled
+/// before it. Checked on its own, so that a mistake elsewhere in the indicator (a wrong
+/// `display`) does not hide one here.
 fn check_indicator_expr(
     d: &mut Diagnostics,
     what: &str,
     expr_text: &Spanned<String>,
     measures: &[Measure],
+    indicators: &[Indicator],
     declared: &Declared,
 ) -> Option<Arith> {
     let at = |offset: usize| expr_text.span().start + 1 + char_to_byte(expr_text.get_ref(), offset);
@@ -309,7 +392,9 @@ fn check_indicator_expr(
     let positions = sql::column_refs(expr_text.get_ref());
     let mut ok = true;
     for reference in arith.measures() {
-        if measures.iter().any(|m| m.name == reference) {
+        if measures.iter().any(|m| m.name == reference)
+            || indicators.iter().any(|i| i.name == reference)
+        {
             continue;
         }
         ok = false;
@@ -320,13 +405,15 @@ fn check_indicator_expr(
         if declared.measures.iter().any(|m| m == reference) {
             continue; // declared but broken: already reported where it is declared
         }
-        let message = if declared.indicators.iter().any(|i| i == reference) {
-            format!("{what}: `{reference}` is an indicator, not a measure; an indicator combines measures, so write `{reference}`'s own formula here (or make it a measure)")
-        } else {
-            let hint = did_you_mean(reference, declared.measures.iter().map(String::as_str));
-            format!("{what}: `{reference}` is not a measure declared in [measures]{hint}")
-        };
-        d.at(at(offset), message);
+        if declared.indicators.iter().any(|i| i == reference) {
+            continue; // an indicator not compiled: its own mistake is reported where it is
+        }
+        let names = declared.measures.iter().chain(declared.indicators);
+        let hint = did_you_mean(reference, names.map(String::as_str));
+        d.at(
+            at(offset),
+            format!("{what}: `{reference}` is not a measure or indicator declared in [measures] or [indicators]{hint}"),
+        );
     }
     ok.then_some(arith)
 }
@@ -336,11 +423,15 @@ fn compile_indicator(
     name: &str,
     spec: IndicatorSpec,
     measures: &[Measure],
+    indicators: &[Indicator],
     declared: &Declared,
 ) -> Option<Indicator> {
     let what = format!("indicator `{name}`");
-    let arith = check_indicator_expr(d, &what, &spec.expr, measures, declared)?;
-    let kind_of = |m: &str| measures.iter().find(|x| x.name == m).map(|x| x.kind);
+    let arith = check_indicator_expr(d, &what, &spec.expr, measures, indicators, declared)?;
+    let kind_of = |m: &str| match measures.iter().find(|x| x.name == m) {
+        Some(measure) => Some(measure.kind),
+        None => indicators.iter().find(|x| x.name == m).and_then(|x| x.kind),
+    };
     let kind = arith.kind(&kind_of);
     let display = match &spec.display {
         Some(display) => {
@@ -366,10 +457,11 @@ fn compile_indicator(
         None => default_display(kind),
     };
     let label_of = |m: &str| {
-        measures
-            .iter()
-            .find(|x| x.name == m)
-            .map(|x| x.label.clone())
+        let measure = measures.iter().find(|x| x.name == m).map(|x| &x.label);
+        let indicator = indicators.iter().find(|x| x.name == m).map(|x| &x.label);
+        measure
+            .or(indicator)
+            .cloned()
             .unwrap_or_else(|| m.to_string())
     };
     let formula = arith.render(&label_of);
@@ -377,6 +469,7 @@ fn compile_indicator(
         name: name.to_string(),
         label: spec.label,
         expr: arith,
+        kind,
         display,
         formula,
     })

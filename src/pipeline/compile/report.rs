@@ -84,6 +84,7 @@ fn compile_sheet(
                 name: measure.name.clone(),
                 label: measure.label.clone(),
                 expr: Arith::Measure(measure.name.clone()),
+                kind: Some(measure.kind),
                 display,
                 formula: measure.label.clone(),
             });
