@@ -195,7 +195,8 @@ pub struct MeasureSpec {
     pub label: Option<String>,
 }
 
-/// `[indicators.<name>]`: arithmetic over measures and other indicators, computed at every level.
+/// `[indicators.<name>]`: arithmetic over measures and other indicators, computed at every
+/// level.
 #[derive(Debug, Deserialize)]
 pub struct IndicatorSpec {
     pub expr: Spanned<String>,

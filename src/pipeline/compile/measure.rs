@@ -1,6 +1,7 @@
-//! `[measures.<name>]` (SQL aggregates over one source, with an optional filter) and
-//! `[indicators.<name>]` (arithmetic over measures and indicators, in dependency order): names resolved, SQL parsed and tried
-//! in polars, units inferred so that a count is never displayed as 万元.
+//! `[measures.<name>]` (SQL aggregates over one source, with an optional filter, its
+//! placeholders filled) and `[indicators.<name>]` (arithmetic over measures and indicators,
+//! compiled in dependency order): names resolved, SQL parsed and tried in polars, units
+//! inferred so that a count is never displayed as 万元.
 
 use toml::de::DeValue;
 use toml::Spanned;
