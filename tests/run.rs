@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use calamine::Data;
 
-use crate::common::{assert_row_matches, read_truth, run_report, sheet, wan, Table, Truth};
+use crate::common::{
+    assert_row_matches, one_township, read_truth, run_report, sheet, wan, Table, Truth,
+};
 
 fn run_sample(out: &std::path::Path) -> String {
     run_report("pipelines/annual.toml", None, out)
@@ -279,8 +281,6 @@ columns = [
 #[test]
 fn a_half_year_counts_its_own_rows_and_fills_its_dates_into_sql() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").join("510199001-锦华街道");
-    std::fs::create_dir_all(&data).unwrap();
     let mut csv = String::from("案件编号,受理日期,结案日期\n");
     let (mut accepted, mut closed_by_end) = (0, 0);
     for i in 0..60u32 {
@@ -294,31 +294,15 @@ fn a_half_year_counts_its_own_rows_and_fills_its_dates_into_sql() {
             closed_by_end += closed.is_some_and(|m| m <= 6) as i32;
         }
     }
-    std::fs::write(data.join("台账.csv"), csv).unwrap();
-    let pipeline = dir.path().join("half.toml");
-    std::fs::write(
-        &pipeline,
-        r#"
-[pipeline]
-name = "half"
+    let pipeline = one_township(
+        dir.path(),
+        &csv,
+        r#"name = "half"
 title = "{period_label}案件"
 period = "2024"
-data = "data"
-output = "out/half-{period}.xlsx"
-
-[roster]
-entries = [{ code = "510199001", name = "锦华街道" }]
-
-[sources.cases]
-files = "*/*.csv"
-period_column = "受理日期"
-
-[sources.cases.columns]
-"案件编号" = { type = "text", required = true }
-"受理日期" = { type = "date", required = true }
-"结案日期" = { type = "date" }
-
-[measures.accepted]
+output = "out/half-{period}.xlsx""#,
+        r#""结案日期" = { type = "date" }"#,
+        r#"[measures.accepted]
 source = "cases"
 sql = "count(*)"
 
@@ -334,10 +318,8 @@ show_codes = true
 columns = [
   { header = ["案件", "受理"], value = "accepted" },
   { header = ["案件", "期末前结案"], value = "closed_by_end" },
-]
-"#,
-    )
-    .unwrap();
+]"#,
+    );
     let output = crate::common::laborstat()
         .args([
             "run",
@@ -369,8 +351,6 @@ columns = [
 #[test]
 fn reporting_months_ending_on_the_20th_take_the_rows_of_their_days() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").join("510199001-锦华街道");
-    std::fs::create_dir_all(&data).unwrap();
     let dates = [
         "2024-10-20",
         "2024-10-21",
@@ -383,35 +363,20 @@ fn reporting_months_ending_on_the_20th_take_the_rows_of_their_days() {
     for (i, date) in dates.iter().enumerate() {
         csv.push_str(&format!("M{i},{date}\n"));
     }
-    std::fs::write(data.join("台账.csv"), csv).unwrap();
     let inside = dates
         .iter()
         .filter(|d| ("2024-10-21"..="2024-11-20").contains(*d))
         .count();
-    let pipeline = dir.path().join("m.toml");
-    std::fs::write(
-        &pipeline,
-        r#"
-[pipeline]
-name = "m"
+    let pipeline = one_township(
+        dir.path(),
+        &csv,
+        r#"name = "m"
 title = "{period_label}"
 period = "2024-11"
 month_ends_on = 20
-data = "data"
-output = "out/m.xlsx"
-
-[roster]
-entries = [{ code = "510199001", name = "锦华街道" }]
-
-[sources.cases]
-files = "*/*.csv"
-period_column = "受理日期"
-
-[sources.cases.columns]
-"案件编号" = { type = "text", required = true }
-"受理日期" = { type = "date", required = true }
-
-[measures.accepted]
+output = "out/m.xlsx""#,
+        "",
+        r#"[measures.accepted]
 source = "cases"
 sql = "count(*)"
 
@@ -419,10 +384,8 @@ sql = "count(*)"
 name = "表"
 title = "{period_label}"
 show_codes = true
-columns = [{ header = ["案件", "受理"], value = "accepted" }]
-"#,
-    )
-    .unwrap();
+columns = [{ header = ["案件", "受理"], value = "accepted" }]"#,
+    );
     let out = dir.path().join("out").join("m.xlsx");
     run_report(pipeline.to_str().unwrap(), None, &out);
     let table = Table::read(&out, "表");

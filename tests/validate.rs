@@ -8,7 +8,7 @@ use std::path::Path;
 
 use calamine::{Data, DataType};
 
-use crate::common::{laborstat, read_truth, run_report, sheet, wan, Table};
+use crate::common::{laborstat, one_township, read_truth, run_report, sheet, wan, Table};
 
 /// (file, cell, rule, severity) of every finding in `validate --format json` output.
 fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String, String)> {
@@ -197,37 +197,19 @@ fn nothing_lost_in_the_bad_file_corpus() {
 #[test]
 fn a_wrong_column_is_one_finding_and_every_cell_stays_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data").join("510199001-锦华街道");
-    std::fs::create_dir_all(&data).unwrap();
     let mut csv = String::from("案件编号,受理日期,涉及人数\n");
     for i in 0..150 {
         csv.push_str(&format!("A{i:03},2024-03-05,-{}\n", i % 20 + 1));
     }
-    std::fs::write(data.join("台账.csv"), csv).unwrap();
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        r#"
-[pipeline]
-name = "wrong"
+    let pipeline = one_township(
+        dir.path(),
+        &csv,
+        r#"name = "wrong"
 title = "{year}年"
 period = "2024"
-data = "data"
-output = "out/wrong.xlsx"
-
-[roster]
-entries = [{ code = "510199001", name = "锦华街道" }]
-
-[sources.cases]
-files = "*/*.csv"
-period_column = "受理日期"
-
-[sources.cases.columns]
-"案件编号" = { type = "text", required = true }
-"受理日期" = { type = "date", required = true }
-"涉及人数" = { type = "int" }
-
-[[sources.cases.rules]]
+output = "out/wrong.xlsx""#,
+        r#""涉及人数" = { type = "int" }"#,
+        r#"[[sources.cases.rules]]
 name = "人数范围"
 column = "涉及人数"
 range = { min = 1, max = 5000 }
@@ -239,10 +221,8 @@ sql = "count(*)"
 [[report.sheets]]
 name = "表"
 title = "{year}年"
-columns = [{ header = ["受理"], value = "accepted" }]
-"#,
-    )
-    .unwrap();
+columns = [{ header = ["受理"], value = "accepted" }]"#,
+    );
     let out = dir.path().join("out");
     let output = laborstat()
         .args([

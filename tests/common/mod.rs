@@ -2,7 +2,7 @@
 //! calamine, and the generator's own truth (expected.csv), which laborstat never computes.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_auto, Data, Range, Reader};
 
@@ -26,6 +26,39 @@ pub fn run_report(pipeline: &str, data: Option<&str>, out: &Path) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// A ledger and its pipeline for a district of one township (510199001 锦华街道), in `dir`:
+/// `csv` is written as `data/510199001-锦华街道/台账.csv`; the pipeline reads it as source
+/// `cases` with 案件编号 and 受理日期 (the period column) and the `columns` given, under the
+/// `[pipeline]` keys given (besides `data`), followed by `rest` (rules, measures, sheets).
+/// Returns the pipeline file's path.
+pub fn one_township(dir: &Path, csv: &str, pipeline: &str, columns: &str, rest: &str) -> PathBuf {
+    let data = dir.join("data").join("510199001-锦华街道");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("台账.csv"), csv).unwrap();
+    let text = format!(
+        r#"[pipeline]
+data = "data"
+{pipeline}
+
+[roster]
+entries = [{{ code = "510199001", name = "锦华街道" }}]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = {{ type = "text", required = true }}
+"受理日期" = {{ type = "date", required = true }}
+{columns}
+
+{rest}"#
+    );
+    let path = dir.join("pipeline.toml");
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// One row of expected.csv, as written by sample-data/generate.py while generating.
