@@ -401,3 +401,71 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#,
         "{notes:?}"
     );
 }
+
+/// `--period 2024-01..2024-03`: one report per month, in order, each counting its own
+/// month's rows (computed here); a range whose output path has no {period} is refused before
+/// anything is written.
+#[test]
+fn a_range_of_periods_runs_each_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("案件编号,受理日期\n");
+    let mut per_month = [0usize; 13];
+    for i in 0..40usize {
+        let month = i % 4 + 1;
+        csv.push_str(&format!("R{i:03},2024-{month:02}-{:02}\n", i % 27 + 1));
+        per_month[month] += 1;
+    }
+    let rest = r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
+    let keys = |output: &str| {
+        format!("name = \"r\"\ntitle = \"{{period_label}}\"\nperiod = \"2024-01\"\noutput = \"{output}\"")
+    };
+    let pipeline = one_township(dir.path(), &csv, &keys("out/r-{period}.xlsx"), "", rest);
+    let output = crate::common::laborstat()
+        .args([
+            "run",
+            pipeline.to_str().unwrap(),
+            "--period",
+            "2024-01..2024-03",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for month in 1..=3 {
+        let out = dir.path().join(format!("out/r-2024-{month:02}.xlsx"));
+        let table = Table::read(&out, "表");
+        assert_eq!(
+            table.number("510199001", "受理"),
+            per_month[month] as f64,
+            "{month}"
+        );
+    }
+    assert!(!dir.path().join("out/r-2024-04.xlsx").exists());
+
+    let pipeline = one_township(dir.path(), &csv, &keys("out/one.xlsx"), "", rest);
+    let output = crate::common::laborstat()
+        .args([
+            "run",
+            pipeline.to_str().unwrap(),
+            "--period",
+            "2024-01..2024-02",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("would both be written to"), "{stderr}");
+    assert!(!dir.path().join("out/one.xlsx").exists());
+}

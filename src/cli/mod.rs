@@ -58,7 +58,8 @@ pub enum Command {
 pub struct PipelineArgs {
     /// The pipeline file (TOML).
     pub pipeline: PathBuf,
-    /// Report period: 2024, 2024H1, 2024Q3 or 2024-11 (default: the file's `period`).
+    /// Report period: 2024, 2024H1, 2024Q3 or 2024-11 (default: the file's `period`); `run`
+    /// also takes a range, 2024-01..2024-11: one run per period, in order.
     #[arg(long)]
     pub period: Option<String>,
     /// Folder the source globs are relative to (default: the file's `data`).

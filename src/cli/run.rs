@@ -1,4 +1,5 @@
-//! `laborstat run PIPELINE`: ingest, compute, write the report, print a one-screen summary.
+//! `laborstat run PIPELINE`: ingest, compute, write the report, print a one-screen summary;
+//! with `--period 2024-01..2024-11`, one run per period, in order.
 
 use std::time::Instant;
 
@@ -7,27 +8,85 @@ use anyhow::Context;
 use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::figure::text;
+use crate::pipeline::{Period, Plan};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let mut phases = super::phases::Phases::start();
-    let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
-        return Ok(ExitStatus::Error);
+    let range = args.pipeline.period.as_deref().filter(|p| p.contains(".."));
+    let Some(range) = range else {
+        let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
+            return Ok(ExitStatus::Error);
+        };
+        return run_plan(&plan, args.quiet, started);
     };
+    let periods = match Period::parse_range(range) {
+        Ok(periods) => periods,
+        Err(message) => {
+            eprintln!("error: --period: {message}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if args.out.is_some() {
+        eprintln!("error: --out names one file, but --period {range} writes a report per period; leave --out out and put {{period}} in the pipeline's `output`");
+        return Ok(ExitStatus::Error);
+    }
+    // Every period's plan first: a mistake in the file, or an output path that each period
+    // would overwrite, is found before any report is written.
+    let mut plans: Vec<Plan> = Vec::new();
+    for period in &periods {
+        let mut one = args.pipeline.clone();
+        one.period = Some(period.to_string());
+        let Some(plan) = load_plan(&one, None, None)? else {
+            return Ok(ExitStatus::Error);
+        };
+        if let Some(earlier) = plans.iter().find(|p| p.output == plan.output) {
+            eprintln!(
+                "error: --period {range}: {} and {} would both be written to {}; put {{period}} in the pipeline's `output`",
+                earlier.period,
+                plan.period,
+                plan.output.display()
+            );
+            return Ok(ExitStatus::Error);
+        }
+        plans.push(plan);
+    }
+    // In order, each as a run of its own: a later period may build on an earlier one.
+    let mut status = ExitStatus::Success;
+    for plan in &plans {
+        let one = run_plan(plan, args.quiet, Instant::now())?;
+        if one != ExitStatus::Success {
+            status = one;
+        }
+    }
+    if !args.quiet {
+        println!(
+            "laborstat run: {} periods, {} to {}, in {:.2} s",
+            plans.len(),
+            periods[0],
+            periods[periods.len() - 1],
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(status)
+}
+
+/// One period: read, validate, compute, write the report and the 问题清单, print the summary.
+fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitStatus> {
+    let mut phases = super::phases::Phases::start();
     let Validated {
         data,
         results,
         completeness,
-    } = read_and_validate(&plan, args.quiet, &mut phases)?;
-    let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
+    } = read_and_validate(plan, quiet, &mut phases)?;
+    let outputs = crate::report::findings::write_findings_outputs(plan, &data, &completeness)?;
     phases.mark("findings");
-    crate::report::write_report(&plan, &results, &data, &plan.output)
+    crate::report::write_report(plan, &results, &data, &plan.output)
         .with_context(|| format!("writing {}", plan.output.display()))?;
     phases.mark("report");
 
-    if !args.quiet {
+    if !quiet {
         print_findings(&data.findings, &data.roster, 10);
-        print_account("run", &plan, &data, &completeness);
+        print_account("run", plan, &data, &completeness);
         if let Some(sheet) = plan.sheets.first() {
             let total = results.total();
             let headline: Vec<String> = sheet

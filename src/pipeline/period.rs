@@ -81,6 +81,49 @@ impl Period {
         }
     }
 
+    /// `2024-01..2024-11`: every period from the first to the last, of one kind, in order.
+    pub fn parse_range(text: &str) -> Result<Vec<Period>, String> {
+        let Some((first, last)) = text.split_once("..") else {
+            return Ok(vec![Period::parse(text)?]);
+        };
+        let (first, last) = (Period::parse(first)?, Period::parse(last)?);
+        if std::mem::discriminant(&first.kind) != std::mem::discriminant(&last.kind) {
+            return Err(format!(
+                "the range `{text}` mixes kinds of period: give two months (2024-01..2024-11), two quarters, two half-years or two years"
+            ));
+        }
+        if first.bounds().0 > last.bounds().0 {
+            return Err(format!("the range `{text}` ends before it starts"));
+        }
+        let mut periods = vec![first];
+        while periods.last() != Some(&last) {
+            let next = periods[periods.len() - 1].next();
+            if periods.len() >= 600 {
+                return Err(format!("the range `{text}` holds more than 600 periods"));
+            }
+            periods.push(next);
+        }
+        Ok(periods)
+    }
+
+    /// The period after this one, of the same kind.
+    pub fn next(&self) -> Period {
+        let (year, kind) = match self.kind {
+            PeriodKind::Year => (self.year + 1, PeriodKind::Year),
+            PeriodKind::Half(2) => (self.year + 1, PeriodKind::Half(1)),
+            PeriodKind::Half(h) => (self.year, PeriodKind::Half(h + 1)),
+            PeriodKind::Quarter(4) => (self.year + 1, PeriodKind::Quarter(1)),
+            PeriodKind::Quarter(q) => (self.year, PeriodKind::Quarter(q + 1)),
+            PeriodKind::Month(12) => (self.year + 1, PeriodKind::Month(1)),
+            PeriodKind::Month(m) => (self.year, PeriodKind::Month(m + 1)),
+        };
+        Period {
+            year,
+            kind,
+            ..*self
+        }
+    }
+
     /// The same period with reporting months that end on `day` (1–28) instead of calendar
     /// months.
     pub fn with_month_ending_on(self, day: u32) -> Period {
@@ -179,6 +222,25 @@ mod tests {
         assert_eq!(Period::parse("2024年上半年").unwrap().to_string(), "2024H1");
         assert_eq!(Period::parse("2024年下半年").unwrap().to_string(), "2024H2");
         assert!(Period::parse("2024H3").is_err());
+    }
+
+    #[test]
+    fn ranges_list_every_period_in_order() {
+        let months: Vec<String> = Period::parse_range("2023-11..2024-02")
+            .unwrap()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(months, ["2023-11", "2023-12", "2024-01", "2024-02"]);
+        assert_eq!(Period::parse_range("2023H2..2024H2").unwrap().len(), 3);
+        assert_eq!(Period::parse_range("2024Q3..2024Q3").unwrap().len(), 1);
+        assert_eq!(Period::parse_range("2024").unwrap().len(), 1);
+        assert!(Period::parse_range("2024-01..2024Q3")
+            .unwrap_err()
+            .contains("mixes"));
+        assert!(Period::parse_range("2024-05..2024-01")
+            .unwrap_err()
+            .contains("before"));
     }
 
     #[test]
