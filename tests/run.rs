@@ -443,14 +443,10 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for month in 1..=3 {
+    for (month, &rows) in per_month.iter().enumerate().take(4).skip(1) {
         let out = dir.path().join(format!("out/r-2024-{month:02}.xlsx"));
         let table = Table::read(&out, "表");
-        assert_eq!(
-            table.number("510199001", "受理"),
-            per_month[month] as f64,
-            "{month}"
-        );
+        assert_eq!(table.number("510199001", "受理"), rows as f64, "{month}");
     }
     assert!(!dir.path().join("out/r-2024-04.xlsx").exists());
 
