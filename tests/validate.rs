@@ -273,3 +273,75 @@ columns = [{ header = ["受理"], value = "accepted" }]"#,
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].contains("C2:C151"), "{}", rows[0]);
 }
+
+/// `due_days = 10` for 2024-11: due by 2024-12-10. A 填报日期 above the header says when a
+/// township sent its file; without one the file's time is used and the 报送情况 says so; a
+/// 填报日期 that is not a date is a warning, never taken in silence.
+#[test]
+fn late_submissions_are_told_with_the_day_and_what_says_so() {
+    let status_of = |title_row: &str, file_day: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!("{title_row}案件编号,受理日期\nA1,2024-11-05\n");
+        let pipeline = one_township(
+            dir.path(),
+            &csv,
+            "name = \"due\"\ntitle = \"{period_label}\"\nperiod = \"2024-11\"\ndue_days = 10\noutput = \"out/due.xlsx\"",
+            "",
+            "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }]",
+        );
+        let file = dir.path().join("data/510199001-锦华街道/台账.csv");
+        let day = chrono::NaiveDate::parse_from_str(file_day, "%Y-%m-%d").unwrap();
+        let noon = day
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_local_timezone(chrono::Local)
+            .unwrap();
+        let when = std::time::SystemTime::from(noon);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        let output = laborstat()
+            .args([
+                "validate",
+                pipeline.to_str().unwrap(),
+                "--format",
+                "json",
+                "--out-dir",
+            ])
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        let findings = String::from_utf8(output.stdout).unwrap();
+        let list = sheet(
+            &dir.path().join("out/due-2024-11-问题清单.xlsx"),
+            "报送情况",
+        );
+        let last = list.width() - 1;
+        let status = list
+            .get((1, last))
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        (status, findings)
+    };
+    let (status, _) = status_of("填报单位：锦华街道,填报日期：2024-12-15\n", "2024-12-01");
+    assert!(
+        status.contains("迟报5天：表内“填报日期”为2024-12-15，截止日为2024-12-10"),
+        "{status}"
+    );
+    let (status, _) = status_of("", "2024-12-08");
+    assert_eq!(status, "按时（期末后10天内）");
+    let (status, _) = status_of("", "2024-12-12");
+    assert!(
+        status.contains("迟报2天：文件修改时间为2024-12-12") && status.contains("实际报送记录"),
+        "{status}"
+    );
+    let (status, findings) = status_of("填报日期：十二月初\n", "2024-12-12");
+    assert!(status.contains("文件修改时间"), "{status}");
+    assert!(
+        findings.contains("“填报日期：十二月初”不是日期"),
+        "{findings}"
+    );
+}

@@ -219,6 +219,14 @@ fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
                 parts.push(format!("{} {word} ({})", who.len(), who.join("、")));
             }
         }
+        let late: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.late.is_some())
+            .map(|e| e.name.as_str())
+            .collect();
+        if !late.is_empty() {
+            parts.push(format!("{} late ({})", late.len(), late.join("、")));
+        }
         let unmatched = c.unmatched.iter().filter(|(s, _)| s == source).count();
         if unmatched > 0 {
             parts.push(format!("{unmatched} file(s) match no submitter"));

@@ -356,7 +356,7 @@ fn number_as_date(number: f64, system: DateSystem) -> Result<NaiveDate, String> 
     }
 }
 
-fn parse_date_text(text: &str) -> Option<NaiveDate> {
+pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
     let t = to_half_width(text);
     // Drop a time part: "2024-12-13 10:00", "2024-12-13T00:00:00".
     let t = t.split(['T', ' ']).next().unwrap_or("");

@@ -72,6 +72,19 @@ pub struct FileReport {
     pub choice: Option<String>,
     /// Earliest and latest date of the rows outside the period (days since 1970).
     pub outside_period: Option<(i32, i32)>,
+    /// When the file was sent, as far as it says: a 填报日期 cell above the header, else
+    /// its modification time.
+    pub submitted_on: Option<SubmittedOn>,
+}
+
+/// The day a file was sent (days since 1970) and what says so, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedOn {
+    pub day: i32,
+    /// `表内“填报日期”` or `文件修改时间`.
+    pub evidence: String,
+    /// The file's own time, which copying or unpacking can change.
+    pub from_file_time: bool,
 }
 
 pub struct Ingested {
@@ -429,6 +442,9 @@ pub struct CompletenessEntry {
     pub status: SubmissionStatus,
     pub files: Vec<String>,
     pub note: String,
+    /// With a deadline (`[pipeline] due_days`): why the file used counts as late (迟报),
+    /// with the day it was sent and what says so; `None` when on time or without one.
+    pub late: Option<String>,
 }
 
 /// Every (ledger, roster submitter) pair with its status, and files matching no submitter.
@@ -448,6 +464,9 @@ impl Completeness {
 /// Who sent what, per ledger, against the roster.
 pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
     let mut out = Completeness::default();
+    let deadline = plan
+        .due_days
+        .map(|days| cell::date_to_days(plan.period.bounds().1) + days as i32);
     for (si, source) in plan.sources.iter().enumerate() {
         // Summaries are optional: who sent one shows in 数据来源, nobody is missing one.
         if source.kind == SourceKind::Summary {
@@ -527,6 +546,8 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
                     "文件无法使用，见问题清单".to_string(),
                 )
             };
+            let sent = mine.iter().find(|f| f.used).or(mine.first());
+            let late = deadline.and_then(|due| lateness(sent?.submitted_on.as_ref()?, due));
             out.entries.push(CompletenessEntry {
                 source: source.title.clone(),
                 code: s.code.clone(),
@@ -534,6 +555,7 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
                 status,
                 files,
                 note,
+                late,
             });
         }
         if source.submitter != SubmitterFrom::Column {
@@ -606,7 +628,56 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         format: None,
         choice: None,
         outside_period: None,
+        submitted_on: modified_day(&file.path),
     }
+}
+
+/// 迟报 when a file was sent after the deadline (days since 1970), in words.
+fn lateness(sent: &SubmittedOn, deadline: i32) -> Option<String> {
+    if sent.day <= deadline {
+        return None;
+    }
+    let caveat = match sent.from_file_time {
+        true => "（按文件修改时间判断：文件复制或解压后时间会变，请以实际报送记录核对）",
+        false => "",
+    };
+    Some(format!(
+        "迟报{}天：{}为{}，截止日为{}{caveat}",
+        sent.day - deadline,
+        sent.evidence,
+        cell::days_to_text(sent.day),
+        cell::days_to_text(deadline)
+    ))
+}
+
+/// The local day a file was last modified, as the day it was sent when nothing better says.
+fn modified_day(path: &Path) -> Option<SubmittedOn> {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    let day = chrono::DateTime::<chrono::Local>::from(modified).date_naive();
+    Some(SubmittedOn {
+        day: cell::date_to_days(day),
+        evidence: "文件修改时间".to_string(),
+        from_file_time: true,
+    })
+}
+
+/// A 填报日期 (报送日期, 填表日期, 报出日期) cell above the header: the day the township
+/// says it sent the file. `Err` with the text when it is there but not a date.
+fn declared_day(head: &Range<Data>, header: &Header) -> Option<Result<SubmittedOn, String>> {
+    for label in ["报送日期", "填报日期", "填表日期", "报出日期"] {
+        let Some(text) = label_cell(head, header, label) else {
+            continue;
+        };
+        return Some(match cell::parse_date_text(&text) {
+            Some(day) => Ok(SubmittedOn {
+                day: cell::date_to_days(day),
+                evidence: format!("表内“{label}”"),
+                from_file_time: false,
+            }),
+            None => Err(format!("{label}：{text}")),
+        });
+    }
+    None
 }
 
 /// The submitter's code when the source takes it from the file's path and the path names one.
@@ -787,6 +858,22 @@ fn read_rows(
         .iter()
         .map(|m| m.map(|c| origin.1 + c as u32))
         .collect();
+
+    // When it was sent, if the sheet says so; a date that cannot be read is said, not
+    // taken for the file's time in silence.
+    match declared_day(&head, &header) {
+        Some(Ok(day)) => report.submitted_on = Some(day),
+        Some(Err(text)) => findings.push(
+            sheet_finding(
+                "报送日期",
+                format!(
+                    "“{text}”不是日期，是否按时报送按文件修改时间判断；请填写如2024-12-05的日期"
+                ),
+            )
+            .with_severity(Severity::Warning),
+        ),
+        None => {}
+    }
 
     // Submitter of the whole file, unless it comes row by row from a column.
     let submitter = match source.submitter {

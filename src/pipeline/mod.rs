@@ -40,6 +40,8 @@ pub struct Plan {
     pub data_dir: PathBuf,
     pub output: PathBuf,
     pub reporter: Option<String>,
+    /// Submissions are due this many days after the period's last day; `None`: no deadline.
+    pub due_days: Option<u32>,
     pub roster: RosterSource,
     pub sources: Vec<Source>,
     pub measures: Vec<Measure>,

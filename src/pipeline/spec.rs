@@ -26,6 +26,9 @@ pub struct PipelineSection {
     /// to the 20th; calendar months when absent.
     #[serde(default)]
     pub month_ends_on: Option<Spanned<u32>>,
+    /// Submissions are due this many days after the period's last day (迟报 after it).
+    #[serde(default)]
+    pub due_days: Option<Spanned<u32>>,
 }
 
 /// `[limits]`: bounds on one input file, so that a hostile or broken file is refused by

@@ -329,7 +329,15 @@ pub fn write_findings_workbook(
     sheet.set_name("报送情况")?;
     let mut widths = header_row(
         sheet,
-        &["台账", "报送单位代码", "报送单位", "状态", "文件", "说明"],
+        &[
+            "台账",
+            "报送单位代码",
+            "报送单位",
+            "状态",
+            "文件",
+            "说明",
+            "是否按时",
+        ],
         &f,
     )?;
     let mut row = 1;
@@ -341,6 +349,12 @@ pub fn write_findings_workbook(
             entry.status.label().to_string(),
             entry.files.join("；"),
             entry.note.clone(),
+            match (&entry.late, plan.due_days, entry.status) {
+                (Some(late), _, _) => late.clone(),
+                (None, Some(_), crate::ingest::SubmissionStatus::Missing) => String::new(),
+                (None, Some(days), _) => format!("按时（期末后{days}天内）"),
+                (None, None, _) => String::new(),
+            },
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;
@@ -356,6 +370,7 @@ pub fn write_findings_workbook(
             "无法识别报送单位".to_string(),
             label.clone(),
             "文件路径或表头中没有名单内的单位代码或名称，未计入".to_string(),
+            String::new(),
         ];
         for (c, t) in texts.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, t, &f.label)?;

@@ -123,6 +123,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         data_dir: paths.data_dir,
         output: paths.output,
         reporter: pipeline.reporter,
+        due_days: pipeline.due_days.as_ref().map(|d| *d.get_ref()),
         roster: paths.roster,
         sources,
         measures,
@@ -219,6 +220,15 @@ fn compile_pipeline_section(
             Some(pipeline.period.span()),
         ),
     };
+    if let Some(days) = pipeline.due_days.as_ref().filter(|d| *d.get_ref() > 366) {
+        d.span(
+            &days.span(),
+            format!(
+                "[pipeline] due_days: {} days after the period is more than a year; give the days townships have to send their files (10: by the 10th day after the period ends)",
+                days.get_ref()
+            ),
+        );
+    }
     let month_ends_on = match &pipeline.month_ends_on {
         Some(day) if !(1..=28).contains(day.get_ref()) => {
             d.span(

@@ -133,6 +133,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "data",
             "reporter",
             "month_ends_on",
+            "due_days",
         ]
     } else if what.starts_with("[roster]") {
         &["file", "entries"]
