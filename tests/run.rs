@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use calamine::Data;
 
 use crate::common::{
-    assert_row_matches, one_township, read_truth, run_report, sheet, wan, Table, Truth,
+    assert_row_matches, one_township, read_truth, run_period, run_report, sheet, wan, Table, Truth,
 };
 
 fn run_sample(out: &std::path::Path) -> String {
@@ -320,21 +320,7 @@ columns = [
   { header = ["案件", "期末前结案"], value = "closed_by_end" },
 ]"#,
     );
-    let output = crate::common::laborstat()
-        .args([
-            "run",
-            pipeline.to_str().unwrap(),
-            "--period",
-            "2024H1",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_period(&pipeline, "2024H1");
     let out = dir.path().join("out").join("half-2024H1.xlsx");
     let table = Table::read(&out, "表");
     assert_eq!(table.number("510199001", "受理"), accepted as f64);
@@ -428,21 +414,7 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
         format!("name = \"r\"\ntitle = \"{{period_label}}\"\nperiod = \"2024-01\"\noutput = \"{output}\"")
     };
     let pipeline = one_township(dir.path(), &csv, &keys("out/r-{period}.xlsx"), "", rest);
-    let output = crate::common::laborstat()
-        .args([
-            "run",
-            pipeline.to_str().unwrap(),
-            "--period",
-            "2024-01..2024-03",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_period(&pipeline, "2024-01..2024-03");
     for (month, &rows) in per_month.iter().enumerate().take(4).skip(1) {
         let out = dir.path().join(format!("out/r-2024-{month:02}.xlsx"));
         let table = Table::read(&out, "表");

@@ -61,6 +61,21 @@ period_column = "受理日期"
     path
 }
 
+/// `laborstat run PIPELINE --period PERIOD -q`, which must succeed.
+pub fn run_period(pipeline: &Path, period: &str) {
+    let output = laborstat()
+        .arg("run")
+        .arg(pipeline)
+        .args(["--period", period, "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "run --period {period} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// One row of expected.csv, as written by sample-data/generate.py while generating.
 #[derive(Debug, Clone, Default)]
 pub struct Truth {
