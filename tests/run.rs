@@ -437,3 +437,79 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
     assert!(stderr.contains("would both be written to"), "{stderr}");
     assert!(!dir.path().join("out/one.xlsx").exists());
 }
+
+/// A cumulative ledger (every case so far, no period column): each measure dates its rows
+/// itself through the period's placeholders — 受理 by 受理日期 in the month, 结案 by
+/// 结案日期 in the month, and the stock figures 期初未结 and 期末未结 at the month's first
+/// and last day — all computed here from the rows written.
+#[test]
+fn a_cumulative_ledger_gives_flows_by_their_own_dates_and_stocks_at_the_period_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let (start, end) = (day("2024-11-01"), day("2024-11-30"));
+    let mut csv = String::from("案件编号,受理日期,结案日期\n");
+    let (mut accepted, mut closed, mut open_at_start, mut open_at_end) = (0, 0, 0, 0);
+    for i in 0..90i64 {
+        let accepted_on = day("2024-08-01") + chrono::Duration::days(i * 137 % 150);
+        let closed_on = (i % 5 != 0).then(|| accepted_on + chrono::Duration::days(i * 31 % 70));
+        let shown = closed_on.map_or(String::new(), |d| d.to_string());
+        csv.push_str(&format!("C{i:03},{accepted_on},{shown}\n"));
+        let open_on = |at: chrono::NaiveDate| accepted_on <= at && closed_on.is_none_or(|c| c > at);
+        accepted += (start <= accepted_on && accepted_on <= end) as i32;
+        closed += closed_on.is_some_and(|c| start <= c && c <= end) as i32;
+        open_at_start += open_on(start.pred_opt().unwrap()) as i32;
+        open_at_end += open_on(end) as i32;
+    }
+    let pipeline = one_township(
+        dir.path(),
+        &csv,
+        "name = \"stock\"\ntitle = \"{period_label}\"\nperiod = \"2024-11\"\noutput = \"out/stock.xlsx\"",
+        r#""结案日期" = { type = "date" }"#,
+        r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 between date '{period_start}' and date '{period_end}'"
+
+[measures.closed]
+source = "cases"
+sql = "count(*)"
+filter = "结案日期 between date '{period_start}' and date '{period_end}'"
+
+[measures.open_at_start]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 < date '{period_start}' and (结案日期 is null or 结案日期 >= date '{period_start}')"
+
+[measures.open_at_end]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 <= date '{period_end}' and (结案日期 is null or 结案日期 > date '{period_end}')"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [
+  { header = ["案件", "期初未结"], value = "open_at_start" },
+  { header = ["案件", "受理"], value = "accepted" },
+  { header = ["案件", "结案"], value = "closed" },
+  { header = ["案件", "期末未结"], value = "open_at_end" },
+]"#,
+    );
+    // A cumulative ledger: no period column, every row kept; the measures date them.
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(
+        &pipeline,
+        text.replace("period_column = \"受理日期\"\n", ""),
+    )
+    .unwrap();
+    run_period(&pipeline, "2024-11");
+    let table = Table::read(&dir.path().join("out/stock.xlsx"), "表");
+    let got = |column| table.number("510199001", column);
+    assert_eq!(got("受理"), accepted as f64);
+    assert_eq!(got("结案"), closed as f64);
+    assert_eq!(got("期初未结"), open_at_start as f64);
+    assert_eq!(got("期末未结"), open_at_end as f64);
+    // The stock moves by the flows: what was open, plus accepted, less closed.
+    assert_eq!(open_at_start + accepted - closed, open_at_end);
+}
