@@ -5,6 +5,10 @@ use super::summary::{print_account, print_findings, print_findings_outputs, seve
 use super::{load_plan, read_and_validate, ExitStatus, OutputFormat, ValidateArgs, Validated};
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(range) = args.pipeline.period.as_deref().filter(|p| p.contains("..")) {
+        eprintln!("error: --period {range}: validate checks one period at a time; `run` takes a range (or validate each period)");
+        return Ok(ExitStatus::Error);
+    }
     let Some(plan) = load_plan(&args.pipeline, None, args.out_dir.clone())? else {
         return Ok(ExitStatus::Error);
     };
