@@ -345,3 +345,63 @@ fn late_submissions_are_told_with_the_day_and_what_says_so() {
         "{findings}"
     );
 }
+
+/// `key = ["项目编号", "月份"]`: one project's row per month. The same project in another
+/// month is a record of its own; the same project and month twice is an error at both rows,
+/// and a key cell left empty is a required cell missing.
+#[test]
+fn a_business_key_twice_is_an_error_at_both_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,项目编号,月份\n\
+               A1,2024-03-05,P1,1\n\
+               A2,2024-03-05,P1,2\n\
+               A3,2024-03-05,P2,1\n\
+               A4,2024-03-05,P1,2\n\
+               A5,2024-03-05,P3,\n";
+    let pipeline = one_township(
+        dir.path(),
+        csv,
+        "name = \"key\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out/key.xlsx\"",
+        "\"项目编号\" = { type = \"text\" }\n\"月份\" = { type = \"int\" }",
+        "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }]",
+    );
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let keyed = text.replace(
+        "period_column = \"受理日期\"\n",
+        "period_column = \"受理日期\"\nkey = [\"项目编号\", \"月份\"]\n",
+    );
+    std::fs::write(&pipeline, keyed).unwrap();
+    let output = laborstat()
+        .args([
+            "validate",
+            pipeline.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out-dir",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let findings: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |rule: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with(rule))
+            .map(|f| f["cell"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    // Rows 3 and 5 (P1, month 2), at the first key column; row 6's empty month.
+    assert_eq!(at("业务键"), ["C3", "C5"], "{findings:?}");
+    assert_eq!(at("required"), ["D6"], "{findings:?}");
+    let first = findings.iter().find(|f| f["cell"] == "C3").unwrap();
+    assert_eq!(first["value"], "项目编号=P1，月份=2");
+    assert!(
+        first["message"].as_str().unwrap().contains("第5行"),
+        "{first}"
+    );
+}

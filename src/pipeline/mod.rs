@@ -132,7 +132,7 @@ impl Plan {
         }
         for rule in &s.rules {
             let named = match &rule.kind {
-                RuleKind::Check { columns, .. } => columns.clone(),
+                RuleKind::Check { columns, .. } | RuleKind::Key(columns) => columns.clone(),
                 _ => rule.column.into_iter().collect(),
             };
             for i in named {
@@ -369,6 +369,9 @@ pub enum RuleKind {
         max: Option<usize>,
     },
     Unique(spec::UniqueScope),
+    /// The source's business key (`key = [...]`), unique within each submitter's rows:
+    /// indices into `Source::columns`.
+    Key(Vec<usize>),
     Identifier(spec::IdentifierKind),
     /// A SQL boolean every row must satisfy; the columns it names (for the cell reference).
     Check {

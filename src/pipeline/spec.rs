@@ -88,6 +88,11 @@ pub struct SourceSpec {
     /// Rows whose date in this column falls outside the report period are skipped (and counted).
     #[serde(default)]
     pub period_column: Option<Spanned<String>>,
+    /// The business key: the columns that together name one record (案件编号; 项目编号 and
+    /// 月份). Each key column is required, and a key twice in one submitter's rows is an
+    /// error at both rows.
+    #[serde(default)]
+    pub key: Option<Spanned<Vec<String>>>,
     /// Declared columns; each is deserialized on its own so errors are collected per column.
     #[serde(default)]
     pub columns: Option<serde::de::IgnoredAny>,

@@ -118,8 +118,26 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
         for rule in &rules {
             let broken = match &rule.kind {
                 RuleKind::Unique(scope) => {
-                    unique(source, rule, *scope, frame, &provenance, &data.files)
+                    let column = [rule.column.expect("unique rules name a column")];
+                    repeated(
+                        source,
+                        rule,
+                        &column,
+                        *scope,
+                        frame,
+                        &provenance,
+                        &data.files,
+                    )
                 }
+                RuleKind::Key(columns) => repeated(
+                    source,
+                    rule,
+                    columns,
+                    UniqueScope::Submitter,
+                    frame,
+                    &provenance,
+                    &data.files,
+                ),
                 RuleKind::Check { sql, columns } => check(source, rule, sql, columns, frame),
                 RuleKind::Reference {
                     source: other,
@@ -187,6 +205,38 @@ fn keys(frame: &DataFrame, column: &Column) -> PolarsResult<polars::prelude::Col
     frame.column(&column.name)?.cast(&DataType::String)
 }
 
+/// The values that identify each row: the column's own text keys, or for several columns
+/// their keys joined (empty when any part is).
+fn composite_keys(
+    frame: &DataFrame,
+    source: &Source,
+    columns: &[usize],
+) -> PolarsResult<StringChunked> {
+    let casts = columns
+        .iter()
+        .map(|&c| keys(frame, &source.columns[c]))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    if let [one] = casts.as_slice() {
+        return Ok(one.str()?.clone());
+    }
+    let parts = casts
+        .iter()
+        .map(|c| Ok(c.str()?.iter().collect::<Vec<_>>()))
+        .collect::<PolarsResult<Vec<Vec<Option<&str>>>>>()?;
+    Ok(StringChunked::from_iter_options(
+        PlSmallStr::from_static("key"),
+        (0..frame.height()).map(|i| {
+            let mut key = String::new();
+            for part in &parts {
+                key.push_str(part[i]?);
+                // A separator no cell holds: 1-23 and 12-3 stay apart.
+                key.push('\u{1f}');
+            }
+            Some(key)
+        }),
+    ))
+}
+
 /// The values of `rows` in a column as a user would write them (money in 元, dates ISO).
 /// Only rows that broke a rule are formatted: formatting a whole column would copy it.
 fn shown(frame: &DataFrame, column: &Column, rows: &[usize]) -> PolarsResult<Vec<String>> {
@@ -211,18 +261,20 @@ fn shown(frame: &DataFrame, column: &Column, rows: &[usize]) -> PolarsResult<Vec
     })
 }
 
-fn unique(
+/// `unique` and the business key: the rows of a group (all rows, or each submitter's) whose
+/// values in `columns`, all of them together, repeat. Every row of a repeat is broken,
+/// naming up to three others.
+fn repeated(
     source: &Source,
     rule: &Rule,
+    columns: &[usize],
     scope: UniqueScope,
     frame: &DataFrame,
     provenance: &Provenance,
     files: &[FileReport],
 ) -> PolarsResult<Vec<Broken>> {
-    let ci = rule.column.expect("unique rules name a column");
-    let column = &source.columns[ci];
-    let keys = keys(frame, column)?;
-    let keys = keys.str()?;
+    let keys = composite_keys(frame, source, columns)?;
+    let keys = &keys;
     // The rows each scope compares among: all of them, or each submitter's.
     let groups: Vec<Vec<std::ops::Range<usize>>> = match scope {
         UniqueScope::All => vec![vec![0..keys.len()]],
@@ -264,9 +316,23 @@ fn unique(
         })
         .collect();
     let mut broken = Vec::new();
+    let first = &source.columns[columns[0]];
+    let is_key = matches!(rule.kind, RuleKind::Key(_));
     for rows in repeats {
-        let values = shown(frame, column, &rows)?;
-        for (&i, value) in rows.iter().zip(values) {
+        let values: Vec<Vec<String>> = columns
+            .iter()
+            .map(|&c| shown(frame, &source.columns[c], &rows))
+            .collect::<PolarsResult<_>>()?;
+        for (k, &i) in rows.iter().enumerate() {
+            let value = match columns {
+                [_] => values[0][k].clone(),
+                _ => columns
+                    .iter()
+                    .zip(&values)
+                    .map(|(&c, v)| format!("{}={}", source.columns[c].name, v[k]))
+                    .collect::<Vec<_>>()
+                    .join("，"),
+            };
             let others: Vec<String> = rows
                 .iter()
                 .filter(|&&j| j != i)
@@ -276,13 +342,20 @@ fn unique(
                     format!("{who} {}", provenance.place(files, j))
                 })
                 .collect();
-            let default = format!(
-                "“{}”的值“{value}”重复，也出现在：{}",
-                column.name,
-                others.join("；")
-            );
-            let message = message_of(rule, &default, &column.name, &value);
-            broken.push((i, Some(ci), value, message));
+            let default = match is_key {
+                true => format!(
+                    "{}“{value}”重复，也出现在：{}；一条记录只应报一次，请删去重复的行或改正编号",
+                    rule.name,
+                    others.join("；")
+                ),
+                false => format!(
+                    "“{}”的值“{value}”重复，也出现在：{}",
+                    first.name,
+                    others.join("；")
+                ),
+            };
+            let message = message_of(rule, &default, &first.name, &value);
+            broken.push((i, Some(columns[0]), value, message));
         }
     }
     broken.sort_by_key(|b| b.0);

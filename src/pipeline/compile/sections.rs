@@ -166,6 +166,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "sheet",
             "submitter",
             "period_column",
+            "key",
             "columns",
             "rules",
         ]

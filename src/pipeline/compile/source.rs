@@ -6,9 +6,10 @@ use toml::Spanned;
 
 use super::rule::compile_rule;
 use super::sections::{entry_value, section, section_with};
+use crate::finding::Severity;
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::spec::*;
-use crate::pipeline::{Column, Placeholders, RuleKind, SheetSelector, Source};
+use crate::pipeline::{Column, Placeholders, Rule, RuleKind, SheetSelector, Source};
 
 /// Every `[sources.<id>]`, in file order, references between them resolved.
 pub(super) fn compile_sources(
@@ -124,6 +125,24 @@ fn compile_source(
             );
         }
     }
+    let mut key_columns = None;
+    if let Some(key) = &spec.key {
+        let mut indices = Vec::new();
+        for name in key.get_ref() {
+            let named = Spanned::new(key.span(), name.clone());
+            if let Some(i) = find_column(d, &named, "key") {
+                indices.push(i);
+            }
+        }
+        if key.get_ref().is_empty() {
+            d.span(
+                &key.span(),
+                format!("{what}: `key` names no column; give the columns that name one record, key = [\"案件编号\"]"),
+            );
+        } else if indices.len() == key.get_ref().len() {
+            key_columns = Some(indices);
+        }
+    }
     let submitter_column = match (spec.submitter.from, &spec.submitter.column) {
         (SubmitterFrom::Column, Some(c)) => find_column(d, c, "submitter.column"),
         (SubmitterFrom::Column, None) => {
@@ -135,6 +154,20 @@ fn compile_source(
         }
         _ => None,
     };
+    if let Some(indices) = key_columns {
+        // A record without its key cannot be told from another: each key cell is required.
+        for &i in &indices {
+            columns[i].required = true;
+        }
+        let names: Vec<&str> = indices.iter().map(|&i| columns[i].name.as_str()).collect();
+        rules.push(Rule {
+            name: format!("业务键（{}）", names.join("、")),
+            column: indices.first().copied(),
+            kind: RuleKind::Key(indices),
+            severity: Severity::Error,
+            message: None,
+        });
+    }
     let files = spec.files.to_vec();
     if files.is_empty() {
         d.span(&value.span(), format!("{what}: `files` lists no glob"));
