@@ -513,3 +513,82 @@ columns = [
     // The stock moves by the flows: what was open, plus accepted, less closed.
     assert_eq!(open_at_start + accepted - closed, open_at_end);
 }
+
+/// A roster per period: 新桥镇 (510199002) merged into 新桥新区 (510199009) from 2024-07.
+/// In November the old township's file counts for its successor, which the 数据来源 says;
+/// the old township is no longer expected. In March it is itself.
+#[test]
+fn a_merged_township_s_file_counts_for_its_successor() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("案件编号,受理日期\n");
+    for (i, month) in [3, 3, 11, 11, 11].iter().enumerate() {
+        csv.push_str(&format!("X{i},2024-{month:02}-10\n"));
+    }
+    let folder = dir.path().join("data").join("510199002-新桥镇");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("台账.csv"), csv).unwrap();
+    std::fs::write(
+        dir.path().join("roster.csv"),
+        "code,name,valid_from,valid_until,succeeds\n\
+         510199001,锦华街道,,,\n\
+         510199002,新桥镇,,2024-06,\n\
+         510199009,新桥新区,2024-07,,510199002\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        r#"[pipeline]
+name = "merge"
+title = "{period_label}"
+period = "2024-11"
+data = "data"
+output = "out/merge-{period}.xlsx"
+
+[roster]
+file = "roster.csv"
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [{ header = ["案件", "受理"], value = "accepted" }]
+"#,
+    )
+    .unwrap();
+    let pipeline = dir.path().join("p.toml");
+    run_period(&pipeline, "2024-11");
+    let november = dir.path().join("out/merge-2024-11.xlsx");
+    let table = Table::read(&november, "表");
+    assert_eq!(table.number("510199009", "受理"), 3.0);
+    assert_eq!(table.number("合计", "受理"), 3.0);
+    let codes = sheet(&november, "表")
+        .rows()
+        .map(|r| r[0].to_string())
+        .collect::<Vec<_>>();
+    assert!(!codes.contains(&"510199002".to_string()), "{codes:?}");
+    let sources: Vec<String> = sheet(&november, "数据来源")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect::<String>())
+        .collect();
+    assert!(
+        sources
+            .iter()
+            .any(|r| r.contains("原单位 新桥镇（510199002，已由新桥新区承继）")),
+        "{sources:?}"
+    );
+    run_period(&pipeline, "2024-03");
+    let march = Table::read(&dir.path().join("out/merge-2024-03.xlsx"), "表");
+    assert_eq!(march.number("510199002", "受理"), 2.0);
+}

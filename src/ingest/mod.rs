@@ -196,7 +196,7 @@ pub fn ingest(
     files: Vec<InputFile>,
     on_file: &(dyn Fn(&Path) + Sync),
 ) -> Result<Ingested, IngestError> {
-    let roster = Roster::load(&plan.roster).map_err(IngestError::Roster)?;
+    let roster = Roster::load(&plan.roster, &plan.period).map_err(IngestError::Roster)?;
     // A workbook that two sources read (the ledger and its 汇总表) is opened once and each
     // source's sheet read from it.
     let mut by_path: std::collections::BTreeMap<&Path, Vec<usize>> = Default::default();
@@ -893,6 +893,10 @@ fn read_rows(
                         MatchedBy::Code => format!("代码 {}", s.code),
                         MatchedBy::Name => format!("名称 {}", s.name),
                         MatchedBy::ShortName => format!("简称 {}", s.name),
+                        MatchedBy::Predecessor(k) => {
+                            let (code, name) = &s.predecessors[k];
+                            format!("原单位 {name}（{code}，已由{}承继）", s.name)
+                        }
                     };
                     report.submitter = Some(s.code.clone());
                     report.submitter_evidence = Some(format!("{place}中的{what}"));

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::cell::normalize_key;
 use super::csv::read_text_records;
 use crate::pipeline::spec::RosterEntrySpec;
-use crate::pipeline::RosterSource;
+use crate::pipeline::{Period, RosterSource};
 
 #[derive(Debug, Clone)]
 pub struct Submitter {
@@ -14,6 +14,9 @@ pub struct Submitter {
     pub name: String,
     pub kind: String,
     pub aliases: Vec<String>,
+    /// Entries of earlier periods it succeeds, (code, name): a file under one of them is
+    /// this submitter's.
+    pub predecessors: Vec<(String, String)>,
 }
 
 /// The expected submitters, in code order.
@@ -28,6 +31,8 @@ pub enum MatchedBy {
     Code,
     Name,
     ShortName,
+    /// The code or name of the entry it succeeds (index into `predecessors`).
+    Predecessor(usize),
 }
 
 /// Endings dropped to get a short name: 桂溪街道 → 桂溪.
@@ -43,20 +48,37 @@ const NAME_SUFFIXES: [&str; 8] = [
 ];
 
 impl Roster {
-    pub fn load(source: &RosterSource) -> Result<Roster, String> {
+    /// The roster of `period`: the entries that exist in it (`valid_from`/`valid_until`),
+    /// each knowing the entries of other periods it succeeds.
+    pub fn load(source: &RosterSource, period: &Period) -> Result<Roster, String> {
         let specs = match source {
             RosterSource::Inline(entries) => entries.clone(),
             RosterSource::File(path) => read_roster_file(path)?,
         };
-        let mut submitters: Vec<Submitter> = specs
-            .into_iter()
-            .map(|e| Submitter {
+        let mut valid = Vec::with_capacity(specs.len());
+        for e in &specs {
+            valid.push(exists_in(e, period)?);
+        }
+        let mut submitters: Vec<Submitter> = Vec::new();
+        for (e, _) in specs.iter().zip(&valid).filter(|(_, &v)| v) {
+            let mut predecessors = Vec::new();
+            for code in &e.succeeds {
+                let Some(old) = specs.iter().find(|o| o.code.trim() == code.trim()) else {
+                    return Err(format!(
+                        "the roster says {} succeeds {code}, which it does not list",
+                        e.code.trim()
+                    ));
+                };
+                predecessors.push((old.code.trim().to_string(), old.name.trim().to_string()));
+            }
+            submitters.push(Submitter {
                 code: e.code.trim().to_string(),
                 name: e.name.trim().to_string(),
-                kind: e.kind.unwrap_or_default(),
-                aliases: e.aliases,
-            })
-            .collect();
+                kind: e.kind.clone().unwrap_or_default(),
+                aliases: e.aliases.clone(),
+                predecessors,
+            });
+        }
         submitters.sort_by(|a, b| a.code.cmp(&b.code));
         for pair in submitters.windows(2) {
             if pair[0].code == pair[1].code {
@@ -101,6 +123,10 @@ impl Roster {
             if let Some(short) = short_name(&s.name) {
                 candidates.push((MatchedBy::ShortName, normalize_key(short)));
             }
+            for (k, (code, name)) in s.predecessors.iter().enumerate() {
+                candidates.push((MatchedBy::Predecessor(k), code.clone()));
+                candidates.push((MatchedBy::Predecessor(k), normalize_key(name)));
+            }
             for (how, needle) in candidates {
                 if needle.is_empty() || !key.contains(&needle) {
                     continue;
@@ -133,6 +159,24 @@ impl Roster {
     }
 }
 
+/// Whether an entry exists in `period`: its `valid_from`..`valid_until` overlaps it.
+fn exists_in(entry: &RosterEntrySpec, period: &Period) -> Result<bool, String> {
+    let bound = |text: &Option<String>, key: &str| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                Period::parse(t)
+                    .map_err(|m| format!("the roster's {key} of {}: {m}", entry.code.trim()))
+            })
+            .transpose()
+    };
+    let (start, end) = period.bounds();
+    let from = bound(&entry.valid_from, "valid_from")?;
+    let until = bound(&entry.valid_until, "valid_until")?;
+    Ok(from.is_none_or(|f| f.bounds().0 <= end) && until.is_none_or(|u| u.bounds().1 >= start))
+}
+
 fn short_name(name: &str) -> Option<&str> {
     NAME_SUFFIXES
         .iter()
@@ -161,6 +205,9 @@ fn read_roster_file(path: &Path) -> Result<Vec<RosterEntrySpec>, String> {
     };
     let kind = find(&["kind", "类型", "类别"]);
     let aliases = find(&["aliases", "别名"]);
+    let valid_from = find(&["valid_from", "起始期", "启用期"]);
+    let valid_until = find(&["valid_until", "终止期", "停用期"]);
+    let succeeds = find(&["succeeds", "承继", "原单位代码"]);
     Ok(rows
         .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
         .map(|r| {
@@ -169,34 +216,85 @@ fn read_roster_file(path: &Path) -> Result<Vec<RosterEntrySpec>, String> {
                 code: field(Some(code)),
                 name: field(Some(name)),
                 kind: Some(field(kind)).filter(|k| !k.is_empty()),
-                aliases: field(aliases)
-                    .split([';', '；'])
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(String::from)
-                    .collect(),
+                aliases: list(&field(aliases)),
+                valid_from: Some(field(valid_from)).filter(|v| !v.is_empty()),
+                valid_until: Some(field(valid_until)).filter(|v| !v.is_empty()),
+                succeeds: list(&field(succeeds)),
             }
         })
         .collect())
+}
+
+/// `a;b；c` → [a, b, c].
+fn list(text: &str) -> Vec<String> {
+    text.split([';', '；'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn roster() -> Roster {
-        let entry = |code: &str, name: &str| RosterEntrySpec {
+    fn entry(code: &str, name: &str) -> RosterEntrySpec {
+        RosterEntrySpec {
             code: code.into(),
             name: name.into(),
             kind: None,
             aliases: vec![],
-        };
-        Roster::load(&RosterSource::Inline(vec![
-            entry("510107001", "桂溪街道"),
-            entry("510107101", "新桥镇"),
-            entry("510107102", "新桥东镇"),
-        ]))
+            valid_from: None,
+            valid_until: None,
+            succeeds: vec![],
+        }
+    }
+
+    fn roster() -> Roster {
+        Roster::load(
+            &RosterSource::Inline(vec![
+                entry("510107001", "桂溪街道"),
+                entry("510107101", "新桥镇"),
+                entry("510107102", "新桥东镇"),
+            ]),
+            &Period::parse("2024").unwrap(),
+        )
         .unwrap()
+    }
+
+    /// 新桥镇 merged into 新桥东镇 from 2024-07: before, both are expected; after, only the
+    /// successor, and a file under the old name or code is its.
+    #[test]
+    fn a_roster_per_period_follows_merges() {
+        let old = RosterEntrySpec {
+            valid_until: Some("2024-06".into()),
+            ..entry("510107101", "新桥镇")
+        };
+        let new = RosterEntrySpec {
+            valid_from: Some("2024-07".into()),
+            succeeds: vec!["510107101".into()],
+            ..entry("510107103", "新桥新区")
+        };
+        let entries = RosterSource::Inline(vec![entry("510107001", "桂溪街道"), old, new]);
+        let codes = |period: &str| -> Vec<String> {
+            let r = Roster::load(&entries, &Period::parse(period).unwrap()).unwrap();
+            r.submitters.iter().map(|s| s.code.clone()).collect()
+        };
+        assert_eq!(codes("2024-03"), ["510107001", "510107101"]);
+        assert_eq!(codes("2024-11"), ["510107001", "510107103"]);
+        // A year overlapping both: each existed in part of it.
+        assert_eq!(codes("2024"), ["510107001", "510107101", "510107103"]);
+        let november = Roster::load(&entries, &Period::parse("2024-11").unwrap()).unwrap();
+        assert_eq!(
+            november.match_text("510107101-新桥镇/台账.xlsx"),
+            Some((1, MatchedBy::Predecessor(0)))
+        );
+        let broken = RosterSource::Inline(vec![RosterEntrySpec {
+            succeeds: vec!["510107999".into()],
+            ..entry("510107001", "桂溪街道")
+        }]);
+        let error = Roster::load(&broken, &Period::parse("2024").unwrap()).unwrap_err();
+        assert!(error.contains("510107999"), "{error}");
     }
 
     #[test]

@@ -68,6 +68,14 @@ pub struct RosterEntrySpec {
     /// Other spellings of the name seen in file names or 填报单位 cells.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The first and last period the entry exists in (`2024-07`, `2024`); open when absent.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    /// Codes of the entries it succeeds (merged into it, renamed to it): their files are its.
+    #[serde(default)]
+    pub succeeds: Vec<String>,
 }
 
 /// `[sources.<id>]`: one ledger, as the townships send it.
