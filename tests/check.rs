@@ -87,3 +87,25 @@ fn placeholder_mistakes_in_sql_are_reported_where_they_are_written() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr);
 }
+
+/// `date` on a source that filters by its `period_column` would miss the cases accepted
+/// before the period and closed in it: refused, saying what to do.
+#[test]
+fn a_measure_date_needs_a_source_that_keeps_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        "案件编号,受理日期,结案日期\n",
+        "name = \"d\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        r#""结案日期" = { type = "date" }"#,
+        "[measures.closed]\nsource = \"cases\"\nsql = \"count(*)\"\ndate = \"结案日期\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"结案\"], value = \"closed\" }]",
+    );
+    let (code, _, stderr) = check(pipeline.to_str().unwrap());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "keeps only the rows whose `受理日期` lies in the period; remove its `period_column`"
+        ),
+        "{stderr}"
+    );
+}

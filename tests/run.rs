@@ -439,9 +439,9 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
 }
 
 /// A cumulative ledger (every case so far, no period column): each measure dates its rows
-/// itself through the period's placeholders — 受理 by 受理日期 in the month, 结案 by
-/// 结案日期 in the month, and the stock figures 期初未结 and 期末未结 at the month's first
-/// and last day — all computed here from the rows written.
+/// by its own event — 受理 by 受理日期 in the month, 结案 by 结案日期 in the month
+/// (`date = …`) — and the stock figures 期初未结 and 期末未结 hold at the month's first and
+/// last day (filters with the period's placeholders), all computed here from the rows.
 #[test]
 fn a_cumulative_ledger_gives_flows_by_their_own_dates_and_stocks_at_the_period_ends() {
     let dir = tempfile::tempdir().unwrap();
@@ -468,12 +468,12 @@ fn a_cumulative_ledger_gives_flows_by_their_own_dates_and_stocks_at_the_period_e
         r#"[measures.accepted]
 source = "cases"
 sql = "count(*)"
-filter = "受理日期 between date '{period_start}' and date '{period_end}'"
+date = "受理日期"
 
 [measures.closed]
 source = "cases"
 sql = "count(*)"
-filter = "结案日期 between date '{period_start}' and date '{period_end}'"
+date = "结案日期"
 
 [measures.open_at_start]
 source = "cases"
@@ -512,6 +512,12 @@ columns = [
     assert_eq!(got("期末未结"), open_at_end as f64);
     // The stock moves by the flows: what was open, plus accepted, less closed.
     assert_eq!(open_at_start + accepted - closed, open_at_end);
+    // The 说明 says which date each measure counts by.
+    let notes: String = sheet(&dir.path().join("out/stock.xlsx"), "表")
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect::<String>())
+        .collect();
+    assert!(notes.contains("按“结案日期”在报告期内计"), "{notes}");
 }
 
 /// A roster per period: 新桥镇 (510199002) merged into 新桥新区 (510199009) from 2024-07.

@@ -207,6 +207,10 @@ pub struct MeasureSpec {
     /// A SQL condition: only rows for which it holds are aggregated.
     #[serde(default)]
     pub filter: Option<Spanned<String>>,
+    /// The date column of the event the measure counts (结案 by 结案日期): only rows whose
+    /// date lies in the period are aggregated. For a source without `period_column`.
+    #[serde(default)]
+    pub date: Option<Spanned<String>>,
     #[serde(default)]
     pub label: Option<String>,
 }

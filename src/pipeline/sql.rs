@@ -744,6 +744,13 @@ fn format_number(n: f64) -> String {
 #[cfg(test)]
 mod tests {
 
+    #[test]
+    fn quoted_column_names_are_column_references() {
+        let refs = column_refs("\"结案日期\" between date '2024-11-01' and date '2024-11-30'");
+        let names: Vec<&str> = refs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["结案日期"]);
+    }
+
     fn arith(text: &str) -> Arith {
         Arith::from_sql(&parse_expr(text).unwrap()).unwrap()
     }

@@ -295,19 +295,34 @@ fn compile_measure(
         }),
         _ => true,
     };
+    let filter = filter_filled.as_ref().map(|f| f.filled.text.clone());
+    let mut description = crate::pipeline::words::describe_measure(
+        &expr,
+        filter_expr.as_ref(),
+        &source.title,
+        &column_type,
+    );
+    let filter = match &spec.date {
+        None => filter,
+        Some(date) => {
+            let dated = dated_filter(d, &what, date, source, placeholders)?;
+            if let Some(words) = &mut description {
+                words.push_str(&format!("（按“{}”在报告期内计）", date.get_ref()));
+            }
+            Some(match filter {
+                Some(f) => format!("({f}) and {dated}"),
+                None => dated,
+            })
+        }
+    };
     let measure = Measure {
         name: name.to_string(),
         label: spec.label.unwrap_or_else(|| name.to_string()),
         source: source_index?,
         sql: sql_filled.filled.text.clone(),
-        filter: filter_filled.as_ref().map(|f| f.filled.text.clone()),
+        filter,
         kind: sql::measure_kind(&expr, &column_type),
-        description: crate::pipeline::words::describe_measure(
-            &expr,
-            filter_expr.as_ref(),
-            &source.title,
-            &column_type,
-        ),
+        description,
     };
     // An undeclared column is reported at its position already; the measure stays, so that
     // the indicators over it are still checked.
@@ -322,6 +337,58 @@ fn compile_measure(
         }
     }
     (typed && filter_typed).then_some(measure)
+}
+
+/// `date = "结案日期"`: the condition that the measure's own event lies in the period. Only
+/// for a source without `period_column`: one that has one keeps only the rows its period
+/// column puts in the period, and a case accepted last year and closed this year would be
+/// missing from the count without a word.
+fn dated_filter(
+    d: &mut Diagnostics,
+    what: &str,
+    date: &Spanned<String>,
+    source: &Source,
+    placeholders: &Placeholders,
+) -> Option<String> {
+    let Some(column) = source.column(date.get_ref()) else {
+        let hint = did_you_mean(
+            date.get_ref(),
+            source.columns.iter().map(|c| c.name.as_str()),
+        );
+        d.span(
+            &date.span(),
+            format!(
+                "{what}: `date` names column `{}`, which source `{}` does not declare{hint}",
+                date.get_ref(),
+                source.id
+            ),
+        );
+        return None;
+    };
+    if column.kind != crate::pipeline::ColumnType::Date {
+        d.span(
+            &date.span(),
+            format!(
+                "{what}: `date` column `{}` is not a date column",
+                column.name
+            ),
+        );
+        return None;
+    }
+    if let Some(pc) = source.period_column {
+        d.span(
+            &date.span(),
+            format!(
+                "{what}: `date = \"{}\"` needs a source that keeps every row, but source `{}` keeps only the rows whose `{}` lies in the period; remove its `period_column` and date each measure (date = \"{}\" for the measures of that event)",
+                column.name, source.id, source.columns[pc].name, source.columns[pc].name
+            ),
+        );
+        return None;
+    }
+    Some(placeholders.fill(&format!(
+        "\"{}\" between date '{{period_start}}' and date '{{period_end}}'",
+        column.name
+    )))
 }
 
 /// Reports the type mistakes of one SQL string at their positions, and `wrong_result` of

@@ -173,7 +173,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
     } else if what.starts_with("reconcile") {
         &["name", "summary", "pairs", "severity"]
     } else if what.starts_with("measure") {
-        &["source", "sql", "filter", "label"]
+        &["source", "sql", "filter", "date", "label"]
     } else if what.starts_with("indicator") {
         &["expr", "label", "display"]
     } else if what.starts_with("report sheet") {
