@@ -31,6 +31,8 @@ from odf.text import P
 HERE = os.path.dirname(os.path.abspath(__file__))
 YEAR = 2024
 ON_TIME_DAYS = 84  # 60 working days = 12 weeks, weekends only (holidays not modelled)
+# The day the townships export their ledgers for the year-end compilation.
+EXPORTED = dt.date(YEAR + 1, 1, 15)
 
 ROSTER = [
     ("510199001", "锦华街道", "街道"), ("510199002", "东湖街道", "街道"),
@@ -65,8 +67,10 @@ def make_cases(rnd, code, count):
         accepted = dt.date(YEAR, 1, 1) + dt.timedelta(days=rnd.randrange(366))
         closed = rnd.random() < 0.9
         close_date = accepted + dt.timedelta(days=rnd.randint(3, 120)) if closed else None
-        if close_date and close_date.year > YEAR:
-            close_date = dt.date(YEAR, 12, 31)
+        # The ledger is exported on EXPORTED: a case closed after it is still open in it;
+        # one closed in January before it is closed, in the next year (not this year's 结案).
+        # The random draws below stay the same either way, so no other cell moves.
+        open_at_export = close_date is not None and close_date > EXPORTED
         workers = rnd.choice([1, 1, 1, 2, 2, 3, 4, 5, 6, 8, 12, 25, 40])
         amount = rnd.randint(200, 80_000) * workers * 100 + rnd.randint(0, 99)  # fen
         wages = amount * rnd.randint(60, 100) // 100 if closed else 0
@@ -88,13 +92,18 @@ def make_cases(rnd, code, count):
             "办理状态": "已结案" if closed else "办理中",
             "结案日期": close_date,
         })
+        if open_at_export:
+            cases[-1].update({"追发工资": 0, "追发其他待遇": 0, "处理方式": "", "办理状态": "办理中",
+                              "结案日期": None})
     return cases
 
 
 def truth(code, name, cases):
     # Rows that break an error rule are excluded from every figure.
     cases = [c for c in cases if not c.get("_excluded")]
-    closed = [c for c in cases if c["办理状态"] == "已结案"]
+    # Each figure is dated by its own event: 结案 and 追发 by 结案日期 (a case accepted in
+    # December and closed in January is next year's 结案), the others by 受理日期.
+    closed = [c for c in cases if c["办理状态"] == "已结案" and c["结案日期"].year == YEAR]
     on_time = [c for c in closed if (c["结案日期"] - c["受理日期"]).days <= ON_TIME_DAYS]
     groups = [c for c in cases if c["涉及人数"] >= 5]
     return {
@@ -103,7 +112,10 @@ def truth(code, name, cases):
         "workers": sum(c["涉及人数"] for c in cases), "group_cases": len(groups),
         "group_workers": sum(c["涉及人数"] for c in groups),
         "amount_fen": sum(c["涉及金额"] for c in cases),
-        "recovered_fen": sum(c["追发工资"] + c["追发其他待遇"] for c in cases),
+        "recovered_fen": sum(c["追发工资"] + c["追发其他待遇"] for c in closed),
+        # What the used rows hold whatever their dates (数据来源's money of used rows): a
+        # case closed in January has its 追发 in its row but not in this year's figure.
+        "rows_recovered_fen": sum(c["追发工资"] + c["追发其他待遇"] for c in cases),
     }
 
 
