@@ -160,7 +160,10 @@ fn nothing_lost_in_the_sample_district() {
         rows_total += recovered;
     }
     let dated: i64 = truth.values().map(|t| t.recovered_fen).sum();
-    assert!(dated < rows_total, "some 追发 belongs to cases closed next year");
+    assert!(
+        dated < rows_total,
+        "some 追发 belongs to cases closed next year"
+    );
     let table = Table::read(&out, "投诉举报案件");
     assert_eq!(table.number("合计", "追发工资等待遇（万元）"), wan(dated));
 }
