@@ -200,10 +200,10 @@ impl Placeholders {
             })
     }
 
-    /// SQL with its placeholders filled in, remembering where each piece came from so that a
-    /// mistake found in the filled text is reported where it was written. An unknown
-    /// `{word}` is an error: (character offset, message).
-    pub fn fill_sql(&self, sql: &str) -> Result<FilledSql, (usize, String)> {
+    /// SQL (or a title, path, note) with its placeholders filled in, remembering where each
+    /// piece came from so that a mistake found in the filled text is reported where it was
+    /// written. An unknown `{word}` is an error: (character offset, message).
+    pub fn fill_strict(&self, sql: &str) -> Result<FilledText, (usize, String)> {
         let mut text = String::with_capacity(sql.len());
         let mut pieces = Vec::new();
         let (mut filled_chars, mut rest, mut written_chars) = (0, sql, 0);
@@ -252,13 +252,13 @@ impl Placeholders {
             rest = &after[word_len + 1..];
         }
         text.push_str(rest);
-        Ok(FilledSql { text, pieces })
+        Ok(FilledText { text, pieces })
     }
 }
 
-/// SQL as run, after [`Placeholders::fill_sql`], and the map back to the text as written.
+/// Text as run, after [`Placeholders::fill_strict`], and the map back to the text as written.
 #[derive(Debug)]
-pub struct FilledSql {
+pub struct FilledText {
     pub text: String,
     pieces: Vec<Piece>,
 }
@@ -273,7 +273,7 @@ struct Piece {
     written_len: usize,
 }
 
-impl FilledSql {
+impl FilledText {
     /// The character offset in the written text of character `offset` of the filled text;
     /// inside a placeholder's value, the placeholder's own start.
     pub fn written_offset(&self, offset: usize) -> usize {
@@ -496,7 +496,7 @@ mod tests {
     #[test]
     fn sql_placeholders_are_filled_and_positions_map_back() {
         let sql = "受理日期 between date '{period_start}' and date '{period_end}' and x = {year}";
-        let filled = placeholders().fill_sql(sql).unwrap();
+        let filled = placeholders().fill_strict(sql).unwrap();
         let text = &filled.text;
         assert_eq!(
             text,
@@ -517,11 +517,11 @@ mod tests {
 
     #[test]
     fn an_unknown_placeholder_is_an_error_at_its_place_and_other_braces_are_text() {
-        let (offset, message) = placeholders().fill_sql("a = '{yaer}'").unwrap_err();
+        let (offset, message) = placeholders().fill_strict("a = '{yaer}'").unwrap_err();
         assert_eq!(offset, 5);
         assert!(message.contains("did you mean `{year}`"), "{message}");
         let filled = placeholders()
-            .fill_sql("a = '{' or b = '{A}' or c = '{month}'")
+            .fill_strict("a = '{' or b = '{A}' or c = '{month}'")
             .unwrap();
         assert_eq!(filled.text, "a = '{' or b = '{A}' or c = '11'");
     }

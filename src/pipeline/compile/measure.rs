@@ -11,7 +11,7 @@ use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::evaluate;
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::{self, Arith, SqlType, ValueKind};
-use crate::pipeline::{Column, FilledSql, Indicator, Measure, Placeholders, Source};
+use crate::pipeline::{Column, FilledText, Indicator, Measure, Placeholders, Source};
 
 pub(super) fn compile_measures(
     d: &mut Diagnostics,
@@ -191,7 +191,7 @@ pub(super) fn check_sql(
 /// SQL as written in the pipeline file and as run (placeholders filled in).
 pub(super) struct WrittenSql<'a> {
     written: &'a Spanned<String>,
-    pub filled: FilledSql,
+    pub filled: FilledText,
 }
 
 impl WrittenSql<'_> {
@@ -212,7 +212,7 @@ pub(super) fn fill_sql<'a>(
     sql_text: &'a Spanned<String>,
     placeholders: &Placeholders,
 ) -> Option<WrittenSql<'a>> {
-    match placeholders.fill_sql(sql_text.get_ref()) {
+    match placeholders.fill_strict(sql_text.get_ref()) {
         Ok(filled) => Some(WrittenSql {
             written: sql_text,
             filled,

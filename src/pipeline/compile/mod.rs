@@ -65,6 +65,14 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         Some((spec, period)) => Placeholders::new(&spec.name, period),
         None => Placeholders::new("pipeline", &Period::parse("2024").expect("a year")),
     };
+    if let (Some((spec, _)), Some(section)) = (&pipeline, entry(table, "pipeline")) {
+        let texts = [("title", Some(&spec.title)), ("output", Some(&spec.output))];
+        for (key, text) in texts.into_iter().chain([("data", spec.data.as_ref())]) {
+            if let Some(text) = text {
+                check_template(&mut d, &placeholders, "[pipeline]", key, text, section);
+            }
+        }
+    }
     let sources = source::compile_sources(&mut d, entry(table, "sources"), &placeholders);
     // Names declared, compiled or not: a reference to a declared name that failed to compile
     // is not reported again (one mistake, one message).
@@ -99,6 +107,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &measures,
         &mut indicators,
         &declared,
+        &placeholders,
     );
     let reconciliations = reconcile::compile_reconciles(
         &mut d,
@@ -187,6 +196,31 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             );
         }
     }
+}
+
+/// A title, path or note whose placeholders must all be known: a misspelt one would be
+/// printed as written (a report titled “{yaer}年…”). Reported inside the value of `key` in
+/// `table` when it is a plain string there, else at the table.
+pub(super) fn check_template(
+    d: &mut Diagnostics,
+    placeholders: &Placeholders,
+    what: &str,
+    key: &str,
+    text: &str,
+    table: &toml::Spanned<DeValue<'_>>,
+) {
+    let Err((offset, message)) = placeholders.fill_strict(text) else {
+        return;
+    };
+    let value = sections::entry_value(table, key);
+    let at = match value.map(|v| (v.span(), v.get_ref())) {
+        Some((span, DeValue::String(written))) if written.as_ref() == text => {
+            span.start + 1 + measure::char_to_byte(text, offset)
+        }
+        Some((span, _)) => span.start,
+        None => table.span().start,
+    };
+    d.at(at, format!("{what}: `{key}`: {message}"));
 }
 
 /// The names of the sub-tables of a top-level table (`[measures.<name>]`).

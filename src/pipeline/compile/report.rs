@@ -4,12 +4,13 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
+use super::check_template;
 use super::measure::default_display;
 use super::sections::{entry_value, section, section_with};
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::Arith;
-use crate::pipeline::{Indicator, Measure, ReportColumn, SheetLayout};
+use crate::pipeline::{Indicator, Measure, Placeholders, ReportColumn, SheetLayout};
 
 pub(super) fn compile_report(
     d: &mut Diagnostics,
@@ -17,6 +18,7 @@ pub(super) fn compile_report(
     measures: &[Measure],
     indicators: &mut Vec<Indicator>,
     declared: &[&str],
+    placeholders: &Placeholders,
 ) -> Vec<SheetLayout> {
     let mut sheets = Vec::new();
     let Some(report) = report else {
@@ -39,6 +41,10 @@ pub(super) fn compile_report(
                         d.span(&at, format!("{what}: sheet name `{}` {problem}", spec.name));
                     }
                     names.push(spec.name.clone());
+                    check_template(d, placeholders, &what, "title", &spec.title, value);
+                    for note in &spec.notes {
+                        check_template(d, placeholders, &what, "notes", note, value);
+                    }
                     sheets.push(compile_sheet(
                         d, value, spec, measures, indicators, declared,
                     ));
