@@ -522,7 +522,8 @@ columns = [
 
 /// A roster per period: 新桥镇 (510199002) merged into 新桥新区 (510199009) from 2024-07.
 /// In November the old township's file counts for its successor, which the 数据来源 says;
-/// the old township is no longer expected. In March it is itself.
+/// the old township is no longer expected, and a township that ended with no successor is
+/// refused, saying why. In March the old township is itself.
 #[test]
 fn a_merged_township_s_file_counts_for_its_successor() {
     let dir = tempfile::tempdir().unwrap();
@@ -533,11 +534,20 @@ fn a_merged_township_s_file_counts_for_its_successor() {
     let folder = dir.path().join("data").join("510199002-新桥镇");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join("台账.csv"), csv).unwrap();
+    // 老城街道 ended in June with no successor: its file is refused with why.
+    let closed = dir.path().join("data").join("510199003-老城街道");
+    std::fs::create_dir_all(&closed).unwrap();
+    std::fs::write(
+        closed.join("台账.csv"),
+        "案件编号,受理日期\nZ1,2024-11-02\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("roster.csv"),
         "code,name,valid_from,valid_until,succeeds\n\
          510199001,锦华街道,,,\n\
          510199002,新桥镇,,2024-06,\n\
+         510199003,老城街道,,2024-06,\n\
          510199009,新桥新区,2024-07,,510199002\n",
     )
     .unwrap();
@@ -593,6 +603,13 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]
             .iter()
             .any(|r| r.contains("原单位 新桥镇（510199002，已由新桥新区承继）")),
         "{sources:?}"
+    );
+    let findings =
+        std::fs::read_to_string(dir.path().join("out/merge-2024-11-问题明细.csv")).unwrap();
+    assert!(
+        findings
+            .contains("老城街道（510199003）在名单中的有效期为（不限）至2024-06，不在本报告期内"),
+        "{findings}"
     );
     run_period(&pipeline, "2024-03");
     let march = Table::read(&dir.path().join("out/merge-2024-03.xlsx"), "表");

@@ -479,7 +479,10 @@ impl<'a> SheetExtractor<'a> {
                             header.mapping[ci],
                             Some(name.to_string()),
                             "submitter",
-                            format!("“{name}”不在报送单位名单中"),
+                            match ctx.roster.outside_period(name) {
+                                Some(why) => format!("“{name}”：{why}"),
+                                None => format!("“{name}”不在报送单位名单中"),
+                            },
                         ));
                     }
                     found

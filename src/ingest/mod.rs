@@ -903,15 +903,16 @@ fn read_rows(
                     Some(i)
                 }
                 None => {
-                    let message = match from {
-                        SubmitterFrom::Cell if text.is_empty() => format!(
+                    let message = match (from, roster.outside_period(&text)) {
+                        (SubmitterFrom::Cell, _) if text.is_empty() => format!(
                             "表头上方没有“{}：…”单元格，无法确定报送单位",
                             source.submitter_label
                         ),
-                        SubmitterFrom::Cell => {
+                        (_, Some(why)) => format!("{place}中的{why}"),
+                        (SubmitterFrom::Cell, None) => {
                             format!("“{}：{text}”不在报送单位名单中", source.submitter_label)
                         }
-                        _ => {
+                        (_, None) => {
                             "文件路径中没有报送单位名单里的代码或名称，无法确定报送单位".to_string()
                         }
                     };

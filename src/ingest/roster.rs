@@ -23,6 +23,9 @@ pub struct Submitter {
 #[derive(Debug, Clone, Default)]
 pub struct Roster {
     pub submitters: Vec<Submitter>,
+    /// Entries of other periods that no submitter of this one succeeds, each with the
+    /// periods it exists in, in words: a file naming one is told why it is not counted.
+    elsewhere: Vec<(String, String, String)>,
 }
 
 /// How a text matched a submitter; printed so users see which evidence was used.
@@ -60,6 +63,21 @@ impl Roster {
             valid.push(exists_in(e, period)?);
         }
         let mut submitters: Vec<Submitter> = Vec::new();
+        let mut elsewhere = Vec::new();
+        for (e, _) in specs.iter().zip(&valid).filter(|(_, &v)| !v) {
+            let succeeded = specs
+                .iter()
+                .zip(&valid)
+                .any(|(s, &v)| v && s.succeeds.iter().any(|c| c.trim() == e.code.trim()));
+            if !succeeded {
+                let when = format!(
+                    "{}至{}",
+                    e.valid_from.as_deref().unwrap_or("（不限）"),
+                    e.valid_until.as_deref().unwrap_or("（不限）")
+                );
+                elsewhere.push((e.code.trim().to_string(), e.name.trim().to_string(), when));
+            }
+        }
         for (e, _) in specs.iter().zip(&valid).filter(|(_, &v)| v) {
             let mut predecessors = Vec::new();
             for code in &e.succeeds {
@@ -88,7 +106,22 @@ impl Roster {
                 ));
             }
         }
-        Ok(Roster { submitters })
+        Ok(Roster {
+            submitters,
+            elsewhere,
+        })
+    }
+
+    /// Why a text that names no submitter of the period is not counted, when it names an
+    /// entry of another period (`valid_from`/`valid_until`) that no submitter succeeds.
+    pub fn outside_period(&self, text: &str) -> Option<String> {
+        let key = normalize_key(text);
+        let (code, name, when) = self.elsewhere.iter().find(|(code, name, _)| {
+            key.contains(code.as_str()) || key.contains(&normalize_key(name))
+        })?;
+        Some(format!(
+            "{name}（{code}）在名单中的有效期为{when}，不在本报告期内；如已并入或改名，请在名单中写明承继它的单位（succeeds）"
+        ))
     }
 
     /// The codes of a `_submitter` column (roster indices), row by row.
