@@ -347,6 +347,10 @@ fn late_submissions_are_told_with_the_day_and_what_says_so() {
         findings.contains("“填报日期：十二月初”不是日期"),
         "{findings}"
     );
+    assert!(
+        findings.contains("\"cell\":\"A1\""),
+        "at its cell: {findings}"
+    );
 }
 
 /// `key = ["项目编号", "月份"]`: one project's row per month. The same project in another

@@ -72,8 +72,8 @@ pub struct FileReport {
     pub choice: Option<String>,
     /// Earliest and latest date of the rows outside the period (days since 1970).
     pub outside_period: Option<(i32, i32)>,
-    /// When the file was sent, as far as it says: a 填报日期 cell above the header, else
-    /// its modification time.
+    /// When the file says it was sent: a 填报日期 cell above the header (completeness falls
+    /// back on the file's modification time).
     pub submitted_on: Option<SubmittedOn>,
 }
 
@@ -546,8 +546,17 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
                     "文件无法使用，见问题清单".to_string(),
                 )
             };
+            // The day a file says it was sent, else its modification time (read only here,
+            // with a deadline to measure against).
             let sent = mine.iter().find(|f| f.used).or(mine.first());
-            let late = deadline.and_then(|due| lateness(sent?.submitted_on.as_ref()?, due));
+            let late = deadline.and_then(|due| {
+                let sent = sent?;
+                let day = match &sent.submitted_on {
+                    Some(declared) => declared.clone(),
+                    None => modified_day(&plan.data_dir.join(&sent.label))?,
+                };
+                lateness(&day, due)
+            });
             out.entries.push(CompletenessEntry {
                 source: source.title.clone(),
                 code: s.code.clone(),
@@ -628,7 +637,7 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         format: None,
         choice: None,
         outside_period: None,
-        submitted_on: modified_day(&file.path),
+        submitted_on: None,
     }
 }
 
@@ -661,11 +670,18 @@ fn modified_day(path: &Path) -> Option<SubmittedOn> {
     })
 }
 
+/// A labelled cell above the header as written (`填报日期：十二月初`) and its absolute
+/// (row, column), 0-based.
+struct LabelCell {
+    text: String,
+    at: (u32, u32),
+}
+
 /// A 填报日期 (报送日期, 填表日期, 报出日期) cell above the header: the day the township
-/// says it sent the file. `Err` with the text when it is there but not a date.
-fn declared_day(head: &Range<Data>, header: &Header) -> Option<Result<SubmittedOn, String>> {
+/// says it sent the file. `Err` with the text and the cell when it is there but not a date.
+fn declared_day(head: &Range<Data>, header: &Header) -> Option<Result<SubmittedOn, LabelCell>> {
     for label in ["报送日期", "填报日期", "填表日期", "报出日期"] {
-        let Some(text) = label_cell(head, header, label) else {
+        let Some(LabelCell { text, at }) = label_cell(head, header, label) else {
             continue;
         };
         return Some(match cell::parse_date_text(&text) {
@@ -674,7 +690,10 @@ fn declared_day(head: &Range<Data>, header: &Header) -> Option<Result<SubmittedO
                 evidence: format!("表内“{label}”"),
                 from_file_time: false,
             }),
-            None => Err(format!("{label}：{text}")),
+            None => Err(LabelCell {
+                text: format!("{label}：{text}"),
+                at,
+            }),
         });
     }
     None
@@ -863,13 +882,18 @@ fn read_rows(
     // taken for the file's time in silence.
     match declared_day(&head, &header) {
         Some(Ok(day)) => report.submitted_on = Some(day),
-        Some(Err(text)) => findings.push(
+        Some(Err(LabelCell {
+            text,
+            at: (row, col),
+        })) => findings.push(
             sheet_finding(
                 "报送日期",
                 format!(
                     "“{text}”不是日期，是否按时报送按文件修改时间判断；请填写如2024-12-05的日期"
                 ),
             )
+            .at_cell(row, col)
+            .with_value(Some(text))
             .with_severity(Severity::Warning),
         ),
         None => {}
@@ -881,7 +905,7 @@ fn read_rows(
         from => {
             let (text, place) = match from {
                 SubmitterFrom::Cell => match label_cell(&head, &header, &source.submitter_label) {
-                    Some(text) => (text, "单元格"),
+                    Some(cell) => (cell.text, "单元格"),
                     None => (String::new(), "单元格"),
                 },
                 _ => (file.label.to_string_lossy().into_owned(), "路径"),
@@ -1102,11 +1126,12 @@ fn reject_all(
 }
 
 /// The text after `label` (填报单位：XX街道) in the rows above the header, up to the next
-/// space or the next label on the same line (计量单位：…, 报告期：…).
-fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<String> {
+/// space or the next label on the same line (计量单位：…, 报告期：…), and its cell.
+fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<LabelCell> {
     const NEXT_LABELS: [&str; 5] = ["计量单位", "金额单位", "报告期", "填报日期", "填表日期"];
-    for row in range.rows().take(header.row) {
-        for value in row {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    for (r, row) in range.rows().take(header.row).enumerate() {
+        for (c, value) in row.iter().enumerate() {
             let text = cell::to_half_width(&cell::display_text(value));
             let Some(at) = text.find(label) else {
                 continue;
@@ -1119,7 +1144,10 @@ fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<Strin
                 }
             }
             if !name.is_empty() {
-                return Some(name.to_string());
+                return Some(LabelCell {
+                    text: name.to_string(),
+                    at: (row0 + r as u32, col0 + c as u32),
+                });
             }
         }
     }
