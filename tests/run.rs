@@ -389,8 +389,8 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#,
 }
 
 /// `--period 2024-01..2024-03`: one report per month, in order, each counting its own
-/// month's rows (computed here); a range whose output path has no {period} is refused before
-/// anything is written.
+/// month's rows (computed here); a range whose outputs one period would overwrite for another
+/// (the report, or the townships' feedback workbooks) is refused before anything is written.
 #[test]
 fn a_range_of_periods_runs_each_in_turn() {
     let dir = tempfile::tempdir().unwrap();
@@ -413,14 +413,14 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
     let keys = |output: &str| {
         format!("name = \"r\"\ntitle = \"{{period_label}}\"\nperiod = \"2024-01\"\noutput = \"{output}\"")
     };
-    let pipeline = one_township(dir.path(), &csv, &keys("out/r-{period}.xlsx"), "", rest);
+    let pipeline = one_township(dir.path(), &csv, &keys("out/{period}/r.xlsx"), "", rest);
     run_period(&pipeline, "2024-01..2024-03");
     for (month, &rows) in per_month.iter().enumerate().take(4).skip(1) {
-        let out = dir.path().join(format!("out/r-2024-{month:02}.xlsx"));
+        let out = dir.path().join(format!("out/2024-{month:02}/r.xlsx"));
         let table = Table::read(&out, "表");
         assert_eq!(table.number("510199001", "受理"), rows as f64, "{month}");
     }
-    assert!(!dir.path().join("out/r-2024-04.xlsx").exists());
+    assert!(!dir.path().join("out/2024-04").exists());
 
     let pipeline = one_township(dir.path(), &csv, &keys("out/one.xlsx"), "", rest);
     let output = crate::common::laborstat()
@@ -436,6 +436,26 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("would both be written to"), "{stderr}");
     assert!(!dir.path().join("out/one.xlsx").exists());
+
+    // Reports apart but one feedback folder: a township's feedback workbook of January
+    // would be overwritten by February's.
+    let pipeline = one_township(dir.path(), &csv, &keys("out/r-{period}.xlsx"), "", rest);
+    let output = crate::common::laborstat()
+        .args([
+            "run",
+            pipeline.to_str().unwrap(),
+            "--period",
+            "2024-01..2024-02",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("feedback workbooks to the same folder"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out/r-2024-01.xlsx").exists());
 }
 
 /// A cumulative ledger (every case so far, no period column): each measure dates its rows

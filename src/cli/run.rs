@@ -9,6 +9,7 @@ use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::figure::text;
 use crate::pipeline::{Period, Plan};
+use crate::report::findings::feedback_dir;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
@@ -45,6 +46,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
                 earlier.period,
                 plan.period,
                 plan.output.display()
+            );
+            return Ok(ExitStatus::Error);
+        }
+        let feedback = feedback_dir(&plan);
+        if let Some(earlier) = plans.iter().find(|p| feedback_dir(p) == feedback) {
+            eprintln!(
+                "error: --period {range}: {} and {} would write their townships' feedback workbooks to the same folder {}; put {{period}} in the folder of the pipeline's `output` (output = \"../output/{{period}}/{{name}}.xlsx\")",
+                earlier.period,
+                plan.period,
+                feedback.display()
             );
             return Ok(ExitStatus::Error);
         }

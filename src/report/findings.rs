@@ -117,9 +117,13 @@ pub fn write_findings_csv(data: &Ingested, path: &Path) -> Result<(), ReportErro
 
 /// Where a township's feedback workbook goes.
 pub fn feedback_path(plan: &Plan, code: &str, name: &str) -> PathBuf {
-    output_dir(plan)
-        .join("feedback")
-        .join(format!("{code}-{name}.xlsx"))
+    feedback_dir(plan).join(format!("{code}-{name}.xlsx"))
+}
+
+/// The folder of the feedback workbooks: one per township, named without the period, so two
+/// periods' runs sharing it would overwrite each other's.
+pub fn feedback_dir(plan: &Plan) -> PathBuf {
+    output_dir(plan).join("feedback")
 }
 
 fn output_dir(plan: &Plan) -> PathBuf {
