@@ -412,3 +412,44 @@ fn a_business_key_twice_is_an_error_at_both_rows() {
         "{first}"
     );
 }
+
+/// A cumulative ledger (no period column, measures dated by their events) from a township
+/// that sent last year's file: every row is kept, none counts in 2024 — which is told, with
+/// the file's dates, and the 报送情况 says 无报告期数据 instead of 已报送.
+#[test]
+fn a_file_with_no_row_dated_in_the_period_is_told_not_taken_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,结案日期\nL1,2023-03-05,2023-04-01\nL2,2023-11-20,\n";
+    let pipeline = one_township(
+        dir.path(),
+        csv,
+        "name = \"old\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out/old.xlsx\"",
+        r#""结案日期" = { type = "date" }"#,
+        "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\ndate = \"受理日期\"\n\n[measures.closed]\nsource = \"cases\"\nsql = \"count(*)\"\ndate = \"结案日期\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }]",
+    );
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(
+        &pipeline,
+        text.replace("period_column = \"受理日期\"\n", ""),
+    )
+    .unwrap();
+    let output = laborstat()
+        .args([
+            "validate",
+            pipeline.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out-dir",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let findings = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        findings.contains("表中数据的日期都不在报告期内（最早2023-03-05，最晚2023-11-20）：没有一行的“受理日期”或“结案日期”在2024年内"),
+        "{findings}"
+    );
+    let list = sheet(&dir.path().join("out/old-2024-问题清单.xlsx"), "报送情况");
+    let status = list.get((1, 3)).map(|c| c.to_string()).unwrap_or_default();
+    assert_eq!(status, "无报告期数据");
+}

@@ -160,6 +160,7 @@ fn read_and_validate(
     let mut data = crate::ingest::ingest(plan, files, &|_| bar.inc(1))?;
     phases.mark("ingest");
     crate::validate::validate_tables(plan, &mut data)?;
+    crate::validate::files_outside_period(plan, &mut data)?;
     bar.finish_and_clear();
     phases.mark("validate");
     let results = crate::compute::compute(plan, &data)?;

@@ -75,6 +75,10 @@ pub struct FileReport {
     /// When the file says it was sent: a 填报日期 cell above the header (completeness falls
     /// back on the file's modification time).
     pub submitted_on: Option<SubmittedOn>,
+    /// For a source without a period column: rows were used, but none has a measure's date
+    /// in the period — earliest and latest such date (days since 1970), `None` inside when
+    /// the rows have none (`validate::period`).
+    pub dated_outside: Option<Option<(i32, i32)>>,
 }
 
 /// The day a file was sent (days since 1970) and what says so, in words.
@@ -520,21 +524,22 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
                             .unwrap_or("")
                     ),
                 )
+            } else if let Some(Some(dates)) = mine
+                .iter()
+                .filter(|f| f.used)
+                .map(|f| f.dated_outside)
+                .reduce(|a, b| a.and(b))
+            {
+                // Rows kept (no period column), but none dated in the period.
+                (SubmissionStatus::OutsidePeriod, outside_words(dates))
             } else if mine.iter().any(|f| f.used) {
                 (SubmissionStatus::Sent, String::new())
-            } else if let Some((first, last)) = mine
+            } else if let Some(dates) = mine
                 .iter()
                 .filter(|f| f.counts.used + f.counts.rejected == 0)
                 .find_map(|f| f.outside_period)
             {
-                (
-                    SubmissionStatus::OutsidePeriod,
-                    format!(
-                        "表中数据的日期都不在报告期内（最早{}，最晚{}）",
-                        cell::days_to_text(first),
-                        cell::days_to_text(last)
-                    ),
-                )
+                (SubmissionStatus::OutsidePeriod, outside_words(Some(dates)))
             } else if mine
                 .iter()
                 .any(|f| f.header_row.is_some() && f.counts.used + f.counts.rejected == 0)
@@ -638,6 +643,19 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         choice: None,
         outside_period: None,
         submitted_on: None,
+        dated_outside: None,
+    }
+}
+
+/// Why a file counts for nothing in the period: its dates, earliest and latest.
+pub fn outside_words(dates: Option<(i32, i32)>) -> String {
+    match dates {
+        Some((first, last)) => format!(
+            "表中数据的日期都不在报告期内（最早{}，最晚{}）",
+            cell::days_to_text(first),
+            cell::days_to_text(last)
+        ),
+        None => "表中数据都没有日期，没有一行计入报告期".to_string(),
     }
 }
 

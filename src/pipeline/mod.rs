@@ -414,7 +414,10 @@ pub struct Measure {
     /// Index into `Plan::sources`.
     pub source: usize,
     pub sql: String,
+    /// The rows it aggregates (its `date` condition included, placeholders filled).
     pub filter: Option<String>,
+    /// Index into the source's columns of the date its event is counted by (`date = …`).
+    pub date: Option<usize>,
     pub kind: ValueKind,
     /// What it counts or adds up, in words, for the 说明 (`None` when beyond words).
     pub description: Option<String>,

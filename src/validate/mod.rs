@@ -3,11 +3,14 @@
 //! in; error findings exclude their row from every measure, warnings keep it. Cell rules
 //! (range, allowed, pattern, length, identifiers) are in [`crate::rules`], run by ingest
 //! while each sheet is read. `summary.rs` compares townships' own summary tables with the measures of their ledgers
-//! (`[[reconcile]]`), after compute.
+//! (`[[reconcile]]`), after compute. `period.rs` tells the files of a source without a
+//! period column none of whose rows is dated in the period.
 
+pub mod period;
 pub mod summary;
 pub mod table;
 
+pub use period::files_outside_period;
 pub use summary::reconcile_summaries;
 pub use table::validate_tables;
 

@@ -321,6 +321,10 @@ fn compile_measure(
         source: source_index?,
         sql: sql_filled.filled.text.clone(),
         filter,
+        date: spec
+            .date
+            .as_ref()
+            .and_then(|d| source.columns.iter().position(|c| &c.name == d.get_ref())),
         kind: sql::measure_kind(&expr, &column_type),
         description,
     };

@@ -1,0 +1,83 @@
+//! A source without a period column keeps every row (a cumulative ledger), and each measure
+//! counts its rows by its own date (`date = "结案日期"`). A file none of whose rows has any
+//! of those dates in the period — last year's ledger sent by mistake — would add nothing to
+//! any figure while looking sent: it is told, with its dates, and marked for completeness.
+
+use std::collections::BTreeSet;
+
+use polars::prelude::*;
+
+use super::ValidateError;
+use crate::finding::{Finding, Severity};
+use crate::ingest::{cell::date_to_days, outside_words, Ingested, FILE_COLUMN};
+use crate::pipeline::Plan;
+
+pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateError> {
+    let (start, end) = plan.period.bounds();
+    let (start, end) = (date_to_days(start), date_to_days(end));
+    for (si, source) in plan.sources.iter().enumerate() {
+        let dates: BTreeSet<usize> = plan
+            .measures
+            .iter()
+            .filter(|m| m.source == si)
+            .filter_map(|m| m.date)
+            .collect();
+        if source.period_column.is_some() || dates.is_empty() {
+            continue;
+        }
+        let fail = |error| ValidateError {
+            source_id: source.id.clone(),
+            rule: "报告期".into(),
+            error,
+        };
+        let table = &data.tables[si];
+        let files = table
+            .column(FILE_COLUMN)
+            .and_then(|c| c.u32().cloned())
+            .map_err(fail)?;
+        // Per file: a date in the period seen, and the earliest and latest date seen.
+        let mut in_period = vec![false; data.files.len()];
+        let mut seen: Vec<Option<(i32, i32)>> = vec![None; data.files.len()];
+        for &c in &dates {
+            let column = table
+                .column(&source.columns[c].name)
+                .and_then(|c| c.cast(&DataType::Int32))
+                .map_err(fail)?;
+            let days = column.i32().map_err(fail)?;
+            for (file, day) in files.iter().zip(days.iter()) {
+                let (Some(file), Some(day)) = (file, day) else {
+                    continue;
+                };
+                let file = file as usize;
+                in_period[file] |= (start..=end).contains(&day);
+                seen[file] = Some(seen[file].map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
+            }
+        }
+        let names: Vec<&str> = dates
+            .iter()
+            .map(|&c| source.columns[c].name.as_str())
+            .collect();
+        for (i, report) in data.files.iter_mut().enumerate() {
+            if report.source != source.id || !report.used || in_period[i] {
+                continue;
+            }
+            report.dated_outside = Some(seen[i]);
+            data.findings.push(
+                Finding::file(
+                    Severity::Warning,
+                    report.label.clone(),
+                    "报告期",
+                    format!(
+                        "{}：没有一行的“{}”在{}内，本表不计入任何本期数字；是否报错了期间的台账？",
+                        outside_words(seen[i]),
+                        names.join("”或“"),
+                        plan.period.label()
+                    ),
+                )
+                .in_sheet(report.sheet.as_deref())
+                .from_submitter(report.submitter.as_deref()),
+            );
+        }
+    }
+    Ok(())
+}
