@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use calamine::Data;
+use calamine::{Data, DataType};
 
 use crate::common::{
     assert_row_matches, one_township, read_truth, run_period, run_report, sheet, wan, Table, Truth,
@@ -469,14 +469,18 @@ fn a_cumulative_ledger_gives_flows_by_their_own_dates_and_stocks_at_the_period_e
     let (start, end) = (day("2024-11-01"), day("2024-11-30"));
     let mut csv = String::from("案件编号,受理日期,结案日期\n");
     let (mut accepted, mut closed, mut open_at_start, mut open_at_end) = (0, 0, 0, 0);
+    let mut undated = 0;
     for i in 0..90i64 {
         let accepted_on = day("2024-08-01") + chrono::Duration::days(i * 137 % 150);
         let closed_on = (i % 5 != 0).then(|| accepted_on + chrono::Duration::days(i * 31 % 70));
         let shown = closed_on.map_or(String::new(), |d| d.to_string());
         csv.push_str(&format!("C{i:03},{accepted_on},{shown}\n"));
         let open_on = |at: chrono::NaiveDate| accepted_on <= at && closed_on.is_none_or(|c| c > at);
-        accepted += (start <= accepted_on && accepted_on <= end) as i32;
-        closed += closed_on.is_some_and(|c| start <= c && c <= end) as i32;
+        let accepted_in = start <= accepted_on && accepted_on <= end;
+        let closed_in = closed_on.is_some_and(|c| start <= c && c <= end);
+        accepted += accepted_in as i32;
+        closed += closed_in as i32;
+        undated += !(accepted_in || closed_in) as i32;
         open_at_start += open_on(start.pred_opt().unwrap()) as i32;
         open_at_end += open_on(end) as i32;
     }
@@ -538,6 +542,17 @@ columns = [
         .map(|r| r.iter().map(|c| c.to_string()).collect::<String>())
         .collect();
     assert!(notes.contains("按“结案日期”在报告期内计"), "{notes}");
+    // The rows kept but dated in no measure's period are counted in 数据来源.
+    let sources = sheet(&dir.path().join("out/stock.xlsx"), "数据来源");
+    let heading = (0..sources.width())
+        .find(|&c| {
+            sources.get((0, c)).map(|d| d.to_string()).as_deref() == Some("采用行中日期不在报告期")
+        })
+        .expect("the column");
+    assert_eq!(
+        sources.get((1, heading)).and_then(|d| d.as_f64()),
+        Some(undated as f64)
+    );
 }
 
 /// A roster per period: 新桥镇 (510199002) merged into 新桥新区 (510199009) from 2024-07.

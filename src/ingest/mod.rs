@@ -79,6 +79,9 @@ pub struct FileReport {
     /// in the period — earliest and latest such date (days since 1970), `None` inside when
     /// the rows have none (`validate::period`).
     pub dated_outside: Option<Option<(i32, i32)>>,
+    /// For a source without a period column whose measures are dated: the used rows with no
+    /// measure's date in the period (in no figure of it, as a cumulative ledger's older cases).
+    pub undated_rows: Option<usize>,
 }
 
 /// The day a file was sent (days since 1970) and what says so, in words.
@@ -644,6 +647,7 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         outside_period: None,
         submitted_on: None,
         dated_outside: None,
+        undated_rows: None,
     }
 }
 

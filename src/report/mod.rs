@@ -389,6 +389,11 @@ fn write_sources_sheet(
     .collect();
     let reasons = SkipReason::ALL;
     headings.extend(reasons.iter().map(|r| format!("跳过：{}", r.label())));
+    // Used rows that are in no figure of the period (a cumulative ledger's older cases).
+    let dated = data.files.iter().any(|f| f.undated_rows.is_some());
+    if dated {
+        headings.push("采用行中日期不在报告期".into());
+    }
     headings.extend(
         file_money
             .columns
@@ -438,6 +443,9 @@ fn write_sources_sheet(
                 .iter()
                 .map(|r| Some(*counts.skipped.get(r).unwrap_or(&0) as f64)),
         );
+        if dated {
+            numbers.push(file.undated_rows.map(|n| n as f64));
+        }
         for (k, n) in numbers.into_iter().enumerate() {
             let col = (texts.len() + k) as u16;
             match n {

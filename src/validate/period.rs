@@ -35,8 +35,8 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
             .column(FILE_COLUMN)
             .and_then(|c| c.u32().cloned())
             .map_err(fail)?;
-        // Per file: a date in the period seen, and the earliest and latest date seen.
-        let mut in_period = vec![false; data.files.len()];
+        // Per row: any measure's date in the period; per file, the earliest and latest date.
+        let mut row_in = vec![false; table.height()];
         let mut seen: Vec<Option<(i32, i32)>> = vec![None; data.files.len()];
         for &c in &dates {
             let column = table
@@ -44,13 +44,22 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
                 .and_then(|c| c.cast(&DataType::Int32))
                 .map_err(fail)?;
             let days = column.i32().map_err(fail)?;
-            for (file, day) in files.iter().zip(days.iter()) {
+            for ((file, day), inside) in files.iter().zip(days.iter()).zip(row_in.iter_mut()) {
                 let (Some(file), Some(day)) = (file, day) else {
                     continue;
                 };
                 let file = file as usize;
-                in_period[file] |= (start..=end).contains(&day);
+                *inside |= (start..=end).contains(&day);
                 seen[file] = Some(seen[file].map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
+            }
+        }
+        let mut undated = vec![0usize; data.files.len()];
+        let mut in_period = vec![false; data.files.len()];
+        for (file, &inside) in files.iter().zip(&row_in) {
+            let Some(file) = file else { continue };
+            match inside {
+                true => in_period[file as usize] = true,
+                false => undated[file as usize] += 1,
             }
         }
         let names: Vec<&str> = dates
@@ -58,7 +67,11 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
             .map(|&c| source.columns[c].name.as_str())
             .collect();
         for (i, report) in data.files.iter_mut().enumerate() {
-            if report.source != source.id || !report.used || in_period[i] {
+            if report.source != source.id {
+                continue;
+            }
+            report.undated_rows = Some(undated[i]);
+            if !report.used || in_period[i] {
                 continue;
             }
             report.dated_outside = Some(seen[i]);
