@@ -10,6 +10,17 @@ use calamine::{Data, DataType};
 
 use crate::common::{laborstat, one_township, read_truth, run_report, sheet, wan, Table};
 
+/// `laborstat validate PIPELINE --format json --out-dir OUT`.
+fn validate_json(pipeline: &Path, out: impl AsRef<Path>) -> std::process::Output {
+    laborstat()
+        .arg("validate")
+        .arg(pipeline)
+        .args(["--format", "json", "--out-dir"])
+        .arg(out.as_ref())
+        .output()
+        .unwrap()
+}
+
 /// (file, cell, rule, severity) of every finding in `validate --format json` output.
 fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String, String)> {
     let output = laborstat()
@@ -227,17 +238,7 @@ title = "{year}年"
 columns = [{ header = ["受理"], value = "accepted" }]"#,
     );
     let out = dir.path().join("out");
-    let output = laborstat()
-        .args([
-            "validate",
-            pipeline.to_str().unwrap(),
-            "--format",
-            "json",
-            "--out-dir",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = validate_json(&pipeline, &out);
     assert_eq!(output.status.code(), Some(1));
     let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .unwrap()
@@ -306,17 +307,7 @@ fn late_submissions_are_told_with_the_day_and_what_says_so() {
             .unwrap()
             .set_modified(when)
             .unwrap();
-        let output = laborstat()
-            .args([
-                "validate",
-                pipeline.to_str().unwrap(),
-                "--format",
-                "json",
-                "--out-dir",
-            ])
-            .arg(dir.path().join("out"))
-            .output()
-            .unwrap();
+        let output = validate_json(&pipeline, dir.path().join("out"));
         let findings = String::from_utf8(output.stdout).unwrap();
         let list = sheet(
             &dir.path().join("out/due-2024-11-问题清单.xlsx"),
@@ -378,17 +369,7 @@ fn a_business_key_twice_is_an_error_at_both_rows() {
         "period_column = \"受理日期\"\nkey = [\"项目编号\", \"月份\"]\n",
     );
     std::fs::write(&pipeline, keyed).unwrap();
-    let output = laborstat()
-        .args([
-            "validate",
-            pipeline.to_str().unwrap(),
-            "--format",
-            "json",
-            "--out-dir",
-        ])
-        .arg(dir.path().join("out"))
-        .output()
-        .unwrap();
+    let output = validate_json(&pipeline, dir.path().join("out"));
     assert_eq!(output.status.code(), Some(1));
     let findings: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .unwrap()
@@ -433,17 +414,7 @@ fn a_file_with_no_row_dated_in_the_period_is_told_not_taken_as_sent() {
         text.replace("period_column = \"受理日期\"\n", ""),
     )
     .unwrap();
-    let output = laborstat()
-        .args([
-            "validate",
-            pipeline.to_str().unwrap(),
-            "--format",
-            "json",
-            "--out-dir",
-        ])
-        .arg(dir.path().join("out"))
-        .output()
-        .unwrap();
+    let output = validate_json(&pipeline, dir.path().join("out"));
     let findings = String::from_utf8(output.stdout).unwrap();
     assert!(
         findings.contains("表中数据的日期都不在报告期内（最早2023-03-05，最晚2023-11-20）：没有一行的“受理日期”或“结案日期”在2024年内"),
