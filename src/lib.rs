@@ -21,4 +21,5 @@ pub mod ingest;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod store;
 pub mod validate;

@@ -65,6 +65,13 @@ pub struct PipelineArgs {
     /// Folder the source globs are relative to (default: the file's `data`).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// The store of periods kept between runs (default: the file's `store`, else `store`
+    /// beside the report).
+    #[arg(long, conflicts_with = "no_store")]
+    pub store: Option<PathBuf>,
+    /// Neither read earlier periods from a store nor keep this one.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 impl PipelineArgs {
@@ -78,6 +85,9 @@ impl PipelineArgs {
             data_dir: self.data.clone(),
             output,
             output_dir,
+            store: self.store.clone(),
+            no_store: self.no_store,
+            window_days: None,
         }
     }
 }

@@ -7,9 +7,11 @@ use anyhow::Context;
 
 use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
+use crate::compute::windows::window_figures;
 use crate::figure::text;
 use crate::pipeline::{Period, Plan};
 use crate::report::findings::feedback_dir;
+use crate::store::{Restatement, RunInfo, Store};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
@@ -86,9 +88,28 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
     let mut phases = super::phases::Phases::start();
     let Validated {
         data,
-        results,
+        mut results,
         completeness,
     } = read_and_validate(plan, quiet, &mut phases)?;
+    // Earlier periods are read and this one kept under one lock: no other run changes the
+    // store between the two.
+    let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
+    let _lock = store.as_ref().map(Store::lock).transpose()?;
+    results.windows = window_figures(plan, &data, &results.rows, store.as_ref())?;
+    let restatement = match &store {
+        Some(store) => {
+            let run = RunInfo::new(plan, &data)?;
+            store.write_period(plan, &data, &results, &run)?
+        }
+        None => None,
+    };
+    if let Some(r) = &restatement {
+        results.windows.restated.push(format!(
+            "本期为重报：{}的数据曾于{}存入，已由本次替换",
+            plan.period, r.replaced_written_at
+        ));
+    }
+    phases.mark("store");
     let outputs = crate::report::findings::write_findings_outputs(plan, &data, &completeness)?;
     phases.mark("findings");
     crate::report::write_report(plan, &results, &data, &plan.output)
@@ -118,8 +139,65 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
             println!("  合计      {}", headline.join(" · "));
         }
         println!("  output    {}", plan.output.display());
+        if let Some(store) = &store {
+            println!(
+                "  store     {} (period={})",
+                store.root().display(),
+                plan.period
+            );
+        }
+        if let Some(r) = &restatement {
+            print_restatement(r);
+        }
         print_findings_outputs(&outputs);
         println!("  time      {:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(ExitStatus::Success)
+}
+
+/// What a re-run of a stored period changed, per submitter; "no change" when nothing did.
+fn print_restatement(r: &Restatement) {
+    println!(
+        "  restated  {} replaces the run stored {}",
+        r.period, r.replaced_written_at
+    );
+    if r.is_empty() {
+        println!("            nothing changed: the same records and figures");
+        return;
+    }
+    let examples = |c: &crate::store::restatement::Changes| match c.examples.len() {
+        0 => String::new(),
+        _ if c.count > c.examples.len() => format!("：{}…", c.examples.join("、")),
+        _ => format!("：{}", c.examples.join("、")),
+    };
+    for source in &r.sources {
+        for s in &source.submitters {
+            let mut parts = Vec::new();
+            for (what, c) in [
+                ("新增", &s.added),
+                ("删除", &s.removed),
+                ("修改", &s.changed),
+            ] {
+                if c.count > 0 {
+                    parts.push(format!("{what} {} 条{}", c.count, examples(c)));
+                }
+            }
+            println!(
+                "            {} {}：{}",
+                source.source,
+                s.submitter,
+                parts.join("；")
+            );
+        }
+    }
+    for m in &r.moved {
+        let shown = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v}"));
+        println!(
+            "            {} {}：{} → {}",
+            m.submitter,
+            m.figure,
+            shown(m.before),
+            shown(m.after)
+        );
+    }
 }

@@ -3,11 +3,14 @@
 //! indicators from the measures at each level. A zero denominator leaves the indicator
 //! empty; the report shows "—".
 
+pub mod windows;
+
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::ingest::roster::Roster;
 use crate::ingest::{rows_of, submitter_runs, Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::evaluate::MeasureQuery;
 use crate::pipeline::{ColumnType, Plan, SubmitterFrom, ValueKind};
@@ -34,6 +37,8 @@ impl LevelRow {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub rows: Vec<LevelRow>,
+    /// The figures of report columns over other windows (本年累计, 上年同期, 同比…).
+    pub windows: windows::WindowFigures,
     /// What each file's used rows add up to, so a published total can be traced to files.
     pub file_money: FileMoney,
 }
@@ -71,86 +76,8 @@ pub struct ComputeError {
 }
 
 pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
-    // Measures that share a source and a filter are computed in one pass.
-    let mut groups: BTreeMap<(usize, Option<&str>), Vec<usize>> = BTreeMap::new();
-    for (i, m) in plan.measures.iter().enumerate() {
-        groups
-            .entry((m.source, m.filter.as_deref()))
-            .or_default()
-            .push(i);
-    }
-    let mut per_submitter: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
-    let mut total: HashMap<String, Option<f64>> = HashMap::new();
-    for ((source, filter), members) in groups {
-        let fail = |error: PolarsError| ComputeError {
-            measures: members
-                .iter()
-                .map(|&i| plan.measures[i].name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            source_id: plan.sources[source].id.clone(),
-            error,
-        };
-        let chosen: Vec<&crate::pipeline::Measure> =
-            members.iter().map(|&i| &plan.measures[i]).collect();
-        let query = MeasureQuery::new(filter, &chosen).map_err(fail)?;
-        let table = &data.tables[source];
-        let overall = query.over(table.clone().lazy()).collect().map_err(fail)?;
-        let by_submitter = if plan.sources[source].submitter == SubmitterFrom::Column {
-            // A submitter column: rows of many submitters are mixed within a file.
-            query
-                .by_submitter(table.clone().lazy())
-                .collect()
-                .map_err(fail)?
-        } else {
-            by_submitter_pieces(&query, table).map_err(fail)?
-        };
-        let codes = match by_submitter.height() {
-            0 => UInt32Chunked::default(),
-            _ => by_submitter
-                .column(SUBMITTER_COLUMN)
-                .map_err(fail)?
-                .u32()
-                .map_err(fail)?
-                .clone(),
-        };
-        for &i in &members {
-            let name = plan.measures[i].name.as_str();
-            let values = match by_submitter.height() {
-                0 => Vec::new(),
-                _ => numbers(&by_submitter, name).map_err(fail)?,
-            };
-            for (code, value) in data.roster.codes_of(&codes).zip(values) {
-                if let Some(code) = code {
-                    per_submitter
-                        .entry(code.to_string())
-                        .or_default()
-                        .insert(name.to_string(), value);
-                }
-            }
-            total.insert(
-                name.to_string(),
-                numbers(&overall, name)
-                    .map_err(fail)?
-                    .into_iter()
-                    .next()
-                    .flatten(),
-            );
-        }
-    }
-
-    let empty_value = |kind: ValueKind| match kind {
-        // Nothing to count or add up is zero; an average of nothing is unknown.
-        ValueKind::Count | ValueKind::Money => Some(0.0),
-        ValueKind::Number => None,
-    };
-    let complete = |mut measures: HashMap<String, Option<f64>>| {
-        for m in &plan.measures {
-            let value = measures.get(&m.name).copied().flatten();
-            measures.insert(m.name.clone(), value.or(empty_value(m.kind)));
-        }
-        measures
-    };
+    let (mut per_submitter, total) = measure_values(plan, &data.tables, &data.roster)?;
+    let complete = |measures| complete(plan, measures);
     // Who sent something: a file's submitter, or — for a district-wide ledger whose rows
     // name their township in a column — a township with rows in it.
     let mut submitted: std::collections::HashSet<&str> = data
@@ -186,8 +113,131 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
     }
     Ok(Results {
         rows,
+        windows: Default::default(),
         file_money: file_money(plan, data)?,
     })
+}
+
+/// Every level — 合计 first, then each roster submitter — over `tables` alone: the figures
+/// of a window over stored periods, where nobody's submission is judged (all `submitted`).
+pub fn levels(
+    plan: &Plan,
+    tables: &[DataFrame],
+    roster: &Roster,
+) -> Result<Vec<LevelRow>, ComputeError> {
+    let (mut per_submitter, total) = measure_values(plan, tables, roster)?;
+    let mut rows = vec![level_row(
+        plan,
+        None,
+        "合计".into(),
+        true,
+        complete(plan, total),
+    )];
+    for s in &roster.submitters {
+        let measures = complete(plan, per_submitter.remove(&s.code).unwrap_or_default());
+        rows.push(level_row(
+            plan,
+            Some(s.code.clone()),
+            s.name.clone(),
+            true,
+            measures,
+        ));
+    }
+    Ok(rows)
+}
+
+/// Every measure given a value: nothing to count or add up is zero; an average of nothing
+/// is unknown.
+fn complete(plan: &Plan, mut measures: MeasureValues) -> MeasureValues {
+    for m in &plan.measures {
+        let value = measures.get(&m.name).copied().flatten();
+        let empty = match m.kind {
+            ValueKind::Count | ValueKind::Money => Some(0.0),
+            ValueKind::Number => None,
+        };
+        measures.insert(m.name.clone(), value.or(empty));
+    }
+    measures
+}
+
+/// Measure values per submitter code and for 合计, over `tables` (one per source, in plan
+/// order, `_submitter` indexing `roster`).
+type MeasureValues = HashMap<String, Option<f64>>;
+
+fn measure_values(
+    plan: &Plan,
+    tables: &[DataFrame],
+    roster: &Roster,
+) -> Result<(HashMap<String, MeasureValues>, MeasureValues), ComputeError> {
+    // Measures that share a source and a filter are computed in one pass.
+    let mut groups: BTreeMap<(usize, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, m) in plan.measures.iter().enumerate() {
+        groups
+            .entry((m.source, m.filter.as_deref()))
+            .or_default()
+            .push(i);
+    }
+    let mut per_submitter: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
+    let mut total: HashMap<String, Option<f64>> = HashMap::new();
+    for ((source, filter), members) in groups {
+        let fail = |error: PolarsError| ComputeError {
+            measures: members
+                .iter()
+                .map(|&i| plan.measures[i].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            source_id: plan.sources[source].id.clone(),
+            error,
+        };
+        let chosen: Vec<&crate::pipeline::Measure> =
+            members.iter().map(|&i| &plan.measures[i]).collect();
+        let query = MeasureQuery::new(filter, &chosen).map_err(fail)?;
+        let table = &tables[source];
+        let overall = query.over(table.clone().lazy()).collect().map_err(fail)?;
+        let by_submitter = if plan.sources[source].submitter == SubmitterFrom::Column {
+            // A submitter column: rows of many submitters are mixed within a file.
+            query
+                .by_submitter(table.clone().lazy())
+                .collect()
+                .map_err(fail)?
+        } else {
+            by_submitter_pieces(&query, table).map_err(fail)?
+        };
+        let codes = match by_submitter.height() {
+            0 => UInt32Chunked::default(),
+            _ => by_submitter
+                .column(SUBMITTER_COLUMN)
+                .map_err(fail)?
+                .u32()
+                .map_err(fail)?
+                .clone(),
+        };
+        for &i in &members {
+            let name = plan.measures[i].name.as_str();
+            let values = match by_submitter.height() {
+                0 => Vec::new(),
+                _ => numbers(&by_submitter, name).map_err(fail)?,
+            };
+            for (code, value) in roster.codes_of(&codes).zip(values) {
+                if let Some(code) = code {
+                    per_submitter
+                        .entry(code.to_string())
+                        .or_default()
+                        .insert(name.to_string(), value);
+                }
+            }
+            total.insert(
+                name.to_string(),
+                numbers(&overall, name)
+                    .map_err(fail)?
+                    .into_iter()
+                    .next()
+                    .flatten(),
+            );
+        }
+    }
+
+    Ok((per_submitter, total))
 }
 
 /// The measures of each submitter when every file has one submitter: each submitter's rows

@@ -124,6 +124,22 @@ impl Roster {
         ))
     }
 
+    /// Roster index by code, the codes of the entries each submitter succeeds included: rows
+    /// stored under an old code (a window over an earlier period) count for its successor.
+    pub fn index_by_code(&self) -> std::collections::HashMap<&str, u32> {
+        let mut index = std::collections::HashMap::new();
+        for (i, s) in self.submitters.iter().enumerate() {
+            for (code, _) in &s.predecessors {
+                index.insert(code.as_str(), i as u32);
+            }
+        }
+        // A submitter's own code wins over an entry that names it as succeeded.
+        for (i, s) in self.submitters.iter().enumerate() {
+            index.insert(s.code.as_str(), i as u32);
+        }
+        index
+    }
+
     /// The codes of a `_submitter` column (roster indices), row by row.
     pub fn codes_of<'a>(
         &'a self,

@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod period;
 pub mod spec;
 pub mod sql;
+pub mod window;
 pub mod words;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,13 @@ pub struct Overrides {
     pub output: Option<PathBuf>,
     /// Folder for the report and findings outputs, keeping the file's own report name.
     pub output_dir: Option<PathBuf>,
+    /// `--store DIR`: the store folder instead of the file's `store`.
+    pub store: Option<PathBuf>,
+    /// `--no-store`: nothing read from or written to a store.
+    pub no_store: bool,
+    /// The days `{period_start}`/`{period_end}` stand for, instead of the period's own: a
+    /// plan compiled for a window (本年累计 runs from the year's first day).
+    pub window_days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// A compiled pipeline: names resolved, SQL checked, paths absolute or relative to the cwd.
@@ -40,6 +48,11 @@ pub struct Plan {
     pub data_dir: PathBuf,
     pub output: PathBuf,
     pub reporter: Option<String>,
+    /// The store folder (periods kept between runs); `None` with `--no-store`.
+    pub store: Option<PathBuf>,
+    /// The command-line settings it was compiled with: a window's plan is compiled again
+    /// with other days (`Overrides::window_days`).
+    pub overrides: Overrides,
     /// Submissions are due this many days after the period's last day; `None`: no deadline.
     pub due_days: Option<u32>,
     pub roster: RosterSource,
@@ -177,7 +190,15 @@ pub struct Placeholders {
 
 impl Placeholders {
     pub fn new(name: &str, period: &Period) -> Placeholders {
-        let (start, end) = period.bounds();
+        Placeholders::with_days(name, period, period.bounds())
+    }
+
+    /// As [`Placeholders::new`], with `{period_start}`/`{period_end}` the days of a window.
+    pub fn with_days(
+        name: &str,
+        period: &Period,
+        (start, end): (chrono::NaiveDate, chrono::NaiveDate),
+    ) -> Placeholders {
         Placeholders {
             values: vec![
                 ("name", name.to_string()),
@@ -329,6 +350,22 @@ impl Source {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The columns that name one record (indices into `columns`): `key = [...]`, else the
+    /// column of a `unique` rule; empty when the source declares neither.
+    pub fn business_key(&self) -> Vec<usize> {
+        let key = self.rules.iter().find_map(|r| match &r.kind {
+            RuleKind::Key(columns) => Some(columns.clone()),
+            _ => None,
+        });
+        key.or_else(|| {
+            self.rules.iter().find_map(|r| match (&r.kind, r.column) {
+                (RuleKind::Unique(_), Some(c)) => Some(vec![c]),
+                _ => None,
+            })
+        })
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -454,6 +491,17 @@ pub struct ReportColumn {
     /// An indicator name (measures are exposed as indicators of themselves, see compile).
     pub indicator: String,
     pub display: Display,
+    /// Which period's submission and which days the figure covers (本期 by default).
+    pub window: window::Window,
+    /// 同比/环比: the change against the window a year or a period back.
+    pub compare: Option<window::Compare>,
+}
+
+impl ReportColumn {
+    /// True for a figure of the run's own period, computed by the run itself.
+    pub fn is_current(&self) -> bool {
+        self.window.is_current() && self.compare.is_none()
+    }
 }
 
 /// Why a pipeline could not be loaded.

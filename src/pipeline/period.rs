@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PeriodKind {
     Year,
     /// 1 = 上半年 (January–June), 2 = 下半年.
@@ -16,7 +16,7 @@ pub enum PeriodKind {
     Month(u32),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Period {
     pub year: i32,
     pub kind: PeriodKind,
@@ -116,6 +116,24 @@ impl Period {
             PeriodKind::Quarter(q) => (self.year, PeriodKind::Quarter(q + 1)),
             PeriodKind::Month(12) => (self.year + 1, PeriodKind::Month(1)),
             PeriodKind::Month(m) => (self.year, PeriodKind::Month(m + 1)),
+        };
+        Period {
+            year,
+            kind,
+            ..*self
+        }
+    }
+
+    /// The period before this one, of the same kind.
+    pub fn previous(&self) -> Period {
+        let (year, kind) = match self.kind {
+            PeriodKind::Year => (self.year - 1, PeriodKind::Year),
+            PeriodKind::Half(1) => (self.year - 1, PeriodKind::Half(2)),
+            PeriodKind::Half(h) => (self.year, PeriodKind::Half(h - 1)),
+            PeriodKind::Quarter(1) => (self.year - 1, PeriodKind::Quarter(4)),
+            PeriodKind::Quarter(q) => (self.year, PeriodKind::Quarter(q - 1)),
+            PeriodKind::Month(1) => (self.year - 1, PeriodKind::Month(12)),
+            PeriodKind::Month(m) => (self.year, PeriodKind::Month(m - 1)),
         };
         Period {
             year,

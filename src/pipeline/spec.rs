@@ -29,6 +29,9 @@ pub struct PipelineSection {
     /// Submissions are due this many days after the period's last day (迟报 after it).
     #[serde(default)]
     pub due_days: Option<Spanned<u32>>,
+    /// The store folder, relative to the pipeline file; default `store` beside the output.
+    #[serde(default)]
+    pub store: Option<String>,
 }
 
 /// `[limits]`: bounds on one input file, so that a hostile or broken file is refused by
@@ -296,6 +299,12 @@ pub struct ReportColumnSpec {
     /// Overrides the indicator's display.
     #[serde(default)]
     pub display: Option<Display>,
+    /// 本期 (default), 上期, 本年累计, 上年同期, 上年同期累计, 近N个月.
+    #[serde(default)]
+    pub window: Option<Spanned<String>>,
+    /// 同比 or 环比: the change against the same window a year or a period back.
+    #[serde(default)]
+    pub compare: Option<Spanned<String>>,
 }
 
 /// `[[sources.<id>.rules]]`: one validation rule. Exactly one of the rule kinds

@@ -182,7 +182,11 @@ fn write_table(
         sheet.write_string_with_format(row, label_columns - 1, &name, label_format)?;
         for (j, column) in layout.columns.iter().enumerate() {
             let col = label_columns + j as u16;
-            let value = level.indicators.get(&column.indicator).copied().flatten();
+            let value = if column.is_current() {
+                level.indicators.get(&column.indicator).copied().flatten()
+            } else {
+                results.windows.value(column, level.code.as_deref())
+            };
             match value {
                 Some(v) if level.submitted || total => {
                     sheet.write_number_with_format(
@@ -211,7 +215,12 @@ fn write_table(
     sheet.write_string_with_format(row, 0, "说明：", &f.note)?;
     row += 1;
     let mut number = 1;
+    let mut explained: Vec<&str> = Vec::new();
     for column in &layout.columns {
+        if explained.contains(&column.indicator.as_str()) {
+            continue; // the same figure over another window
+        }
+        explained.push(&column.indicator);
         if let Some(indicator) = plan.indicator(&column.indicator) {
             // A plain measure is said in words ("受理数：…台账中的行数"), never "受理数 = 受理数".
             let line = match &indicator.expr {
@@ -233,6 +242,20 @@ fn write_table(
             0,
             last_col,
             &format!("{number}. {}", plan.expand(note)),
+            &f.note,
+        )?;
+        row += 1;
+        number += 1;
+    }
+    let windowed = layout.columns.iter().any(|c| !c.is_current());
+    let history = results.windows.notes.iter().filter(|_| windowed);
+    for line in history.chain(&results.windows.restated) {
+        write_span(
+            sheet,
+            row,
+            0,
+            last_col,
+            &format!("{number}. {line}。"),
             &f.note,
         )?;
         row += 1;

@@ -62,7 +62,10 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     // Placeholders in SQL are filled before it is checked. Without a valid [pipeline]
     // (already reported) the SQL is still checked, with a stand-in period.
     let placeholders = match &pipeline {
-        Some((spec, period)) => Placeholders::new(&spec.name, period),
+        Some((spec, period)) => match overrides.window_days {
+            Some(days) => Placeholders::with_days(&spec.name, period, days),
+            None => Placeholders::new(&spec.name, period),
+        },
         None => Placeholders::new("pipeline", &Period::parse("2024").expect("a year")),
     };
     if let (Some((spec, _)), Some(section)) = (&pipeline, entry(table, "pipeline")) {
@@ -132,6 +135,8 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         data_dir: paths.data_dir,
         output: paths.output,
         reporter: pipeline.reporter,
+        store: paths.store,
+        overrides: overrides.clone(),
         due_days: pipeline.due_days.as_ref().map(|d| *d.get_ref()),
         roster: paths.roster,
         sources,
@@ -323,6 +328,7 @@ struct ResolvedPaths {
     data_dir: PathBuf,
     output: PathBuf,
     roster: RosterSource,
+    store: Option<PathBuf>,
 }
 
 /// The data folder, the report path and the roster file, templates filled and command-line
@@ -363,10 +369,29 @@ fn resolve_paths(
         }
         inline => inline,
     };
+    // The store is shared by every period: by default `store` in the output's folder up
+    // to the first part that names the period (`../output/{period}/x.xlsx` → `../output/store`).
+    let store = if overrides.no_store {
+        None
+    } else if let Some(dir) = &overrides.store {
+        Some(dir.clone())
+    } else if let Some(dir) = &pipeline.store {
+        Some(clean_path(&base_dir.join(dir)))
+    } else {
+        let template = Path::new(&pipeline.output);
+        let fixed: PathBuf = template
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+            .take_while(|c| !c.as_os_str().to_string_lossy().contains('{'))
+            .collect();
+        Some(clean_path(&base_dir.join(fixed).join("store")))
+    };
     ResolvedPaths {
         data_dir: clean_path(&data_dir),
         output: clean_path(&output),
         roster,
+        store,
     }
 }
 

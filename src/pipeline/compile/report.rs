@@ -10,7 +10,8 @@ use super::sections::{entry_value, section, section_with};
 use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::Arith;
-use crate::pipeline::{Indicator, Measure, Placeholders, ReportColumn, SheetLayout};
+use crate::pipeline::window::{Compare, Window};
+use crate::pipeline::{Display, Indicator, Measure, Placeholders, ReportColumn, SheetLayout};
 
 pub(super) fn compile_report(
     d: &mut Diagnostics,
@@ -109,10 +110,45 @@ fn compile_sheet(
             );
             continue;
         };
+        let window = match &column.window {
+            Some(text) => match Window::parse(text.get_ref()) {
+                Ok(window) => window,
+                Err(message) => {
+                    d.span(
+                        &text.span(),
+                        format!("{what}: column `{name}`: window {message}"),
+                    );
+                    continue;
+                }
+            },
+            None => Window::CURRENT,
+        };
+        let compare = match &column.compare {
+            Some(text) => match Compare::parse(text.get_ref()) {
+                Ok(compare) => Some(compare),
+                Err(message) => {
+                    d.span(
+                        &text.span(),
+                        format!("{what}: column `{name}`: compare {message}"),
+                    );
+                    continue;
+                }
+            },
+            None => None,
+        };
+        // A change is a percentage, or for a rate a difference in percentage points.
+        let display = match (compare, column.display) {
+            (_, Some(display)) => display,
+            (Some(_), None) if display == Display::Percent => Display::PercentagePoints,
+            (Some(_), None) => Display::Percent,
+            (None, None) => display,
+        };
         columns.push(ReportColumn {
             header: column.header,
             indicator: name.clone(),
-            display: column.display.unwrap_or(display),
+            display,
+            window,
+            compare,
         });
     }
     SheetLayout {

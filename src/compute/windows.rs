@@ -1,0 +1,344 @@
+//! The figures of report columns over other windows than the run's own period: 本年累计,
+//! 上期, 上年同期 (as reported then), 近N个月, and 同比/环比 against them.
+//!
+//! A window reads the submission of the period it names and counts the days it covers:
+//! - a source without `period_column` (a cumulative ledger: each submission holds every
+//!   record so far) is read from the anchor period's partition, and each measure's own date
+//!   (`date = …`) decides which rows count — so 本年累计 comes from this month's files alone;
+//! - a source with `period_column` (one file set per period) is read from the partition of
+//!   every period the window covers.
+//!
+//! The run's own period comes from memory, earlier ones from the store. Measures are the
+//! pipeline's own, compiled again with `{period_start}`/`{period_end}` the window's days, so
+//! a stock (期末未结) is taken at the window's end; rates come from the window's numerator
+//! and denominator totals, never from adding up periods' rates. A window that needs a
+//! period the store lacks is shown "—" and the 说明 says which periods to run.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use super::{levels, ComputeError, LevelRow};
+use crate::ingest::Ingested;
+use crate::pipeline::window::{Compare, Span, Window};
+use crate::pipeline::{Display, Overrides, Period, Plan, ReportColumn};
+use crate::store::{Store, StoreError};
+
+/// (indicator, window, comparison) → value per submitter code (`None` key: 合计).
+type ColumnKey = (String, Window, Option<Compare>);
+
+#[derive(Debug, Clone, Default)]
+pub struct WindowFigures {
+    values: HashMap<ColumnKey, HashMap<Option<String>, Option<f64>>>,
+    /// For the 说明: the days each window covers, what it could not read, what was restated.
+    pub notes: Vec<String>,
+    /// For the 说明 of every sheet: this period replaced a stored one (restated).
+    pub restated: Vec<String>,
+}
+
+impl WindowFigures {
+    /// The figure of a non-current report column for a submitter (`None`: 合计).
+    pub fn value(&self, column: &ReportColumn, code: Option<&str>) -> Option<f64> {
+        let key = (column.indicator.clone(), column.window, column.compare);
+        self.values
+            .get(&key)?
+            .get(&code.map(str::to_string))
+            .copied()
+            .flatten()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    #[error("the pipeline file could not be compiled for the window {window}: {source}")]
+    Load {
+        window: String,
+        source: crate::pipeline::LoadError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Compute(#[from] ComputeError),
+    #[error("joining the stored periods of source `{source_id}` failed")]
+    Join {
+        source_id: String,
+        #[source]
+        error: PolarsError,
+    },
+}
+
+/// One window's levels, or why it has none.
+enum Outcome {
+    Rows(Vec<LevelRow>),
+    Missing,
+}
+
+/// The figures of every non-current column of the report. `current` is the run's own result.
+pub fn window_figures(
+    plan: &Plan,
+    data: &Ingested,
+    current: &[LevelRow],
+    store: Option<&Store>,
+) -> Result<WindowFigures, WindowError> {
+    let columns: Vec<&ReportColumn> = plan
+        .sheets
+        .iter()
+        .flat_map(|s| &s.columns)
+        .filter(|c| !c.is_current())
+        .collect();
+    let mut figures = WindowFigures::default();
+    if columns.is_empty() {
+        return Ok(figures);
+    }
+    let mut windows: Vec<Window> = Vec::new();
+    for c in &columns {
+        let mut needed = vec![c.window];
+        needed.extend(c.compare.map(|k| c.window.shifted(k)));
+        for w in needed {
+            if !windows.contains(&w) {
+                windows.push(w);
+            }
+        }
+    }
+    let pipeline_hash = crate::store::sha256_of(&plan.file).ok();
+    let mut outcomes: HashMap<Window, Outcome> = HashMap::new();
+    let mut notes = Notes::default();
+    let own = Window::CURRENT.resolve(&plan.period);
+    for window in windows {
+        let span = window.resolve(&plan.period);
+        let outcome = if (span.anchor, span.start, span.end) == (own.anchor, own.start, own.end) {
+            Outcome::Rows(current.to_vec())
+        } else {
+            let outcome =
+                window_levels(plan, data, store, window, &span, &mut notes, &pipeline_hash)?;
+            notes.spans.push(format!(
+                "“{}”为{}{}",
+                window.words(),
+                span.words(),
+                read_from(plan, &span)
+            ));
+            outcome
+        };
+        outcomes.insert(window, outcome);
+    }
+    for c in columns {
+        let value_of = |window: &Window| -> Option<HashMap<Option<String>, Option<f64>>> {
+            match outcomes.get(window)? {
+                Outcome::Missing => None,
+                Outcome::Rows(rows) => Some(
+                    rows.iter()
+                        .map(|r| {
+                            (
+                                r.code.clone(),
+                                r.indicators.get(&c.indicator).copied().flatten(),
+                            )
+                        })
+                        .collect(),
+                ),
+            }
+        };
+        let values = value_of(&c.window).unwrap_or_default();
+        let values = match c.compare {
+            None => values,
+            Some(compare) => {
+                let base = value_of(&c.window.shifted(compare)).unwrap_or_default();
+                values
+                    .iter()
+                    .map(|(code, v)| {
+                        let b = base.get(code).copied().flatten();
+                        (code.clone(), change(*v, b, c.display))
+                    })
+                    .collect()
+            }
+        };
+        figures
+            .values
+            .insert((c.indicator.clone(), c.window, c.compare), values);
+    }
+    figures.notes = notes.into_lines();
+    Ok(figures)
+}
+
+/// 同比/环比: for a rate (shown in 百分点) the difference; otherwise the change as a share of
+/// the base. "—" (None) on a missing or zero base.
+fn change(value: Option<f64>, base: Option<f64>, display: Display) -> Option<f64> {
+    let (value, base) = (value?, base?);
+    if display == Display::PercentagePoints {
+        return Some(value - base);
+    }
+    if base == 0.0 {
+        return None;
+    }
+    Some((value - base) / base)
+}
+
+/// Where a window's rows come from, in words.
+fn read_from(plan: &Plan, span: &Span) -> String {
+    let periodic = plan.sources.iter().any(|s| s.period_column.is_some());
+    let cumulative = plan.sources.iter().any(|s| s.period_column.is_none());
+    let periods = span.periods();
+    let mut parts = Vec::new();
+    if cumulative {
+        parts.push(format!("{}的报送", span.anchor));
+    }
+    if periodic && periods.len() > 1 {
+        parts.push(format!(
+            "{}至{}各期的报送",
+            periods[0],
+            periods[periods.len() - 1]
+        ));
+    } else if periodic && !cumulative {
+        parts.push(format!("{}的报送", span.anchor));
+    }
+    format!("，取自{}", parts.join("及"))
+}
+
+#[derive(Default)]
+struct Notes {
+    spans: Vec<String>,
+    missing: BTreeSet<String>,
+    other_version: BTreeSet<String>,
+    restated: BTreeSet<String>,
+    unknown_codes: usize,
+}
+
+impl Notes {
+    fn into_lines(self) -> Vec<String> {
+        let mut lines = self.spans;
+        if !self.missing.is_empty() {
+            let list: Vec<String> = self.missing.into_iter().collect();
+            lines.push(format!(
+                "存储中没有 {} 的数据，用到这些期的栏目显示“—”；先按期运行（laborstat run … --period 起..止）以存入",
+                list.join("、")
+            ));
+        }
+        if !self.other_version.is_empty() {
+            let list: Vec<String> = self.other_version.into_iter().collect();
+            lines.push(format!(
+                "{} 的数据由另一版本的流水线文件写入，口径可能不同",
+                list.join("、")
+            ));
+        }
+        if !self.restated.is_empty() {
+            let list: Vec<String> = self.restated.into_iter().collect();
+            lines.push(format!("曾重报的期：{}", list.join("、")));
+        }
+        if self.unknown_codes > 0 {
+            lines.push(format!(
+                "存储中有 {} 行的单位代码不在本期名单（也无承继），只计入合计",
+                self.unknown_codes
+            ));
+        }
+        lines
+    }
+}
+
+/// One window's levels: each source's rows for it, then the pipeline's measures compiled
+/// for its days.
+fn window_levels(
+    plan: &Plan,
+    data: &Ingested,
+    store: Option<&Store>,
+    window: Window,
+    span: &Span,
+    notes: &mut Notes,
+    pipeline_hash: &Option<String>,
+) -> Result<Outcome, WindowError> {
+    let overrides = Overrides {
+        period: Some(span.anchor.to_string()),
+        window_days: Some((span.start, span.end)),
+        ..plan.overrides.clone()
+    };
+    let window_plan =
+        crate::pipeline::load(&plan.file, &overrides).map_err(|source| WindowError::Load {
+            window: window.words(),
+            source,
+        })?;
+    let mut tables = Vec::with_capacity(plan.sources.len());
+    let mut missing = false;
+    for (si, source) in plan.sources.iter().enumerate() {
+        let periods: Vec<Period> = match source.period_column {
+            None => vec![span.anchor],
+            Some(_) => span.periods(),
+        };
+        let mut table: Option<DataFrame> = None;
+        for period in periods {
+            let part = if period == plan.period {
+                Some(data.tables[si].clone())
+            } else {
+                match store {
+                    Some(store) => {
+                        let read = store.read_source(source, &period, &data.roster)?;
+                        if read.is_some() {
+                            if let Some(manifest) = store.manifest(&source.id, &period)? {
+                                if pipeline_hash.as_deref() != Some(&manifest.pipeline_sha256) {
+                                    notes.other_version.insert(period.to_string());
+                                }
+                                if !manifest.replaced.is_empty() {
+                                    notes.restated.insert(period.to_string());
+                                }
+                            }
+                        }
+                        read.map(|(frame, unknown)| {
+                            notes.unknown_codes += unknown;
+                            frame
+                        })
+                    }
+                    None => None,
+                }
+            };
+            let Some(part) = part else {
+                notes.missing.insert(period.to_string());
+                missing = true;
+                continue;
+            };
+            table = Some(match table {
+                None => part,
+                Some(mut all) => {
+                    all.vstack_mut_owned(part)
+                        .map_err(|error| WindowError::Join {
+                            source_id: source.id.clone(),
+                            error,
+                        })?;
+                    all
+                }
+            });
+        }
+        let empty = || {
+            crate::pipeline::evaluate::schema_frame(source, 0).map_err(|error| WindowError::Join {
+                source_id: source.id.clone(),
+                error,
+            })
+        };
+        tables.push(match table {
+            Some(table) => table,
+            None => empty()?,
+        });
+    }
+    if missing {
+        return Ok(Outcome::Missing);
+    }
+    Ok(Outcome::Rows(levels(&window_plan, &tables, &data.roster)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_shares_and_rates_differ_in_points() {
+        assert_eq!(
+            change(Some(120.0), Some(100.0), Display::Percent),
+            Some(0.2)
+        );
+        assert_eq!(change(Some(5.0), Some(0.0), Display::Percent), None);
+        assert_eq!(change(Some(5.0), None, Display::Percent), None);
+        let points = change(Some(0.75), Some(0.70), Display::PercentagePoints).unwrap();
+        assert!((points - 0.05).abs() < 1e-12);
+        // A rate's base of zero is a rate like any other: the points are defined.
+        assert_eq!(
+            change(Some(0.5), Some(0.0), Display::PercentagePoints),
+            Some(0.5)
+        );
+    }
+}
