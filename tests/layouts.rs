@@ -227,7 +227,7 @@ fn outputs_print_one_page_wide_and_feedback_keeps_the_townships_widths() {
     let out = tempfile::tempdir().unwrap();
     validate(data.path(), out.path());
     let list = out.path().join("layouts-2024-问题清单.xlsx");
-    let feedback = out.path().join("feedback/510199002-苹果街道.xlsx");
+    let feedback = out.path().join("feedback/2024/510199002-苹果街道.xlsx");
     for book in [&list, &feedback] {
         let parts = xlsx_parts(book);
         let sheets: Vec<&String> = parts

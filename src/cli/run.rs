@@ -10,7 +10,6 @@ use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
 use crate::compute::windows::window_figures;
 use crate::figure::text;
 use crate::pipeline::{Period, Plan};
-use crate::report::findings::feedback_dir;
 use crate::store::{Restatement, RunInfo, Store};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
@@ -48,16 +47,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
                 earlier.period,
                 plan.period,
                 plan.output.display()
-            );
-            return Ok(ExitStatus::Error);
-        }
-        let feedback = feedback_dir(&plan);
-        if let Some(earlier) = plans.iter().find(|p| feedback_dir(p) == feedback) {
-            eprintln!(
-                "error: --period {range}: {} and {} would write their townships' feedback workbooks to the same folder {}; put {{period}} in the folder of the pipeline's `output` (output = \"../output/{{period}}/{{name}}.xlsx\")",
-                earlier.period,
-                plan.period,
-                feedback.display()
             );
             return Ok(ExitStatus::Error);
         }
@@ -127,13 +116,12 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
                 .take(8)
                 .map(|c| {
                     let label = c.header.last().cloned().unwrap_or_default();
-                    format!(
-                        "{label} {}",
-                        text(
-                            total.indicators.get(&c.indicator).copied().flatten(),
-                            c.display
-                        )
-                    )
+                    let value = if c.is_current() {
+                        total.indicators.get(&c.indicator).copied().flatten()
+                    } else {
+                        results.windows.value(c, None)
+                    };
+                    format!("{label} {}", text(value, c.display))
                 })
                 .collect();
             println!("  合计      {}", headline.join(" · "));

@@ -30,13 +30,69 @@ type ColumnKey = (String, Window, Option<Compare>);
 #[derive(Debug, Clone, Default)]
 pub struct WindowFigures {
     values: HashMap<ColumnKey, HashMap<Option<String>, Option<f64>>>,
-    /// For the 说明: the days each window covers, what it could not read, what was restated.
-    pub notes: Vec<String>,
+    /// Per window read: its days, and what it could not read or found restated.
+    read: Vec<(Window, Span, WindowRead)>,
     /// For the 说明 of every sheet: this period replaced a stored one (restated).
     pub restated: Vec<String>,
 }
 
+/// What reading one window's periods found, for the 说明.
+#[derive(Debug, Clone, Default)]
+struct WindowRead {
+    missing: BTreeSet<String>,
+    other_version: BTreeSet<String>,
+    restated: BTreeSet<String>,
+    unknown_codes: usize,
+}
+
 impl WindowFigures {
+    /// The 说明 lines for a sheet whose columns use `windows` over `sources` (indices into
+    /// `Plan::sources`): the days each window covers and where it was read from, the
+    /// periods the store lacks, periods restated or stored by another pipeline version.
+    pub fn notes_for(&self, plan: &Plan, windows: &[Window], sources: &[usize]) -> Vec<String> {
+        let mut lines = Vec::new();
+        let (mut missing, mut other, mut restated) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let mut unknown = 0;
+        for (window, span, read) in &self.read {
+            if !windows.contains(window) {
+                continue;
+            }
+            lines.push(format!(
+                "“{}”为{}，{}",
+                window.words(),
+                span.words(),
+                read_from(plan, span, sources)
+            ));
+            missing.extend(read.missing.iter().cloned());
+            other.extend(read.other_version.iter().cloned());
+            restated.extend(read.restated.iter().cloned());
+            unknown = unknown.max(read.unknown_codes);
+        }
+        let list = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>().join("、");
+        if !missing.is_empty() {
+            lines.push(format!(
+                "存储中没有 {} 的数据，用到这些期的栏目显示“—”；先按期运行（laborstat run … --period 起..止）以存入",
+                list(missing)
+            ));
+        }
+        if !other.is_empty() {
+            lines.push(format!(
+                "{} 的数据由另一版本的流水线文件写入，口径可能不同",
+                list(other)
+            ));
+        }
+        if !restated.is_empty() {
+            lines.push(format!("所用各期中曾重报的期：{}", list(restated)));
+        }
+        if unknown > 0 {
+            lines.push(format!(
+                "存储中有 {unknown} 行的单位代码不在本期名单（也无承继），只计入合计"
+            ));
+        }
+        lines
+    }
+
     /// The figure of a non-current report column for a submitter (`None`: 合计).
     pub fn value(&self, column: &ReportColumn, code: Option<&str>) -> Option<f64> {
         let key = (column.indicator.clone(), column.window, column.compare);
@@ -102,21 +158,16 @@ pub fn window_figures(
     }
     let pipeline_hash = crate::store::sha256_of(&plan.file).ok();
     let mut outcomes: HashMap<Window, Outcome> = HashMap::new();
-    let mut notes = Notes::default();
     let own = Window::CURRENT.resolve(&plan.period);
     for window in windows {
         let span = window.resolve(&plan.period);
         let outcome = if (span.anchor, span.start, span.end) == (own.anchor, own.start, own.end) {
             Outcome::Rows(current.to_vec())
         } else {
+            let mut read = WindowRead::default();
             let outcome =
-                window_levels(plan, data, store, window, &span, &mut notes, &pipeline_hash)?;
-            notes.spans.push(format!(
-                "“{}”为{}{}",
-                window.words(),
-                span.words(),
-                read_from(plan, &span)
-            ));
+                window_levels(plan, data, store, window, &span, &mut read, &pipeline_hash)?;
+            figures.read.push((window, span, read));
             outcome
         };
         outcomes.insert(window, outcome);
@@ -155,7 +206,6 @@ pub fn window_figures(
             .values
             .insert((c.indicator.clone(), c.window, c.compare), values);
     }
-    figures.notes = notes.into_lines();
     Ok(figures)
 }
 
@@ -172,65 +222,25 @@ fn change(value: Option<f64>, base: Option<f64>, display: Display) -> Option<f64
     Some((value - base) / base)
 }
 
-/// Where a window's rows come from, in words.
-fn read_from(plan: &Plan, span: &Span) -> String {
-    let periodic = plan.sources.iter().any(|s| s.period_column.is_some());
-    let cumulative = plan.sources.iter().any(|s| s.period_column.is_none());
+/// Where a window's rows come from, in words, for the sources a sheet uses.
+fn read_from(plan: &Plan, span: &Span, sources: &[usize]) -> String {
     let periods = span.periods();
     let mut parts = Vec::new();
-    if cumulative {
-        parts.push(format!("{}的报送", span.anchor));
+    for &si in sources {
+        let source = &plan.sources[si];
+        let part = if source.periodic && periods.len() > 1 {
+            format!(
+                "{}取自{}至{}各期的报送",
+                source.title,
+                periods[0],
+                periods[periods.len() - 1]
+            )
+        } else {
+            format!("{}取自{}的报送", source.title, span.anchor)
+        };
+        parts.push(part);
     }
-    if periodic && periods.len() > 1 {
-        parts.push(format!(
-            "{}至{}各期的报送",
-            periods[0],
-            periods[periods.len() - 1]
-        ));
-    } else if periodic && !cumulative {
-        parts.push(format!("{}的报送", span.anchor));
-    }
-    format!("，取自{}", parts.join("及"))
-}
-
-#[derive(Default)]
-struct Notes {
-    spans: Vec<String>,
-    missing: BTreeSet<String>,
-    other_version: BTreeSet<String>,
-    restated: BTreeSet<String>,
-    unknown_codes: usize,
-}
-
-impl Notes {
-    fn into_lines(self) -> Vec<String> {
-        let mut lines = self.spans;
-        if !self.missing.is_empty() {
-            let list: Vec<String> = self.missing.into_iter().collect();
-            lines.push(format!(
-                "存储中没有 {} 的数据，用到这些期的栏目显示“—”；先按期运行（laborstat run … --period 起..止）以存入",
-                list.join("、")
-            ));
-        }
-        if !self.other_version.is_empty() {
-            let list: Vec<String> = self.other_version.into_iter().collect();
-            lines.push(format!(
-                "{} 的数据由另一版本的流水线文件写入，口径可能不同",
-                list.join("、")
-            ));
-        }
-        if !self.restated.is_empty() {
-            let list: Vec<String> = self.restated.into_iter().collect();
-            lines.push(format!("曾重报的期：{}", list.join("、")));
-        }
-        if self.unknown_codes > 0 {
-            lines.push(format!(
-                "存储中有 {} 行的单位代码不在本期名单（也无承继），只计入合计",
-                self.unknown_codes
-            ));
-        }
-        lines
-    }
+    parts.join("，")
 }
 
 /// One window's levels: each source's rows for it, then the pipeline's measures compiled
@@ -241,7 +251,7 @@ fn window_levels(
     store: Option<&Store>,
     window: Window,
     span: &Span,
-    notes: &mut Notes,
+    notes: &mut WindowRead,
     pipeline_hash: &Option<String>,
 ) -> Result<Outcome, WindowError> {
     let overrides = Overrides {
@@ -257,9 +267,9 @@ fn window_levels(
     let mut tables = Vec::with_capacity(plan.sources.len());
     let mut missing = false;
     for (si, source) in plan.sources.iter().enumerate() {
-        let periods: Vec<Period> = match source.period_column {
-            None => vec![span.anchor],
-            Some(_) => span.periods(),
+        let periods: Vec<Period> = match source.periodic {
+            false => vec![span.anchor],
+            true => span.periods(),
         };
         let mut table: Option<DataFrame> = None;
         for period in periods {

@@ -169,6 +169,37 @@ impl Plan {
         uses
     }
 
+    /// The sources the measures behind these indicators (or measures) read, in plan order.
+    pub fn sources_of<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<usize> {
+        let mut sources = Vec::new();
+        for name in names {
+            let measures = match self.indicator(name) {
+                Some(indicator) => self.measures_behind(&indicator.expr),
+                None => vec![name.to_string()],
+            };
+            for m in measures.iter().filter_map(|m| self.measure(m)) {
+                if !sources.contains(&m.source) {
+                    sources.push(m.source);
+                }
+            }
+        }
+        sources.sort_unstable();
+        sources
+    }
+
+    /// The measures an expression uses, through the indicators it uses.
+    fn measures_behind(&self, expr: &Arith) -> Vec<String> {
+        let mut out = Vec::new();
+        for name in expr.measures() {
+            match (self.measure(name), self.indicator(name)) {
+                (Some(_), _) => out.push(name.to_string()),
+                (None, Some(i)) => out.extend(self.measures_behind(&i.expr)),
+                (None, None) => {}
+            }
+        }
+        out
+    }
+
     /// The template with its placeholders ([`Placeholders`]) filled in.
     pub fn expand(&self, template: &str) -> String {
         expand_template(template, &self.name, &self.period)
@@ -342,6 +373,10 @@ pub struct Source {
     pub submitter_column: Option<usize>,
     /// Index into `columns` of the date that must fall in the period.
     pub period_column: Option<usize>,
+    /// Each period's files hold that period alone (a window over several periods reads each
+    /// one's partition); false: each submission holds every record so far (a window reads
+    /// the one partition it is anchored on and dates rows by the measures' date columns).
+    pub periodic: bool,
     pub columns: Vec<Column>,
     pub rules: Vec<Rule>,
 }
@@ -483,6 +518,23 @@ pub struct SheetLayout {
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
     pub notes: Vec<String>,
+}
+
+impl SheetLayout {
+    /// The windows the sheet's columns read other than the run's own period, the bases of
+    /// their comparisons included.
+    pub fn windows(&self) -> Vec<window::Window> {
+        let mut windows = Vec::new();
+        for c in &self.columns {
+            let base = c.compare.map(|k| c.window.shifted(k));
+            for w in std::iter::once(c.window).chain(base) {
+                if !w.is_current() && !windows.contains(&w) {
+                    windows.push(w);
+                }
+            }
+        }
+        windows
+    }
 }
 
 #[derive(Debug, Clone)]

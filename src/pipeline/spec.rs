@@ -99,6 +99,11 @@ pub struct SourceSpec {
     /// Rows whose date in this column falls outside the report period are skipped (and counted).
     #[serde(default)]
     pub period_column: Option<Spanned<String>>,
+    /// `cumulative` (each submission holds every record so far; the default without
+    /// `period_column`) or `periodic` (each period's files hold that period alone: a month-end
+    /// snapshot, or rows kept by `period_column`).
+    #[serde(default)]
+    pub submission: Option<Spanned<String>>,
     /// The business key: the columns that together name one record (案件编号; 项目编号 and
     /// 月份). Each key column is required, and a key twice in one submitter's rows is an
     /// error at both rows.

@@ -122,8 +122,12 @@ pub fn feedback_path(plan: &Plan, code: &str, name: &str) -> PathBuf {
 
 /// The folder of the feedback workbooks: one per township, named without the period, so two
 /// periods' runs sharing it would overwrite each other's.
+/// `feedback/<period>` beside the report: each period's feedback workbooks apart, so a
+/// range run (or next month's) never overwrites this month's.
 pub fn feedback_dir(plan: &Plan) -> PathBuf {
-    output_dir(plan).join("feedback")
+    output_dir(plan)
+        .join("feedback")
+        .join(plan.period.to_string())
 }
 
 fn output_dir(plan: &Plan) -> PathBuf {

@@ -247,9 +247,12 @@ fn write_table(
         row += 1;
         number += 1;
     }
-    let windowed = layout.columns.iter().any(|c| !c.is_current());
-    let history = results.windows.notes.iter().filter(|_| windowed);
-    for line in history.chain(&results.windows.restated) {
+    let history = results.windows.notes_for(
+        plan,
+        &layout.windows(),
+        &plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str())),
+    );
+    for line in history.iter().chain(&results.windows.restated) {
         write_span(
             sheet,
             row,

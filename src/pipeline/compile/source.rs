@@ -125,6 +125,25 @@ fn compile_source(
             );
         }
     }
+    let periodic = match spec.submission.as_ref().map(|s| (s, s.get_ref().as_str())) {
+        None => period_column.is_some(),
+        Some((_, "periodic")) => true,
+        Some((_, "cumulative")) if period_column.is_none() => false,
+        Some((s, "cumulative")) => {
+            d.span(
+                &s.span(),
+                format!("{what}: a source with `period_column` keeps only the rows of its period, so its submissions are `periodic`, not `cumulative`"),
+            );
+            true
+        }
+        Some((s, other)) => {
+            d.span(
+                &s.span(),
+                format!("{what}: submission `{other}` is neither `cumulative` (each period's files hold every record so far) nor `periodic` (each period's files hold that period alone)"),
+            );
+            false
+        }
+    };
     let mut key_columns = None;
     if let Some(key) = &spec.key {
         let mut indices = Vec::new();
@@ -196,6 +215,7 @@ fn compile_source(
         submitter_label: spec.submitter.label.unwrap_or_else(|| "填报单位".into()),
         submitter_column,
         period_column,
+        periodic,
         columns,
         rules,
     })
