@@ -85,6 +85,7 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let _lock = store.as_ref().map(Store::lock).transpose()?;
     results.windows = window_figures(plan, &data, &results.rows, store.as_ref())?;
+    results.lists = crate::compute::lists::list_rows(plan, &data, store.as_ref())?;
     let restatement = match &store {
         Some(store) => {
             let run = RunInfo::new(plan, &data)?;

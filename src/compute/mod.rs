@@ -3,6 +3,7 @@
 //! indicators from the measures at each level. A zero denominator leaves the indicator
 //! empty; the report shows "—".
 
+pub mod lists;
 pub mod windows;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,8 @@ pub struct Results {
     pub rows: Vec<LevelRow>,
     /// The figures of report columns over other windows (本年累计, 上年同期, 同比…).
     pub windows: windows::WindowFigures,
+    /// The rows of each list sheet (`Plan::lists`).
+    pub lists: Vec<lists::ListRows>,
     /// What each file's used rows add up to, so a published total can be traced to files.
     pub file_money: FileMoney,
 }
@@ -114,6 +117,7 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
     Ok(Results {
         rows,
         windows: Default::default(),
+        lists: Vec::new(),
         file_money: file_money(plan, data)?,
     })
 }

@@ -34,6 +34,20 @@ pub struct WindowFigures {
     read: Vec<(Window, Span, WindowRead)>,
     /// For the 说明 of every sheet: this period replaced a stored one (restated).
     pub restated: Vec<String>,
+    /// Per chart (`Plan::charts`), per series, the 合计 of each period of the year.
+    pub series: Vec<Vec<Vec<Option<f64>>>>,
+}
+
+/// The run's period's place in its year (1-based) and how many periods of its kind a
+/// year has: November of a monthly run is (11, 12).
+pub fn position_in_year(period: &Period) -> (i32, i32) {
+    use crate::pipeline::period::PeriodKind;
+    match period.kind {
+        PeriodKind::Month(m) => (m as i32, 12),
+        PeriodKind::Quarter(q) => (q as i32, 4),
+        PeriodKind::Half(h) => (h as i32, 2),
+        PeriodKind::Year => (1, 1),
+    }
 }
 
 /// What reading one window's periods found, for the 说明.
@@ -143,10 +157,27 @@ pub fn window_figures(
         .filter(|c| !c.is_current())
         .collect();
     let mut figures = WindowFigures::default();
-    if columns.is_empty() {
+    if columns.is_empty() && plan.charts.is_empty() {
         return Ok(figures);
     }
+    let (index, per_year) = position_in_year(&plan.period);
+    // Each chart point: the window of one period of the year, this year or years back.
+    let point = |years_back: i32, i: i32| Window {
+        range: crate::pipeline::window::WindowRange::Period,
+        years_back,
+        periods_back: index - i,
+    };
     let mut windows: Vec<Window> = Vec::new();
+    for chart in &plan.charts {
+        for &years_back in &chart.series {
+            for i in 1..=per_year {
+                // This year's periods after the run's own have no figures yet.
+                if years_back > 0 || i <= index {
+                    windows.push(point(years_back, i));
+                }
+            }
+        }
+    }
     for c in &columns {
         let mut needed = vec![c.window];
         needed.extend(c.compare.map(|k| c.window.shifted(k)));
@@ -160,6 +191,9 @@ pub fn window_figures(
     let mut outcomes: HashMap<Window, Outcome> = HashMap::new();
     let own = Window::CURRENT.resolve(&plan.period);
     for window in windows {
+        if outcomes.contains_key(&window) {
+            continue;
+        }
         let span = window.resolve(&plan.period);
         let outcome = if (span.anchor, span.start, span.end) == (own.anchor, own.start, own.end) {
             Outcome::Rows(current.to_vec())
@@ -171,6 +205,24 @@ pub fn window_figures(
             outcome
         };
         outcomes.insert(window, outcome);
+    }
+    for chart in &plan.charts {
+        let series = chart
+            .series
+            .iter()
+            .map(|&years_back| {
+                (1..=per_year)
+                    .map(|i| match outcomes.get(&point(years_back, i)) {
+                        Some(Outcome::Rows(rows)) => rows
+                            .iter()
+                            .find(|r| r.is_total())
+                            .and_then(|r| r.indicators.get(&chart.indicator).copied().flatten()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        figures.series.push(series);
     }
     for c in columns {
         let value_of = |window: &Window| -> Option<HashMap<Option<String>, Option<f64>>> {

@@ -155,3 +155,52 @@ fn type_words(dtype: &DataType) -> &'static str {
         _ => "a value of another kind",
     }
 }
+
+/// The name a list sheet's SQL gives the previous period's rows of a source: `projects_上期`.
+pub fn previous_table_name(source_id: &str) -> String {
+    format!("{source_id}_上期")
+}
+
+/// A source's rows as a list sheet's SQL sees them: the declared columns, `submitter_name`
+/// (from the roster) and `source_row`, without the engine's internal indices.
+pub fn list_table(frame: &DataFrame, names: &[String]) -> PolarsResult<DataFrame> {
+    let submitters = frame.column(SUBMITTER_COLUMN)?.u32()?;
+    let named: StringChunked = submitters
+        .iter()
+        .map(|i| i.and_then(|i| names.get(i as usize)).map(String::as_str))
+        .collect();
+    let mut out = frame.drop_many([SUBMITTER_COLUMN, FILE_COLUMN]);
+    out.rename(ROW_COLUMN, "source_row".into())?;
+    out.with_column(named.with_name("submitter_name".into()).into_column())?;
+    Ok(out)
+}
+
+/// Runs a list sheet's SQL over `tables` (this period's under each source id, the period
+/// before under `<id>_上期`).
+pub fn run_list(sql: &str, tables: Vec<(String, DataFrame)>) -> PolarsResult<DataFrame> {
+    let mut context = polars::sql::SQLContext::new();
+    for (name, frame) in tables {
+        context.register(&name, frame.lazy());
+    }
+    context.execute(sql)?.collect()
+}
+
+/// Why a list sheet's SQL cannot run, found on two empty rows of every source's schema: in
+/// words, with the tables it may name.
+pub fn dry_run_list(sources: &[Source], sql: &str) -> Result<(), String> {
+    let mut tables = Vec::new();
+    for source in sources {
+        let frame = schema_frame(source, 2)
+            .and_then(|f| list_table(&f, &[String::new()]))
+            .map_err(|_| "the sources' columns could not be laid out".to_string())?;
+        tables.push((previous_table_name(&source.id), frame.clone()));
+        tables.push((source.id.clone(), frame));
+    }
+    let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
+    run_list(sql, tables).map(|_| ()).map_err(|_| {
+        format!(
+            "the query cannot run over the declared columns; it may name the tables {} (each with its declared columns, `submitter_name` and `source_row`)",
+            names.join(", ")
+        )
+    })
+}

@@ -60,6 +60,8 @@ pub struct Plan {
     pub measures: Vec<Measure>,
     pub indicators: Vec<Indicator>,
     pub sheets: Vec<SheetLayout>,
+    pub charts: Vec<ChartLayout>,
+    pub lists: Vec<ListLayout>,
     pub reconciliations: Vec<Reconciliation>,
     pub limits: Limits,
     /// Per source, per declared column, what uses it ([`Plan::column_uses`]), worked out
@@ -517,6 +519,28 @@ pub struct SheetLayout {
     pub show_codes: bool,
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
+    pub notes: Vec<String>,
+}
+
+/// A chart sheet: an indicator's 合计 for each period of the year (months for a monthly
+/// run), one series per year.
+#[derive(Debug, Clone)]
+pub struct ChartLayout {
+    pub name: String,
+    pub title: String,
+    pub kind: spec::ChartKind,
+    pub indicator: String,
+    pub display: Display,
+    /// Years back of each series: 0 本年, 1 上年.
+    pub series: Vec<i32>,
+}
+
+/// A list sheet: the rows a SQL query selects (placeholders filled).
+#[derive(Debug, Clone)]
+pub struct ListLayout {
+    pub name: String,
+    pub title: String,
+    pub sql: String,
     pub notes: Vec<String>,
 }
 

@@ -261,6 +261,47 @@ pub enum Display {
 pub struct ReportSection {
     #[serde(default)]
     pub sheets: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub charts: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub lists: Option<serde::de::IgnoredAny>,
+}
+
+/// `[[report.charts]]`: a chart on a sheet of its own — one figure's 合计 by period of the
+/// year, one line (or set of columns) per year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    pub name: String,
+    pub title: String,
+    /// `line` (default) or `column`.
+    #[serde(default)]
+    pub kind: ChartKind,
+    /// The indicator (or measure) drawn.
+    pub value: Spanned<String>,
+    /// `本年` (this year), `上年` (last year); default both.
+    #[serde(default)]
+    pub series: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartKind {
+    #[default]
+    Line,
+    Column,
+}
+
+/// `[[report.lists]]`: a list sheet — the rows a SQL query selects over this period's
+/// tables (named by source id) and the period before (`<id>_上期`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSpec {
+    pub name: String,
+    pub title: String,
+    pub sql: Spanned<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// `[[report.sheets]]`: one table of the report workbook.

@@ -96,8 +96,12 @@ impl Window {
             year: period.year - self.years_back,
             ..*period
         };
-        for _ in 0..self.periods_back {
+        for _ in 0..self.periods_back.max(0) {
             anchor = anchor.previous();
+        }
+        // A negative shift is forward: a chart's later periods of last year.
+        for _ in 0..(-self.periods_back).max(0) {
+            anchor = anchor.next();
         }
         let (anchor_start, end) = anchor.bounds();
         let start = match self.range {

@@ -4,8 +4,10 @@
 //! (every file and what happened to its rows) and 指标说明 (every definition used).
 //! The only stage that writes xlsx; the file is written to a temporary name and renamed.
 
+mod charts;
 pub mod findings;
 pub mod format;
+mod lists;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +56,12 @@ pub fn write_report(
     for layout in &plan.sheets {
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;
+    }
+    for (chart, series) in plan.charts.iter().zip(&results.windows.series) {
+        charts::write_chart_sheet(workbook.add_worksheet(), plan, chart, series, &formats)?;
+    }
+    for (list, rows) in plan.lists.iter().zip(&results.lists) {
+        lists::write_list_sheet(workbook.add_worksheet(), plan, list, rows, &formats)?;
     }
     write_sources_sheet(
         workbook.add_worksheet(),

@@ -112,6 +112,16 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &declared,
         &placeholders,
     );
+    let taken: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    let (charts, lists) = report::compile_charts_and_lists(
+        &mut d,
+        entry(table, "report"),
+        &measures,
+        &mut indicators,
+        &sources,
+        &taken,
+        &placeholders,
+    );
     let reconciliations = reconcile::compile_reconciles(
         &mut d,
         entry(table, "reconcile"),
@@ -143,6 +153,8 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         measures,
         indicators,
         sheets,
+        charts,
+        lists,
         reconciliations,
         limits,
         uses: Vec::new(),

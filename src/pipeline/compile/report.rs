@@ -11,7 +11,9 @@ use crate::pipeline::diagnostics::{did_you_mean, Diagnostics};
 use crate::pipeline::spec::*;
 use crate::pipeline::sql::Arith;
 use crate::pipeline::window::{Compare, Window};
-use crate::pipeline::{Display, Indicator, Measure, Placeholders, ReportColumn, SheetLayout};
+use crate::pipeline::{
+    ChartLayout, Display, Indicator, ListLayout, Measure, Placeholders, ReportColumn, SheetLayout,
+};
 
 pub(super) fn compile_report(
     d: &mut Diagnostics,
@@ -29,7 +31,7 @@ pub(super) fn compile_report(
         );
         return sheets;
     };
-    section_with::<ReportSection>(d, report, "[report]", &["sheets"]);
+    section_with::<ReportSection>(d, report, "[report]", &["sheets", "charts", "lists"]);
     match entry_value(report, "sheets").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             // The report always adds these two sheets after the tables.
@@ -199,4 +201,121 @@ fn sheet_name_problem(name: &str, taken: &[String]) -> Option<String> {
         ));
     }
     None
+}
+
+/// `[[report.charts]]` and `[[report.lists]]`: sheets after the tables. Their names must not
+/// clash with the tables' (`taken`) or each other's.
+pub(super) fn compile_charts_and_lists(
+    d: &mut Diagnostics,
+    report: Option<&Spanned<DeValue<'_>>>,
+    measures: &[Measure],
+    indicators: &mut Vec<Indicator>,
+    sources: &[crate::pipeline::Source],
+    taken: &[String],
+    placeholders: &Placeholders,
+) -> (Vec<ChartLayout>, Vec<ListLayout>) {
+    let (mut charts, mut lists) = (Vec::new(), Vec::new());
+    let Some(report) = report else {
+        return (charts, lists);
+    };
+    let mut names: Vec<String> = vec!["数据来源".into(), "指标说明".into()];
+    names.extend(taken.iter().cloned());
+    let mut check_name =
+        |d: &mut Diagnostics, value: &Spanned<DeValue<'_>>, what: &str, name: &str| {
+            let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
+            if let Some(problem) = sheet_name_problem(name, &names) {
+                d.span(&at, format!("{what}: sheet name `{name}` {problem}"));
+            }
+            names.push(name.to_string());
+        };
+    if let Some(DeValue::Array(list)) = entry_value(report, "charts").map(|v| v.get_ref()) {
+        for (i, value) in list.iter().enumerate() {
+            let what = format!("report chart {}", i + 1);
+            let Some(spec) = section::<ChartSpec>(d, value, &what) else {
+                continue;
+            };
+            check_name(d, value, &what, &spec.name);
+            check_template(d, placeholders, &what, "title", &spec.title, value);
+            let name = spec.value.get_ref();
+            let display = if let Some(indicator) = indicators.iter().find(|i| &i.name == name) {
+                indicator.display
+            } else if let Some(measure) = measures.iter().find(|m| &m.name == name) {
+                let display = default_display(Some(measure.kind));
+                indicators.push(Indicator {
+                    name: measure.name.clone(),
+                    label: measure.label.clone(),
+                    expr: Arith::Measure(measure.name.clone()),
+                    kind: Some(measure.kind),
+                    display,
+                    formula: measure.label.clone(),
+                });
+                display
+            } else {
+                let known = indicators
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .chain(measures.iter().map(|m| m.name.as_str()));
+                let hint = did_you_mean(name, known);
+                d.span(
+                    &spec.value.span(),
+                    format!(
+                        "{what}: `value = \"{name}\"` is neither an indicator nor a measure{hint}"
+                    ),
+                );
+                continue;
+            };
+            let mut series = Vec::new();
+            match &spec.series {
+                None => series.extend([0, 1]),
+                Some(list) => {
+                    for s in list.get_ref() {
+                        match s.as_str() {
+                            "本年" | "this_year" => series.push(0),
+                            "上年" | "last_year" => series.push(1),
+                            other => d.span(
+                                &list.span(),
+                                format!("{what}: series `{other}` is neither 本年 (this_year) nor 上年 (last_year)"),
+                            ),
+                        }
+                    }
+                }
+            }
+            charts.push(ChartLayout {
+                name: spec.name,
+                title: spec.title,
+                kind: spec.kind,
+                indicator: name.clone(),
+                display,
+                series,
+            });
+        }
+    }
+    if let Some(DeValue::Array(list)) = entry_value(report, "lists").map(|v| v.get_ref()) {
+        for (i, value) in list.iter().enumerate() {
+            let what = format!("report list {}", i + 1);
+            let Some(spec) = section::<ListSpec>(d, value, &what) else {
+                continue;
+            };
+            check_name(d, value, &what, &spec.name);
+            check_template(d, placeholders, &what, "title", &spec.title, value);
+            let sql = match placeholders.fill_strict(spec.sql.get_ref()) {
+                Ok(filled) => filled.text,
+                Err((_, message)) => {
+                    d.span(&spec.sql.span(), format!("{what}: sql: {message}"));
+                    continue;
+                }
+            };
+            if let Err(message) = crate::pipeline::evaluate::dry_run_list(sources, &sql) {
+                d.span(&spec.sql.span(), format!("{what}: sql: {message}"));
+                continue;
+            }
+            lists.push(ListLayout {
+                name: spec.name,
+                title: spec.title,
+                sql,
+                notes: spec.notes,
+            });
+        }
+    }
+    (charts, lists)
 }

@@ -1,0 +1,89 @@
+//! List sheets (`[[report.lists]]`): the rows a SQL query selects over this period's
+//! accepted rows (each source under its id) and the period before (`<id>_上期`, from the
+//! store) — e.g. the projects that lost a wage-payment system since last month.
+
+use polars::prelude::*;
+
+use crate::ingest::Ingested;
+use crate::pipeline::evaluate::{list_table, previous_table_name, run_list, schema_frame};
+use crate::pipeline::Plan;
+use crate::store::{Store, StoreError};
+
+/// One list sheet's rows, and what the 说明 must say about them.
+#[derive(Debug, Clone)]
+pub struct ListRows {
+    pub frame: DataFrame,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    // `check` dry-runs the query on the declared schema; polars' text stays out.
+    #[error("list sheet `{name}`: the query failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
+    Query {
+        name: String,
+        #[source]
+        error: PolarsError,
+    },
+}
+
+pub fn list_rows(
+    plan: &Plan,
+    data: &Ingested,
+    store: Option<&Store>,
+) -> Result<Vec<ListRows>, ListError> {
+    if plan.lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = data
+        .roster
+        .submitters
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let previous = plan.period.previous();
+    let fail = |name: &str| {
+        let name = name.to_string();
+        move |error| ListError::Query { name, error }
+    };
+    let mut tables = Vec::new();
+    let mut missing = Vec::new();
+    for (si, source) in plan.sources.iter().enumerate() {
+        let current = list_table(&data.tables[si], &names).map_err(fail(&source.id))?;
+        let before = match store {
+            Some(store) => store.read_source(source, &previous, &data.roster)?,
+            None => None,
+        };
+        let before = match before {
+            Some((frame, _)) => frame,
+            None => {
+                missing.push(source.title.clone());
+                schema_frame(source, 0).map_err(fail(&source.id))?
+            }
+        };
+        let before = list_table(&before, &names).map_err(fail(&source.id))?;
+        tables.push((source.id.clone(), current));
+        tables.push((previous_table_name(&source.id), before));
+    }
+    plan.lists
+        .iter()
+        .map(|list| {
+            let uses_previous = plan
+                .sources
+                .iter()
+                .any(|s| list.sql.contains(&previous_table_name(&s.id)));
+            let frame = run_list(&list.sql, tables.clone()).map_err(fail(&list.name))?;
+            let mut notes = Vec::new();
+            if uses_previous && !missing.is_empty() {
+                notes.push(format!(
+                    "存储中没有{}（{}）的数据，上期表为空：本表可能不全；先运行上期以存入",
+                    missing.join("、"),
+                    previous
+                ));
+            }
+            Ok(ListRows { frame, notes })
+        })
+        .collect()
+}
