@@ -8,5 +8,6 @@ mod formats;
 mod hostile;
 mod inspect;
 mod layouts;
+mod monthly;
 mod run;
 mod validate;

@@ -1,0 +1,383 @@
+//! The monthly wage-payment report over the store: a backfill of 23 months, then windows
+//! (本月, 本年累计, 上年同期累计, 同比, 环比 in 百分点), the chart's series and the list of
+//! projects that lost a system — every figure against the generator's own truth
+//! (sample-data/monthly/monthly-expected.csv), summed here month by month. Then a restated
+//! month: the partition replaced and what changed printed by business key.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use calamine::Data;
+
+use crate::common::{laborstat, sheet, wan};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The monthly pipeline, its data and outputs redirected: reads `data` (a copy of
+/// sample-data/monthly, or the original) and writes reports and the store under `out`.
+fn pipeline_in(out: &Path, data: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("pipelines/monthly-wages.toml"))
+        .unwrap()
+        .replace(
+            "\"../sample-data/monthly/{period}\"",
+            &format!("\"{}/{{period}}\"", data.display()),
+        )
+        .replace(
+            "\"../sample-data/roster.csv\"",
+            &format!("\"{ROOT}/sample-data/roster.csv\""),
+        )
+        .replace("\"../output/", &format!("\"{}/", out.display()));
+    let path = out.join("monthly-wages.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(pipeline: &Path, period: &str) -> String {
+    let output = laborstat()
+        .arg("run")
+        .arg(pipeline)
+        .args(["--period", period])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "run --period {period}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// monthly-expected.csv: (period, code) → column → value.
+fn truth() -> HashMap<(String, String), HashMap<String, i64>> {
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("sample-data/monthly/monthly-expected.csv"))
+            .unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let values = header[2..]
+                .iter()
+                .zip(&cells[2..])
+                .map(|(h, v)| (h.to_string(), v.parse().unwrap()))
+                .collect();
+            ((cells[0].to_string(), cells[1].to_string()), values)
+        })
+        .collect()
+}
+
+/// A report sheet by row code (or 合计) and "group/leaf" header.
+struct Grid {
+    columns: Vec<String>,
+    rows: HashMap<String, Vec<Data>>,
+}
+
+impl Grid {
+    fn read(path: &Path, name: &str) -> Grid {
+        let range = sheet(path, name);
+        let mut group = String::new();
+        let columns = (0..range.width())
+            .map(|c| {
+                let top = range.get((2, c)).map(|d| d.to_string()).unwrap_or_default();
+                if !top.is_empty() {
+                    group = top;
+                }
+                let leaf = range.get((3, c)).map(|d| d.to_string()).unwrap_or_default();
+                if leaf.is_empty() {
+                    group.clone()
+                } else {
+                    format!("{group}/{leaf}")
+                }
+            })
+            .collect();
+        let mut rows = HashMap::new();
+        for row in range.rows().skip(4) {
+            let key = match (&row[0], &row[1]) {
+                (_, Data::String(s)) if s == "合计" => "合计".to_string(),
+                (Data::String(code), _) if code.len() == 9 => code.clone(),
+                _ => continue,
+            };
+            rows.insert(key, row.to_vec());
+        }
+        Grid { columns, rows }
+    }
+
+    /// The cell's number, `None` for "—".
+    fn value(&self, row: &str, column: &str) -> Option<f64> {
+        let c = self
+            .columns
+            .iter()
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("no column {column} in {:?}", self.columns));
+        match &self.rows[row][c] {
+            Data::Float(f) => Some(*f),
+            Data::Int(i) => Some(*i as f64),
+            Data::String(s) if s == "—" => None,
+            other => panic!("{row}/{column}: {other:?}"),
+        }
+    }
+}
+
+fn close(actual: Option<f64>, expected: Option<f64>, what: &str) {
+    match (actual, expected) {
+        (Some(a), Some(e)) => assert!((a - e).abs() < 1e-9, "{what}: {a} ≠ {e}"),
+        (a, e) => assert_eq!(a, e, "{what}"),
+    }
+}
+
+fn change(value: f64, base: f64) -> Option<f64> {
+    (base != 0.0).then(|| (value - base) / base)
+}
+
+fn ratio(n: i64, d: i64) -> Option<f64> {
+    (d != 0).then(|| n as f64 / d as f64)
+}
+
+#[test]
+fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() {
+    let out = tempfile::tempdir().unwrap();
+    let data = Path::new(ROOT).join("sample-data/monthly");
+    let pipeline = pipeline_in(out.path(), &data);
+    run(&pipeline, "2023-01..2024-11");
+    let truth = truth();
+    let report = out.path().join("monthly-wages-2024-11.xlsx");
+    let cases = Grid::read(&report, "欠薪案件及线索");
+    let codes: Vec<String> = truth
+        .keys()
+        .filter(|(p, _)| p == "2024-11")
+        .map(|(_, c)| c.clone())
+        .collect();
+    // Sums over months first..=last of a year, for one code or all (合计).
+    let sum = |year: i32, last: u32, code: Option<&str>, key: &str| -> i64 {
+        truth
+            .iter()
+            .filter(|((p, c), _)| {
+                p.starts_with(&year.to_string())
+                    && p[5..].parse::<u32>().unwrap() <= last
+                    && code.is_none_or(|code| code == c)
+            })
+            .map(|(_, v)| v[key])
+            .sum()
+    };
+    for row in codes.iter().map(String::as_str).map(Some).chain([None]) {
+        let key = row.unwrap_or("合计");
+        for (group, measure) in [
+            ("欠薪案件数（件）", "cases"),
+            ("涉及农民工人数（人）", "workers"),
+        ] {
+            let month = sum(2024, 11, row, measure) - sum(2024, 10, row, measure);
+            let ytd = sum(2024, 11, row, measure);
+            let prior = sum(2023, 11, row, measure);
+            close(
+                cases.value(key, &format!("{group}/本月")),
+                Some(month as f64),
+                key,
+            );
+            close(
+                cases.value(key, &format!("{group}/本年累计")),
+                Some(ytd as f64),
+                key,
+            );
+            close(
+                cases.value(key, &format!("{group}/上年同期累计")),
+                Some(prior as f64),
+                key,
+            );
+            close(
+                cases.value(key, &format!("{group}/同比")),
+                change(ytd as f64, prior as f64),
+                &format!("{key} {group} 同比"),
+            );
+        }
+        // Money: summed in fen, rounded once to 万元; 同比 from the rounded 万元 figures'
+        // exact sources (fen), as the engine divides the exact totals.
+        let ytd = sum(2024, 11, row, "recovered_fen");
+        let prior = sum(2023, 11, row, "recovered_fen");
+        close(
+            cases.value(key, "追发工资（万元）/本年累计"),
+            Some(wan(ytd)),
+            key,
+        );
+        close(
+            cases.value(key, "追发工资（万元）/上年同期累计"),
+            Some(wan(prior)),
+            key,
+        );
+        close(
+            cases.value(key, "追发工资（万元）/同比"),
+            change(ytd as f64, prior as f64),
+            key,
+        );
+        // A rate's 同比 is the difference of the two cumulative rates, in points (a zero base
+        // — no lead closed — shows "—").
+        let now = ratio(
+            sum(2024, 11, row, "leads_on_time"),
+            sum(2024, 11, row, "leads_closed"),
+        );
+        let then = ratio(
+            sum(2023, 11, row, "leads_on_time"),
+            sum(2023, 11, row, "leads_closed"),
+        );
+        close(cases.value(key, "线索按期办结率/本年累计"), now, key);
+        let points = now.zip(then).map(|(a, b)| (a - b) * 100.0);
+        close(
+            cases.value(key, "线索按期办结率/同比（百分点）"),
+            points,
+            key,
+        );
+    }
+
+    // Month-end coverage and its 环比 in points, against October's partition.
+    let coverage = Grid::read(&report, "工资支付制度覆盖");
+    let at = |period: &str, code: Option<&str>, key: &str| -> i64 {
+        truth
+            .iter()
+            .filter(|((p, c), _)| p == period && code.is_none_or(|code| code == c))
+            .map(|(_, v)| v[key])
+            .sum()
+    };
+    for row in codes.iter().map(String::as_str).map(Some).chain([None]) {
+        let key = row.unwrap_or("合计");
+        let now = ratio(
+            at("2024-11", row, "实名制"),
+            at("2024-11", row, "projects_active"),
+        );
+        let before = ratio(
+            at("2024-10", row, "实名制"),
+            at("2024-10", row, "projects_active"),
+        );
+        close(coverage.value(key, "实名制/覆盖率"), now, key);
+        let points = now.zip(before).map(|(a, b)| (a - b) * 100.0);
+        close(coverage.value(key, "实名制/环比（百分点）"), points, key);
+    }
+
+    // The chart's table: 追发工资 of each month, this year to November, last year whole.
+    let chart = sheet(&report, "追发工资走势");
+    for m in 1..=12u32 {
+        let row = 2 + m as usize;
+        let this_year = at(&format!("2024-{m:02}"), None, "recovered_fen");
+        let last_year = at(&format!("2023-{m:02}"), None, "recovered_fen");
+        match chart.get((row, 1)) {
+            Some(Data::Float(v)) => assert_eq!(*v, wan(this_year), "2024-{m}"),
+            Some(Data::String(s)) => assert!(m == 12 && s == "—", "2024-{m}: {s}"),
+            other => panic!("2024-{m}: {other:?}"),
+        }
+        assert_eq!(
+            chart.get((row, 2)),
+            Some(&Data::Float(wan(last_year))),
+            "2023-{m}"
+        );
+    }
+
+    // The projects that lost a system since October, against the generator's list.
+    let lost_text = std::fs::read_to_string(data.join("monthly-lost-systems.csv")).unwrap();
+    let expected: BTreeSet<String> = lost_text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("2024-11,"))
+        .map(|l| l.split(',').nth(2).unwrap().to_string())
+        .collect();
+    let list = sheet(&report, "制度缺失项目");
+    let listed: BTreeSet<String> = list
+        .rows()
+        .skip(3)
+        .filter_map(|r| match &r[1] {
+            Data::String(s) if s.starts_with("XM") => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, expected);
+
+    // The store: a partition per source and month, each with its manifest.
+    let store = out.path().join("store/monthly-wages");
+    for source in ["projects", "arrears", "leads", "_results"] {
+        for month in ["2023-01", "2024-11"] {
+            let dir = store.join(source).join(format!("period={month}"));
+            assert!(dir.join("data.parquet").is_file(), "{}", dir.display());
+        }
+    }
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(store.join("arrears/period=2024-11/_manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 14);
+    let used: u64 = files.iter().map(|f| f["rows_used"].as_u64().unwrap()).sum();
+    assert_eq!(manifest["rows"].as_u64(), Some(used));
+    assert!(files
+        .iter()
+        .all(|f| f["sha256"].as_str().is_some_and(|h| h.len() == 64)));
+}
+
+/// Copies a folder tree (the sample months to be changed).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_restated_month_replaces_its_partition_and_says_what_changed() {
+    let out = tempfile::tempdir().unwrap();
+    let data = out.path().join("data");
+    for month in ["2024-01", "2024-02"] {
+        copy_tree(
+            &Path::new(ROOT).join("sample-data/monthly").join(month),
+            &data.join(month),
+        );
+    }
+    let pipeline = pipeline_in(out.path(), &data);
+    run(&pipeline, "2024-01..2024-02");
+    let first = run(&pipeline, "2024-02");
+    assert!(first.contains("nothing changed"), "{first}");
+
+    // 东湖街道 takes back its February workbook: its records are gone from the partition.
+    let township = data.join("2024-02/510199002-东湖街道");
+    std::fs::remove_dir_all(&township).unwrap();
+    let restated = run(&pipeline, "2024-02");
+    let truth = truth();
+    // The cumulative ledger of February held every case accepted since 2023-01.
+    let held: i64 = truth
+        .iter()
+        .filter(|((p, c), _)| c == "510199002" && p.as_str() <= "2024-02")
+        .map(|(_, v)| v["cases"])
+        .sum();
+    assert!(restated.contains("restated  2024-02"), "{restated}");
+    assert!(
+        restated.contains(&format!("arrears 东湖街道：删除 {held} 条")),
+        "{restated}"
+    );
+    let feb = truth[&("2024-02".to_string(), "510199002".to_string())]["cases"];
+    assert!(
+        restated.contains(&format!("东湖街道 欠薪案件数：{feb} → 0")),
+        "{restated}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            out.path()
+                .join("store/monthly-wages/arrears/period=2024-02/_manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["replaced"].as_array().map(Vec::len), Some(2));
+    assert_eq!(manifest["files"].as_array().map(Vec::len), Some(13));
+    let report = sheet(
+        &out.path().join("monthly-wages-2024-02.xlsx"),
+        "欠薪案件及线索",
+    );
+    let notes: Vec<String> = report
+        .rows()
+        .map(|r| r[0].to_string())
+        .filter(|t| t.contains("重报"))
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("本期为重报")), "{notes:?}");
+}
