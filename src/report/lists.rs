@@ -107,7 +107,6 @@ pub fn write_list_sheet(
             }
         }
     }
-    let mut row = top + 2 + fits as u32;
     let mut notes = rows.notes.clone();
     notes.extend(list.notes.iter().map(|n| plan.expand(n)));
     notes.push(format!("共{}行。", frame.height()));
@@ -116,9 +115,8 @@ pub fn write_list_sheet(
             "超出Excel行数上限，仅列出前{fits}行；全部结果可用 laborstat 的查询导出为CSV。"
         ));
     }
-    for note in notes {
+    for (row, note) in (top + 2 + fits as u32..).zip(notes) {
         sheet.write_string_with_format(row, 0, &note, &f.note)?;
-        row += 1;
     }
     widths.apply(sheet)?;
     sheet.set_freeze_panes(top + 1, 0)?;

@@ -82,56 +82,67 @@ pub fn compare_rows(
     before: &DataFrame,
     after: &DataFrame,
 ) -> PolarsResult<SourceChanges> {
-    let before = records(key, before)?;
-    let after = records(key, after)?;
+    let old = Records::of(key, before)?;
+    let new = Records::of(key, after)?;
     let mut submitters: BTreeMap<String, SubmitterChanges> = BTreeMap::new();
+    fn entry<'m>(
+        submitters: &'m mut BTreeMap<String, SubmitterChanges>,
+        who: Option<&str>,
+    ) -> &'m mut SubmitterChanges {
+        let who = who.unwrap_or("（无单位）");
+        submitters
+            .entry(who.to_string())
+            .or_insert_with(|| named(who))
+    }
     if key.is_empty() {
         // Rows compared whole, as multisets: only additions and removals can be told.
-        let mut counts: HashMap<(&str, &str), isize> = HashMap::new();
-        for (who, _, row) in &before {
-            *counts.entry((who, row)).or_default() -= 1;
+        let mut counts: HashMap<(Option<&str>, u64), (isize, usize, bool)> = HashMap::new();
+        for i in 0..old.len() {
+            let e = counts
+                .entry((old.who[i], old.rows[i]))
+                .or_insert((0, i, false));
+            e.0 -= 1;
         }
-        for (who, _, row) in &after {
-            *counts.entry((who, row)).or_default() += 1;
+        for i in 0..new.len() {
+            let e = counts
+                .entry((new.who[i], new.rows[i]))
+                .or_insert((0, i, true));
+            e.0 += 1;
+            (e.1, e.2) = (i, true);
         }
-        let mut sorted: Vec<_> = counts.into_iter().filter(|(_, n)| *n != 0).collect();
-        sorted.sort();
-        for ((who, row), n) in sorted {
-            let s = submitters
-                .entry(who.to_string())
-                .or_insert_with(|| named(who));
+        let mut moved: Vec<_> = counts.into_iter().filter(|(_, (n, ..))| *n != 0).collect();
+        moved.sort_by_key(|((who, _), (_, i, in_new))| (*who, !*in_new, *i));
+        for ((who, _), (n, i, in_new)) in moved {
+            let text = if in_new { new.text(i) } else { old.text(i) };
+            let s = entry(&mut submitters, who);
             for _ in 0..n.unsigned_abs() {
-                if n > 0 {
-                    s.added.push(row);
-                } else {
-                    s.removed.push(row);
+                match n > 0 {
+                    true => s.added.push(&text),
+                    false => s.removed.push(&text),
                 }
             }
         }
     } else {
-        let old: HashMap<(&str, &str), &str> = before
-            .iter()
-            .map(|(who, key, row)| ((who.as_str(), key.as_str()), row.as_str()))
-            .collect();
-        let new: HashMap<(&str, &str), &str> = after
-            .iter()
-            .map(|(who, key, row)| ((who.as_str(), key.as_str()), row.as_str()))
-            .collect();
-        for (who, key, row) in &after {
-            let s = submitters.entry(who.clone()).or_insert_with(|| named(who));
-            match old.get(&(who.as_str(), key.as_str())) {
-                None => s.added.push(key),
-                Some(was) if was != row => s.changed.push(key),
+        fn index<'r>(r: &Records<'r>) -> HashMap<(Option<&'r str>, u64), usize> {
+            (0..r.len()).map(|i| ((r.who[i], r.keys[i]), i)).collect()
+        }
+        let (old_at, new_at) = (index(&old), index(&new));
+        for i in 0..new.len() {
+            match old_at.get(&(new.who[i], new.keys[i])) {
+                None => entry(&mut submitters, new.who[i])
+                    .added
+                    .push(&new.key_text(i)),
+                Some(&j) if old.rows[j] != new.rows[i] => entry(&mut submitters, new.who[i])
+                    .changed
+                    .push(&new.key_text(i)),
                 Some(_) => {}
             }
         }
-        for (who, key, _) in &before {
-            if !new.contains_key(&(who.as_str(), key.as_str())) {
-                submitters
-                    .entry(who.clone())
-                    .or_insert_with(|| named(who))
+        for j in 0..old.len() {
+            if !new_at.contains_key(&(old.who[j], old.keys[j])) {
+                entry(&mut submitters, old.who[j])
                     .removed
-                    .push(key);
+                    .push(&old.key_text(j));
             }
         }
     }
@@ -152,56 +163,101 @@ fn named(who: &str) -> SubmitterChanges {
     }
 }
 
-/// Each row as (submitter, key text, content text). The submitter is its name as stored.
-fn records(key: &[String], frame: &DataFrame) -> PolarsResult<Vec<(String, String, String)>> {
-    let who = frame.column("submitter_name")?.str()?.clone();
-    let content: Vec<&Column> = frame
-        .columns()
+/// A partition's rows as hashes: per row its submitter (borrowed), a hash of its business
+/// key and of its content (provenance left out). Text is made only for the rows named in
+/// the printout. A 64-bit hash: two different records taken for equal is a chance of about
+/// one in 10^7 at a million rows, and would hide one change, never invent one.
+struct Records<'a> {
+    who: Vec<Option<&'a str>>,
+    keys: Vec<u64>,
+    rows: Vec<u64>,
+    key_columns: Vec<&'a Column>,
+    content: Vec<&'a Column>,
+}
+
+impl<'a> Records<'a> {
+    fn of(key: &[String], frame: &'a DataFrame) -> PolarsResult<Records<'a>> {
+        let who = frame.column("submitter_name")?.str()?.iter().collect();
+        let content: Vec<&Column> = frame
+            .columns()
+            .iter()
+            .filter(|c| !PROVENANCE.contains(&c.name().as_str()))
+            .collect();
+        let key_columns: Vec<&Column> = key
+            .iter()
+            .map(|k| frame.column(k))
+            .collect::<PolarsResult<_>>()?;
+        Ok(Records {
+            who,
+            keys: row_hashes(&key_columns, frame.height())?,
+            rows: row_hashes(&content, frame.height())?,
+            key_columns,
+            content,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.who.len()
+    }
+
+    fn key_text(&self, i: usize) -> String {
+        cells_text(&self.key_columns, i)
+    }
+
+    fn text(&self, i: usize) -> String {
+        cells_text(&self.content, i)
+    }
+}
+
+fn cells_text(columns: &[&Column], i: usize) -> String {
+    let cells: Vec<String> = columns
         .iter()
-        .filter(|c| !PROVENANCE.contains(&c.name().as_str()))
+        .map(|c| match c.get(i) {
+            Ok(AnyValue::Null) | Err(_) => String::new(),
+            Ok(AnyValue::String(s)) => s.to_string(),
+            Ok(value) => value.to_string(),
+        })
         .collect();
-    let keys: Vec<&Column> = key
-        .iter()
-        .map(|k| frame.column(k))
-        .collect::<PolarsResult<_>>()?;
-    let text = |columns: &[&Column], i: usize| -> PolarsResult<String> {
-        let mut out = String::new();
-        for (n, c) in columns.iter().enumerate() {
-            if n > 0 {
-                out.push_str(if columns.len() == keys.len() {
-                    "，"
-                } else {
-                    "\u{1f}"
-                });
+    cells.join("，")
+}
+
+/// One hash per row over `columns`, column by column (typed, no value formatted).
+fn row_hashes(columns: &[&Column], rows: usize) -> PolarsResult<Vec<u64>> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    fn mix<T: Hash>(acc: &mut u64, value: T) {
+        let mut h = DefaultHasher::new();
+        acc.hash(&mut h);
+        value.hash(&mut h);
+        *acc = h.finish();
+    }
+    let mut hashes = vec![0u64; rows];
+    for c in columns {
+        let series = c.as_materialized_series();
+        match series.dtype() {
+            DataType::String => {
+                for (acc, v) in hashes.iter_mut().zip(series.str()?.iter()) {
+                    mix(acc, v);
+                }
             }
-            match c.get(i)? {
-                AnyValue::Null => {}
-                AnyValue::String(s) => out.push_str(s),
-                value => out.push_str(&value.to_string()),
+            DataType::Boolean => {
+                for (acc, v) in hashes.iter_mut().zip(series.bool()?.iter()) {
+                    mix(acc, v);
+                }
+            }
+            DataType::Float64 => {
+                for (acc, v) in hashes.iter_mut().zip(series.f64()?.iter()) {
+                    mix(acc, v.map(f64::to_bits));
+                }
+            }
+            _ => {
+                let as_int = series.cast(&DataType::Int64)?;
+                for (acc, v) in hashes.iter_mut().zip(as_int.i64()?.iter()) {
+                    mix(acc, v);
+                }
             }
         }
-        Ok(out)
-    };
-    (0..frame.height())
-        .map(|i| {
-            let row = text(&content, i)?;
-            let key_text = if keys.is_empty() {
-                row.replace('\u{1f}', "，")
-            } else {
-                text(&keys, i)?
-            };
-            let row = if keys.is_empty() {
-                key_text.clone()
-            } else {
-                row
-            };
-            Ok((
-                who.get(i).unwrap_or("（无单位）").to_string(),
-                key_text,
-                row,
-            ))
-        })
-        .collect()
+    }
+    Ok(hashes)
 }
 
 /// The stored results before and after, figure by figure and submitter by submitter.

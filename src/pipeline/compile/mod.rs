@@ -389,6 +389,13 @@ fn resolve_paths(
         Some(dir.clone())
     } else if let Some(dir) = &pipeline.store {
         Some(clean_path(&base_dir.join(dir)))
+    } else if overrides.output.is_some() || overrides.output_dir.is_some() {
+        // A report written elsewhere (`--out`) keeps its store beside it.
+        Some(
+            output
+                .parent()
+                .map_or_else(|| PathBuf::from("store"), |p| clean_path(&p.join("store"))),
+        )
     } else {
         let template = Path::new(&pipeline.output);
         let fixed: PathBuf = template
