@@ -84,33 +84,14 @@ fn compile_sheet(
                 format!("{what}: column `{name}` has an empty `header`"),
             );
         }
-        let display = if let Some(indicator) = indicators.iter().find(|i| &i.name == name) {
-            indicator.display
-        } else if let Some(measure) = measures.iter().find(|m| &m.name == name) {
-            // A measure shown as it is: an indicator of itself.
-            let display = default_display(Some(measure.kind));
-            indicators.push(Indicator {
-                name: measure.name.clone(),
-                label: measure.label.clone(),
-                expr: Arith::Measure(measure.name.clone()),
-                kind: Some(measure.kind),
-                display,
-                formula: measure.label.clone(),
-            });
-            display
-        } else if declared.contains(&name.as_str()) {
-            continue; // declared but broken: already reported where it is declared
-        } else {
-            let known = indicators
-                .iter()
-                .map(|i| i.name.as_str())
-                .chain(measures.iter().map(|m| m.name.as_str()));
-            let hint = did_you_mean(name, known);
-            d.span(
-                &column.value.span(),
-                format!("{what}: `value = \"{name}\"` is neither an indicator nor a measure{hint}"),
-            );
-            continue;
+        let display = match shown_value(indicators, measures, name) {
+            Some(display) => display,
+            // Declared but broken: already reported where it is declared.
+            None if declared.contains(&name.as_str()) => continue,
+            None => {
+                unknown_value(d, &column.value, &what, indicators, measures);
+                continue;
+            }
         };
         let window = match &column.window {
             Some(text) => match Window::parse(text.get_ref()) {
@@ -163,6 +144,48 @@ fn compile_sheet(
         columns,
         notes: spec.notes,
     }
+}
+
+/// The display of the indicator or measure a column or chart shows; a measure shown as it is
+/// becomes an indicator of itself. `None`: neither.
+fn shown_value(
+    indicators: &mut Vec<Indicator>,
+    measures: &[Measure],
+    name: &str,
+) -> Option<Display> {
+    if let Some(indicator) = indicators.iter().find(|i| i.name == name) {
+        return Some(indicator.display);
+    }
+    let measure = measures.iter().find(|m| m.name == name)?;
+    let display = default_display(Some(measure.kind));
+    indicators.push(Indicator {
+        name: measure.name.clone(),
+        label: measure.label.clone(),
+        expr: Arith::Measure(measure.name.clone()),
+        kind: Some(measure.kind),
+        display,
+        formula: measure.label.clone(),
+    });
+    Some(display)
+}
+
+fn unknown_value(
+    d: &mut Diagnostics,
+    value: &Spanned<String>,
+    what: &str,
+    indicators: &[Indicator],
+    measures: &[Measure],
+) {
+    let name = value.get_ref();
+    let known = indicators
+        .iter()
+        .map(|i| i.name.as_str())
+        .chain(measures.iter().map(|m| m.name.as_str()));
+    let hint = did_you_mean(name, known);
+    d.span(
+        &value.span(),
+        format!("{what}: `value = \"{name}\"` is neither an indicator nor a measure{hint}"),
+    );
 }
 
 /// What Excel refuses in a sheet name: more than 31 characters, any of `[ ] : * ? / \`, a
@@ -237,31 +260,8 @@ pub(super) fn compile_charts_and_lists(
             check_name(d, value, &what, &spec.name);
             check_template(d, placeholders, &what, "title", &spec.title, value);
             let name = spec.value.get_ref();
-            let display = if let Some(indicator) = indicators.iter().find(|i| &i.name == name) {
-                indicator.display
-            } else if let Some(measure) = measures.iter().find(|m| &m.name == name) {
-                let display = default_display(Some(measure.kind));
-                indicators.push(Indicator {
-                    name: measure.name.clone(),
-                    label: measure.label.clone(),
-                    expr: Arith::Measure(measure.name.clone()),
-                    kind: Some(measure.kind),
-                    display,
-                    formula: measure.label.clone(),
-                });
-                display
-            } else {
-                let known = indicators
-                    .iter()
-                    .map(|i| i.name.as_str())
-                    .chain(measures.iter().map(|m| m.name.as_str()));
-                let hint = did_you_mean(name, known);
-                d.span(
-                    &spec.value.span(),
-                    format!(
-                        "{what}: `value = \"{name}\"` is neither an indicator nor a measure{hint}"
-                    ),
-                );
+            let Some(display) = shown_value(indicators, measures, name) else {
+                unknown_value(d, &spec.value, &what, indicators, measures);
                 continue;
             };
             let mut series = Vec::new();
