@@ -381,3 +381,106 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
         .collect();
     assert!(notes.iter().any(|n| n.contains("本期为重报")), "{notes:?}");
 }
+
+/// A case closed after the fact: October's ledger had A and B open at the month's end (2
+/// stored as 期末未结); November's ledger says A was closed on 20 October. November's 期初未结
+/// (1) no longer equals what October published (2): a warning naming case A.
+#[test]
+fn a_retroactive_closing_is_caught_by_the_carry_over_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledgers = [
+        (
+            "2024-10",
+            "案件编号,受理日期,结案日期\nA,2024-09-03,\nB,2024-10-08,\n",
+        ),
+        (
+            "2024-11",
+            "案件编号,受理日期,结案日期\nA,2024-09-03,2024-10-20\nB,2024-10-08,\nC,2024-11-02,\n",
+        ),
+    ];
+    for (month, csv) in ledgers {
+        let folder = dir
+            .path()
+            .join("data")
+            .join(month)
+            .join("510199001-锦华街道");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("台账.csv"), csv).unwrap();
+    }
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[pipeline]
+name = "carry"
+title = "{period_label}"
+period = "2024-11"
+data = "data/{period}"
+output = "out/{name}-{period}.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+key = ["案件编号"]
+
+[sources.cases.columns]
+"案件编号" = { type = "text" }
+"受理日期" = { type = "date", required = true }
+"结案日期" = { type = "date" }
+
+[measures.open_at_end]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 <= date '{period_end}' and (结案日期 is null or 结案日期 > date '{period_end}')"
+label = "期末未结"
+
+[measures.open_at_start]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 < date '{period_start}' and (结案日期 is null or 结案日期 >= date '{period_start}')"
+label = "期初未结"
+carry_over = "open_at_end"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header = ["未结", "期末"], value = "open_at_end" }]
+"#,
+    )
+    .unwrap();
+    run(&pipeline, "2024-10");
+    let output = laborstat()
+        .arg("validate")
+        .arg(&pipeline)
+        .args(["--period", "2024-11", "--format", "json"])
+        .output()
+        .unwrap();
+    // validate reads no store: the check is the run's, against what was published.
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("上期结转核对"));
+    let printed = run(&pipeline, "2024-11");
+    assert!(printed.contains("1 warning(s)"), "{printed}");
+    let details =
+        std::fs::read_to_string(dir.path().join("out/carry-2024-11-问题明细.csv")).unwrap();
+    assert!(details.contains("上期结转核对"), "{details}");
+    assert!(
+        details.contains("“期初未结”按本期报送计算为1，而2024-10已存入的“期末未结”为2"),
+        "{details}"
+    );
+    assert!(
+        details.contains("上期计入、本期未计入的记录1条（案件编号）：A"),
+        "{details}"
+    );
+    // The figure itself is this period's count (1), and the finding is in the 问题清单.
+    let table = crate::common::Table::read(&dir.path().join("out/carry-2024-11.xlsx"), "表");
+    assert_eq!(table.number("510199001", "期初"), 1.0);
+    assert_eq!(table.number("510199001", "期末"), 2.0);
+    let list = sheet(
+        &dir.path().join("out/carry-2024-11-问题清单.xlsx"),
+        "问题清单",
+    );
+    assert!(list
+        .rows()
+        .any(|r| r.iter().any(|c| c.to_string().contains("上期结转核对"))));
+}

@@ -76,7 +76,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
 fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitStatus> {
     let mut phases = super::phases::Phases::start();
     let Validated {
-        data,
+        mut data,
         mut results,
         completeness,
     } = read_and_validate(plan, quiet, &mut phases)?;
@@ -86,6 +86,10 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
     let _lock = store.as_ref().map(Store::lock).transpose()?;
     results.windows = window_figures(plan, &data, &results.rows, store.as_ref())?;
     results.lists = crate::compute::lists::list_rows(plan, &data, store.as_ref())?;
+    if let Some(store) = &store {
+        let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, store)?;
+        data.findings.extend(moved);
+    }
     let restatement = match &store {
         Some(store) => {
             let run = RunInfo::new(plan, &data)?;

@@ -495,6 +495,9 @@ pub struct Measure {
     pub kind: ValueKind,
     /// What it counts or adds up, in words, for the 说明 (`None` when beyond words).
     pub description: Option<String>,
+    /// The measure whose value, stored for the period before, this one must equal
+    /// (`carry_over`): checked against the store on every run.
+    pub carry_over: Option<String>,
 }
 
 #[derive(Debug, Clone)]

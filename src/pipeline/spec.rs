@@ -221,6 +221,10 @@ pub struct MeasureSpec {
     pub date: Option<Spanned<String>>,
     #[serde(default)]
     pub label: Option<String>,
+    /// A stock at the period's start that must equal another measure — a stock at the end —
+    /// as published for the period before (上期末未结 = last period's stored 期末未结).
+    #[serde(default)]
+    pub carry_over: Option<Spanned<String>>,
 }
 
 /// `[indicators.<name>]`: arithmetic over measures and other indicators, computed at every

@@ -4,8 +4,10 @@
 //! (range, allowed, pattern, length, identifiers) are in [`crate::rules`], run by ingest
 //! while each sheet is read. `summary.rs` compares townships' own summary tables with the measures of their ledgers
 //! (`[[reconcile]]`), after compute. `period.rs` tells the files of a source without a
-//! period column none of whose rows is dated in the period.
+//! period column none of whose rows is dated in the period. `carry_over.rs` compares a stock
+//! at the period's start with the stock at the end of the period before, as stored then.
 
+pub mod carry_over;
 pub mod period;
 pub mod summary;
 pub mod table;

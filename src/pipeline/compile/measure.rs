@@ -21,15 +21,42 @@ pub(super) fn compile_measures(
     placeholders: &Placeholders,
 ) -> Vec<Measure> {
     let mut measures = Vec::new();
+    let mut carried: Vec<(String, Spanned<String>)> = Vec::new();
     if let Some(all) = table_of(d, value, "measures") {
         for (name, value) in all.iter() {
             let name: &str = name.get_ref();
             let Some(spec) = section::<MeasureSpec>(d, value, &format!("measure `{name}`")) else {
                 continue;
             };
+            if let Some(carry) = &spec.carry_over {
+                carried.push((name.to_string(), carry.clone()));
+            }
             let compiled = compile_measure(d, name, spec, sources, declared_sources, placeholders);
             if let Some(measure) = compiled {
                 measures.push(measure);
+            }
+        }
+    }
+    // `carry_over` names a measure of the same source (a stock at the end to a stock at the start).
+    for (name, carry) in carried {
+        let Some(i) = measures.iter().position(|m| m.name == name) else {
+            continue;
+        };
+        let target = carry.get_ref();
+        match measures.iter().find(|m| &m.name == target) {
+            Some(t) if t.source == measures[i].source => {
+                measures[i].carry_over = Some(target.clone());
+            }
+            Some(_) => d.span(
+                &carry.span(),
+                format!("measure `{name}`: carry_over `{target}` counts another source; a carried-over stock is counted from the same ledger"),
+            ),
+            None => {
+                let hint = did_you_mean(target, measures.iter().map(|m| m.name.as_str()));
+                d.span(
+                    &carry.span(),
+                    format!("measure `{name}`: carry_over names `{target}`, which is not a measure{hint}"),
+                );
             }
         }
     }
@@ -327,6 +354,7 @@ fn compile_measure(
             .and_then(|d| source.columns.iter().position(|c| &c.name == d.get_ref())),
         kind: sql::measure_kind(&expr, &column_type),
         description,
+        carry_over: None,
     };
     // An undeclared column is reported at its position already; the measure stays, so that
     // the indicators over it are still checked.
