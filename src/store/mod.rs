@@ -228,12 +228,13 @@ impl Store {
         let mut restatement: Option<Restatement> = None;
         for (si, source) in plan.sources.iter().enumerate() {
             let dir = self.partition_dir(&source.id, &plan.period);
-            let mut frame =
-                store_frame(source, &data.tables[si], data).map_err(|e| polars_io(&dir, e))?;
+            let table = &data.tables[si];
             let previous = self.manifest(&source.id, &plan.period)?;
             if let (Some(manifest), Some(before)) =
                 (&previous, self.read_raw(&source.id, &plan.period)?)
             {
+                // Only a restatement needs the whole new partition at once, to compare it.
+                let frame = store_frame(source, table, data).map_err(|e| polars_io(&dir, e))?;
                 let key: Vec<String> = source
                     .business_key()
                     .into_iter()
@@ -251,8 +252,8 @@ impl Store {
                 });
                 r.sources.push(changes);
             }
-            written.push(write_parquet(&dir, &mut frame)?);
-            let manifest = Manifest::new(plan, source, data, run, frame.height(), previous);
+            written.push(write_parquet_by_file(&dir, source, table, data)?);
+            let manifest = Manifest::new(plan, source, data, run, table.height(), previous);
             written.push(write_text(
                 &dir,
                 MANIFEST_FILE,
@@ -405,6 +406,41 @@ fn write_parquet(dir: &Path, frame: &mut DataFrame) -> Result<(PathBuf, PathBuf)
         .with_compression(ParquetCompression::Snappy)
         .finish(frame)
         .map_err(|e| polars_io(&temporary, e))?;
+    Ok((temporary, dir.join(DATA_FILE)))
+}
+
+/// Writes a source's rows file by file (the table's pieces), each piece's provenance made
+/// as it is written: the store never holds a second copy of the whole table.
+fn write_parquet_by_file(
+    dir: &Path,
+    source: &Source,
+    table: &DataFrame,
+    data: &Ingested,
+) -> Result<(PathBuf, PathBuf), StoreError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let temporary = temporary_path(dir, DATA_FILE);
+    let fail = |e| polars_io(&temporary, e);
+    let file = File::create(&temporary).map_err(io(&temporary))?;
+    let schema = store_frame(source, &table.slice(0, 0), data)
+        .map_err(fail)?
+        .schema()
+        .as_ref()
+        .clone();
+    let mut writer = ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Snappy)
+        .batched(&schema)
+        .map_err(fail)?;
+    let pieces = match table.columns().first() {
+        Some(c) => c.as_materialized_series().chunk_lengths().collect(),
+        None => Vec::new(),
+    };
+    let mut offset = 0i64;
+    for len in pieces {
+        let piece = store_frame(source, &table.slice(offset, len), data).map_err(fail)?;
+        writer.write_batch(&piece).map_err(fail)?;
+        offset += len as i64;
+    }
+    writer.finish().map_err(fail)?;
     Ok((temporary, dir.join(DATA_FILE)))
 }
 
