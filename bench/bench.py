@@ -214,12 +214,71 @@ def check(engine, path, truth):
                 raise SystemExit(f"{engine}: {key} {k} = {got(k)}, expected {v}")
 
 
+def check_ytd(report, rows):
+    """The year's 受理 comes out whole: every row of M, counted once."""
+    from python_calamine import CalamineWorkbook
+    sheet = CalamineWorkbook.from_path(report).get_sheet_by_name("主要指标")
+    total = next(r for r in sheet.to_python() if "合计" in r)
+    if total[2] != rows:
+        raise SystemExit(f"本年累计 受理 is {total[2]}, expected {rows:,}")
+
+
+def ytd_benchmark(runs):
+    """本年累计 for December from the store against re-reading twelve months of spreadsheets:
+    M's files under twelve month labels (symlinks), the bench pipeline made monthly with its
+    columns over 本年累计. The store is filled with January–November first (not timed); then,
+    in alternating rounds, December's run reading the eleven months from the store, and the
+    twelve months' runs without a store (each month's files parsed again)."""
+    m, truth = generate("M")
+    rows = sum(int(t["accepted"]) for t in truth)
+    months = os.path.join(ROOT, "bench-data", "M12")
+    os.makedirs(months, exist_ok=True)
+    for month in range(1, 13):
+        link = os.path.join(months, f"2024-{month:02d}")
+        if not os.path.exists(link):
+            os.symlink(os.path.abspath(m), link)
+    out = os.path.join(ROOT, "bench-data", "out", "ytd")
+    store = os.path.join(out, "store")
+    with open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8") as f:
+        text = f.read()
+    text = (text.replace('period = "2024"', 'period = "2024-12"')
+            .replace('data = "../bench-data/S"', f'data = "{months}/{{period}}"\nstore = "{store}"')
+            .replace('output = "../output/bench-{period}.xlsx"', f'output = "{out}/{{name}}-{{period}}.xlsx"'))
+    text = re.sub(r'(\{ header = \[[^]]*\], value = "[a-z_]+")( \})', r'\1, window = "本年累计"\2', text)
+    pipeline = os.path.join(ROOT, "bench-data", "bench-ytd.toml")
+    with open(pipeline, "w", encoding="utf-8") as f:
+        f.write(text)
+    shutil.rmtree(store, ignore_errors=True)
+    subprocess.run([LABORSTAT, "run", pipeline, "--quiet", "--period", "2024-01..2024-11"], check=True)
+    from_store = [LABORSTAT, "run", pipeline, "--quiet", "--period", "2024-12"]
+    reread = [LABORSTAT, "run", pipeline, "--quiet", "--no-store", "--period", "2024-01..2024-12"]
+    times = {"December 本年累计 from the store": [], "twelve months re-read, no store": []}
+    for _ in range(runs):
+        # December stored by the round before would make the run a restatement.
+        for table in ("cases", "_results"):
+            shutil.rmtree(os.path.join(store, "bench", table, "period=2024-12"), ignore_errors=True)
+        times["December 本年累计 from the store"].append(measure(from_store))
+        check_ytd(os.path.join(out, "bench-2024-12.xlsx"), rows)
+        times["twelve months re-read, no store"].append(measure(reread))
+    base = statistics.median(w for w, _ in times["December 本年累计 from the store"])
+    print(f"\n本年累计 for 2024-12 over M's files ({rows:,} rows) under twelve month labels, each month "
+          f"keeping the rows dated in it (period_column); the year's 受理 checked: {rows:,}")
+    print("| run | wall (s) | × from the store | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|")
+    for name, runs_ in times.items():
+        wall = statistics.median(w for w, _ in runs_)
+        rss = statistics.median(r for _, r in runs_)
+        print(f"| {name} | {wall:.2f} | {wall / base:.2f} | {rss:.0f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="S,M")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip", default="", help="comma-separated engines to leave out")
     ap.add_argument("--baseline", help="a laborstat binary built from an earlier commit, run alongside")
+    ap.add_argument("--ytd", action="store_true",
+                    help="also time 本年累计 for December from the store against re-reading twelve months")
     args = ap.parse_args()
     if not os.path.exists(LABORSTAT):
         raise SystemExit(f"{LABORSTAT} not found: run `cargo build --release` first")
@@ -264,6 +323,10 @@ def main():
                 ratios = [a[0] / b[0] for a, b in zip(results["laborstat"], results[other])]
                 shown = ", ".join(f"{r:.2f}" for r in ratios)
                 print(f"laborstat ÷ {other}, per round: {shown}; median {statistics.median(ratios):.2f}")
+
+
+    if args.ytd:
+        ytd_benchmark(args.runs)
 
 
 if __name__ == "__main__":
