@@ -10,6 +10,7 @@ sends one workbook, 工资支付月报, with three sheets in the shapes township
 - 欠薪案件: a cumulative ledger — every case accepted since 2023-01, as known at the month's
   end (a case closed later is still 办理中 in earlier months' files).
 - 欠薪线索 (全国根治欠薪线索): the same, for leads, 办结 within 15 days being 按期.
+- 工资保证金: every 存储, 动用 and 返还 of the projects' wage deposits so far (a cumulative ledger).
 
 Header spellings, title rows and column order vary by township; two send .xls.
 
@@ -59,6 +60,26 @@ class Township:
         self.next_project = 1
         self.cases = []
         self.leads = []
+        # 工资保证金 movements; a generator of their own, so the other ledgers stay as they were.
+        self.deposit_rnd = random.Random(5000 + k)
+        self.movements = []  # dicts: 项目编号, 业务类型, 发生日期, 金额 (fen)
+        self.deposited = {}  # project -> balance (fen)
+
+    def step_deposits(self, y, m):
+        rnd = self.deposit_rnd
+        for pid, p in self.projects.items():
+            balance = self.deposited.get(pid)
+            if p["状态"] == "完工" and balance:
+                self.movements.append({"项目编号": pid, "业务类型": "返还", "发生日期": day_in(rnd, y, m), "金额": balance})
+                self.deposited[pid] = 0
+            elif p["状态"] == "在建" and p["工资保证金"] == "是" and balance is None:
+                amount = rnd.randrange(20, 200) * 10_000_00
+                self.movements.append({"项目编号": pid, "业务类型": "存储", "发生日期": day_in(rnd, y, m), "金额": amount})
+                self.deposited[pid] = amount
+            elif p["状态"] == "在建" and balance and rnd.random() < 0.03:
+                used = min(balance, rnd.randrange(1, 50) * 1_000_00)
+                self.movements.append({"项目编号": pid, "业务类型": "动用", "发生日期": day_in(rnd, y, m), "金额": used})
+                self.deposited[pid] = balance - used
 
     def step_projects(self, y, m):
         rnd = self.rnd
@@ -127,7 +148,10 @@ def sheets_for(t, y, m):
         lead_rows.append([l["线索编号"], l["接收日期"], l["被反映单位"], l["涉及人数"], yuan(l["涉及金额"]), done,
                           "已办结" if done else "办理中"])
     title = f"{t.name}{y}年{m}月"
+    deposit_header = ["项目编号", ["业务类型", "类型"][k % 2], "发生日期", ["金额(元)", "金额"][k % 2]]
+    deposit_rows = [[d["项目编号"], d["业务类型"], d["发生日期"], yuan(d["金额"])] for d in t.movements]
     return [("在建工程项目", f"{title}在建工程项目工资支付情况", proj_header, proj_rows),
+            ("工资保证金", f"{title}工资保证金存储、动用及返还台账", deposit_header, deposit_rows),
             ("欠薪案件", f"{title}欠薪案件台账", case_header, case_rows),
             ("欠薪线索", f"{title}全国根治欠薪线索台账", lead_header, lead_rows)]
 
@@ -181,6 +205,7 @@ def main():
                 if p["状态"] == "完工" and "done_month" not in p:
                     p["done_month"] = (y, m)
             t.new_cases(y, m)
+            t.step_deposits(y, m)
             sheets = sheets_for(t, y, m)
             folder = os.path.join(OUT, f"{y}-{m:02d}", f"{t.code}-{t.name}")
             os.makedirs(folder, exist_ok=True)
@@ -205,6 +230,10 @@ def main():
                    "projects_active": len(active), "open_at_end": len(open_end)}
             for s in SYSTEMS:
                 row[s] = sum(1 for p in active if p[s] == "是")
+            signed = {"存储": 1, "返还": -1, "动用": -1}
+            row["deposit_balance_fen"] = sum(signed[d["业务类型"]] * d["金额"] for d in t.movements)
+            row["deposit_used_fen"] = sum(d["金额"] for d in t.movements
+                                          if d["业务类型"] == "动用" and in_month(d["发生日期"]))
             expected.append(row)
             for pid, p in t.projects.items():
                 was = before.get(pid)

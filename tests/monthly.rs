@@ -1,4 +1,4 @@
-//! The monthly wage-payment report over the store: a backfill of 23 months, then windows
+//! The monthly wage-payment report over the store: a backfill of 24 months, then windows
 //! (本月, 本年累计, 上年同期累计, 同比, 环比 in 百分点), the chart's series and the list of
 //! projects that lost a system — every figure against the generator's own truth
 //! (sample-data/monthly/monthly-expected.csv), summed here month by month. Then a restated
@@ -139,7 +139,8 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
     let out = tempfile::tempdir().unwrap();
     let data = Path::new(ROOT).join("sample-data/monthly");
     let pipeline = pipeline_in(out.path(), &data);
-    run(&pipeline, "2023-01..2024-11");
+    // All 24 months; 2024-11's report was written when 2024-12 was not yet stored.
+    run(&pipeline, "2023-01..2024-12");
     let truth = truth();
     let report = out.path().join("monthly-wages-2024-11.xlsx");
     let cases = Grid::read(&report, "欠薪案件及线索");
@@ -250,6 +251,25 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
         close(coverage.value(key, "实名制/覆盖率"), now, key);
         let points = now.zip(before).map(|(a, b)| (a - b) * 100.0);
         close(coverage.value(key, "实名制/环比（百分点）"), points, key);
+        // The wage deposits: a stock at the month's end and a flow by its own date.
+        let balance = at("2024-11", row, "deposit_balance_fen");
+        close(
+            coverage.value(key, "工资保证金（万元）/月末余额"),
+            Some(wan(balance)),
+            key,
+        );
+        let used = at("2024-11", row, "deposit_used_fen");
+        close(
+            coverage.value(key, "工资保证金（万元）/本月动用"),
+            Some(wan(used)),
+            key,
+        );
+        let used_ytd = sum(2024, 11, row, "deposit_used_fen");
+        close(
+            coverage.value(key, "工资保证金（万元）/本年累计动用"),
+            Some(wan(used_ytd)),
+            key,
+        );
     }
 
     // The chart's table: 追发工资 of each month, this year to November, last year whole.
@@ -291,7 +311,7 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
 
     // The store: a partition per source and month, each with its manifest.
     let store = out.path().join("store/monthly-wages");
-    for source in ["projects", "arrears", "leads", "_results"] {
+    for source in ["projects", "arrears", "leads", "deposits", "_results"] {
         for month in ["2023-01", "2024-11"] {
             let dir = store.join(source).join(format!("period={month}"));
             assert!(dir.join("data.parquet").is_file(), "{}", dir.display());
