@@ -400,6 +400,33 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
         .filter(|t| t.contains("重报"))
         .collect();
     assert!(notes.iter().any(|n| n.contains("本期为重报")), "{notes:?}");
+
+    // The workbook sent again: its records come back, and the windows over the restated
+    // partition are right again (本年累计 = January + February, from the truth).
+    copy_tree(
+        &Path::new(ROOT).join("sample-data/monthly/2024-02/510199002-东湖街道"),
+        &township,
+    );
+    let again = run(&pipeline, "2024-02");
+    assert!(
+        again.contains(&format!("arrears 东湖街道：新增 {held} 条")),
+        "{again}"
+    );
+    let grid = Grid::read(
+        &out.path().join("monthly-wages-2024-02.xlsx"),
+        "欠薪案件及线索",
+    );
+    for code in ["510199002", "510199001"] {
+        let ytd: i64 = ["2024-01", "2024-02"]
+            .iter()
+            .map(|p| truth[&(p.to_string(), code.to_string())]["cases"])
+            .sum();
+        close(
+            grid.value(code, "欠薪案件数（件）/本年累计"),
+            Some(ytd as f64),
+            code,
+        );
+    }
 }
 
 /// A case closed after the fact: October's ledger had A and B open at the month's end (2
@@ -503,4 +530,142 @@ columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header 
     assert!(list
         .rows()
         .any(|r| r.iter().any(|c| c.to_string().contains("上期结转核对"))));
+}
+
+/// 同比 against hand-computed values, with a zero base: 锦华街道 had no case in 2023-11, so
+/// its 同比 and its rate's 百分点 are "—"; 东湖街道's are computed here. A second run while
+/// another holds the store's lock is refused and writes nothing.
+#[test]
+fn year_on_year_changes_and_a_zero_base_and_the_store_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledgers = [
+        ("2023-11", "510199001-锦华街道", "案件编号,受理日期,办理状态\n"),
+        (
+            "2023-11",
+            "510199002-东湖街道",
+            "案件编号,受理日期,办理状态\nD1,2023-11-02,已结案\nD2,2023-11-03,已结案\nD3,2023-11-05,办理中\nD4,2023-11-09,办理中\n",
+        ),
+        (
+            "2024-11",
+            "510199001-锦华街道",
+            "案件编号,受理日期,办理状态\nJ1,2024-11-02,已结案\nJ2,2024-11-03,办理中\nJ3,2024-11-04,办理中\n",
+        ),
+        (
+            "2024-11",
+            "510199002-东湖街道",
+            "案件编号,受理日期,办理状态\nE1,2024-11-01,已结案\nE2,2024-11-02,已结案\nE3,2024-11-03,已结案\nE4,2024-11-04,已结案\nE5,2024-11-05,已结案\n",
+        ),
+    ];
+    for (month, township, csv) in ledgers {
+        let folder = dir.path().join("data").join(month).join(township);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("台账.csv"), csv).unwrap();
+    }
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[pipeline]
+name = "yoy"
+title = "{period_label}"
+period = "2024-11"
+data = "data/{period}"
+output = "out/{name}-{period}.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }, { code = "510199002", name = "东湖街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+"办理状态" = { type = "text" }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[measures.closed]
+source = "cases"
+sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
+
+[indicators.rate]
+expr = "closed / accepted"
+label = "结案率"
+display = "percent"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [
+  { header = ["受理", "本期"], value = "accepted" },
+  { header = ["受理", "上年同期"], value = "accepted", window = "上年同期" },
+  { header = ["受理", "同比"], value = "accepted", compare = "同比" },
+  { header = ["结案率", "本期"], value = "rate" },
+  { header = ["结案率", "同比（百分点）"], value = "rate", compare = "同比" },
+]
+"#,
+    )
+    .unwrap();
+    run(&pipeline, "2023-11");
+    // Another run holds the lock: this one is refused before writing anything.
+    let lock_path = dir.path().join("out/store/yoy/.lock");
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    lock.try_lock().unwrap();
+    let refused = laborstat()
+        .arg("run")
+        .arg(&pipeline)
+        .args(["--period", "2024-11"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("another laborstat run is writing the store"),
+        "{stderr}"
+    );
+    assert!(!dir
+        .path()
+        .join("out/store/yoy/cases/period=2024-11")
+        .exists());
+    drop(lock);
+
+    run(&pipeline, "2024-11");
+    let grid = Grid::read(&dir.path().join("out/yoy-2024-11.xlsx"), "表");
+    // 锦华街道: 3 against 0 — no base, no change; 0/0 last year, no rate to compare with.
+    close(
+        grid.value("510199001", "受理/上年同期"),
+        Some(0.0),
+        "锦华 base",
+    );
+    close(grid.value("510199001", "受理/同比"), None, "锦华 同比");
+    close(
+        grid.value("510199001", "结案率/同比（百分点）"),
+        None,
+        "锦华 百分点",
+    );
+    // 东湖街道: 5 against 4 is +25 %; its rate went from 2/4 to 5/5: +50 points.
+    close(
+        grid.value("510199002", "受理/同比"),
+        Some(0.25),
+        "东湖 同比",
+    );
+    close(
+        grid.value("510199002", "结案率/同比（百分点）"),
+        Some(50.0),
+        "东湖 百分点",
+    );
+    // 合计: 8 against 4, +100 %; 6/8 against 2/4, +25 points — from the totals, not averaged.
+    close(grid.value("合计", "受理/同比"), Some(1.0), "合计 同比");
+    close(
+        grid.value("合计", "结案率/同比（百分点）"),
+        Some(25.0),
+        "合计 百分点",
+    );
 }
