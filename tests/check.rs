@@ -109,3 +109,10 @@ fn a_measure_date_needs_a_source_that_keeps_every_row() {
         "{stderr}"
     );
 }
+
+#[test]
+fn mistakes_in_windows_history_charts_and_lists_are_reported_at_their_keys() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/history.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}

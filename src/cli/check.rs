@@ -8,8 +8,15 @@ use crate::pipeline::{self, Diagnostic, LoadError, Overrides};
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     match pipeline::load(&args.pipeline, &Overrides::default()) {
         Ok(plan) => {
+            let mut extra = String::new();
+            if !plan.charts.is_empty() {
+                extra.push_str(&format!(", {} chart(s)", plan.charts.len()));
+            }
+            if !plan.lists.is_empty() {
+                extra.push_str(&format!(", {} list sheet(s)", plan.lists.len()));
+            }
             println!(
-                "{}: ok — {} source(s), {} measure(s), {} indicator(s), {} report sheet(s)",
+                "{}: ok — {} source(s), {} measure(s), {} indicator(s), {} report sheet(s){extra}",
                 args.pipeline.display(),
                 plan.sources.len(),
                 plan.measures.len(),
