@@ -669,3 +669,84 @@ columns = [
         "合计 百分点",
     );
 }
+
+/// A township renamed between the years: 2023-11 was sent by 新桥镇 (510199103), 2024-11 by
+/// 新桥新区 (510199901), which succeeds it from 2024-07. 上年同期 maps the old code to the
+/// new: 新桥新区's base is 新桥镇's 4 cases.
+#[test]
+fn a_window_over_last_year_maps_a_succeeded_township_to_its_successor() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = |ids: &[&str], month: &str| {
+        let mut csv = String::from("案件编号,受理日期\n");
+        for (i, id) in ids.iter().enumerate() {
+            csv.push_str(&format!("{id},{month}-{:02}\n", i + 1));
+        }
+        csv
+    };
+    for (month, township, ids) in [
+        ("2023-11", "510199103-新桥镇", &["X1", "X2", "X3", "X4"][..]),
+        (
+            "2024-11",
+            "510199901-新桥新区",
+            &["N1", "N2", "N3", "N4", "N5", "N6"][..],
+        ),
+    ] {
+        let folder = dir.path().join("data").join(month).join(township);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("台账.csv"), ledger(ids, month)).unwrap();
+    }
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[pipeline]
+name = "renamed"
+title = "{period_label}"
+period = "2024-11"
+data = "data/{period}"
+output = "out/{name}-{period}.xlsx"
+
+[roster]
+entries = [
+  { code = "510199103", name = "新桥镇", valid_until = "2024-06" },
+  { code = "510199901", name = "新桥新区", valid_from = "2024-07", succeeds = ["510199103"] },
+]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [
+  { header = ["受理", "本期"], value = "accepted" },
+  { header = ["受理", "上年同期"], value = "accepted", window = "上年同期" },
+  { header = ["受理", "同比"], value = "accepted", compare = "同比" },
+]
+"#,
+    )
+    .unwrap();
+    run(&pipeline, "2023-11");
+    run(&pipeline, "2024-11");
+    let grid = Grid::read(&dir.path().join("out/renamed-2024-11.xlsx"), "表");
+    close(grid.value("510199901", "受理/本期"), Some(6.0), "本期");
+    close(
+        grid.value("510199901", "受理/上年同期"),
+        Some(4.0),
+        "上年同期",
+    );
+    close(grid.value("510199901", "受理/同比"), Some(0.5), "同比");
+    assert!(
+        !grid.rows.contains_key("510199103"),
+        "the old entry is not a row of 2024-11"
+    );
+}
