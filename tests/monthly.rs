@@ -672,7 +672,7 @@ columns = [
 
 /// A township renamed between the years: 2023-11 was sent by 新桥镇 (510199103), 2024-11 by
 /// 新桥新区 (510199901), which succeeds it from 2024-07. 上年同期 maps the old code to the
-/// new: 新桥新区's base is 新桥镇's 4 cases.
+/// new: 新桥新区's base is 新桥镇's 4 cases. The pipeline file edited in between is said.
 #[test]
 fn a_window_over_last_year_maps_a_succeeded_township_to_its_successor() {
     let dir = tempfile::tempdir().unwrap();
@@ -736,8 +736,24 @@ columns = [
     )
     .unwrap();
     run(&pipeline, "2023-11");
+    // The pipeline file edited since 2023-11 was stored: the 说明 says the window's period was
+    // written by another version of it.
+    let mut text = std::fs::read_to_string(&pipeline).unwrap();
+    text.push_str("# edited after 2023-11 was stored\n");
+    std::fs::write(&pipeline, text).unwrap();
     run(&pipeline, "2024-11");
-    let grid = Grid::read(&dir.path().join("out/renamed-2024-11.xlsx"), "表");
+    let report = dir.path().join("out/renamed-2024-11.xlsx");
+    let notes: Vec<String> = sheet(&report, "表")
+        .rows()
+        .map(|r| r[0].to_string())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("2023-11 的数据由另一版本的流水线文件写入")),
+        "{notes:?}"
+    );
+    let grid = Grid::read(&report, "表");
     close(grid.value("510199901", "受理/本期"), Some(6.0), "本期");
     close(
         grid.value("510199901", "受理/上年同期"),
