@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Chart, ChartType, Worksheet, XlsxError};
 
 use super::format::Formats;
-use crate::figure::{cell_number, NO_VALUE};
+use crate::figure::cell_number;
 use crate::pipeline::period::PeriodKind;
 use crate::pipeline::spec::ChartKind;
 use crate::pipeline::{ChartLayout, Plan};
@@ -50,9 +50,10 @@ pub fn write_chart_sheet(
                         &f.value(chart.display, false),
                     )?;
                 }
-                // No figure (a period to come, or not in the store): a gap in the line.
+                // No figure (a period to come, or not in the store): a blank cell, which a
+                // chart draws as a gap — text such as "—" would be drawn as 0.
                 None => {
-                    sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?;
+                    sheet.write_blank(row, col, &f.dash)?;
                 }
             }
         }
@@ -75,6 +76,11 @@ pub fn write_chart_sheet(
         sheet.set_column_width(1 + k, 14)?;
     }
     sheet.insert_chart(top, last_col + 2, &drawn)?;
+    let note = "空白：该期尚无数据（未到该期，或存储中没有该期）。";
+    sheet.write_string_with_format(top + points + 2, 0, note, &f.note)?;
+    // The table and the chart on one landscape page.
+    super::format::print_setup(sheet, (0, top))?;
+    sheet.set_print_fit_to_pages(1, 1);
     Ok(())
 }
 
