@@ -429,6 +429,26 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
     }
 }
 
+/// Writes each (month, township folder, CSV) as `data/<month>/<township>/台账.csv` under `dir`.
+fn write_ledgers(dir: &Path, ledgers: &[(&str, &str, String)]) {
+    for (month, township, csv) in ledgers {
+        let folder = dir.join("data").join(month).join(township);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("台账.csv"), csv).unwrap();
+    }
+}
+
+/// A small monthly pipeline in `dir`, reading `data/{period}` and writing
+/// `out/<name>-{period}.xlsx` (its store in `out/store`), `rest` after its [pipeline] table.
+fn small_pipeline(dir: &Path, name: &str, rest: &str) -> PathBuf {
+    let path = dir.join("p.toml");
+    let text = format!(
+        "[pipeline]\nname = \"{name}\"\ntitle = \"{{period_label}}\"\nperiod = \"2024-11\"\ndata = \"data/{{period}}\"\noutput = \"out/{{name}}-{{period}}.xlsx\"\n\n{rest}"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// A case closed after the fact: October's ledger had A and B open at the month's end (2
 /// stored as 期末未结); November's ledger says A was closed on 20 October. November's 期初未结
 /// (1) no longer equals what October published (2): a warning naming case A.
@@ -445,26 +465,15 @@ fn a_retroactive_closing_is_caught_by_the_carry_over_check() {
             "案件编号,受理日期,结案日期\nA,2024-09-03,2024-10-20\nB,2024-10-08,\nC,2024-11-02,\n",
         ),
     ];
-    for (month, csv) in ledgers {
-        let folder = dir
-            .path()
-            .join("data")
-            .join(month)
-            .join("510199001-锦华街道");
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("台账.csv"), csv).unwrap();
-    }
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        r#"[pipeline]
-name = "carry"
-title = "{period_label}"
-period = "2024-11"
-data = "data/{period}"
-output = "out/{name}-{period}.xlsx"
-
-[roster]
+    let ledgers: Vec<(&str, &str, String)> = ledgers
+        .iter()
+        .map(|(month, csv)| (*month, "510199001-锦华街道", csv.to_string()))
+        .collect();
+    write_ledgers(dir.path(), &ledgers);
+    let pipeline = small_pipeline(
+        dir.path(),
+        "carry",
+        r#"[roster]
 entries = [{ code = "510199001", name = "锦华街道" }]
 
 [sources.cases]
@@ -495,8 +504,7 @@ title = "{period_label}"
 show_codes = true
 columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header = ["未结", "期末"], value = "open_at_end" }]
 "#,
-    )
-    .unwrap();
+    );
     run(&pipeline, "2024-10");
     let output = laborstat()
         .arg("validate")
@@ -556,22 +564,15 @@ fn year_on_year_changes_and_a_zero_base_and_the_store_lock() {
             "案件编号,受理日期,办理状态\nE1,2024-11-01,已结案\nE2,2024-11-02,已结案\nE3,2024-11-03,已结案\nE4,2024-11-04,已结案\nE5,2024-11-05,已结案\n",
         ),
     ];
-    for (month, township, csv) in ledgers {
-        let folder = dir.path().join("data").join(month).join(township);
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("台账.csv"), csv).unwrap();
-    }
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        r#"[pipeline]
-name = "yoy"
-title = "{period_label}"
-period = "2024-11"
-data = "data/{period}"
-output = "out/{name}-{period}.xlsx"
-
-[roster]
+    let ledgers: Vec<(&str, &str, String)> = ledgers
+        .iter()
+        .map(|(month, township, csv)| (*month, *township, csv.to_string()))
+        .collect();
+    write_ledgers(dir.path(), &ledgers);
+    let pipeline = small_pipeline(
+        dir.path(),
+        "yoy",
+        r#"[roster]
 entries = [{ code = "510199001", name = "锦华街道" }, { code = "510199002", name = "东湖街道" }]
 
 [sources.cases]
@@ -608,8 +609,7 @@ columns = [
   { header = ["结案率", "同比（百分点）"], value = "rate", compare = "同比" },
 ]
 "#,
-    )
-    .unwrap();
+    );
     run(&pipeline, "2023-11");
     // Another run holds the lock: this one is refused before writing anything.
     let lock_path = dir.path().join("out/store/yoy/.lock");
@@ -683,29 +683,22 @@ fn a_window_over_last_year_maps_a_succeeded_township_to_its_successor() {
         }
         csv
     };
-    for (month, township, ids) in [
+    let ledgers: Vec<(&str, &str, String)> = [
         ("2023-11", "510199103-新桥镇", &["X1", "X2", "X3", "X4"][..]),
         (
             "2024-11",
             "510199901-新桥新区",
             &["N1", "N2", "N3", "N4", "N5", "N6"][..],
         ),
-    ] {
-        let folder = dir.path().join("data").join(month).join(township);
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("台账.csv"), ledger(ids, month)).unwrap();
-    }
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        r#"[pipeline]
-name = "renamed"
-title = "{period_label}"
-period = "2024-11"
-data = "data/{period}"
-output = "out/{name}-{period}.xlsx"
-
-[roster]
+    ]
+    .iter()
+    .map(|(month, township, ids)| (*month, *township, ledger(ids, month)))
+    .collect();
+    write_ledgers(dir.path(), &ledgers);
+    let pipeline = small_pipeline(
+        dir.path(),
+        "renamed",
+        r#"[roster]
 entries = [
   { code = "510199103", name = "新桥镇", valid_until = "2024-06" },
   { code = "510199901", name = "新桥新区", valid_from = "2024-07", succeeds = ["510199103"] },
@@ -733,8 +726,7 @@ columns = [
   { header = ["受理", "同比"], value = "accepted", compare = "同比" },
 ]
 "#,
-    )
-    .unwrap();
+    );
     run(&pipeline, "2023-11");
     // The pipeline file edited since 2023-11 was stored: the 说明 says the window's period was
     // written by another version of it.

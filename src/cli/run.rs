@@ -121,12 +121,10 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
                 .take(8)
                 .map(|c| {
                     let label = c.header.last().cloned().unwrap_or_default();
-                    let value = if c.is_current() {
-                        total.indicators.get(&c.indicator).copied().flatten()
-                    } else {
-                        results.windows.value(c, None)
-                    };
-                    format!("{label} {}", text(value, c.display))
+                    format!(
+                        "{label} {}",
+                        text(results.column_value(c, total), c.display)
+                    )
                 })
                 .collect();
             println!("  合计      {}", headline.join(" · "));

@@ -50,6 +50,7 @@ pub fn list_rows(
     };
     let mut tables = Vec::new();
     let mut missing = Vec::new();
+    let mut absent = Vec::new();
     for (si, source) in plan.sources.iter().enumerate() {
         let current = list_table(&data.tables[si], &names).map_err(fail(&source.id))?;
         let before = match store {
@@ -57,7 +58,12 @@ pub fn list_rows(
             None => None,
         };
         let before = match before {
-            Some((frame, _)) => frame,
+            Some(stored) => {
+                for column in stored.absent_columns {
+                    absent.push(format!("{}“{column}”", source.title));
+                }
+                stored.frame
+            }
             None => {
                 missing.push(source.title.clone());
                 schema_frame(source, 0).map_err(fail(&source.id))?
@@ -81,6 +87,12 @@ pub fn list_rows(
                     "存储中没有{}（{}）的数据，上期表为空：本表可能不全；先运行上期以存入",
                     missing.join("、"),
                     previous
+                ));
+            }
+            if uses_previous && !absent.is_empty() {
+                notes.push(format!(
+                    "{previous}的存储数据中没有{}（流水线文件此后才声明），上期表中按空值计",
+                    absent.join("、")
                 ));
             }
             Ok(ListRows { frame, notes })

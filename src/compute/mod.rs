@@ -66,6 +66,19 @@ impl Results {
     pub fn submitter(&self, code: &str) -> Option<&LevelRow> {
         self.rows.iter().find(|r| r.code.as_deref() == Some(code))
     }
+
+    /// The figure a report column shows for a level: the run's own, or its window's.
+    pub fn column_value(
+        &self,
+        column: &crate::pipeline::ReportColumn,
+        level: &LevelRow,
+    ) -> Option<f64> {
+        if column.is_current() {
+            level.indicators.get(&column.indicator).copied().flatten()
+        } else {
+            self.windows.value(column, level.code.as_deref())
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -56,6 +56,8 @@ struct WindowRead {
     missing: BTreeSet<String>,
     other_version: BTreeSet<String>,
     restated: BTreeSet<String>,
+    /// `2023-11“实名制”`: declared columns a stored period lacks (read as empty).
+    absent: BTreeSet<String>,
     unknown_codes: usize,
 }
 
@@ -65,8 +67,12 @@ impl WindowFigures {
     /// periods the store lacks, periods restated or stored by another pipeline version.
     pub fn notes_for(&self, plan: &Plan, windows: &[Window], sources: &[usize]) -> Vec<String> {
         let mut lines = Vec::new();
-        let (mut missing, mut other, mut restated) =
-            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let (mut missing, mut other, mut restated, mut absent) = (
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+        );
         let mut unknown = 0;
         for (window, span, read) in &self.read {
             if !windows.contains(window) {
@@ -81,6 +87,7 @@ impl WindowFigures {
             missing.extend(read.missing.iter().cloned());
             other.extend(read.other_version.iter().cloned());
             restated.extend(read.restated.iter().cloned());
+            absent.extend(read.absent.iter().cloned());
             unknown = unknown.max(read.unknown_codes);
         }
         let list = |set: BTreeSet<String>| set.into_iter().collect::<Vec<_>>().join("、");
@@ -94,6 +101,12 @@ impl WindowFigures {
             lines.push(format!(
                 "{} 的数据由另一版本的流水线文件写入，口径可能不同",
                 list(other)
+            ));
+        }
+        if !absent.is_empty() {
+            lines.push(format!(
+                "存储的数据中没有这些列（流水线文件此后才声明），按空值计：{}",
+                list(absent)
             ));
         }
         if !restated.is_empty() {
@@ -341,9 +354,12 @@ fn window_levels(
                                 }
                             }
                         }
-                        read.map(|(frame, unknown)| {
-                            notes.unknown_codes += unknown;
-                            frame
+                        read.map(|stored| {
+                            notes.unknown_codes += stored.unknown_codes;
+                            for column in stored.absent_columns {
+                                notes.absent.insert(format!("{period}“{column}”"));
+                            }
+                            stored.frame
                         })
                     }
                     None => None,

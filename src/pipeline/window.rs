@@ -205,7 +205,7 @@ impl Span {
         periods
     }
 
-    /// `2024-01-01至2024-11-30（取自2024-11的报送）`.
+    /// The days covered, for the 说明: `2024年1月1日至2024年11月30日`.
     pub fn words(&self) -> String {
         let day = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
         format!("{}至{}", day(self.start), day(self.end))

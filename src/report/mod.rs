@@ -190,11 +190,7 @@ fn write_table(
         sheet.write_string_with_format(row, label_columns - 1, &name, label_format)?;
         for (j, column) in layout.columns.iter().enumerate() {
             let col = label_columns + j as u16;
-            let value = if column.is_current() {
-                level.indicators.get(&column.indicator).copied().flatten()
-            } else {
-                results.windows.value(column, level.code.as_deref())
-            };
+            let value = results.column_value(column, level);
             match value {
                 Some(v) if level.submitted || total => {
                     sheet.write_number_with_format(

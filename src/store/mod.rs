@@ -63,6 +63,15 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+/// A stored partition read back as an engine table, and what did not carry over: rows
+/// under a code the roster does not know (they count in 合计 only) and declared columns
+/// the partition lacks (declared since it was stored; read as empty).
+pub struct StoredRows {
+    pub frame: DataFrame,
+    pub unknown_codes: usize,
+    pub absent_columns: Vec<String>,
+}
+
 /// One pipeline's folder in a store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -145,14 +154,13 @@ impl Store {
     /// A stored partition of `source` as a table of the engine's schema (money in fen under
     /// its canonical name, `_submitter` the index in `roster`): the input of a window over an
     /// earlier period. Codes of entries the roster's submitters succeed map to them; rows of
-    /// a code the roster does not know keep no submitter (they count in 合计 only) and are
-    /// counted in the returned number.
+    /// a code the roster does not know keep no submitter (they count in 合计 only).
     pub fn read_source(
         &self,
         source: &Source,
         period: &Period,
         roster: &Roster,
-    ) -> Result<Option<(DataFrame, usize)>, StoreError> {
+    ) -> Result<Option<StoredRows>, StoreError> {
         let Some(raw) = self.read_raw(&source.id, period)? else {
             return Ok(None);
         };
@@ -163,6 +171,7 @@ impl Store {
         };
         let rows = raw.height();
         let mut columns: Vec<Column> = Vec::new();
+        let mut absent_columns = Vec::new();
         for c in &source.columns {
             let stored = store_column_name(&c.name, c.kind);
             let dtype = crate::pipeline::evaluate::dtype(c.kind);
@@ -171,8 +180,11 @@ impl Store {
                     .cast(&dtype)
                     .map_err(|_| unreadable(format!("column `{stored}` is not {dtype}")))?
                     .with_name(c.name.as_str().into()),
-                // A column declared since: empty, as in a file that lacks it.
-                Err(_) => Column::full_null(c.name.as_str().into(), rows, &dtype),
+                // A column declared since: empty, as in a file that lacks it — and said.
+                Err(_) => {
+                    absent_columns.push(c.name.clone());
+                    Column::full_null(c.name.as_str().into(), rows, &dtype)
+                }
             };
             columns.push(column);
         }
@@ -206,7 +218,11 @@ impl Store {
         };
         columns.push(row.with_name(ROW_COLUMN.into()));
         let frame = DataFrame::new(rows, columns).map_err(|e| unreadable(e.to_string()))?;
-        Ok(Some((frame, unknown)))
+        Ok(Some(StoredRows {
+            frame,
+            unknown_codes: unknown,
+            absent_columns,
+        }))
     }
 
     /// The stored results of a period (as written), `None` when not stored.

@@ -71,16 +71,40 @@ pub fn check_carry_over(
         };
         let column = result_column_name(end_name, Some(end.kind));
         let (Ok(codes), Ok(values)) = (stored.column("submitter"), stored.column(&column)) else {
-            continue; // stored by a pipeline without that measure
+            // Stored by a version of the pipeline without that measure: nothing to compare
+            // with, and said, so that no one takes the silence for agreement.
+            findings.push(Finding::file(
+                Severity::Warning,
+                store.partition_dir(crate::store::RESULTS_TABLE, &previous),
+                RULE,
+                format!(
+                    "{previous}已存入的结果中没有“{}”（由另一版本的流水线文件写入），本期的“{}”无法与上期核对",
+                    end.label, measure.label
+                ),
+            ));
+            continue;
         };
         let values = values.cast(&DataType::Float64).map_err(fail)?;
         let (codes, values) = (codes.str().map_err(fail)?, values.f64().map_err(fail)?);
         let source = &plan.sources[measure.source];
         let mut before_rows: Option<DataFrame> = None;
+        // What was published, per submitter of this period: a code since succeeded counts for
+        // its successor (two merged townships' stocks add up). 合计 (no code) is not compared.
+        let index_of = data.roster.index_by_code();
+        let mut published_by: std::collections::BTreeMap<usize, f64> = Default::default();
         for (code, published) in codes.iter().zip(values.iter()) {
             let (Some(code), Some(published)) = (code, published) else {
                 continue;
             };
+            match index_of.get(code) {
+                Some(&i) => *published_by.entry(i as usize).or_default() += published,
+                // An entry of the period before that no submitter of this one succeeds: its
+                // stock has nobody to carry over to (the roster says it ended).
+                None => continue,
+            }
+        }
+        for (index, published) in published_by {
+            let code = data.roster.submitters[index].code.as_str();
             let Some(now) = results
                 .submitter(code)
                 .and_then(|r| r.measures.get(&measure.name).copied().flatten())
@@ -93,11 +117,8 @@ pub fn check_carry_over(
             if before_rows.is_none() {
                 before_rows = store
                     .read_source(source, &previous, &data.roster)?
-                    .map(|(frame, _)| frame);
+                    .map(|stored| stored.frame);
             }
-            let Some(index) = data.roster.submitters.iter().position(|s| s.code == code) else {
-                continue;
-            };
             let keys_now =
                 counted_keys(source, &data.tables[measure.source], measure, index).map_err(fail)?;
             let keys_then = match &before_rows {
