@@ -80,7 +80,8 @@ pub struct FileReport {
     /// the rows have none (`validate::period`).
     pub dated_outside: Option<Option<(i32, i32)>>,
     /// For a source without a period column whose measures are dated: the used rows with no
-    /// measure's date in the period (in no figure of it, as a cumulative ledger's older cases).
+    /// measure's date in the period (in no dated figure of it, as a cumulative ledger's older
+    /// cases; a stock such as 期末未结 may still count them).
     pub undated_rows: Option<usize>,
 }
 

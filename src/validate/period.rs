@@ -2,6 +2,8 @@
 //! counts its rows by its own date (`date = "结案日期"`). A file none of whose rows has any
 //! of those dates in the period — last year's ledger sent by mistake — would add nothing to
 //! any figure while looking sent: it is told, with its dates, and marked for completeness.
+//! When the source also has undated measures (stocks at the period's end), its rows are in
+//! those still: the warning says so, and the file is not marked 无报告期数据.
 
 use std::collections::BTreeSet;
 
@@ -25,6 +27,14 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
         if source.period_column.is_some() || dates.is_empty() {
             continue;
         }
+        // Measures of the source without a date of their own (a stock such as 期末未结 or a
+        // deposit balance) take rows whatever their dates: such rows are in a figure still.
+        let stocks: Vec<&str> = plan
+            .measures
+            .iter()
+            .filter(|m| m.source == si && m.date.is_none())
+            .map(|m| m.label.as_str())
+            .collect();
         let fail = |error| ValidateError {
             source_id: source.id.clone(),
             rule: "报告期".into(),
@@ -74,14 +84,25 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
             if !report.used || in_period[i] {
                 continue;
             }
-            report.dated_outside = Some(seen[i]);
+            let counted = match stocks.is_empty() {
+                true => {
+                    report.dated_outside = Some(seen[i]);
+                    "本表不计入任何本期数字".to_string()
+                }
+                // Not 无报告期数据: the rows are in the stocks. A quiet period, or the wrong
+                // period's ledger — the stocks would then be wrong too, so it is still told.
+                false => format!(
+                    "本表不计入本期按日期计的数字，只计入“{}”",
+                    stocks.join("”“")
+                ),
+            };
             data.findings.push(
                 Finding::file(
                     Severity::Warning,
                     report.label.clone(),
                     "报告期",
                     format!(
-                        "{}：没有一行的“{}”在{}内，本表不计入任何本期数字；是否报错了期间的台账？",
+                        "{}：没有一行的“{}”在{}内，{counted}；是否报错了期间的台账？",
                         outside_words(seen[i]),
                         names.join("”或“"),
                         plan.period.label()
