@@ -481,14 +481,15 @@ pub struct RunInfo {
 
 impl RunInfo {
     pub fn new(plan: &Plan, data: &Ingested) -> Result<RunInfo, StoreError> {
+        use rayon::prelude::*;
         let pipeline_sha256 = sha256_of(&plan.file)?;
-        let mut file_sha256 = HashMap::new();
-        for f in &data.files {
-            if !file_sha256.contains_key(&f.label) {
-                let hash = sha256_of(&plan.data_dir.join(&f.label))?;
-                file_sha256.insert(f.label.clone(), hash);
-            }
-        }
+        // One workbook may feed several sources: hashed once, the files in parallel.
+        let labels: std::collections::BTreeSet<&PathBuf> =
+            data.files.iter().map(|f| &f.label).collect();
+        let file_sha256 = labels
+            .into_par_iter()
+            .map(|label| Ok((label.clone(), sha256_of(&plan.data_dir.join(label))?)))
+            .collect::<Result<HashMap<PathBuf, String>, StoreError>>()?;
         Ok(RunInfo {
             pipeline_sha256,
             engine_version: env!("CARGO_PKG_VERSION").to_string(),
