@@ -84,18 +84,20 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
     // store between the two.
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let _lock = store.as_ref().map(Store::lock).transpose()?;
-    results.windows = window_figures(plan, &data, &results.rows, store.as_ref())?;
+    let run = store
+        .as_ref()
+        .map(|_| RunInfo::new(plan, &data))
+        .transpose()?;
+    let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
+    results.windows = window_figures(plan, &data, &results.rows, store.as_ref(), pipeline_sha256)?;
     results.lists = crate::compute::lists::list_rows(plan, &data, store.as_ref())?;
     if let Some(store) = &store {
         let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, store)?;
         data.findings.extend(moved);
     }
-    let restatement = match &store {
-        Some(store) => {
-            let run = RunInfo::new(plan, &data)?;
-            store.write_period(plan, &data, &results, &run)?
-        }
-        None => None,
+    let restatement = match (&store, &run) {
+        (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
+        _ => None,
     };
     if let Some(r) = &restatement {
         results.windows.restated.push(format!(

@@ -162,6 +162,8 @@ pub fn window_figures(
     data: &Ingested,
     current: &[LevelRow],
     store: Option<&Store>,
+    // The pipeline file's SHA-256, to tell periods stored by another version of it.
+    pipeline_sha256: Option<&str>,
 ) -> Result<WindowFigures, WindowError> {
     let columns: Vec<&ReportColumn> = plan
         .sheets
@@ -200,7 +202,6 @@ pub fn window_figures(
             }
         }
     }
-    let pipeline_hash = crate::store::sha256_of(&plan.file).ok();
     let mut outcomes: HashMap<Window, Outcome> = HashMap::new();
     let own = Window::CURRENT.resolve(&plan.period);
     for window in windows {
@@ -213,7 +214,7 @@ pub fn window_figures(
         } else {
             let mut read = WindowRead::default();
             let outcome =
-                window_levels(plan, data, store, window, &span, &mut read, &pipeline_hash)?;
+                window_levels(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
             figures.read.push((window, span, read));
             outcome
         };
@@ -317,7 +318,7 @@ fn window_levels(
     window: Window,
     span: &Span,
     notes: &mut WindowRead,
-    pipeline_hash: &Option<String>,
+    pipeline_sha256: Option<&str>,
 ) -> Result<Outcome, WindowError> {
     let overrides = Overrides {
         period: Some(span.anchor.to_string()),
@@ -346,7 +347,7 @@ fn window_levels(
                         let read = store.read_source(source, &period, &data.roster)?;
                         if read.is_some() {
                             if let Some(manifest) = store.manifest(&source.id, &period)? {
-                                if pipeline_hash.as_deref() != Some(&manifest.pipeline_sha256) {
+                                if pipeline_sha256 != Some(manifest.pipeline_sha256.as_str()) {
                                     notes.other_version.insert(period.to_string());
                                 }
                                 if !manifest.replaced.is_empty() {
