@@ -271,6 +271,63 @@ def ytd_benchmark(runs):
         print(f"| {name} | {wall:.2f} | {wall / base:.2f} | {rss:.0f} |")
 
 
+def query_benchmark(runs):
+    """A group-by over every period of a store holding M's files under twelve month labels:
+    the bench pipeline without its period column (each month's partition keeps all of M's
+    1,000,000 rows: 12,000,000 stored rows), filled untimed; then, in alternating rounds,
+    `laborstat query --all-periods` and DuckDB (the Python package, as a whole process) over
+    the same Parquet, each answer checked: every month counts all of M's rows."""
+    m, truth = generate("M")
+    rows = sum(int(t["accepted"]) for t in truth)
+    fen = sum(int(t["recovered_fen"]) for t in truth)
+    months = os.path.join(ROOT, "bench-data", "M12")
+    os.makedirs(months, exist_ok=True)
+    for month in range(1, 13):
+        link = os.path.join(months, f"2024-{month:02d}")
+        if not os.path.exists(link):
+            os.symlink(os.path.abspath(m), link)
+    out = os.path.join(ROOT, "bench-data", "out", "query")
+    store = os.path.join(out, "store")
+    with open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8") as f:
+        text = f.read()
+    text = (text.replace('period = "2024"', 'period = "2024-12"')
+            .replace('period_column = "受理日期"\n', '')
+            .replace('data = "../bench-data/S"', f'data = "{months}/{{period}}"\nstore = "{store}"')
+            .replace('output = "../output/bench-{period}.xlsx"', f'output = "{out}/{{name}}-{{period}}.xlsx"'))
+    pipeline = os.path.join(ROOT, "bench-data", "bench-query.toml")
+    with open(pipeline, "w", encoding="utf-8") as f:
+        f.write(text)
+    if not os.path.exists(os.path.join(store, "bench", "cases", "period=2024-12")):
+        shutil.rmtree(store, ignore_errors=True)
+        subprocess.run([LABORSTAT, "run", pipeline, "--quiet", "--period", "2024-01..2024-12"], check=True)
+    sql = ("SELECT period, count(*) AS 受理, sum(追讨工资) AS 追讨工资 FROM cases "
+           "GROUP BY period ORDER BY period")
+    answer = os.path.join(out, "answer.csv")
+    ours = [LABORSTAT, "query", pipeline, sql, "--all-periods", "--out", answer]
+    glob = os.path.join(store, "bench", "cases", "*", "*.parquet")
+    duck_sql = (f"COPY (SELECT period, count(*) AS 受理, sum(\"追讨工资_分\") / 100 AS 追讨工资 "
+                f"FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY period ORDER BY period) "
+                f"TO '{out}/duck.csv' (HEADER)")
+    duck = [sys.executable, "-c", f"import duckdb; duckdb.sql({duck_sql!r})"]
+    times = {"laborstat query --all-periods": [], "DuckDB over the same Parquet": []}
+    for _ in range(runs):
+        times["laborstat query --all-periods"].append(measure(ours))
+        with open(answer, encoding="utf-8-sig") as f:
+            got = list(csv.DictReader(f))
+        want = f"{fen // 100}.{fen % 100:02d}"
+        if len(got) != 12 or any(int(r["受理"]) != rows or r["追讨工资"] != want for r in got):
+            raise SystemExit(f"query answered {got[:2]}…, expected 12 months of {rows:,} rows and {want} 元")
+        times["DuckDB over the same Parquet"].append(measure(duck))
+    base = statistics.median(w for w, _ in times["laborstat query --all-periods"])
+    print(f"\nGroup-by over a store of twelve periods × {rows:,} rows ({12 * rows:,}); the answer checked")
+    print("| engine | wall (s) | × laborstat | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|")
+    for name, runs_ in times.items():
+        wall = statistics.median(w for w, _ in runs_)
+        rss = statistics.median(r for _, r in runs_)
+        print(f"| {name} | {wall:.2f} | {wall / base:.2f} | {rss:.0f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="S,M")
@@ -279,6 +336,8 @@ def main():
     ap.add_argument("--baseline", help="a laborstat binary built from an earlier commit, run alongside")
     ap.add_argument("--ytd", action="store_true",
                     help="also time 本年累计 for December from the store against re-reading twelve months")
+    ap.add_argument("--query", action="store_true",
+                    help="also time a group-by over a store of twelve periods of M (12M rows)")
     args = ap.parse_args()
     if not os.path.exists(LABORSTAT):
         raise SystemExit(f"{LABORSTAT} not found: run `cargo build --release` first")
@@ -287,7 +346,7 @@ def main():
     out_dir = os.path.join(ROOT, "bench-data", "out")
     os.makedirs(out_dir, exist_ok=True)
     print(f"date {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.runs} runs per engine, medians")
-    for scale in args.scales.split(","):
+    for scale in filter(None, args.scales.split(",")):
         data, truth = generate(scale)
         rows = sum(int(t["accepted"]) for t in truth)
         results = {}
@@ -327,6 +386,8 @@ def main():
 
     if args.ytd:
         ytd_benchmark(args.runs)
+    if args.query:
+        query_benchmark(args.runs)
 
 
 if __name__ == "__main__":

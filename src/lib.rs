@@ -6,7 +6,11 @@
 //! 2. [`ingest`]: township workbooks found, read in parallel, typed, with provenance and row counts;
 //! 3. [`validate`]: rules over whole tables (unique, row checks, references); cell rules run during ingest;
 //! 4. [`compute`]: measures (SQL aggregates in polars) per submitter and 合计, then indicators;
-//! 5. [`report`]: the official-style xlsx report, written atomically.
+//! 5. [`report`]: the official-style xlsx report, written atomically;
+//! 6. [`store`]: each period's accepted rows and results kept as Parquet between runs.
+//!
+//! Over what the stages produce: [`query`] (analysts' SQL over the stored periods) and
+//! [`explain`] (the rows behind any number of the report).
 //!
 //! Below the stages, shared by them: [`finding`] (the record of a problem in the data),
 //! [`rules`] (one-value rules, run by ingest), [`figure`] (how a value is shown). [`cli`] is
@@ -15,10 +19,12 @@
 
 pub mod cli;
 pub mod compute;
+pub mod explain;
 pub mod figure;
 pub mod finding;
 pub mod ingest;
 pub mod pipeline;
+pub mod query;
 pub mod report;
 pub mod rules;
 pub mod store;

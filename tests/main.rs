@@ -9,5 +9,6 @@ mod hostile;
 mod inspect;
 mod layouts;
 mod monthly;
+mod query;
 mod run;
 mod validate;

@@ -2,8 +2,10 @@
 //! module that prints; errors are printed once, with their cause chain, by [`report_error`].
 
 mod check;
+mod explain;
 mod inspect;
 mod phases;
+mod query;
 mod run;
 mod summary;
 mod validate;
@@ -51,6 +53,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a spreadsheet's sheets, detected header, column types and the rows that would be skipped.
     Inspect(inspect::InspectArgs),
+    /// SQL over the pipeline's stored periods: sources by id, `results`, `files`.
+    Query(query::QueryArgs),
+    /// The tables `query` can name: columns, types, rows per stored period.
+    Tables(query::TablesArgs),
+    /// Where a number of the report came from: formula, window, submitter and its rows.
+    Explain(explain::ExplainArgs),
 }
 
 /// Settings that replace the pipeline file's own.
@@ -141,9 +149,14 @@ pub fn main(cli: Cli) -> ExitStatus {
         Command::Validate(args) => validate::validate(args),
         Command::Check(args) => check::check(args),
         Command::Inspect(args) => inspect::inspect(args),
+        Command::Query(args) => query::query(args),
+        Command::Tables(args) => query::tables(args),
+        Command::Explain(args) => explain::explain_cell(args),
     };
     match result {
         Ok(status) => status,
+        // `laborstat query … | head`: the reader has what it wanted.
+        Err(error) if is_broken_pipe(&error) => ExitStatus::Success,
         Err(error) => {
             report_error(&error);
             ExitStatus::Error
@@ -182,6 +195,14 @@ fn read_and_validate(
         data,
         results,
         completeness,
+    })
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 

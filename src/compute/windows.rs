@@ -52,13 +52,13 @@ pub fn position_in_year(period: &Period) -> (i32, i32) {
 
 /// What reading one window's periods found, for the 说明.
 #[derive(Debug, Clone, Default)]
-struct WindowRead {
-    missing: BTreeSet<String>,
-    other_version: BTreeSet<String>,
-    restated: BTreeSet<String>,
+pub struct WindowRead {
+    pub missing: BTreeSet<String>,
+    pub other_version: BTreeSet<String>,
+    pub restated: BTreeSet<String>,
     /// `2023-11“实名制”`: declared columns a stored period lacks (read as empty).
-    absent: BTreeSet<String>,
-    unknown_codes: usize,
+    pub absent: BTreeSet<String>,
+    pub unknown_codes: usize,
 }
 
 impl WindowFigures {
@@ -309,6 +309,23 @@ fn read_from(plan: &Plan, span: &Span, sources: &[usize]) -> String {
     parts.join("，")
 }
 
+/// What a window reads: the pipeline compiled for its days, and each source's rows period
+/// by period (the run's own period from memory, the others from the store).
+pub struct WindowInput {
+    pub plan: Plan,
+    /// Per source (plan order), its parts in period order.
+    pub sources: Vec<Vec<SourcePart>>,
+}
+
+/// One period's rows of a source in the engine's schema.
+pub struct SourcePart {
+    pub period: Period,
+    pub frame: DataFrame,
+    /// `source_file` and `source_sheet` of each row of a stored part (the run's own rows
+    /// carry the file's index in `_file` instead).
+    pub stored_provenance: Option<DataFrame>,
+}
+
 /// One window's levels: each source's rows for it, then the pipeline's measures compiled
 /// for its days.
 fn window_levels(
@@ -320,6 +337,49 @@ fn window_levels(
     notes: &mut WindowRead,
     pipeline_sha256: Option<&str>,
 ) -> Result<Outcome, WindowError> {
+    let Some(input) = window_input(plan, data, store, window, span, notes, pipeline_sha256)? else {
+        return Ok(Outcome::Missing);
+    };
+    let tables = plan
+        .sources
+        .iter()
+        .zip(&input.sources)
+        .map(|(source, parts)| joined(source, parts))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Outcome::Rows(levels(&input.plan, &tables, &data.roster)?))
+}
+
+/// A source's parts as one table (an empty one of its schema when it has none).
+pub fn joined(
+    source: &crate::pipeline::Source,
+    parts: &[SourcePart],
+) -> Result<DataFrame, WindowError> {
+    let fail = |error| WindowError::Join {
+        source_id: source.id.clone(),
+        error,
+    };
+    let Some((first, rest)) = parts.split_first() else {
+        return crate::pipeline::evaluate::schema_frame(source, 0).map_err(fail);
+    };
+    let mut table = first.frame.clone();
+    for part in rest {
+        table.vstack_mut(&part.frame).map_err(fail)?;
+    }
+    Ok(table)
+}
+
+/// The rows a window reads, `None` when the store lacks a period it needs (said in `notes`,
+/// with the periods stored by another pipeline version or restated).
+#[allow(clippy::too_many_arguments)]
+pub fn window_input(
+    plan: &Plan,
+    data: &Ingested,
+    store: Option<&Store>,
+    window: Window,
+    span: &Span,
+    notes: &mut WindowRead,
+    pipeline_sha256: Option<&str>,
+) -> Result<Option<WindowInput>, WindowError> {
     let overrides = Overrides {
         period: Some(span.anchor.to_string()),
         window_days: Some((span.start, span.end)),
@@ -330,74 +390,61 @@ fn window_levels(
             window: window.words(),
             source,
         })?;
-    let mut tables = Vec::with_capacity(plan.sources.len());
+    let mut sources = Vec::with_capacity(plan.sources.len());
     let mut missing = false;
     for (si, source) in plan.sources.iter().enumerate() {
         let periods: Vec<Period> = match source.periodic {
             false => vec![span.anchor],
             true => span.periods(),
         };
-        let mut table: Option<DataFrame> = None;
+        let mut parts = Vec::new();
         for period in periods {
-            let part = if period == plan.period {
-                Some(data.tables[si].clone())
-            } else {
-                match store {
-                    Some(store) => {
-                        let read = store.read_source(source, &period, &data.roster)?;
-                        if read.is_some() {
-                            if let Some(manifest) = store.manifest(&source.id, &period)? {
-                                if pipeline_sha256 != Some(manifest.pipeline_sha256.as_str()) {
-                                    notes.other_version.insert(period.to_string());
-                                }
-                                if !manifest.replaced.is_empty() {
-                                    notes.restated.insert(period.to_string());
-                                }
-                            }
-                        }
-                        read.map(|stored| {
-                            notes.unknown_codes += stored.unknown_codes;
-                            for column in stored.absent_columns {
-                                notes.absent.insert(format!("{period}“{column}”"));
-                            }
-                            stored.frame
-                        })
-                    }
-                    None => None,
-                }
+            if period == plan.period {
+                parts.push(SourcePart {
+                    period,
+                    frame: data.tables[si].clone(),
+                    stored_provenance: None,
+                });
+                continue;
+            }
+            let stored = match store {
+                Some(store) => store.read_source(source, &period, &data.roster)?,
+                None => None,
             };
-            let Some(part) = part else {
+            let Some(stored) = stored else {
                 notes.missing.insert(period.to_string());
                 missing = true;
                 continue;
             };
-            table = Some(match table {
-                None => part,
-                Some(mut all) => {
-                    all.vstack_mut_owned(part)
-                        .map_err(|error| WindowError::Join {
-                            source_id: source.id.clone(),
-                            error,
-                        })?;
-                    all
+            if let Some(manifest) = store.and_then(|s| s.manifest(&source.id, &period).transpose())
+            {
+                let manifest = manifest?;
+                if pipeline_sha256 != Some(manifest.pipeline_sha256.as_str()) {
+                    notes.other_version.insert(period.to_string());
                 }
+                if !manifest.replaced.is_empty() {
+                    notes.restated.insert(period.to_string());
+                }
+            }
+            notes.unknown_codes += stored.unknown_codes;
+            for column in stored.absent_columns {
+                notes.absent.insert(format!("{period}“{column}”"));
+            }
+            parts.push(SourcePart {
+                period,
+                frame: stored.frame,
+                stored_provenance: Some(stored.provenance),
             });
         }
-        let empty = || {
-            crate::pipeline::evaluate::schema_frame(source, 0).map_err(|error| WindowError::Join {
-                source_id: source.id.clone(),
-                error,
-            })
-        };
-        tables.push(match table {
-            Some(table) => table,
-            None => empty()?,
-        });
+        sources.push(parts);
     }
     if missing {
-        return Ok(Outcome::Missing);
+        return Ok(None);
     }
-    Ok(Outcome::Rows(levels(&window_plan, &tables, &data.roster)?))
+    Ok(Some(WindowInput {
+        plan: window_plan,
+        sources,
+    }))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub use compile::compile;
 pub use diagnostics::Diagnostic;
 pub use period::Period;
 pub use spec::{ColumnType, Display, SourceKind, SubmitterFrom, TotalPosition};
-pub use sql::{Arith, ValueKind};
+pub use sql::{Arith, ArithOp, ValueKind};
 
 /// Command-line settings that replace the file's own.
 #[derive(Debug, Clone, Default)]

@@ -112,6 +112,77 @@ fn ordered_rows(results: &Results, position: TotalPosition) -> Vec<&LevelRow> {
     }
 }
 
+/// Where things are on a table sheet: `write_table` lays the sheet out by it and `explain`
+/// finds what a cell holds by it, so the two cannot disagree.
+pub struct TableGeometry<'a> {
+    /// 代码 and the name, or the name alone.
+    pub label_columns: u16,
+    /// Header rows.
+    pub depth: u32,
+    /// The 0-based row of the first figures; `rows[i]` is on row `first_row + i`.
+    pub first_row: u32,
+    pub rows: Vec<&'a LevelRow>,
+}
+
+/// What one cell of a table sheet holds.
+pub enum TableCell<'a> {
+    Title,
+    /// The 填报单位 / 计量单位 / 报告期 line.
+    Subtitle,
+    /// A header cell: over figure column `Some(j)`, or over the row labels.
+    Header(Option<usize>),
+    /// A row's code or name.
+    Label(&'a LevelRow),
+    /// The figure of `layout.columns[column]` for a row.
+    Figure {
+        level: &'a LevelRow,
+        column: usize,
+    },
+    /// Below the figures: the signature line and the 说明.
+    Notes,
+    /// Right of the table.
+    Outside,
+}
+
+pub fn table_geometry<'a>(layout: &SheetLayout, results: &'a Results) -> TableGeometry<'a> {
+    let depth = layout
+        .columns
+        .iter()
+        .map(|c| c.header.len())
+        .max()
+        .unwrap_or(1)
+        .max(1) as u32;
+    TableGeometry {
+        label_columns: if layout.show_codes { 2 } else { 1 },
+        depth,
+        first_row: HEADER_TOP + depth,
+        rows: ordered_rows(results, layout.total),
+    }
+}
+
+impl<'a> TableGeometry<'a> {
+    /// The cell at 0-based (row, col).
+    pub fn cell(&self, layout: &SheetLayout, row: u32, col: u16) -> TableCell<'a> {
+        let width = self.label_columns + layout.columns.len() as u16;
+        if col >= width {
+            return TableCell::Outside;
+        }
+        let figure_column = col.checked_sub(self.label_columns).map(usize::from);
+        match row {
+            0 => TableCell::Title,
+            1 => TableCell::Subtitle,
+            r if r < self.first_row => TableCell::Header(figure_column),
+            r => match self.rows.get((r - self.first_row) as usize) {
+                None => TableCell::Notes,
+                Some(level) => match figure_column {
+                    None => TableCell::Label(level),
+                    Some(column) => TableCell::Figure { level, column },
+                },
+            },
+        }
+    }
+}
+
 fn write_table(
     sheet: &mut Worksheet,
     plan: &Plan,
@@ -120,16 +191,10 @@ fn write_table(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     sheet.set_name(&layout.name)?;
-    let label_columns: u16 = if layout.show_codes { 2 } else { 1 };
+    let geometry = table_geometry(layout, results);
+    let (label_columns, depth) = (geometry.label_columns, geometry.depth);
     let last_col = label_columns + layout.columns.len() as u16 - 1;
-    let depth = layout
-        .columns
-        .iter()
-        .map(|c| c.header.len())
-        .max()
-        .unwrap_or(1)
-        .max(1) as u32;
-    let header_bottom = HEADER_TOP + depth - 1;
+    let header_bottom = geometry.first_row - 1;
 
     // Title and the line under it.
     sheet.merge_range(0, 0, 0, last_col, &plan.expand(&layout.title), &f.title)?;
@@ -168,9 +233,9 @@ fn write_table(
     write_header_levels(sheet, layout, label_columns, depth, f)?;
 
     // Data rows.
-    let mut row = header_bottom + 1;
+    let mut row = geometry.first_row;
     let mut name_width = text_width(&layout.row_header);
-    for level in ordered_rows(results, layout.total) {
+    for &level in &geometry.rows {
         let total = level.is_total();
         let name = match (total, level.submitted) {
             (true, _) => "合计".to_string(),

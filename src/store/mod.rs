@@ -68,6 +68,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// the partition lacks (declared since it was stored; read as empty).
 pub struct StoredRows {
     pub frame: DataFrame,
+    /// `source_file` and `source_sheet` of each row of `frame` (for `explain`).
+    pub provenance: DataFrame,
     pub unknown_codes: usize,
     pub absent_columns: Vec<String>,
 }
@@ -116,6 +118,38 @@ impl Store {
 
     pub fn partition_dir(&self, table: &str, period: &Period) -> PathBuf {
         self.root.join(table).join(format!("period={period}"))
+    }
+
+    /// The Parquet file of a stored partition (it may not exist).
+    pub fn data_path(&self, table: &str, period: &Period) -> PathBuf {
+        self.partition_dir(table, period).join(DATA_FILE)
+    }
+
+    /// The periods a table has stored (a partition with its data file), in time order.
+    /// Folders that are not `period=<a period>` are not laborstat's and are left alone.
+    pub fn stored_periods(&self, table: &str) -> Result<Vec<Period>, StoreError> {
+        let dir = self.root.join(table);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut periods = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(period) = name.strip_prefix("period=") else {
+                continue;
+            };
+            if let Ok(period) = Period::parse(period) {
+                if entry.path().join(DATA_FILE).is_file() {
+                    periods.push(period);
+                }
+            }
+        }
+        periods.sort_by_key(|p| (p.bounds().0, p.bounds().1));
+        periods.dedup();
+        Ok(periods)
     }
 
     /// The manifest of a stored partition, `None` when the period is not stored.
@@ -218,8 +252,20 @@ impl Store {
         };
         columns.push(row.with_name(ROW_COLUMN.into()));
         let frame = DataFrame::new(rows, columns).map_err(|e| unreadable(e.to_string()))?;
+        let text_column = |name: &str| match raw.column(name) {
+            Ok(c) => c
+                .cast(&DataType::String)
+                .map_err(|e| unreadable(e.to_string())),
+            Err(_) => Ok(Column::full_null(name.into(), rows, &DataType::String)),
+        };
+        let provenance = DataFrame::new(
+            rows,
+            vec![text_column("source_file")?, text_column("source_sheet")?],
+        )
+        .map_err(|e| unreadable(e.to_string()))?;
         Ok(Some(StoredRows {
             frame,
+            provenance,
             unknown_codes: unknown,
             absent_columns,
         }))
@@ -330,7 +376,7 @@ pub fn result_column_name(name: &str, kind: Option<ValueKind>) -> String {
 }
 
 /// A source's accepted rows in the store's columns (provenance as text).
-fn store_frame(source: &Source, table: &DataFrame, data: &Ingested) -> PolarsResult<DataFrame> {
+pub fn store_frame(source: &Source, table: &DataFrame, data: &Ingested) -> PolarsResult<DataFrame> {
     let mut columns: Vec<Column> = Vec::new();
     for c in &source.columns {
         columns.push(
@@ -374,7 +420,7 @@ fn store_frame(source: &Source, table: &DataFrame, data: &Ingested) -> PolarsRes
 }
 
 /// Every measure and indicator per submitter and 合计: one row each, `submitter` null for 合计.
-fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> {
+pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> {
     let codes: StringChunked = results.rows.iter().map(|r| r.code.as_deref()).collect();
     let names: StringChunked = results.rows.iter().map(|r| Some(r.name.as_str())).collect();
     let submitted: BooleanChunked = results.rows.iter().map(|r| Some(r.submitted)).collect();
@@ -543,6 +589,27 @@ pub struct ManifestFile {
     pub rows_skipped: usize,
 }
 
+impl ManifestFile {
+    /// Every file a source read this run, with its hash and row account.
+    pub fn of_source(source: &Source, data: &Ingested, run: &RunInfo) -> Vec<ManifestFile> {
+        data.files
+            .iter()
+            .filter(|f| f.source == source.id)
+            .map(|f| ManifestFile {
+                path: f.label.to_string_lossy().into_owned(),
+                sha256: run.file_sha256.get(&f.label).cloned().unwrap_or_default(),
+                submitter: f.submitter.clone(),
+                sheet: f.sheet.clone(),
+                used: f.used,
+                rows_read: f.counts.read,
+                rows_used: f.counts.used,
+                rows_rejected: f.counts.rejected,
+                rows_skipped: f.counts.skipped_total(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Replaced {
     pub written_at: String,
@@ -559,22 +626,7 @@ impl Manifest {
         rows: usize,
         previous: Option<Manifest>,
     ) -> Manifest {
-        let files = data
-            .files
-            .iter()
-            .filter(|f| f.source == source.id)
-            .map(|f| ManifestFile {
-                path: f.label.to_string_lossy().into_owned(),
-                sha256: run.file_sha256.get(&f.label).cloned().unwrap_or_default(),
-                submitter: f.submitter.clone(),
-                sheet: f.sheet.clone(),
-                used: f.used,
-                rows_read: f.counts.read,
-                rows_used: f.counts.used,
-                rows_rejected: f.counts.rejected,
-                rows_skipped: f.counts.skipped_total(),
-            })
-            .collect();
+        let files = ManifestFile::of_source(source, data, run);
         let replaced = match previous {
             Some(previous) => {
                 let mut replaced = previous.replaced;

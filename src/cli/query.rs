@@ -1,0 +1,220 @@
+//! `laborstat query PIPELINE "SQL"` and `laborstat tables PIPELINE`: SQL over the store's
+//! validated history (or one period's spreadsheets when nothing is stored), and the tables
+//! it can name.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{load_plan, read_and_validate, ExitStatus, PipelineArgs};
+use crate::ingest::Roster;
+use crate::pipeline::{Period, Plan};
+use crate::query::{output, stored_periods, Catalog, Periods};
+use crate::store::{RunInfo, Store};
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// The query: one SELECT over the pipeline's tables (`laborstat tables` lists them).
+    pub sql: String,
+    /// Every stored period (default: --period, else the pipeline's own period).
+    #[arg(long, conflicts_with = "period")]
+    pub all_periods: bool,
+    /// `table` for people; `csv` or `json` (one object per line) for programs.
+    #[arg(long, default_value = "table")]
+    pub format: QueryFormat,
+    /// Write the result to a file instead: .xlsx, .csv or .parquet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Rows the terminal table shows at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_rows: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TablesArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    /// Every stored period (default: --period, else the pipeline's own period).
+    #[arg(long, conflicts_with = "period")]
+    pub all_periods: bool,
+}
+
+pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
+    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods)? else {
+        return Ok(ExitStatus::Error);
+    };
+    eprintln!("laborstat query: {}", catalog.origin.words());
+    let mut frame = match catalog.run(&args.sql) {
+        Ok(frame) => frame,
+        Err(mistake) => {
+            eprintln!("error: {mistake}");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if let Some(path) = &args.out {
+        output::save(&mut frame, path)?;
+        eprintln!(
+            "laborstat query: {} rows written to {}",
+            frame.height(),
+            path.display()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        QueryFormat::Table => write!(
+            out,
+            "{}",
+            output::render_table(
+                &frame,
+                args.max_rows,
+                "--max-rows N, --out FILE or --format csv for all"
+            )
+        )?,
+        QueryFormat::Csv => output::write_csv(&frame, &mut out)?,
+        QueryFormat::Json => output::write_json_lines(&frame, &mut out)?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub fn tables(args: TablesArgs) -> anyhow::Result<ExitStatus> {
+    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let mut text = catalog.origin.words();
+    text.push('\n');
+    for table in &catalog.tables {
+        let rows: Vec<String> = table
+            .rows
+            .iter()
+            .map(|(period, n)| format!("{period}: {n}"))
+            .collect();
+        text.push_str(&format!("\n{} — {}\n", table.name, table.title));
+        if rows.is_empty() {
+            text.push_str("  rows      none stored for these periods\n");
+        } else {
+            text.push_str(&format!("  rows      {}\n", rows.join(" · ")));
+        }
+        let widest = table
+            .columns
+            .iter()
+            .map(|c| width(&c.name))
+            .max()
+            .unwrap_or(0);
+        for c in &table.columns {
+            let pad = " ".repeat(widest - width(&c.name));
+            let label = c
+                .label
+                .as_deref()
+                .map(|l| format!(" — {l}"))
+                .unwrap_or_default();
+            text.push_str(&format!("  {}{pad}  {}{label}\n", c.name, c.kind));
+        }
+    }
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// The tables over the periods asked for: from the store when it holds them, else from
+/// the period's spreadsheets (said on stderr, as is every period asked for and not stored).
+/// `None` when the pipeline file is invalid (its diagnostics are printed).
+pub(super) fn open_catalog(
+    args: &PipelineArgs,
+    all_periods: bool,
+) -> anyhow::Result<Option<Catalog>> {
+    let range = match args.period.as_deref() {
+        Some(text) => match Period::parse_range(text) {
+            Ok(periods) => Some(periods),
+            Err(e) => {
+                eprintln!("error: --period {text}: {e}");
+                return Ok(None);
+            }
+        },
+        None => None,
+    };
+    // The plan is compiled for one period: a range's first.
+    let mut one = args.clone();
+    if let Some(periods) = &range {
+        one.period = Some(periods[0].to_string());
+    }
+    let Some(plan) = load_plan(&one, None, None)? else {
+        return Ok(None);
+    };
+    let wanted = match (&range, all_periods) {
+        (_, true) => Periods::All,
+        (Some(periods), false) => Periods::Some(periods.clone()),
+        (None, false) => Periods::Some(vec![plan.period]),
+    };
+    let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
+    let why = match &store {
+        None => "--no-store".to_string(),
+        Some(store) => {
+            let periods = stored_periods(&plan, store, &wanted)?;
+            if let Periods::Some(asked) = &wanted {
+                let missing: Vec<String> = asked
+                    .iter()
+                    .filter(|a| !periods.iter().any(|p| p.to_string() == a.to_string()))
+                    .map(Period::to_string)
+                    .collect();
+                if !missing.is_empty() && !periods.is_empty() {
+                    eprintln!(
+                        "laborstat query: not in the store, so not in the tables: {} (run those periods to store them)",
+                        missing.join(", ")
+                    );
+                }
+            }
+            if !periods.is_empty() {
+                let roster = Roster::load(&plan.roster, &plan.period).ok();
+                let names = |code: &str| {
+                    roster
+                        .as_ref()
+                        .and_then(|r| r.get(code))
+                        .map(|s| s.name.clone())
+                };
+                return Ok(Some(Catalog::from_store(&plan, store, &periods, &names)?));
+            }
+            match &wanted {
+                Periods::All => format!("the store {} holds no period yet", store.root().display()),
+                Periods::Some(_) => format!(
+                    "the store {} does not hold {}",
+                    store.root().display(),
+                    plan.period
+                ),
+            }
+        }
+    };
+    if range.as_ref().is_some_and(|r| r.len() > 1) {
+        eprintln!(
+            "error: {why}, and none of the periods of --period {} is stored: run them first (laborstat run {} --period {})",
+            args.period.as_deref().unwrap_or(""),
+            args.pipeline.display(),
+            args.period.as_deref().unwrap_or("")
+        );
+        return Ok(None);
+    }
+    Ok(Some(from_spreadsheets(&plan, why)?))
+}
+
+fn from_spreadsheets(plan: &Plan, why: String) -> anyhow::Result<Catalog> {
+    let validated = read_and_validate(plan, true, &mut super::phases::Phases::start())?;
+    let run = RunInfo::new(plan, &validated.data)?;
+    Ok(Catalog::from_run(
+        plan,
+        &validated.data,
+        &validated.results,
+        &run,
+        why,
+    )?)
+}

@@ -1,0 +1,793 @@
+//! Explain: where a number of the report came from. For a cell `SHEET!CELL` of a table
+//! sheet: the measure or indicator and its formula, the submitter (or 合计) and the window
+//! it covers, and the rows that entered each measure (file, sheet, row, the values used,
+//! what each row adds) — for a rate, its numerator's and its denominator's rows; for a
+//! 同比/环比, both windows'. Any other cell is said for what it is.
+//!
+//! It finds the cell with the layout `report` writes by (`report::table_geometry`), and
+//! computes with the same measures, compiled for the window's days, over the same rows:
+//! the run's own period as read now, earlier ones from the store. Each measure's rows are
+//! added up again here and compared with the figure.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use polars::sql::sql_expr;
+use sqlparser::ast::{Expr as SqlExpr, FunctionArg, FunctionArgExpr, FunctionArguments};
+
+use crate::compute::windows::{window_input, SourcePart, WindowRead};
+use crate::compute::{levels, LevelRow, Results};
+use crate::figure::text;
+use crate::ingest::Ingested;
+use crate::pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use crate::pipeline::window::{Compare, Window};
+use crate::pipeline::{
+    Arith, ArithOp, ColumnType, Display, Measure, Plan, ReportColumn, ValueKind,
+};
+use crate::report::{table_geometry, TableCell};
+use crate::store::Store;
+
+/// A cell named as `SHEET!A1` (the sheet name may be quoted: `'欠薪案件及线索'!D7`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellAddress {
+    pub sheet: String,
+    /// 0-based.
+    pub row: u32,
+    pub col: u16,
+    /// As written, normalised: `D7`.
+    pub cell: String,
+}
+
+impl CellAddress {
+    pub fn parse(text: &str) -> Result<CellAddress, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a cell of the report: write SHEET!CELL, e.g. '欠薪案件及线索'!D7"
+            )
+        };
+        let (sheet, cell) = text.rsplit_once('!').ok_or_else(bad)?;
+        let sheet = sheet.trim().trim_matches('\'').trim().to_string();
+        let cell = cell.trim().replace('$', "").to_uppercase();
+        let letters: String = cell
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase())
+            .collect();
+        let digits = &cell[letters.len()..];
+        if sheet.is_empty() || letters.is_empty() || letters.len() > 3 || digits.is_empty() {
+            return Err(bad());
+        }
+        let row: u32 = digits.parse().map_err(|_| bad())?;
+        if row == 0 || row > 1_048_576 {
+            return Err(bad());
+        }
+        let col = letters
+            .bytes()
+            .fold(0u32, |n, b| n * 26 + (b - b'A' + 1) as u32)
+            - 1;
+        if col > 16_383 {
+            return Err(bad());
+        }
+        Ok(CellAddress {
+            sheet,
+            row: row - 1,
+            col: col as u16,
+            cell,
+        })
+    }
+}
+
+/// What `explain` found.
+pub enum Explanation {
+    /// The cell holds no computed figure: what it holds, in words.
+    NotAFigure {
+        address: String,
+        what: String,
+    },
+    Figure(Box<FigureExplanation>),
+}
+
+pub struct FigureExplanation {
+    pub address: String,
+    /// `锦华街道（510199001）` or `合计`.
+    pub level: String,
+    /// The column's header path: `欠薪案件 / 本年累计 / 受理`.
+    pub header: String,
+    pub label: String,
+    /// The figure as the cell shows it.
+    pub shown: String,
+    /// The indicator's formula in words, with each term's value.
+    pub formula: String,
+    /// For 同比/环比: how the change is taken.
+    pub comparison: Option<String>,
+    pub windows: Vec<WindowExplanation>,
+    /// Why the cell is "—" or blank, when it is.
+    pub why_empty: Option<String>,
+}
+
+pub struct WindowExplanation {
+    /// `本年累计：2024年1月1日至2024年11月30日，欠薪线索取自2024-11的报送`.
+    pub words: String,
+    /// The figure over this window.
+    pub shown: String,
+    pub terms: Vec<Term>,
+    /// The store lacks these periods: no figure.
+    pub missing: Vec<String>,
+}
+
+/// One measure of the formula and the rows behind it.
+pub struct Term {
+    /// 分子, 分母 or 项.
+    pub role: &'static str,
+    pub label: String,
+    pub name: String,
+    pub shown: String,
+    /// The measure's SQL and filter, and the ledger it reads.
+    pub definition: String,
+    /// The rows the measure read (after its filter), and how many of them add to it.
+    pub rows_read: usize,
+    pub rows: DataFrame,
+    /// "the rows add up to 7, the figure" or what differs.
+    pub check: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("the report has no sheet “{sheet}”{hint}; its sheets: {sheets}")]
+    NoSheet {
+        sheet: String,
+        hint: String,
+        sheets: String,
+    },
+    #[error(transparent)]
+    Window(#[from] crate::compute::windows::WindowError),
+    #[error(transparent)]
+    Compute(#[from] crate::compute::ComputeError),
+    #[error("listing the rows of measure `{measure}` failed")]
+    Rows {
+        measure: String,
+        #[source]
+        error: PolarsError,
+    },
+}
+
+/// Explains `address` of the report `plan` writes from `data` and `results` (its windows
+/// computed, as `run` does).
+pub fn explain(
+    plan: &Plan,
+    data: &Ingested,
+    results: &Results,
+    store: Option<&Store>,
+    pipeline_sha256: Option<&str>,
+    address: &CellAddress,
+) -> Result<Explanation, ExplainError> {
+    let shown_address = format!("{}!{}", address.sheet, address.cell);
+    let not_a_figure = |what: String| {
+        Ok(Explanation::NotAFigure {
+            address: shown_address.clone(),
+            what,
+        })
+    };
+    let Some(layout) = plan.sheets.iter().find(|s| s.name == address.sheet) else {
+        if let Some(what) = other_sheet(plan, &address.sheet) {
+            return not_a_figure(what);
+        }
+        let names = report_sheets(plan);
+        return Err(ExplainError::NoSheet {
+            sheet: address.sheet.clone(),
+            hint: crate::query::mistakes::did_you_mean(
+                &address.sheet,
+                names.iter().map(String::as_str),
+            )
+            .map(|n| format!("; did you mean “{n}”?"))
+            .unwrap_or_default(),
+            sheets: names.join("、"),
+        });
+    };
+    let geometry = table_geometry(layout, results);
+    let header_of = |j: usize| layout.columns[j].header.join(" / ");
+    let (level, j) = match geometry.cell(layout, address.row, address.col) {
+        TableCell::Title => return not_a_figure("the sheet's title".into()),
+        TableCell::Subtitle => {
+            return not_a_figure("the 填报单位 / 计量单位 / 报告期 line under the title".into())
+        }
+        TableCell::Header(None) => return not_a_figure("the heading of the row labels".into()),
+        TableCell::Header(Some(j)) => {
+            let c = &layout.columns[j];
+            return not_a_figure(format!(
+                "the header of column “{}”: {} of each row below, {}",
+                header_of(j),
+                label_of(plan, &c.indicator),
+                column_window_words(c)
+            ));
+        }
+        TableCell::Label(level) => {
+            return not_a_figure(format!("the name of the row {}", level_words(level)))
+        }
+        TableCell::Notes => {
+            return not_a_figure(
+                "below the table: the signature line and the 说明 (notes), not a figure".into(),
+            )
+        }
+        TableCell::Outside => return not_a_figure("outside the table: the cell is empty".into()),
+        TableCell::Figure { level, column } => (level, column),
+    };
+    let column = &layout.columns[j];
+    let value = results.column_value(column, level);
+    let blank = !level.submitted && !level.is_total();
+    let mut windows = vec![column.window];
+    if let Some(k) = column.compare {
+        windows.push(column.window.shifted(k));
+    }
+    let mut explained = Vec::new();
+    for window in windows {
+        explained.push(explain_window(
+            plan,
+            data,
+            store,
+            pipeline_sha256,
+            column,
+            window,
+            level,
+        )?);
+    }
+    let indicator = plan.indicator(&column.indicator);
+    let formula = match indicator {
+        Some(i) => match &i.expr {
+            Arith::Measure(m) if *m == i.name => {
+                let definition = plan.measure(m).map(measure_definition);
+                format!("{} = {}", i.label, definition.unwrap_or_default())
+            }
+            _ => format!("{} = {}", i.label, i.formula),
+        },
+        None => column.indicator.clone(),
+    };
+    let comparison = column.compare.map(|k| comparison_words(column, k));
+    let why_empty = if blank {
+        Some(format!(
+            "{} sent nothing this period: the cell is left blank",
+            level.name
+        ))
+    } else if value.is_none() {
+        Some(empty_reason(column, &explained))
+    } else {
+        None
+    };
+    Ok(Explanation::Figure(Box::new(FigureExplanation {
+        address: shown_address,
+        level: level_words(level),
+        header: header_of(j),
+        label: label_of(plan, &column.indicator),
+        shown: if blank {
+            String::new()
+        } else {
+            text(value, column.display)
+        },
+        formula,
+        comparison,
+        windows: explained,
+        why_empty,
+    })))
+}
+
+fn report_sheets(plan: &Plan) -> Vec<String> {
+    plan.sheets
+        .iter()
+        .map(|s| s.name.clone())
+        .chain(plan.charts.iter().map(|c| c.name.clone()))
+        .chain(plan.lists.iter().map(|l| l.name.clone()))
+        .chain(["数据来源".to_string(), "指标说明".to_string()])
+        .collect()
+}
+
+/// The report's sheets that hold no computed table figures, in words.
+fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
+    if let Some(chart) = plan.charts.iter().find(|c| c.name == name) {
+        return Some(format!(
+            "a chart sheet: the 合计 of “{}” for each period of the year; explain the same figure in a table sheet",
+            label_of(plan, &chart.indicator)
+        ));
+    }
+    if let Some(list) = plan.lists.iter().find(|l| l.name == name) {
+        return Some(format!(
+            "a list sheet: the rows its query selects, each with its file and row ({}); `laborstat query` runs such SQL over every stored period",
+            list.sql.split_whitespace().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    match name {
+        "数据来源" => Some(
+            "数据来源: every file read and what happened to its rows; not computed figures".into(),
+        ),
+        "指标说明" => Some(
+            "指标说明: the definitions of the indicators and measures; not computed figures".into(),
+        ),
+        _ => None,
+    }
+}
+
+fn level_words(level: &LevelRow) -> String {
+    match &level.code {
+        None => "合计".into(),
+        Some(code) => format!("{}（{code}）", level.name),
+    }
+}
+
+fn label_of(plan: &Plan, name: &str) -> String {
+    plan.indicator(name)
+        .map(|i| i.label.clone())
+        .or_else(|| plan.measure(name).map(|m| m.label.clone()))
+        .unwrap_or_else(|| name.to_string())
+}
+
+fn column_window_words(column: &ReportColumn) -> String {
+    match column.compare {
+        None => format!("over {}", column.window.words()),
+        Some(k) => format!("{}{}", column.window.words(), k.words()),
+    }
+}
+
+fn comparison_words(column: &ReportColumn, compare: Compare) -> String {
+    let now = column.window.words();
+    let base = column.window.shifted(compare).words();
+    if column.display == Display::PercentagePoints {
+        format!("{}（百分点）= {now} − {base}", compare.words())
+    } else {
+        format!("{} = ({now} − {base}) ÷ {base}", compare.words())
+    }
+}
+
+fn empty_reason(column: &ReportColumn, windows: &[WindowExplanation]) -> String {
+    if let Some(w) = windows.iter().find(|w| !w.missing.is_empty()) {
+        return format!(
+            "“—”: the store lacks {}, which the window needs; run those periods to store them",
+            w.missing.join("、")
+        );
+    }
+    if column.compare.is_some() {
+        return "“—”: the base of the comparison is 0 or has no figure".into();
+    }
+    "“—”: a denominator of the formula is 0 (a rate over nothing is not 0%)".into()
+}
+
+fn measure_definition(m: &Measure) -> String {
+    match &m.filter {
+        Some(filter) => format!("{} where {}", m.sql, filter),
+        None => m.sql.clone(),
+    }
+}
+
+/// Every measure an indicator uses, through the indicators it names, with its role: the
+/// measures above a top-level division are 分子, below it 分母.
+fn terms_of(plan: &Plan, indicator: &str) -> Vec<(&'static str, String)> {
+    fn expand(plan: &Plan, name: &str, role: &'static str, out: &mut Vec<(&'static str, String)>) {
+        if plan.measure(name).is_some() {
+            if !out.iter().any(|(_, n)| n == name) {
+                out.push((role, name.to_string()));
+            }
+            return;
+        }
+        if let Some(i) = plan.indicator(name) {
+            for m in i.expr.measures() {
+                expand(plan, m, role, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    match plan.indicator(indicator).map(|i| &i.expr) {
+        Some(Arith::Binary(numerator, ArithOp::Divide, denominator)) => {
+            for m in numerator.measures() {
+                expand(plan, m, "分子", &mut out);
+            }
+            for m in denominator.measures() {
+                expand(plan, m, "分母", &mut out);
+            }
+        }
+        _ => expand(plan, indicator, "项", &mut out),
+    }
+    out
+}
+
+fn explain_window(
+    plan: &Plan,
+    data: &Ingested,
+    store: Option<&Store>,
+    pipeline_sha256: Option<&str>,
+    column: &ReportColumn,
+    window: Window,
+    level: &LevelRow,
+) -> Result<WindowExplanation, ExplainError> {
+    let span = window.resolve(&plan.period);
+    let mut read = WindowRead::default();
+    let input = window_input(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
+    let sources: Vec<usize> = terms_of(plan, &column.indicator)
+        .iter()
+        .filter_map(|(_, m)| plan.measure(m).map(|m| m.source))
+        .collect();
+    let read_from: Vec<String> = sources
+        .iter()
+        .fold(Vec::new(), |mut seen: Vec<usize>, s| {
+            if !seen.contains(s) {
+                seen.push(*s);
+            }
+            seen
+        })
+        .into_iter()
+        .map(|si| {
+            let periods = match plan.sources[si].periodic {
+                true => span.periods(),
+                false => vec![span.anchor],
+            };
+            let list: Vec<String> = periods.iter().map(|p| p.to_string()).collect();
+            format!("{}取自{}的报送", plan.sources[si].title, list.join("、"))
+        })
+        .collect();
+    let words = format!(
+        "{}：{}，{}",
+        window.words(),
+        span.words(),
+        read_from.join("，")
+    );
+    let Some(input) = input else {
+        return Ok(WindowExplanation {
+            words,
+            shown: crate::figure::NO_VALUE.into(),
+            terms: Vec::new(),
+            missing: read.missing.into_iter().collect(),
+        });
+    };
+    // The window's figures, recomputed from its rows as `run` computed them.
+    let tables = plan
+        .sources
+        .iter()
+        .zip(&input.sources)
+        .map(|(source, parts)| crate::compute::windows::joined(source, parts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = levels(&input.plan, &tables, &data.roster)?;
+    let here = rows.iter().find(|r| r.code == level.code).unwrap_or(level);
+    let value = here.indicators.get(&column.indicator).copied().flatten();
+    let display = match column.compare {
+        // The compared figures are shown as the indicator shows them, not as a change.
+        Some(_) => plan
+            .indicator(&column.indicator)
+            .map_or(Display::Number, |i| i.display),
+        None => column.display,
+    };
+    let submitter = level
+        .code
+        .as_deref()
+        .and_then(|code| data.roster.index_by_code().get(code).copied());
+    let mut terms = Vec::new();
+    for (role, name) in terms_of(plan, &column.indicator) {
+        let Some(measure) = input.plan.measure(&name) else {
+            continue;
+        };
+        let value = here.measures.get(&name).copied().flatten();
+        terms.push(term(
+            plan,
+            data,
+            measure,
+            role,
+            value,
+            &input.sources[measure.source],
+            submitter,
+            level.is_total(),
+        )?);
+    }
+    Ok(WindowExplanation {
+        words,
+        shown: text(value, display),
+        terms,
+        missing: Vec::new(),
+    })
+}
+
+/// What each row adds to a measure, when the measure is a sum or a count of rows.
+enum Contribution {
+    /// `sum(expr)`: the expression, row by row.
+    Sum(Expr),
+    /// `count(*)` or `count(x)`: 1 per row (with x filled).
+    Count(Option<Expr>),
+    /// Anything else (`count(distinct x)`, `avg`, `max`…): the rows read, as they are.
+    Whole,
+}
+
+fn contribution(measure: &Measure) -> Contribution {
+    let Ok(SqlExpr::Function(f)) = crate::pipeline::sql::parse_expr(&measure.sql) else {
+        return Contribution::Whole;
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return Contribution::Whole;
+    };
+    if list.duplicate_treatment.is_some() || list.args.len() != 1 {
+        return Contribution::Whole;
+    }
+    let name = f.name.to_string().to_lowercase();
+    match (name.as_str(), &list.args[0]) {
+        ("count", FunctionArg::Unnamed(FunctionArgExpr::Wildcard)) => Contribution::Count(None),
+        ("count", FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => {
+            match sql_expr(e.to_string()) {
+                Ok(e) => Contribution::Count(Some(e)),
+                Err(_) => Contribution::Whole,
+            }
+        }
+        ("sum", FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => match sql_expr(e.to_string()) {
+            Ok(e) => Contribution::Sum(e),
+            Err(_) => Contribution::Whole,
+        },
+        _ => Contribution::Whole,
+    }
+}
+
+/// The column heading of what a row adds.
+const ADDS: &str = "计入";
+
+#[allow(clippy::too_many_arguments)]
+fn term(
+    plan: &Plan,
+    data: &Ingested,
+    measure: &Measure,
+    role: &'static str,
+    value: Option<f64>,
+    parts: &[SourcePart],
+    submitter: Option<u32>,
+    total: bool,
+) -> Result<Term, ExplainError> {
+    let fail = |error| ExplainError::Rows {
+        measure: measure.name.clone(),
+        error,
+    };
+    let source = &plan.sources[measure.source];
+    let display = match measure.kind {
+        ValueKind::Money => Display::Yuan,
+        ValueKind::Count => Display::Count,
+        ValueKind::Number => Display::Number,
+    };
+    let unit = if measure.kind == ValueKind::Money {
+        " 元"
+    } else {
+        ""
+    };
+    let shown = |v: Option<f64>| format!("{}{unit}", text(v, display));
+    // The columns the measure reads, in the source's order.
+    let mut mentioned: Vec<String> = crate::pipeline::sql::column_refs(&measure.sql)
+        .into_iter()
+        .chain(
+            measure
+                .filter
+                .iter()
+                .flat_map(|f| crate::pipeline::sql::column_refs(f)),
+        )
+        .map(|r| r.name)
+        .collect();
+    mentioned.dedup();
+    let used: Vec<&crate::pipeline::Column> = source
+        .columns
+        .iter()
+        .filter(|c| mentioned.contains(&c.name))
+        .collect();
+    let adds = contribution(measure);
+    let filter = match &measure.filter {
+        Some(f) => Some(sql_expr(f).map_err(fail)?),
+        None => None,
+    };
+    let mut frames = Vec::new();
+    let mut rows_read = 0;
+    let mut total_fen: i128 = 0;
+    let mut total_number: f64 = 0.0;
+    for part in parts {
+        let mut lazy = part.frame.clone().lazy().with_row_index("_position", None);
+        if !total {
+            lazy = match submitter {
+                Some(s) => lazy.filter(col(SUBMITTER_COLUMN).eq(lit(s))),
+                None => lazy.filter(lit(false)),
+            };
+        }
+        if let Some(filter) = &filter {
+            lazy = lazy.filter(filter.clone());
+        }
+        let (adds_expr, keep) = match &adds {
+            Contribution::Sum(e) => (Some(e.clone()), true),
+            Contribution::Count(None) => (Some(lit(1i64)), true),
+            Contribution::Count(Some(e)) => (
+                Some(
+                    when(e.clone().is_not_null())
+                        .then(lit(1i64))
+                        .otherwise(lit(0i64)),
+                ),
+                true,
+            ),
+            Contribution::Whole => (None, false),
+        };
+        let read = lazy.clone().select([len()]).collect().map_err(fail)?;
+        rows_read += read
+            .column("len")
+            .ok()
+            .and_then(|c| c.get(0).ok())
+            .and_then(|v| v.extract::<u64>())
+            .unwrap_or(0) as usize;
+        if let Some(e) = adds_expr {
+            lazy = lazy.with_column(e.alias(ADDS));
+            if keep {
+                // A row that adds nothing (0 or empty) did not enter the figure.
+                lazy = lazy.filter(
+                    col(ADDS)
+                        .is_not_null()
+                        .and(col(ADDS).cast(DataType::Float64).neq(lit(0.0))),
+                );
+            }
+        }
+        let mut picked: Vec<Expr> = vec![col("_position"), col(SUBMITTER_COLUMN)];
+        picked.extend([col(FILE_COLUMN), col(ROW_COLUMN)]);
+        picked.extend(used.iter().map(|c| col(c.name.as_str())));
+        if matches!(adds, Contribution::Sum(_) | Contribution::Count(_)) {
+            picked.push(col(ADDS));
+        }
+        let rows = lazy.select(picked).collect().map_err(fail)?;
+        if let Ok(adds_column) = rows.column(ADDS) {
+            match measure.kind {
+                ValueKind::Money => {
+                    let fen = adds_column.cast(&DataType::Int64).map_err(fail)?;
+                    total_fen += fen
+                        .i64()
+                        .map_err(fail)?
+                        .iter()
+                        .flatten()
+                        .map(i128::from)
+                        .sum::<i128>();
+                }
+                _ => {
+                    let n = adds_column.cast(&DataType::Float64).map_err(fail)?;
+                    total_number += n.f64().map_err(fail)?.iter().flatten().sum::<f64>();
+                }
+            }
+        }
+        frames.push(listing(data, part, &rows, &used, measure.kind).map_err(fail)?);
+    }
+    let mut rows = match frames.len() {
+        0 => DataFrame::empty(),
+        _ => frames.remove(0),
+    };
+    for f in frames {
+        rows.vstack_mut_owned(f).map_err(fail)?;
+    }
+    let added = match measure.kind {
+        ValueKind::Money => total_fen as f64,
+        _ => total_number,
+    };
+    let count = |n: usize| crate::figure::group_thousands(&n.to_string());
+    let check = match adds {
+        Contribution::Whole => format!(
+            "the measure is {}: every row it reads is listed",
+            measure.sql
+        ),
+        _ => {
+            let same = value.is_some_and(|v| (v - added).abs() < 0.5e-6 * v.abs().max(1.0));
+            if same {
+                format!(
+                    "{} of the {} rows read add to it; they add up to {}, the figure",
+                    count(rows.height()),
+                    count(rows_read),
+                    shown(Some(added))
+                )
+            } else {
+                format!(
+                    "{} of the {} rows read add to it; they add up to {}, but the figure is {}: please report this",
+                    count(rows.height()),
+                    count(rows_read),
+                    shown(Some(added)),
+                    shown(value)
+                )
+            }
+        }
+    };
+    Ok(Term {
+        role,
+        label: measure.label.clone(),
+        name: measure.name.clone(),
+        shown: shown(value),
+        definition: format!("{} over {}", measure_definition(measure), source.title),
+        rows_read,
+        rows,
+        check,
+    })
+}
+
+/// The rows of one part as the user reads them: 期, 文件, 工作表, 行, 报送单位, the values
+/// used (money in 元) and what each adds.
+fn listing(
+    data: &Ingested,
+    part: &SourcePart,
+    rows: &DataFrame,
+    used: &[&crate::pipeline::Column],
+    kind: ValueKind,
+) -> PolarsResult<DataFrame> {
+    let height = rows.height();
+    let positions: Vec<u32> = rows
+        .column("_position")?
+        .cast(&DataType::UInt32)?
+        .u32()?
+        .iter()
+        .map(|p| p.unwrap_or(0))
+        .collect();
+    let (files, sheets): (StringChunked, StringChunked) = match &part.stored_provenance {
+        None => {
+            let index = rows.column(FILE_COLUMN)?.u32()?;
+            let file = |i: Option<u32>| i.and_then(|i| data.files.get(i as usize));
+            (
+                index
+                    .iter()
+                    .map(|i| file(i).map(|f| f.label.to_string_lossy().into_owned()))
+                    .collect(),
+                index
+                    .iter()
+                    .map(|i| file(i).and_then(|f| f.sheet.clone()))
+                    .collect(),
+            )
+        }
+        Some(stored) => {
+            let idx = IdxCa::from_vec("".into(), positions.iter().map(|&p| p as IdxSize).collect());
+            let taken = stored.take(&idx)?;
+            (
+                taken.column("source_file")?.str()?.clone(),
+                taken.column("source_sheet")?.str()?.clone(),
+            )
+        }
+    };
+    let names: HashMap<u32, &str> = data
+        .roster
+        .submitters
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i as u32, s.name.as_str()))
+        .collect();
+    let submitters: StringChunked = rows
+        .column(SUBMITTER_COLUMN)?
+        .u32()?
+        .iter()
+        .map(|s| s.and_then(|s| names.get(&s).copied()))
+        .collect();
+    let period = part.period.to_string();
+    let mut columns = vec![
+        Column::new("期".into(), vec![period; height]),
+        files.with_name("文件".into()).into_column(),
+        sheets.with_name("工作表".into()).into_column(),
+        rows.column(ROW_COLUMN)?.clone().with_name("行".into()),
+        submitters.with_name("报送单位".into()).into_column(),
+    ];
+    for c in used {
+        let column = rows.column(&c.name)?;
+        columns.push(match c.kind {
+            ColumnType::Money => fen_to_yuan(column)?.with_name(c.name.as_str().into()),
+            _ => column.clone(),
+        });
+    }
+    if let Ok(adds) = rows.column(ADDS) {
+        columns.push(match kind {
+            ValueKind::Money => fen_to_yuan(adds)?.with_name(ADDS.into()),
+            _ => adds.clone(),
+        });
+    }
+    DataFrame::new(height, columns)
+}
+
+/// Integer fen as an exact decimal of 元.
+fn fen_to_yuan(column: &Column) -> PolarsResult<Column> {
+    let fen = column.cast(&DataType::Int64)?;
+    let wide: Int128Chunked = fen.i64()?.iter().map(|v| v.map(i128::from)).collect();
+    Ok(wide.into_series().into_decimal(38, 2)?.into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_read_as_excel_writes_them() {
+        let a = CellAddress::parse("'欠薪案件及线索'!D7").unwrap();
+        assert_eq!((a.sheet.as_str(), a.row, a.col), ("欠薪案件及线索", 6, 3));
+        let b = CellAddress::parse("汇总!$AA$10").unwrap();
+        assert_eq!((b.row, b.col, b.cell.as_str()), (9, 26, "AA10"));
+        assert!(CellAddress::parse("D7").is_err());
+        assert!(CellAddress::parse("表!7D").is_err());
+        assert!(CellAddress::parse("表!A0").is_err());
+    }
+}
