@@ -12,7 +12,9 @@ use sqlparser::ast::{
     Visit, Visitor,
 };
 use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::Catalog;
 
@@ -336,15 +338,44 @@ fn syntax_error(sql: &str, message: &str) -> QueryError {
         }
         None => (message, 1, 1),
     };
-    let problem = problem
+    let mut problem = problem
         .replace("Expected: ", "expected ")
         .replace(", found: ", ", found ");
+    if let Some((slip, keyword)) = keyword_slip(sql) {
+        problem.push_str(&format!(" (`{slip}`: did you mean {keyword}?)"));
+    }
     QueryError::Syntax {
         line,
         column,
         problem,
         excerpt: excerpt(sql, line, column),
     }
+}
+
+/// A word that is a misspelt clause keyword (FORM for FROM): sqlparser takes it for an alias
+/// and stumbles a word later, where the message alone does not help. Only asked once the
+/// SQL has failed to parse, so a column that looks like a keyword costs a wrong hint at
+/// most, never a refused query.
+fn keyword_slip(sql: &str) -> Option<(String, &'static str)> {
+    const KEYWORDS: [&str; 9] = [
+        "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "JOIN", "DISTINCT",
+    ];
+    let tokens = Tokenizer::new(&GenericDialect, sql).tokenize().ok()?;
+    tokens.iter().find_map(|token| {
+        let Token::Word(word) = token else {
+            return None;
+        };
+        if word.quote_style.is_some() || word.keyword != Keyword::NoKeyword {
+            return None;
+        }
+        let upper = word.value.to_uppercase();
+        KEYWORDS
+            .iter()
+            .find(|k| {
+                upper.len() >= 4 && upper != **k && (strsim::damerau_levenshtein(&upper, k) == 1)
+            })
+            .map(|k| (word.value.clone(), *k))
+    })
 }
 
 /// The SQL line and a caret under the 1-based column (wide characters take two places).
@@ -366,6 +397,19 @@ mod tests {
         assert_eq!(did_you_mean("case", names.into_iter()), Some("cases"));
         assert_eq!(did_you_mean("Result", names.into_iter()), Some("results"));
         assert_eq!(did_you_mean("工资", names.into_iter()), None);
+    }
+
+    #[test]
+    fn a_misspelt_keyword_is_named() {
+        assert_eq!(
+            keyword_slip("SELECT a FORM t"),
+            Some(("FORM".to_string(), "FROM"))
+        );
+        assert_eq!(
+            keyword_slip("select a from t grop by a").map(|s| s.1),
+            Some("GROUP")
+        );
+        assert_eq!(keyword_slip("SELECT a FROM t WHERE b > 1 ORDER BY a"), None);
     }
 
     #[test]
