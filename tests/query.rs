@@ -271,6 +271,31 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
     assert_eq!(total["accepted"], accepted.to_string());
     assert_eq!(total["closed"], closed.to_string());
 
+    // The largest amounts: a top-k over money (which polars' streaming engine cannot run in
+    // 0.55; query runs it again in memory), exact to the fen.
+    let text = query(
+        Path::new("pipelines/annual.toml"),
+        &store,
+        &["--format", "csv"],
+        "SELECT submitter, sum(涉及金额) AS 涉及金额 FROM cases GROUP BY submitter ORDER BY 涉及金额 DESC LIMIT 3",
+    );
+    let expected_csv =
+        std::fs::read_to_string(Path::new(ROOT).join("sample-data/2024/expected.csv")).unwrap();
+    let mut amounts: Vec<(i64, String)> = csv_rows(&expected_csv)
+        .into_iter()
+        .map(|r| (r["amount_fen"].parse().unwrap(), r["code"].clone()))
+        .collect();
+    amounts.sort_by(|a, b| b.cmp(a));
+    let top: Vec<(String, String)> = csv_rows(&text)
+        .into_iter()
+        .map(|r| (r["submitter"].clone(), r["涉及金额"].clone()))
+        .collect();
+    let want: Vec<(String, String)> = amounts[..3]
+        .iter()
+        .map(|(fen, code)| (code.clone(), yuan(*fen)))
+        .collect();
+    assert_eq!(top, want);
+
     // The terminal table aligns CJK text by its display width.
     let text = query(
         Path::new("pipelines/annual.toml"),
@@ -523,7 +548,7 @@ fn group(n: i64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
