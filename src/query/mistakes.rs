@@ -64,6 +64,10 @@ pub fn table_list(catalog: &Catalog) -> String {
 /// Why `sql` failed on `catalog`, in words: checked here against the tables' names first;
 /// failing that, the kind of polars' error, never its text.
 pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> QueryError {
+    // For whoever maintains laborstat: polars' own words, on request only.
+    if std::env::var_os("LABORSTAT_DEBUG").is_some() {
+        eprintln!("polars: {error}");
+    }
     if let Err(mistake) = check_names(catalog, sql) {
         return mistake;
     }
@@ -80,6 +84,11 @@ pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> Que
         }
         PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
             return QueryError::Unsupported { tables };
+        }
+        // polars 0.55 counts rows over a union of scans with a 128-bit integer it was not
+        // built with (query::scan_table says when a table is a union).
+        PolarsError::InvalidOperation(text) if text.contains("UInt128") => {
+            "count(*) over periods stored with different columns (by different versions of the pipeline file) cannot be taken; count a column that is always filled instead, e.g. count(period)".to_string()
         }
         PolarsError::InvalidOperation(_)
         | PolarsError::SchemaMismatch(_)

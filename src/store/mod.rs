@@ -38,7 +38,9 @@ use crate::pipeline::{ColumnType, Period, Plan, Source, ValueKind};
 
 /// The suffix of a money column in the store: the unit is in the name, for a DuckDB user.
 pub const FEN_SUFFIX: &str = "_分";
-const DATA_FILE: &str = "data.parquet";
+/// The data file of every partition.
+pub const DATA_FILE_NAME: &str = "data.parquet";
+const DATA_FILE: &str = DATA_FILE_NAME;
 const MANIFEST_FILE: &str = "_manifest.json";
 /// The partition folder of the results (measures and indicators per submitter).
 pub const RESULTS_TABLE: &str = "_results";
