@@ -369,7 +369,8 @@ fn formula_like_text_is_exported_inert() {
     let sql = "SELECT 案件编号, 被投诉单位 FROM cases ORDER BY 案件编号";
     let csv_out = dir.path().join("x.csv");
     let xlsx_out = dir.path().join("x.xlsx");
-    for out in [&csv_out, &xlsx_out] {
+    let parquet_out = dir.path().join("x.parquet");
+    for out in [&csv_out, &xlsx_out, &parquet_out] {
         let (_, stderr) = run_ok(&[
             "query",
             pipeline.to_str().unwrap(),
@@ -386,6 +387,14 @@ fn formula_like_text_is_exported_inert() {
     assert_eq!(rows[1]["被投诉单位"], "'+86 28 1234");
     assert_eq!(rows[2]["被投诉单位"], "'@SUM(A1)");
     assert_eq!(rows[3]["被投诉单位"], "锦华公司");
+    // Parquet keeps the text as it is: a typed column, nothing for a spreadsheet to run.
+    use polars::prelude::SerReader;
+    let frame = polars::prelude::ParquetReader::new(std::fs::File::open(&parquet_out).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(frame.height(), 4);
+    let names = frame.column("被投诉单位").unwrap().str().unwrap().clone();
+    assert_eq!(names.get(0), Some("=HYPERLINK(\"http://x\")"));
     let mut book = open_workbook_auto(&xlsx_out).unwrap();
     let name = book.sheet_names()[0].clone();
     let formulas = book.worksheet_formula(&name).unwrap();

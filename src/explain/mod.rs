@@ -233,9 +233,12 @@ pub fn explain(
     let indicator = plan.indicator(&column.indicator);
     let formula = match indicator {
         Some(i) => match &i.expr {
+            // A measure shown as it is: said in words (its days are each window's, below).
             Arith::Measure(m) if *m == i.name => {
-                let definition = plan.measure(m).map(measure_definition);
-                format!("{} = {}", i.label, definition.unwrap_or_default())
+                let words = plan
+                    .measure(m)
+                    .map(|m| m.description.clone().unwrap_or_else(|| m.sql.clone()));
+                format!("{} = {}", i.label, words.unwrap_or_default())
             }
             _ => format!("{} = {}", i.label, i.formula),
         },
@@ -256,7 +259,14 @@ pub fn explain(
         address: shown_address,
         level: level_words(level),
         header: header_of(j),
-        label: label_of(plan, &column.indicator),
+        label: match (column.window.is_current(), column.compare) {
+            (true, None) => label_of(plan, &column.indicator),
+            _ => format!(
+                "{} {}",
+                label_of(plan, &column.indicator),
+                column_window_words(column).trim_start_matches("over ")
+            ),
+        },
         shown: if blank {
             String::new()
         } else {
