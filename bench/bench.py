@@ -223,6 +223,26 @@ def check_ytd(report, rows):
         raise SystemExit(f"本年累计 受理 is {total[2]}, expected {rows:,}")
 
 
+def twelve_months_of(m):
+    """M's folder under twelve month labels (symlinks), for the benchmarks over a store."""
+    months = os.path.join(ROOT, "bench-data", "M12")
+    os.makedirs(months, exist_ok=True)
+    for month in range(1, 13):
+        link = os.path.join(months, f"2024-{month:02d}")
+        if not os.path.exists(link):
+            os.symlink(os.path.abspath(m), link)
+    return months
+
+
+def monthly_bench_text(months, out, store):
+    """The bench pipeline made monthly: December 2024, data per month, its own store."""
+    with open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8") as f:
+        text = f.read()
+    return (text.replace('period = "2024"', 'period = "2024-12"')
+            .replace('data = "../bench-data/S"', f'data = "{months}/{{period}}"\nstore = "{store}"')
+            .replace('output = "../output/bench-{period}.xlsx"', f'output = "{out}/{{name}}-{{period}}.xlsx"'))
+
+
 def ytd_benchmark(runs):
     """本年累计 for December from the store against re-reading twelve months of spreadsheets:
     M's files under twelve month labels (symlinks), the bench pipeline made monthly with its
@@ -231,19 +251,10 @@ def ytd_benchmark(runs):
     twelve months' runs without a store (each month's files parsed again)."""
     m, truth = generate("M")
     rows = sum(int(t["accepted"]) for t in truth)
-    months = os.path.join(ROOT, "bench-data", "M12")
-    os.makedirs(months, exist_ok=True)
-    for month in range(1, 13):
-        link = os.path.join(months, f"2024-{month:02d}")
-        if not os.path.exists(link):
-            os.symlink(os.path.abspath(m), link)
+    months = twelve_months_of(m)
     out = os.path.join(ROOT, "bench-data", "out", "ytd")
     store = os.path.join(out, "store")
-    with open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8") as f:
-        text = f.read()
-    text = (text.replace('period = "2024"', 'period = "2024-12"')
-            .replace('data = "../bench-data/S"', f'data = "{months}/{{period}}"\nstore = "{store}"')
-            .replace('output = "../output/bench-{period}.xlsx"', f'output = "{out}/{{name}}-{{period}}.xlsx"'))
+    text = monthly_bench_text(months, out, store)
     text = re.sub(r'(\{ header = \[[^]]*\], value = "[a-z_]+")( \})', r'\1, window = "本年累计"\2', text)
     pipeline = os.path.join(ROOT, "bench-data", "bench-ytd.toml")
     with open(pipeline, "w", encoding="utf-8") as f:
@@ -280,20 +291,10 @@ def query_benchmark(runs):
     m, truth = generate("M")
     rows = sum(int(t["accepted"]) for t in truth)
     fen = sum(int(t["recovered_fen"]) for t in truth)
-    months = os.path.join(ROOT, "bench-data", "M12")
-    os.makedirs(months, exist_ok=True)
-    for month in range(1, 13):
-        link = os.path.join(months, f"2024-{month:02d}")
-        if not os.path.exists(link):
-            os.symlink(os.path.abspath(m), link)
+    months = twelve_months_of(m)
     out = os.path.join(ROOT, "bench-data", "out", "query")
     store = os.path.join(out, "store")
-    with open(os.path.join(ROOT, "pipelines", "bench.toml"), encoding="utf-8") as f:
-        text = f.read()
-    text = (text.replace('period = "2024"', 'period = "2024-12"')
-            .replace('period_column = "受理日期"\n', '')
-            .replace('data = "../bench-data/S"', f'data = "{months}/{{period}}"\nstore = "{store}"')
-            .replace('output = "../output/bench-{period}.xlsx"', f'output = "{out}/{{name}}-{{period}}.xlsx"'))
+    text = monthly_bench_text(months, out, store).replace('period_column = "受理日期"\n', '')
     pipeline = os.path.join(ROOT, "bench-data", "bench-query.toml")
     with open(pipeline, "w", encoding="utf-8") as f:
         f.write(text)

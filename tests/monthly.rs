@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::Data;
 
-use crate::common::{laborstat, sheet, wan};
+use crate::common::{laborstat, monthly_truth, sheet, wan};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -45,26 +45,6 @@ fn run(pipeline: &Path, period: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
-}
-
-/// monthly-expected.csv: (period, code) → column → value.
-fn truth() -> HashMap<(String, String), HashMap<String, i64>> {
-    let text =
-        std::fs::read_to_string(Path::new(ROOT).join("sample-data/monthly/monthly-expected.csv"))
-            .unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            let values = header[2..]
-                .iter()
-                .zip(&cells[2..])
-                .map(|(h, v)| (h.to_string(), v.parse().unwrap()))
-                .collect();
-            ((cells[0].to_string(), cells[1].to_string()), values)
-        })
-        .collect()
 }
 
 /// A report sheet by row code (or 合计) and "group/leaf" header.
@@ -141,7 +121,7 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
     let pipeline = pipeline_in(out.path(), &data);
     // All 24 months; 2024-11's report was written when 2024-12 was not yet stored.
     run(&pipeline, "2023-01..2024-12");
-    let truth = truth();
+    let truth = monthly_truth();
     let report = out.path().join("monthly-wages-2024-11.xlsx");
     let cases = Grid::read(&report, "欠薪案件及线索");
     let codes: Vec<String> = truth
@@ -363,7 +343,7 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
     let township = data.join("2024-02/510199002-东湖街道");
     std::fs::remove_dir_all(&township).unwrap();
     let restated = run(&pipeline, "2024-02");
-    let truth = truth();
+    let truth = monthly_truth();
     // The cumulative ledger of February held every case accepted since 2023-01.
     let held: i64 = truth
         .iter()

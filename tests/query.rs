@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_auto, Data, Reader};
 
-use crate::common::{laborstat, read_truth, sheet};
+use crate::common::{laborstat, monthly_truth, read_truth, sheet};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -52,24 +52,20 @@ fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-/// monthly-expected.csv: (period, code) → column → value.
-fn monthly_truth() -> HashMap<(String, String), HashMap<String, i64>> {
-    let text =
-        std::fs::read_to_string(Path::new(ROOT).join("sample-data/monthly/monthly-expected.csv"))
-            .unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            let values = header[2..]
-                .iter()
-                .zip(&cells[2..])
-                .map(|(h, v)| (h.to_string(), v.parse().unwrap()))
-                .collect();
-            ((cells[0].to_string(), cells[1].to_string()), values)
-        })
-        .collect()
+/// The annual pipeline run on the sample into `out`: (the report, the store).
+fn annual_store(out: &Path) -> (PathBuf, PathBuf) {
+    let report = out.join("annual.xlsx");
+    let store = out.join("store");
+    run_ok(&[
+        "run",
+        "pipelines/annual.toml",
+        "--out",
+        report.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "-q",
+    ]);
+    (report, store)
 }
 
 /// The monthly pipeline run for 2024-01..2024-03 into a store under `out`.
@@ -236,16 +232,7 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
 #[test]
 fn results_answer_under_95_percent_without_the_formula_written_again() {
     let out = tempfile::tempdir().unwrap();
-    let store = out.path().join("store");
-    run_ok(&[
-        "run",
-        "pipelines/annual.toml",
-        "--out",
-        out.path().join("annual.xlsx").to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "-q",
-    ]);
+    let (_, store) = annual_store(out.path());
     let truth = read_truth(&Path::new(ROOT).join("sample-data/2024/expected.csv"));
     let text = query(
         Path::new("pipelines/annual.toml"),
@@ -321,16 +308,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
 #[test]
 fn a_sql_mistake_is_named_with_what_exists() {
     let out = tempfile::tempdir().unwrap();
-    let store = out.path().join("store");
-    run_ok(&[
-        "run",
-        "pipelines/annual.toml",
-        "--out",
-        out.path().join("annual.xlsx").to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "-q",
-    ]);
+    let (_, store) = annual_store(out.path());
     let mistake = |sql: &str| {
         let output = laborstat()
             .args(["query", "pipelines/annual.toml", sql, "--store"])
@@ -429,17 +407,7 @@ fn cell_of(report: &Path, sheet_name: &str, row_label: &str, header: &str) -> St
 #[test]
 fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
     let out = tempfile::tempdir().unwrap();
-    let report = out.path().join("annual.xlsx");
-    let store = out.path().join("store");
-    run_ok(&[
-        "run",
-        "pipelines/annual.toml",
-        "--out",
-        report.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "-q",
-    ]);
+    let (report, store) = annual_store(out.path());
     let truth = read_truth(&Path::new(ROOT).join("sample-data/2024/expected.csv"));
     let explain = |cell: &str, rows: &Path| {
         run_ok(&[

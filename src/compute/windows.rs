@@ -213,8 +213,8 @@ pub fn window_figures(
             Outcome::Rows(current.to_vec())
         } else {
             let mut read = WindowRead::default();
-            let outcome =
-                window_levels(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
+            let input = window_input(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
+            let outcome = window_levels(plan, data, input)?;
             figures.read.push((window, span, read));
             outcome
         };
@@ -326,18 +326,13 @@ pub struct SourcePart {
     pub stored_provenance: Option<DataFrame>,
 }
 
-/// One window's levels: each source's rows for it, then the pipeline's measures compiled
-/// for its days.
+/// One window's levels: its rows, then the pipeline's measures compiled for its days.
 fn window_levels(
     plan: &Plan,
     data: &Ingested,
-    store: Option<&Store>,
-    window: Window,
-    span: &Span,
-    notes: &mut WindowRead,
-    pipeline_sha256: Option<&str>,
+    input: Option<WindowInput>,
 ) -> Result<Outcome, WindowError> {
-    let Some(input) = window_input(plan, data, store, window, span, notes, pipeline_sha256)? else {
+    let Some(input) = input else {
         return Ok(Outcome::Missing);
     };
     let tables = plan

@@ -63,6 +63,16 @@ pub struct TableColumn {
     pub label: Option<String>,
 }
 
+impl TableColumn {
+    fn plain(name: &str, kind: &'static str) -> TableColumn {
+        TableColumn {
+            name: name.into(),
+            kind,
+            label: None,
+        }
+    }
+}
+
 /// Where the tables were read from, said with every answer.
 #[derive(Debug, Clone)]
 pub enum Origin {
@@ -375,29 +385,35 @@ fn source_view(source: &Source, period: Expr, stored: &[String]) -> Vec<Expr> {
         };
         exprs.push(expr.alias(c.name.as_str()));
     }
-    for (name, dtype) in [
+    for (name, dtype) in provenance_types() {
+        exprs.push(kept(name, dtype, stored));
+    }
+    exprs
+}
+
+/// The provenance columns of a source table after its declared ones, with their types.
+fn provenance_types() -> [(&'static str, DataType); 5] {
+    [
         ("submitter", DataType::String),
         ("submitter_name", DataType::String),
         ("source_file", DataType::String),
         ("source_sheet", DataType::String),
         ("source_row", DataType::UInt32),
-    ] {
-        let expr = if has(name) {
-            col(name).cast(dtype)
-        } else {
-            lit(NULL).cast(dtype)
-        };
-        exprs.push(expr.alias(name));
-    }
-    exprs
+    ]
+}
+
+/// A stored column as `dtype`, or an empty one when the partition lacks it.
+fn kept(name: &str, dtype: DataType, stored: &[String]) -> Expr {
+    let expr = if stored.iter().any(|s| s == name) {
+        col(name).cast(dtype)
+    } else {
+        lit(NULL).cast(dtype)
+    };
+    expr.alias(name)
 }
 
 fn source_columns(source: &Source) -> Vec<TableColumn> {
-    let mut columns = vec![TableColumn {
-        name: "period".into(),
-        kind: "文本（报告期）",
-        label: None,
-    }];
+    let mut columns = vec![TableColumn::plain("period", "文本（报告期）")];
     for c in &source.columns {
         columns.push(TableColumn {
             name: c.name.clone(),
@@ -412,11 +428,7 @@ fn source_columns(source: &Source) -> Vec<TableColumn> {
         ("source_sheet", "文本（工作表）"),
         ("source_row", "整数（行号）"),
     ] {
-        columns.push(TableColumn {
-            name: name.into(),
-            kind,
-            label: None,
-        });
+        columns.push(TableColumn::plain(name, kind));
     }
     columns
 }
@@ -459,12 +471,7 @@ fn results_view(plan: &Plan, period: Expr, stored: &[String]) -> Vec<Expr> {
         ("submitter_name", DataType::String),
         ("submitted", DataType::Boolean),
     ] {
-        let expr = if has(name) {
-            col(name).cast(dtype)
-        } else {
-            lit(NULL).cast(dtype)
-        };
-        exprs.push(expr.alias(name));
+        exprs.push(kept(name, dtype, stored));
     }
     for (name, _, kind, _) in result_figures(plan) {
         let stored_name = result_column_name(&name, kind);
@@ -489,11 +496,7 @@ fn results_columns(plan: &Plan) -> Vec<TableColumn> {
         ("submitted", "是/否（本期有报送）"),
     ]
     .into_iter()
-    .map(|(name, kind)| TableColumn {
-        name: name.into(),
-        kind,
-        label: None,
-    })
+    .map(|(name, kind)| TableColumn::plain(name, kind))
     .collect();
     for (name, label, kind, rate) in result_figures(plan) {
         let wan = plan
@@ -521,13 +524,7 @@ fn empty_source(source: &Source) -> LazyFrame {
     for c in &source.columns {
         exprs.push(lit(NULL).cast(analyst_dtype(c.kind)).alias(c.name.as_str()));
     }
-    for (name, dtype) in [
-        ("submitter", DataType::String),
-        ("submitter_name", DataType::String),
-        ("source_file", DataType::String),
-        ("source_sheet", DataType::String),
-        ("source_row", DataType::UInt32),
-    ] {
+    for (name, dtype) in provenance_types() {
         exprs.push(lit(NULL).cast(dtype).alias(name));
     }
     empty.select(exprs).slice(0, 0)
@@ -689,11 +686,7 @@ fn files_table(
         ("sha256", "文本（文件的 SHA-256）"),
     ]
     .into_iter()
-    .map(|(name, kind)| TableColumn {
-        name: name.into(),
-        kind,
-        label: None,
-    })
+    .map(|(name, kind)| TableColumn::plain(name, kind))
     .collect();
     Ok(Table {
         name: FILES.into(),

@@ -216,3 +216,24 @@ pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
         );
     }
 }
+
+/// sample-data/monthly/monthly-expected.csv, written by generate_monthly.py: (period, code) → column → value.
+pub fn monthly_truth() -> HashMap<(String, String), HashMap<String, i64>> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/monthly/monthly-expected.csv"),
+    )
+    .unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let values = header[2..]
+                .iter()
+                .zip(&cells[2..])
+                .map(|(h, v)| (h.to_string(), v.parse().unwrap()))
+                .collect();
+            ((cells[0].to_string(), cells[1].to_string()), values)
+        })
+        .collect()
+}
