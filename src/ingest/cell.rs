@@ -84,7 +84,8 @@ fn format_float(f: f64) -> String {
 pub fn is_blank(cell: &Data) -> bool {
     match cell {
         Data::Empty => true,
-        Data::String(s) => s.trim().is_empty() || s.chars().all(|c| c.is_whitespace()),
+        // Stops at the first character that is not a space: one look for most text.
+        Data::String(s) => s.chars().all(char::is_whitespace),
         _ => false,
     }
 }
