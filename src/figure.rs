@@ -15,7 +15,7 @@ pub fn cell_number(value: f64, display: Display) -> f64 {
         Display::Yuan => round_fen_to(value, 1) / 100.0,
         // A difference of two ratios, shown in points: 0.337 → 33.7.
         Display::PercentagePoints => value * 100.0,
-        Display::Count | Display::Percent | Display::Number => value,
+        Display::Count | Display::Percent | Display::PercentTwoDecimals | Display::Number => value,
     }
 }
 
@@ -40,6 +40,7 @@ pub fn text(value: Option<f64>, display: Display) -> String {
     match display {
         Display::Count => group_thousands(&format!("{:.0}", n)),
         Display::Percent => format!("{:.1}%", n * 100.0),
+        Display::PercentTwoDecimals => format!("{:.2}%", n * 100.0),
         Display::PercentagePoints => format!("{n:.1}"),
         _ => group_thousands(&format!("{n:.2}")),
     }
@@ -90,6 +91,7 @@ mod tests {
     fn zero_denominator_shows_a_dash() {
         assert_eq!(text(None, Display::Percent), "—");
         assert_eq!(text(Some(0.9756), Display::Percent), "97.6%");
+        assert_eq!(text(Some(0.902_356), Display::PercentTwoDecimals), "90.24%");
         assert_eq!(text(Some(1234567.0), Display::Count), "1,234,567");
         assert_eq!(text(Some(0.337), Display::PercentagePoints), "33.7");
     }

@@ -639,3 +639,56 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]
     let march = Table::read(&dir.path().join("out/merge-2024-03.xlsx"), "表");
     assert_eq!(march.number("510199002", "受理"), 2.0);
 }
+
+#[test]
+fn a_rate_can_show_two_decimals_where_the_source_publishes_them() {
+    // 2 of 3 cases closed: 66.67% with two decimals (percent2), 66.7% with one (percent).
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,办理状态\nA1,2024-03-01,已结案\nA2,2024-04-01,已结案\nA3,2024-05-01,办理中\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"办理状态\" = { type = \"text\" }",
+        r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+label = "受理数"
+
+[measures.closed]
+source = "cases"
+sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
+label = "结案数"
+
+[indicators.closure_rate]
+expr = "closed / accepted"
+label = "结案率"
+display = "percent2"
+
+[[report.sheets]]
+name = "表"
+title = "表"
+columns = [
+  { header = ["结案率"], value = "closure_rate" },
+  { header = ["结案率（一位）"], value = "closure_rate", display = "percent" },
+]"#,
+    );
+    let output = crate::common::laborstat()
+        .args(["run", pipeline.to_str().unwrap(), "--no-store"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("结案率 66.67%"), "{stdout}");
+    assert!(stdout.contains("结案率（一位） 66.7%"), "{stdout}");
+    let report = dir.path().join("out.xlsx");
+    let range = crate::common::sheet(&report, "表");
+    let value = range.get((3, 1)).unwrap().as_f64().unwrap();
+    assert!(
+        (value - 2.0 / 3.0).abs() < 1e-12,
+        "the cell holds the ratio: {value}"
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&report).unwrap()).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+    assert!(styles.contains(r#"formatCode="0.00%""#), "{styles}");
+}

@@ -252,12 +252,22 @@ pub enum Display {
     /// A ratio shown as `0.0%`.
     #[serde(rename = "percent")]
     Percent,
+    /// A ratio shown as `0.00%` (签订率 90.24%), where the source publishes two decimals.
+    #[serde(rename = "percent2")]
+    PercentTwoDecimals,
     /// A difference of two rates, in percentage points: `0.0`.
     #[serde(rename = "百分点")]
     PercentagePoints,
     /// Any other number: `#,##0.00`.
     #[serde(rename = "number")]
     Number,
+}
+
+impl Display {
+    /// A ratio shown as a percentage (its change over a window is in 百分点).
+    pub fn is_ratio(self) -> bool {
+        matches!(self, Display::Percent | Display::PercentTwoDecimals)
+    }
 }
 
 /// `[report]`.

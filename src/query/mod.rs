@@ -453,10 +453,8 @@ fn result_figures(plan: &Plan) -> Vec<(String, String, Option<ValueKind>, bool)>
     }
     for i in &plan.indicators {
         if plan.measure(&i.name).is_none() {
-            let rate = matches!(
-                i.display,
-                crate::pipeline::Display::Percent | crate::pipeline::Display::PercentagePoints
-            );
+            let rate =
+                i.display.is_ratio() || i.display == crate::pipeline::Display::PercentagePoints;
             figures.push((i.name.clone(), i.label.clone(), i.kind, rate));
         }
     }

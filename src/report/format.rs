@@ -15,6 +15,7 @@ pub fn number_format(display: Display) -> &'static str {
         Display::TenThousandYuan => "#,##0.00",
         Display::Yuan => "#,##0.00",
         Display::Percent => "0.0%",
+        Display::PercentTwoDecimals => "0.00%",
         Display::PercentagePoints => "0.0",
         Display::Number => "#,##0.00",
     }

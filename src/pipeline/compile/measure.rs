@@ -589,6 +589,7 @@ pub fn display_name(display: Display) -> &'static str {
         Display::TenThousandYuan => "万元",
         Display::Yuan => "元",
         Display::Percent => "percent",
+        Display::PercentTwoDecimals => "percent2",
         Display::PercentagePoints => "百分点",
         Display::Number => "number",
     }

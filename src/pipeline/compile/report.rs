@@ -122,7 +122,7 @@ fn compile_sheet(
         // A change is a percentage, or for a rate a difference in percentage points.
         let display = match (compare, column.display) {
             (_, Some(display)) => display,
-            (Some(_), None) if display == Display::Percent => Display::PercentagePoints,
+            (Some(_), None) if display.is_ratio() => Display::PercentagePoints,
             (Some(_), None) => Display::Percent,
             (None, None) => display,
         };
