@@ -88,6 +88,13 @@ fn placeholder_mistakes_in_sql_are_reported_where_they_are_written() {
     insta::assert_snapshot!(stderr);
 }
 
+#[test]
+fn setting_mistakes_are_reported_where_they_are_written() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/settings.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}
+
 /// `date` on a source that filters by its `period_column` would miss the cases accepted
 /// before the period and closed in it: refused, saying what to do.
 #[test]

@@ -692,3 +692,61 @@ columns = [
     std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
     assert!(styles.contains(r#"formatCode="0.00%""#), "{styles}");
 }
+
+#[test]
+fn a_setting_is_used_in_sql_and_expressions_and_said_in_the_notes() {
+    // 涉及人数 2, 3 and 5 with a threshold of 3: two group cases of three, 66.67 per hundred.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,涉及人数\nA1,2024-03-01,2\nA2,2024-04-01,3\nA3,2024-05-01,5\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"\n\n[settings.group_threshold]\nvalue = 3\nlabel = \"群体性案件的涉及人数下限\"\nnote = \"按本地规定\"\n\n[settings.per]\nvalue = 100\nlabel = \"每百件\"",
+        "\"涉及人数\" = { type = \"int\" }",
+        r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+label = "受理数"
+
+[measures.group]
+source = "cases"
+sql = "count(*)"
+filter = "涉及人数 >= {group_threshold}"
+label = "群体性案件数"
+
+[indicators.group_per_hundred]
+expr = "round(group / accepted * {per}, 2)"
+label = "每百件中群体性案件"
+display = "number"
+
+[[report.sheets]]
+name = "表"
+title = "表"
+columns = [
+  { header = ["群体性案件数"], value = "group" },
+  { header = ["每百件"], value = "group_per_hundred" },
+]"#,
+    );
+    run_report(
+        pipeline.to_str().unwrap(),
+        None,
+        &dir.path().join("out.xlsx"),
+    );
+    let range = sheet(&dir.path().join("out.xlsx"), "表");
+    assert_eq!(range.get((3, 1)).and_then(|d| d.as_f64()), Some(2.0));
+    assert_eq!(range.get((3, 2)).and_then(|d| d.as_f64()), Some(66.67));
+    let notes: Vec<String> = range
+        .rows()
+        .filter_map(|r| r.first().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("设置：群体性案件的涉及人数下限为3（按本地规定）")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("设置：每百件为100")),
+        "{notes:?}"
+    );
+}

@@ -64,9 +64,23 @@ pub struct Plan {
     pub lists: Vec<ListLayout>,
     pub reconciliations: Vec<Reconciliation>,
     pub limits: Limits,
+    /// `[settings]`, in the file's order.
+    pub settings: Vec<Setting>,
     /// Per source, per declared column, what uses it ([`Plan::column_uses`]), worked out
     /// once when compiled rather than for every file read.
     pub uses: Vec<Vec<Vec<String>>>,
+}
+
+/// A setting (`[settings.<name>]`): a choice used as `{name}` in SQL and indicators.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: String,
+    pub label: String,
+    /// As it is filled in: `10`, `accepted`, `true`.
+    pub value: String,
+    pub note: Option<String>,
+    /// The measures and indicators whose SQL or expression names it, for the 说明.
+    pub used_by: Vec<String>,
 }
 
 /// Bounds on one input file (`[limits]`); a file over one is refused with a finding that
@@ -118,6 +132,26 @@ impl Plan {
     }
 
     /// A source's title for people (数据来源, 数据核对), its id if unknown.
+    /// The settings that the given indicators or measures use, directly or through the
+    /// indicators and measures they are computed from, in the file's order.
+    pub fn settings_used_by<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<&Setting> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = names.map(str::to_string).collect();
+        while let Some(name) = todo.pop() {
+            if seen.contains(&name) {
+                continue;
+            }
+            if let Some(indicator) = self.indicator(&name) {
+                todo.extend(indicator.expr.measures().into_iter().map(str::to_string));
+            }
+            seen.push(name);
+        }
+        self.settings
+            .iter()
+            .filter(|s| s.used_by.iter().any(|u| seen.contains(u)))
+            .collect()
+    }
+
     pub fn source_title<'a>(&'a self, id: &'a str) -> &'a str {
         self.source(id).map_or(id, |s| s.title.as_str())
     }
@@ -218,7 +252,7 @@ pub(crate) fn expand_template(template: &str, name: &str, period: &Period) -> St
 /// `{period_end}` (its first and last day, 2024-01-01, for SQL: `受理日期 <= date
 /// '{period_end}'`).
 pub struct Placeholders {
-    values: Vec<(&'static str, String)>,
+    values: Vec<(String, String)>,
 }
 
 impl Placeholders {
@@ -233,7 +267,7 @@ impl Placeholders {
         (start, end): (chrono::NaiveDate, chrono::NaiveDate),
     ) -> Placeholders {
         Placeholders {
-            values: vec![
+            values: [
                 ("name", name.to_string()),
                 ("period", period.to_string()),
                 ("period_label", period.label()),
@@ -241,8 +275,29 @@ impl Placeholders {
                 ("month", period.months().1.to_string()),
                 ("period_start", start.format("%Y-%m-%d").to_string()),
                 ("period_end", end.format("%Y-%m-%d").to_string()),
-            ],
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect(),
         }
+    }
+
+    /// The names filled in by the engine (a setting may not take one).
+    pub const BUILT_IN: [&'static str; 7] = [
+        "name",
+        "period",
+        "period_label",
+        "year",
+        "month",
+        "period_start",
+        "period_end",
+    ];
+
+    /// These placeholders and the settings, each `{name}` its value.
+    pub fn with_settings(mut self, settings: &[Setting]) -> Placeholders {
+        self.values
+            .extend(settings.iter().map(|s| (s.name.clone(), s.value.clone())));
+        self
     }
 
     /// A path, title or note with every known placeholder filled in.
@@ -277,7 +332,7 @@ impl Placeholders {
                 (filled_chars, written_chars, rest) = (filled_chars + 1, written_chars + 1, after);
                 continue;
             }
-            let Some((_, value)) = self.values.iter().find(|(name, _)| *name == word) else {
+            let Some((_, value)) = self.values.iter().find(|(name, _)| name == word) else {
                 let names: Vec<String> = self
                     .values
                     .iter()

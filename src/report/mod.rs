@@ -304,6 +304,21 @@ fn write_table(
             number += 1;
         }
     }
+    let used = plan.settings_used_by(layout.columns.iter().map(|c| c.indicator.as_str()));
+    for setting in used {
+        let note = setting
+            .note
+            .as_deref()
+            .map(|n| format!("（{n}）"))
+            .unwrap_or_default();
+        let line = format!(
+            "{number}. 设置：{}为{}{note}。",
+            setting.label, setting.value
+        );
+        write_span(sheet, row, 0, last_col, &line, &f.note)?;
+        row += 1;
+        number += 1;
+    }
     for note in &layout.notes {
         write_span(
             sheet,
@@ -627,6 +642,24 @@ fn write_definitions_sheet(
         {
             sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
             widths.fit(c as u16, t);
+        }
+    }
+    if !plan.settings.is_empty() {
+        row += 2;
+        for (c, h) in ["设置", "名称", "取值", "说明"].iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+            widths.fit_heading(c as u16, h);
+        }
+        for s in &plan.settings {
+            row += 1;
+            let note = s.note.as_deref().unwrap_or("");
+            for (c, t) in [s.name.as_str(), &s.label, &s.value, note]
+                .iter()
+                .enumerate()
+            {
+                sheet.write_string_with_format(row, c as u16, *t, &f.label)?;
+                widths.fit(c as u16, t);
+            }
         }
     }
     row += 2;

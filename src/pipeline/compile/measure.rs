@@ -68,6 +68,7 @@ pub(super) fn compile_indicators(
     value: Option<&Spanned<DeValue<'_>>>,
     measures: &[Measure],
     declared: &Declared,
+    placeholders: &Placeholders,
 ) -> Vec<Indicator> {
     let mut pending: Vec<(String, IndicatorSpec)> = Vec::new();
     if let Some(all) = table_of(d, value, "indicators") {
@@ -77,7 +78,7 @@ pub(super) fn compile_indicators(
             let Some(spec) = section::<IndicatorSpec>(d, value, &what) else {
                 // The section has a mistake (reported); its expr is still checked.
                 if let Some(expr) = raw_string(value, "expr") {
-                    check_indicator_expr(d, &what, &expr, measures, &[], declared);
+                    check_indicator_expr(d, &what, &expr, measures, &[], declared, placeholders);
                 }
                 continue;
             };
@@ -90,16 +91,24 @@ pub(super) fn compile_indicators(
     let mut failed: Vec<String> = Vec::new();
     loop {
         let ready = pending.iter().position(|(_, spec)| {
-            indicators_used(spec, declared)
+            indicators_used(spec, declared, placeholders)
                 .iter()
                 .all(|u| indicators.iter().any(|i| &i.name == u) || failed.contains(u))
         });
         let Some(ready) = ready else { break };
         let (name, spec) = pending.remove(ready);
-        let uses_failed = indicators_used(&spec, declared)
+        let uses_failed = indicators_used(&spec, declared, placeholders)
             .iter()
             .any(|u| failed.contains(u));
-        match compile_indicator(d, &name, spec, measures, &indicators, declared) {
+        match compile_indicator(
+            d,
+            &name,
+            spec,
+            measures,
+            &indicators,
+            declared,
+            placeholders,
+        ) {
             // One that uses a broken indicator is not reported again.
             Some(indicator) if !uses_failed => indicators.push(indicator),
             _ => failed.push(name),
@@ -111,7 +120,7 @@ pub(super) fn compile_indicators(
         if reported.contains(&name.as_str()) {
             continue;
         }
-        let cycle = dependency_cycle(name, &pending, declared);
+        let cycle = dependency_cycle(name, &pending, declared, placeholders);
         reported.extend(cycle.iter().map(|(n, _)| n.as_str()));
         let path: Vec<&str> = cycle
             .iter()
@@ -130,8 +139,12 @@ pub(super) fn compile_indicators(
 }
 
 /// The declared indicators an indicator's `expr` names (empty when it does not parse).
-fn indicators_used(spec: &IndicatorSpec, declared: &Declared) -> Vec<String> {
-    let Ok(expr) = sql::parse_expr(spec.expr.get_ref()) else {
+fn indicators_used(
+    spec: &IndicatorSpec,
+    declared: &Declared,
+    placeholders: &Placeholders,
+) -> Vec<String> {
+    let Ok(expr) = sql::parse_expr(&placeholders.fill(spec.expr.get_ref())) else {
         return Vec::new();
     };
     let Ok(arith) = Arith::from_sql(&expr) else {
@@ -150,6 +163,7 @@ fn dependency_cycle<'a>(
     start: &str,
     pending: &'a [(String, IndicatorSpec)],
     declared: &Declared,
+    placeholders: &Placeholders,
 ) -> Vec<&'a (String, IndicatorSpec)> {
     let mut path: Vec<&(String, IndicatorSpec)> = Vec::new();
     let mut current = start.to_string();
@@ -158,7 +172,7 @@ fn dependency_cycle<'a>(
             break;
         }
         path.push(entry);
-        let next = indicators_used(&entry.1, declared)
+        let next = indicators_used(&entry.1, declared, placeholders)
             .into_iter()
             .find(|u| pending.iter().any(|(n, _)| n == u));
         match next {
@@ -468,9 +482,21 @@ fn check_indicator_expr(
     measures: &[Measure],
     indicators: &[Indicator],
     declared: &Declared,
+    placeholders: &Placeholders,
 ) -> Option<Arith> {
-    let at = |offset: usize| expr_text.span().start + 1 + char_to_byte(expr_text.get_ref(), offset);
-    let expr = match sql::parse_expr(expr_text.get_ref()) {
+    let written =
+        |offset: usize| expr_text.span().start + 1 + char_to_byte(expr_text.get_ref(), offset);
+    // Settings (`{closure_denominator}`) are filled in first; positions found in the filled
+    // text are reported where the expression was written.
+    let filled = match placeholders.fill_strict(expr_text.get_ref()) {
+        Ok(filled) => filled,
+        Err((offset, message)) => {
+            d.at(written(offset), format!("{what}: `expr`: {message}"));
+            return None;
+        }
+    };
+    let at = |offset: usize| written(filled.written_offset(offset));
+    let expr = match sql::parse_expr(&filled.text) {
         Ok(expr) => expr,
         Err(problem) => {
             d.at(
@@ -489,7 +515,7 @@ fn check_indicator_expr(
     };
     // Names from the parsed expression (a measure called `share` or `total` is a SQL
     // keyword to the tokenizer); positions from the tokens where they can be found.
-    let positions = sql::column_refs(expr_text.get_ref());
+    let positions = sql::column_refs(&filled.text);
     let mut ok = true;
     for reference in arith.measures() {
         if measures.iter().any(|m| m.name == reference)
@@ -525,9 +551,18 @@ fn compile_indicator(
     measures: &[Measure],
     indicators: &[Indicator],
     declared: &Declared,
+    placeholders: &Placeholders,
 ) -> Option<Indicator> {
     let what = format!("indicator `{name}`");
-    let arith = check_indicator_expr(d, &what, &spec.expr, measures, indicators, declared)?;
+    let arith = check_indicator_expr(
+        d,
+        &what,
+        &spec.expr,
+        measures,
+        indicators,
+        declared,
+        placeholders,
+    )?;
     let kind_of = |m: &str| match measures.iter().find(|x| x.name == m) {
         Some(measure) => Some(measure.kind),
         None => indicators.iter().find(|x| x.name == m).and_then(|x| x.kind),

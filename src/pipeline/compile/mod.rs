@@ -23,12 +23,14 @@ use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
 use super::{
     expand_template, Diagnostic, Limits, Overrides, Period, Placeholders, Plan, RosterSource,
+    Setting,
 };
 pub use measure::display_name;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
+const TOP_LEVEL_KEYS: [&str; 9] = [
     "pipeline",
+    "settings",
     "limits",
     "roster",
     "sources",
@@ -59,6 +61,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let pipeline = compile_pipeline_section(&mut d, table, overrides);
     let roster = compile_roster(&mut d, table, &base_dir);
     let limits = compile_limits(&mut d, table);
+    let settings = compile_settings(&mut d, table);
     // Placeholders in SQL are filled before it is checked. Without a valid [pipeline]
     // (already reported) the SQL is still checked, with a stand-in period.
     let placeholders = match &pipeline {
@@ -67,7 +70,8 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
             None => Placeholders::new(&spec.name, period),
         },
         None => Placeholders::new("pipeline", &Period::parse("2024").expect("a year")),
-    };
+    }
+    .with_settings(&settings);
     if let (Some((spec, _)), Some(section)) = (&pipeline, entry(table, "pipeline")) {
         let texts = [("title", Some(&spec.title)), ("output", Some(&spec.output))];
         for (key, text) in texts.into_iter().chain([("data", spec.data.as_ref())]) {
@@ -98,6 +102,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         entry(table, "indicators"),
         &measures,
         &declared_names,
+        &placeholders,
     );
     let declared: Vec<&str> = declared_measures
         .iter()
@@ -157,12 +162,75 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         lists,
         reconciliations,
         limits,
+        settings,
         uses: Vec::new(),
     };
     plan.uses = (0..plan.sources.len())
         .map(|s| plan.column_uses(s))
         .collect();
     Ok(plan)
+}
+
+/// `[settings.<name>]`: each a value (number, text or true/false) and its label; a name is
+/// lowercase letters and `_` (it is written `{name}`) and not one the engine fills in. Which
+/// measures and indicators name it is found in their text as written, for the 说明.
+fn compile_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
+    let Some(all) = entry(table, "settings") else {
+        return Vec::new();
+    };
+    let DeValue::Table(all_table) = all.get_ref() else {
+        d.span(&all.span(), "[settings] must be a table of settings: [settings.group_threshold] value = 10, label = \"群体性案件人数下限\"".to_string());
+        return Vec::new();
+    };
+    let mut settings = Vec::new();
+    for (key, value) in all_table.iter() {
+        let name: &str = key.get_ref();
+        let what = format!("[settings.{name}]");
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            d.span(&key.span(), format!("{what}: a setting's name is lowercase letters and `_` (it is written `{{name}}` in SQL and expressions)"));
+            continue;
+        }
+        if Placeholders::BUILT_IN.contains(&name) {
+            d.span(&key.span(), format!("{what}: `{{{name}}}` is filled in by laborstat itself; give the setting another name"));
+            continue;
+        }
+        let Some(spec) = section::<crate::pipeline::spec::SettingSpec>(d, value, &what) else {
+            continue;
+        };
+        use crate::pipeline::spec::SettingValue;
+        let value = match spec.value {
+            SettingValue::Integer(n) => n.to_string(),
+            SettingValue::Float(f) => f.to_string(),
+            SettingValue::Bool(b) => b.to_string(),
+            SettingValue::Text(t) => t,
+        };
+        let written = format!("{{{name}}}");
+        let mut used_by = Vec::new();
+        for (section_key, keys) in [
+            ("measures", &["sql", "filter"][..]),
+            ("indicators", &["expr"][..]),
+        ] {
+            if let Some(DeValue::Table(t)) = entry(table, section_key).map(|v| v.get_ref()) {
+                for (item, body) in t.iter() {
+                    let mentions = keys.iter().any(|k| {
+                        sections::raw_string(body, k)
+                            .is_some_and(|s| s.get_ref().contains(&written))
+                    });
+                    if mentions {
+                        used_by.push(item.get_ref().to_string());
+                    }
+                }
+            }
+        }
+        settings.push(Setting {
+            name: name.to_string(),
+            label: spec.label,
+            value,
+            note: spec.note,
+            used_by,
+        });
+    }
+    settings
 }
 
 /// `[limits]`, each bound a positive whole number; the defaults for what is not given.
@@ -209,7 +277,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has [pipeline], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
             );
         }
     }

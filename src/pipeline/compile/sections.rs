@@ -139,6 +139,8 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         &["file", "entries"]
     } else if what.starts_with("[report]") {
         &["sheets"]
+    } else if what.starts_with("[settings.") {
+        &["value", "label", "note"]
     } else if what.starts_with("[limits]") {
         &["file_mb", "unpacked_mb", "compression_ratio", "sheet_cells"]
     } else if what.starts_with("source") && what.contains(" rule ") {
