@@ -701,7 +701,7 @@ fn a_setting_is_used_in_sql_and_expressions_and_said_in_the_notes() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"\n\n[settings.group_threshold]\nvalue = 3\nlabel = \"群体性案件的涉及人数下限\"\nnote = \"按本地规定\"\n\n[settings.per]\nvalue = 100\nlabel = \"每百件\"",
+        "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"\n\n[settings.group_threshold]\nvalue = 3\nlabel = \"群体性案件的涉及人数下限\"\nnote = \"按本地规定\"\n\n[settings.per]\nvalue = 100\nlabel = \"每百件\"\n\n[settings.base]\nvalue = \"accepted\"\nlabel = \"占比的分母\"",
         "\"涉及人数\" = { type = \"int\" }",
         r#"[measures.accepted]
 source = "cases"
@@ -715,7 +715,7 @@ filter = "涉及人数 >= {group_threshold}"
 label = "群体性案件数"
 
 [indicators.group_per_hundred]
-expr = "round(group / accepted * {per}, 2)"
+expr = "round(group / {base} * {per}, 2)"
 label = "每百件中群体性案件"
 display = "number"
 

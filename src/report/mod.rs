@@ -311,10 +311,12 @@ fn write_table(
             .as_deref()
             .map(|n| format!("（{n}）"))
             .unwrap_or_default();
-        let line = format!(
-            "{number}. 设置：{}为{}{note}。",
-            setting.label, setting.value
-        );
+        // A setting that chooses a measure is said by the measure's name in words.
+        let value = match plan.measure(&setting.value) {
+            Some(m) => m.label.clone(),
+            None => setting.value.clone(),
+        };
+        let line = format!("{number}. 设置：{}为{value}{note}。", setting.label);
         write_span(sheet, row, 0, last_col, &line, &f.note)?;
         row += 1;
         number += 1;
