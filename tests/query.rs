@@ -553,16 +553,9 @@ fn explain_follows_the_layout_a_sheet_has_and_says_why_a_cell_is_empty() {
         csv,
         "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
         "\"办理状态\" = { type = \"text\" }\n\"结案日期\" = { type = \"date\" }",
-        r#"[measures.accepted]
-source = "cases"
-sql = "count(*)"
-label = "受理数"
-
-[measures.closed]
-source = "cases"
-sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
-label = "结案数"
-
+        &[
+            crate::common::ACCEPTED_AND_CLOSED,
+            r#"
 [measures.on_time]
 source = "cases"
 sql = "sum(case when 结案日期 <= 受理日期 + interval '84 days' then 1 else 0 end)"
@@ -581,6 +574,8 @@ columns = [
   { header = ["受理"], value = "accepted" },
   { header = ["按期结案率"], value = "on_time_rate" },
 ]"#,
+        ]
+        .concat(),
     );
     let report = dir.path().join("out.xlsx");
     run_ok(&["run", pipeline.to_str().unwrap(), "--no-store", "-q"]);

@@ -650,16 +650,9 @@ fn a_rate_can_show_two_decimals_where_the_source_publishes_them() {
         csv,
         "name = \"t\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
         "\"办理状态\" = { type = \"text\" }",
-        r#"[measures.accepted]
-source = "cases"
-sql = "count(*)"
-label = "受理数"
-
-[measures.closed]
-source = "cases"
-sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
-label = "结案数"
-
+        &[
+            crate::common::ACCEPTED_AND_CLOSED,
+            r#"
 [indicators.closure_rate]
 expr = "closed / accepted"
 label = "结案率"
@@ -672,6 +665,8 @@ columns = [
   { header = ["结案率"], value = "closure_rate" },
   { header = ["结案率（一位）"], value = "closure_rate", display = "percent" },
 ]"#,
+        ]
+        .concat(),
     );
     let output = crate::common::laborstat()
         .args(["run", pipeline.to_str().unwrap(), "--no-store"])

@@ -231,11 +231,7 @@ impl Catalog {
         let mut tables = Vec::new();
         for (si, source) in plan.sources.iter().enumerate() {
             let frame = store_frame(source, &data.tables[si], data).map_err(layout(&source.id))?;
-            let stored: Vec<String> = frame
-                .get_column_names()
-                .iter()
-                .map(|n| n.to_string())
-                .collect();
+            let stored = column_names(&frame);
             tables.push(Table {
                 name: source.id.clone(),
                 title: source.title.clone(),
@@ -247,11 +243,7 @@ impl Catalog {
             });
         }
         let frame = results_frame(plan, results).map_err(layout(RESULTS))?;
-        let stored: Vec<String> = frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
+        let stored = column_names(&frame);
         tables.push(Table {
             name: RESULTS.into(),
             title: "指标结果（各单位及合计）".into(),
@@ -327,6 +319,14 @@ fn quietly<T>(work: impl FnOnce() -> T) -> Result<T, ()> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
     std::panic::set_hook(hook);
     outcome.map_err(|_| ())
+}
+
+fn column_names(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect()
 }
 
 fn scan(path: &Path) -> Result<LazyFrame, CatalogError> {

@@ -237,3 +237,16 @@ pub fn monthly_truth() -> HashMap<(String, String), HashMap<String, i64>> {
         })
         .collect()
 }
+
+/// Measures of a small test pipeline over `one_township`'s ledger with a `办理状态` column:
+/// 受理数 (every row) and 结案数 (办理状态 = 已结案).
+pub const ACCEPTED_AND_CLOSED: &str = r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+label = "受理数"
+
+[measures.closed]
+source = "cases"
+sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
+label = "结案数"
+"#;
