@@ -630,4 +630,12 @@ fn periods_stored_with_other_columns_are_read_together() {
         (rows[1]["n"].as_str(), rows[1]["s"].as_str()),
         ("1", "300.33")
     );
+    // February alone: its own columns, whatever January's file holds.
+    let text = query(
+        &pipeline,
+        &store,
+        &["--period", "2024-02", "--format", "csv"],
+        "SELECT sum(涉及金额) AS s FROM cases",
+    );
+    assert_eq!(csv_rows(&text)[0]["s"], "300.33");
 }

@@ -542,25 +542,31 @@ fn empty_results(plan: &Plan) -> LazyFrame {
 /// `period` read from the folder names (Hive) and the periods picked by a filter polars
 /// applies to the folder names: one scan node, not a union — polars 0.55 cannot count rows
 /// (`count(*)`) over a union of scans (it casts to a 128-bit integer it was not built with).
-/// Partitions written by another pipeline version, with other columns, are a union of scans.
+/// When a stored partition has other columns (written by another pipeline version), the
+/// periods asked for are a union of scans, one per partition.
 fn scan_table(
     store: &Store,
     table: &str,
     periods: &[Period],
     view: &dyn Fn(Expr, &[String]) -> Vec<Expr>,
 ) -> Result<Option<LazyFrame>, CatalogError> {
-    let mut partitions: Vec<(Period, PathBuf, Vec<String>)> = Vec::new();
-    for period in periods {
+    // Every stored partition's columns: the folder scan takes its schema from the first
+    // file it finds, which may be a period the query does not cover.
+    let stored = store.stored_periods(table)?;
+    let mut all: Vec<(Period, PathBuf, Vec<String>)> = Vec::new();
+    for period in &stored {
         let path = store.data_path(table, period);
-        if path.is_file() {
-            let names = stored_names(&path, &scan(&path)?)?;
-            partitions.push((*period, path, names));
-        }
+        let names = stored_names(&path, &scan(&path)?)?;
+        all.push((*period, path, names));
     }
-    let Some((_, first_path, first_names)) = partitions.first() else {
+    let partitions: Vec<&(Period, PathBuf, Vec<String>)> = all
+        .iter()
+        .filter(|(p, _, _)| periods.iter().any(|w| w.to_string() == p.to_string()))
+        .collect();
+    let Some((_, first_path, first_names)) = partitions.first().copied() else {
         return Ok(None);
     };
-    if partitions.iter().all(|(_, _, names)| names == first_names) {
+    if all.iter().all(|(_, _, names)| names == first_names) {
         let pattern = store
             .root()
             .join(table)
@@ -585,7 +591,7 @@ fn scan_table(
             }
         })?;
         let wanted: Vec<String> = partitions.iter().map(|(p, _, _)| p.to_string()).collect();
-        let frame = if store.stored_periods(table)?.len() == wanted.len() {
+        let frame = if stored.len() == wanted.len() {
             scan
         } else {
             let wanted = Series::new("periods".into(), wanted);
@@ -594,7 +600,7 @@ fn scan_table(
         return Ok(Some(frame.select(view(col("period"), first_names))));
     }
     let mut parts = Vec::new();
-    for (period, path, names) in &partitions {
+    for (period, path, names) in partitions {
         parts.push(scan(path)?.select(view(lit(period.to_string()), names)));
     }
     concat(parts, UnionArgs::default())
