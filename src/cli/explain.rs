@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{load_plan, read_and_validate, ExitStatus, PipelineArgs};
-use crate::compute::windows::window_figures;
 use crate::explain::{explain, CellAddress, Explanation};
 use crate::query::output;
 use crate::store::Store;
@@ -39,18 +38,29 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         );
         return Ok(ExitStatus::Error);
     }
+    if let Some(path) = &args.out {
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+        {
+            eprintln!(
+                "error: --out {}: the rows are written as an xlsx workbook; name the file .xlsx",
+                path.display()
+            );
+            return Ok(ExitStatus::Error);
+        }
+    }
     let Some(plan) = load_plan(&args.pipeline, None, None)? else {
         return Ok(ExitStatus::Error);
     };
     // The figures as `run` computes them: this period read now, earlier ones from the store.
     let validated = read_and_validate(&plan, true, &mut super::phases::Phases::start())?;
-    let (data, mut results) = (validated.data, validated.results);
+    let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let sha = match store {
         Some(_) => Some(crate::store::sha256_of(&plan.file)?),
         None => None,
     };
-    results.windows = window_figures(&plan, &data, &results.rows, store.as_ref(), sha.as_deref())?;
     let explanation = explain(
         &plan,
         &data,
@@ -80,6 +90,9 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     }
     if let Some(why) = &figure.why_empty {
         println!("  empty     {why}");
+    }
+    for line in &figure.excluded {
+        println!("  excluded  {line}");
     }
     let mut sheets: Vec<(String, &polars::prelude::DataFrame)> = Vec::new();
     for window in &figure.windows {

@@ -50,6 +50,9 @@ pub struct TablesArgs {
 }
 
 pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(path) = &args.out {
+        output::check_out_path(path)?;
+    }
     let Some(catalog) = open_catalog(&args.pipeline, args.all_periods)? else {
         return Ok(ExitStatus::Error);
     };
@@ -176,13 +179,9 @@ pub(super) fn open_catalog(
                 }
             }
             if !periods.is_empty() {
-                let roster = Roster::load(&plan.roster, &plan.period).ok();
-                let names = |code: &str| {
-                    roster
-                        .as_ref()
-                        .and_then(|r| r.get(code))
-                        .map(|s| s.name.clone())
-                };
+                let roster =
+                    Roster::load(&plan.roster, &plan.period).map_err(anyhow::Error::msg)?;
+                let names = |code: &str| roster.get(code).map(|s| s.name.clone());
                 return Ok(Some(Catalog::from_store(&plan, store, &periods, &names)?));
             }
             match &wanted {

@@ -277,7 +277,7 @@ pub fn window_figures(
 
 /// 同比/环比: for a rate (shown in 百分点) the difference; otherwise the change as a share of
 /// the base. "—" (None) on a missing or zero base.
-fn change(value: Option<f64>, base: Option<f64>, display: Display) -> Option<f64> {
+pub fn change(value: Option<f64>, base: Option<f64>, display: Display) -> Option<f64> {
     let (value, base) = (value?, base?);
     if display == Display::PercentagePoints {
         return Some(value - base);

@@ -102,12 +102,15 @@ pub struct FigureExplanation {
     pub windows: Vec<WindowExplanation>,
     /// Why the cell is "—" or blank, when it is.
     pub why_empty: Option<String>,
+    /// Rows of the ledgers it reads that are in no figure this period (error findings).
+    pub excluded: Vec<String>,
 }
 
 pub struct WindowExplanation {
     /// `本年累计：2024年1月1日至2024年11月30日，欠薪线索取自2024-11的报送`.
     pub words: String,
-    /// The figure over this window.
+    /// The figure over this window, and as shown.
+    pub value: Option<f64>,
     pub shown: String,
     pub terms: Vec<Term>,
     /// The store lacks these periods: no figure.
@@ -150,8 +153,8 @@ pub enum ExplainError {
     },
 }
 
-/// Explains `address` of the report `plan` writes from `data` and `results` (its windows
-/// computed, as `run` does).
+/// Explains `address` of the report `plan` writes from `data` and `results` (the run's own
+/// levels, in the order the sheet lists them); every window the cell uses is computed here.
 pub fn explain(
     plan: &Plan,
     data: &Ingested,
@@ -212,7 +215,6 @@ pub fn explain(
         TableCell::Figure { level, column } => (level, column),
     };
     let column = &layout.columns[j];
-    let value = results.column_value(column, level);
     let blank = !level.submitted && !level.is_total();
     let mut windows = vec![column.window];
     if let Some(k) = column.compare {
@@ -230,6 +232,14 @@ pub fn explain(
             level,
         )?);
     }
+    // The figure from the windows recomputed here, as `compute::windows` takes it.
+    let value = match (column.compare, explained.as_slice()) {
+        (Some(_), [now, base]) => {
+            crate::compute::windows::change(now.value, base.value, column.display)
+        }
+        (_, [now, ..]) => now.value,
+        _ => None,
+    };
     let indicator = plan.indicator(&column.indicator);
     let formula = match indicator {
         Some(i) => match &i.expr {
@@ -245,6 +255,33 @@ pub fn explain(
         None => column.indicator.clone(),
     };
     let comparison = column.compare.map(|k| comparison_words(column, k));
+    let mut sources: Vec<usize> = terms_of(plan, &column.indicator)
+        .iter()
+        .filter_map(|(_, m)| plan.measure(m).map(|m| m.source))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let excluded = sources
+        .iter()
+        .filter_map(|&si| {
+            let source = &plan.sources[si];
+            let rejected: usize = data
+                .files
+                .iter()
+                .filter(|f| f.source == source.id)
+                // A township's own files (a file whose rows name their township in a
+                // column counts for every township it holds).
+                .filter(|f| level.code.is_none() || f.submitter.is_none() || f.submitter == level.code)
+                .map(|f| f.counts.rejected)
+                .sum();
+            (rejected > 0).then(|| {
+                format!(
+                    "{rejected} rows of {} read this period have error findings and are in no figure (`laborstat validate` lists them)",
+                    source.title
+                )
+            })
+        })
+        .collect();
     let why_empty = if blank {
         Some(format!(
             "{} sent nothing this period: the cell is left blank",
@@ -276,6 +313,7 @@ pub fn explain(
         comparison,
         windows: explained,
         why_empty,
+        excluded,
     })))
 }
 
@@ -439,6 +477,7 @@ fn explain_window(
     let Some(input) = input else {
         return Ok(WindowExplanation {
             words,
+            value: None,
             shown: crate::figure::NO_VALUE.into(),
             terms: Vec::new(),
             missing: read.missing.into_iter().collect(),
@@ -484,6 +523,7 @@ fn explain_window(
     }
     Ok(WindowExplanation {
         words,
+        value,
         shown: text(value, display),
         terms,
         missing: Vec::new(),
@@ -594,44 +634,40 @@ fn term(
         if let Some(filter) = &filter {
             lazy = lazy.filter(filter.clone());
         }
-        let (adds_expr, keep) = match &adds {
-            Contribution::Sum(e) => (Some(e.clone()), true),
-            Contribution::Count(None) => (Some(lit(1i64)), true),
-            Contribution::Count(Some(e)) => (
-                Some(
-                    when(e.clone().is_not_null())
-                        .then(lit(1i64))
-                        .otherwise(lit(0i64)),
-                ),
-                true,
+        let adds_expr = match &adds {
+            Contribution::Sum(e) => Some(e.clone()),
+            Contribution::Count(None) => Some(lit(1i64)),
+            Contribution::Count(Some(e)) => Some(
+                when(e.clone().is_not_null())
+                    .then(lit(1i64))
+                    .otherwise(lit(0i64)),
             ),
-            Contribution::Whole => (None, false),
+            Contribution::Whole => None,
         };
-        let read = lazy.clone().select([len()]).collect().map_err(fail)?;
-        rows_read += read
-            .column("len")
-            .ok()
-            .and_then(|c| c.get(0).ok())
-            .and_then(|v| v.extract::<u64>())
-            .unwrap_or(0) as usize;
-        if let Some(e) = adds_expr {
-            lazy = lazy.with_column(e.alias(ADDS));
-            if keep {
-                // A row that adds nothing (0 or empty) did not enter the figure.
-                lazy = lazy.filter(
-                    col(ADDS)
-                        .is_not_null()
-                        .and(col(ADDS).cast(DataType::Float64).neq(lit(0.0))),
-                );
-            }
-        }
         let mut picked: Vec<Expr> = vec![col("_position"), col(SUBMITTER_COLUMN)];
         picked.extend([col(FILE_COLUMN), col(ROW_COLUMN)]);
         picked.extend(used.iter().map(|c| col(c.name.as_str())));
-        if matches!(adds, Contribution::Sum(_) | Contribution::Count(_)) {
-            picked.push(col(ADDS));
+        if let Some(e) = adds_expr {
+            picked.push(e.alias(ADDS));
         }
-        let rows = lazy.select(picked).collect().map_err(fail)?;
+        // The rows the measure reads, collected once: counted, then kept when they add.
+        let mut rows = lazy.select(picked).collect().map_err(fail)?;
+        rows_read += rows.height();
+        if rows.column(ADDS).is_ok() {
+            // A row that adds nothing (0 or empty) did not enter the figure.
+            let adds = rows
+                .column(ADDS)
+                .map_err(fail)?
+                .cast(&DataType::Float64)
+                .map_err(fail)?;
+            let mask: BooleanChunked = adds
+                .f64()
+                .map_err(fail)?
+                .iter()
+                .map(|v| Some(v.is_some_and(|v| v != 0.0)))
+                .collect();
+            rows = rows.filter(&mask).map_err(fail)?;
+        }
         if let Ok(adds_column) = rows.column(ADDS) {
             match measure.kind {
                 ValueKind::Money => {

@@ -267,22 +267,25 @@ impl Placeholders {
         (start, end): (chrono::NaiveDate, chrono::NaiveDate),
     ) -> Placeholders {
         Placeholders {
-            values: [
-                ("name", name.to_string()),
-                ("period", period.to_string()),
-                ("period_label", period.label()),
-                ("year", period.year.to_string()),
-                ("month", period.months().1.to_string()),
-                ("period_start", start.format("%Y-%m-%d").to_string()),
-                ("period_end", end.format("%Y-%m-%d").to_string()),
-            ]
-            .into_iter()
-            .map(|(name, value)| (name.to_string(), value))
-            .collect(),
+            // In the order of `BUILT_IN`.
+            values: Placeholders::BUILT_IN
+                .iter()
+                .map(|name| name.to_string())
+                .zip([
+                    name.to_string(),
+                    period.to_string(),
+                    period.label(),
+                    period.year.to_string(),
+                    period.months().1.to_string(),
+                    start.format("%Y-%m-%d").to_string(),
+                    end.format("%Y-%m-%d").to_string(),
+                ])
+                .collect(),
         }
     }
 
-    /// The names filled in by the engine (a setting may not take one).
+    /// The names filled in by the engine (a setting may not take one), in the order
+    /// `with_days` gives their values.
     pub const BUILT_IN: [&'static str; 7] = [
         "name",
         "period",

@@ -76,8 +76,16 @@ impl TableColumn {
 /// Where the tables were read from, said with every answer.
 #[derive(Debug, Clone)]
 pub enum Origin {
-    Store { root: PathBuf, periods: Vec<Period> },
-    Spreadsheets { period: Period, why: String },
+    Store {
+        root: PathBuf,
+        periods: Vec<Period>,
+    },
+    /// `rejected`: rows of those files with error findings, in no table.
+    Spreadsheets {
+        period: Period,
+        why: String,
+        rejected: usize,
+    },
 }
 
 impl Origin {
@@ -87,8 +95,16 @@ impl Origin {
                 let list: Vec<String> = periods.iter().map(Period::to_string).collect();
                 format!("store {} · periods {}", root.display(), list.join(", "))
             }
-            Origin::Spreadsheets { period, why } => {
-                format!("{why}: read the spreadsheets of {period} as `run` does, rows with error findings left out (nothing stored, nothing written)")
+            Origin::Spreadsheets {
+                period,
+                why,
+                rejected,
+            } => {
+                let left_out = match rejected {
+                    0 => String::new(),
+                    n => format!("; {n} rows with error findings are left out (`laborstat validate` lists them)"),
+                };
+                format!("{why}: read the spreadsheets of {period} as `run` does (nothing stored, nothing written){left_out}")
             }
         }
     }
@@ -266,6 +282,7 @@ impl Catalog {
             origin: Origin::Spreadsheets {
                 period: plan.period,
                 why,
+                rejected: data.files.iter().map(|f| f.counts.rejected).sum(),
             },
         })
     }

@@ -244,13 +244,28 @@ pub fn write_json_lines(frame: &DataFrame, out: &mut dyn Write) -> std::io::Resu
     Ok(())
 }
 
+/// The kinds of file `save` writes, by extension.
+const EXTENSIONS: [&str; 3] = ["xlsx", "csv", "parquet"];
+
+fn extension_of(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
+/// Refuses a path `save` cannot write, before any work is done for it.
+pub fn check_out_path(path: &Path) -> Result<(), OutputError> {
+    match EXTENSIONS.contains(&extension_of(path).as_str()) {
+        true => Ok(()),
+        false => Err(OutputError::Extension {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
 /// Writes the result to `path`, the kind of file by its extension.
 pub fn save(frame: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
+    match extension_of(path).as_str() {
         "xlsx" => save_xlsx(frame, path),
         "csv" => write_atomically(path, |file| {
             // The byte-order mark makes Excel read the file as UTF-8 (Chinese text intact).
