@@ -241,21 +241,13 @@ pub struct IndicatorSpec {
 /// `{name}` in SQL and indicator expressions and printed in the 说明.
 #[derive(Debug, Deserialize)]
 pub struct SettingSpec {
-    pub value: SettingValue,
+    /// A number, text or true/false (checked in compile, so a list is told in words).
+    pub value: Spanned<toml::Value>,
     /// What it is, in words: `群体性案件人数下限`.
     pub label: String,
     /// The choices there are, or why this one, for the 说明.
     #[serde(default)]
     pub note: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
-pub enum SettingValue {
-    Integer(i64),
-    Float(f64),
-    Bool(bool),
-    Text(String),
 }
 
 /// How a number is shown in the report (and what it is converted to).

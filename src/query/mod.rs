@@ -608,12 +608,10 @@ fn scan_table(
             }
         })?;
         let wanted: Vec<String> = partitions.iter().map(|(p, _, _)| p.to_string()).collect();
-        let frame = if stored.len() == wanted.len() {
-            scan
-        } else {
-            let wanted = Series::new("periods".into(), wanted);
-            scan.filter(col("period").is_in(lit(wanted).implode(false), false))
-        };
+        // Always picked by name, even when every stored period is asked for: a folder
+        // `period=…` that is not a period laborstat wrote is matched by the glob too.
+        let wanted = Series::new("periods".into(), wanted);
+        let frame = scan.filter(col("period").is_in(lit(wanted).implode(false), false));
         return Ok(Some(frame.select(view(col("period"), first_names))));
     }
     let mut parts = Vec::new();

@@ -194,15 +194,33 @@ fn compile_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
             d.span(&key.span(), format!("{what}: `{{{name}}}` is filled in by laborstat itself; give the setting another name"));
             continue;
         }
+        // A setting with a mistake (reported) still stands for 0 where it is used, so its
+        // `{name}` is not reported again as unknown: one mistake, one message. The plan is
+        // not built while there are errors, so the stand-in is never computed with.
+        let stand_in = |name: &str| Setting {
+            name: name.to_string(),
+            label: name.to_string(),
+            value: "0".into(),
+            note: None,
+            used_by: Vec::new(),
+        };
         let Some(spec) = section::<crate::pipeline::spec::SettingSpec>(d, value, &what) else {
+            settings.push(stand_in(name));
             continue;
         };
-        use crate::pipeline::spec::SettingValue;
-        let value = match spec.value {
-            SettingValue::Integer(n) => n.to_string(),
-            SettingValue::Float(f) => f.to_string(),
-            SettingValue::Bool(b) => b.to_string(),
-            SettingValue::Text(t) => t,
+        let value = match spec.value.get_ref() {
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::String(t) => t.clone(),
+            _ => {
+                d.span(
+                    &spec.value.span(),
+                    format!("{what}: `value` must be a number, a text or true/false"),
+                );
+                settings.push(stand_in(name));
+                continue;
+            }
         };
         let written = format!("{{{name}}}");
         let mut used_by = Vec::new();
