@@ -183,6 +183,15 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         .count();
     assert_eq!(counted, with_accounts);
 
+    // A folder that laborstat did not write (not a period) is never read.
+    let results = store.join("monthly-wages").join("_results");
+    std::fs::create_dir_all(results.join("period=draft")).unwrap();
+    std::fs::copy(
+        results.join("period=2024-01").join("data.parquet"),
+        results.join("period=draft").join("data.parquet"),
+    )
+    .unwrap();
+
     // count(*) over several periods (the streaming engine refuses it; query runs it in memory).
     let text = query(
         &pipeline,

@@ -338,6 +338,19 @@ fn quietly<T>(work: impl FnOnce() -> T) -> Result<T, ()> {
     outcome.map_err(|_| ())
 }
 
+/// How many `period=*/data.parquet` files the folder scan of a table would read.
+fn globbed_partitions(folder: &Path) -> usize {
+    std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("period="))
+                .filter(|e| e.path().join(DATA_FILE_NAME).is_file())
+                .count()
+        })
+        .unwrap_or(usize::MAX)
+}
+
 fn column_names(frame: &DataFrame) -> Vec<String> {
     frame
         .get_column_names()
@@ -608,10 +621,16 @@ fn scan_table(
             }
         })?;
         let wanted: Vec<String> = partitions.iter().map(|(p, _, _)| p.to_string()).collect();
-        // Always picked by name, even when every stored period is asked for: a folder
-        // `period=…` that is not a period laborstat wrote is matched by the glob too.
-        let wanted = Series::new("periods".into(), wanted);
-        let frame = scan.filter(col("period").is_in(lit(wanted).implode(false), false));
+        // Picked by name unless the glob matches exactly the periods asked for: a folder
+        // `period=…` that is not a period laborstat wrote is matched by the glob too. (The
+        // filter is evaluated row by row: +0.1 s over 12M rows, so only when needed.)
+        let globbed = globbed_partitions(&store.root().join(table));
+        let frame = if globbed == wanted.len() && stored.len() == wanted.len() {
+            scan
+        } else {
+            let wanted = Series::new("periods".into(), wanted);
+            scan.filter(col("period").is_in(lit(wanted).implode(false), false))
+        };
         return Ok(Some(frame.select(view(col("period"), first_names))));
     }
     let mut parts = Vec::new();
