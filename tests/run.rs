@@ -716,7 +716,7 @@ display = "number"
 
 [[report.sheets]]
 name = "表"
-title = "表"
+title = "群体性案件（{group_threshold}人以上）"
 columns = [
   { header = ["群体性案件数"], value = "group" },
   { header = ["每百件"], value = "group_per_hundred" },
@@ -744,4 +744,11 @@ columns = [
         notes.iter().any(|n| n.contains("设置：每百件为100")),
         "{notes:?}"
     );
+    // A setting that chooses a measure is said by the measure's label.
+    assert!(
+        notes.iter().any(|n| n.contains("设置：占比的分母为受理数")),
+        "{notes:?}"
+    );
+    // A title takes a setting like any placeholder.
+    assert_eq!(notes[0], "群体性案件（3人以上）");
 }

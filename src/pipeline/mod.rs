@@ -236,9 +236,12 @@ impl Plan {
         out
     }
 
-    /// The template with its placeholders ([`Placeholders`]) filled in.
+    /// The template (a title, a note) with its placeholders ([`Placeholders`]) and
+    /// settings filled in, as `check` accepted it.
     pub fn expand(&self, template: &str) -> String {
-        expand_template(template, &self.name, &self.period)
+        Placeholders::new(&self.name, &self.period)
+            .with_settings(&self.settings)
+            .fill(template)
     }
 }
 
