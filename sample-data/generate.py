@@ -44,6 +44,10 @@ ROSTER = [
     ("510199401", "高新产业园区", "园区"), ("510199402", "天府科技园区", "园区"),
 ]
 
+# Each township's yearly target of 书面审查 (written reviews of employers), kept in the roster
+# (the pipeline's roster constant review_target); generate_employers.py writes the reviews.
+REVIEW_TARGETS = [60, 90, 70, 80, 50, 40, 60, 55, 90, 75, 30, 45, 70, 20]
+
 SOURCES = ["来访", "电话", "信函", "12345", "全国根治欠薪线索反映平台", "网络"]
 KINDS = ["拖欠工资", "劳动合同", "社会保险", "工时休假", "女职工保护", "其他"]
 HANDLING = ["调解", "责令改正", "行政处理", "行政处罚", "移送仲裁"]
@@ -367,8 +371,8 @@ def main_sample():
     rnd = random.Random(20241231)
     with open(os.path.join(HERE, "roster.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["code", "name", "kind"])
-        w.writerows(ROSTER)
+        w.writerow(["code", "name", "kind", "书面审查目标数"])
+        w.writerows([entry + (target,) for entry, target in zip(ROSTER, REVIEW_TARGETS)])
         root = os.path.join(HERE, str(YEAR))
     ledgers = {}
     for index, ((code, name, _), shape) in enumerate(zip(ROSTER, SHAPES)):

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod annual;
 mod bad_files;
 mod check;
 mod formats;

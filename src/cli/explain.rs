@@ -58,7 +58,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let sha = match store {
-        Some(_) => Some(crate::store::sha256_of(&plan.file)?),
+        Some(_) => Some(crate::store::pipeline_sha256(&plan)?),
         None => None,
     };
     let explanation = explain(

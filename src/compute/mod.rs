@@ -16,11 +16,14 @@ use crate::ingest::{rows_of, submitter_runs, Ingested, FILE_COLUMN, SUBMITTER_CO
 use crate::pipeline::evaluate::MeasureQuery;
 use crate::pipeline::{ColumnType, Plan, SubmitterFrom, ValueKind};
 
-/// One row of results: a submitter, or the 合计 over everyone.
+/// One row of results: a submitter, a subtotal (其中：街道) or the 合计 over everyone.
 #[derive(Debug, Clone)]
 pub struct LevelRow {
-    /// Roster code; `None` for 合计.
+    /// Roster code; `None` for 合计 and subtotals.
     pub code: Option<String>,
+    /// A subtotal's roster kind (街道, 镇…): its figures are computed over the rows of the
+    /// submitters of that kind, like 合计 over all rows. `None` for 合计 and submitters.
+    pub subtotal: Option<String>,
     pub name: String,
     /// False when no file at all came from this submitter.
     pub submitted: bool,
@@ -30,11 +33,42 @@ pub struct LevelRow {
 
 impl LevelRow {
     pub fn is_total(&self) -> bool {
-        self.code.is_none()
+        self.code.is_none() && self.subtotal.is_none()
+    }
+
+    /// What a level is known by in maps of figures (windows): its code, `其中：<kind>` for a
+    /// subtotal (never a code: codes are digits), `None` for 合计.
+    pub fn key(&self) -> Option<String> {
+        match (&self.code, &self.subtotal) {
+            (Some(code), _) => Some(code.clone()),
+            (None, Some(kind)) => Some(subtotal_name(kind)),
+            (None, None) => None,
+        }
     }
 }
 
-/// 合计 first, then every roster submitter in code order.
+/// The row label of a subtotal: 其中：街道.
+pub fn subtotal_name(kind: &str) -> String {
+    format!("其中：{kind}")
+}
+
+/// The roster kinds subtotals are computed for (in the order they first appear in the
+/// roster), when a sheet asks for them; empty otherwise.
+pub fn subtotal_kinds(plan: &Plan, roster: &Roster) -> Vec<String> {
+    if !plan.sheets.iter().any(|s| s.subtotals) {
+        return Vec::new();
+    }
+    let mut kinds: Vec<String> = Vec::new();
+    for s in &roster.submitters {
+        if !s.kind.is_empty() && !kinds.contains(&s.kind) {
+            kinds.push(s.kind.clone());
+        }
+    }
+    kinds
+}
+
+/// 合计, then the subtotals (if any sheet shows them), then every roster submitter in code
+/// order.
 #[derive(Debug, Clone)]
 pub struct Results {
     pub rows: Vec<LevelRow>,
@@ -76,7 +110,7 @@ impl Results {
         if column.is_current() {
             level.indicators.get(&column.indicator).copied().flatten()
         } else {
-            self.windows.value(column, level.code.as_deref())
+            self.windows.value(column, level.key().as_deref())
         }
     }
 }
@@ -92,8 +126,7 @@ pub struct ComputeError {
 }
 
 pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
-    let (mut per_submitter, total) = measure_values(plan, &data.tables, &data.roster)?;
-    let complete = |measures| complete(plan, measures);
+    let values = measure_values(plan, &data.tables, &data.roster)?;
     // Who sent something: a file's submitter, or — for a district-wide ledger whose rows
     // name their township in a column — a township with rows in it.
     let mut submitted: std::collections::HashSet<&str> = data
@@ -116,17 +149,7 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
             .filter_map(|(s, _)| data.roster.submitters.get((*s)? as usize));
         submitted.extend(codes.map(|s| s.code.as_str()));
     }
-    let mut rows = vec![level_row(plan, None, "合计".into(), true, complete(total))];
-    for s in &data.roster.submitters {
-        let measures = complete(per_submitter.remove(&s.code).unwrap_or_default());
-        rows.push(level_row(
-            plan,
-            Some(s.code.clone()),
-            s.name.clone(),
-            submitted.contains(s.code.as_str()),
-            measures,
-        ));
-    }
+    let rows = level_rows(plan, &data.roster, values, |code| submitted.contains(code));
     Ok(Results {
         rows,
         windows: Default::default(),
@@ -142,25 +165,60 @@ pub fn levels(
     tables: &[DataFrame],
     roster: &Roster,
 ) -> Result<Vec<LevelRow>, ComputeError> {
-    let (mut per_submitter, total) = measure_values(plan, tables, roster)?;
-    let mut rows = vec![level_row(
-        plan,
-        None,
-        "合计".into(),
-        true,
-        complete(plan, total),
-    )];
+    let values = measure_values(plan, tables, roster)?;
+    Ok(level_rows(plan, roster, values, |_| true))
+}
+
+/// The rows of every level from the measures' values: 合计, the subtotals, each submitter;
+/// roster constants added in (a submitter's own, summed for 合计 and subtotals) and the
+/// indicators computed at each level.
+fn level_rows(
+    plan: &Plan,
+    roster: &Roster,
+    mut values: LevelValues,
+    submitted: impl Fn(&str) -> bool,
+) -> Vec<LevelRow> {
+    let constants = |members: &mut dyn Iterator<Item = &crate::ingest::roster::Submitter>| {
+        let mut sums: MeasureValues = plan.constants.iter().map(|c| (c.name.clone(), Some(0.0))).collect();
+        for s in members {
+            for c in &plan.constants {
+                if let (Some(Some(sum)), Some(v)) = (sums.get_mut(&c.name), s.constants.get(&c.name)) {
+                    *sum += v;
+                }
+            }
+        }
+        sums
+    };
+    let with = |mut measures: MeasureValues, extra: MeasureValues| {
+        measures.extend(extra);
+        measures
+    };
+    let total = with(
+        complete(plan, values.total),
+        constants(&mut roster.submitters.iter()),
+    );
+    let mut rows = vec![level_row(plan, None, None, "合计".into(), true, total)];
+    for (kind, measures) in values.subtotals {
+        let members = constants(&mut roster.submitters.iter().filter(|s| s.kind == kind));
+        let measures = with(complete(plan, measures), members);
+        let name = subtotal_name(&kind);
+        rows.push(level_row(plan, None, Some(kind), name, true, measures));
+    }
     for s in &roster.submitters {
-        let measures = complete(plan, per_submitter.remove(&s.code).unwrap_or_default());
+        let own = with(
+            complete(plan, values.per_submitter.remove(&s.code).unwrap_or_default()),
+            constants(&mut std::iter::once(s)),
+        );
         rows.push(level_row(
             plan,
             Some(s.code.clone()),
+            None,
             s.name.clone(),
-            true,
-            measures,
+            submitted(&s.code),
+            own,
         ));
     }
-    Ok(rows)
+    rows
 }
 
 /// Every measure given a value: nothing to count or add up is zero; an average of nothing
@@ -181,11 +239,30 @@ fn complete(plan: &Plan, mut measures: MeasureValues) -> MeasureValues {
 /// order, `_submitter` indexing `roster`).
 type MeasureValues = HashMap<String, Option<f64>>;
 
+/// The measures' values at each level, before indicators.
+struct LevelValues {
+    per_submitter: HashMap<String, MeasureValues>,
+    /// Per roster kind, in [`subtotal_kinds`]'s order.
+    subtotals: Vec<(String, MeasureValues)>,
+    total: MeasureValues,
+}
+
 fn measure_values(
     plan: &Plan,
     tables: &[DataFrame],
     roster: &Roster,
-) -> Result<(HashMap<String, MeasureValues>, MeasureValues), ComputeError> {
+) -> Result<LevelValues, ComputeError> {
+    let kinds = subtotal_kinds(plan, roster);
+    // Each kind's submitters, as `_submitter` indices.
+    let members: Vec<Vec<u32>> = kinds
+        .iter()
+        .map(|kind| {
+            (0..roster.submitters.len() as u32)
+                .filter(|&i| roster.submitters[i as usize].kind == *kind)
+                .collect()
+        })
+        .collect();
+    let mut subtotals: Vec<MeasureValues> = vec![HashMap::new(); kinds.len()];
     // Measures that share a source and a filter are computed in one pass.
     let mut groups: BTreeMap<(usize, Option<&str>), Vec<usize>> = BTreeMap::new();
     for (i, m) in plan.measures.iter().enumerate() {
@@ -211,6 +288,20 @@ fn measure_values(
         let query = MeasureQuery::new(filter, &chosen).map_err(fail)?;
         let table = &tables[source];
         let overall = query.over(table.clone().lazy()).collect().map_err(fail)?;
+        // A subtotal is computed over its submitters' rows, as 合计 over all rows: a
+        // distinct count or an average is not the sum of the townships' figures.
+        let mut per_kind: Vec<DataFrame> = Vec::with_capacity(kinds.len());
+        if !kinds.is_empty() {
+            let submitters = table.column(SUBMITTER_COLUMN).map_err(fail)?.u32().map_err(fail)?;
+            for ids in &members {
+                let mask: BooleanChunked = submitters
+                    .iter()
+                    .map(|s| Some(s.is_some_and(|s| ids.contains(&s))))
+                    .collect();
+                let rows = table.filter(&mask).map_err(fail)?;
+                per_kind.push(query.over(rows.lazy()).collect().map_err(fail)?);
+            }
+        }
         let by_submitter = if plan.sources[source].submitter == SubmitterFrom::Column {
             // A submitter column: rows of many submitters are mixed within a file.
             query
@@ -243,18 +334,21 @@ fn measure_values(
                         .insert(name.to_string(), value);
                 }
             }
-            total.insert(
-                name.to_string(),
-                numbers(&overall, name)
-                    .map_err(fail)?
-                    .into_iter()
-                    .next()
-                    .flatten(),
-            );
+            let first = |frame: &DataFrame| -> Result<Option<f64>, ComputeError> {
+                Ok(numbers(frame, name).map_err(fail)?.into_iter().next().flatten())
+            };
+            total.insert(name.to_string(), first(&overall)?);
+            for (k, frame) in per_kind.iter().enumerate() {
+                subtotals[k].insert(name.to_string(), first(frame)?);
+            }
         }
     }
 
-    Ok((per_submitter, total))
+    Ok(LevelValues {
+        per_submitter,
+        subtotals: kinds.into_iter().zip(subtotals).collect(),
+        total,
+    })
 }
 
 /// The measures of each submitter when every file has one submitter: each submitter's rows
@@ -366,6 +460,7 @@ fn file_money(plan: &Plan, data: &Ingested) -> Result<FileMoney, ComputeError> {
 fn level_row(
     plan: &Plan,
     code: Option<String>,
+    subtotal: Option<String>,
     name: String,
     submitted: bool,
     measures: HashMap<String, Option<f64>>,
@@ -381,6 +476,7 @@ fn level_row(
     }
     LevelRow {
         code,
+        subtotal,
         name,
         submitted,
         measures,

@@ -246,7 +246,7 @@ pub fn window_figures(
                     rows.iter()
                         .map(|r| {
                             (
-                                r.code.clone(),
+                                r.key(),
                                 r.indicators.get(&c.indicator).copied().flatten(),
                             )
                         })

@@ -271,7 +271,13 @@ pub fn explain(
                 .filter(|f| f.source == source.id)
                 // A township's own files (a file whose rows name their township in a
                 // column counts for every township it holds).
-                .filter(|f| level.code.is_none() || f.submitter.is_none() || f.submitter == level.code)
+                .filter(|f| {
+                    let theirs = |code: &str| match &level.subtotal {
+                        Some(kind) => data.roster.get(code).is_some_and(|s| s.kind == *kind),
+                        None => level.code.as_deref() == Some(code),
+                    };
+                    level.is_total() || f.submitter.as_deref().is_none_or(theirs)
+                })
                 .map(|f| f.counts.rejected)
                 .sum();
             (rejected > 0).then(|| {
@@ -353,9 +359,10 @@ fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
 }
 
 fn level_words(level: &LevelRow) -> String {
-    match &level.code {
-        None => "合计".into(),
-        Some(code) => format!("{}（{code}）", level.name),
+    match (&level.code, &level.subtotal) {
+        (Some(code), _) => format!("{}（{code}）", level.name),
+        (None, Some(kind)) => format!("{}（名单中类型为“{kind}”的单位之和）", level.name),
+        (None, None) => "合计".into(),
     }
 }
 
@@ -491,7 +498,7 @@ fn explain_window(
         .map(|(source, parts)| crate::compute::windows::joined(source, parts))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = levels(&input.plan, &tables, &data.roster)?;
-    let here = rows.iter().find(|r| r.code == level.code).unwrap_or(level);
+    let here = rows.iter().find(|r| r.key() == level.key()).unwrap_or(level);
     let value = here.indicators.get(&column.indicator).copied().flatten();
     let display = match column.compare {
         // The compared figures are shown as the indicator shows them, not as a change.
@@ -500,10 +507,7 @@ fn explain_window(
             .map_or(Display::Number, |i| i.display),
         None => column.display,
     };
-    let submitter = level
-        .code
-        .as_deref()
-        .and_then(|code| data.roster.index_by_code().get(code).copied());
+    let whose = whose_rows(data, level);
     let mut terms = Vec::new();
     for (role, name) in terms_of(plan, &column.indicator) {
         let Some(measure) = input.plan.measure(&name) else {
@@ -517,8 +521,7 @@ fn explain_window(
             role,
             value,
             &input.sources[measure.source],
-            submitter,
-            level.is_total(),
+            whose.as_deref(),
         )?);
     }
     Ok(WindowExplanation {
@@ -528,6 +531,28 @@ fn explain_window(
         terms,
         missing: Vec::new(),
     })
+}
+
+/// The submitters (roster indices) whose rows a level's figures are computed from: `None`
+/// for 合计 (every row), the kind's submitters for a subtotal, the one for a submitter.
+fn whose_rows(data: &Ingested, level: &LevelRow) -> Option<Vec<u32>> {
+    let submitters = &data.roster.submitters;
+    match (&level.code, &level.subtotal) {
+        (Some(code), _) => Some(
+            data.roster
+                .index_by_code()
+                .get(code.as_str())
+                .copied()
+                .into_iter()
+                .collect(),
+        ),
+        (None, Some(kind)) => Some(
+            (0..submitters.len() as u32)
+                .filter(|&i| submitters[i as usize].kind == *kind)
+                .collect(),
+        ),
+        (None, None) => None,
+    }
 }
 
 /// What each row adds to a measure, when the measure is a sum or a count of rows.
@@ -578,8 +603,7 @@ fn term(
     role: &'static str,
     value: Option<f64>,
     parts: &[SourcePart],
-    submitter: Option<u32>,
-    total: bool,
+    whose: Option<&[u32]>,
 ) -> Result<Term, ExplainError> {
     let fail = |error| ExplainError::Rows {
         measure: measure.name.clone(),
@@ -625,11 +649,11 @@ fn term(
     let mut total_number: f64 = 0.0;
     for part in parts {
         let mut lazy = part.frame.clone().lazy().with_row_index("_position", None);
-        if !total {
-            lazy = match submitter {
-                Some(s) => lazy.filter(col(SUBMITTER_COLUMN).eq(lit(s))),
-                None => lazy.filter(lit(false)),
-            };
+        if let Some(whose) = whose {
+            let theirs = whose.iter().fold(lit(false), |any, &s| {
+                any.or(col(SUBMITTER_COLUMN).eq(lit(s)))
+            });
+            lazy = lazy.filter(theirs);
         }
         if let Some(filter) = &filter {
             lazy = lazy.filter(filter.clone());

@@ -204,7 +204,10 @@ pub fn ingest(
     files: Vec<InputFile>,
     on_file: &(dyn Fn(&Path) + Sync),
 ) -> Result<Ingested, IngestError> {
-    let roster = Roster::load(&plan.roster, &plan.period).map_err(IngestError::Roster)?;
+    let mut roster = Roster::load(&plan.roster, &plan.period).map_err(IngestError::Roster)?;
+    roster
+        .read_constants(&plan.constants)
+        .map_err(IngestError::Roster)?;
     // A workbook that two sources read (the ledger and its 汇总表) is opened once and each
     // source's sheet read from it.
     let mut by_path: std::collections::BTreeMap<&Path, Vec<usize>> = Default::default();

@@ -17,6 +17,19 @@ pub struct Submitter {
     /// Entries of earlier periods it succeeds, (code, name): a file under one of them is
     /// this submitter's.
     pub predecessors: Vec<(String, String)>,
+    /// The roster's other columns: (column, text as written, where it is written).
+    pub values: Vec<RosterValue>,
+    /// The pipeline's roster constants, by name ([`Roster::read_constants`]).
+    pub constants: std::collections::HashMap<String, f64>,
+}
+
+/// One cell of a roster column that is not one of its own (code, name, kind…).
+#[derive(Debug, Clone)]
+pub struct RosterValue {
+    pub column: String,
+    pub text: String,
+    /// `roster.csv 单元格 D5`, or the inline entry.
+    pub at: String,
 }
 
 /// The expected submitters, in code order.
@@ -54,10 +67,14 @@ impl Roster {
     /// The roster of `period`: the entries that exist in it (`valid_from`/`valid_until`),
     /// each knowing the entries of other periods it succeeds.
     pub fn load(source: &RosterSource, period: &Period) -> Result<Roster, String> {
-        let specs = match source {
-            RosterSource::Inline(entries) => entries.clone(),
+        let (specs, located) = match source {
+            RosterSource::Inline(entries) => {
+                let located = entries.iter().map(inline_values).collect();
+                (entries.clone(), located)
+            }
             RosterSource::File(path) => read_roster_file(path)?,
         };
+        let located: Vec<Vec<RosterValue>> = located;
         let mut valid = Vec::with_capacity(specs.len());
         for e in &specs {
             valid.push(exists_in(e, period)?);
@@ -78,7 +95,7 @@ impl Roster {
                 elsewhere.push((e.code.trim().to_string(), e.name.trim().to_string(), when));
             }
         }
-        for (e, _) in specs.iter().zip(&valid).filter(|(_, &v)| v) {
+        for ((e, _), values) in specs.iter().zip(&valid).zip(located).filter(|((_, &v), _)| v) {
             let mut predecessors = Vec::new();
             for code in &e.succeeds {
                 let Some(old) = specs.iter().find(|o| o.code.trim() == code.trim()) else {
@@ -95,6 +112,8 @@ impl Roster {
                 kind: e.kind.clone().unwrap_or_default(),
                 aliases: e.aliases.clone(),
                 predecessors,
+                values,
+                constants: Default::default(),
             });
         }
         submitters.sort_by(|a, b| a.code.cmp(&b.code));
@@ -110,6 +129,34 @@ impl Roster {
             submitters,
             elsewhere,
         })
+    }
+
+    /// Reads each roster constant of the pipeline (`[roster.constants]`) for every submitter:
+    /// a number in its column. A missing column or a cell that is not a number stops the run
+    /// with the cell named: a target read as 0 would make a completion rate silently wrong.
+    pub fn read_constants(&mut self, constants: &[crate::pipeline::RosterConstant]) -> Result<(), String> {
+        for constant in constants {
+            for s in &mut self.submitters {
+                let Some(value) = s.values.iter().find(|v| {
+                    normalize_key(&v.column) == normalize_key(&constant.column)
+                }) else {
+                    return Err(format!(
+                        "名单中没有“{}”列，流水线的 [roster.constants.{}]（{}）取自该列；请在名单中为每个单位填写（没有的填 0）",
+                        constant.column, constant.name, constant.label
+                    ));
+                };
+                let number = crate::ingest::cell::parse_number(&calamine::Data::String(value.text.clone()));
+                let Ok(number) = number else {
+                    let why = if value.text.trim().is_empty() { "为空".to_string() } else { format!("“{}”不是数值", value.text.trim()) };
+                    return Err(format!(
+                        "名单{}（{} {}的“{}”）{why}：请填写数值（没有的填 0）",
+                        value.at, s.code, s.name, constant.column
+                    ));
+                };
+                s.constants.insert(constant.name.clone(), number);
+            }
+        }
+        Ok(())
     }
 
     /// Why a text that names no submitter of the period is not counted, when it names an
@@ -234,7 +281,10 @@ fn short_name(name: &str) -> Option<&str> {
 }
 
 /// `code,name,kind[,aliases separated by ;]`, UTF-8 or GBK, with a header row.
-fn read_roster_file(path: &Path) -> Result<Vec<RosterEntrySpec>, String> {
+/// A roster file's entries, and each entry's other columns with their cells.
+type RosterFile = (Vec<RosterEntrySpec>, Vec<Vec<RosterValue>>);
+
+fn read_roster_file(path: &Path) -> Result<RosterFile, String> {
     let records = read_text_records(path).map_err(|e| format!("roster {}: {e}", path.display()))?;
     let mut rows = records.into_iter();
     let header: Vec<String> = rows
@@ -257,11 +307,27 @@ fn read_roster_file(path: &Path) -> Result<Vec<RosterEntrySpec>, String> {
     let valid_from = find(&["valid_from", "起始期", "启用期"]);
     let valid_until = find(&["valid_until", "终止期", "停用期"]);
     let succeeds = find(&["succeeds", "承继", "原单位代码"]);
+    let own = [Some(code), Some(name), kind, aliases, valid_from, valid_until, succeeds];
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Ok(rows
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|r| {
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, r)| {
             let field = |i: Option<usize>| i.and_then(|i| r.get(i)).cloned().unwrap_or_default();
-            RosterEntrySpec {
+            // Every other column is kept by its header, its cell named for messages (the
+            // header is row 1).
+            let values = (0..header.len())
+                .filter(|c| !own.contains(&Some(*c)))
+                .map(|c| RosterValue {
+                    column: header[c].clone(),
+                    text: field(Some(c)),
+                    at: format!("{file_name} 单元格 {}", crate::finding::a1(i as u32 + 1, c as u32)),
+                })
+                .collect();
+            let entry = RosterEntrySpec {
                 code: field(Some(code)),
                 name: field(Some(name)),
                 kind: Some(field(kind)).filter(|k| !k.is_empty()),
@@ -269,9 +335,27 @@ fn read_roster_file(path: &Path) -> Result<Vec<RosterEntrySpec>, String> {
                 valid_from: Some(field(valid_from)).filter(|v| !v.is_empty()),
                 valid_until: Some(field(valid_until)).filter(|v| !v.is_empty()),
                 succeeds: list(&field(succeeds)),
-            }
+                values: Default::default(),
+            };
+            (entry, values)
         })
-        .collect())
+        .unzip())
+}
+
+/// An inline entry's `values`, each as written.
+fn inline_values(entry: &RosterEntrySpec) -> Vec<RosterValue> {
+    entry
+        .values
+        .iter()
+        .map(|(column, value)| RosterValue {
+            column: column.clone(),
+            text: match value {
+                toml::Value::String(t) => t.clone(),
+                other => other.to_string(),
+            },
+            at: format!("[roster] entries 中 {} 的 values", entry.code.trim()),
+        })
+        .collect()
 }
 
 /// `a;b；c` → [a, b, c].
@@ -296,6 +380,7 @@ mod tests {
             valid_from: None,
             valid_until: None,
             succeeds: vec![],
+            values: Default::default(),
         }
     }
 

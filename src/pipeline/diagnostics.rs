@@ -30,30 +30,53 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Collects diagnostics while a pipeline file is compiled; turns byte offsets into positions.
+///
+/// A pipeline with `include = [...]` is compiled as one text, the pipeline file followed by
+/// each included file (`parts`: each file and the byte offset its text starts at), so an
+/// offset is told as a line and column of the file it falls in.
 pub struct Diagnostics<'a> {
-    file: PathBuf,
+    parts: Vec<(PathBuf, usize)>,
     text: &'a str,
-    found: Vec<Diagnostic>,
+    /// Each diagnostic with the offset it was found at, for sorting in reading order.
+    found: Vec<(usize, Diagnostic)>,
 }
 
 impl<'a> Diagnostics<'a> {
     pub fn new(file: &Path, text: &'a str) -> Self {
+        Diagnostics::of_parts(vec![(file.to_path_buf(), 0)], text)
+    }
+
+    /// Over a text joined from files: `parts` in order, the first starting at 0.
+    pub fn of_parts(parts: Vec<(PathBuf, usize)>, text: &'a str) -> Self {
         Diagnostics {
-            file: file.to_path_buf(),
+            parts,
             text,
             found: Vec::new(),
         }
     }
 
-    /// Records an error at a byte offset of the pipeline file.
+    /// Records an error at a byte offset of the (joined) pipeline text.
     pub fn at(&mut self, offset: usize, message: impl Into<String>) {
-        let (line, column) = line_column(self.text, offset);
-        self.found.push(Diagnostic {
-            file: self.file.clone(),
-            line,
-            column,
-            message: message.into(),
-        });
+        let part = self
+            .parts
+            .iter()
+            .rposition(|(_, start)| *start <= offset)
+            .unwrap_or(0);
+        let start = self.parts[part].1;
+        let end = self
+            .parts
+            .get(part + 1)
+            .map_or(self.text.len(), |(_, next)| *next);
+        let (line, column) = line_column(&self.text[start..end], offset - start);
+        self.found.push((
+            offset,
+            Diagnostic {
+                file: self.parts[part].0.clone(),
+                line,
+                column,
+                message: message.into(),
+            },
+        ));
     }
 
     /// Records an error at the start of a span.
@@ -65,12 +88,13 @@ impl<'a> Diagnostics<'a> {
         self.found.is_empty()
     }
 
-    /// All diagnostics, in file order.
+    /// All diagnostics, in reading order (the pipeline file, then each included file).
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.found
-            .sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
-        self.found.dedup();
-        self.found
+            .sort_by(|(a, da), (b, db)| (a, &da.message).cmp(&(b, &db.message)));
+        let mut found: Vec<Diagnostic> = self.found.into_iter().map(|(_, d)| d).collect();
+        found.dedup();
+        found
     }
 }
 

@@ -42,6 +42,8 @@ pub struct Overrides {
 pub struct Plan {
     /// The pipeline file itself.
     pub file: PathBuf,
+    /// The files its `include = [...]` names, in order (compiled as if appended to it).
+    pub included: Vec<PathBuf>,
     pub name: String,
     pub title: String,
     pub period: Period,
@@ -56,6 +58,8 @@ pub struct Plan {
     /// Submissions are due this many days after the period's last day; `None`: no deadline.
     pub due_days: Option<u32>,
     pub roster: RosterSource,
+    /// `[roster.constants]`, in name order.
+    pub constants: Vec<RosterConstant>,
     pub sources: Vec<Source>,
     pub measures: Vec<Measure>,
     pub indicators: Vec<Indicator>,
@@ -69,6 +73,16 @@ pub struct Plan {
     /// Per source, per declared column, what uses it ([`Plan::column_uses`]), worked out
     /// once when compiled rather than for every file read.
     pub uses: Vec<Vec<Vec<String>>>,
+}
+
+/// A roster constant (`[roster.constants.<name>]`): a figure per submitter from a roster
+/// column, used in indicators like a measure; 合计 and subtotals are its sums.
+#[derive(Debug, Clone)]
+pub struct RosterConstant {
+    pub name: String,
+    /// The roster column it is read from.
+    pub column: String,
+    pub label: String,
 }
 
 /// A setting (`[settings.<name>]`): a choice used as `{name}` in SQL and indicators.
@@ -135,6 +149,28 @@ impl Plan {
     /// The settings that the given indicators or measures use, directly or through the
     /// indicators and measures they are computed from, in the file's order.
     pub fn settings_used_by<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<&Setting> {
+        let seen = self.names_behind(names);
+        self.settings
+            .iter()
+            .filter(|s| s.used_by.iter().any(|u| seen.contains(u)))
+            .collect()
+    }
+
+    /// The roster constants the given indicators use, directly or through other indicators.
+    pub fn constants_used_by<'a>(
+        &self,
+        names: impl Iterator<Item = &'a str>,
+    ) -> Vec<&RosterConstant> {
+        let seen = self.names_behind(names);
+        self.constants
+            .iter()
+            .filter(|c| seen.contains(&c.name))
+            .collect()
+    }
+
+    /// The names given and every name their indicators are computed from, at any depth
+    /// (indicators kept as well as measures: an indicator's own `expr` may name a setting).
+    fn names_behind<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<String> {
         let mut seen: Vec<String> = Vec::new();
         let mut todo: Vec<String> = names.map(str::to_string).collect();
         while let Some(name) = todo.pop() {
@@ -146,10 +182,7 @@ impl Plan {
             }
             seen.push(name);
         }
-        self.settings
-            .iter()
-            .filter(|s| s.used_by.iter().any(|u| seen.contains(u)))
-            .collect()
+        seen
     }
 
     pub fn source_title<'a>(&'a self, id: &'a str) -> &'a str {
@@ -158,6 +191,10 @@ impl Plan {
 
     pub fn measure(&self, name: &str) -> Option<&Measure> {
         self.measures.iter().find(|m| m.name == name)
+    }
+
+    pub fn constant(&self, name: &str) -> Option<&RosterConstant> {
+        self.constants.iter().find(|c| c.name == name)
     }
 
     pub fn indicator(&self, name: &str) -> Option<&Indicator> {
@@ -581,6 +618,8 @@ pub struct SheetLayout {
     pub unit: Option<String>,
     pub total: TotalPosition,
     pub show_codes: bool,
+    /// Subtotal rows by roster kind (其中：街道…) under 合计.
+    pub subtotals: bool,
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
     pub notes: Vec<String>,

@@ -60,6 +60,20 @@ pub struct RosterSection {
     pub file: Option<Spanned<String>>,
     #[serde(default)]
     pub entries: Vec<RosterEntrySpec>,
+    /// `[roster.constants.<name>]`: a figure per submitter kept in the roster (a township's
+    /// 书面审查 target, its employer count as a base), usable in indicators by name and
+    /// summed for 合计 and subtotals like a measure.
+    #[serde(default)]
+    pub constants: BTreeMap<String, RosterConstantSpec>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RosterConstantSpec {
+    /// The roster column holding it (a header of the roster file; a key of an inline
+    /// entry's `values`).
+    pub column: String,
+    pub label: String,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -79,6 +93,9 @@ pub struct RosterEntrySpec {
     /// Codes of the entries it succeeds (merged into it, renamed to it): their files are its.
     #[serde(default)]
     pub succeeds: Vec<String>,
+    /// Other columns of the roster (书面审查目标数 = 1000), as written, for constants.
+    #[serde(default)]
+    pub values: BTreeMap<String, toml::Value>,
 }
 
 /// `[sources.<id>]`: one ledger, as the townships send it.
@@ -345,6 +362,9 @@ pub struct SheetLayoutSpec {
     /// Show the submitter's code in a column before its name.
     #[serde(default)]
     pub show_codes: bool,
+    /// `"kind"`: subtotal rows by the roster's kind (其中：街道 / 镇 / 乡 / 园区) under 合计.
+    #[serde(default)]
+    pub subtotals: Option<Spanned<String>>,
     /// Heading of the row-label column(s).
     #[serde(default)]
     pub row_header: Option<String>,

@@ -4,7 +4,8 @@
 //! - each source under its id: the declared columns by their canonical names, money in 元
 //!   as an exact decimal (two places), and `period`, `submitter`, `submitter_name`,
 //!   `source_file`, `source_sheet`, `source_row`;
-//! - `results`: every measure and indicator per submitter and 合计 (`submitter` null) per
+//! - `results`: every measure and indicator per submitter, subtotal (`subtotal` its kind) and
+//!   合计 (`submitter` null for both) per
 //!   period, under the pipeline's names (rates as fractions: 0.95 is 95 %);
 //! - `files`: each file a period read and its row account.
 //!
@@ -498,6 +499,7 @@ fn results_view(plan: &Plan, period: Expr, stored: &[String]) -> Vec<Expr> {
         ("submitter", DataType::String),
         ("submitter_name", DataType::String),
         ("submitted", DataType::Boolean),
+        ("subtotal", DataType::String),
     ] {
         exprs.push(kept(name, dtype, stored));
     }
@@ -519,9 +521,10 @@ fn results_view(plan: &Plan, period: Expr, stored: &[String]) -> Vec<Expr> {
 fn results_columns(plan: &Plan) -> Vec<TableColumn> {
     let mut columns: Vec<TableColumn> = [
         ("period", "文本（报告期）"),
-        ("submitter", "文本（报送单位代码；合计为空）"),
-        ("submitter_name", "文本（报送单位；合计）"),
+        ("submitter", "文本（报送单位代码；合计、小计为空）"),
+        ("submitter_name", "文本（报送单位；合计；其中：街道…）"),
         ("submitted", "是/否（本期有报送）"),
+        ("subtotal", "文本（小计行的单位类型：街道、镇…；其余为空）"),
     ]
     .into_iter()
     .map(|(name, kind)| TableColumn::plain(name, kind))

@@ -103,12 +103,19 @@ pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), Repor
     })
 }
 
-fn ordered_rows(results: &Results, position: TotalPosition) -> Vec<&LevelRow> {
-    let (total, others): (Vec<&LevelRow>, Vec<&LevelRow>) =
-        results.rows.iter().partition(|r| r.is_total());
-    match position {
-        TotalPosition::First => total.into_iter().chain(others).collect(),
-        TotalPosition::Last => others.into_iter().chain(total).collect(),
+/// The rows of a table sheet: 合计 with its subtotals (其中：街道…) when the sheet asks for
+/// them, first or last; the submitters in roster order.
+fn ordered_rows(results: &Results, layout: &SheetLayout) -> Vec<&LevelRow> {
+    let total = results.rows.iter().filter(|r| r.is_total());
+    let subtotals = results
+        .rows
+        .iter()
+        .filter(|r| layout.subtotals && r.subtotal.is_some());
+    let head: Vec<&LevelRow> = total.chain(subtotals).collect();
+    let others = results.rows.iter().filter(|r| r.code.is_some());
+    match layout.total {
+        TotalPosition::First => head.into_iter().chain(others).collect(),
+        TotalPosition::Last => others.chain(head).collect(),
     }
 }
 
@@ -156,7 +163,7 @@ pub fn table_geometry<'a>(layout: &SheetLayout, results: &'a Results) -> TableGe
         label_columns: if layout.show_codes { 2 } else { 1 },
         depth,
         first_row: HEADER_TOP + depth,
-        rows: ordered_rows(results, layout.total),
+        rows: ordered_rows(results, layout),
     }
 }
 
@@ -236,11 +243,12 @@ fn write_table(
     let mut row = geometry.first_row;
     let mut name_width = text_width(&layout.row_header);
     for &level in &geometry.rows {
-        let total = level.is_total();
-        let name = match (total, level.submitted) {
-            (true, _) => "合计".to_string(),
-            (false, true) => level.name.clone(),
-            (false, false) => format!("{}（未报送）", level.name),
+        // 合计 and its subtotals are summary rows, set off the same way.
+        let total = level.code.is_none();
+        let name = match (level.is_total(), total, level.submitted) {
+            (true, _, _) => "合计".to_string(),
+            (false, true, _) | (false, false, true) => level.name.clone(),
+            (false, false, false) => format!("{}（未报送）", level.name),
         };
         name_width = name_width.max(text_width(&name));
         let label_format = if total { &f.total_label } else { &f.label };
@@ -311,12 +319,30 @@ fn write_table(
             .as_deref()
             .map(|n| format!("（{n}）"))
             .unwrap_or_default();
-        // A setting that chooses a measure is said by the measure's name in words.
-        let value = match plan.measure(&setting.value) {
-            Some(m) => m.label.clone(),
-            None => setting.value.clone(),
+        // A setting that chooses a measure (or indicator) is said by its name in words.
+        let value = match (plan.measure(&setting.value), plan.indicator(&setting.value)) {
+            (Some(m), _) => m.label.clone(),
+            (None, Some(i)) => i.label.clone(),
+            (None, None) => setting.value.clone(),
         };
         let line = format!("{number}. 设置：{}为{value}{note}。", setting.label);
+        write_span(sheet, row, 0, last_col, &line, &f.note)?;
+        row += 1;
+        number += 1;
+    }
+    for constant in plan.constants_used_by(layout.columns.iter().map(|c| c.indicator.as_str())) {
+        let line = format!(
+            "{number}. {}：取自单位名单的“{}”列，合计及小计为各单位之和。",
+            constant.label, constant.column
+        );
+        write_span(sheet, row, 0, last_col, &line, &f.note)?;
+        row += 1;
+        number += 1;
+    }
+    if layout.subtotals {
+        let line = format!(
+            "{number}. “其中”各行为单位名单中该类型（街道、镇、乡、园区等）单位的小计，按其台账行重新计算（比率不是各单位比率的平均）；各小计之和为合计（名单未填类型的单位只计入合计）。"
+        );
         write_span(sheet, row, 0, last_col, &line, &f.note)?;
         row += 1;
         number += 1;
@@ -669,8 +695,12 @@ fn write_definitions_sheet(
         row,
         0,
         format!(
-            "流水线文件：{}　报告期：{}",
+            "流水线文件：{}{}　报告期：{}",
             plan.file.display(),
+            plan.included
+                .iter()
+                .map(|p| format!("（含 {}）", p.display()))
+                .collect::<String>(),
             plan.period.label()
         ),
         &f.note,

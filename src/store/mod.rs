@@ -421,15 +421,19 @@ pub fn store_frame(source: &Source, table: &DataFrame, data: &Ingested) -> Polar
     DataFrame::new(table.height(), columns)
 }
 
-/// Every measure and indicator per submitter and 合计: one row each, `submitter` null for 合计.
+/// Every measure and indicator per submitter, subtotal and 合计: one row each, `submitter`
+/// null for 合计 and subtotals, `subtotal` the roster kind of a subtotal row.
 pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> {
     let codes: StringChunked = results.rows.iter().map(|r| r.code.as_deref()).collect();
     let names: StringChunked = results.rows.iter().map(|r| Some(r.name.as_str())).collect();
     let submitted: BooleanChunked = results.rows.iter().map(|r| Some(r.submitted)).collect();
+    // A subtotal row (其中：街道) has no code either: its kind tells it from 合计.
+    let subtotals: StringChunked = results.rows.iter().map(|r| r.subtotal.as_deref()).collect();
     let mut columns = vec![
         codes.with_name("submitter".into()).into_column(),
         names.with_name("submitter_name".into()).into_column(),
         submitted.with_name("submitted".into()).into_column(),
+        subtotals.with_name("subtotal".into()).into_column(),
     ];
     let mut seen = std::collections::HashSet::new();
     for m in &plan.measures {
@@ -530,7 +534,7 @@ pub struct RunInfo {
 impl RunInfo {
     pub fn new(plan: &Plan, data: &Ingested) -> Result<RunInfo, StoreError> {
         use rayon::prelude::*;
-        let pipeline_sha256 = sha256_of(&plan.file)?;
+        let pipeline_sha256 = pipeline_sha256(plan)?;
         // One workbook may feed several sources: hashed once, the files in parallel.
         let labels: std::collections::BTreeSet<&PathBuf> =
             data.files.iter().map(|f| &f.label).collect();
@@ -545,6 +549,19 @@ impl RunInfo {
             file_sha256,
         })
     }
+}
+
+/// The pipeline's hash: of its file alone, or — with `include` — of the file and each
+/// included file in turn (a change to any of them is a change to the pipeline).
+pub fn pipeline_sha256(plan: &Plan) -> Result<String, StoreError> {
+    if plan.included.is_empty() {
+        return sha256_of(&plan.file);
+    }
+    let mut hasher = Sha256::new();
+    for path in std::iter::once(&plan.file).chain(&plan.included) {
+        hasher.update(std::fs::read(path).map_err(io(path))?);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 pub fn sha256_of(path: &Path) -> Result<String, StoreError> {

@@ -152,6 +152,8 @@ impl Table {
         for row in range.rows().skip(4) {
             let key = match (&row[0], &row[1]) {
                 (_, Data::String(s)) if s == "合计" => "合计".to_string(),
+                // A subtotal row, by its label: 其中：街道.
+                (_, Data::String(s)) if s.starts_with("其中：") => s.clone(),
                 (Data::String(code), _) if code.len() == 9 => code.clone(),
                 _ => continue,
             };

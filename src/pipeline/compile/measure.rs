@@ -470,6 +470,8 @@ pub(super) fn check_types(
 pub(super) struct Declared<'a> {
     pub measures: &'a [String],
     pub indicators: &'a [String],
+    /// `[roster.constants]`: figures per submitter from the roster, usable like measures.
+    pub constants: &'a [crate::pipeline::RosterConstant],
 }
 
 /// An indicator's `expr`: arithmetic over declared measures and the indicators compiled
@@ -520,6 +522,7 @@ fn check_indicator_expr(
     for reference in arith.measures() {
         if measures.iter().any(|m| m.name == reference)
             || indicators.iter().any(|i| i.name == reference)
+            || declared.constants.iter().any(|c| c.name == reference)
         {
             continue;
         }
@@ -535,10 +538,11 @@ fn check_indicator_expr(
             continue; // an indicator not compiled: its own mistake is reported where it is
         }
         let names = declared.measures.iter().chain(declared.indicators);
-        let hint = did_you_mean(reference, names.map(String::as_str));
+        let constants = declared.constants.iter().map(|c| c.name.as_str());
+        let hint = did_you_mean(reference, names.map(String::as_str).chain(constants));
         d.at(
             at(offset),
-            format!("{what}: `{reference}` is not a measure or indicator declared in [measures] or [indicators]{hint}"),
+            format!("{what}: `{reference}` is not a measure, indicator or roster constant declared in [measures], [indicators] or [roster.constants]{hint}"),
         );
     }
     ok.then_some(arith)
@@ -563,8 +567,10 @@ fn compile_indicator(
         declared,
         placeholders,
     )?;
+    // A roster constant is a count (a target, a number of employers).
     let kind_of = |m: &str| match measures.iter().find(|x| x.name == m) {
         Some(measure) => Some(measure.kind),
+        None if declared.constants.iter().any(|c| c.name == m) => Some(ValueKind::Count),
         None => indicators.iter().find(|x| x.name == m).and_then(|x| x.kind),
     };
     let kind = arith.kind(&kind_of);
@@ -594,8 +600,10 @@ fn compile_indicator(
     let label_of = |m: &str| {
         let measure = measures.iter().find(|x| x.name == m).map(|x| &x.label);
         let indicator = indicators.iter().find(|x| x.name == m).map(|x| &x.label);
+        let constant = declared.constants.iter().find(|x| x.name == m).map(|x| &x.label);
         measure
             .or(indicator)
+            .or(constant)
             .cloned()
             .unwrap_or_else(|| m.to_string())
     };

@@ -22,13 +22,14 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
 use super::{
-    expand_template, Diagnostic, Limits, Overrides, Period, Placeholders, Plan, RosterSource,
-    Setting,
+    expand_template, Diagnostic, Limits, Overrides, Period, Placeholders, Plan, RosterConstant,
+    RosterSource, Setting,
 };
 pub use measure::display_name;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
+    "include",
     "pipeline",
     "settings",
     "limits",
@@ -42,7 +43,9 @@ const TOP_LEVEL_KEYS: [&str; 9] = [
 
 /// Compiles the text of a pipeline file. `path` is used for messages and relative paths.
 pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, Vec<Diagnostic>> {
-    let mut d = Diagnostics::new(path, text);
+    let joined = join_includes(path, text)?;
+    let text = joined.text.as_str();
+    let mut d = Diagnostics::of_parts(joined.parts.clone(), text);
     let root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(e) => {
@@ -59,7 +62,10 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     check_top_level_keys(&mut d, table);
 
     let pipeline = compile_pipeline_section(&mut d, table, overrides);
-    let roster = compile_roster(&mut d, table, &base_dir);
+    let (roster, constants) = match compile_roster(&mut d, table, &base_dir) {
+        Some((roster, constants)) => (Some(roster), constants),
+        None => (None, Vec::new()),
+    };
     let limits = compile_limits(&mut d, table);
     let settings = compile_settings(&mut d, table);
     // Placeholders in SQL are filled before it is checked. Without a valid [pipeline]
@@ -93,9 +99,16 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &declared_sources,
         &placeholders,
     );
+    for constant in &constants {
+        if declared_measures.contains(&constant.name) || declared_indicators.contains(&constant.name) {
+            let at = entry(table, "roster").map_or(0, |r| r.span().start);
+            d.at(at, format!("[roster.constants.{0}]: `{0}` is also a measure or indicator; give the constant another name", constant.name));
+        }
+    }
     let declared_names = measure::Declared {
         measures: &declared_measures,
         indicators: &declared_indicators,
+        constants: &constants,
     };
     let mut indicators = measure::compile_indicators(
         &mut d,
@@ -144,6 +157,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let paths = resolve_paths(&base_dir, &pipeline, &period, roster, overrides);
     let mut plan = Plan {
         file: path.to_path_buf(),
+        included: joined.parts[1..].iter().map(|(p, _)| p.clone()).collect(),
         name: pipeline.name,
         title: pipeline.title,
         period,
@@ -154,6 +168,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         overrides: overrides.clone(),
         due_days: pipeline.due_days.as_ref().map(|d| *d.get_ref()),
         roster: paths.roster,
+        constants,
         sources,
         measures,
         indicators,
@@ -169,6 +184,102 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         .map(|s| plan.column_uses(s))
         .collect();
     Ok(plan)
+}
+
+/// The pipeline's text followed by the text of each file its `include = [...]` names, and
+/// where each file starts in it.
+struct Joined {
+    text: String,
+    parts: Vec<(PathBuf, usize)>,
+}
+
+/// `include = ["ledgers/cases.toml", …]` (paths relative to the pipeline file): each included
+/// file holds tables of its own — `[sources.*]`, `[measures.*]`, `[indicators.*]`,
+/// `[settings.*]`, `[[report.sheets]]`, `[[reconcile]]` — and is compiled as if written at the
+/// end of the pipeline file, in the list's order. TOML itself then refuses a name declared
+/// twice (at the second place), and every error names the file it is in.
+fn join_includes(path: &Path, text: &str) -> Result<Joined, Vec<Diagnostic>> {
+    let mut joined = Joined {
+        text: text.to_string(),
+        parts: vec![(path.to_path_buf(), 0)],
+    };
+    // A syntax error in the pipeline file itself is reported by the compile that follows.
+    let Ok(root) = DeTable::parse(text) else {
+        return Ok(joined);
+    };
+    let Some(list) = entry(root.get_ref(), "include") else {
+        return Ok(joined);
+    };
+    let mut d = Diagnostics::new(path, text);
+    let wrong = "`include` is a list of pipeline files to read with this one: include = [\"ledgers/cases.toml\"]";
+    let DeValue::Array(items) = list.get_ref() else {
+        d.span(&list.span(), wrong);
+        return Err(d.into_sorted());
+    };
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut seen: Vec<PathBuf> = vec![clean_path(path)];
+    for item in items.iter() {
+        let DeValue::String(name) = item.get_ref() else {
+            d.span(&item.span(), wrong);
+            continue;
+        };
+        let file = base_dir.join(name.as_ref());
+        if seen.contains(&clean_path(&file)) {
+            d.span(
+                &item.span(),
+                format!("include: “{name}” is already read (listed twice, or the pipeline file itself)"),
+            );
+            continue;
+        }
+        seen.push(clean_path(&file));
+        let included = match std::fs::read_to_string(&file) {
+            Ok(included) => included,
+            Err(e) => {
+                d.span(
+                    &item.span(),
+                    format!("include: cannot read “{}”: {}", file.display(), io_words(&e)),
+                );
+                continue;
+            }
+        };
+        // Keys before the file's first [table] would land in the table the text before it
+        // ended with: an included file must start with a table.
+        let first = included
+            .lines()
+            .enumerate()
+            .map(|(i, line)| (i, line.trim()))
+            .find(|(_, line)| !line.is_empty() && !line.starts_with('#'));
+        if let Some((line, text)) = first.filter(|(_, text)| !text.starts_with('[')) {
+            problems.push(Diagnostic {
+                file: file.clone(),
+                line: line + 1,
+                column: 1,
+                message: format!("an included file holds only tables ([sources.<id>], [measures.<name>], [[report.sheets]]…); “{}” comes before its first table", text.chars().take(40).collect::<String>()),
+            });
+            continue;
+        }
+        joined.text.push('\n');
+        joined.parts.push((file, joined.text.len()));
+        joined.text.push_str(&included);
+    }
+    let mut all = d.into_sorted();
+    all.extend(problems);
+    if all.is_empty() {
+        Ok(joined)
+    } else {
+        Err(all)
+    }
+}
+
+/// A file that cannot be read, in words.
+fn io_words(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file",
+        std::io::ErrorKind::PermissionDenied => "permission denied",
+        std::io::ErrorKind::InvalidData => "not UTF-8 text",
+        _ => "read error",
+    }
 }
 
 /// `[settings.<name>]`: each a value (number, text or true/false) and its label; a name is
@@ -295,7 +406,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
             );
         }
     }
@@ -403,13 +514,27 @@ fn compile_roster(
     d: &mut Diagnostics,
     table: &DeTable<'_>,
     base_dir: &Path,
-) -> Option<RosterSource> {
+) -> Option<(RosterSource, Vec<RosterConstant>)> {
     let Some(value) = entry(table, "roster") else {
         d.at(0, "the file has no [roster] table: list the expected submitters inline (entries) or in a file");
         return None;
     };
     let roster: RosterSection = section(d, value, "[roster]")?;
-    match (&roster.file, roster.entries.is_empty()) {
+    let mut constants = Vec::new();
+    for (name, spec) in &roster.constants {
+        let is_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            d.span(&value.span(), format!("[roster.constants.{name}]: a constant's name is letters, digits and `_`, starting with a letter (it is written in indicators' expr)"));
+            continue;
+        }
+        constants.push(RosterConstant {
+            name: name.clone(),
+            column: spec.column.clone(),
+            label: spec.label.clone(),
+        });
+    }
+    let source = match (&roster.file, roster.entries.is_empty()) {
         (Some(file), _) if file.get_ref().starts_with("{data}") => {
             Some(RosterSource::File(PathBuf::from(file.get_ref())))
         }
@@ -419,7 +544,8 @@ fn compile_roster(
             d.span(&value.span(), "[roster] needs `file` or `entries`");
             None
         }
-    }
+    }?;
+    Some((source, constants))
 }
 
 struct ResolvedPaths {

@@ -134,12 +134,24 @@ fn compile_sheet(
             compare,
         });
     }
+    let subtotals = match &spec.subtotals {
+        Some(by) if by.get_ref() == "kind" => true,
+        Some(by) => {
+            d.span(
+                &by.span(),
+                format!("{what}: subtotals = \"{}\": subtotals are by the roster's kind (其中：街道 / 镇 / 乡 / 园区), written subtotals = \"kind\"", by.get_ref()),
+            );
+            false
+        }
+        None => false,
+    };
     SheetLayout {
         name: spec.name,
         title: spec.title,
         unit: spec.unit,
         total: spec.total,
         show_codes: spec.show_codes,
+        subtotals,
         row_header: spec.row_header.unwrap_or_else(|| "单位".into()),
         columns,
         notes: spec.notes,

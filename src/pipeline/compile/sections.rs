@@ -113,7 +113,16 @@ pub(super) fn section_with<T: DeserializeOwned>(
 /// Keys of a table inside a section (`entries = [{ code, name }]`, `submitter = { from }`).
 fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
     match (what, parent) {
-        (w, "entries") if w.starts_with("[roster]") => &["code", "name", "kind", "aliases"],
+        (w, "entries") if w.starts_with("[roster]") => &[
+            "code",
+            "name",
+            "kind",
+            "aliases",
+            "valid_from",
+            "valid_until",
+            "succeeds",
+            "values",
+        ],
         (w, "submitter") if w.starts_with("source") => &["from", "label", "column"],
         (w, "range" | "length") if w.contains(" rule ") => &["min", "max"],
         (w, "reference") if w.contains(" rule ") => &["source", "column"],
@@ -136,7 +145,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "due_days",
         ]
     } else if what.starts_with("[roster]") {
-        &["file", "entries"]
+        &["file", "entries", "constants"]
     } else if what.starts_with("[report]") {
         &["sheets"]
     } else if what.starts_with("[settings.") {
@@ -185,6 +194,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "unit",
             "total",
             "show_codes",
+            "subtotals",
             "row_header",
             "columns",
             "notes",

@@ -1,0 +1,306 @@
+//! The year-end compilation beyond the complaint ledger: the employer registry on the sample
+//! district against its generator's truth (townships, kind subtotals, 合计, the roster's
+//! targets), the seeds' published registry figures reproduced from rows, and the pipeline
+//! language that carries them (`include`, roster constants, `subtotals`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::common::{laborstat, run_report, Table};
+
+/// A generator's truth, sample-data/<year>/expected-<ledger>.csv (generate_<ledger>.py):
+/// code → figure → value.
+fn truth_csv(path: &Path) -> HashMap<String, HashMap<String, i64>> {
+    let text = std::fs::read_to_string(path).expect("a truth file");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let figures = header
+                .iter()
+                .zip(&cells)
+                .skip(2)
+                .map(|(h, v)| (h.to_string(), v.parse().unwrap()))
+                .collect();
+            (cells[0].to_string(), figures)
+        })
+        .collect()
+}
+
+/// The roster as the test reads it: code → (kind, 书面审查目标数).
+fn roster() -> HashMap<String, (String, i64)> {
+    let text = std::fs::read_to_string("sample-data/roster.csv").unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (
+                cells[0].to_string(),
+                (cells[2].to_string(), cells[3].parse().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// Every figure of a row of the 用人单位 sheet against summed truth rows (and their target).
+fn assert_employer_row(table: &Table, key: &str, t: &HashMap<String, i64>, target: i64) {
+    let counts = [
+        ("合计", "units"),
+        ("其中：企业", "enterprises"),
+        ("其中：农民工", "migrant"),
+        ("签订人数", "contracted"),
+        ("参保人数", "insured"),
+        ("完成数", "reviewed"),
+        ("A级", "grade_a"),
+        ("B级", "grade_b"),
+        ("C级", "grade_c"),
+    ];
+    for (column, figure) in counts {
+        assert_eq!(
+            table.number(key, column),
+            t[figure] as f64,
+            "{key}: {column}"
+        );
+    }
+    assert_eq!(table.number(key, "目标数"), target as f64, "{key}: 目标数");
+    let rates = [
+        ("签订率", t["contracted"] as f64 / t["employees"] as f64),
+        ("参保率", t["insured"] as f64 / t["employees"] as f64),
+        ("完成率", t["reviewed"] as f64 / target as f64),
+    ];
+    for (column, expected) in rates {
+        let got = table.number(key, column);
+        assert!(
+            (got - expected).abs() < 1e-12,
+            "{key}: {column} {got} ≠ {expected}"
+        );
+    }
+}
+
+fn add(into: &mut HashMap<String, i64>, from: &HashMap<String, i64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
+    }
+}
+
+#[test]
+fn the_employer_registry_gives_each_township_its_kind_subtotals_and_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    let summary = run_report("pipelines/annual.toml", None, &out);
+    assert!(
+        summary.contains("用人单位信息采集表: 13 found, 13 used"),
+        "{summary}"
+    );
+    let truth = truth_csv("sample-data/2024/expected-employers.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "用人单位");
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    let mut targets: HashMap<String, i64> = HashMap::new();
+    for (code, (kind, target)) in &roster {
+        *targets.entry(kind.clone()).or_default() += target;
+        let Some(t) = truth.get(code) else {
+            continue; // sent nothing
+        };
+        assert_employer_row(&table, code, t, *target);
+        add(&mut total, t);
+        add(by_kind.entry(kind.clone()).or_default(), t);
+    }
+    // The targets of 合计 and the subtotals are the roster's sums, townships that sent
+    // nothing included (their target stands whether they report or not).
+    let all_targets: i64 = roster.values().map(|(_, t)| t).sum();
+    assert_employer_row(&table, "合计", &total, all_targets);
+    assert_eq!(by_kind.len(), 4, "街道, 镇, 乡, 园区");
+    for (kind, t) in &by_kind {
+        assert_employer_row(&table, &format!("其中：{kind}"), t, targets[kind]);
+    }
+    // The subtotals sit right under 合计, in the roster's order of kinds.
+    let range = crate::common::sheet(&out, "用人单位");
+    let labels: Vec<String> = range
+        .rows()
+        .map(|r| r.get(1).map(|d| d.to_string()).unwrap_or_default())
+        .collect();
+    let at = labels.iter().position(|l| l == "合计").unwrap();
+    assert_eq!(
+        labels[at + 1..at + 5],
+        ["其中：街道", "其中：镇", "其中：乡", "其中：园区"]
+    );
+    // The 说明 says where the target comes from and what a subtotal is.
+    let notes = labels.join("\n")
+        + &range
+            .rows()
+            .map(|r| r.first().map(|d| d.to_string()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
+    assert!(notes.contains("取自单位名单的“书面审查目标数”列"), "{notes}");
+    assert!(notes.contains("“其中”各行为单位名单中该类型"), "{notes}");
+}
+
+#[test]
+fn explain_and_query_reach_a_subtotal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let range = crate::common::sheet(&out, "用人单位");
+    let row = range
+        .rows()
+        .position(|r| r.get(1).is_some_and(|d| d.to_string() == "其中：镇"))
+        .unwrap();
+    // Column C is the first figure (代码, name, then 用人单位 合计).
+    let address = format!("用人单位!C{}", row + 1);
+    let output = laborstat()
+        .args(["explain", "pipelines/annual.toml", &address, "--store"])
+        .arg(dir.path().join("store"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    let truth = truth_csv("sample-data/2024/expected-employers.csv".as_ref());
+    let roster = roster();
+    let towns: i64 = truth
+        .iter()
+        .filter(|(code, _)| roster[*code].0 == "镇")
+        .map(|(_, t)| t["units"])
+        .sum();
+    assert!(text.contains("其中：镇（名单中类型为“镇”的单位之和）"), "{text}");
+    assert!(text.contains(&format!("{towns}")), "{towns} in {text}");
+
+    let output = laborstat()
+        .args([
+            "query",
+            "pipelines/annual.toml",
+            "select submitter_name, units from results where subtotal = '镇'",
+            "--format",
+            "csv",
+            "--store",
+        ])
+        .arg(dir.path().join("store"))
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{csv}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(csv.contains(&format!("其中：镇,{towns}")), "{csv}");
+}
+
+/// Seed 000 (../shared/seeds): 1358 企业 with 67157 从业人员, 签订率 90.24 %, 参保率 80.57 %,
+/// reproduced from record-level registry rows whose true totals are those figures
+/// (tests/fixtures/seeds/make.py).
+#[test]
+fn seed_000_employer_registry_is_reproduced_from_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seed.xlsx");
+    run_report(
+        "pipelines/annual.toml",
+        Some("tests/fixtures/seeds/000"),
+        &out,
+    );
+    let table = Table::read(&out, "用人单位");
+    assert_eq!(table.number("合计", "合计"), 1358.0);
+    assert_eq!(table.number("合计", "其中：企业"), 1358.0);
+    let employees = 67157.0;
+    let contract = table.number("合计", "签订率");
+    let insured = table.number("合计", "参保率");
+    assert_eq!(table.number("合计", "签订人数") / employees, contract);
+    assert_eq!(format!("{:.2}", contract * 100.0), "90.24");
+    assert_eq!(format!("{:.2}", insured * 100.0), "80.57");
+    // Arbitration: 受理 76, 结案 74 → 97.4 %, nothing carried over.
+    let disputes = Table::read(&out, "劳动争议");
+    assert_eq!(disputes.number("合计", "上期未结"), 0.0);
+    assert_eq!(disputes.number("合计", "本期受理"), 76.0);
+    assert_eq!(disputes.number("合计", "结案"), 74.0);
+    let rate = disputes.number("合计", "仲裁结案率");
+    assert_eq!(rate, 74.0 / 76.0);
+    assert_eq!(format!("{:.1}", rate * 100.0), "97.4");
+}
+
+#[test]
+fn include_mistakes_are_reported_in_the_file_they_are_in() {
+    let output = laborstat()
+        .args(["check", "tests/fixtures/pipelines/include.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn mistakes_inside_included_files_are_told_at_their_own_lines() {
+    let output = laborstat()
+        .args(["check", "tests/fixtures/pipelines/include-errors.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn a_name_declared_in_two_files_is_refused_where_it_is_repeated() {
+    let output = laborstat()
+        .args(["check", "tests/fixtures/pipelines/include-twice.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The second declaration is line 3 of the included file.
+    assert!(
+        stderr.contains("tests/fixtures/pipelines/include/measures.toml:3:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    let summary = run_report("pipelines/annual.toml", None, &out);
+    assert!(
+        summary.contains("劳动争议调解仲裁台账: 13 found, 13 used"),
+        "{summary}"
+    );
+    let truth = truth_csv("sample-data/2024/expected-disputes.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "劳动争议");
+    let check = |key: &str, t: &HashMap<String, i64>| {
+        let counts = [
+            ("上期未结", "carried"),
+            ("本期受理", "accepted"),
+            ("结案", "closed"),
+            ("期末未结", "open_at_end"),
+            ("调解结案", "mediated"),
+            ("企业", "mediated_企业"),
+            ("村社区", "mediated_村社区"),
+            ("镇街", "mediated_镇街"),
+            ("区级", "mediated_区级"),
+            ("仲裁院", "mediated_仲裁院"),
+            ("集体争议（件）", "collective"),
+        ];
+        for (column, figure) in counts {
+            assert_eq!(table.number(key, column), t[figure] as f64, "{key}: {column}");
+        }
+        // The stock identity holds for every level: 期末未结 = 上期未结 + 受理 − 结案.
+        assert_eq!(t["open_at_end"], t["carried"] + t["accepted"] - t["closed"], "{key}");
+        let rates = [
+            // The pipeline's setting: 上期未结 + 本期受理.
+            ("仲裁结案率", t["closed"] as f64 / (t["carried"] + t["accepted"]) as f64),
+            ("成功率", t["mediation_succeeded"] as f64 / t["mediation_tried"] as f64),
+            ("结案占比", t["mediated"] as f64 / t["closed"] as f64),
+        ];
+        for (column, expected) in rates {
+            let got = table.number(key, column);
+            assert!((got - expected).abs() < 1e-12, "{key}: {column} {got} ≠ {expected}");
+        }
+    };
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in &truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    check("合计", &total);
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+}
