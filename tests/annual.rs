@@ -134,7 +134,10 @@ fn the_employer_registry_gives_each_township_its_kind_subtotals_and_the_total() 
             .map(|r| r.first().map(|d| d.to_string()).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("\n");
-    assert!(notes.contains("取自单位名单的“书面审查目标数”列"), "{notes}");
+    assert!(
+        notes.contains("取自单位名单的“书面审查目标数”列"),
+        "{notes}"
+    );
     assert!(notes.contains("“其中”各行为单位名单中该类型"), "{notes}");
 }
 
@@ -156,7 +159,11 @@ fn explain_and_query_reach_a_subtotal() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let truth = truth_csv("sample-data/2024/expected-employers.csv".as_ref());
     let roster = roster();
     let towns: i64 = truth
@@ -164,7 +171,10 @@ fn explain_and_query_reach_a_subtotal() {
         .filter(|(code, _)| roster[*code].0 == "镇")
         .map(|(_, t)| t["units"])
         .sum();
-    assert!(text.contains("其中：镇（名单中类型为“镇”的单位之和）"), "{text}");
+    assert!(
+        text.contains("其中：镇（名单中类型为“镇”的单位之和）"),
+        "{text}"
+    );
     assert!(text.contains(&format!("{towns}")), "{towns} in {text}");
 
     let output = laborstat()
@@ -180,7 +190,11 @@ fn explain_and_query_reach_a_subtotal() {
         .output()
         .unwrap();
     let csv = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(output.status.success(), "{csv}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{csv}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(csv.contains(&format!("其中：镇,{towns}")), "{csv}");
 }
 
@@ -277,19 +291,36 @@ fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() 
             ("集体争议（件）", "collective"),
         ];
         for (column, figure) in counts {
-            assert_eq!(table.number(key, column), t[figure] as f64, "{key}: {column}");
+            assert_eq!(
+                table.number(key, column),
+                t[figure] as f64,
+                "{key}: {column}"
+            );
         }
         // The stock identity holds for every level: 期末未结 = 上期未结 + 受理 − 结案.
-        assert_eq!(t["open_at_end"], t["carried"] + t["accepted"] - t["closed"], "{key}");
+        assert_eq!(
+            t["open_at_end"],
+            t["carried"] + t["accepted"] - t["closed"],
+            "{key}"
+        );
         let rates = [
             // The pipeline's setting: 上期未结 + 本期受理.
-            ("仲裁结案率", t["closed"] as f64 / (t["carried"] + t["accepted"]) as f64),
-            ("成功率", t["mediation_succeeded"] as f64 / t["mediation_tried"] as f64),
+            (
+                "仲裁结案率",
+                t["closed"] as f64 / (t["carried"] + t["accepted"]) as f64,
+            ),
+            (
+                "成功率",
+                t["mediation_succeeded"] as f64 / t["mediation_tried"] as f64,
+            ),
             ("结案占比", t["mediated"] as f64 / t["closed"] as f64),
         ];
         for (column, expected) in rates {
             let got = table.number(key, column);
-            assert!((got - expected).abs() < 1e-12, "{key}: {column} {got} ≠ {expected}");
+            assert!(
+                (got - expected).abs() < 1e-12,
+                "{key}: {column} {got} ≠ {expected}"
+            );
         }
     };
     let mut total = HashMap::new();

@@ -74,7 +74,10 @@ fn every_planted_mistake_is_found_at_its_cell_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let found = findings("pipelines/annual.toml", dir.path());
     let planted = planted();
-    assert!(planted.len() >= 10, "the generators plant six mistakes in the cases, four in the registry");
+    assert!(
+        planted.len() >= 10,
+        "the generators plant six mistakes in the cases, four in the registry"
+    );
     for mistake in &planted {
         assert!(
             found.contains(mistake),
@@ -135,6 +138,13 @@ fn nothing_lost_in_the_sample_district() {
         .into_iter()
         .partition(|r| r["台账"] == "投诉举报案件台账");
     assert_eq!(rows.len(), 13, "one line per ledger sent");
+    // The other ledgers (registry, disputes: tests/annual.rs) and the two 汇总表 sheets.
+    let others = summaries.len();
+    let summaries: Vec<_> = summaries
+        .into_iter()
+        .filter(|r| r["台账"] == "案件情况汇总表")
+        .collect();
+    assert_eq!(others, 2 + 13 + 13);
     assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
     // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计
     // is its data.

@@ -179,10 +179,16 @@ fn level_rows(
     submitted: impl Fn(&str) -> bool,
 ) -> Vec<LevelRow> {
     let constants = |members: &mut dyn Iterator<Item = &crate::ingest::roster::Submitter>| {
-        let mut sums: MeasureValues = plan.constants.iter().map(|c| (c.name.clone(), Some(0.0))).collect();
+        let mut sums: MeasureValues = plan
+            .constants
+            .iter()
+            .map(|c| (c.name.clone(), Some(0.0)))
+            .collect();
         for s in members {
             for c in &plan.constants {
-                if let (Some(Some(sum)), Some(v)) = (sums.get_mut(&c.name), s.constants.get(&c.name)) {
+                if let (Some(Some(sum)), Some(v)) =
+                    (sums.get_mut(&c.name), s.constants.get(&c.name))
+                {
                     *sum += v;
                 }
             }
@@ -206,7 +212,10 @@ fn level_rows(
     }
     for s in &roster.submitters {
         let own = with(
-            complete(plan, values.per_submitter.remove(&s.code).unwrap_or_default()),
+            complete(
+                plan,
+                values.per_submitter.remove(&s.code).unwrap_or_default(),
+            ),
             constants(&mut std::iter::once(s)),
         );
         rows.push(level_row(
@@ -254,7 +263,7 @@ fn measure_values(
 ) -> Result<LevelValues, ComputeError> {
     let kinds = subtotal_kinds(plan, roster);
     // Each kind's submitters, as `_submitter` indices.
-    let members: Vec<Vec<u32>> = kinds
+    let kind_members: Vec<Vec<u32>> = kinds
         .iter()
         .map(|kind| {
             (0..roster.submitters.len() as u32)
@@ -292,8 +301,12 @@ fn measure_values(
         // distinct count or an average is not the sum of the townships' figures.
         let mut per_kind: Vec<DataFrame> = Vec::with_capacity(kinds.len());
         if !kinds.is_empty() {
-            let submitters = table.column(SUBMITTER_COLUMN).map_err(fail)?.u32().map_err(fail)?;
-            for ids in &members {
+            let submitters = table
+                .column(SUBMITTER_COLUMN)
+                .map_err(fail)?
+                .u32()
+                .map_err(fail)?;
+            for ids in &kind_members {
                 let mask: BooleanChunked = submitters
                     .iter()
                     .map(|s| Some(s.is_some_and(|s| ids.contains(&s))))
@@ -335,7 +348,11 @@ fn measure_values(
                 }
             }
             let first = |frame: &DataFrame| -> Result<Option<f64>, ComputeError> {
-                Ok(numbers(frame, name).map_err(fail)?.into_iter().next().flatten())
+                Ok(numbers(frame, name)
+                    .map_err(fail)?
+                    .into_iter()
+                    .next()
+                    .flatten())
             };
             total.insert(name.to_string(), first(&overall)?);
             for (k, frame) in per_kind.iter().enumerate() {

@@ -244,12 +244,7 @@ pub fn window_figures(
                 Outcome::Missing => None,
                 Outcome::Rows(rows) => Some(
                     rows.iter()
-                        .map(|r| {
-                            (
-                                r.key(),
-                                r.indicators.get(&c.indicator).copied().flatten(),
-                            )
-                        })
+                        .map(|r| (r.key(), r.indicators.get(&c.indicator).copied().flatten()))
                         .collect(),
                 ),
             }

@@ -498,7 +498,10 @@ fn explain_window(
         .map(|(source, parts)| crate::compute::windows::joined(source, parts))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = levels(&input.plan, &tables, &data.roster)?;
-    let here = rows.iter().find(|r| r.key() == level.key()).unwrap_or(level);
+    let here = rows
+        .iter()
+        .find(|r| r.key() == level.key())
+        .unwrap_or(level);
     let value = here.indicators.get(&column.indicator).copied().flatten();
     let display = match column.compare {
         // The compared figures are shown as the indicator shows them, not as a change.

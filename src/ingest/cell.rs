@@ -379,7 +379,7 @@ pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
     )
 }
 
-/// Yes/no as townships write it: 是/否, √/×, 有/无, Y/N, 1/0, TRUE/FALSE.
+/// Yes/no as townships write it: 是/否, √/×, 有/无, Y/N, 1/0, TRUE/FALSE, 已完成/未完成.
 pub fn parse_bool(cell: &Data) -> Result<bool, String> {
     match cell {
         Data::Bool(b) => Ok(*b),
@@ -396,6 +396,10 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
                 "否" | "×" | "✗" | "✘" | "x" | "无" | "n" | "no" | "false" | "0" | "未" => {
                     Ok(false)
                 }
+                // A done/not done column written as its state: 已完成/未完成, 已开设/未开设,
+                // 已落实/未落实 (short: a sentence starting with 已 is not a yes).
+                t if t.chars().count() <= 4 && t.starts_with('已') => Ok(true),
+                t if t.chars().count() <= 4 && t.starts_with('未') => Ok(false),
                 _ => Err(format!("“{}”不是“是/否”", text)),
             }
         }
@@ -653,6 +657,9 @@ mod tests {
         assert_eq!(parse_bool(&s("√")), Ok(true));
         assert_eq!(parse_bool(&s("否")), Ok(false));
         assert_eq!(parse_bool(&s("×")), Ok(false));
+        assert_eq!(parse_bool(&s("已完成")), Ok(true));
+        assert_eq!(parse_bool(&s("未落实")), Ok(false));
+        assert!(parse_bool(&s("已于三月份部分完成")).is_err());
         assert!(parse_bool(&s("也许")).is_err());
     }
 

@@ -95,7 +95,12 @@ impl Roster {
                 elsewhere.push((e.code.trim().to_string(), e.name.trim().to_string(), when));
             }
         }
-        for ((e, _), values) in specs.iter().zip(&valid).zip(located).filter(|((_, &v), _)| v) {
+        for ((e, _), values) in specs
+            .iter()
+            .zip(&valid)
+            .zip(located)
+            .filter(|((_, &v), _)| v)
+        {
             let mut predecessors = Vec::new();
             for code in &e.succeeds {
                 let Some(old) = specs.iter().find(|o| o.code.trim() == code.trim()) else {
@@ -134,20 +139,30 @@ impl Roster {
     /// Reads each roster constant of the pipeline (`[roster.constants]`) for every submitter:
     /// a number in its column. A missing column or a cell that is not a number stops the run
     /// with the cell named: a target read as 0 would make a completion rate silently wrong.
-    pub fn read_constants(&mut self, constants: &[crate::pipeline::RosterConstant]) -> Result<(), String> {
+    pub fn read_constants(
+        &mut self,
+        constants: &[crate::pipeline::RosterConstant],
+    ) -> Result<(), String> {
         for constant in constants {
             for s in &mut self.submitters {
-                let Some(value) = s.values.iter().find(|v| {
-                    normalize_key(&v.column) == normalize_key(&constant.column)
-                }) else {
+                let Some(value) = s
+                    .values
+                    .iter()
+                    .find(|v| normalize_key(&v.column) == normalize_key(&constant.column))
+                else {
                     return Err(format!(
                         "名单中没有“{}”列，流水线的 [roster.constants.{}]（{}）取自该列；请在名单中为每个单位填写（没有的填 0）",
                         constant.column, constant.name, constant.label
                     ));
                 };
-                let number = crate::ingest::cell::parse_number(&calamine::Data::String(value.text.clone()));
+                let number =
+                    crate::ingest::cell::parse_number(&calamine::Data::String(value.text.clone()));
                 let Ok(number) = number else {
-                    let why = if value.text.trim().is_empty() { "为空".to_string() } else { format!("“{}”不是数值", value.text.trim()) };
+                    let why = if value.text.trim().is_empty() {
+                        "为空".to_string()
+                    } else {
+                        format!("“{}”不是数值", value.text.trim())
+                    };
                     return Err(format!(
                         "名单{}（{} {}的“{}”）{why}：请填写数值（没有的填 0）",
                         value.at, s.code, s.name, constant.column
@@ -307,7 +322,15 @@ fn read_roster_file(path: &Path) -> Result<RosterFile, String> {
     let valid_from = find(&["valid_from", "起始期", "启用期"]);
     let valid_until = find(&["valid_until", "终止期", "停用期"]);
     let succeeds = find(&["succeeds", "承继", "原单位代码"]);
-    let own = [Some(code), Some(name), kind, aliases, valid_from, valid_until, succeeds];
+    let own = [
+        Some(code),
+        Some(name),
+        kind,
+        aliases,
+        valid_from,
+        valid_until,
+        succeeds,
+    ];
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -324,7 +347,10 @@ fn read_roster_file(path: &Path) -> Result<RosterFile, String> {
                 .map(|c| RosterValue {
                     column: header[c].clone(),
                     text: field(Some(c)),
-                    at: format!("{file_name} 单元格 {}", crate::finding::a1(i as u32 + 1, c as u32)),
+                    at: format!(
+                        "{file_name} 单元格 {}",
+                        crate::finding::a1(i as u32 + 1, c as u32)
+                    ),
                 })
                 .collect();
             let entry = RosterEntrySpec {

@@ -105,7 +105,7 @@ pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), Repor
 
 /// The rows of a table sheet: 合计 with its subtotals (其中：街道…) when the sheet asks for
 /// them, first or last; the submitters in roster order.
-fn ordered_rows(results: &Results, layout: &SheetLayout) -> Vec<&LevelRow> {
+fn ordered_rows<'a>(results: &'a Results, layout: &SheetLayout) -> Vec<&'a LevelRow> {
     let total = results.rows.iter().filter(|r| r.is_total());
     let subtotals = results
         .rows

@@ -600,7 +600,11 @@ fn compile_indicator(
     let label_of = |m: &str| {
         let measure = measures.iter().find(|x| x.name == m).map(|x| &x.label);
         let indicator = indicators.iter().find(|x| x.name == m).map(|x| &x.label);
-        let constant = declared.constants.iter().find(|x| x.name == m).map(|x| &x.label);
+        let constant = declared
+            .constants
+            .iter()
+            .find(|x| x.name == m)
+            .map(|x| &x.label);
         measure
             .or(indicator)
             .or(constant)

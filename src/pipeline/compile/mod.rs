@@ -100,7 +100,9 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &placeholders,
     );
     for constant in &constants {
-        if declared_measures.contains(&constant.name) || declared_indicators.contains(&constant.name) {
+        if declared_measures.contains(&constant.name)
+            || declared_indicators.contains(&constant.name)
+        {
             let at = entry(table, "roster").map_or(0, |r| r.span().start);
             d.at(at, format!("[roster.constants.{0}]: `{0}` is also a measure or indicator; give the constant another name", constant.name));
         }
@@ -228,7 +230,9 @@ fn join_includes(path: &Path, text: &str) -> Result<Joined, Vec<Diagnostic>> {
         if seen.contains(&clean_path(&file)) {
             d.span(
                 &item.span(),
-                format!("include: “{name}” is already read (listed twice, or the pipeline file itself)"),
+                format!(
+                    "include: “{name}” is already read (listed twice, or the pipeline file itself)"
+                ),
             );
             continue;
         }
@@ -238,7 +242,11 @@ fn join_includes(path: &Path, text: &str) -> Result<Joined, Vec<Diagnostic>> {
             Err(e) => {
                 d.span(
                     &item.span(),
-                    format!("include: cannot read “{}”: {}", file.display(), io_words(&e)),
+                    format!(
+                        "include: cannot read “{}”: {}",
+                        file.display(),
+                        io_words(&e)
+                    ),
                 );
                 continue;
             }
