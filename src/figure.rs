@@ -46,6 +46,12 @@ pub fn text(value: Option<f64>, display: Display) -> String {
     }
 }
 
+/// The value as text without thousands separators, as a sentence prints it: 7346, 97.0%,
+/// 2861.00 (万元).
+pub fn plain_text(value: Option<f64>, display: Display) -> String {
+    text(value, display).replace(',', "")
+}
+
 /// `1234567.5` → `1,234,567.5`.
 pub fn group_thousands(number: &str) -> String {
     let (sign, digits) = number

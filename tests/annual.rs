@@ -335,3 +335,146 @@ fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() 
         check(&format!("其中：{kind}"), t);
     }
 }
+
+/// The 主要指标 sheet's row labelled `label`: 本年, 上年, 增减量, 增减率, 上年数据来源.
+fn headline_row(path: &Path, label: &str) -> Vec<calamine::Data> {
+    let range = crate::common::sheet(path, "主要指标");
+    range
+        .rows()
+        .find(|r| r.get(1).is_some_and(|d| d.to_string() == label))
+        .unwrap_or_else(|| panic!("no row {label}"))[2..7]
+        .to_vec()
+}
+
+fn num(d: &calamine::Data) -> f64 {
+    use calamine::DataType;
+    d.as_f64().unwrap_or_else(|| panic!("not a number: {d:?}"))
+}
+
+#[test]
+fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let names = {
+        use calamine::Reader;
+        let book = calamine::open_workbook_auto(&out).unwrap();
+        book.sheet_names()
+    };
+    assert_eq!(names[0], "主要指标", "first sheet");
+    // This year from the generators' truth, last year from the published report's 合计.
+    let cases = crate::common::read_truth("sample-data/2024/expected.csv".as_ref());
+    let accepted: i64 = cases.values().map(|t| t.accepted).sum();
+    let closed: i64 = cases.values().map(|t| t.closed).sum();
+    let last = truth_csv("sample-data/2024/expected-last-year.csv".as_ref());
+    let last = &last["合计"];
+    let row = headline_row(&out, "受理投诉举报案件（件）");
+    assert_eq!(num(&row[0]), accepted as f64);
+    assert_eq!(num(&row[1]), last["accepted"] as f64);
+    assert_eq!(num(&row[2]), (accepted - last["accepted"]) as f64);
+    let rate = (accepted - last["accepted"]) as f64 / last["accepted"] as f64;
+    assert!((num(&row[3]) - rate).abs() < 1e-12);
+    assert!(row[4].to_string().contains("上年年报"), "{:?}", row[4]);
+    // A rate: its change in points, no 增减量; last year's rate from its published counts.
+    let row = headline_row(&out, "结案率");
+    let (now, before) = (
+        closed as f64 / accepted as f64,
+        last["closed"] as f64 / last["accepted"] as f64,
+    );
+    assert!((num(&row[0]) - now).abs() < 1e-12);
+    assert!((num(&row[1]) - before).abs() < 1e-12);
+    assert_eq!(row[2].to_string(), "—");
+    assert!((num(&row[3]) - (now - before) * 100.0).abs() < 1e-9);
+    // Money: last year's 万元 as published, this year's from fen.
+    let row = headline_row(&out, "追发工资等待遇（万元）");
+    let recovered: i64 = cases.values().map(|t| t.recovered_fen).sum();
+    assert_eq!(num(&row[0]), crate::common::wan(recovered));
+    assert_eq!(num(&row[1]), last["recovered_wan_cents"] as f64 / 100.0);
+    // Without `last_year`, the store's 2023: absent here, so "—", and said where it is from.
+    let row = headline_row(&out, "劳动合同签订率");
+    assert_eq!(row[1].to_string(), "—");
+    assert_eq!(row[3].to_string(), "—");
+    assert!(
+        row[4].to_string().contains("2023年存储的数据"),
+        "{:?}",
+        row[4]
+    );
+    // The sentences, filled as the report shows the figures.
+    let range = crate::common::sheet(&out, "主要指标");
+    let text: Vec<String> = range
+        .rows()
+        .map(|r| r.first().map(|d| d.to_string()).unwrap_or_default())
+        .collect();
+    let expected = format!(
+        "全年受理投诉举报案件{accepted}件，结案{closed}件，结案率{:.1}%，",
+        now * 100.0
+    );
+    assert!(
+        text.iter().any(|t| t.starts_with(&expected)),
+        "{expected} in {text:#?}"
+    );
+    // explain: 上年 of the first row is the published table's rows, summed again.
+    let output = laborstat()
+        .args([
+            "explain",
+            "pipelines/annual.toml",
+            "主要指标!D4",
+            "--no-store",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let summed = format!("they add up to {}, the figure", group(last["accepted"]));
+    assert!(text.contains(&summed), "{summed} in {text}");
+}
+
+/// 3284 → "3,284", as the terminal prints counts.
+fn group(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seed 002: disputes fell from 2419 to 1687 (−30.3 %) and the mediation success rate rose
+/// from 46 % (347 of 756) to 80 % (230 of 289): +33.7 百分点.
+#[test]
+fn seed_002_falls_and_rises_against_last_years_published_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seed.xlsx");
+    let output = laborstat()
+        .args([
+            "run",
+            "pipelines/annual.toml",
+            "--data",
+            "tests/fixtures/seeds/002",
+        ])
+        .args(["--period", "2019", "--no-store", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let row = headline_row(&out, "受理劳动人事争议案件（件）");
+    assert_eq!(
+        (num(&row[0]), num(&row[1]), num(&row[2])),
+        (1687.0, 2419.0, -732.0)
+    );
+    assert_eq!(format!("{:.1}", num(&row[3]) * 100.0), "-30.3");
+    let row = headline_row(&out, "调解成功率");
+    assert_eq!(format!("{:.0}", num(&row[0]) * 100.0), "80");
+    assert_eq!(format!("{:.0}", num(&row[1]) * 100.0), "46");
+    assert_eq!(format!("{:.1}", num(&row[3])), "33.7");
+    // No complaint ledger and no published complaint table this time: last year is "—".
+    let row = headline_row(&out, "受理投诉举报案件（件）");
+    assert_eq!(row[1].to_string(), "—");
+}

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::ingest::roster::Roster;
 use crate::ingest::{rows_of, submitter_runs, Ingested, FILE_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::evaluate::MeasureQuery;
-use crate::pipeline::{ColumnType, Plan, SubmitterFrom, ValueKind};
+use crate::pipeline::{ColumnType, Plan, SourceKind, SubmitterFrom, ValueKind};
 
 /// One row of results: a submitter, a subtotal (其中：街道) or the 合计 over everyone.
 #[derive(Debug, Clone)]
@@ -135,7 +135,9 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         .filter_map(|f| f.submitter.as_deref())
         .collect();
     for (si, source) in plan.sources.iter().enumerate() {
-        if source.submitter != SubmitterFrom::Column {
+        // A summary table with a row per township (last year's published report) is no
+        // township's submission of this period.
+        if source.submitter != SubmitterFrom::Column || source.kind != SourceKind::Ledger {
             continue;
         }
         let fail = |error| ComputeError {

@@ -165,10 +165,17 @@ pub fn window_figures(
     // The pipeline file's SHA-256, to tell periods stored by another version of it.
     pipeline_sha256: Option<&str>,
 ) -> Result<WindowFigures, WindowError> {
+    // The headline sheet's last-year figures are windows like any report column's.
+    let headline = plan
+        .headline
+        .iter()
+        .flat_map(|h| &h.rows)
+        .map(|r| &r.last_year);
     let columns: Vec<&ReportColumn> = plan
         .sheets
         .iter()
         .flat_map(|s| &s.columns)
+        .chain(headline)
         .filter(|c| !c.is_current())
         .collect();
     let mut figures = WindowFigures::default();

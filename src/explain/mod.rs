@@ -22,7 +22,8 @@ use crate::ingest::Ingested;
 use crate::pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::window::{Compare, Window};
 use crate::pipeline::{
-    Arith, ArithOp, ColumnType, Display, Measure, Plan, ReportColumn, ValueKind,
+    Arith, ArithOp, ColumnType, Display, HeadlineLayout, Measure, Plan, ReportColumn, SheetLayout,
+    ValueKind,
 };
 use crate::report::{table_geometry, TableCell};
 use crate::store::Store;
@@ -170,7 +171,20 @@ pub fn explain(
             what,
         })
     };
-    let Some(layout) = plan.sheets.iter().find(|s| s.name == address.sheet) else {
+    // A 主要指标 cell of 本年 or 上年 is a 合计 figure: explained as a one-row table of it.
+    let headline_table;
+    let headline = plan.headline.as_ref().filter(|h| h.name == address.sheet);
+    let layout = match headline {
+        Some(h) => match headline_cell(plan, h, address) {
+            HeadlineCell::Figure(table) => {
+                headline_table = table;
+                Some(&headline_table)
+            }
+            HeadlineCell::Other(what) => return not_a_figure(what),
+        },
+        None => plan.sheets.iter().find(|s| s.name == address.sheet),
+    };
+    let Some(layout) = layout else {
         if let Some(what) = other_sheet(plan, &address.sheet) {
             return not_a_figure(what);
         }
@@ -188,7 +202,15 @@ pub fn explain(
     };
     let geometry = table_geometry(layout, results);
     let header_of = |j: usize| layout.columns[j].header.join(" / ");
-    let (level, j) = match geometry.cell(layout, address.row, address.col) {
+    let cell = match headline {
+        // The one figure of the row: 合计, column 0 of the one-row table.
+        Some(_) => TableCell::Figure {
+            level: results.total(),
+            column: 0,
+        },
+        None => geometry.cell(layout, address.row, address.col),
+    };
+    let (level, j) = match cell {
         TableCell::Title => return not_a_figure("the sheet's title".into()),
         TableCell::Subtitle => {
             return not_a_figure("the 填报单位 / 计量单位 / 报告期 line under the title".into())
@@ -323,10 +345,73 @@ pub fn explain(
     })))
 }
 
+/// What a cell of the 主要指标 sheet holds.
+enum HeadlineCell {
+    /// 本年 or 上年 of a row: that figure of 合计, as a sheet of one column.
+    Figure(SheetLayout),
+    Other(String),
+}
+
+/// The 主要指标 sheet's layout (report::headline): title, subtitle, headings on row 3, one
+/// row per figure from row 4 (序号, 指标, 本年, 上年, 增减量, 增减率, 上年数据来源).
+fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> HeadlineCell {
+    let row = match address.row {
+        0 => return HeadlineCell::Other("the sheet's title".into()),
+        1 => return HeadlineCell::Other("the 填报单位 / 报告期 line under the title".into()),
+        2 => return HeadlineCell::Other("the headings of the 主要指标 table".into()),
+        r => match h.rows.get(r as usize - 3) {
+            Some(row) => row,
+            None => {
+                return HeadlineCell::Other(
+                    "below the table: the headline sentences and the 说明, filled from the 合计 figures of the rows above".into(),
+                )
+            }
+        },
+    };
+    let (column, when) = match address.col {
+        2 => (&row.current, "本年"),
+        3 => (&row.last_year, "上年"),
+        4 => {
+            return HeadlineCell::Other(format!(
+                "增减量 of “{}”: 本年 − 上年 (D and C of this row; “—” for a rate, whose change is in 增减率 as 百分点); explain C or D for the figures",
+                row.label
+            ))
+        }
+        5 => {
+            return HeadlineCell::Other(format!(
+                "增减率 of “{}”: (本年 − 上年) ÷ 上年, or for a rate 本年 − 上年 in 百分点; “—” on a zero or missing 上年; explain C or D for the figures",
+                row.label
+            ))
+        }
+        6 => {
+            return HeadlineCell::Other(format!(
+                "where last year's “{}” comes from: {}",
+                row.label,
+                crate::report::headline::last_year_source(plan, row)
+            ))
+        }
+        _ => return HeadlineCell::Other(format!("the label of the row “{}”", row.label)),
+    };
+    let mut column = column.clone();
+    column.header = vec![row.label.clone(), when.to_string()];
+    HeadlineCell::Figure(SheetLayout {
+        name: h.name.clone(),
+        title: h.title.clone(),
+        unit: None,
+        total: crate::pipeline::TotalPosition::First,
+        show_codes: false,
+        subtotals: false,
+        row_header: String::new(),
+        columns: vec![column],
+        notes: Vec::new(),
+    })
+}
+
 fn report_sheets(plan: &Plan) -> Vec<String> {
     plan.sheets
         .iter()
         .map(|s| s.name.clone())
+        .chain(plan.headline.iter().map(|h| h.name.clone()))
         .chain(plan.charts.iter().map(|c| c.name.clone()))
         .chain(plan.lists.iter().map(|l| l.name.clone()))
         .chain(["数据来源".to_string(), "指标说明".to_string()])

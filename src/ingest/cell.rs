@@ -207,6 +207,20 @@ pub fn parse_int(cell: &Data) -> Result<i64, String> {
     }
 }
 
+/// An amount in a column written in 万元 (a published table), as exact fen: a plain number
+/// is 万元 (2861.21 → 28,612,100 元); a cell that writes its own unit (“3.6万元”, “500元”) is
+/// read as written.
+pub fn parse_wan_fen(cell: &Data) -> Result<i64, String> {
+    if let Data::String(text) = cell {
+        if text.contains('元') || text.contains('万') {
+            return parse_money_fen(cell);
+        }
+    }
+    parse_money_fen(cell)?
+        .checked_mul(10_000)
+        .ok_or_else(|| "金额过大".to_string())
+}
+
 /// A plain number; "97%" → 0.97, "3.6万" → 36000.
 pub fn parse_number(cell: &Data) -> Result<f64, String> {
     match cell {
@@ -485,6 +499,7 @@ impl<'a> CellReader<'a> {
         Ok(match self.column.kind {
             ColumnType::Text => Parsed::Text(cell_text(cell)),
             ColumnType::Int => Parsed::Int(parse_int(cell)?),
+            ColumnType::Money if self.column.money_in_wan => Parsed::Int(parse_wan_fen(cell)?),
             ColumnType::Money => Parsed::Int(parse_money_fen(cell)?),
             ColumnType::Number => Parsed::Float(parse_number(cell)?),
             ColumnType::Date => Parsed::Date(match cell {
@@ -594,6 +609,10 @@ mod tests {
         assert_eq!(parse_money_fen(&s("￥300")), Ok(30_000));
         assert_eq!(parse_money_fen(&s("0.125")), Ok(13));
         assert_eq!(parse_money_fen(&Data::Float(1234.56)), Ok(123_456));
+        // A column in 万元: plain numbers are 万元, a cell's own unit wins.
+        assert_eq!(parse_wan_fen(&Data::Float(2861.21)), Ok(2_861_210_000));
+        assert_eq!(parse_wan_fen(&s("2,861.21")), Ok(2_861_210_000));
+        assert_eq!(parse_wan_fen(&s("500元")), Ok(50_000));
         assert_eq!(parse_money_fen(&Data::Float(0.29)), Ok(29));
         assert!(parse_money_fen(&s("一百")).is_err());
         // 30 digits, then 亿 and 万元: refused as too large, not wrapped around.

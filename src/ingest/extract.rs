@@ -281,7 +281,9 @@ impl<'a> SheetExtractor<'a> {
             reason,
             SkipReason::Total | SkipReason::Footer | SkipReason::RepeatedHeader
         );
-        if weighed && self.evidence.is_record(cells, None) {
+        // A 合计 row whose only identity is its label is no record, whatever it holds.
+        let unnamed_total = reason == SkipReason::Total && self.evidence.is_unnamed_total(cells);
+        if weighed && !unnamed_total && self.evidence.is_record(cells, None) {
             self.findings.push(
                 self.ctx
                     .finding(

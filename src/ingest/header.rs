@@ -422,6 +422,15 @@ impl RowEvidence<'_> {
         required_ok && typed_ok && filled >= mapped_count.min(3)
     }
 
+    /// A row labelled 合计/总计 that carries nothing identifying a record besides that label
+    /// (a summary table's 合计 row whose 单位 cell is the word itself): it cannot be a record.
+    pub fn is_unnamed_total(&self, row: &[Data]) -> bool {
+        let label = row.iter().take(3).position(|c| {
+            text_key(c).is_some_and(|t| TOTAL_WORDS.iter().any(|w| t.starts_with(w)))
+        });
+        label.is_some_and(|col| !self.has_identity(row, col))
+    }
+
     /// Every declared column the sheet has is empty in this row (and the sheet has some).
     fn holds_nothing_declared(&self, row: &[Data]) -> bool {
         let mut mapped = self.header.mapping.iter().flatten().peekable();
@@ -739,6 +748,7 @@ mod tests {
             aliases: all,
             kind: ColumnType::Text,
             required: false,
+            money_in_wan: false,
             values: vec![],
         }
     }
@@ -861,6 +871,7 @@ mod tests {
             aliases: vec![name.to_string()],
             kind,
             required,
+            money_in_wan: false,
             values: vec![],
         }
     }

@@ -36,6 +36,7 @@ fn columns() -> Vec<Column> {
         aliases: vec![name.to_string()],
         kind,
         required,
+        money_in_wan: false,
         values: vec![],
     };
     vec![

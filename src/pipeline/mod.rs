@@ -66,6 +66,8 @@ pub struct Plan {
     pub sheets: Vec<SheetLayout>,
     pub charts: Vec<ChartLayout>,
     pub lists: Vec<ListLayout>,
+    /// `[report.headline]`: the 主要指标 sheet, written first.
+    pub headline: Option<HeadlineLayout>,
     pub reconciliations: Vec<Reconciliation>,
     pub limits: Limits,
     /// `[settings]`, in the file's order.
@@ -511,6 +513,8 @@ pub struct Column {
     pub aliases: Vec<String>,
     pub kind: ColumnType,
     pub required: bool,
+    /// A money column whose plain numbers are 万元 (`unit = "万元"`): read × 10,000 元.
+    pub money_in_wan: bool,
     /// For enums: canonical value and its aliases (the canonical spelling included).
     pub values: Vec<(String, Vec<String>)>,
 }
@@ -636,6 +640,34 @@ pub struct ChartLayout {
     pub display: Display,
     /// Years back of each series: 0 本年, 1 上年.
     pub series: Vec<i32>,
+}
+
+/// The 主要指标 sheet: each row a figure of 合计 this year and last year.
+#[derive(Debug, Clone)]
+pub struct HeadlineLayout {
+    pub name: String,
+    pub title: String,
+    pub rows: Vec<HeadlineRow>,
+    /// Templates: `{name}` a measure or indicator (this year's 合计) or a placeholder.
+    pub sentences: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HeadlineRow {
+    pub label: String,
+    /// This year's figure.
+    pub current: ReportColumn,
+    /// Last year's: the same figure over 上年同期 (from the store), or another figure of this
+    /// run (`last_year = "…"`, over last year's published report).
+    pub last_year: ReportColumn,
+}
+
+impl HeadlineRow {
+    /// True when last year's figure is another figure of this run, not a stored period.
+    pub fn last_year_published(&self) -> bool {
+        self.last_year.is_current()
+    }
 }
 
 /// A list sheet: the rows a SQL query selects (placeholders filled).

@@ -206,6 +206,10 @@ pub struct ColumnSpec {
     pub kind: Spanned<ColumnType>,
     #[serde(default)]
     pub required: bool,
+    /// `type = "money"`: the unit its plain numbers are in, `元` (default) or `万元` (a
+    /// published table); a cell that writes its own unit (“3.6万元”) is read as written.
+    #[serde(default)]
+    pub unit: Option<Spanned<String>>,
     /// `type = "enum"`: canonical value → its aliases (`已结案 = ["结案", "办结"]`).
     #[serde(default)]
     pub values: BTreeMap<String, Vec<String>>,
@@ -309,6 +313,38 @@ pub struct ReportSection {
     pub charts: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub lists: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub headline: Option<serde::de::IgnoredAny>,
+}
+
+/// `[report.headline]`: the 主要指标 sheet, first in the workbook — one row per headline
+/// figure (本年, 上年, 增减量, 增减率) and the sentences staff paste into their summary.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadlineSpec {
+    pub name: String,
+    pub title: String,
+    pub rows: Vec<HeadlineRowSpec>,
+    /// Sentences with `{measure or indicator}` filled with this year's 合计, as the report
+    /// shows it (`全年受理投诉举报案件{accepted}件，结案率{closure_rate}`).
+    #[serde(default)]
+    pub sentences: Vec<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadlineRowSpec {
+    /// The row's label: `受理投诉举报案件（件）`.
+    pub label: String,
+    /// The indicator or measure.
+    pub value: Spanned<String>,
+    /// Where last year's figure comes from: another indicator or measure (one over last
+    /// year's published report); default the same figure for last year (上年同期) from the
+    /// store.
+    #[serde(default)]
+    pub last_year: Option<Spanned<String>>,
 }
 
 /// `[[report.charts]]`: a chart on a sheet of its own — one figure's 合计 by period of the

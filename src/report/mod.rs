@@ -7,6 +7,7 @@
 mod charts;
 pub mod findings;
 pub mod format;
+pub mod headline;
 mod lists;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,10 @@ pub fn write_report(
 ) -> Result<(), ReportError> {
     let mut workbook = Workbook::new();
     let formats = Formats::default();
+    if let Some(layout) = &plan.headline {
+        let sheet = workbook.add_worksheet();
+        headline::write_headline_sheet(sheet, plan, layout, results, data, &formats)?;
+    }
     for layout in &plan.sheets {
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;

@@ -204,6 +204,7 @@ mod tests {
             aliases: vec![],
             kind,
             required: false,
+            money_in_wan: false,
             values: vec![],
         }
     }

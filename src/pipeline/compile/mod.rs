@@ -26,6 +26,7 @@ use super::{
     RosterSource, Setting,
 };
 pub use measure::display_name;
+pub use report::sentence_words;
 use sections::{entry, section};
 
 const TOP_LEVEL_KEYS: [&str; 10] = [
@@ -142,6 +143,18 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &taken,
         &placeholders,
     );
+    let mut taken_all = taken.clone();
+    taken_all.extend(charts.iter().map(|c| c.name.clone()));
+    taken_all.extend(lists.iter().map(|l| l.name.clone()));
+    let headline = report::compile_headline(
+        &mut d,
+        entry(table, "report"),
+        &measures,
+        &mut indicators,
+        &declared,
+        &taken_all,
+        &placeholders,
+    );
     let reconciliations = reconcile::compile_reconciles(
         &mut d,
         entry(table, "reconcile"),
@@ -177,6 +190,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         sheets,
         charts,
         lists,
+        headline,
         reconciliations,
         limits,
         settings,

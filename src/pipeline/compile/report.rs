@@ -12,7 +12,8 @@ use crate::pipeline::spec::*;
 use crate::pipeline::sql::Arith;
 use crate::pipeline::window::{Compare, Window};
 use crate::pipeline::{
-    ChartLayout, Display, Indicator, ListLayout, Measure, Placeholders, ReportColumn, SheetLayout,
+    ChartLayout, Display, HeadlineLayout, HeadlineRow, Indicator, ListLayout, Measure,
+    Placeholders, ReportColumn, SheetLayout,
 };
 
 pub(super) fn compile_report(
@@ -31,7 +32,12 @@ pub(super) fn compile_report(
         );
         return sheets;
     };
-    section_with::<ReportSection>(d, report, "[report]", &["sheets", "charts", "lists"]);
+    section_with::<ReportSection>(
+        d,
+        report,
+        "[report]",
+        &["sheets", "charts", "lists", "headline"],
+    );
     match entry_value(report, "sheets").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             // The report always adds these two sheets after the tables.
@@ -330,4 +336,130 @@ pub(super) fn compile_charts_and_lists(
         }
     }
     (charts, lists)
+}
+
+/// `[report.headline]`: the 主要指标 sheet. Each row's figure and its last-year figure are
+/// indicators or measures; a sentence's `{word}` must be one too, or a placeholder.
+pub(super) fn compile_headline(
+    d: &mut Diagnostics,
+    report: Option<&Spanned<DeValue<'_>>>,
+    measures: &[Measure],
+    indicators: &mut Vec<Indicator>,
+    declared: &[&str],
+    taken: &[String],
+    placeholders: &Placeholders,
+) -> Option<HeadlineLayout> {
+    let value = entry_value(report?, "headline")?;
+    let what = "[report.headline]";
+    let spec = section::<HeadlineSpec>(d, value, what)?;
+    let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
+    if let Some(problem) = sheet_name_problem(&spec.name, taken) {
+        d.span(&at, format!("{what}: sheet name `{}` {problem}", spec.name));
+    }
+    check_template(d, placeholders, what, "title", &spec.title, value);
+    for note in &spec.notes {
+        check_template(d, placeholders, what, "notes", note, value);
+    }
+    if spec.rows.is_empty() {
+        d.span(&value.span(), format!("{what} has no rows"));
+    }
+    let mut rows = Vec::new();
+    for row in spec.rows {
+        let mut resolve = |name: &Spanned<String>, d: &mut Diagnostics| match shown_value(
+            indicators,
+            measures,
+            name.get_ref(),
+        ) {
+            Some(display) => Some(display),
+            None if declared.contains(&name.get_ref().as_str()) => None,
+            None => {
+                unknown_value(
+                    d,
+                    name,
+                    &format!("{what} row “{}”", row.label),
+                    indicators,
+                    measures,
+                );
+                None
+            }
+        };
+        let Some(display) = resolve(&row.value, d) else {
+            continue;
+        };
+        let column = |indicator: &str, window: Window, display: Display| ReportColumn {
+            header: vec![row.label.clone()],
+            indicator: indicator.to_string(),
+            display,
+            window,
+            compare: None,
+        };
+        let last_year = match &row.last_year {
+            Some(other) => match resolve(other, d) {
+                Some(other_display) => {
+                    if other_display.is_ratio() != display.is_ratio() {
+                        d.span(&other.span(), format!("{what} row “{}”: `last_year = \"{}\"` is {} but `{}` is {}; last year's figure must be the same kind of number", row.label, other.get_ref(), if other_display.is_ratio() { "a rate" } else { "not a rate" }, row.value.get_ref(), if display.is_ratio() { "a rate" } else { "not a rate" }));
+                        continue;
+                    }
+                    column(other.get_ref(), Window::CURRENT, display)
+                }
+                None => continue,
+            },
+            None => column(
+                row.value.get_ref(),
+                Window::parse("上年同期").expect("a window"),
+                display,
+            ),
+        };
+        rows.push(HeadlineRow {
+            current: column(row.value.get_ref(), Window::CURRENT, display),
+            last_year,
+            label: row.label,
+        });
+    }
+    for sentence in &spec.sentences {
+        for word in sentence_words(sentence) {
+            let known = indicators.iter().any(|i| i.name == word)
+                || measures.iter().any(|m| m.name == word)
+                || placeholders.fill_strict(&format!("{{{word}}}")).is_ok();
+            if known {
+                // A measure named only in a sentence is shown as the report would show it.
+                shown_value(indicators, measures, &word);
+                continue;
+            }
+            let names = indicators
+                .iter()
+                .map(|i| i.name.as_str())
+                .chain(measures.iter().map(|m| m.name.as_str()));
+            let hint = did_you_mean(&word, names);
+            let at = entry_value(value, "sentences").map_or(value.span(), |v| v.span());
+            d.span(&at, format!("{what}: sentence “{sentence}”: `{{{word}}}` is not a measure, an indicator or a placeholder{hint}"));
+        }
+    }
+    Some(HeadlineLayout {
+        name: spec.name,
+        title: spec.title,
+        rows,
+        sentences: spec.sentences,
+        notes: spec.notes,
+    })
+}
+
+/// The `{word}`s of a sentence template (lowercase letters, digits and `_`).
+pub fn sentence_words(sentence: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = sentence;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let word = &after[..close];
+        if !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            words.push(word.to_string());
+        }
+        rest = &after[close + 1..];
+    }
+    words
 }

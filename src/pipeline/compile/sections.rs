@@ -147,7 +147,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
     } else if what.starts_with("[roster]") {
         &["file", "entries", "constants"]
     } else if what.starts_with("[report]") {
-        &["sheets"]
+        &["sheets", "charts", "lists", "headline"]
     } else if what.starts_with("[settings.") {
         &["value", "label", "note"]
     } else if what.starts_with("[limits]") {
@@ -168,7 +168,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "message",
         ]
     } else if what.starts_with("source") && what.contains("column") {
-        &["aliases", "type", "required", "values"]
+        &["aliases", "type", "required", "unit", "values"]
     } else if what.starts_with("source") {
         &[
             "title",

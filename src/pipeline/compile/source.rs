@@ -241,6 +241,28 @@ fn compile_column(
             format!("{what}: `values` only applies to type = \"enum\""),
         );
     }
+    let money_in_wan = match &spec.unit {
+        Some(unit) if kind != ColumnType::Money => {
+            d.span(
+                &unit.span(),
+                format!("{what}: `unit` only applies to type = \"money\""),
+            );
+            false
+        }
+        Some(unit) if unit.get_ref() == "万元" => true,
+        Some(unit) if unit.get_ref() == "元" => false,
+        Some(unit) => {
+            d.span(
+                &unit.span(),
+                format!(
+                    "{what}: unit = \"{}\": a money column is in \"元\" (the default) or \"万元\"",
+                    unit.get_ref()
+                ),
+            );
+            false
+        }
+        None => false,
+    };
     let mut aliases = vec![name.to_string()];
     aliases.extend(spec.aliases.into_iter().filter(|a| a != name));
     let values = spec
@@ -256,6 +278,7 @@ fn compile_column(
         aliases,
         kind,
         required: spec.required,
+        money_in_wan,
         values,
     })
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Seeded generator of last year's published report, as the bureau has it in its first year
+of using laborstat: sample-data/<year>/上年年报/<year-1>年劳动保障监察年终统计表.xlsx, the
+tables the district published for the year before — no ledgers behind them.
+
+Its sheets are laid out as such tables are: a title, a 填报单位 line, a two-row header, 合计
+first, one row per township with its code (the township that sent nothing marked 未报送,
+its cells empty), 万元 for money, rates printed as text, a signature footer.
+
+It also writes expected-last-year.csv: per township (and 合计) the figures it printed, for
+the tests.
+
+usage: python3 sample-data/generate_last_year.py
+"""
+import csv
+import os
+import random
+
+import generate as g
+
+YEAR = g.YEAR
+LAST = YEAR - 1
+
+
+def main():
+    rnd = random.Random(20231231)
+    root = os.path.join(g.HERE, str(YEAR))
+    truths = []
+    for index, (code, name, _) in enumerate(g.ROSTER):
+        if index == len(g.ROSTER) - 1:
+            continue  # sent nothing last year either
+        accepted = rnd.randint(40, 420)
+        closed = accepted - rnd.randint(0, accepted // 6)
+        truths.append({
+            "code": code, "name": name, "accepted": accepted, "closed": closed,
+            "workers": accepted * rnd.randint(5, 9),
+            # 万元 with two decimals, as published.
+            "recovered_wan_cents": rnd.randint(50_000, 900_000),
+            "disputes_accepted": rnd.randint(15, 80),
+            "units": rnd.randint(30, 150),
+        })
+    for t in truths:
+        t["disputes_closed"] = t["disputes_accepted"] - rnd.randint(0, 8)
+        t["mediation_tried"] = t["disputes_accepted"] * 2 // 3
+        t["mediation_succeeded"] = t["mediation_tried"] - rnd.randint(0, t["mediation_tried"] // 2)
+    total = {k: sum(t[k] for t in truths) for k in truths[0] if k not in ("code", "name")}
+
+    def rate(closed, accepted):
+        return f"{closed / accepted * 100:.1f}%"
+
+    cases = [
+        [f"{LAST}年劳动保障监察投诉举报案件情况统计表"],
+        ["填报单位：某某区人力资源和社会保障局（劳动保障监察大队）", "", "", "", "计量单位：件、人、万元", "", f"报告期：{LAST}年"],
+        ["代码", "街道（乡镇）", "投诉举报案件", "投诉举报案件", "投诉举报案件", "涉及劳动者人数（人）", "追发工资等待遇（万元）"],
+        ["", "", "受理（件）", "结案（件）", "结案率", "", ""],
+        ["", "合计", total["accepted"], total["closed"], rate(total["closed"], total["accepted"]),
+         total["workers"], total["recovered_wan_cents"] / 100],
+    ]
+    disputes = [
+        [f"{LAST}年劳动人事争议调解仲裁情况统计表"],
+        ["填报单位：某某区人力资源和社会保障局", "", "", f"报告期：{LAST}年"],
+        ["代码", "街道（乡镇）", "受理争议案件（件）", "结案（件）", "约调（件）", "调解成功（件）", "用人单位（户）"],
+        ["", "合计", total["disputes_accepted"], total["disputes_closed"], total["mediation_tried"],
+         total["mediation_succeeded"], total["units"]],
+    ]
+    by_code = {t["code"]: t for t in truths}
+    for code, name, _ in g.ROSTER:
+        t = by_code.get(code)
+        if t is None:
+            cases.append([code, f"{name}（未报送）", "", "", "", "", ""])
+            disputes.append([code, f"{name}（未报送）", "", "", "", "", ""])
+            continue
+        cases.append([code, name, t["accepted"], t["closed"], rate(t["closed"], t["accepted"]),
+                      t["workers"], t["recovered_wan_cents"] / 100])
+        disputes.append([code, name, t["disputes_accepted"], t["disputes_closed"], t["mediation_tried"],
+                         t["mediation_succeeded"], t["units"]])
+    footer = [[], ["单位负责人：王军", "", "统计负责人：李华", "", "填表人：张敏", "", f"报出日期：{YEAR}年1月20日"]]
+    path = os.path.join(root, "上年年报", f"{LAST}年劳动保障监察年终统计表.xlsx")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(path)
+    wb.set_properties({"created": g.dt.datetime(YEAR, 1, 20)})
+    for sheet_name, rows, merged in [("投诉举报案件", cases + footer, True), ("劳动争议", disputes + footer, False)]:
+        ws = wb.add_worksheet(sheet_name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v != "":
+                    ws.write(r, c, v)
+        if merged:
+            ws.merge_range(2, 2, 2, 4, "投诉举报案件")
+            for c, label in [(0, "代码"), (1, "街道（乡镇）"), (5, "涉及劳动者人数（人）"), (6, "追发工资等待遇（万元）")]:
+                ws.merge_range(2, c, 3, c, label)
+    wb.close()
+    with open(os.path.join(root, "expected-last-year.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(truths[0]))
+        w.writeheader()
+        w.writerows(truths)
+        w.writerow({"code": "合计", "name": "合计", **total})
+
+
+if __name__ == "__main__":
+    main()
