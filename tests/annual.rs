@@ -478,3 +478,39 @@ fn seed_002_falls_and_rises_against_last_years_published_figures() {
     let row = headline_row(&out, "受理投诉举报案件（件）");
     assert_eq!(row[1].to_string(), "—");
 }
+
+#[test]
+fn charts_by_township_draw_each_townships_figure_sorted_from_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let cases = crate::common::read_truth("sample-data/2024/expected.csv".as_ref());
+    let range = crate::common::sheet(&out, "结案率图");
+    let drawn: Vec<(String, f64)> = range
+        .rows()
+        .skip(3)
+        .take_while(|r| r.get(1).is_some_and(|d| num_or_none(d).is_some()))
+        .map(|r| (r[0].to_string(), num(&r[1])))
+        .collect();
+    // Every township that sent its ledger, none that did not, highest first.
+    assert_eq!(drawn.len(), cases.len());
+    assert!(drawn.windows(2).all(|w| w[0].1 >= w[1].1), "{drawn:?}");
+    for t in cases.values() {
+        let (_, rate) = drawn.iter().find(|(n, _)| *n == t.name).unwrap();
+        assert!(
+            (rate - t.closed as f64 / t.accepted as f64).abs() < 1e-12,
+            "{}",
+            t.name
+        );
+    }
+    let text: String = range.rows().map(|r| r[0].to_string()).collect();
+    assert!(
+        text.contains("未绘出（未报送或无数值）：天府科技园区"),
+        "{text}"
+    );
+}
+
+fn num_or_none(d: &calamine::Data) -> Option<f64> {
+    use calamine::DataType;
+    d.as_f64()
+}

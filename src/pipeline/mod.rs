@@ -638,8 +638,10 @@ pub struct ChartLayout {
     pub kind: spec::ChartKind,
     pub indicator: String,
     pub display: Display,
-    /// Years back of each series: 0 本年, 1 上年.
+    /// Years back of each series: 0 本年, 1 上年 (empty for a by-township chart).
     pub series: Vec<i32>,
+    /// `by = "township"`: this period's figure per township, in this order.
+    pub by_township: Option<spec::ChartSort>,
 }
 
 /// The 主要指标 sheet: each row a figure of 合计 this year and last year.

@@ -348,7 +348,8 @@ pub struct HeadlineRowSpec {
 }
 
 /// `[[report.charts]]`: a chart on a sheet of its own — one figure's 合计 by period of the
-/// year, one line (or set of columns) per year.
+/// year, one line (or set of columns) per year; or, with `by = "township"`, this period's
+/// figure of each township (a bar each, sorted).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChartSpec {
@@ -362,6 +363,13 @@ pub struct ChartSpec {
     /// `本年` (this year), `上年` (last year); default both.
     #[serde(default)]
     pub series: Option<Spanned<Vec<String>>>,
+    /// `township`: one bar per township for this period, instead of 合计 by period.
+    #[serde(default)]
+    pub by: Option<Spanned<String>>,
+    /// With `by = "township"`: `descending` (default) or `ascending` by the figure, or
+    /// `roster` (the roster's order).
+    #[serde(default)]
+    pub sort: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
@@ -370,6 +378,16 @@ pub enum ChartKind {
     #[default]
     Line,
     Column,
+    /// Horizontal bars (township names read along the side).
+    Bar,
+}
+
+/// The order of a by-township chart's bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartSort {
+    Descending,
+    Ascending,
+    Roster,
 }
 
 /// `[[report.lists]]`: a list sheet — the rows a SQL query selects over this period's

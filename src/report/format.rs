@@ -105,13 +105,14 @@ impl ColumnWidths {
     }
 
     /// A heading wraps (the header format wraps text): it widens its column only up to
-    /// about six Chinese characters, so that narrow number columns stay narrow.
+    /// about seven Chinese characters (“集体争议（件）” on one line, not its last bracket
+    /// alone on the next), so that narrow number columns stay narrow.
     pub fn fit_heading(&mut self, col: u16, heading: &str) {
         let col_index = col as usize;
         if self.0.len() <= col_index {
             self.0.resize(col_index + 1, Self::MIN);
         }
-        let width = (text_width(heading) + 1.5).min(14.0);
+        let width = (text_width(heading) + 1.5).min(16.5);
         self.0[col_index] = self.0[col_index].max(width);
     }
 

@@ -181,9 +181,11 @@ pub fn write_headline_sheet(
         widths.fit(6, &source);
         row += 1;
     }
-    for c in 2..=5 {
-        widths.fit(c, "+00,000.00个百分点");
+    // Room for the figures as formatted (calamine-free guess: the widest a district has).
+    for c in 2..=4 {
+        widths.fit(c, "+000,000.00");
     }
+    widths.fit(5, "-00.0个百分点");
     row += 1;
     if !layout.sentences.is_empty() {
         sheet.write_string_with_format(row, 0, "主要情况（可直接引用）：", &f.note)?;

@@ -62,8 +62,14 @@ pub fn write_report(
         let sheet = workbook.add_worksheet();
         write_table(sheet, plan, layout, results, &formats)?;
     }
-    for (chart, series) in plan.charts.iter().zip(&results.windows.series) {
-        charts::write_chart_sheet(workbook.add_worksheet(), plan, chart, series, &formats)?;
+    for (i, chart) in plan.charts.iter().enumerate() {
+        let sheet = workbook.add_worksheet();
+        if chart.by_township.is_some() {
+            charts::write_township_chart_sheet(sheet, plan, chart, results, &formats)?;
+        } else {
+            let series = results.windows.series.get(i).map_or(&[][..], Vec::as_slice);
+            charts::write_chart_sheet(sheet, plan, chart, series, &formats)?;
+        }
     }
     for (list, rows) in plan.lists.iter().zip(&results.lists) {
         lists::write_list_sheet(workbook.add_worksheet(), plan, list, rows, &formats)?;

@@ -282,8 +282,33 @@ pub(super) fn compile_charts_and_lists(
                 unknown_value(d, &spec.value, &what, indicators, measures);
                 continue;
             };
+            let by_township = match (&spec.by, &spec.sort) {
+                (None, None) => None,
+                (None, Some(sort)) => {
+                    d.span(&sort.span(), format!("{what}: `sort` orders the bars of a chart by township; add by = \"township\""));
+                    None
+                }
+                (Some(by), sort) => {
+                    if by.get_ref() != "township" {
+                        d.span(&by.span(), format!("{what}: by = \"{}\": a chart is drawn by period (leave `by` out) or by township (by = \"township\")", by.get_ref()));
+                    }
+                    match sort.as_ref().map(|s| (s, s.get_ref().as_str())) {
+                        None | Some((_, "descending")) => Some(ChartSort::Descending),
+                        Some((_, "ascending")) => Some(ChartSort::Ascending),
+                        Some((_, "roster")) => Some(ChartSort::Roster),
+                        Some((s, other)) => {
+                            d.span(&s.span(), format!("{what}: sort = \"{other}\" is not descending, ascending or roster"));
+                            None
+                        }
+                    }
+                }
+            };
+            if by_township.is_some() && spec.series.is_some() {
+                d.span(&value.span(), format!("{what}: a chart by township shows this period only; `series` (本年, 上年) is for charts by period"));
+            }
             let mut series = Vec::new();
             match &spec.series {
+                None if by_township.is_some() => {}
                 None => series.extend([0, 1]),
                 Some(list) => {
                     for s in list.get_ref() {
@@ -305,6 +330,7 @@ pub(super) fn compile_charts_and_lists(
                 indicator: name.clone(),
                 display,
                 series,
+                by_township,
             });
         }
     }
