@@ -149,7 +149,7 @@ fn explain_and_query_reach_a_subtotal() {
     let range = crate::common::sheet(&out, "用人单位");
     let row = range
         .rows()
-        .position(|r| r.get(1).is_some_and(|d| d.to_string() == "其中：镇"))
+        .position(|r| r.get(1).is_some_and(|d| *d == "其中：镇"))
         .unwrap();
     // Column C is the first figure (代码, name, then 用人单位 合计).
     let address = format!("用人单位!C{}", row + 1);
@@ -341,7 +341,7 @@ fn headline_row(path: &Path, label: &str) -> Vec<calamine::Data> {
     let range = crate::common::sheet(path, "主要指标");
     range
         .rows()
-        .find(|r| r.get(1).is_some_and(|d| d.to_string() == label))
+        .find(|r| r.get(1).is_some_and(|d| *d == label))
         .unwrap_or_else(|| panic!("no row {label}"))[2..7]
         .to_vec()
 }
@@ -434,7 +434,7 @@ fn group(n: i64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -513,4 +513,98 @@ fn charts_by_township_draw_each_townships_figure_sorted_from_the_top() {
 fn num_or_none(d: &calamine::Data) -> Option<f64> {
     use calamine::DataType;
     d.as_f64()
+}
+
+#[test]
+fn the_injury_ledger_counts_each_conclusion_and_what_is_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    let summary = run_report("pipelines/annual.toml", None, &out);
+    assert!(
+        summary.contains("工伤认定台账: 13 found, 13 used"),
+        "{summary}"
+    );
+    let truth = truth_csv("sample-data/2024/expected-injuries.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "工伤认定");
+    let columns = [
+        ("申请（件）", "applied"),
+        ("不予受理", "不予受理"),
+        ("认定工伤", "认定工伤"),
+        ("视同工伤", "视同工伤"),
+        ("不予认定", "不予认定"),
+        ("撤回申请", "撤回"),
+        ("终止", "终止"),
+        ("中止", "中止"),
+        ("期末在办", "open_at_end"),
+    ];
+    let check = |key: &str, t: &HashMap<String, i64>| {
+        for (column, figure) in columns {
+            assert_eq!(
+                table.number(key, column),
+                t[figure] as f64,
+                "{key}: {column}"
+            );
+        }
+        assert_eq!(
+            table.number(key, "受理（件）"),
+            (t["applied"] - t["不予受理"]) as f64,
+            "{key}: 受理"
+        );
+    };
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in &truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    check("合计", &total);
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+}
+
+/// Seed 001: 2125 工伤认定 applications — 认定工伤 1834, 视同工伤 6, 不予认定 63, 撤回 4,
+/// 不予受理 3, 终止 120 — leave 95 在办; and 2025 complaint cases, 165 of them group cases
+/// (5 workers or more) of 2556 workers, with 2966.21万元 recovered.
+#[test]
+fn seed_001_injury_outcomes_and_cases_are_reproduced_from_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seed.xlsx");
+    let output = laborstat()
+        .args([
+            "run",
+            "pipelines/annual.toml",
+            "--data",
+            "tests/fixtures/seeds/001",
+        ])
+        .args(["--no-store", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = Table::read(&out, "工伤认定");
+    let figures = [
+        ("申请（件）", 2125.0),
+        ("认定工伤", 1834.0),
+        ("视同工伤", 6.0),
+        ("不予认定", 63.0),
+        ("撤回申请", 4.0),
+        ("不予受理", 3.0),
+        ("终止", 120.0),
+        ("期末在办", 95.0),
+    ];
+    for (column, expected) in figures {
+        assert_eq!(table.number("合计", column), expected, "{column}");
+    }
+    let cases = Table::read(&out, "投诉举报案件");
+    assert_eq!(cases.number("合计", "受理（件）"), 2025.0);
+    assert_eq!(cases.number("合计", "件数"), 165.0);
+    assert_eq!(cases.number("合计", "涉及人数"), 2556.0);
+    assert_eq!(cases.number("合计", "追发工资等待遇（万元）"), 2966.21);
 }

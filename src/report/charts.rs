@@ -120,7 +120,7 @@ pub fn write_township_chart_sheet(
     }
     let top = 2;
     sheet.write_string_with_format(top, 0, "街道（乡镇）", &f.header)?;
-    sheet.write_string_with_format(top, 1, &label_of(plan, &chart.indicator), &f.header)?;
+    sheet.write_string_with_format(top, 1, label_of(plan, &chart.indicator), &f.header)?;
     let value_format = f.value(chart.display, false);
     for (i, (name, value)) in drawn_rows.iter().enumerate() {
         let row = top + 1 + i as u32;
