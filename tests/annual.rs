@@ -608,3 +608,98 @@ fn seed_001_injury_outcomes_and_cases_are_reproduced_from_rows() {
     assert_eq!(cases.number("合计", "涉及人数"), 2556.0);
     assert_eq!(cases.number("合计", "追发工资等待遇（万元）"), 2966.21);
 }
+
+/// The figures of a sheet by row label (code, 合计) under a two-level header `top / bottom`.
+fn figure(path: &Path, sheet: &str, top: &str, bottom: &str, row: &str) -> Option<f64> {
+    use calamine::DataType;
+    let range = crate::common::sheet(path, sheet);
+    let cells: Vec<Vec<calamine::Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // A merged top header is written in its first cell only: carry it right.
+    let mut tops = Vec::new();
+    let mut current = String::new();
+    for cell in &cells[2] {
+        let text = cell.to_string();
+        if !text.is_empty() {
+            current = text;
+        }
+        tops.push(current.clone());
+    }
+    let col = (0..cells[3].len())
+        .find(|&c| tops[c] == top && cells[3][c].to_string() == bottom)
+        .unwrap_or_else(|| panic!("no column {top} / {bottom} in {sheet}"));
+    let line = cells
+        .iter()
+        .find(|r| r[0].to_string() == row || (row == "合计" && r[1].to_string() == "合计"))
+        .unwrap_or_else(|| panic!("no row {row} in {sheet}"));
+    line[col].as_f64()
+}
+
+/// The annual figures of 在建工程项目 and 欠薪线索 are the monthly pipeline's for December:
+/// the year-end coverage is December's 本月, the year's leads December's 本年累计 — per
+/// township and in total. Both pipelines read the same files through the same ledger file.
+#[test]
+fn the_annual_wage_payment_figures_equal_the_monthly_reports_december() {
+    let dir = tempfile::tempdir().unwrap();
+    let annual = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &annual);
+    // The monthly report for December, over a store holding the year's months.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pipeline = crate::monthly::pipeline_in(dir.path(), &root.join("sample-data/monthly"));
+    let output = laborstat()
+        .arg("run")
+        .arg(&pipeline)
+        .args(["--period", "2024-01..2024-12", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let monthly = dir.path().join("monthly-wages-2024-12.xlsx");
+    let mut rows: Vec<String> = roster().into_keys().collect();
+    rows.push("合计".into());
+    let pairs = [
+        (
+            ("年末在建项目（个）", ""),
+            ("工资支付制度覆盖", "在建项目数（个）", ""),
+        ),
+        (
+            ("制度覆盖率", "实名制"),
+            ("工资支付制度覆盖", "实名制", "覆盖率"),
+        ),
+        (
+            ("制度覆盖率", "工资专用账户"),
+            ("工资支付制度覆盖", "工资专用账户", "覆盖率"),
+        ),
+        (
+            ("制度覆盖率", "工资保证金"),
+            ("工资支付制度覆盖", "工资保证金", "覆盖率"),
+        ),
+        (
+            ("制度覆盖率", "按月足额支付"),
+            ("工资支付制度覆盖", "按月足额支付", "比率"),
+        ),
+        (
+            ("欠薪线索（条）", "接收"),
+            ("欠薪案件及线索", "欠薪线索（条）", "本年累计"),
+        ),
+        (
+            ("欠薪线索（条）", "按期办结率"),
+            ("欠薪案件及线索", "线索按期办结率", "本年累计"),
+        ),
+    ];
+    let mut compared = 0;
+    for row in &rows {
+        for ((top, bottom), (sheet, mtop, mbottom)) in pairs {
+            let year_end = figure(&annual, "工资支付", top, bottom, row);
+            let december = figure(&monthly, sheet, mtop, mbottom, row);
+            assert_eq!(
+                year_end, december,
+                "{row}: {top}/{bottom} vs {sheet} {mtop}/{mbottom}"
+            );
+            compared += year_end.is_some() as usize;
+        }
+    }
+    assert!(compared > 60, "figures compared: {compared}");
+}

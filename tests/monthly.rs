@@ -15,9 +15,15 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The monthly pipeline, its data and outputs redirected: reads `data` (a copy of
 /// sample-data/monthly, or the original) and writes reports and the store under `out`.
-fn pipeline_in(out: &Path, data: &Path) -> PathBuf {
+/// The bundled monthly pipeline, copied to `out` with its data, roster, included ledger and
+/// outputs pointed at `data`, the sample roster, the bundled ledger file and `out`.
+pub(crate) fn pipeline_in(out: &Path, data: &Path) -> PathBuf {
     let text = std::fs::read_to_string(Path::new(ROOT).join("pipelines/monthly-wages.toml"))
         .unwrap()
+        .replace(
+            "\"ledgers/wage-payment.toml\"",
+            &format!("\"{ROOT}/pipelines/ledgers/wage-payment.toml\""),
+        )
         .replace(
             "\"../sample-data/monthly/{period}\"",
             &format!("\"{}/{{period}}\"", data.display()),

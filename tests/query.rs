@@ -70,23 +70,8 @@ fn annual_store(out: &Path) -> (PathBuf, PathBuf) {
 
 /// The monthly pipeline run for 2024-01..2024-03 into a store under `out`.
 fn monthly_store(out: &Path) -> (PathBuf, PathBuf) {
-    let report = out.join("monthly-{period}.xlsx");
-    let pipeline = out.join("monthly.toml");
-    let text = std::fs::read_to_string(Path::new(ROOT).join("pipelines/monthly-wages.toml"))
-        .unwrap()
-        .replace(
-            "\"../sample-data/monthly/{period}\"",
-            &format!("\"{ROOT}/sample-data/monthly/{{period}}\""),
-        )
-        .replace(
-            "\"../sample-data/roster.csv\"",
-            &format!("\"{ROOT}/sample-data/roster.csv\""),
-        )
-        .replace(
-            "\"../output/{name}-{period}.xlsx\"",
-            &format!("\"{}\"", report.display()),
-        );
-    std::fs::write(&pipeline, text).unwrap();
+    let report = out.join("monthly-wages-{period}.xlsx");
+    let pipeline = crate::monthly::pipeline_in(out, &Path::new(ROOT).join("sample-data/monthly"));
     let store = out.join("store");
     run_ok(&[
         "run",
@@ -492,7 +477,7 @@ fn explain_reads_a_year_to_date_figure_from_the_stored_months() {
     let out = tempfile::tempdir().unwrap();
     let (pipeline, store) = monthly_store(out.path());
     let truth = monthly_truth();
-    let report = out.path().join("monthly-2024-03.xlsx");
+    let report = out.path().join("monthly-wages-2024-03.xlsx");
     let range = sheet(&report, "欠薪案件及线索");
     // The township with the most cases in the quarter.
     let code = truth

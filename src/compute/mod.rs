@@ -27,6 +27,9 @@ pub struct LevelRow {
     pub name: String,
     /// False when no file at all came from this submitter.
     pub submitted: bool,
+    /// The sources (indices into `Plan::sources`) this submitter sent rows of; every source
+    /// for 合计, subtotals and the levels of a window.
+    pub sent: Vec<usize>,
     pub measures: HashMap<String, Option<f64>>,
     pub indicators: HashMap<String, Option<f64>>,
 }
@@ -34,6 +37,13 @@ pub struct LevelRow {
 impl LevelRow {
     pub fn is_total(&self) -> bool {
         self.code.is_none() && self.subtotal.is_none()
+    }
+
+    /// Whether this level sent any of `sources` (a sheet's): a township that sent its monthly
+    /// report but not its case ledger is 未报送 on the case sheet. Always true for 合计 and
+    /// subtotals, and for a figure that reads no source (a roster constant).
+    pub fn sent_any(&self, sources: &[usize]) -> bool {
+        self.code.is_none() || sources.is_empty() || sources.iter().any(|s| self.sent.contains(s))
     }
 
     /// What a level is known by in maps of figures (windows): its code, `其中：<kind>` for a
@@ -127,13 +137,15 @@ pub struct ComputeError {
 
 pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
     let values = measure_values(plan, &data.tables, &data.roster)?;
-    // Who sent something: a file's submitter, or — for a district-wide ledger whose rows
-    // name their township in a column — a township with rows in it.
-    let mut submitted: std::collections::HashSet<&str> = data
-        .files
-        .iter()
-        .filter_map(|f| f.submitter.as_deref())
-        .collect();
+    // Who sent what: a file's submitter, or — for a district-wide ledger whose rows name
+    // their township in a column — a township with rows in it.
+    let mut sent: HashMap<&str, Vec<usize>> = HashMap::new();
+    for f in &data.files {
+        let source = plan.sources.iter().position(|s| s.id == f.source);
+        if let (Some(code), Some(source)) = (f.submitter.as_deref(), source) {
+            sent.entry(code).or_default().push(source);
+        }
+    }
     for (si, source) in plan.sources.iter().enumerate() {
         // A summary table with a row per township (last year's published report) is no
         // township's submission of this period.
@@ -149,9 +161,16 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         let codes = runs
             .iter()
             .filter_map(|(s, _)| data.roster.submitters.get((*s)? as usize));
-        submitted.extend(codes.map(|s| s.code.as_str()));
+        for s in codes {
+            sent.entry(s.code.as_str()).or_default().push(si);
+        }
     }
-    let rows = level_rows(plan, &data.roster, values, |code| submitted.contains(code));
+    let rows = level_rows(plan, &data.roster, values, |code| {
+        let mut sources = sent.get(code).cloned().unwrap_or_default();
+        sources.sort_unstable();
+        sources.dedup();
+        sources
+    });
     Ok(Results {
         rows,
         windows: Default::default(),
@@ -168,7 +187,9 @@ pub fn levels(
     roster: &Roster,
 ) -> Result<Vec<LevelRow>, ComputeError> {
     let values = measure_values(plan, tables, roster)?;
-    Ok(level_rows(plan, roster, values, |_| true))
+    Ok(level_rows(plan, roster, values, |_| {
+        (0..plan.sources.len()).collect()
+    }))
 }
 
 /// The rows of every level from the measures' values: 合计, the subtotals, each submitter;
@@ -178,8 +199,9 @@ fn level_rows(
     plan: &Plan,
     roster: &Roster,
     mut values: LevelValues,
-    submitted: impl Fn(&str) -> bool,
+    sent: impl Fn(&str) -> Vec<usize>,
 ) -> Vec<LevelRow> {
+    let every_source: Vec<usize> = (0..plan.sources.len()).collect();
     let constants = |members: &mut dyn Iterator<Item = &crate::ingest::roster::Submitter>| {
         let mut sums: MeasureValues = plan
             .constants
@@ -205,12 +227,26 @@ fn level_rows(
         complete(plan, values.total),
         constants(&mut roster.submitters.iter()),
     );
-    let mut rows = vec![level_row(plan, None, None, "合计".into(), true, total)];
+    let mut rows = vec![level_row(
+        plan,
+        None,
+        None,
+        "合计".into(),
+        every_source.clone(),
+        total,
+    )];
     for (kind, measures) in values.subtotals {
         let members = constants(&mut roster.submitters.iter().filter(|s| s.kind == kind));
         let measures = with(complete(plan, measures), members);
         let name = subtotal_name(&kind);
-        rows.push(level_row(plan, None, Some(kind), name, true, measures));
+        rows.push(level_row(
+            plan,
+            None,
+            Some(kind),
+            name,
+            every_source.clone(),
+            measures,
+        ));
     }
     for s in &roster.submitters {
         let own = with(
@@ -225,7 +261,7 @@ fn level_rows(
             Some(s.code.clone()),
             None,
             s.name.clone(),
-            submitted(&s.code),
+            sent(&s.code),
             own,
         ));
     }
@@ -481,7 +517,7 @@ fn level_row(
     code: Option<String>,
     subtotal: Option<String>,
     name: String,
-    submitted: bool,
+    sent: Vec<usize>,
     measures: HashMap<String, Option<f64>>,
 ) -> LevelRow {
     // In plan order: an indicator may use the indicators before it.
@@ -497,7 +533,8 @@ fn level_row(
         code,
         subtotal,
         name,
-        submitted,
+        submitted: !sent.is_empty(),
+        sent,
         measures,
         indicators,
     }

@@ -237,7 +237,7 @@ pub fn explain(
         TableCell::Figure { level, column } => (level, column),
     };
     let column = &layout.columns[j];
-    let blank = !level.submitted && !level.is_total();
+    let blank = !level.sent_any(&plan.sources_of(std::iter::once(column.indicator.as_str())));
     let mut windows = vec![column.window];
     if let Some(k) = column.compare {
         windows.push(column.window.shifted(k));
@@ -312,7 +312,7 @@ pub fn explain(
         .collect();
     let why_empty = if blank {
         Some(format!(
-            "{} sent nothing this period: the cell is left blank",
+            "{} sent none of the ledgers this figure reads this period: the cell is left blank",
             level.name
         ))
     } else if value.is_none() {

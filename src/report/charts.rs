@@ -107,9 +107,10 @@ pub fn write_township_chart_sheet(
     sheet.set_row_height(0, 30)?;
     let mut drawn_rows: Vec<(&str, f64)> = Vec::new();
     let mut left_out: Vec<&str> = Vec::new();
+    let sources = plan.sources_of(std::iter::once(chart.indicator.as_str()));
     for level in results.rows.iter().filter(|r| r.code.is_some()) {
         match level.indicators.get(&chart.indicator).copied().flatten() {
-            Some(v) if level.submitted => drawn_rows.push((&level.name, v)),
+            Some(v) if level.sent_any(&sources) => drawn_rows.push((&level.name, v)),
             _ => left_out.push(&level.name),
         }
     }

@@ -253,10 +253,13 @@ fn write_table(
     // Data rows.
     let mut row = geometry.first_row;
     let mut name_width = text_width(&layout.row_header);
+    // A township is 未报送 on a sheet when it sent none of the sheet's ledgers.
+    let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
     for &level in &geometry.rows {
         // 合计 and its subtotals are summary rows, set off the same way.
         let total = level.code.is_none();
-        let name = match (level.is_total(), total, level.submitted) {
+        let sent = level.sent_any(&sheet_sources);
+        let name = match (level.is_total(), total, sent) {
             (true, _, _) => "合计".to_string(),
             (false, true, _) | (false, false, true) => level.name.clone(),
             (false, false, false) => format!("{}（未报送）", level.name),
@@ -276,7 +279,7 @@ fn write_table(
             let col = label_columns + j as u16;
             let value = results.column_value(column, level);
             match value {
-                Some(v) if level.submitted || total => {
+                Some(v) if sent => {
                     sheet.write_number_with_format(
                         row,
                         col,

@@ -187,8 +187,19 @@ fn compile_source(
             message: None,
         });
     }
-    let files = spec.files.to_vec();
-    if files.is_empty() {
+    // Placeholders in a glob: a ledger kept under the period's own folder
+    // (`../monthly/{year}-12/*/*工资支付月报*.*`).
+    let mut files = Vec::new();
+    for pattern in spec.files.to_vec() {
+        match placeholders.fill_strict(&pattern) {
+            Ok(filled) => files.push(filled.text),
+            Err((_, message)) => {
+                let at = entry_value(value, "files").map_or(value.span(), |v| v.span());
+                d.span(&at, format!("{what}: file glob `{pattern}`: {message}"));
+            }
+        }
+    }
+    if files.is_empty() && spec.files.to_vec().is_empty() {
         d.span(&value.span(), format!("{what}: `files` lists no glob"));
     }
     for pattern in &files {
