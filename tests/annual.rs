@@ -625,11 +625,11 @@ fn figure(path: &Path, sheet: &str, top: &str, bottom: &str, row: &str) -> Optio
         tops.push(current.clone());
     }
     let col = (0..cells[3].len())
-        .find(|&c| tops[c] == top && cells[3][c].to_string() == bottom)
+        .find(|&c| tops[c] == top && cells[3][c] == bottom)
         .unwrap_or_else(|| panic!("no column {top} / {bottom} in {sheet}"));
     let line = cells
         .iter()
-        .find(|r| r[0].to_string() == row || (row == "合计" && r[1].to_string() == "合计"))
+        .find(|r| r[0] == row || (row == "合计" && r[1] == "合计"))
         .unwrap_or_else(|| panic!("no row {row} in {sheet}"));
     line[col].as_f64()
 }

@@ -68,9 +68,9 @@ fn annual_store(out: &Path) -> (PathBuf, PathBuf) {
     (report, store)
 }
 
-/// The monthly pipeline run for 2024-01..2024-03 into a store under `out`.
+/// The monthly pipeline run for 2024-01..2024-03 into a store under `out` (its reports
+/// `monthly-wages-<period>.xlsx` there too).
 fn monthly_store(out: &Path) -> (PathBuf, PathBuf) {
-    let report = out.join("monthly-wages-{period}.xlsx");
     let pipeline = crate::monthly::pipeline_in(out, &Path::new(ROOT).join("sample-data/monthly"));
     let store = out.join("store");
     run_ok(&[
