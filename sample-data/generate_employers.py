@@ -150,6 +150,9 @@ def truth(code, name, employers):
         "grade_a": sum(e["诚信等级"] == "A" for e in used),
         "grade_b": sum(e["诚信等级"] == "B" for e in used),
         "grade_c": sum(e["诚信等级"] == "C" for e in used),
+        # Per 单位类型, for the distribution table.
+        **{f"units_{t}": sum(e["单位类型"] == t for e in used) for t in sorted(set(UNIT_TYPES))},
+        **{f"employees_{t}": sum(e["从业人数"] for e in used if e["单位类型"] == t) for t in sorted(set(UNIT_TYPES))},
     }
 
 

@@ -773,3 +773,55 @@ fn seed_004_grassroots_mediation_is_a_share_of_the_disputes_accepted() {
         "{notes:#?}"
     );
 }
+
+/// A distribution table: one row per 单位类型 with its units and people from the generator's
+/// truth, the rows adding up to 合计; explain tells a category cell for what it is.
+#[test]
+fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let truth = truth_csv("sample-data/2024/expected-employers.csv".as_ref());
+    let range = crate::common::sheet(&out, "用人单位类型");
+    let rows: HashMap<String, Vec<calamine::Data>> = range
+        .rows()
+        .skip(4)
+        .take_while(|r| num_or_none(&r[1]).is_some())
+        .map(|r| (r[0].to_string(), r.to_vec()))
+        .collect();
+    let kinds = [
+        "企业",
+        "个体工商户",
+        "民办非企业单位",
+        "机关事业单位",
+        "其他",
+    ];
+    assert_eq!(rows.len(), kinds.len() + 1, "{:?}", rows.keys());
+    let (mut units, mut employees) = (0.0, 0.0);
+    for kind in kinds {
+        let expected_units: i64 = truth.values().map(|t| t[&format!("units_{kind}")]).sum();
+        let expected_employees: i64 = truth
+            .values()
+            .map(|t| t[&format!("employees_{kind}")])
+            .sum();
+        assert_eq!(num(&rows[kind][1]), expected_units as f64, "{kind}");
+        assert_eq!(num(&rows[kind][2]), expected_employees as f64, "{kind}");
+        units += num(&rows[kind][1]);
+        employees += num(&rows[kind][2]);
+    }
+    assert_eq!(num(&rows["合计"][1]), units);
+    assert_eq!(num(&rows["合计"][2]), employees);
+    // The 企业 row is the third row under the header (合计 first): A5 合计, A6 企业.
+    let output = laborstat()
+        .args([
+            "explain",
+            "pipelines/annual.toml",
+            "用人单位类型!B6",
+            "--no-store",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("of the category “企业”"), "{text}");
+}

@@ -24,6 +24,8 @@ pub struct LevelRow {
     /// A subtotal's roster kind (街道, 镇…): its figures are computed over the rows of the
     /// submitters of that kind, like 合计 over all rows. `None` for 合计 and submitters.
     pub subtotal: Option<String>,
+    /// A category row of a distribution table (`rows = { by }`): the value its rows hold.
+    pub category: Option<String>,
     pub name: String,
     /// False when no file at all came from this submitter.
     pub submitted: bool,
@@ -36,7 +38,7 @@ pub struct LevelRow {
 
 impl LevelRow {
     pub fn is_total(&self) -> bool {
-        self.code.is_none() && self.subtotal.is_none()
+        self.code.is_none() && self.subtotal.is_none() && self.category.is_none()
     }
 
     /// Whether this level sent any of `sources` (a sheet's): a township that sent its monthly
@@ -49,10 +51,11 @@ impl LevelRow {
     /// What a level is known by in maps of figures (windows): its code, `其中：<kind>` for a
     /// subtotal (never a code: codes are digits), `None` for 合计.
     pub fn key(&self) -> Option<String> {
-        match (&self.code, &self.subtotal) {
-            (Some(code), _) => Some(code.clone()),
-            (None, Some(kind)) => Some(subtotal_name(kind)),
-            (None, None) => None,
+        match (&self.code, &self.subtotal, &self.category) {
+            (Some(code), _, _) => Some(code.clone()),
+            (None, Some(kind), _) => Some(subtotal_name(kind)),
+            (None, None, Some(value)) => Some(format!("类别：{value}")),
+            (None, None, None) => None,
         }
     }
 }
@@ -86,6 +89,9 @@ pub struct Results {
     pub windows: windows::WindowFigures,
     /// The rows of each list sheet (`Plan::lists`).
     pub lists: Vec<lists::ListRows>,
+    /// The rows of each distribution table (a sheet with `rows = { by }`), by sheet name: one
+    /// per category, the other values' row, then 合计.
+    pub categories: HashMap<String, Vec<LevelRow>>,
     /// What each file's used rows add up to, so a published total can be traced to files.
     pub file_money: FileMoney,
 }
@@ -171,12 +177,85 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         sources.dedup();
         sources
     });
+    let categories = category_rows(plan, data)?;
     Ok(Results {
         rows,
         windows: Default::default(),
         lists: Vec::new(),
+        categories,
         file_money: file_money(plan, data)?,
     })
+}
+
+/// The rows of every distribution table: for each category, the measures over the rows of
+/// the sheet's ledger whose column holds it (the other ledgers empty), as 合计 is computed;
+/// the other row takes every row no listed category holds (an empty cell too), so the rows
+/// add up to 合计.
+fn category_rows(
+    plan: &Plan,
+    data: &Ingested,
+) -> Result<HashMap<String, Vec<LevelRow>>, ComputeError> {
+    let mut out = HashMap::new();
+    for sheet in &plan.sheets {
+        let Some(categories) = &sheet.categories else {
+            continue;
+        };
+        let source = &plan.sources[categories.source];
+        let fail = |error| ComputeError {
+            measures: format!("“{}”分类", categories.column),
+            source_id: source.id.clone(),
+            error,
+        };
+        let table = &data.tables[categories.source];
+        let column = table
+            .column(&categories.column)
+            .map_err(fail)?
+            .str()
+            .map_err(fail)?
+            .clone();
+        let listed: Vec<&str> = categories
+            .values
+            .iter()
+            .map(String::as_str)
+            .filter(|v| *v != categories.other)
+            .collect();
+        let mut labels: Vec<&str> = categories.values.iter().map(String::as_str).collect();
+        if !labels.contains(&categories.other.as_str()) {
+            labels.push(&categories.other);
+        }
+        let mut rows = Vec::new();
+        for label in labels {
+            let mask: BooleanChunked = column
+                .iter()
+                .map(|v| {
+                    Some(match v {
+                        _ if label == categories.other => v.is_none_or(|v| !listed.contains(&v)),
+                        Some(v) => v == label,
+                        None => false,
+                    })
+                })
+                .collect();
+            let mut tables: Vec<DataFrame> = plan
+                .sources
+                .iter()
+                .map(|s| crate::pipeline::evaluate::schema_frame(s, 0))
+                .collect::<PolarsResult<_>>()
+                .map_err(fail)?;
+            tables[categories.source] = table.filter(&mask).map_err(fail)?;
+            let values = measure_values(plan, &tables, &data.roster)?;
+            let mut measures = complete(plan, values.total);
+            // A roster constant (a township's target) has no share in a category.
+            for c in &plan.constants {
+                measures.insert(c.name.clone(), None);
+            }
+            let every_source = (0..plan.sources.len()).collect();
+            let mut row = level_row(plan, None, None, label.to_string(), every_source, measures);
+            row.category = Some(label.to_string());
+            rows.push(row);
+        }
+        out.insert(sheet.name.clone(), rows);
+    }
+    Ok(out)
 }
 
 /// Every level — 合计 first, then each roster submitter — over `tables` alone: the figures
@@ -532,6 +611,7 @@ fn level_row(
     LevelRow {
         code,
         subtotal,
+        category: None,
         name,
         submitted: !sent.is_empty(),
         sent,

@@ -177,7 +177,7 @@ pub fn explain(
     let layout = match headline {
         Some(h) => match headline_cell(plan, h, address) {
             HeadlineCell::Figure(table) => {
-                headline_table = table;
+                headline_table = *table;
                 Some(&headline_table)
             }
             HeadlineCell::Other(what) => return not_a_figure(what),
@@ -237,6 +237,24 @@ pub fn explain(
         TableCell::Figure { level, column } => (level, column),
     };
     let column = &layout.columns[j];
+    if let (Some(value), Some(c)) = (&level.category, &layout.categories) {
+        let source = &plan.sources[c.source];
+        let rows = if *value == c.other {
+            format!(
+                "whose “{}” is none of the categories listed above it (or empty)",
+                c.column
+            )
+        } else {
+            format!("whose “{}” is “{value}”", c.column)
+        };
+        return not_a_figure(format!(
+            "{} of the category “{value}”: computed as 合计 is, over the rows of {} {rows}; `laborstat query` lists them: select * from {} where \"{}\" = '{value}'",
+            label_of(plan, &column.indicator),
+            source.title,
+            source.id,
+            c.column
+        ));
+    }
     let blank = !level.sent_any(&plan.sources_of(std::iter::once(column.indicator.as_str())));
     let mut windows = vec![column.window];
     if let Some(k) = column.compare {
@@ -348,7 +366,7 @@ pub fn explain(
 /// What a cell of the 主要指标 sheet holds.
 enum HeadlineCell {
     /// 本年 or 上年 of a row: that figure of 合计, as a sheet of one column.
-    Figure(SheetLayout),
+    Figure(Box<SheetLayout>),
     Other(String),
 }
 
@@ -394,17 +412,18 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
     };
     let mut column = column.clone();
     column.header = vec![row.label.clone(), when.to_string()];
-    HeadlineCell::Figure(SheetLayout {
+    HeadlineCell::Figure(Box::new(SheetLayout {
         name: h.name.clone(),
         title: h.title.clone(),
         unit: None,
         total: crate::pipeline::TotalPosition::First,
         show_codes: false,
         subtotals: false,
+        categories: None,
         row_header: String::new(),
         columns: vec![column],
         notes: Vec::new(),
-    })
+    }))
 }
 
 fn report_sheets(plan: &Plan) -> Vec<String> {

@@ -624,9 +624,21 @@ pub struct SheetLayout {
     pub show_codes: bool,
     /// Subtotal rows by roster kind (其中：街道…) under 合计.
     pub subtotals: bool,
+    /// Rows by category of a ledger column instead of by township.
+    pub categories: Option<Categories>,
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
     pub notes: Vec<String>,
+}
+
+/// A distribution table's rows (`rows = { by, values, other }`): the rows of `source` whose
+/// `column` holds each value, then every other row (`other`), then 合计.
+#[derive(Debug, Clone)]
+pub struct Categories {
+    pub source: usize,
+    pub column: String,
+    pub values: Vec<String>,
+    pub other: String,
 }
 
 /// A chart sheet: an indicator's 合计 for each period of the year (months for a monthly

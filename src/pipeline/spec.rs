@@ -419,6 +419,10 @@ pub struct SheetLayoutSpec {
     /// `"kind"`: subtotal rows by the roster's kind (其中：街道 / 镇 / 乡 / 园区) under 合计.
     #[serde(default)]
     pub subtotals: Option<Spanned<String>>,
+    /// Rows by category instead of by township: `{ by = "单位类型", values = [...], other =
+    /// "其他" }` — one row per value of a column of the sheet's ledger, the rest as `other`.
+    #[serde(default)]
+    pub rows: Option<Spanned<CategoryRowsSpec>>,
     /// Heading of the row-label column(s).
     #[serde(default)]
     pub row_header: Option<String>,
@@ -426,6 +430,20 @@ pub struct SheetLayoutSpec {
     /// Extra lines under the table, after the generated formula notes.
     #[serde(default)]
     pub notes: Vec<String>,
+}
+
+/// `rows = { by, values, other }` of a report sheet: a distribution table.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRowsSpec {
+    /// The column of the sheet's ledger (an enum or text column).
+    pub by: String,
+    /// The categories, in the order shown; default the enum's canonical values.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// The row of every other value (and of an empty cell); default `其他`.
+    #[serde(default)]
+    pub other: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]

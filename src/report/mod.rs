@@ -118,6 +118,14 @@ pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), Repor
 /// them, first or last; the submitters in roster order.
 fn ordered_rows<'a>(results: &'a Results, layout: &SheetLayout) -> Vec<&'a LevelRow> {
     let total = results.rows.iter().filter(|r| r.is_total());
+    // A distribution table: its categories (and the other values' row), then 合计.
+    if let Some(rows) = results.categories.get(&layout.name) {
+        let categories = rows.iter();
+        return match layout.total {
+            TotalPosition::First => total.chain(categories).collect(),
+            TotalPosition::Last => categories.chain(total).collect(),
+        };
+    }
     let subtotals = results
         .rows
         .iter()
@@ -256,8 +264,8 @@ fn write_table(
     // A township is 未报送 on a sheet when it sent none of the sheet's ledgers.
     let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
     for &level in &geometry.rows {
-        // 合计 and its subtotals are summary rows, set off the same way.
-        let total = level.code.is_none();
+        // 合计 and its subtotals are summary rows, set off the same way (a category is not).
+        let total = level.code.is_none() && level.category.is_none();
         let sent = level.sent_any(&sheet_sources);
         let name = match (level.is_total(), total, sent) {
             (true, _, _) => "合计".to_string(),
@@ -348,6 +356,15 @@ fn write_table(
         let line = format!(
             "{number}. {}：取自单位名单的“{}”列，合计及小计为各单位之和。",
             constant.label, constant.column
+        );
+        write_span(sheet, row, 0, last_col, &line, &f.note)?;
+        row += 1;
+        number += 1;
+    }
+    if let Some(c) = &layout.categories {
+        let line = format!(
+            "{number}. 按{}的“{}”分列：各行为该列为此值的台账行，“{}”为其余各值及未填的行，各行之和为合计。",
+            plan.sources[c.source].title, c.column, c.other
         );
         write_span(sheet, row, 0, last_col, &line, &f.note)?;
         row += 1;

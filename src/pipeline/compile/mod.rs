@@ -128,6 +128,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let sheets = report::compile_report(
         &mut d,
         entry(table, "report"),
+        &sources,
         &measures,
         &mut indicators,
         &declared,

@@ -19,6 +19,7 @@ use crate::pipeline::{
 pub(super) fn compile_report(
     d: &mut Diagnostics,
     report: Option<&Spanned<DeValue<'_>>>,
+    sources: &[crate::pipeline::Source],
     measures: &[Measure],
     indicators: &mut Vec<Indicator>,
     declared: &[&str],
@@ -55,7 +56,7 @@ pub(super) fn compile_report(
                         check_template(d, placeholders, &what, "notes", note, value);
                     }
                     sheets.push(compile_sheet(
-                        d, value, spec, measures, indicators, declared,
+                        d, value, spec, sources, measures, indicators, declared,
                     ));
                 }
             }
@@ -73,6 +74,7 @@ fn compile_sheet(
     d: &mut Diagnostics,
     value: &Spanned<DeValue<'_>>,
     spec: SheetLayoutSpec,
+    sources: &[crate::pipeline::Source],
     measures: &[Measure],
     indicators: &mut Vec<Indicator>,
     declared: &[&str],
@@ -140,6 +142,9 @@ fn compile_sheet(
             compare,
         });
     }
+    let categories = spec.rows.as_ref().and_then(|rows| {
+        compile_categories(d, &what, rows, &columns, sources, measures, indicators)
+    });
     let subtotals = match &spec.subtotals {
         Some(by) if by.get_ref() == "kind" => true,
         Some(by) => {
@@ -156,12 +161,93 @@ fn compile_sheet(
         title: spec.title,
         unit: spec.unit,
         total: spec.total,
-        show_codes: spec.show_codes,
-        subtotals,
+        show_codes: spec.show_codes && categories.is_none(),
+        subtotals: subtotals && categories.is_none(),
+        categories,
         row_header: spec.row_header.unwrap_or_else(|| "单位".into()),
         columns,
         notes: spec.notes,
     }
+}
+
+/// `rows = { by, values, other }`: the sheet's figures must all come from one ledger that has
+/// the column, and be this period's (a window over categories is not computed).
+fn compile_categories(
+    d: &mut Diagnostics,
+    what: &str,
+    rows: &Spanned<CategoryRowsSpec>,
+    columns: &[ReportColumn],
+    sources: &[crate::pipeline::Source],
+    measures: &[Measure],
+    indicators: &[Indicator],
+) -> Option<crate::pipeline::Categories> {
+    let spec = rows.get_ref();
+    let mut used: Vec<usize> = Vec::new();
+    let mut todo: Vec<String> = columns.iter().map(|c| c.indicator.clone()).collect();
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(name) = todo.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(m) = measures.iter().find(|m| m.name == name) {
+            if !used.contains(&m.source) {
+                used.push(m.source);
+            }
+        } else if let Some(i) = indicators.iter().find(|i| i.name == name) {
+            todo.extend(i.expr.measures().into_iter().map(str::to_string));
+        }
+        seen.push(name);
+    }
+    let [source] = used[..] else {
+        let names: Vec<&str> = used.iter().map(|&s| sources[s].id.as_str()).collect();
+        d.span(&rows.span(), format!("{what}: rows by “{}” need every figure of the sheet to come from one ledger; these come from {}", spec.by, if names.is_empty() { "none".to_string() } else { names.join(", ") }));
+        return None;
+    };
+    let Some(column) = sources[source].column(&spec.by) else {
+        let known = sources[source].columns.iter().map(|c| c.name.as_str());
+        let hint = did_you_mean(&spec.by, known);
+        d.span(
+            &rows.span(),
+            format!(
+                "{what}: rows by “{}”: source `{}` has no such column{hint}",
+                spec.by, sources[source].id
+            ),
+        );
+        return None;
+    };
+    if columns.iter().any(|c| !c.is_current()) {
+        d.span(&rows.span(), format!("{what}: a sheet with rows by “{}” shows this period's figures only; its columns cannot have `window` or `compare`", spec.by));
+        return None;
+    }
+    let other = spec.other.clone().unwrap_or_else(|| "其他".into());
+    let values = if spec.values.is_empty() {
+        // The enum's values; one named as the other row goes last, where that row is.
+        let mut values: Vec<String> = column
+            .values
+            .iter()
+            .map(|(canonical, _)| canonical.clone())
+            .collect();
+        values.sort_by_key(|v| *v == other);
+        values
+    } else {
+        spec.values.clone()
+    };
+    if values.is_empty() {
+        d.span(
+            &rows.span(),
+            format!(
+                "{what}: rows by “{}”: list the categories in `values` (the column is not an enum)",
+                spec.by
+            ),
+        );
+        return None;
+    }
+    Some(crate::pipeline::Categories {
+        source,
+        column: column.name.clone(),
+        values,
+        other,
+    })
 }
 
 /// The display of the indicator or measure a column or chart shows; a measure shown as it is

@@ -195,6 +195,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "total",
             "show_codes",
             "subtotals",
+            "rows",
             "row_header",
             "columns",
             "notes",
