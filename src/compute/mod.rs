@@ -142,7 +142,7 @@ pub struct ComputeError {
 }
 
 pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
-    let values = measure_values(plan, &data.tables, &data.roster)?;
+    let values = measure_values(plan, &data.tables, &data.roster, Scope::Levels)?;
     // Who sent what: a file's submitter, or — for a district-wide ledger whose rows name
     // their township in a column — a township with rows in it.
     let mut sent: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -235,14 +235,11 @@ fn category_rows(
                     })
                 })
                 .collect();
-            let mut tables: Vec<DataFrame> = plan
-                .sources
-                .iter()
-                .map(|s| crate::pipeline::evaluate::schema_frame(s, 0))
-                .collect::<PolarsResult<_>>()
-                .map_err(fail)?;
+            // Only the sheet's ledger is read (the other tables are never touched).
+            let mut tables: Vec<DataFrame> = vec![DataFrame::empty(); plan.sources.len()];
             tables[categories.source] = table.filter(&mask).map_err(fail)?;
-            let values = measure_values(plan, &tables, &data.roster)?;
+            let scope = Scope::TotalOf(categories.source);
+            let values = measure_values(plan, &tables, &data.roster, scope)?;
             let mut measures = complete(plan, values.total);
             // A roster constant (a township's target) has no share in a category.
             for c in &plan.constants {
@@ -265,7 +262,7 @@ pub fn levels(
     tables: &[DataFrame],
     roster: &Roster,
 ) -> Result<Vec<LevelRow>, ComputeError> {
-    let values = measure_values(plan, tables, roster)?;
+    let values = measure_values(plan, tables, roster, Scope::Levels)?;
     Ok(level_rows(plan, roster, values, |_| {
         (0..plan.sources.len()).collect()
     }))
@@ -373,12 +370,25 @@ struct LevelValues {
     total: MeasureValues,
 }
 
+/// What [`measure_values`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Every level: 合计, the subtotals, each submitter.
+    Levels,
+    /// 合计 of one source's measures alone (a category row of a distribution table).
+    TotalOf(usize),
+}
+
 fn measure_values(
     plan: &Plan,
     tables: &[DataFrame],
     roster: &Roster,
+    scope: Scope,
 ) -> Result<LevelValues, ComputeError> {
-    let kinds = subtotal_kinds(plan, roster);
+    let kinds = match scope {
+        Scope::Levels => subtotal_kinds(plan, roster),
+        Scope::TotalOf(_) => Vec::new(),
+    };
     // Each kind's submitters, as `_submitter` indices.
     let kind_members: Vec<Vec<u32>> = kinds
         .iter()
@@ -400,6 +410,9 @@ fn measure_values(
     let mut per_submitter: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
     let mut total: HashMap<String, Option<f64>> = HashMap::new();
     for ((source, filter), members) in groups {
+        if matches!(scope, Scope::TotalOf(only) if only != source) {
+            continue;
+        }
         let fail = |error: PolarsError| ComputeError {
             measures: members
                 .iter()
@@ -432,7 +445,9 @@ fn measure_values(
                 per_kind.push(query.over(rows.lazy()).collect().map_err(fail)?);
             }
         }
-        let by_submitter = if plan.sources[source].submitter == SubmitterFrom::Column {
+        let by_submitter = if scope != Scope::Levels {
+            DataFrame::empty()
+        } else if plan.sources[source].submitter == SubmitterFrom::Column {
             // A submitter column: rows of many submitters are mixed within a file.
             query
                 .by_submitter(table.clone().lazy())
