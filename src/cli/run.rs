@@ -131,6 +131,11 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
                 .collect();
             println!("  合计      {}", headline.join(" · "));
         }
+        // The headline sentences, as the 主要指标 sheet has them, to paste.
+        for sentence in plan.headline.iter().flat_map(|h| &h.sentences) {
+            let filled = crate::report::headline::fill_sentence(plan, &results, sentence);
+            println!("  主要情况  {filled}");
+        }
         println!("  output    {}", plan.output.display());
         if let Some(store) = &store {
             println!(
