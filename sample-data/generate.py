@@ -175,16 +175,22 @@ def cell_value(key, case, shape):
             return str(v).translate(FULLWIDTH)
         return f"{v}人" if shape.get("count_unit") else v
     if key in ("受理日期", "结案日期"):
-        if v is None:
-            return ""
-        style = shape.get("date_text")
-        if style == "cn":
-            return f"{v.year}年{v.month}月{v.day}日"
-        if style == "dot":
-            return v.strftime("%Y.%m.%d")
-        if style == "slash":
-            return v.strftime("%Y/%m/%d")
-        return v
+        return date_cell(v, shape)
+    return v
+
+
+def date_cell(v, shape):
+    """A date as the shape writes it: a date cell, or text (`2024年3月5日`, `2024.03.05`,
+    `2024/03/05`); empty for none. Shared by every ledger's generator."""
+    if v is None:
+        return ""
+    style = shape.get("date_text")
+    if style == "cn":
+        return f"{v.year}年{v.month}月{v.day}日"
+    if style == "dot":
+        return v.strftime("%Y.%m.%d")
+    if style == "slash":
+        return v.strftime("%Y/%m/%d")
     return v
 
 

@@ -101,15 +101,7 @@ def cell_value(key, d, shape):
     if key in ("调解结果", "结案方式"):
         return OUTCOME_SPELLING[shape["spelling"]][v]
     if key in ("申请日期", "受理日期", "结案日期"):
-        if v is None:
-            return ""
-        style = shape.get("date_text")
-        if style == "cn":
-            return f"{v.year}年{v.month}月{v.day}日"
-        if style == "dot":
-            return v.strftime("%Y.%m.%d")
-        if style == "slash":
-            return v.strftime("%Y/%m/%d")
+        return g.date_cell(v, shape)
     return v
 
 

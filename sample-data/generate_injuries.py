@@ -81,15 +81,7 @@ def cell_value(key, r, shape):
     if key == "认定结论":
         return OUTCOME_SPELLING[shape["spelling"]][v] if v else ("在办" if shape["spelling"] else "")
     if key in ("事故日期", "申请日期", "结论日期"):
-        if v is None:
-            return ""
-        style = shape.get("date_text")
-        if style == "cn":
-            return f"{v.year}年{v.month}月{v.day}日"
-        if style == "dot":
-            return v.strftime("%Y.%m.%d")
-        if style == "slash":
-            return v.strftime("%Y/%m/%d")
+        return g.date_cell(v, shape)
     return v
 
 

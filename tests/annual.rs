@@ -8,6 +8,39 @@ use std::path::Path;
 
 use crate::common::{laborstat, run_report, Table};
 
+/// `laborstat run pipelines/annual.toml --data DATA [--period P] --no-store --out DIR/seed.xlsx`,
+/// which must succeed; returns the report's path.
+fn run_annual_on(data: &str, period: Option<&str>, dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("seed.xlsx");
+    let mut cmd = laborstat();
+    cmd.args([
+        "run",
+        "pipelines/annual.toml",
+        "--data",
+        data,
+        "--no-store",
+        "--out",
+    ])
+    .arg(&out);
+    if let Some(period) = period {
+        cmd.args(["--period", period]);
+    }
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// `laborstat check FILE`, which must refuse it (exit 2); returns what it said.
+fn refused_by_check(file: &str) -> String {
+    let output = laborstat().args(["check", file]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// A generator's truth, sample-data/<year>/expected-<ledger>.csv (generate_<ledger>.py):
 /// code → figure → value.
 fn truth_csv(path: &Path) -> HashMap<String, HashMap<String, i64>> {
@@ -231,32 +264,19 @@ fn seed_000_employer_registry_is_reproduced_from_rows() {
 
 #[test]
 fn include_mistakes_are_reported_in_the_file_they_are_in() {
-    let output = laborstat()
-        .args(["check", "tests/fixtures/pipelines/include.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+    let stderr = refused_by_check("tests/fixtures/pipelines/include.toml");
+    insta::assert_snapshot!(stderr);
 }
 
 #[test]
 fn mistakes_inside_included_files_are_told_at_their_own_lines() {
-    let output = laborstat()
-        .args(["check", "tests/fixtures/pipelines/include-errors.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+    let stderr = refused_by_check("tests/fixtures/pipelines/include-errors.toml");
+    insta::assert_snapshot!(stderr);
 }
 
 #[test]
 fn a_name_declared_in_two_files_is_refused_where_it_is_repeated() {
-    let output = laborstat()
-        .args(["check", "tests/fixtures/pipelines/include-twice.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_by_check("tests/fixtures/pipelines/include-twice.toml");
     // The second declaration is line 3 of the included file.
     assert!(
         stderr.contains("tests/fixtures/pipelines/include/measures.toml:3:"),
@@ -425,21 +445,11 @@ fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
-    let summed = format!("they add up to {}, the figure", group(last["accepted"]));
+    let summed = format!(
+        "they add up to {}, the figure",
+        crate::common::grouped(last["accepted"])
+    );
     assert!(text.contains(&summed), "{summed} in {text}");
-}
-
-/// 3284 → "3,284", as the terminal prints counts.
-fn group(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Seed 002: disputes fell from 2419 to 1687 (−30.3 %) and the mediation success rate rose
@@ -447,23 +457,7 @@ fn group(n: i64) -> String {
 #[test]
 fn seed_002_falls_and_rises_against_last_years_published_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("seed.xlsx");
-    let output = laborstat()
-        .args([
-            "run",
-            "pipelines/annual.toml",
-            "--data",
-            "tests/fixtures/seeds/002",
-        ])
-        .args(["--period", "2019", "--no-store", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = run_annual_on("tests/fixtures/seeds/002", Some("2019"), dir.path());
     let row = headline_row(&out, "受理劳动人事争议案件（件）");
     assert_eq!(
         (num(&row[0]), num(&row[1]), num(&row[2])),
@@ -571,23 +565,7 @@ fn the_injury_ledger_counts_each_conclusion_and_what_is_still_open() {
 #[test]
 fn seed_001_injury_outcomes_and_cases_are_reproduced_from_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("seed.xlsx");
-    let output = laborstat()
-        .args([
-            "run",
-            "pipelines/annual.toml",
-            "--data",
-            "tests/fixtures/seeds/001",
-        ])
-        .args(["--no-store", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = run_annual_on("tests/fixtures/seeds/001", None, dir.path());
     let table = Table::read(&out, "工伤认定");
     let figures = [
         ("申请（件）", 2125.0),
@@ -741,23 +719,7 @@ fn seed_003_grades_reviews_and_wage_accounts_are_reproduced_from_rows() {
 #[test]
 fn seed_004_grassroots_mediation_is_a_share_of_the_disputes_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("seed.xlsx");
-    let output = laborstat()
-        .args([
-            "run",
-            "pipelines/annual.toml",
-            "--data",
-            "tests/fixtures/seeds/004",
-        ])
-        .args(["--period", "2020", "--no-store", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = run_annual_on("tests/fixtures/seeds/004", Some("2020"), dir.path());
     let table = Table::read(&out, "劳动争议");
     assert_eq!(table.number("合计", "本期受理"), 1344.0);
     assert_eq!(table.number("合计", "结案"), 1344.0);

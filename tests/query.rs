@@ -425,11 +425,14 @@ fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
     assert!(text.contains("合计"), "{text}");
     assert!(text.contains("结案率 = 结案数 ÷ 受理数"), "{text}");
     assert!(
-        text.contains(&format!("分子 结案数 = {}", group(closed))),
+        text.contains(&format!("分子 结案数 = {}", crate::common::grouped(closed))),
         "{text}"
     );
     assert!(
-        text.contains(&format!("分母 受理数 = {}", group(accepted))),
+        text.contains(&format!(
+            "分母 受理数 = {}",
+            crate::common::grouped(accepted)
+        )),
         "{text}"
     );
     assert!(text.contains("the figure"), "{text}");
@@ -522,18 +525,6 @@ fn explain_reads_a_year_to_date_figure_from_the_stored_months() {
     let name = book.sheet_names()[0].clone();
     let listed = book.worksheet_range(&name).unwrap();
     assert_eq!(listed.height() as i64 - 1, quarter, "{text}");
-}
-
-fn group(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

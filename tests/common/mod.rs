@@ -252,3 +252,16 @@ source = "cases"
 sql = "sum(case when 办理状态 = '已结案' then 1 else 0 end)"
 label = "结案数"
 "#;
+
+/// 3284 → "3,284", as the terminal prints counts.
+pub fn grouped(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
