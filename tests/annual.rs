@@ -433,6 +433,28 @@ fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
         text.iter().any(|t| t.starts_with(&expected)),
         "{expected} in {text:#?}"
     );
+    // Per township too: the case sheet's 上年受理 is the published row, its 增减 from both.
+    let published = truth_csv("sample-data/2024/expected-last-year.csv".as_ref());
+    let table = Table::read(&out, "投诉举报案件");
+    for (code, t) in &cases {
+        let before = published[code]["accepted"] as f64;
+        assert_eq!(table.number(code, "上年受理"), before, "{code}");
+        let change = (t.accepted as f64 - before) / before;
+        assert!(
+            (table.number(code, "受理增减") - change).abs() < 1e-12,
+            "{code}"
+        );
+    }
+    // The form's 表号 block, top right of the title row.
+    let range = crate::common::sheet(&out, "投诉举报案件");
+    let top: String = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(top.contains("表号：劳监年1表"), "{top}");
     // explain: 上年 of the first row is the published table's rows, summed again.
     let output = laborstat()
         .args([
@@ -786,4 +808,9 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("of the category “企业”"), "{text}");
+}
+
+#[test]
+fn year_end_key_mistakes_are_reported_where_they_are_written() {
+    insta::assert_snapshot!(refused_by_check("tests/fixtures/pipelines/year-end.toml"));
 }

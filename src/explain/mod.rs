@@ -420,6 +420,7 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
         show_codes: false,
         subtotals: false,
         categories: None,
+        form: Vec::new(),
         row_header: String::new(),
         columns: vec![column],
         notes: Vec::new(),

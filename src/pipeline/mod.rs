@@ -626,6 +626,8 @@ pub struct SheetLayout {
     pub subtotals: bool,
     /// Rows by category of a ledger column instead of by township.
     pub categories: Option<Categories>,
+    /// The 表号 / 制定机关 / 批准文号 lines printed top right (empty: none).
+    pub form: Vec<String>,
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
     pub notes: Vec<String>,

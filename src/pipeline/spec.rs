@@ -423,6 +423,9 @@ pub struct SheetLayoutSpec {
     /// "其他" }` — one row per value of a column of the sheet's ledger, the rest as `other`.
     #[serde(default)]
     pub rows: Option<Spanned<CategoryRowsSpec>>,
+    /// The form's 表号 / 制定机关 / 批准文号 block, printed top right.
+    #[serde(default)]
+    pub form: Option<FormSpec>,
     /// Heading of the row-label column(s).
     #[serde(default)]
     pub row_header: Option<String>,
@@ -430,6 +433,21 @@ pub struct SheetLayoutSpec {
     /// Extra lines under the table, after the generated formula notes.
     #[serde(default)]
     pub notes: Vec<String>,
+}
+
+/// `form = { number, authority, approval }` of a report sheet (domain.md §6).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FormSpec {
+    /// 表号: `劳监统1表`.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// 制定机关.
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// 批准文号.
+    #[serde(default)]
+    pub approval: Option<String>,
 }
 
 /// `rows = { by, values, other }` of a report sheet: a distribution table.

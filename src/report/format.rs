@@ -38,6 +38,8 @@ pub struct Formats {
     pub total_label: Format,
     pub dash: Format,
     pub note: Format,
+    /// The 表号 / 制定机关 block: small, right-aligned, one line each.
+    pub form_block: Format,
 }
 
 impl Default for Formats {
@@ -64,6 +66,12 @@ impl Default for Formats {
             label: boxed.clone().set_align(FormatAlign::Left).set_text_wrap(),
             total_label: boxed.clone().set_bold().set_align(FormatAlign::Center),
             dash: boxed.set_align(FormatAlign::Center),
+            form_block: base
+                .clone()
+                .set_font_size(9)
+                .set_text_wrap()
+                .set_align(FormatAlign::Right)
+                .set_align(FormatAlign::VerticalCenter),
             note: base.set_align(FormatAlign::Left),
         }
     }

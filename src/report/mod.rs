@@ -222,9 +222,18 @@ fn write_table(
     let last_col = label_columns + layout.columns.len() as u16 - 1;
     let header_bottom = geometry.first_row - 1;
 
-    // Title and the line under it.
-    sheet.merge_range(0, 0, 0, last_col, &plan.expand(&layout.title), &f.title)?;
+    // Title and the line under it; a form's 表号 block in the top right corner, beside it.
+    // Over three narrow figure columns a line such as 制定机关：某某区人力资源和社会保障局
+    // wraps once: room for two lines each.
+    let block = !layout.form.is_empty() && last_col >= 6;
+    let title_end = if block { last_col - 3 } else { last_col };
+    sheet.merge_range(0, 0, 0, title_end, &plan.expand(&layout.title), &f.title)?;
     sheet.set_row_height(0, 30)?;
+    if block {
+        let lines = layout.form.join("\n");
+        sheet.merge_range(0, title_end + 1, 0, last_col, &lines, &f.form_block)?;
+        sheet.set_row_height(0, (24.0 * layout.form.len() as f64).max(30.0))?;
+    }
     let reporter = format!("填报单位：{}", plan.reporter.clone().unwrap_or_default());
     let right = match &layout.unit {
         Some(unit) => format!("计量单位：{unit}    报告期：{}", plan.period.label()),

@@ -164,6 +164,19 @@ fn compile_sheet(
         show_codes: spec.show_codes && categories.is_none(),
         subtotals: subtotals && categories.is_none(),
         categories,
+        form: spec
+            .form
+            .iter()
+            .flat_map(|f| {
+                [
+                    ("表号", &f.number),
+                    ("制定机关", &f.authority),
+                    ("批准文号", &f.approval),
+                ]
+                .into_iter()
+                .filter_map(|(label, text)| text.as_ref().map(|t| format!("{label}：{t}")))
+            })
+            .collect(),
         row_header: spec.row_header.unwrap_or_else(|| "单位".into()),
         columns,
         notes: spec.notes,

@@ -196,6 +196,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "show_codes",
             "subtotals",
             "rows",
+            "form",
             "row_header",
             "columns",
             "notes",
