@@ -441,6 +441,12 @@ fn report_sheets(plan: &Plan) -> Vec<String> {
 /// The report's sheets that hold no computed table figures, in words.
 fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
     if let Some(chart) = plan.charts.iter().find(|c| c.name == name) {
+        if chart.by_township.is_some() {
+            return Some(format!(
+                "a chart sheet: this period's “{}” of each township, as the table sheets show it; explain the same figure in a table sheet",
+                label_of(plan, &chart.indicator)
+            ));
+        }
         return Some(format!(
             "a chart sheet: the 合计 of “{}” for each period of the year; explain the same figure in a table sheet",
             label_of(plan, &chart.indicator)
