@@ -184,6 +184,13 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
             if mapped.is_some() {
                 continue;
             }
+            if let Some((from, to)) = column.working_days {
+                println!(
+                    "    (computed) {}: working days from {} to {}, on the pipeline's calendar",
+                    column.name, source.columns[from].name, source.columns[to].name
+                );
+                continue;
+            }
             println!(
                 "    (missing) {}{}",
                 column.name,

@@ -104,7 +104,8 @@ fn match_columns(variants: &[Variants], columns: &[Column]) -> Vec<Option<usize>
     for weak in [false, true] {
         for strict in [true, false] {
             for (ci, column) in columns.iter().enumerate() {
-                if mapping[ci].is_some() {
+                // A computed column is filled by ingest, never read from a sheet.
+                if mapping[ci].is_some() || column.working_days.is_some() {
                     continue;
                 }
                 'aliases: for alias in &column.aliases {
@@ -749,6 +750,7 @@ mod tests {
             kind: ColumnType::Text,
             required: false,
             money_in_wan: false,
+            working_days: None,
             values: vec![],
         }
     }
@@ -872,6 +874,7 @@ mod tests {
             kind,
             required,
             money_in_wan: false,
+            working_days: None,
             values: vec![],
         }
     }

@@ -293,12 +293,97 @@ pub fn ingest(
             }),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut tables = tables;
+    for (si, source) in plan.sources.iter().enumerate() {
+        let fail = |error| IngestError::Polars {
+            source_id: source.id.clone(),
+            error,
+        };
+        let outside = fill_working_days(plan, si, &mut tables[si]).map_err(fail)?;
+        if let (true, Some(calendar)) = (outside > 0, &plan.calendar) {
+            findings.push(Finding::file(
+                Severity::Warning,
+                calendar.file.clone(),
+                "工作日历",
+                format!(
+                    "{}有{outside}行的日期超出工作日历所列年份，其间的工作日只按周一至周五计（未计法定节假日与调休）；请在工作日历中补充这些年份",
+                    source.title
+                ),
+            ));
+        }
+    }
     Ok(Ingested {
         roster,
         tables,
         files: reports,
         findings,
     })
+}
+
+/// Fills a source's computed `working_days` columns from their two dates on the pipeline's
+/// calendar (a row without either date: empty). Returns how many rows had a day in the span
+/// counted outside the calendar's years.
+fn fill_working_days(plan: &Plan, source: usize, table: &mut DataFrame) -> PolarsResult<usize> {
+    let columns = &plan.sources[source].columns;
+    let (Some(calendar), true) = (
+        &plan.calendar,
+        columns.iter().any(|c| c.working_days.is_some()),
+    ) else {
+        return Ok(0);
+    };
+    let mut outside = 0;
+    for column in columns {
+        let Some((from, to)) = column.working_days else {
+            continue;
+        };
+        let days = |ci: usize| -> PolarsResult<Vec<Option<i32>>> {
+            let dates = table.column(&columns[ci].name)?.cast(&DataType::Int32)?;
+            Ok(dates.i32()?.iter().collect())
+        };
+        let (starts, ends) = (days(from)?, days(to)?);
+        let counted: Vec<Option<i64>> = starts
+            .iter()
+            .zip(&ends)
+            .map(|(start, end)| {
+                let (start, end) = ((*start)?, (*end)?);
+                if calendar
+                    .covers
+                    .is_some_and(|(first, last)| start < first || end > last)
+                {
+                    outside += 1;
+                }
+                Some(calendar.working_days_between(start, end) as i64)
+            })
+            .collect();
+        // In the pieces the table is in (one per file): a column of other pieces would
+        // break the frame's alignment.
+        let pieces = table
+            .column(&columns[from].name)?
+            .as_materialized_series()
+            .chunk_lengths()
+            .collect::<Vec<_>>();
+        let mut rest = counted.as_slice();
+        let mut series: Option<Series> = None;
+        for length in pieces {
+            let (piece, after) = rest.split_at(length);
+            rest = after;
+            let piece =
+                Int64Chunked::from_iter_options(column.name.as_str().into(), piece.iter().copied())
+                    .into_series();
+            match &mut series {
+                None => series = Some(piece),
+                Some(all) => {
+                    all.append(&piece)?;
+                }
+            }
+        }
+        let series = series.unwrap_or_else(|| {
+            Int64Chunked::from_iter_options(column.name.as_str().into(), std::iter::empty())
+                .into_series()
+        });
+        table.with_column(series.into_column())?;
+    }
+    Ok(outside)
 }
 
 /// Two or more files of one ledger from one submitter for one period: the most recently
@@ -1199,7 +1284,7 @@ fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
         .columns
         .iter()
         .zip(&header.mapping)
-        .filter(|(c, m)| !c.required && m.is_none())
+        .filter(|(c, m)| !c.required && m.is_none() && c.working_days.is_none())
         .map(|(c, _)| c.name.clone())
         .collect()
 }
@@ -1223,7 +1308,11 @@ fn column_problems(
         .iter()
         .enumerate()
         .any(|(c, l)| !l.is_empty() && !header.mapping.contains(&Some(c)));
-    let absent = header.mapping.iter().any(Option::is_none);
+    let absent = header
+        .mapping
+        .iter()
+        .zip(columns)
+        .any(|(m, c)| m.is_none() && c.working_days.is_none());
     if !unmatched_header && !absent {
         return out;
     }
@@ -1253,7 +1342,7 @@ fn column_problems(
         }
     }
     for (ci, column) in columns.iter().enumerate() {
-        if column.required || header.mapping[ci].is_some() {
+        if column.required || header.mapping[ci].is_some() || column.working_days.is_some() {
             continue;
         }
         let close = closest_label(&column.aliases, &unmapped);

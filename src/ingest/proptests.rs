@@ -37,6 +37,7 @@ fn columns() -> Vec<Column> {
         kind,
         required,
         money_in_wan: false,
+        working_days: None,
         values: vec![],
     };
     vec![

@@ -72,9 +72,43 @@ pub struct Plan {
     pub limits: Limits,
     /// `[settings]`, in the file's order.
     pub settings: Vec<Setting>,
+    /// `[calendar]`: holidays and working weekend days, for `working_days` columns.
+    pub calendar: Option<Calendar>,
     /// Per source, per declared column, what uses it ([`Plan::column_uses`]), worked out
     /// once when compiled rather than for every file read.
     pub uses: Vec<Vec<Vec<String>>>,
+}
+
+/// The working calendar (`[calendar]`): Monday to Friday, less 法定节假日, plus the
+/// Saturdays and Sundays worked instead (调休), as days since 1970-01-01.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    pub file: PathBuf,
+    pub holidays: std::collections::HashSet<i32>,
+    pub workdays: std::collections::HashSet<i32>,
+    /// The first and last day the file lists: a date outside its years is counted by
+    /// weekdays alone, and said so.
+    pub covers: Option<(i32, i32)>,
+}
+
+impl Calendar {
+    pub fn is_working_day(&self, day: i32) -> bool {
+        if self.holidays.contains(&day) {
+            return false;
+        }
+        if self.workdays.contains(&day) {
+            return true;
+        }
+        // 1970-01-01 was a Thursday: day 0 → weekday index 3 (Monday 0).
+        (day + 3).rem_euclid(7) < 5
+    }
+
+    /// Working days after `from` up to and including `to` (0 when `to` is not later).
+    pub fn working_days_between(&self, from: i32, to: i32) -> i32 {
+        ((from + 1)..=to)
+            .filter(|&d| self.is_working_day(d))
+            .count() as i32
+    }
 }
 
 /// A roster constant (`[roster.constants.<name>]`): a figure per submitter from a roster
@@ -515,6 +549,9 @@ pub struct Column {
     pub required: bool,
     /// A money column whose plain numbers are 万元 (`unit = "万元"`): read × 10,000 元.
     pub money_in_wan: bool,
+    /// A computed column (`working_days`): (from, to) indices into the source's columns. It is
+    /// never looked for in a sheet; ingest fills it from the two dates and the calendar.
+    pub working_days: Option<(usize, usize)>,
     /// For enums: canonical value and its aliases (the canonical spelling included).
     pub values: Vec<(String, Vec<String>)>,
 }
@@ -802,6 +839,39 @@ mod tests {
             .fill_strict("a = '{' or b = '{A}' or c = '{month}'")
             .unwrap();
         assert_eq!(filled.text, "a = '{' or b = '{A}' or c = '11'");
+    }
+
+    #[test]
+    fn working_days_skip_holidays_and_count_the_weekend_days_worked_instead() {
+        let day = |text: &str| {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+            (chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap() - epoch).num_days() as i32
+        };
+        let mut calendar = Calendar::default();
+        for d in [
+            "2024-10-01",
+            "2024-10-02",
+            "2024-10-03",
+            "2024-10-04",
+            "2024-10-07",
+        ] {
+            calendar.holidays.insert(day(d));
+        }
+        calendar.workdays.insert(day("2024-10-12")); // a Saturday worked instead
+                                                     // After Monday 30 September up to Monday 14 October: 8–11, Saturday 12, 14.
+        assert_eq!(
+            calendar.working_days_between(day("2024-09-30"), day("2024-10-14")),
+            6
+        );
+        // A plain week: Monday to Friday, nothing on the calendar.
+        assert_eq!(
+            calendar.working_days_between(day("2024-11-01"), day("2024-11-08")),
+            5
+        );
+        assert_eq!(
+            calendar.working_days_between(day("2024-11-08"), day("2024-11-01")),
+            0
+        );
     }
 
     #[test]

@@ -210,6 +210,10 @@ pub struct ColumnSpec {
     /// published table); a cell that writes its own unit (“3.6万元”) is read as written.
     #[serde(default)]
     pub unit: Option<Spanned<String>>,
+    /// `type = "int"`, computed, not read: the working days after `from` up to `to` (two date
+    /// columns of the source) on the pipeline's `[calendar]`.
+    #[serde(default)]
+    pub working_days: Option<Spanned<WorkingDaysSpec>>,
     /// `type = "enum"`: canonical value → its aliases (`已结案 = ["结案", "办结"]`).
     #[serde(default)]
     pub values: BTreeMap<String, Vec<String>>,
@@ -488,6 +492,23 @@ pub struct ReportColumnSpec {
     /// 同比 or 环比: the change against the same window a year or a period back.
     #[serde(default)]
     pub compare: Option<Spanned<String>>,
+}
+
+/// `working_days = { from = "受理日期", to = "结案日期" }` of a computed column.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WorkingDaysSpec {
+    pub from: String,
+    pub to: String,
+}
+
+/// `[calendar]`: the days that are not the usual Monday-to-Friday (法定节假日, 调休上班).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSection {
+    /// CSV `date,type` (type 休 for a holiday, 班 for a working Saturday or Sunday), relative
+    /// to the pipeline file.
+    pub file: Spanned<String>,
 }
 
 /// `[[sources.<id>.rules]]`: one validation rule. Exactly one of the rule kinds

@@ -205,6 +205,7 @@ mod tests {
             kind,
             required: false,
             money_in_wan: false,
+            working_days: None,
             values: vec![],
         }
     }

@@ -22,15 +22,16 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
 use super::{
-    expand_template, Diagnostic, Limits, Overrides, Period, Placeholders, Plan, RosterConstant,
-    RosterSource, Setting,
+    expand_template, Calendar, Diagnostic, Limits, Overrides, Period, Placeholders, Plan,
+    RosterConstant, RosterSource, Setting,
 };
 pub use measure::display_name;
 pub use report::sentence_words;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "include",
+    "calendar",
     "pipeline",
     "settings",
     "limits",
@@ -88,6 +89,17 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         }
     }
     let sources = source::compile_sources(&mut d, entry(table, "sources"), &placeholders);
+    let calendar = compile_calendar(&mut d, table, &base_dir);
+    if calendar.is_none() {
+        for source in &sources {
+            for column in source.columns.iter().filter(|c| c.working_days.is_some()) {
+                let at = entry(table, "sources")
+                    .and_then(|s| sections::entry_value(s, &source.id))
+                    .map_or(0, |v| v.span().start);
+                d.at(at, format!("source `{}` column `{}`: working_days needs a [calendar] (file = \"calendar.csv\": the 法定节假日 and 调休 working days)", source.id, column.name));
+            }
+        }
+    }
     // Names declared, compiled or not: a reference to a declared name that failed to compile
     // is not reported again (one mistake, one message).
     let declared_measures = declared_names(table, "measures");
@@ -195,12 +207,92 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         reconciliations,
         limits,
         settings,
+        calendar,
         uses: Vec::new(),
     };
     plan.uses = (0..plan.sources.len())
         .map(|s| plan.column_uses(s))
         .collect();
     Ok(plan)
+}
+
+/// `[calendar] file = "…"`: a CSV of `date,type` lines (type 休/假 for a holiday, 班 for a
+/// Saturday or Sunday worked instead), read when the pipeline is compiled so that `check`
+/// finds a mistake in it, with its line.
+fn compile_calendar(d: &mut Diagnostics, table: &DeTable<'_>, base_dir: &Path) -> Option<Calendar> {
+    let value = entry(table, "calendar")?;
+    let spec = section::<CalendarSection>(d, value, "[calendar]")?;
+    let path = base_dir.join(spec.file.get_ref());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            d.span(
+                &spec.file.span(),
+                format!(
+                    "[calendar]: cannot read “{}”: {}",
+                    path.display(),
+                    io_words(&e)
+                ),
+            );
+            return None;
+        }
+    };
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    let mut calendar = Calendar {
+        file: clean_path(&path),
+        ..Calendar::default()
+    };
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells = line
+            .trim()
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .map(str::trim);
+        let (Some(date), kind) = (cells.next().filter(|c| !c.is_empty()), cells.next()) else {
+            continue;
+        };
+        let parsed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(date, "%Y/%m/%d"));
+        let Ok(day) = parsed else {
+            if i > 0 {
+                problems.push(format!(
+                    "line {}: “{date}” is not a date (2024-10-01)",
+                    i + 1
+                ));
+            }
+            continue; // the header line
+        };
+        let day = (day - epoch).num_days() as i32;
+        match kind.unwrap_or("") {
+            "休" | "假" | "holiday" => calendar.holidays.insert(day),
+            "班" | "workday" => calendar.workdays.insert(day),
+            other => {
+                problems.push(format!("line {}: type “{other}” is neither 休 (a holiday) nor 班 (a working weekend day)", i + 1));
+                continue;
+            }
+        };
+        calendar.covers = Some(match calendar.covers {
+            None => (day, day),
+            Some((first, last)) => (first.min(day), last.max(day)),
+        });
+    }
+    // The years it lists, whole: a date in them is judged on the file.
+    if let Some((first, last)) = calendar.covers {
+        use chrono::Datelike;
+        let year_of = |d: i32| (epoch + chrono::Duration::days(d as i64)).year();
+        let day_of = |y: i32, m: u32, dd: u32| {
+            (chrono::NaiveDate::from_ymd_opt(y, m, dd).expect("a date") - epoch).num_days() as i32
+        };
+        calendar.covers = Some((day_of(year_of(first), 1, 1), day_of(year_of(last), 12, 31)));
+    }
+    for problem in &problems {
+        d.span(
+            &spec.file.span(),
+            format!("[calendar] {}: {problem}", path.display()),
+        );
+    }
+    problems.is_empty().then_some(calendar)
 }
 
 /// The pipeline's text followed by the text of each file its `include = [...]` names, and

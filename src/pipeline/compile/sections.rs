@@ -168,7 +168,14 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "message",
         ]
     } else if what.starts_with("source") && what.contains("column") {
-        &["aliases", "type", "required", "unit", "values"]
+        &[
+            "aliases",
+            "type",
+            "required",
+            "unit",
+            "working_days",
+            "values",
+        ]
     } else if what.starts_with("source") {
         &[
             "title",

@@ -51,13 +51,22 @@ fn compile_source(
     let what = format!("source `{id}`");
     let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
     let mut columns = Vec::new();
+    // Computed columns, resolved once every column is known: (column, from, to, where).
+    let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
     match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Table(all))) => {
             for (name, col) in all.iter() {
                 let name: &str = name.get_ref();
                 let what = format!("source `{id}` column `{name}`");
                 if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
+                    let working_days = spec.working_days.clone();
                     if let Some(column) = compile_column(d, &what, name, col, spec) {
+                        if let Some(w) = working_days {
+                            if column.kind != ColumnType::Int {
+                                d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
+                            }
+                            computed.push((columns.len(), w.get_ref().clone(), w.span()));
+                        }
                         columns.push(column);
                     }
                 }
@@ -68,6 +77,26 @@ fn compile_source(
             &value.span(),
             format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
         ),
+    }
+    for (ci, spec, span) in computed {
+        let date = |name: &str, d: &mut Diagnostics| {
+            let found = columns
+                .iter()
+                .position(|c| c.name == name && c.kind == ColumnType::Date);
+            if found.is_none() {
+                let dates = columns
+                    .iter()
+                    .filter(|c| c.kind == ColumnType::Date)
+                    .map(|c| c.name.as_str());
+                let hint = did_you_mean(name, dates);
+                d.span(&span, format!("source `{id}` column `{}`: working_days counts between two date columns of the source; “{name}” is not one{hint}", columns[ci].name));
+            }
+            found
+        };
+        let (from, to) = (date(&spec.from, d), date(&spec.to, d));
+        if let (Some(from), Some(to)) = (from, to) {
+            columns[ci].working_days = Some((from, to));
+        }
     }
     let mut rules = Vec::new();
     match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
@@ -290,6 +319,7 @@ fn compile_column(
         kind,
         required: spec.required,
         money_in_wan,
+        working_days: None,
         values,
     })
 }
