@@ -39,6 +39,7 @@ def main():
             "disputes_accepted": rnd.randint(15, 80),
             "units": rnd.randint(30, 150),
         })
+        truths[-1]["reviewed"] = truths[-1]["units"] * 2 // 3
     for t in truths:
         t["disputes_closed"] = t["disputes_accepted"] - rnd.randint(0, 8)
         t["mediation_tried"] = t["disputes_accepted"] * 2 // 3
@@ -59,28 +60,38 @@ def main():
     disputes = [
         [f"{LAST}年劳动人事争议调解仲裁情况统计表"],
         ["填报单位：某某区人力资源和社会保障局", "", "", f"报告期：{LAST}年"],
-        ["代码", "街道（乡镇）", "受理争议案件（件）", "结案（件）", "约调（件）", "调解成功（件）", "用人单位（户）"],
+        ["代码", "街道（乡镇）", "受理争议案件（件）", "结案（件）", "约调（件）", "调解成功（件）"],
         ["", "合计", total["disputes_accepted"], total["disputes_closed"], total["mediation_tried"],
-         total["mediation_succeeded"], total["units"]],
+         total["mediation_succeeded"]],
+    ]
+    employers = [
+        [f"{LAST}年用人单位基本情况统计表"],
+        ["填报单位：某某区人力资源和社会保障局", "", f"报告期：{LAST}年"],
+        ["代码", "街道（乡镇）", "用人单位（户）", "书面审查完成数"],
+        ["", "合计", total["units"], total["reviewed"]],
     ]
     by_code = {t["code"]: t for t in truths}
     for code, name, _ in g.ROSTER:
         t = by_code.get(code)
         if t is None:
             cases.append([code, f"{name}（未报送）", "", "", "", "", ""])
-            disputes.append([code, f"{name}（未报送）", "", "", "", "", ""])
+            disputes.append([code, f"{name}（未报送）", "", "", "", ""])
+            employers.append([code, f"{name}（未报送）", "", ""])
             continue
         cases.append([code, name, t["accepted"], t["closed"], rate(t["closed"], t["accepted"]),
                       t["workers"], t["recovered_wan_cents"] / 100])
         disputes.append([code, name, t["disputes_accepted"], t["disputes_closed"], t["mediation_tried"],
-                         t["mediation_succeeded"], t["units"]])
+                         t["mediation_succeeded"]])
+        employers.append([code, name, t["units"], t["reviewed"]])
     footer = [[], ["单位负责人：王军", "", "统计负责人：李华", "", "填表人：张敏", "", f"报出日期：{YEAR}年1月20日"]]
     path = os.path.join(root, "上年年报", f"{LAST}年劳动保障监察年终统计表.xlsx")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     import xlsxwriter
     wb = xlsxwriter.Workbook(path)
     wb.set_properties({"created": g.dt.datetime(YEAR, 1, 20)})
-    for sheet_name, rows, merged in [("投诉举报案件", cases + footer, True), ("劳动争议", disputes + footer, False)]:
+    sheets = [("投诉举报案件", cases + footer, True), ("劳动争议", disputes + footer, False),
+              ("用人单位", employers + footer, False)]
+    for sheet_name, rows, merged in sheets:
         ws = wb.add_worksheet(sheet_name)
         for r, row in enumerate(rows):
             for c, v in enumerate(row):

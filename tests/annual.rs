@@ -252,6 +252,13 @@ fn seed_000_employer_registry_is_reproduced_from_rows() {
     assert_eq!(table.number("合计", "签订人数") / employees, contract);
     assert_eq!(format!("{:.2}", contract * 100.0), "90.24");
     assert_eq!(format!("{:.2}", insured * 100.0), "80.57");
+    // 年检 (书面审查): 466 against last year's published 271 → +195, +72.0 %.
+    let row = headline_row(&out, "书面审查（年检）用人单位（户）");
+    assert_eq!(
+        (num(&row[0]), num(&row[1]), num(&row[2])),
+        (466.0, 271.0, 195.0)
+    );
+    assert_eq!(format!("{:.1}", num(&row[3]) * 100.0), "72.0");
     // Arbitration: 受理 76, 结案 74 → 97.4 %, nothing carried over.
     let disputes = Table::read(&out, "劳动争议");
     assert_eq!(disputes.number("合计", "上期未结"), 0.0);
