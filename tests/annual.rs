@@ -259,6 +259,17 @@ fn seed_000_employer_registry_is_reproduced_from_rows() {
         (466.0, 271.0, 195.0)
     );
     assert_eq!(format!("{:.1}", num(&row[3]) * 100.0), "72.0");
+    // 主动监察: 515 employers, 33600 workers, 80 责令改正, 15 处罚, 3.6万元.
+    let inspections = Table::read(&out, "主动监察");
+    for (column, expected) in [
+        ("检查用人单位（户）", 515.0),
+        ("涉及劳动者（人）", 33600.0),
+        ("责令改正（件）", 80.0),
+        ("件数", 15.0),
+        ("罚款（万元）", 3.6),
+    ] {
+        assert_eq!(inspections.number("合计", column), expected, "{column}");
+    }
     // Arbitration: 受理 76, 结案 74 → 97.4 %, nothing carried over.
     let disputes = Table::read(&out, "劳动争议");
     assert_eq!(disputes.number("合计", "上期未结"), 0.0);
@@ -820,4 +831,58 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
 #[test]
 fn year_end_key_mistakes_are_reported_where_they_are_written() {
     insta::assert_snapshot!(refused_by_check("tests/fixtures/pipelines/year-end.toml"));
+}
+
+/// 主动监察: an employer inspected twice in a year is one 户 — a distinct count recomputed
+/// at every level, so a subtotal is not the sum of its townships' figures unless no employer
+/// is shared; the rest per township, subtotal and 合计 from the generator's truth.
+#[test]
+fn inspections_count_each_employer_once_at_every_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    let summary = run_report("pipelines/annual.toml", None, &out);
+    assert!(
+        summary.contains("主动监察台账: 13 found, 13 used"),
+        "{summary}"
+    );
+    let truth = truth_csv("sample-data/2024/expected-inspections.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "主动监察");
+    let check = |key: &str, t: &HashMap<String, i64>| {
+        for (column, figure) in [
+            ("检查用人单位（户）", "units"),
+            ("检查（次）", "inspections"),
+            ("涉及劳动者（人）", "workers"),
+            ("责令改正（件）", "ordered"),
+            ("件数", "punished"),
+        ] {
+            assert_eq!(
+                table.number(key, column),
+                t[figure] as f64,
+                "{key}: {column}"
+            );
+        }
+        assert_eq!(
+            table.number(key, "罚款（万元）"),
+            crate::common::wan(t["fines_fen"]),
+            "{key}: 罚款"
+        );
+    };
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in &truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    // Townships inspect their own employers (no code shared across them), so here the
+    // distinct counts of the levels do add up.
+    check("合计", &total);
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+    assert!(
+        total["inspections"] > total["units"],
+        "some employers inspected twice"
+    );
 }

@@ -346,7 +346,7 @@ const TOTAL_WORDS: [&str; 5] = ["合计", "总计", "小计", "累计", "总数"
 /// Words a footer row starts with (compared after `normalize_key`: half-width, no spaces).
 /// A row starting with one is a footer only when it does not parse as a record, so a word
 /// here never costs a company called 电话机械有限公司 its case.
-const FOOTER_WORDS: [&str; 28] = [
+const FOOTER_WORDS: [&str; 31] = [
     "备注",
     "注:",
     "注1",
@@ -368,6 +368,10 @@ const FOOTER_WORDS: [&str; 28] = [
     "主管领导",
     "经办人",
     "统计人",
+    // The signatures of inspection and case ledgers (主动监察台账: 检查人).
+    "检查人",
+    "承办人",
+    "记录人",
     "联系电话",
     "电话",
     "报出日期",
