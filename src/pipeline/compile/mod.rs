@@ -116,8 +116,8 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         if declared_measures.contains(&constant.name)
             || declared_indicators.contains(&constant.name)
         {
-            let at = entry(table, "roster").map_or(0, |r| r.span().start);
-            d.at(at, format!("[roster.constants.{0}]: `{0}` is also a measure or indicator; give the constant another name", constant.name));
+            let at = entry(table, "roster").map_or(0..0, |r| constant_span(r, &constant.name));
+            d.span(&at, format!("[roster.constants.{0}]: `{0}` is also a measure or indicator; give the constant another name", constant.name));
         }
     }
     let declared_names = measure::Declared {
@@ -214,6 +214,13 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         .map(|s| plan.column_uses(s))
         .collect();
     Ok(plan)
+}
+
+/// Where `[roster.constants.<name>]` is written (the [roster] table when it cannot be found).
+fn constant_span(roster: &toml::Spanned<DeValue<'_>>, name: &str) -> std::ops::Range<usize> {
+    sections::entry_value(roster, "constants")
+        .and_then(|c| sections::entry_value(c, name))
+        .map_or_else(|| roster.span(), |v| v.span())
 }
 
 /// `[calendar] file = "…"`: a CSV of `date,type` lines (type 休/假 for a holiday, 班 for a
@@ -640,7 +647,7 @@ fn compile_roster(
         let is_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_name {
-            d.span(&value.span(), format!("[roster.constants.{name}]: a constant's name is letters, digits and `_`, starting with a letter (it is written in indicators' expr)"));
+            d.span(&constant_span(value, name), format!("[roster.constants.{name}]: a constant's name is letters, digits and `_`, starting with a letter (it is written in indicators' expr)"));
             continue;
         }
         constants.push(RosterConstant {
