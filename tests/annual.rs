@@ -886,3 +886,46 @@ fn inspections_count_each_employer_once_at_every_level() {
         "some employers inspected twice"
     );
 }
+
+/// 转办件 and 欠薪预警: 按时 in working days on the calendar against each item's own limit,
+/// per township, subtotal and 合计, from the generator's truth.
+#[test]
+fn referrals_are_on_time_by_their_own_limit_in_working_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let truth = truth_csv("sample-data/2024/expected-referrals.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "转办及预警");
+    let check = |key: &str, t: &HashMap<String, i64>| {
+        for (column, figure) in [
+            ("接收", "referrals"),
+            ("办结", "referrals_done"),
+            ("按时办结", "referrals_on_time"),
+            ("发出", "warnings"),
+            ("处置", "warnings_handled"),
+        ] {
+            assert_eq!(
+                table.number(key, column),
+                t[figure] as f64,
+                "{key}: {column}"
+            );
+        }
+        let rate = t["referrals_on_time"] as f64 / t["referrals_done"] as f64;
+        assert!(
+            (table.number(key, "按时办结率") - rate).abs() < 1e-12,
+            "{key}"
+        );
+    };
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in &truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    check("合计", &total);
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+}
