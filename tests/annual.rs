@@ -929,3 +929,44 @@ fn referrals_are_on_time_by_their_own_limit_in_working_days() {
         check(&format!("其中：{kind}"), t);
     }
 }
+
+/// 人力资源服务机构检查: per township, subtotal and 合计 from the generator's truth; a 是/否
+/// column left blank for 否 (a √-only ledger) counts as not.
+#[test]
+fn agency_inspections_add_up_at_every_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let truth = truth_csv("sample-data/2024/expected-agencies.csv".as_ref());
+    let roster = roster();
+    let table = Table::read(&out, "人力资源服务机构");
+    let check = |key: &str, t: &HashMap<String, i64>| {
+        for (column, figure) in [
+            ("检查机构（户）", "checked"),
+            ("户数", "licensed"),
+            ("报送年报（户）", "reported"),
+            ("发现问题（户）", "problems"),
+            ("责令改正（户）", "ordered"),
+            ("吊销许可（户）", "revoked"),
+        ] {
+            assert_eq!(
+                table.number(key, column),
+                t[figure] as f64,
+                "{key}: {column}"
+            );
+        }
+        let rate = t["licensed"] as f64 / t["checked"] as f64;
+        assert!((table.number(key, "比率") - rate).abs() < 1e-12, "{key}");
+    };
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in &truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    check("合计", &total);
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+}

@@ -138,8 +138,8 @@ fn nothing_lost_in_the_sample_district() {
         .into_iter()
         .partition(|r| r["台账"] == "投诉举报案件台账");
     assert_eq!(rows.len(), 13, "one line per ledger sent");
-    // The other ledgers (registry, disputes, injuries, inspections, referrals and warnings:
-    // tests/annual.rs), each from the same
+    // The other ledgers (registry, disputes, injuries, inspections, referrals, warnings and
+    // agencies: tests/annual.rs), each from the same
     // 13 townships, the two 汇总表 sheets, the three tables of last year's published report,
     // and December's 在建项目 and 欠薪线索 from all 14 (the monthly sample's).
     let others = summaries.len();
@@ -147,7 +147,7 @@ fn nothing_lost_in_the_sample_district() {
         .into_iter()
         .filter(|r| r["台账"] == "案件情况汇总表")
         .collect();
-    assert_eq!(others, 6 * 13 + 2 + 3 + 2 * 14);
+    assert_eq!(others, 7 * 13 + 2 + 3 + 2 * 14);
     assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
     // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计
     // is its data.
