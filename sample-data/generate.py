@@ -388,8 +388,7 @@ SHAPES = [
 
 def file_path(root, code, name, fmt, index):
     ext = EXTENSION[fmt]
-    # Most townships file under <code>-<name>/; some under their name only, as received.
-    folder = f"{code}-{name}" if index % 4 != 3 else name
+    folder = township_folder(code, name, index)
     return os.path.join(root, folder, f"投诉举报案件台账.{ext}")
 
 
@@ -509,6 +508,19 @@ def cell_ref(rows, keys, where, key):
         if row and (row[0] == where) and r > 0:
             return f"{letters(col)}{r + 1}"
     raise ValueError(f"row {where} not found")
+
+
+def township_folder(code, name, index):
+    """Most townships file under <code>-<name>/; every fourth under its name only, as received."""
+    return f"{code}-{name}" if index % 4 != 3 else name
+
+
+def write_findings(path, findings):
+    """expected-findings*.csv: each planted mistake's file, cell, rule and severity."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "cell", "rule", "severity"])
+        w.writerows(sorted(findings))
 
 
 def write_truth(path, truths):

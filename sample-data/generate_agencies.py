@@ -12,7 +12,6 @@ Besides the workbooks it writes, under sample-data/<year>/:
 usage: python3 sample-data/generate_agencies.py
 Needs: pip install xlsxwriter xlwt odfpy
 """
-import csv
 import datetime as dt
 import os
 import random
@@ -101,7 +100,7 @@ def main():
             r["责令改正"] = True
             r["_excluded"] = True
             marks.append((rows.index(r) + 1, "责令改正", "责令改正须有发现问题"))
-        folder = f"{code}-{name}" if index % 4 != 3 else name
+        folder = g.township_folder(code, name, index)
         path = os.path.join(root, folder, f"人力资源服务机构检查台账.{g.EXTENSION[shape['fmt']]}")
         table = table_rows(name, rows, shape)
         g.write(path, shape["fmt"], "人力资源服务机构检查台账", table, None)
@@ -109,10 +108,7 @@ def main():
         for number, key, rule in marks:
             findings.append([os.path.relpath(path, root), g.cell_ref(table, KEYS, number, key), rule, "error"])
     g.write_truth(os.path.join(root, "expected-agencies.csv"), truths)
-    with open(os.path.join(root, "expected-findings-agencies.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "cell", "rule", "severity"])
-        w.writerows(sorted(findings))
+    g.write_findings(os.path.join(root, "expected-findings-agencies.csv"), findings)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ def main():
         code, name, _ = g.ROSTER[index]
         shape = SHAPES[index]
         rows, merged = table_rows(name, employers, shape)
-        folder = f"{code}-{name}" if index % 4 != 3 else name
+        folder = g.township_folder(code, name, index)
         path = os.path.join(root, folder, f"用人单位信息采集表.{g.EXTENSION[shape['fmt']]}")
         g.write(path, shape["fmt"], "用人单位信息采集表", rows, merged)
         truths.append(truth(code, name, employers))
@@ -201,10 +201,7 @@ def main():
             cell = g.cell_ref(rows, KEYS, number, key)
             findings.append([os.path.relpath(path, root), cell, rule, "error"])
     g.write_truth(os.path.join(root, "expected-employers.csv"), truths)
-    with open(os.path.join(root, "expected-findings-employers.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "cell", "rule", "severity"])
-        w.writerows(sorted(findings))
+    g.write_findings(os.path.join(root, "expected-findings-employers.csv"), findings)
 
 
 if __name__ == "__main__":

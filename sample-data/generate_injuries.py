@@ -13,7 +13,6 @@ Besides the workbooks it writes, under sample-data/<year>/:
 usage: python3 sample-data/generate_injuries.py
 Needs: pip install xlsxwriter xlwt odfpy
 """
-import csv
 import datetime as dt
 import os
 import random
@@ -138,17 +137,14 @@ def main():
         code, name, _ = g.ROSTER[index]
         shape = SHAPES[index]
         rows = table_rows(name, applications, shape)
-        folder = f"{code}-{name}" if index % 4 != 3 else name
+        folder = g.township_folder(code, name, index)
         path = os.path.join(root, folder, f"工伤认定台账.{g.EXTENSION[shape['fmt']]}")
         g.write(path, shape["fmt"], "工伤认定台账", rows, None)
         truths.append(truth(code, name, applications))
         for number, key, rule in marks.get(index, []):
             findings.append([os.path.relpath(path, root), g.cell_ref(rows, KEYS, number, key), rule, "error"])
     g.write_truth(os.path.join(root, "expected-injuries.csv"), truths)
-    with open(os.path.join(root, "expected-findings-injuries.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "cell", "rule", "severity"])
-        w.writerows(sorted(findings))
+    g.write_findings(os.path.join(root, "expected-findings-injuries.csv"), findings)
 
 
 if __name__ == "__main__":

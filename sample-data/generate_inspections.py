@@ -13,7 +13,6 @@ Besides the workbooks it writes, under sample-data/<year>/:
 usage: python3 sample-data/generate_inspections.py
 Needs: pip install xlsxwriter xlwt odfpy
 """
-import csv
 import datetime as dt
 import os
 import random
@@ -128,17 +127,14 @@ def main():
         code, name, _ = g.ROSTER[index]
         shape = SHAPES[index]
         table = table_rows(name, rows, shape)
-        folder = f"{code}-{name}" if index % 4 != 3 else name
+        folder = g.township_folder(code, name, index)
         path = os.path.join(root, folder, f"主动监察台账.{g.EXTENSION[shape['fmt']]}")
         g.write(path, shape["fmt"], "主动监察台账", table, None)
         truths.append(truth(code, name, rows))
         for number, key, rule in marks.get(index, []):
             findings.append([os.path.relpath(path, root), g.cell_ref(table, KEYS, number, key), rule, "error"])
     g.write_truth(os.path.join(root, "expected-inspections.csv"), truths)
-    with open(os.path.join(root, "expected-findings-inspections.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "cell", "rule", "severity"])
-        w.writerows(sorted(findings))
+    g.write_findings(os.path.join(root, "expected-findings-inspections.csv"), findings)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Besides the workbooks it writes, under sample-data/<year>/:
 usage: python3 sample-data/generate_referrals.py
 Needs: pip install xlsxwriter xlwt odfpy
 """
-import csv
 import datetime as dt
 import os
 import random
@@ -124,7 +123,7 @@ def main():
             r["_written"] = {"办理期限": "五个工作日"}
             r["_excluded"] = True
             marks.append((10, "办理期限", "type"))
-        folder = f"{code}-{name}" if index % 4 != 3 else name
+        folder = g.township_folder(code, name, index)
         ext = g.EXTENSION[shape["fmt"]]
         ref = referral_rows(name, referrals, shape)
         g.write(os.path.join(root, folder, f"转办件台账.{ext}"), shape["fmt"], "转办件台账", ref, None)
@@ -135,10 +134,7 @@ def main():
             findings.append([os.path.relpath(os.path.join(root, folder, f"转办件台账.{ext}"), root),
                              g.cell_ref(ref, REF_KEYS, number, key), rule, "error"])
     g.write_truth(os.path.join(root, "expected-referrals.csv"), truths)
-    with open(os.path.join(root, "expected-findings-referrals.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "cell", "rule", "severity"])
-        w.writerows(sorted(findings))
+    g.write_findings(os.path.join(root, "expected-findings-referrals.csv"), findings)
 
 
 if __name__ == "__main__":

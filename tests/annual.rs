@@ -111,6 +111,28 @@ fn assert_employer_row(table: &Table, key: &str, t: &HashMap<String, i64>, targe
     }
 }
 
+/// Runs `check` on each township's truth row, on each roster kind's sum (其中：街道…) and on
+/// the sum of all (合计); returns that sum.
+fn check_every_level(
+    truth: &HashMap<String, HashMap<String, i64>>,
+    roster: &HashMap<String, (String, i64)>,
+    check: impl Fn(&str, &HashMap<String, i64>),
+) -> HashMap<String, i64> {
+    let mut total = HashMap::new();
+    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (code, t) in truth {
+        check(code, t);
+        add(&mut total, t);
+        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
+    }
+    check("合计", &total);
+    assert!(!by_kind.is_empty());
+    for (kind, t) in &by_kind {
+        check(&format!("其中：{kind}"), t);
+    }
+    total
+}
+
 fn add(into: &mut HashMap<String, i64>, from: &HashMap<String, i64>) {
     for (k, v) in from {
         *into.entry(k.clone()).or_default() += v;
@@ -361,17 +383,7 @@ fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() 
             );
         }
     };
-    let mut total = HashMap::new();
-    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (code, t) in &truth {
-        check(code, t);
-        add(&mut total, t);
-        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
-    }
-    check("合计", &total);
-    for (kind, t) in &by_kind {
-        check(&format!("其中：{kind}"), t);
-    }
+    check_every_level(&truth, &roster, check);
 }
 
 /// The 主要指标 sheet's row labelled `label`: 本年, 上年, 增减量, 增减率, 上年数据来源.
@@ -586,17 +598,7 @@ fn the_injury_ledger_counts_each_conclusion_and_what_is_still_open() {
             "{key}: 受理"
         );
     };
-    let mut total = HashMap::new();
-    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (code, t) in &truth {
-        check(code, t);
-        add(&mut total, t);
-        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
-    }
-    check("合计", &total);
-    for (kind, t) in &by_kind {
-        check(&format!("其中：{kind}"), t);
-    }
+    check_every_level(&truth, &roster, check);
 }
 
 /// Seed 001: 2125 工伤认定 applications — 认定工伤 1834, 视同工伤 6, 不予认定 63, 撤回 4,
@@ -868,19 +870,9 @@ fn inspections_count_each_employer_once_at_every_level() {
             "{key}: 罚款"
         );
     };
-    let mut total = HashMap::new();
-    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (code, t) in &truth {
-        check(code, t);
-        add(&mut total, t);
-        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
-    }
     // Townships inspect their own employers (no code shared across them), so here the
     // distinct counts of the levels do add up.
-    check("合计", &total);
-    for (kind, t) in &by_kind {
-        check(&format!("其中：{kind}"), t);
-    }
+    let total = check_every_level(&truth, &roster, check);
     assert!(
         total["inspections"] > total["units"],
         "some employers inspected twice"
@@ -917,17 +909,7 @@ fn referrals_are_on_time_by_their_own_limit_in_working_days() {
             "{key}"
         );
     };
-    let mut total = HashMap::new();
-    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (code, t) in &truth {
-        check(code, t);
-        add(&mut total, t);
-        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
-    }
-    check("合计", &total);
-    for (kind, t) in &by_kind {
-        check(&format!("其中：{kind}"), t);
-    }
+    check_every_level(&truth, &roster, check);
 }
 
 /// 人力资源服务机构检查: per township, subtotal and 合计 from the generator's truth; a 是/否
@@ -958,15 +940,5 @@ fn agency_inspections_add_up_at_every_level() {
         let rate = t["licensed"] as f64 / t["checked"] as f64;
         assert!((table.number(key, "比率") - rate).abs() < 1e-12, "{key}");
     };
-    let mut total = HashMap::new();
-    let mut by_kind: HashMap<String, HashMap<String, i64>> = HashMap::new();
-    for (code, t) in &truth {
-        check(code, t);
-        add(&mut total, t);
-        add(by_kind.entry(roster[code].0.clone()).or_default(), t);
-    }
-    check("合计", &total);
-    for (kind, t) in &by_kind {
-        check(&format!("其中：{kind}"), t);
-    }
+    check_every_level(&truth, &roster, check);
 }

@@ -221,7 +221,7 @@ pub fn explain(
             return not_a_figure(format!(
                 "the header of column “{}”: {} of each row below, {}",
                 header_of(j),
-                label_of(plan, &c.indicator),
+                plan.label_of(&c.indicator),
                 column_window_words(c)
             ));
         }
@@ -249,7 +249,7 @@ pub fn explain(
         };
         return not_a_figure(format!(
             "{} of the category “{value}”: computed as 合计 is, over the rows of {} {rows}; `laborstat query` lists them: select * from {} where \"{}\" = '{value}'",
-            label_of(plan, &column.indicator),
+            plan.label_of(&column.indicator),
             source.title,
             source.id,
             c.column
@@ -343,10 +343,10 @@ pub fn explain(
         level: level_words(level),
         header: header_of(j),
         label: match (column.window.is_current(), column.compare) {
-            (true, None) => label_of(plan, &column.indicator),
+            (true, None) => plan.label_of(&column.indicator),
             _ => format!(
                 "{} {}",
-                label_of(plan, &column.indicator),
+                plan.label_of(&column.indicator),
                 column_window_words(column).trim_start_matches("over ")
             ),
         },
@@ -444,12 +444,12 @@ fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
         if chart.by_township.is_some() {
             return Some(format!(
                 "a chart sheet: this period's “{}” of each township, as the table sheets show it; explain the same figure in a table sheet",
-                label_of(plan, &chart.indicator)
+                plan.label_of(&chart.indicator)
             ));
         }
         return Some(format!(
             "a chart sheet: the 合计 of “{}” for each period of the year; explain the same figure in a table sheet",
-            label_of(plan, &chart.indicator)
+            plan.label_of(&chart.indicator)
         ));
     }
     if let Some(list) = plan.lists.iter().find(|l| l.name == name) {
@@ -475,13 +475,6 @@ fn level_words(level: &LevelRow) -> String {
         (None, Some(kind)) => format!("{}（名单中类型为“{kind}”的单位之和）", level.name),
         (None, None) => "合计".into(),
     }
-}
-
-fn label_of(plan: &Plan, name: &str) -> String {
-    plan.indicator(name)
-        .map(|i| i.label.clone())
-        .or_else(|| plan.measure(name).map(|m| m.label.clone()))
-        .unwrap_or_else(|| name.to_string())
 }
 
 fn column_window_words(column: &ReportColumn) -> String {

@@ -411,13 +411,23 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
                     Ok(false)
                 }
                 // A done/not done column written as its state: 已完成/未完成, 已开设/未开设,
-                // 已落实/未落实 (short: a sentence starting with 已 is not a yes).
-                t if t.chars().count() <= 4 && t.starts_with('已') => Ok(true),
-                t if t.chars().count() <= 4 && t.starts_with('未') => Ok(false),
+                // 已落实/未落实 — only with a verb of doing: 未知 or 未填 says nothing.
+                t if state_of_doing(t, '已') => Ok(true),
+                t if state_of_doing(t, '未') => Ok(false),
                 _ => Err(format!("“{}”不是“是/否”", text)),
             }
         }
     }
+}
+
+/// `已完成`, `未落实`: the mark followed by a verb of doing a thing ledgers record as done.
+fn state_of_doing(text: &str, mark: char) -> bool {
+    const DONE: [&str; 15] = [
+        "完成", "落实", "开设", "审查", "存储", "缴纳", "签订", "参保", "办结", "设立", "公示",
+        "实行", "报送", "持证", "整改",
+    ];
+    text.strip_prefix(mark)
+        .is_some_and(|rest| DONE.contains(&rest))
 }
 
 /// Normalises an enum value or header text for comparison: half-width, no spaces, one
@@ -679,6 +689,7 @@ mod tests {
         assert_eq!(parse_bool(&s("已完成")), Ok(true));
         assert_eq!(parse_bool(&s("未落实")), Ok(false));
         assert!(parse_bool(&s("已于三月份部分完成")).is_err());
+        assert!(parse_bool(&s("未知")).is_err());
         assert!(parse_bool(&s("也许")).is_err());
     }
 

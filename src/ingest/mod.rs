@@ -341,6 +341,14 @@ fn fill_working_days(plan: &Plan, source: usize, table: &mut DataFrame) -> Polar
             Ok(dates.i32()?.iter().collect())
         };
         let (starts, ends) = (days(from)?, days(to)?);
+        let spans = starts
+            .iter()
+            .zip(&ends)
+            .filter_map(|(s, e)| Some(((*s)?, (*e)?)));
+        let (first, last) = spans.fold((i32::MAX, i32::MIN), |(lo, hi), (s, e)| {
+            (lo.min(s.min(e)), hi.max(s.max(e)))
+        });
+        let running = calendar.running_count(first, last);
         let counted: Vec<Option<i64>> = starts
             .iter()
             .zip(&ends)
@@ -352,7 +360,7 @@ fn fill_working_days(plan: &Plan, source: usize, table: &mut DataFrame) -> Polar
                 {
                     outside += 1;
                 }
-                Some(calendar.working_days_between(start, end) as i64)
+                Some(running.between(start, end) as i64)
             })
             .collect();
         // In the pieces the table is in (one per file): a column of other pieces would

@@ -109,6 +109,37 @@ impl Calendar {
             .filter(|&d| self.is_working_day(d))
             .count() as i32
     }
+
+    /// A running count of working days over `first..=last`, so that a column of a million
+    /// spans is counted by two lookups each, not day by day: `between(from, to)` is
+    /// [`Calendar::working_days_between`] for days within the range.
+    pub fn running_count(&self, first: i32, last: i32) -> RunningCount {
+        // An empty range (first after last: no span to count) holds nothing.
+        let days = (i64::from(last) - i64::from(first) + 1).max(0) as usize;
+        let mut counts = Vec::with_capacity(days);
+        let mut so_far = 0;
+        for day in first..=last {
+            so_far += self.is_working_day(day) as i32;
+            counts.push(so_far);
+        }
+        RunningCount { first, counts }
+    }
+}
+
+/// Working days counted up to each day of a range ([`Calendar::running_count`]).
+pub struct RunningCount {
+    first: i32,
+    counts: Vec<i32>,
+}
+
+impl RunningCount {
+    pub fn between(&self, from: i32, to: i32) -> i32 {
+        if to <= from {
+            return 0;
+        }
+        let at = |day: i32| self.counts[(day - self.first) as usize];
+        at(to) - at(from)
+    }
 }
 
 /// A roster constant (`[roster.constants.<name>]`): a figure per submitter from a roster
@@ -227,6 +258,16 @@ impl Plan {
 
     pub fn measure(&self, name: &str) -> Option<&Measure> {
         self.measures.iter().find(|m| m.name == name)
+    }
+
+    /// What a figure is called for people: its indicator's, measure's or constant's label,
+    /// else its name.
+    pub fn label_of(&self, name: &str) -> String {
+        self.indicator(name)
+            .map(|i| i.label.clone())
+            .or_else(|| self.measure(name).map(|m| m.label.clone()))
+            .or_else(|| self.constant(name).map(|c| c.label.clone()))
+            .unwrap_or_else(|| name.to_string())
     }
 
     pub fn constant(&self, name: &str) -> Option<&RosterConstant> {
@@ -872,6 +913,19 @@ mod tests {
             calendar.working_days_between(day("2024-11-08"), day("2024-11-01")),
             0
         );
+        // The running count gives the same by two lookups.
+        let running = calendar.running_count(day("2024-09-01"), day("2024-12-31"));
+        for (from, to) in [
+            ("2024-09-30", "2024-10-14"),
+            ("2024-11-01", "2024-11-08"),
+            ("2024-11-08", "2024-11-01"),
+        ] {
+            assert_eq!(
+                running.between(day(from), day(to)),
+                calendar.working_days_between(day(from), day(to)),
+                "{from}..{to}"
+            );
+        }
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub fn write_township_chart_sheet(
     }
     let top = 2;
     sheet.write_string_with_format(top, 0, "街道（乡镇）", &f.header)?;
-    sheet.write_string_with_format(top, 1, label_of(plan, &chart.indicator), &f.header)?;
+    sheet.write_string_with_format(top, 1, plan.label_of(&chart.indicator), &f.header)?;
     let value_format = f.value(chart.display, false);
     for (i, (name, value)) in drawn_rows.iter().enumerate() {
         let row = top + 1 + i as u32;
@@ -165,7 +165,7 @@ pub fn write_township_chart_sheet(
     drawn
         .set_width(720)
         .set_height((points * 28 + 120).max(400));
-    let heading = label_of(plan, &chart.indicator);
+    let heading = plan.label_of(&chart.indicator);
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, (super::format::text_width(&heading) + 2.0).max(12.0))?;
     sheet.insert_chart(top, 3, &drawn)?;
@@ -184,11 +184,6 @@ pub fn write_township_chart_sheet(
     super::format::print_setup(sheet, (0, top))?;
     sheet.set_print_fit_to_pages(1, 1);
     Ok(())
-}
-
-fn label_of(plan: &Plan, name: &str) -> String {
-    plan.indicator(name)
-        .map_or_else(|| name.to_string(), |i| i.label.clone())
 }
 
 fn period_heading(kind: &PeriodKind) -> &'static str {

@@ -80,16 +80,11 @@ pub fn last_year_source(plan: &Plan, row: &HeadlineRow) -> String {
         format!(
             "{}（{}）",
             sources.join("、"),
-            label(plan, &row.last_year.indicator)
+            plan.label_of(&row.last_year.indicator)
         )
     } else {
         format!("{}年存储的数据", plan.period.year - 1)
     }
-}
-
-fn label(plan: &Plan, name: &str) -> String {
-    plan.indicator(name)
-        .map_or_else(|| name.to_string(), |i| i.label.clone())
 }
 
 /// A headline sentence with each `{figure}` replaced by this year's 合计 as shown in the
