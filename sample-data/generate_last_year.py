@@ -44,18 +44,27 @@ def main():
         t["disputes_closed"] = t["disputes_accepted"] - rnd.randint(0, 8)
         t["mediation_tried"] = t["disputes_accepted"] * 2 // 3
         t["mediation_succeeded"] = t["mediation_tried"] - rnd.randint(0, t["mediation_tried"] // 2)
+    # 上期未结 and 立案 of the published case table; drawn after the rest so that the other
+    # figures stay as they were.
+    for t in truths:
+        t["carried"] = rnd.randint(0, 20)
+        t["filed"] = t["accepted"] * rnd.randint(20, 40) // 100
     total = {k: sum(t[k] for t in truths) for k in truths[0] if k not in ("code", "name")}
 
-    def rate(closed, accepted):
-        return f"{closed / accepted * 100:.1f}%"
+    def rate(closed, due):
+        return f"{closed / due * 100:.1f}%"
+
+    def due(t):
+        return t["carried"] + t["accepted"]
 
     cases = [
         [f"{LAST}年劳动保障监察投诉举报案件情况统计表"],
         ["填报单位：某某区人力资源和社会保障局（劳动保障监察大队）", "", "", "", "计量单位：件、人、万元", "", f"报告期：{LAST}年"],
-        ["代码", "街道（乡镇）", "投诉举报案件", "投诉举报案件", "投诉举报案件", "涉及劳动者人数（人）", "追发工资等待遇（万元）"],
-        ["", "", "受理（件）", "结案（件）", "结案率", "", ""],
-        ["", "合计", total["accepted"], total["closed"], rate(total["closed"], total["accepted"]),
-         total["workers"], total["recovered_wan_cents"] / 100],
+        ["代码", "街道（乡镇）", "投诉举报案件", "投诉举报案件", "投诉举报案件", "投诉举报案件", "投诉举报案件",
+         "涉及劳动者人数（人）", "追发工资等待遇（万元）"],
+        ["", "", "上期未结（件）", "受理（件）", "立案（件）", "结案（件）", "结案率", "", ""],
+        ["", "合计", total["carried"], total["accepted"], total["filed"], total["closed"],
+         rate(total["closed"], due(total)), total["workers"], total["recovered_wan_cents"] / 100],
     ]
     disputes = [
         [f"{LAST}年劳动人事争议调解仲裁情况统计表"],
@@ -74,11 +83,11 @@ def main():
     for code, name, _ in g.ROSTER:
         t = by_code.get(code)
         if t is None:
-            cases.append([code, f"{name}（未报送）", "", "", "", "", ""])
+            cases.append([code, f"{name}（未报送）", "", "", "", "", "", "", ""])
             disputes.append([code, f"{name}（未报送）", "", "", "", ""])
             employers.append([code, f"{name}（未报送）", "", ""])
             continue
-        cases.append([code, name, t["accepted"], t["closed"], rate(t["closed"], t["accepted"]),
+        cases.append([code, name, t["carried"], t["accepted"], t["filed"], t["closed"], rate(t["closed"], due(t)),
                       t["workers"], t["recovered_wan_cents"] / 100])
         disputes.append([code, name, t["disputes_accepted"], t["disputes_closed"], t["mediation_tried"],
                          t["mediation_succeeded"]])
@@ -98,8 +107,8 @@ def main():
                 if v != "":
                     ws.write(r, c, v)
         if merged:
-            ws.merge_range(2, 2, 2, 4, "投诉举报案件")
-            for c, label in [(0, "代码"), (1, "街道（乡镇）"), (5, "涉及劳动者人数（人）"), (6, "追发工资等待遇（万元）")]:
+            ws.merge_range(2, 2, 2, 6, "投诉举报案件")
+            for c, label in [(0, "代码"), (1, "街道（乡镇）"), (7, "涉及劳动者人数（人）"), (8, "追发工资等待遇（万元）")]:
                 ws.merge_range(2, c, 3, c, label)
     wb.close()
     with open(os.path.join(root, "expected-last-year.csv"), "w", newline="", encoding="utf-8") as f:

@@ -5,7 +5,8 @@ The same fictional district as generate.py. For every month of 2023 and 2024 eac
 sends one workbook, 工资支付月报, with three sheets in the shapes townships send:
 
 - 在建工程项目: a periodic submission — each project's state at the month's end (状态 and the
-  six systems 实名制, 工资专用账户, 工资保证金, 按月足额支付, 总包代发, 维权信息告示牌, 是/否);
+  six systems 实名制, 工资专用账户, 工资保证金, 按月足额支付, 总包代发, 维权信息告示牌, 是/否;
+  工资保证金 as 已存储/免缴/缓缴/未存储, spelt two ways);
   projects start and finish, and a system is sometimes lost.
 - 欠薪案件: a cumulative ledger — every case accepted since 2023-01, as known at the month's
   end (a case closed later is still 办理中 in earlier months' files).
@@ -64,6 +65,9 @@ class Township:
         self.deposit_rnd = random.Random(5000 + k)
         self.movements = []  # dicts: 项目编号, 业务类型, 发生日期, 金额 (fen)
         self.deposited = {}  # project -> balance (fen)
+        # Which projects are exempted from the deposit (免缴) or have it deferred (缓缴): a
+        # generator of their own too.
+        self.kind_rnd = random.Random(9000 + k)
 
     def step_deposits(self, y, m):
         rnd = self.deposit_rnd
@@ -72,7 +76,7 @@ class Township:
             if p["状态"] == "完工" and balance:
                 self.movements.append({"项目编号": pid, "业务类型": "返还", "发生日期": day_in(rnd, y, m), "金额": balance})
                 self.deposited[pid] = 0
-            elif p["状态"] == "在建" and p["工资保证金"] == "是" and balance is None:
+            elif p["状态"] == "在建" and p["工资保证金"] == "是" and not p["_exempt"] and balance is None:
                 amount = rnd.randrange(20, 200) * 10_000_00
                 self.movements.append({"项目编号": pid, "业务类型": "存储", "发生日期": day_in(rnd, y, m), "金额": amount})
                 self.deposited[pid] = amount
@@ -100,6 +104,8 @@ class Township:
                  "施工总包单位": f"四川{rnd.choice(['建工', '华西', '路桥', '城建'])}第{rnd.randrange(1, 9)}工程有限公司", "状态": "在建"}
             for s in SYSTEMS:
                 p[s] = "是" if rnd.random() < 0.6 else "否"
+            p["_exempt"] = self.kind_rnd.random() < 0.2
+            p["_deferred"] = self.kind_rnd.random() < 0.3
             self.projects[pid] = p
 
     def new_cases(self, y, m):
@@ -120,6 +126,22 @@ class Township:
                                "涉及金额": rnd.randrange(1_000_00, 200_000_00), "办结日期": done})
 
 
+# 工资保证金 as written: 是 is 已存储 or, for an exempted project, 免缴; 否 is 未存储 or 缓缴.
+# Two spellings, by township.
+DEPOSIT_SPELLINGS = [{"已存储": "已存储", "免缴": "免缴", "缓缴": "缓缴", "未存储": "未存储"},
+                     {"已存储": "已存", "免缴": "免存", "缓缴": "缓存", "未存储": "未存"}]
+
+
+def deposit_kind(p):
+    if p["工资保证金"] == "是":
+        return "免缴" if p["_exempt"] else "已存储"
+    return "缓缴" if p["_deferred"] else "未存储"
+
+
+def system_cell(p, s, k):
+    return DEPOSIT_SPELLINGS[k % 2][deposit_kind(p)] if s == "工资保证金" else p[s]
+
+
 def yuan(fen):
     return round(fen / 100, 2)
 
@@ -132,7 +154,7 @@ def sheets_for(t, y, m):
         s if k % 3 else {"实名制": "实名制管理", "工资专用账户": "农民工工资专用账户", "工资保证金": "工资保证金",
                          "按月足额支付": "按月足额支付工资", "总包代发": "总包代发工资", "维权信息告示牌": "维权信息告示牌"}[s]
         for s in SYSTEMS]
-    proj_rows = [[p["项目编号"], p["项目名称"], p["施工总包单位"], p["状态"]] + [p[s] for s in SYSTEMS]
+    proj_rows = [[p["项目编号"], p["项目名称"], p["施工总包单位"], p["状态"]] + [system_cell(p, s, k) for s in SYSTEMS]
                  for p in t.projects.values() if p["状态"] != "完工" or p.get("done_month") == (y, m)]
     case_header = [["案件编号", "编号"][k % 2], "受理日期", "用人单位", "涉及农民工人数", ["欠薪金额(元)", "欠薪金额"][k % 2],
                    ["追发工资(元)", "追发工资"][k % 2], "办理状态", "结案日期"]
@@ -228,8 +250,11 @@ def main():
                    "recovered_fen": sum(c["追发工资"] for c in closed), "leads": len(leads),
                    "leads_closed": len(leads_done), "leads_on_time": len(on_time),
                    "projects_active": len(active), "open_at_end": len(open_end)}
+            # 工资保证金 counts 已存储 and 免缴 (the pipeline's deposit_exempt_counts = true).
             for s in SYSTEMS:
                 row[s] = sum(1 for p in active if p[s] == "是")
+            for kind, column in [("已存储", "deposit_stored"), ("免缴", "deposit_exempt"), ("缓缴", "deposit_deferred")]:
+                row[column] = sum(1 for p in active if deposit_kind(p) == kind)
             signed = {"存储": 1, "返还": -1, "动用": -1}
             row["deposit_balance_fen"] = sum(signed[d["业务类型"]] * d["金额"] for d in t.movements)
             row["deposit_used_fen"] = sum(d["金额"] for d in t.movements

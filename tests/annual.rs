@@ -11,6 +11,16 @@ use crate::common::{laborstat, run_report, Table};
 /// `laborstat run pipelines/annual.toml --data DATA [--period P] --no-store --out DIR/seed.xlsx`,
 /// which must succeed; returns the report's path.
 fn run_annual_on(data: &str, period: Option<&str>, dir: &Path) -> std::path::PathBuf {
+    run_annual_with(data, period, &[], dir)
+}
+
+/// As [`run_annual_on`], with more arguments (`--set name=value`).
+fn run_annual_with(
+    data: &str,
+    period: Option<&str>,
+    args: &[&str],
+    dir: &Path,
+) -> std::path::PathBuf {
     let out = dir.join("seed.xlsx");
     let mut cmd = laborstat();
     cmd.args([
@@ -21,7 +31,8 @@ fn run_annual_on(data: &str, period: Option<&str>, dir: &Path) -> std::path::Pat
         "--no-store",
         "--out",
     ])
-    .arg(&out);
+    .arg(&out)
+    .args(args);
     if let Some(period) = period {
         cmd.args(["--period", period]);
     }
@@ -416,6 +427,7 @@ fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
     let cases = crate::common::read_truth("sample-data/2024/expected.csv".as_ref());
     let accepted: i64 = cases.values().map(|t| t.accepted).sum();
     let closed: i64 = cases.values().map(|t| t.closed).sum();
+    let due: i64 = cases.values().map(|t| t.due()).sum();
     let last = truth_csv("sample-data/2024/expected-last-year.csv".as_ref());
     let last = &last["合计"];
     let row = headline_row(&out, "受理投诉举报案件（件）");
@@ -425,11 +437,12 @@ fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
     let rate = (accepted - last["accepted"]) as f64 / last["accepted"] as f64;
     assert!((num(&row[3]) - rate).abs() < 1e-12);
     assert!(row[4].to_string().contains("上年年报"), "{:?}", row[4]);
-    // A rate: its change in points, no 增减量; last year's rate from its published counts.
+    // A rate: its change in points, no 增减量; last year's rate from its published counts,
+    // over the same denominator (上期未结 + 受理) as this year's.
     let row = headline_row(&out, "结案率");
     let (now, before) = (
-        closed as f64 / accepted as f64,
-        last["closed"] as f64 / last["accepted"] as f64,
+        closed as f64 / due as f64,
+        last["closed"] as f64 / (last["carried"] + last["accepted"]) as f64,
     );
     assert!((num(&row[0]) - now).abs() < 1e-12);
     assert!((num(&row[1]) - before).abs() < 1e-12);
@@ -544,7 +557,7 @@ fn charts_by_township_draw_each_townships_figure_sorted_from_the_top() {
     for t in cases.values() {
         let (_, rate) = drawn.iter().find(|(n, _)| *n == t.name).unwrap();
         assert!(
-            (rate - t.closed as f64 / t.accepted as f64).abs() < 1e-12,
+            (rate - t.closed as f64 / t.due() as f64).abs() < 1e-12,
             "{}",
             t.name
         );
@@ -627,6 +640,41 @@ fn seed_001_injury_outcomes_and_cases_are_reproduced_from_rows() {
     assert_eq!(cases.number("合计", "件数"), 165.0);
     assert_eq!(cases.number("合计", "涉及人数"), 2556.0);
     assert_eq!(cases.number("合计", "追发工资等待遇（万元）"), 2966.21);
+
+    // 施工单位72家, 保证金存储70家（其中免缴15家）: 免缴 counts as in place, as the seed does.
+    let projects = Table::read(&out, "工资支付");
+    assert_eq!(projects.number("合计", "年末在建项目（个）"), 72.0);
+    assert_eq!(projects.number("合计", "已存储"), 55.0);
+    assert_eq!(projects.number("合计", "免缴"), 15.0);
+    assert_eq!(projects.number("合计", "缓缴"), 0.0);
+    let rate = projects.number("合计", "工资保证金");
+    assert_eq!(rate, 70.0 / 72.0);
+    assert_eq!(format!("{:.1}", rate * 100.0), "97.2");
+    // A bureau that does not count 免缴 says so for the run; the 说明 names the choice.
+    let strict = tempfile::tempdir().unwrap();
+    let out = run_annual_with(
+        "tests/fixtures/seeds/001",
+        None,
+        &["--set", "deposit_exempt_counts=false"],
+        strict.path(),
+    );
+    let projects = Table::read(&out, "工资支付");
+    assert_eq!(projects.number("合计", "工资保证金"), 55.0 / 72.0);
+    assert_eq!(projects.number("合计", "六项全部落实"), 55.0 / 72.0);
+    let notes = sheet_text(&out, "工资支付");
+    assert!(
+        notes.contains("设置：免缴工资保证金的项目是否计为已落实保证金制度为否（本次运行以命令行 --set 指定；流水线文件中为是）"),
+        "{notes}"
+    );
+}
+
+/// Every cell of a sheet's first column, one per line: its title, notes and 说明.
+fn sheet_text(path: &Path, name: &str) -> String {
+    crate::common::sheet(path, name)
+        .rows()
+        .map(|r| r.first().map(|d| d.to_string()).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The figures of a sheet by row label (code, 合计) under a two-level header `top / bottom`.
@@ -754,6 +802,55 @@ fn seed_003_grades_reviews_and_wage_accounts_are_reproduced_from_rows() {
     let account = projects.number("合计", "工资专用账户");
     assert_eq!(account, 106.0 / 113.0);
     assert_eq!(format!("{:.1}", account * 100.0), "93.8");
+    // 受理56起, 立案13, 结案13: under the default denominator (上期未结 + 受理) 13 ÷ 56.
+    let cases = Table::read(&out, "投诉举报案件");
+    assert_eq!(cases.number("合计", "受理（件）"), 56.0);
+    assert_eq!(cases.number("合计", "立案（件）"), 13.0);
+    assert_eq!(cases.number("合计", "结案（件）"), 13.0);
+    assert_eq!(cases.number("合计", "结案率"), 13.0 / 56.0);
+
+    // The seed divides by 立案: 结案率 100 %, and the 说明 says over what.
+    let filed = dir.path().join("filed.xlsx");
+    let output = laborstat()
+        .args(["run", "tests/fixtures/seeds/003/annual.toml", "--no-store"])
+        .args(["--set", "closure_denominator=filed", "--out"])
+        .arg(&filed)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cases = Table::read(&filed, "投诉举报案件");
+    assert_eq!(cases.number("合计", "结案率"), 1.0);
+    let notes = sheet_text(&filed, "投诉举报案件");
+    assert!(notes.contains("结案率 = 结案数 ÷ 立案数"), "{notes}");
+    assert!(
+        notes.contains("设置：结案率的分母为立案数（本次运行以命令行 --set 指定；流水线文件中为应结案件数（上期未结加本期受理））"),
+        "{notes}"
+    );
+}
+
+/// `--set` with a name the pipeline has not, or a value of another kind than the file's,
+/// is refused before anything is read, at the setting it names.
+#[test]
+fn a_setting_chosen_on_the_command_line_must_exist_and_be_of_its_kind() {
+    let refused = |set: &str| {
+        let output = laborstat()
+            .args(["run", "pipelines/annual.toml", "--no-store", "--set", set])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{set}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let text = [
+        refused("closure_denominater=filed"),
+        refused("group_threshold=ten"),
+        refused("deposit_exempt_counts=1"),
+    ]
+    .join("\n");
+    insta::assert_snapshot!(text);
 }
 
 /// Seed 004: 1344 disputes, 1175 settled by 基层调解 — 87.4 % of those accepted, the formula
@@ -828,6 +925,40 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("of the category “企业”"), "{text}");
+
+    // The same rows in query's `results`: one per category and the other row, by table.
+    let output = laborstat()
+        .args([
+            "query",
+            "pipelines/annual.toml",
+            "select category, units, employees from results where breakdown = '用人单位类型'",
+            "--format",
+            "csv",
+            "--no-store",
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{csv}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let queried = crate::query::csv_rows(&csv);
+    assert_eq!(queried.len(), kinds.len(), "{csv}");
+    for row in &queried {
+        let kind = row["category"].as_str();
+        assert_eq!(
+            row["units"].parse::<f64>().unwrap(),
+            num(&rows[kind][1]),
+            "{kind}"
+        );
+        assert_eq!(
+            row["employees"].parse::<f64>().unwrap(),
+            num(&rows[kind][2]),
+            "{kind}"
+        );
+    }
 }
 
 #[test]

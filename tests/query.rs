@@ -27,7 +27,7 @@ fn run_ok(args: &[&str]) -> (String, String) {
 }
 
 /// CSV text (as `query --format csv` writes it, no quoted commas here) as rows of fields.
-fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
+pub fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()
@@ -240,7 +240,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
         .collect();
     let mut expected: Vec<String> = truth
         .iter()
-        .filter(|(_, t)| t.accepted > 0 && (t.closed as f64 / t.accepted as f64) < 0.95)
+        .filter(|(_, t)| t.due() > 0 && (t.closed as f64 / t.due() as f64) < 0.95)
         .map(|(code, _)| code.clone())
         .collect();
     expected.sort();
@@ -273,7 +273,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
         std::fs::read_to_string(Path::new(ROOT).join("sample-data/2024/expected.csv")).unwrap();
     let mut amounts: Vec<(i64, String)> = csv_rows(&expected_csv)
         .into_iter()
-        .map(|r| (r["amount_fen"].parse().unwrap(), r["code"].clone()))
+        .map(|r| (r["rows_amount_fen"].parse().unwrap(), r["code"].clone()))
         .collect();
     amounts.sort_by(|a, b| b.cmp(a));
     let top: Vec<(String, String)> = csv_rows(&text)
@@ -416,14 +416,26 @@ fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
         .0
     };
 
-    // 合计 结案率: 分子 结案数 and 分母 受理数, each with its rows.
+    // 合计 结案率: 分子 结案数 and 分母 上期未结 + 受理数, each with its rows.
     let rows = out.path().join("rate.xlsx");
     let cell = cell_of(&report, "投诉举报案件", "合计", "结案率");
     let text = explain(&cell, &rows);
     let closed: i64 = truth.values().map(|t| t.closed).sum();
     let accepted: i64 = truth.values().map(|t| t.accepted).sum();
     assert!(text.contains("合计"), "{text}");
-    assert!(text.contains("结案率 = 结案数 ÷ 受理数"), "{text}");
+    assert!(
+        text.contains("结案率 = 结案数 ÷ 应结案件数（上期未结加本期受理）"),
+        "{text}"
+    );
+    // The denominator is an indicator of two measures: each with its own rows.
+    let carried: i64 = truth.values().map(|t| t.carried).sum();
+    assert!(
+        text.contains(&format!(
+            "分母 上期未结案件数 = {}",
+            crate::common::grouped(carried)
+        )),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("分子 结案数 = {}", crate::common::grouped(closed))),
         "{text}"
@@ -438,10 +450,12 @@ fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
     assert!(text.contains("the figure"), "{text}");
     let mut book = open_workbook_auto(&rows).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
     let numerator = book.worksheet_range(&names[0]).unwrap();
     assert_eq!(numerator.height() as i64 - 1, closed);
     let denominator = book.worksheet_range(&names[1]).unwrap();
+    assert_eq!(denominator.height() as i64 - 1, carried);
+    let denominator = book.worksheet_range(&names[2]).unwrap();
     assert_eq!(denominator.height() as i64 - 1, accepted);
 
     // One township's 追发: its rows add up to the generator's fen, each row's 计入 in 元.

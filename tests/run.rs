@@ -41,6 +41,12 @@ fn sample_report_matches_the_generators_truth() {
         total.group_cases += t.group_cases;
         total.group_workers += t.group_workers;
         total.recovered_fen += t.recovered_fen;
+        total.carried += t.carried;
+        total.open_at_end += t.open_at_end;
+        total.corrections += t.corrections;
+        total.penalties += t.penalties;
+        total.fines_fen += t.fines_fen;
+        total.police += t.police;
     }
     total.name = "合计".into();
     assert_row_matches(&table, "合计", &total);
@@ -99,7 +105,9 @@ fn report_layout_title_header_and_formula_notes() {
         .filter(|t| t.contains(" = "))
         .collect();
     assert!(
-        notes.iter().any(|n| n.contains("结案率 = 结案数 ÷ 受理数")),
+        notes
+            .iter()
+            .any(|n| n.contains("结案率 = 结案数 ÷ 应结案件数（上期未结加本期受理）")),
         "{notes:?}"
     );
     assert!(

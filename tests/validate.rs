@@ -141,13 +141,13 @@ fn nothing_lost_in_the_sample_district() {
     // The other ledgers (registry, disputes, injuries, inspections, referrals, warnings and
     // agencies: tests/annual.rs), each from the same
     // 13 townships, the two 汇总表 sheets, the three tables of last year's published report,
-    // and December's 在建项目 and 欠薪线索 from all 14 (the monthly sample's).
+    // and December's 在建项目, 工资保证金 and 欠薪线索 from all 14 (the monthly sample's).
     let others = summaries.len();
     let summaries: Vec<_> = summaries
         .into_iter()
         .filter(|r| r["台账"] == "案件情况汇总表")
         .collect();
-    assert_eq!(others, 7 * 13 + 2 + 3 + 2 * 14);
+    assert_eq!(others, 7 * 13 + 2 + 3 + 3 * 14);
     assert_eq!(summaries.len(), 2, "two townships added a 汇总表 sheet");
     // Known shapes in the sample: a 合计 row in three ledgers; the 汇总表's row labelled 合计
     // is its data.
@@ -175,7 +175,7 @@ fn nothing_lost_in_the_sample_district() {
         let code = row["报送单位代码"].to_string();
         assert_eq!(
             number(row, "采用"),
-            truth[&code].accepted as f64,
+            truth[&code].rows_used as f64,
             "used in {file}"
         );
     }

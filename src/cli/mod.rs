@@ -80,6 +80,22 @@ pub struct PipelineArgs {
     /// Neither read earlier periods from a store nor keep this one.
     #[arg(long)]
     pub no_store: bool,
+    /// A setting of the pipeline for this run instead of the file's value, as
+    /// NAME=VALUE (`--set closure_denominator=filed`); may be given more than once.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    pub set: Vec<(String, String)>,
+}
+
+/// `NAME=VALUE` of `--set`.
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!(
+            "`{text}` is not NAME=VALUE (for example closure_denominator=filed)"
+        )),
+    }
 }
 
 impl PipelineArgs {
@@ -96,6 +112,7 @@ impl PipelineArgs {
             store: self.store.clone(),
             no_store: self.no_store,
             window_days: None,
+            settings: self.set.clone(),
         }
     }
 }

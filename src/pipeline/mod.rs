@@ -35,6 +35,9 @@ pub struct Overrides {
     /// The days `{period_start}`/`{period_end}` stand for, instead of the period's own: a
     /// plan compiled for a window (本年累计 runs from the year's first day).
     pub window_days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// `--set name=value`: settings chosen for this run instead of the file's values, as
+    /// written on the command line (checked against the file's setting when compiled).
+    pub settings: Vec<(String, String)>,
 }
 
 /// A compiled pipeline: names resolved, SQL checked, paths absolute or relative to the cwd.
@@ -162,6 +165,19 @@ pub struct Setting {
     pub note: Option<String>,
     /// The measures and indicators whose SQL or expression names it, for the 说明.
     pub used_by: Vec<String>,
+    /// The file's value when `--set` chose another for this run (the 说明 says both).
+    pub file_value: Option<String>,
+}
+
+impl Setting {
+    /// The value in words for the 说明: true/false as 是/否.
+    pub fn value_in_words(value: &str) -> &str {
+        match value {
+            "true" => "是",
+            "false" => "否",
+            other => other,
+        }
+    }
 }
 
 /// Bounds on one input file (`[limits]`); a file over one is refused with a finding that

@@ -4,9 +4,10 @@
 //! - each source under its id: the declared columns by their canonical names, money in 元
 //!   as an exact decimal (two places), and `period`, `submitter`, `submitter_name`,
 //!   `source_file`, `source_sheet`, `source_row`;
-//! - `results`: every measure and indicator per submitter, subtotal (`subtotal` its kind) and
-//!   合计 (`submitter` null for both) per
-//!   period, under the pipeline's names (rates as fractions: 0.95 is 95 %);
+//! - `results`: every measure and indicator per submitter, subtotal (`subtotal` its kind),
+//!   合计, and category row of a distribution table (`breakdown` its sheet, `category` its
+//!   value; only its ledger's figures) per period, `submitter` null for all but submitters,
+//!   under the pipeline's names (rates as fractions: 0.95 is 95 %);
 //! - `files`: each file a period read and its row account.
 //!
 //! Tables come from the store's partitions, scanned lazily so a query reads only the
@@ -500,6 +501,8 @@ fn results_view(plan: &Plan, period: Expr, stored: &[String]) -> Vec<Expr> {
         ("submitter_name", DataType::String),
         ("submitted", DataType::Boolean),
         ("subtotal", DataType::String),
+        ("breakdown", DataType::String),
+        ("category", DataType::String),
     ] {
         exprs.push(kept(name, dtype, stored));
     }
@@ -525,6 +528,14 @@ fn results_columns(plan: &Plan) -> Vec<TableColumn> {
         ("submitter_name", "文本（报送单位；合计；其中：街道…）"),
         ("submitted", "是/否（本期有报送）"),
         ("subtotal", "文本（小计行的单位类型：街道、镇…；其余为空）"),
+        (
+            "breakdown",
+            "文本（分类表的名称，如“用人单位类型”；其余为空）",
+        ),
+        (
+            "category",
+            "文本（分类表一行的类别，如“企业”“其他”；其余为空）",
+        ),
     ]
     .into_iter()
     .map(|(name, kind)| TableColumn::plain(name, kind))

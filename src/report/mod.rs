@@ -18,7 +18,7 @@ use crate::compute::{FileMoney, LevelRow, Results};
 use crate::figure::{cell_number, NO_VALUE};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
-use crate::pipeline::{Arith, Display, Plan, SheetLayout, TotalPosition};
+use crate::pipeline::{Arith, Display, Plan, Setting, SheetLayout, TotalPosition};
 use format::{print_setup, text_width, ColumnWidths, Formats};
 
 #[derive(Debug, thiserror::Error)]
@@ -351,12 +351,23 @@ fn write_table(
             .map(|n| format!("（{n}）"))
             .unwrap_or_default();
         // A setting that chooses a measure (or indicator) is said by its name in words.
-        let value = match (plan.measure(&setting.value), plan.indicator(&setting.value)) {
+        let in_words = |value: &str| match (plan.measure(value), plan.indicator(value)) {
             (Some(m), _) => m.label.clone(),
             (None, Some(i)) => i.label.clone(),
-            (None, None) => setting.value.clone(),
+            (None, None) => Setting::value_in_words(value).to_string(),
         };
-        let line = format!("{number}. 设置：{}为{value}{note}。", setting.label);
+        let value = in_words(&setting.value);
+        let chosen = setting
+            .file_value
+            .as_deref()
+            .map(|file| {
+                format!(
+                    "（本次运行以命令行 --set 指定；流水线文件中为{}）",
+                    in_words(file)
+                )
+            })
+            .unwrap_or_default();
+        let line = format!("{number}. 设置：{}为{value}{chosen}{note}。", setting.label);
         write_span(sheet, row, 0, last_col, &line, &f.note)?;
         row += 1;
         number += 1;
@@ -720,8 +731,14 @@ fn write_definitions_sheet(
         }
         for s in &plan.settings {
             row += 1;
-            let note = s.note.as_deref().unwrap_or("");
-            for (c, t) in [s.name.as_str(), &s.label, &s.value, note]
+            let note = match &s.file_value {
+                Some(file) => format!(
+                    "本次运行以命令行 --set 指定，流水线文件中为 {file}。{}",
+                    s.note.as_deref().unwrap_or("")
+                ),
+                None => s.note.clone().unwrap_or_default(),
+            };
+            for (c, t) in [s.name.as_str(), &s.label, &s.value, note.as_str()]
                 .iter()
                 .enumerate()
             {

@@ -421,27 +421,47 @@ pub fn store_frame(source: &Source, table: &DataFrame, data: &Ingested) -> Polar
     DataFrame::new(table.height(), columns)
 }
 
-/// Every measure and indicator per submitter, subtotal and 合计: one row each, `submitter`
-/// null for 合计 and subtotals, `subtotal` the roster kind of a subtotal row.
+/// Every measure and indicator per submitter, subtotal and 合计, then each category row of
+/// each distribution table: one row each, `submitter` null for all but submitters,
+/// `subtotal` the roster kind of a subtotal row, `breakdown` the distribution table (its
+/// sheet) and `category` the value of a category row (its table's 合计 is the 合计 row).
 pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> {
-    let codes: StringChunked = results.rows.iter().map(|r| r.code.as_deref()).collect();
-    let names: StringChunked = results.rows.iter().map(|r| Some(r.name.as_str())).collect();
-    let submitted: BooleanChunked = results.rows.iter().map(|r| Some(r.submitted)).collect();
+    // Tables in sheet order, so the rows come out the same on every run.
+    let mut tables: Vec<(&String, &Vec<crate::compute::LevelRow>)> =
+        results.categories.iter().collect();
+    tables.sort_by_key(|(sheet, _)| plan.sheets.iter().position(|s| &s.name == *sheet));
+    let category_rows = tables.iter().flat_map(|(sheet, rows)| {
+        rows.iter()
+            .filter(|r| !r.is_total())
+            .map(move |r| (Some(sheet.as_str()), r))
+    });
+    let rows: Vec<(Option<&str>, &crate::compute::LevelRow)> = results
+        .rows
+        .iter()
+        .map(|r| (None, r))
+        .chain(category_rows)
+        .collect();
+    let codes: StringChunked = rows.iter().map(|(_, r)| r.code.as_deref()).collect();
+    let names: StringChunked = rows.iter().map(|(_, r)| Some(r.name.as_str())).collect();
+    let submitted: BooleanChunked = rows.iter().map(|(_, r)| Some(r.submitted)).collect();
     // A subtotal row (其中：街道) has no code either: its kind tells it from 合计.
-    let subtotals: StringChunked = results.rows.iter().map(|r| r.subtotal.as_deref()).collect();
+    let subtotals: StringChunked = rows.iter().map(|(_, r)| r.subtotal.as_deref()).collect();
+    let breakdowns: StringChunked = rows.iter().map(|(sheet, _)| *sheet).collect();
+    let categories: StringChunked = rows.iter().map(|(_, r)| r.category.as_deref()).collect();
     let mut columns = vec![
         codes.with_name("submitter".into()).into_column(),
         names.with_name("submitter_name".into()).into_column(),
         submitted.with_name("submitted".into()).into_column(),
         subtotals.with_name("subtotal".into()).into_column(),
+        breakdowns.with_name("breakdown".into()).into_column(),
+        categories.with_name("category".into()).into_column(),
     ];
     let mut seen = std::collections::HashSet::new();
     for m in &plan.measures {
         seen.insert(m.name.as_str());
-        let values: Float64Chunked = results
-            .rows
+        let values: Float64Chunked = rows
             .iter()
-            .map(|r| r.measures.get(&m.name).copied().flatten())
+            .map(|(_, r)| r.measures.get(&m.name).copied().flatten())
             .collect();
         let name = result_column_name(&m.name, Some(m.kind));
         columns.push(values.with_name(name.as_str().into()).into_column());
@@ -450,15 +470,14 @@ pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> 
         if !seen.insert(i.name.as_str()) {
             continue; // a measure shown as it is
         }
-        let values: Float64Chunked = results
-            .rows
+        let values: Float64Chunked = rows
             .iter()
-            .map(|r| r.indicators.get(&i.name).copied().flatten())
+            .map(|(_, r)| r.indicators.get(&i.name).copied().flatten())
             .collect();
         let name = result_column_name(&i.name, i.kind);
         columns.push(values.with_name(name.as_str().into()).into_column());
     }
-    DataFrame::new(results.rows.len(), columns)
+    DataFrame::new(rows.len(), columns)
 }
 
 fn temporary_path(dir: &Path, name: &str) -> PathBuf {
@@ -552,14 +571,24 @@ impl RunInfo {
 }
 
 /// The pipeline's hash: of its file alone, or — with `include` — of the file and each
-/// included file in turn (a change to any of them is a change to the pipeline).
+/// included file in turn (a change to any of them is a change to the pipeline), and of
+/// each setting `--set` changed for the run (figures computed under another choice).
 pub fn pipeline_sha256(plan: &Plan) -> Result<String, StoreError> {
-    if plan.included.is_empty() {
+    let chosen: Vec<String> = plan
+        .settings
+        .iter()
+        .filter(|s| s.file_value.is_some())
+        .map(|s| format!("--set {}={}\n", s.name, s.value))
+        .collect();
+    if plan.included.is_empty() && chosen.is_empty() {
         return sha256_of(&plan.file);
     }
     let mut hasher = Sha256::new();
     for path in std::iter::once(&plan.file).chain(&plan.included) {
         hasher.update(std::fs::read(path).map_err(io(path))?);
+    }
+    for line in chosen {
+        hasher.update(line.as_bytes());
     }
     Ok(format!("{:x}", hasher.finalize()))
 }

@@ -267,12 +267,20 @@ pub fn compare_results(
     after: &DataFrame,
     labels: &[(String, String)],
 ) -> PolarsResult<Vec<MovedFigure>> {
+    // A level by its name; a category row by its table and name (其他 may be in two tables).
     let names = |frame: &DataFrame| -> PolarsResult<Vec<String>> {
-        Ok(frame
-            .column("submitter_name")?
-            .str()?
+        let names = frame.column("submitter_name")?.str()?.clone();
+        let tables = match frame.column("breakdown") {
+            Ok(c) => c.str()?.iter().map(|t| t.map(str::to_string)).collect(),
+            Err(_) => vec![None; frame.height()],
+        };
+        Ok(names
             .iter()
-            .map(|n| n.unwrap_or("").to_string())
+            .zip(tables)
+            .map(|(n, table)| match table {
+                Some(table) => format!("{table}：{}", n.unwrap_or("")),
+                None => n.unwrap_or("").to_string(),
+            })
             .collect())
     };
     let (old_names, new_names) = (names(before)?, names(after)?);

@@ -91,6 +91,24 @@ pub struct Truth {
     /// 追发 held by the used rows whatever their dates (数据来源's money of used rows); the
     /// same as `recovered_fen` in a truth without the column (every case closed in the year).
     pub rows_recovered_fen: i64,
+    /// The ledger rows used (none rejected), last year's cases among them.
+    pub rows_used: i64,
+    /// 上期未结: accepted before the year and open at its start.
+    pub carried: i64,
+    /// 期末未结.
+    pub open_at_end: i64,
+    /// Closed this year by 责令改正, 行政处罚 (and its fines), 移送公安.
+    pub corrections: i64,
+    pub penalties: i64,
+    pub fines_fen: i64,
+    pub police: i64,
+}
+
+impl Truth {
+    /// The closure rate's default denominator: 上期未结 + 本期受理.
+    pub fn due(&self) -> i64 {
+        self.carried + self.accepted
+    }
 }
 
 pub fn read_truth(path: &Path) -> HashMap<String, Truth> {
@@ -117,6 +135,13 @@ pub fn read_truth(path: &Path) -> HashMap<String, Truth> {
                     true => n("rows_recovered_fen"),
                     false => n("recovered_fen"),
                 },
+                rows_used: n("rows_used"),
+                carried: n("carried"),
+                open_at_end: n("open_at_end"),
+                corrections: n("corrections"),
+                penalties: n("penalties"),
+                fines_fen: n("fines_fen"),
+                police: n("police"),
             },
         );
     }
@@ -195,6 +220,12 @@ pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
         ("追发工资等待遇（万元）", wan(t.recovered_fen)),
         ("件数", t.group_cases as f64),
         ("涉及人数", t.group_workers as f64),
+        ("上期未结", t.carried as f64),
+        ("期末未结", t.open_at_end as f64),
+        ("责令改正", t.corrections as f64),
+        ("行政处罚", t.penalties as f64),
+        ("移送公安", t.police as f64),
+        ("罚款（万元）", wan(t.fines_fen)),
     ];
     for (column, expected) in figures {
         assert_eq!(
@@ -206,7 +237,7 @@ pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
     }
     // Rates from the numerator and denominator totals of the row itself.
     let rates = [
-        ("结案率", t.closed as f64 / t.accepted as f64),
+        ("结案率", t.closed as f64 / t.due() as f64),
         ("按期结案率", t.on_time as f64 / t.closed as f64),
     ];
     for (column, expected) in rates {
@@ -217,6 +248,13 @@ pub fn assert_row_matches(table: &Table, key: &str, t: &Truth) {
             t.name
         );
     }
+    // The yearbook's arithmetic, from the report's own cells: 上期未结 + 受理 − 结案 = 期末未结.
+    assert_eq!(
+        table.number(key, "上期未结") + table.number(key, "受理（件）")
+            - table.number(key, "结案（件）"),
+        table.number(key, "期末未结"),
+        "{key}: 上期未结 + 受理 − 结案 = 期末未结"
+    );
 }
 
 /// sample-data/monthly/monthly-expected.csv, written by generate_monthly.py: (period, code) → column → value.

@@ -69,7 +69,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         None => (None, Vec::new()),
     };
     let limits = compile_limits(&mut d, table);
-    let settings = compile_settings(&mut d, table);
+    let settings = compile_settings(&mut d, table, &overrides.settings);
     // Placeholders in SQL are filled before it is checked. Without a valid [pipeline]
     // (already reported) the SQL is still checked, with a stand-in period.
     let placeholders = match &pipeline {
@@ -407,7 +407,67 @@ fn io_words(e: &std::io::Error) -> &'static str {
 /// `[settings.<name>]`: each a value (number, text or true/false) and its label; a name is
 /// lowercase letters and `_` (it is written `{name}`) and not one the engine fills in. Which
 /// measures and indicators name it is found in their text as written, for the 说明.
-fn compile_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
+fn compile_settings(
+    d: &mut Diagnostics,
+    table: &DeTable<'_>,
+    chosen: &[(String, String)],
+) -> Vec<Setting> {
+    let settings = compile_file_settings(d, table);
+    // `--set name=value`: a name the pipeline does not have, or a value of another kind
+    // than the file's (a number for a number, true/false for true/false), is refused.
+    let mut settings = settings;
+    for (name, value) in chosen {
+        let Some(setting) = settings.iter_mut().find(|s| &s.name == name) else {
+            let known: Vec<&str> = settings.iter().map(|s| s.name.as_str()).collect();
+            let list = match known.is_empty() {
+                true => "it has no [settings]".to_string(),
+                false => format!("its settings are {}", known.join(", ")),
+            };
+            let at = entry(table, "settings").map_or(0, |s| s.span().start);
+            d.at(
+                at,
+                format!(
+                    "--set {name}={value}: the pipeline has no setting `{name}` ({list}){}",
+                    did_you_mean(name, known.iter().copied())
+                ),
+            );
+            continue;
+        };
+        let kind = |v: &str| match v {
+            "true" | "false" => "true/false",
+            v if v.parse::<f64>().is_ok() => "a number",
+            _ => "a text",
+        };
+        if kind(value) != kind(&setting.value) {
+            let at = setting_value_span(table, name);
+            d.at(
+                at,
+                format!(
+                    "--set {name}={value}: [settings.{name}] is {} ({}); give a value of that kind",
+                    kind(&setting.value),
+                    setting.value
+                ),
+            );
+            continue;
+        }
+        if *value != setting.value {
+            setting.file_value = Some(std::mem::replace(&mut setting.value, value.clone()));
+        }
+    }
+    settings
+}
+
+/// Where `[settings.<name>] value` is written, for a `--set` of the wrong kind.
+fn setting_value_span(table: &DeTable<'_>, name: &str) -> usize {
+    let setting = entry(table, "settings").and_then(|s| sections::entry_value(s, name));
+    setting
+        .and_then(|s| sections::entry_value(s, "value"))
+        .or(setting)
+        .map_or(0, |v| v.span().start)
+}
+
+/// `[settings.<name>]` as written in the file.
+fn compile_file_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
     let Some(all) = entry(table, "settings") else {
         return Vec::new();
     };
@@ -436,6 +496,7 @@ fn compile_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
             value: "0".into(),
             note: None,
             used_by: Vec::new(),
+            file_value: None,
         };
         let Some(spec) = section::<crate::pipeline::spec::SettingSpec>(d, value, &what) else {
             settings.push(stand_in(name));
@@ -479,6 +540,7 @@ fn compile_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Setting> {
             value,
             note: spec.note,
             used_by,
+            file_value: None,
         });
     }
     settings
