@@ -686,7 +686,7 @@ fn figure(path: &Path, sheet: &str, top: &str, bottom: &str, row: &str) -> Optio
     let mut tops = Vec::new();
     let mut current = String::new();
     for cell in &cells[2] {
-        let text = cell.to_string();
+        let text = crate::common::heading(Some(cell));
         if !text.is_empty() {
             current = text;
         }
@@ -695,8 +695,8 @@ fn figure(path: &Path, sheet: &str, top: &str, bottom: &str, row: &str) -> Optio
     let col = (0..cells[3].len())
         .find(|&c| {
             // A heading with nothing under it spans down: its second row is empty.
-            let under = &cells[3][c];
-            tops[c] == top && (*under == bottom || bottom.is_empty() && under.is_empty())
+            let under = crate::common::heading(Some(&cells[3][c]));
+            tops[c] == top && (under == bottom || bottom.is_empty() && under.is_empty())
         })
         .unwrap_or_else(|| panic!("no column {top} / {bottom} in {sheet}"));
     let line = cells
@@ -774,6 +774,78 @@ fn the_annual_wage_payment_figures_equal_the_monthly_reports_december() {
         }
     }
     assert!(compared > 60, "figures compared: {compared}");
+}
+
+/// 工资保证金 at the year's end, from December's files: 已存储, 免缴 and 缓缴 projects and the
+/// balance per township as generate_monthly.py wrote them; 免缴 counted as in place (the
+/// setting's default); 欠薪线索发生率 over the base the setting names, from the same cells.
+#[test]
+fn wage_deposits_and_the_leads_rate_follow_their_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annual.xlsx");
+    run_report("pipelines/annual.toml", None, &out);
+    let monthly = crate::common::monthly_truth();
+    let table = Table::read(&out, "工资支付");
+    let employers = Table::read(&out, "用人单位");
+    let mut compared = 0;
+    for code in roster().keys() {
+        let Some(t) = monthly.get(&("2024-12".to_string(), code.clone())) else {
+            continue;
+        };
+        for (column, figure) in [
+            ("已存储", "deposit_stored"),
+            ("免缴", "deposit_exempt"),
+            ("缓缴", "deposit_deferred"),
+            ("年末在建项目（个）", "projects_active"),
+        ] {
+            assert_eq!(
+                table.number(code, column),
+                t[figure] as f64,
+                "{code}: {column}"
+            );
+        }
+        assert_eq!(
+            table.number(code, "保证金年末余额（万元）"),
+            crate::common::wan(t["deposit_balance_fen"]),
+            "{code}: 余额"
+        );
+        // In place: 已存储 and 免缴 (the generator's 工资保证金 count is of both).
+        let active = t["projects_active"] as f64;
+        if active > 0.0 {
+            let rate = table.number(code, "工资保证金");
+            assert!(
+                (rate - t["工资保证金"] as f64 / active).abs() < 1e-12,
+                "{code}"
+            );
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 14, "every township's December report");
+    // 发生率 = 线索数 ÷ 用人单位数 (the default base), at every level from its own totals.
+    for key in ["合计", "510199101"] {
+        let rate = table.number(key, "发生率");
+        let expected = table.number(key, "接收") / employers.number(key, "合计");
+        assert!(
+            (rate - expected).abs() < 1e-12,
+            "{key}: {rate} vs {expected}"
+        );
+    }
+    // Over the projects instead, for one run.
+    let output = laborstat()
+        .args(["run", "pipelines/annual.toml", "--no-store"])
+        .args(["--set", "leads_rate_base=active", "--out"])
+        .arg(dir.path().join("active.xlsx"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = Table::read(&dir.path().join("active.xlsx"), "工资支付");
+    let rate = table.number("合计", "发生率");
+    let expected = table.number("合计", "接收") / table.number("合计", "年末在建项目（个）");
+    assert!((rate - expected).abs() < 1e-12, "{rate} vs {expected}");
 }
 
 /// Seed 003: 诚信等级 A 125 / B 5562 / C 0 of 5687 units, 书面审查 1628 against targets of 1000

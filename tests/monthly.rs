@@ -65,11 +65,11 @@ impl Grid {
         let mut group = String::new();
         let columns = (0..range.width())
             .map(|c| {
-                let top = range.get((2, c)).map(|d| d.to_string()).unwrap_or_default();
+                let top = crate::common::heading(range.get((2, c)));
                 if !top.is_empty() {
                     group = top;
                 }
-                let leaf = range.get((3, c)).map(|d| d.to_string()).unwrap_or_default();
+                let leaf = crate::common::heading(range.get((3, c)));
                 if leaf.is_empty() {
                     group.clone()
                 } else {

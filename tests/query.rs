@@ -385,9 +385,7 @@ fn formula_like_text_is_exported_inert() {
 fn cell_of(report: &Path, sheet_name: &str, row_label: &str, header: &str) -> String {
     let range = sheet(report, sheet_name);
     let col = (0..range.width())
-        .find(|&c| {
-            (2..4).any(|r| range.get((r, c)).map(|d| d.to_string()).as_deref() == Some(header))
-        })
+        .find(|&c| (2..4).any(|r| crate::common::heading(range.get((r, c))) == header))
         .unwrap_or_else(|| panic!("no header {header}"));
     let row = (0..range.height())
         .find(|&r| {

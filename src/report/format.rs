@@ -28,6 +28,21 @@ pub fn text_width(text: &str) -> f64 {
         .sum()
 }
 
+/// A column heading as it is written: a unit in brackets at the end of a longer heading
+/// goes on a line of its own (“涉及劳动者人数” / “（人）”), as printed forms set it, instead
+/// of wrapping wherever the column's width ends and leaving “）” alone on the last line.
+pub fn heading_lines(heading: &str) -> String {
+    match heading.rfind('（') {
+        Some(at) if heading.ends_with('）') && text_width(&heading[..at]) >= 4.0 => {
+            if text_width(heading) <= 10.0 {
+                return heading.to_string();
+            }
+            format!("{}\n{}", &heading[..at], &heading[at..])
+        }
+        _ => heading.to_string(),
+    }
+}
+
 /// The cell formats of a report sheet, built once.
 pub struct Formats {
     pub title: Format,

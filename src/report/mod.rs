@@ -19,7 +19,7 @@ use crate::figure::{cell_number, NO_VALUE};
 use crate::ingest::header::SkipReason;
 use crate::ingest::Ingested;
 use crate::pipeline::{Arith, Display, Plan, Setting, SheetLayout, TotalPosition};
-use format::{print_setup, text_width, ColumnWidths, Formats};
+use format::{heading_lines, print_setup, text_width, ColumnWidths, Formats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -458,7 +458,13 @@ fn write_table(
     sheet.set_column_width(label_columns - 1, (name_width + 2.0).clamp(8.0, 40.0))?;
     for (j, column) in layout.columns.iter().enumerate() {
         let leaf = column.header.last().map(String::as_str).unwrap_or("");
-        let width = (text_width(leaf) / depth.min(2) as f64 + 2.0).clamp(9.0, 18.0);
+        // A heading set on two lines is as wide as its longer line; any other wraps in two.
+        let lines = heading_lines(leaf);
+        let width = match lines.split_once('\n') {
+            Some((first, unit)) => text_width(first).max(text_width(unit)) + 1.5,
+            None => text_width(leaf) / depth.min(2) as f64 + 2.0,
+        }
+        .clamp(9.0, 18.0);
         sheet.set_column_width(label_columns + j as u16, width)?;
     }
     sheet.set_freeze_panes(header_bottom + 1, label_columns)?;
@@ -504,10 +510,14 @@ fn write_header_levels(
             };
             let (c0, c1) = (first_col + j as u16, first_col + end as u16);
             let top = HEADER_TOP + level as u32;
+            let text = match is_leaf {
+                true => heading_lines(&path[level]),
+                false => path[level].clone(),
+            };
             if c0 == c1 && top == bottom {
-                sheet.write_string_with_format(top, c0, &path[level], &f.header)?;
+                sheet.write_string_with_format(top, c0, &text, &f.header)?;
             } else {
-                sheet.merge_range(top, c0, bottom, c1, &path[level], &f.header)?;
+                sheet.merge_range(top, c0, bottom, c1, &text, &f.header)?;
             }
             j = end + 1;
         }

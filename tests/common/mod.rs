@@ -153,6 +153,13 @@ pub fn sheet(path: &Path, name: &str) -> Range<Data> {
     book.worksheet_range(name).expect("sheet exists")
 }
 
+/// A header cell's text as one line: the report sets a heading's unit on a line of its own
+/// (“涉及劳动者人数” / “（人）”), which a reader reads as one heading.
+pub fn heading(cell: Option<&Data>) -> String {
+    cell.map(|d| d.to_string().replace('\n', ""))
+        .unwrap_or_default()
+}
+
 /// The report's table keyed by row label (code, or 合计) and leaf header text.
 pub struct Table {
     pub columns: Vec<String>,
@@ -165,9 +172,9 @@ impl Table {
         let range = sheet(path, sheet_name);
         let columns = (0..range.width())
             .map(|c| {
-                let bottom = range.get((3, c)).map(|d| d.to_string()).unwrap_or_default();
+                let bottom = heading(range.get((3, c)));
                 if bottom.is_empty() {
-                    range.get((2, c)).map(|d| d.to_string()).unwrap_or_default()
+                    heading(range.get((2, c)))
                 } else {
                     bottom
                 }
