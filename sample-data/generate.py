@@ -12,7 +12,11 @@ while generating, so tests can check laborstat against numbers it did not comput
 
 usage:
   python3 sample-data/generate.py                 # sample-data/roster.csv + sample-data/2024/
+  SAMPLE_YEAR=2023 python3 sample-data/generate.py  # the year before: sample-data/2023/
   python3 sample-data/generate.py --formats DIR   # one township in xlsx/xls/ods/csv under DIR
+
+SAMPLE_YEAR is read by every generate_*.py (through YEAR here); each year draws from seeds
+of its own, 2024's as they always were.
 
 Needs: pip install xlsxwriter xlwt odfpy
 """
@@ -29,7 +33,13 @@ from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-YEAR = 2024
+# The year the ledgers are of: 2024, or the year before for the store's 上年 (SAMPLE_YEAR).
+YEAR = int(os.environ.get("SAMPLE_YEAR", "2024"))
+
+
+def seed(base):
+    """A generator's seed for YEAR: `base` for 2024, another per year before it."""
+    return base + (2024 - YEAR) * 7919
 ON_TIME_WORKING_DAYS = 60  # 按期结案: within 60 working days of 受理, on calendar.csv
 # The day the townships export their ledgers for the year-end compilation.
 EXPORTED = dt.date(YEAR + 1, 1, 15)
@@ -345,7 +355,7 @@ def table_rows(name, cases, shape):
     if shape.get("footer"):
         rows.append([])
         rows.append(["备注：本表由街道劳动保障所填报"])
-        rows.append(["填表人：李明", "", "", "审核人：王芳", "", "", "联系电话：028-85550000", "", "", "报出日期：2025年1月10日"])
+        rows.append(["填表人：李明", "", "", "审核人：王芳", "", "", "联系电话：028-85550000", "", "", f"报出日期：{YEAR + 1}年1月10日"])
     return rows, keys, merged
 
 
@@ -363,7 +373,7 @@ def total_row(keys, cases, tamper_fen=0):
 
 def write_xlsx(path, sheet, rows, merged, summary=None):
     wb = xlsxwriter.Workbook(path)
-    wb.set_properties({"created": dt.datetime(2025, 1, 10)})  # byte-identical on regeneration
+    wb.set_properties({"created": dt.datetime(YEAR + 1, 1, 10)})  # byte-identical on regeneration
     ws = wb.add_worksheet(sheet)
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
     for r, row in enumerate(rows):
@@ -482,7 +492,7 @@ def file_path(root, code, name, fmt, index):
 
 
 def main_sample():
-    rnd = random.Random(20241231)
+    rnd = random.Random(seed(20241231))
     with open(os.path.join(HERE, "roster.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["code", "name", "kind", "书面审查目标数"])
@@ -498,7 +508,7 @@ def main_sample():
         # as one running list ("history") also holds last year's closed ones. A generator of
         # their own, so this year's cases stay as they were.
         code = ROSTER[index][0]
-        extra = random.Random(7000 + index)
+        extra = random.Random(seed(7000 + index))
         add_decisions(extra, cases)
         carried = carried_cases(extra, code, extra.randint(3, 25))
         add_decisions(extra, carried)

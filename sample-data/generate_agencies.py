@@ -86,7 +86,7 @@ def truth(code, name, rows):
 
 
 def main():
-    rnd = random.Random(20241237)
+    rnd = random.Random(g.seed(20241237))
     root = os.path.join(g.HERE, str(YEAR))
     truths, findings = [], []
     for index, shape in enumerate(SHAPES):

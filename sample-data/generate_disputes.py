@@ -159,7 +159,7 @@ def plant_mistakes(ledgers):
 
 
 def main():
-    rnd = random.Random(20241233)
+    rnd = random.Random(g.seed(20241233))
     root = os.path.join(g.HERE, str(YEAR))
     ledgers = {}
     for index, shape in enumerate(SHAPES):

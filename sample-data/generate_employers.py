@@ -133,7 +133,7 @@ def table_rows(name, employers, shape):
         rows.append(["合计"] + [sum(e[k] for e in employers) if k in LABOUR else "" for k in KEYS])
     if shape.get("footer"):
         rows.append([])
-        rows.append(["填表人：张丽", "", "", "审核人：刘强", "", "", "报出日期：2025年1月8日"])
+        rows.append(["填表人：张丽", "", "", "审核人：刘强", "", "", f"报出日期：{YEAR + 1}年1月8日"])
     return rows, merged
 
 
@@ -181,7 +181,7 @@ def plant_mistakes(registries):
 
 
 def main():
-    rnd = random.Random(20241232)
+    rnd = random.Random(g.seed(20241232))
     root = os.path.join(g.HERE, str(YEAR))
     registries = {}
     for index, shape in enumerate(SHAPES):

@@ -93,7 +93,7 @@ def table_rows(name, applications, shape):
     rows.append(["序号"] + [spelling[k] for k in KEYS])
     rows += [[i + 1] + [cell_value(k, r, shape) for k in KEYS] for i, r in enumerate(applications)]
     if shape.get("footer"):
-        rows += [[], ["经办人：周芳", "", "", "审核人：吴刚", "", "", "报出日期：2025年1月12日"]]
+        rows += [[], ["经办人：周芳", "", "", "审核人：吴刚", "", "", f"报出日期：{YEAR + 1}年1月12日"]]
     return rows
 
 
@@ -125,7 +125,7 @@ def plant_mistakes(ledgers):
 
 
 def main():
-    rnd = random.Random(20241234)
+    rnd = random.Random(g.seed(20241234))
     root = os.path.join(g.HERE, str(YEAR))
     ledgers = {}
     for index, shape in enumerate(SHAPES):

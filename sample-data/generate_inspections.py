@@ -89,7 +89,7 @@ def table_rows(name, rows, shape):
     out.append(["序号"] + [spelling[k] for k in KEYS])
     out += [[i + 1] + [cell_value(k, r, shape) for k in KEYS] for i, r in enumerate(rows)]
     if shape.get("footer"):
-        out += [[], ["检查人：孙磊", "", "", "审核人：郑洁", "", "", "报出日期：2025年1月9日"]]
+        out += [[], ["检查人：孙磊", "", "", "审核人：郑洁", "", "", f"报出日期：{YEAR + 1}年1月9日"]]
     return out
 
 
@@ -115,7 +115,7 @@ def plant_mistakes(ledgers):
 
 
 def main():
-    rnd = random.Random(20241235)
+    rnd = random.Random(g.seed(20241235))
     root = os.path.join(g.HERE, str(YEAR))
     ledgers = {}
     for index, shape in enumerate(SHAPES):

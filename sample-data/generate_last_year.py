@@ -7,14 +7,15 @@ Its sheets are laid out as such tables are: a title, a 填报单位 line, a two-
 first, one row per township with its code (the township that sent nothing marked 未报送,
 its cells empty), 万元 for money, rates printed as text, a signature footer.
 
-It also writes expected-last-year.csv: per township (and 合计) the figures it printed, for
-the tests.
+Its figures are last year's ledgers' (sample-data/<year-1>/expected*.csv, written by the
+generators run with SAMPLE_YEAR=<year-1>), as the district would have published them. It
+also writes expected-last-year.csv: per township (and 合计) the figures it printed, for the
+tests.
 
-usage: python3 sample-data/generate_last_year.py
+usage: python3 sample-data/generate_last_year.py   (after SAMPLE_YEAR=2023 generate*.py)
 """
 import csv
 import os
-import random
 
 import generate as g
 
@@ -22,33 +23,36 @@ YEAR = g.YEAR
 LAST = YEAR - 1
 
 
+def read_truth(name):
+    """Last year's generator truth (sample-data/<last year>/<name>), by township code."""
+    path = os.path.join(g.HERE, str(LAST), name)
+    with open(path, encoding="utf-8") as f:
+        return {r["code"]: r for r in csv.DictReader(f)}
+
+
 def main():
-    rnd = random.Random(20231231)
+    # The published figures are last year's ledgers' own (sample-data/<last year>/, made with
+    # SAMPLE_YEAR=<last year>), so the report printed then and last year's run kept in the
+    # store agree: 上年 from either is the same figure.
+    cases, disputes, employers = (read_truth(n) for n in
+                                  ["expected.csv", "expected-disputes.csv", "expected-employers.csv"])
     root = os.path.join(g.HERE, str(YEAR))
     truths = []
-    for index, (code, name, _) in enumerate(g.ROSTER):
-        if index == len(g.ROSTER) - 1:
+    for code, name, _ in g.ROSTER:
+        if code not in cases:
             continue  # sent nothing last year either
-        accepted = rnd.randint(40, 420)
-        closed = accepted - rnd.randint(0, accepted // 6)
+        c, d, e = cases[code], disputes[code], employers[code]
+        n = lambda row, k: int(row[k])
         truths.append({
-            "code": code, "name": name, "accepted": accepted, "closed": closed,
-            "workers": accepted * rnd.randint(5, 9),
-            # 万元 with two decimals, as published.
-            "recovered_wan_cents": rnd.randint(50_000, 900_000),
-            "disputes_accepted": rnd.randint(15, 80),
-            "units": rnd.randint(30, 150),
+            "code": code, "name": name, "accepted": n(c, "accepted"), "closed": n(c, "closed"),
+            "workers": n(c, "workers"),
+            # 万元 with two decimals, as published: each township's rounded once.
+            "recovered_wan_cents": (n(c, "recovered_fen") + 5_000) // 10_000,
+            "disputes_accepted": n(d, "accepted"), "units": n(e, "units"), "reviewed": n(e, "reviewed"),
+            "disputes_closed": n(d, "closed"), "mediation_tried": n(d, "mediation_tried"),
+            "mediation_succeeded": n(d, "mediation_succeeded"),
+            "carried": n(c, "carried"), "filed": n(c, "filed"),
         })
-        truths[-1]["reviewed"] = truths[-1]["units"] * 2 // 3
-    for t in truths:
-        t["disputes_closed"] = t["disputes_accepted"] - rnd.randint(0, 8)
-        t["mediation_tried"] = t["disputes_accepted"] * 2 // 3
-        t["mediation_succeeded"] = t["mediation_tried"] - rnd.randint(0, t["mediation_tried"] // 2)
-    # 上期未结 and 立案 of the published case table; drawn after the rest so that the other
-    # figures stay as they were.
-    for t in truths:
-        t["carried"] = rnd.randint(0, 20)
-        t["filed"] = t["accepted"] * rnd.randint(20, 40) // 100
     total = {k: sum(t[k] for t in truths) for k in truths[0] if k not in ("code", "name")}
 
     def rate(closed, due):

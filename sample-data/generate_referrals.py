@@ -108,7 +108,7 @@ def truth(code, name, referrals, warnings):
 
 
 def main():
-    rnd = random.Random(20241236)
+    rnd = random.Random(g.seed(20241236))
     root = os.path.join(g.HERE, str(YEAR))
     truths, findings = [], []
     for index, shape in enumerate(SHAPES):

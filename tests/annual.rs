@@ -398,6 +398,58 @@ fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() 
 }
 
 /// The 主要指标 sheet's row labelled `label`: 本年, 上年, 增减量, 增减率, 上年数据来源.
+/// 上年 from the store: the year before's ledgers (sample-data/2023, the generators' own
+/// truth beside them) run first, then this year's over the same store. A 主要指标 row
+/// without a published figure reads 2023 from the store and is 2023's truth; a row from last
+/// year's published report (made from the same ledgers) is the same figure.
+#[test]
+fn last_year_from_the_store_is_last_years_ledgers_as_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    for period in ["2023", "2024"] {
+        let output = laborstat()
+            .args([
+                "run",
+                "pipelines/annual.toml",
+                "-q",
+                "--period",
+                period,
+                "--store",
+            ])
+            .arg(&store)
+            .arg("--out")
+            .arg(dir.path().join(format!("annual-{period}.xlsx")))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{period}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let out = dir.path().join("annual-2024.xlsx");
+    let employers = truth_csv("sample-data/2023/expected-employers.csv".as_ref());
+    let sum = |k: &str| employers.values().map(|t| t[k]).sum::<i64>() as f64;
+    let row = headline_row(&out, "劳动合同签订率");
+    let before = sum("contracted") / sum("employees");
+    assert!((num(&row[1]) - before).abs() < 1e-12, "{row:?} vs {before}");
+    assert!((num(&row[3]) - (num(&row[0]) - before) * 100.0).abs() < 1e-9);
+    assert!(
+        row[4].to_string().contains("2023年存储的数据"),
+        "{:?}",
+        row[4]
+    );
+    // The published 结案率 of 2023 is its ledgers' own: 结案 ÷ (上期未结 + 受理).
+    let cases = crate::common::read_truth("sample-data/2023/expected.csv".as_ref());
+    let closed: i64 = cases.values().map(|t| t.closed).sum();
+    let due: i64 = cases.values().map(|t| t.due()).sum();
+    let row = headline_row(&out, "结案率");
+    assert!((num(&row[1]) - closed as f64 / due as f64).abs() < 1e-12);
+    // And 2023's own report, run from its ledgers, printed that figure.
+    let table = Table::read(&dir.path().join("annual-2023.xlsx"), "投诉举报案件");
+    assert_eq!(table.number("合计", "结案率"), closed as f64 / due as f64);
+}
+
 fn headline_row(path: &Path, label: &str) -> Vec<calamine::Data> {
     let range = crate::common::sheet(path, "主要指标");
     range

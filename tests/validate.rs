@@ -21,13 +21,20 @@ fn validate_json(pipeline: &Path, out: impl AsRef<Path>) -> std::process::Output
         .unwrap()
 }
 
-/// (file, cell, rule, severity) of every finding in `validate --format json` output.
-fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String, String)> {
-    let output = laborstat()
-        .args(["validate", pipeline, "--format", "json", "--out-dir"])
-        .arg(out_dir)
-        .output()
-        .unwrap();
+/// (file, cell, rule, severity) of every finding in `validate --format json` output, for
+/// the pipeline's own period or `period`.
+fn findings(
+    pipeline: &str,
+    period: Option<&str>,
+    out_dir: &Path,
+) -> BTreeSet<(String, String, String, String)> {
+    let mut cmd = laborstat();
+    cmd.args(["validate", pipeline, "--format", "json", "--out-dir"])
+        .arg(out_dir);
+    if let Some(period) = period {
+        cmd.args(["--period", period]);
+    }
+    let output = cmd.output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -50,11 +57,11 @@ fn findings(pipeline: &str, out_dir: &Path) -> BTreeSet<(String, String, String,
         .collect()
 }
 
-/// The mistakes the sample generators planted, where they put them: generate.py's
-/// expected-findings.csv and each other ledger's expected-findings-<ledger>.csv.
-fn planted() -> BTreeSet<(String, String, String, String)> {
+/// The mistakes the sample generators planted in a year's ledgers, where they put them:
+/// generate.py's expected-findings.csv and each other ledger's expected-findings-<ledger>.csv.
+fn planted(year: &str) -> BTreeSet<(String, String, String, String)> {
     let mut planted = BTreeSet::new();
-    for entry in std::fs::read_dir("sample-data/2024").unwrap() {
+    for entry in std::fs::read_dir(format!("sample-data/{year}")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if !(name.starts_with("expected-findings") && name.ends_with(".csv")) {
@@ -71,21 +78,27 @@ fn planted() -> BTreeSet<(String, String, String, String)> {
 
 #[test]
 fn every_planted_mistake_is_found_at_its_cell_and_nothing_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let found = findings("pipelines/annual.toml", dir.path());
-    let planted = planted();
-    assert!(
-        planted.len() >= 10,
-        "the generators plant six mistakes in the cases, four in the registry"
-    );
-    for mistake in &planted {
+    // This year's ledgers, and the year before's (the store's 上年), drawn afresh.
+    for year in ["2024", "2023"] {
+        let dir = tempfile::tempdir().unwrap();
+        let found = findings("pipelines/annual.toml", Some(year), dir.path());
+        let planted = planted(year);
         assert!(
-            found.contains(mistake),
-            "not found: {mistake:?}\nfound: {found:#?}"
+            planted.len() >= 10,
+            "the generators plant six mistakes in the cases, four in the registry"
+        );
+        for mistake in &planted {
+            assert!(
+                found.contains(mistake),
+                "{year}: not found: {mistake:?}\nfound: {found:#?}"
+            );
+        }
+        let extra: Vec<_> = found.difference(&planted).collect();
+        assert!(
+            extra.is_empty(),
+            "{year}: findings nobody planted: {extra:#?}"
         );
     }
-    let extra: Vec<_> = found.difference(&planted).collect();
-    assert!(extra.is_empty(), "findings nobody planted: {extra:#?}");
 }
 
 /// The 数据来源 sheet of a report: one map of heading → cell per file.
@@ -162,7 +175,7 @@ fn nothing_lost_in_the_sample_district() {
     // 汇总表 figure that does not add up is a finding, but no ledger row is rejected for it.
     let truth = read_truth("sample-data/2024/expected.csv".as_ref());
     let mut planted_rows: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for (file, cell, rule, severity) in planted() {
+    for (file, cell, rule, severity) in planted("2024") {
         if severity == "error" && rule != "合计核对" && rule != "汇总表核对" {
             let row: String = cell.chars().filter(char::is_ascii_digit).collect();
             planted_rows.entry(file).or_default().insert(row);
