@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::common::{laborstat, run_report, Table};
+use crate::common::{laborstat, run_ok, run_report, Table};
 
 /// `laborstat run pipelines/annual.toml --data DATA [--period P] --no-store --out DIR/seed.xlsx`,
 /// which must succeed; returns the report's path.
@@ -407,25 +407,12 @@ fn last_year_from_the_store_is_last_years_ledgers_as_published() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     for period in ["2023", "2024"] {
-        let output = laborstat()
-            .args([
-                "run",
-                "pipelines/annual.toml",
-                "-q",
-                "--period",
-                period,
-                "--store",
-            ])
-            .arg(&store)
-            .arg("--out")
-            .arg(dir.path().join(format!("annual-{period}.xlsx")))
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{period}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let out = dir.path().join(format!("annual-{period}.xlsx"));
+        let (store, out) = (store.to_str().unwrap(), out.to_str().unwrap());
+        let pipeline = "pipelines/annual.toml";
+        run_ok(&[
+            "run", pipeline, "-q", "--period", period, "--store", store, "--out", out,
+        ]);
     }
     let out = dir.path().join("annual-2024.xlsx");
     let employers = truth_csv("sample-data/2023/expected-employers.csv".as_ref());
@@ -448,6 +435,25 @@ fn last_year_from_the_store_is_last_years_ledgers_as_published() {
     // And 2023's own report, run from its ledgers, printed that figure.
     let table = Table::read(&dir.path().join("annual-2023.xlsx"), "投诉举报案件");
     assert_eq!(table.number("合计", "结案率"), closed as f64 / due as f64);
+}
+
+/// A row's figures against a truth row: each (column, figure) of `counts` as it is, each of
+/// `money` (the truth in fen) in 万元.
+fn assert_figures(
+    table: &Table,
+    key: &str,
+    t: &HashMap<String, i64>,
+    counts: &[(&str, &str)],
+    money: &[(&str, &str)],
+) {
+    for (column, figure) in counts {
+        let expected = t[*figure] as f64;
+        assert_eq!(table.number(key, column), expected, "{key}: {column}");
+    }
+    for (column, fen) in money {
+        let expected = crate::common::wan(t[*fen]);
+        assert_eq!(table.number(key, column), expected, "{key}: {column}");
+    }
 }
 
 fn headline_row(path: &Path, label: &str) -> Vec<calamine::Data> {
@@ -844,23 +850,14 @@ fn wage_deposits_and_the_leads_rate_follow_their_settings() {
         let Some(t) = monthly.get(&("2024-12".to_string(), code.clone())) else {
             continue;
         };
-        for (column, figure) in [
+        let counts = [
             ("已存储", "deposit_stored"),
             ("免缴", "deposit_exempt"),
             ("缓缴", "deposit_deferred"),
             ("年末在建项目（个）", "projects_active"),
-        ] {
-            assert_eq!(
-                table.number(code, column),
-                t[figure] as f64,
-                "{code}: {column}"
-            );
-        }
-        assert_eq!(
-            table.number(code, "保证金年末余额（万元）"),
-            crate::common::wan(t["deposit_balance_fen"]),
-            "{code}: 余额"
-        );
+        ];
+        let money = [("保证金年末余额（万元）", "deposit_balance_fen")];
+        assert_figures(&table, code, t, &counts, &money);
         // In place: 已存储 and 免缴 (the generator's 工资保证金 count is of both).
         let active = t["projects_active"] as f64;
         if active > 0.0 {
@@ -883,18 +880,17 @@ fn wage_deposits_and_the_leads_rate_follow_their_settings() {
         );
     }
     // Over the projects instead, for one run.
-    let output = laborstat()
-        .args(["run", "pipelines/annual.toml", "--no-store"])
-        .args(["--set", "leads_rate_base=active", "--out"])
-        .arg(dir.path().join("active.xlsx"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let active = dir.path().join("active.xlsx");
+    let out = active.to_str().unwrap();
+    let set = ["--set", "leads_rate_base=active"];
+    run_ok(
+        &[
+            &["run", "pipelines/annual.toml", "--no-store", "--out", out][..],
+            &set,
+        ]
+        .concat(),
     );
-    let table = Table::read(&dir.path().join("active.xlsx"), "工资支付");
+    let table = Table::read(&active, "工资支付");
     let rate = table.number("合计", "发生率");
     let expected = table.number("合计", "接收") / table.number("合计", "年末在建项目（个）");
     assert!((rate - expected).abs() < 1e-12, "{rate} vs {expected}");
@@ -935,17 +931,10 @@ fn seed_003_grades_reviews_and_wage_accounts_are_reproduced_from_rows() {
 
     // The seed divides by 立案: 结案率 100 %, and the 说明 says over what.
     let filed = dir.path().join("filed.xlsx");
-    let output = laborstat()
-        .args(["run", "tests/fixtures/seeds/003/annual.toml", "--no-store"])
-        .args(["--set", "closure_denominator=filed", "--out"])
-        .arg(&filed)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let pipeline = "tests/fixtures/seeds/003/annual.toml";
+    let set = ["--set", "closure_denominator=filed"];
+    let out = filed.to_str().unwrap();
+    run_ok(&[&["run", pipeline, "--no-store", "--out", out][..], &set].concat());
     let cases = Table::read(&filed, "投诉举报案件");
     assert_eq!(cases.number("合计", "结案率"), 1.0);
     let notes = sheet_text(&filed, "投诉举报案件");
@@ -1051,23 +1040,14 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
     assert!(text.contains("of the category “企业”"), "{text}");
 
     // The same rows in query's `results`: one per category and the other row, by table.
-    let output = laborstat()
-        .args([
-            "query",
-            "pipelines/annual.toml",
-            "select category, units, employees from results where breakdown = '用人单位类型'",
-            "--format",
-            "csv",
-            "--no-store",
-        ])
-        .output()
-        .unwrap();
-    let csv = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{csv}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (csv, _) = run_ok(&[
+        "query",
+        "pipelines/annual.toml",
+        "select category, units, employees from results where breakdown = '用人单位类型'",
+        "--format",
+        "csv",
+        "--no-store",
+    ]);
     let queried = crate::query::csv_rows(&csv);
     assert_eq!(queried.len(), kinds.len(), "{csv}");
     for row in &queried {
@@ -1106,24 +1086,14 @@ fn inspections_count_each_employer_once_at_every_level() {
     let roster = roster();
     let table = Table::read(&out, "主动监察");
     let check = |key: &str, t: &HashMap<String, i64>| {
-        for (column, figure) in [
+        let counts = [
             ("检查用人单位（户）", "units"),
             ("检查（次）", "inspections"),
             ("涉及劳动者（人）", "workers"),
             ("责令改正（件）", "ordered"),
             ("件数", "punished"),
-        ] {
-            assert_eq!(
-                table.number(key, column),
-                t[figure] as f64,
-                "{key}: {column}"
-            );
-        }
-        assert_eq!(
-            table.number(key, "罚款（万元）"),
-            crate::common::wan(t["fines_fen"]),
-            "{key}: 罚款"
-        );
+        ];
+        assert_figures(&table, key, t, &counts, &[("罚款（万元）", "fines_fen")]);
     };
     // Townships inspect their own employers (no code shared across them), so here the
     // distinct counts of the levels do add up.

@@ -9,22 +9,9 @@ use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_auto, Data, Reader};
 
-use crate::common::{laborstat, monthly_truth, read_truth, sheet};
+use crate::common::{laborstat, monthly_truth, read_truth, run_ok, sheet};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn run_ok(args: &[&str]) -> (String, String) {
-    let output = laborstat().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "laborstat {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
 
 /// CSV text (as `query --format csv` writes it, no quoted commas here) as rows of fields.
 pub fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {

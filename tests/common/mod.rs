@@ -12,6 +12,20 @@ pub fn laborstat() -> assert_cmd::Command {
     cmd
 }
 
+/// `laborstat ARGS…`, which must succeed; returns (stdout, stderr).
+pub fn run_ok(args: &[&str]) -> (String, String) {
+    let output = laborstat().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "laborstat {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 /// `laborstat run PIPELINE [--data DATA] --out OUT`, which must succeed; returns what it printed.
 pub fn run_report(pipeline: &str, data: Option<&str>, out: &Path) -> String {
     let mut cmd = laborstat();
