@@ -432,9 +432,13 @@ fn last_year_from_the_store_is_last_years_ledgers_as_published() {
     let due: i64 = cases.values().map(|t| t.due()).sum();
     let row = headline_row(&out, "结案率");
     assert!((num(&row[1]) - closed as f64 / due as f64).abs() < 1e-12);
-    // And 2023's own report, run from its ledgers, printed that figure.
+    // And 2023's own report, run from its ledgers, printed that figure. It had no published
+    // report of 2022 beside it: 上年受理 is unknown there, "—" at every level, not 0.
     let table = Table::read(&dir.path().join("annual-2023.xlsx"), "投诉举报案件");
     assert_eq!(table.number("合计", "结案率"), closed as f64 / due as f64);
+    for key in ["合计", "其中：街道", "510199001"] {
+        assert_eq!(table.get(key, "上年受理").to_string(), "—", "{key}");
+    }
 }
 
 /// A row's figures against a truth row: each (column, figure) of `counts` as it is, each of

@@ -94,6 +94,8 @@ pub struct Results {
     pub categories: HashMap<String, Vec<LevelRow>>,
     /// What each file's used rows add up to, so a published total can be traced to files.
     pub file_money: FileMoney,
+    /// The sources (indices into `Plan::sources`) at least one file's sheet was read for.
+    pub sources_read: Vec<usize>,
 }
 
 /// Per file, the exact sum (fen) of each money column over the rows it contributed.
@@ -118,6 +120,13 @@ impl Results {
     }
 
     /// The figure a report column shows for a level: the run's own, or its window's.
+    /// Whether no file of any of `sources` was read this period (a figure over them is then
+    /// unknown at every level, "—", not 0: last year's published report not sent). False
+    /// for no sources (a roster constant).
+    pub fn nobody_sent(&self, sources: &[usize]) -> bool {
+        !sources.is_empty() && !sources.iter().any(|s| self.sources_read.contains(s))
+    }
+
     pub fn column_value(
         &self,
         column: &crate::pipeline::ReportColumn,
@@ -178,12 +187,22 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
         sources
     });
     let categories = category_rows(plan, data)?;
+    let mut sources_read: Vec<usize> = data
+        .files
+        .iter()
+        // A sheet read as the table, rows or none (an empty ledger is a zero, not unknown).
+        .filter(|f| f.header_row.is_some())
+        .filter_map(|f| plan.sources.iter().position(|s| s.id == f.source))
+        .collect();
+    sources_read.sort_unstable();
+    sources_read.dedup();
     Ok(Results {
         rows,
         windows: Default::default(),
         lists: Vec::new(),
         categories,
         file_money: file_money(plan, data)?,
+        sources_read,
     })
 }
 
