@@ -95,6 +95,7 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
         let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, store)?;
         data.findings.extend(moved);
     }
+    phases.mark("windows");
     let restatement = match (&store, &run) {
         (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
         _ => None,

@@ -293,7 +293,7 @@ pub fn save(frame: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
 
 fn write_atomically(
     path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), OutputError> {
     let fail = |source| OutputError::Io {
         path: path.to_path_buf(),
@@ -310,9 +310,12 @@ fn write_atomically(
         name.unwrap_or_default(),
         std::process::id()
     ));
-    let outcome = std::fs::File::create(&temporary).and_then(|mut file| {
+    // Buffered: the CSV and Parquet writers write a field at a time.
+    let outcome = std::fs::File::create(&temporary).and_then(|file| {
+        let mut file = std::io::BufWriter::new(file);
         write(&mut file)?;
-        file.sync_all()
+        file.flush()?;
+        file.get_ref().sync_all()
     });
     if let Err(e) = outcome {
         let _ = std::fs::remove_file(&temporary);
