@@ -965,6 +965,7 @@ fn a_setting_chosen_on_the_command_line_must_exist_and_be_of_its_kind() {
         refused("closure_denominater=filed"),
         refused("group_threshold=ten"),
         refused("deposit_exempt_counts=1"),
+        refused("closure_denominator=cases_open"),
     ]
     .join("\n");
     insta::assert_snapshot!(text);

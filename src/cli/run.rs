@@ -124,11 +124,7 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
                 .take(8)
                 .map(|c| {
                     let label = c.header.last().cloned().unwrap_or_default();
-                    let sources = plan.sources_of(std::iter::once(c.indicator.as_str()));
-                    let value = match c.is_current() && results.nobody_sent(&sources) {
-                        true => None,
-                        false => results.column_value(c, total),
-                    };
+                    let value = results.shown_value(plan, c, total);
                     format!("{label} {}", text(value, c.display))
                 })
                 .collect();

@@ -119,7 +119,6 @@ impl Results {
         self.rows.iter().find(|r| r.code.as_deref() == Some(code))
     }
 
-    /// The figure a report column shows for a level: the run's own, or its window's.
     /// Whether no file of any of `sources` was read this period (a figure over them is then
     /// unknown at every level, "—", not 0: last year's published report not sent). False
     /// for no sources (a roster constant).
@@ -127,6 +126,22 @@ impl Results {
         !sources.is_empty() && !sources.iter().any(|s| self.sources_read.contains(s))
     }
 
+    /// What a report column shows for a level: [`Results::column_value`], except a figure
+    /// of this period over tables nobody sent, which is unknown (`None`, shown "—").
+    pub fn shown_value(
+        &self,
+        plan: &Plan,
+        column: &crate::pipeline::ReportColumn,
+        level: &LevelRow,
+    ) -> Option<f64> {
+        let sources = plan.sources_of(std::iter::once(column.indicator.as_str()));
+        match column.is_current() && self.nobody_sent(&sources) {
+            true => None,
+            false => self.column_value(column, level),
+        }
+    }
+
+    /// The figure a report column shows for a level: the run's own, or its window's.
     pub fn column_value(
         &self,
         column: &crate::pipeline::ReportColumn,

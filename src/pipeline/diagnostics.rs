@@ -88,6 +88,11 @@ impl<'a> Diagnostics<'a> {
         self.found.is_empty()
     }
 
+    /// Whether a diagnostic so far names `word` (a `--set` value the errors come from).
+    pub fn mentions(&self, word: &str) -> bool {
+        self.found.iter().any(|(_, d)| d.message.contains(word))
+    }
+
     /// All diagnostics, in reading order (the pipeline file, then each included file).
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.found

@@ -32,11 +32,10 @@ pub fn text_width(text: &str) -> f64 {
 /// goes on a line of its own (“涉及劳动者人数” / “（人）”), as printed forms set it, instead
 /// of wrapping wherever the column's width ends and leaving “）” alone on the last line.
 pub fn heading_lines(heading: &str) -> String {
+    // Short headings (“立案（件）” is about ten units) fit one line as they are.
+    let long = text_width(heading) > 10.0;
     match heading.rfind('（') {
-        Some(at) if heading.ends_with('）') && text_width(&heading[..at]) >= 4.0 => {
-            if text_width(heading) <= 10.0 {
-                return heading.to_string();
-            }
+        Some(at) if long && heading.ends_with('）') && text_width(&heading[..at]) >= 4.0 => {
             format!("{}\n{}", &heading[..at], &heading[at..])
         }
         _ => heading.to_string(),

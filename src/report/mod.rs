@@ -272,11 +272,6 @@ fn write_table(
     let mut name_width = text_width(&layout.row_header);
     // A township is 未报送 on a sheet when it sent none of the sheet's ledgers.
     let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
-    let column_sources: Vec<Vec<usize>> = layout
-        .columns
-        .iter()
-        .map(|c| plan.sources_of(std::iter::once(c.indicator.as_str())))
-        .collect();
     for &level in &geometry.rows {
         // 合计 and its subtotals are summary rows, set off the same way (a category is not).
         let total = level.code.is_none() && level.category.is_none();
@@ -299,13 +294,8 @@ fn write_table(
         sheet.write_string_with_format(row, label_columns - 1, &name, label_format)?;
         for (j, column) in layout.columns.iter().enumerate() {
             let col = label_columns + j as u16;
-            // A figure of this period over tables nobody sent (no published report of last
-            // year) is unknown at every level: "—", never 0.
-            let unknown = column.is_current() && results.nobody_sent(&column_sources[j]);
-            let value = match unknown {
-                true => None,
-                false => results.column_value(column, level),
-            };
+            // A figure over tables nobody sent (no published report of last year) is "—".
+            let value = results.shown_value(plan, column, level);
             match value {
                 Some(v) if sent => {
                     sheet.write_number_with_format(

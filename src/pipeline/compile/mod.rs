@@ -176,6 +176,14 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         &declared_measures,
     );
 
+    // An error over a value `--set` chose (a measure name misspelt on the command line) is
+    // told where it shows, and here what gave the value.
+    for s in settings.iter().filter(|s| s.file_value.is_some()) {
+        if d.mentions(&format!("`{}", s.value)) {
+            let file = s.file_value.as_deref().unwrap_or("");
+            d.at(setting_value_span(table, &s.name), format!("[settings.{}]: `{}` comes from --set {}={} on the command line (the file has `{file}`); the errors that name it come from that value", s.name, s.value, s.name, s.value));
+        }
+    }
     if !d.is_empty() {
         return Err(d.into_sorted());
     }
@@ -412,10 +420,10 @@ fn compile_settings(
     table: &DeTable<'_>,
     chosen: &[(String, String)],
 ) -> Vec<Setting> {
-    let settings = compile_file_settings(d, table);
+    let mut settings = compile_file_settings(d, table);
     // `--set name=value`: a name the pipeline does not have, or a value of another kind
-    // than the file's (a number for a number, true/false for true/false), is refused.
-    let mut settings = settings;
+    // than the file's (a number for a number, true/false for true/false), is refused. Given
+    // twice, the last one counts; `file_value` stays the file's.
     for (name, value) in chosen {
         let Some(setting) = settings.iter_mut().find(|s| &s.name == name) else {
             let known: Vec<&str> = settings.iter().map(|s| s.name.as_str()).collect();
@@ -450,9 +458,12 @@ fn compile_settings(
             );
             continue;
         }
-        if *value != setting.value {
-            setting.file_value = Some(std::mem::replace(&mut setting.value, value.clone()));
-        }
+        let file = setting
+            .file_value
+            .take()
+            .unwrap_or_else(|| setting.value.clone());
+        setting.value = value.clone();
+        setting.file_value = (file != *value).then_some(file);
     }
     settings
 }
