@@ -75,6 +75,13 @@ pub fn group_thousands(number: &str) -> String {
     }
 }
 
+/// Fen (integer) as 元: an exact decimal with two places — how `query` and `explain` show
+/// money to an analyst (never a float: the sum of a column of 元 must be exact).
+pub fn yuan(fen: polars::prelude::Expr) -> polars::prelude::Expr {
+    use polars::prelude::*;
+    fen.cast(DataType::Int64).cast(DataType::Decimal(38, 0)) * lit(Scalar::new_decimal(1, 38, 2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

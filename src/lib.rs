@@ -19,9 +19,11 @@
 
 pub mod cli;
 pub mod compute;
+pub mod engine;
 pub mod explain;
 pub mod figure;
 pub mod finding;
+pub mod history;
 pub mod ingest;
 pub mod pipeline;
 pub mod query;

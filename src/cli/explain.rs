@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_plan, read_and_validate, ExitStatus, PipelineArgs};
+use super::{load_plan, ExitStatus, PipelineArgs};
 use crate::explain::{explain, CellAddress, Explanation};
 use crate::query::output;
 use crate::store::Store;
@@ -54,7 +54,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     };
     // The figures as `run` computes them: this period read now, earlier ones from the store.
-    let validated = read_and_validate(&plan, true, &mut super::phases::Phases::start())?;
+    let validated = crate::engine::read_and_validate(&plan, &super::phases::Terminal::new(true))?;
     let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let sha = match store {
@@ -65,7 +65,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         &plan,
         &data,
         &results,
-        store.as_ref(),
+        store.as_ref().map(|s| s as &dyn crate::history::History),
         sha.as_deref(),
         &address,
     )?;

@@ -181,40 +181,6 @@ pub fn main(cli: Cli) -> ExitStatus {
     }
 }
 
-/// What `run` and `validate` share: every file read (with a progress bar unless quiet), the
-/// table rules applied, measures computed from the accepted rows and townships' summaries
-/// reconciled with them, completeness against the roster.
-struct Validated {
-    data: crate::ingest::Ingested,
-    results: crate::compute::Results,
-    completeness: crate::ingest::Completeness,
-}
-
-fn read_and_validate(
-    plan: &crate::pipeline::Plan,
-    quiet: bool,
-    phases: &mut phases::Phases,
-) -> anyhow::Result<Validated> {
-    let files = crate::ingest::discover(plan)?;
-    let bar = summary::progress(files.len(), quiet);
-    let mut data = crate::ingest::ingest(plan, files, &|_| bar.inc(1))?;
-    phases.mark("ingest");
-    crate::validate::validate_tables(plan, &mut data)?;
-    crate::validate::files_outside_period(plan, &mut data)?;
-    bar.finish_and_clear();
-    phases.mark("validate");
-    let results = crate::compute::compute(plan, &data)?;
-    let reconciled = crate::validate::reconcile_summaries(plan, &data, &results)?;
-    data.findings.extend(reconciled);
-    let completeness = crate::ingest::completeness(plan, &data);
-    phases.mark("compute");
-    Ok(Validated {
-        data,
-        results,
-        completeness,
-    })
-}
-
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{load_plan, read_and_validate, ExitStatus, PipelineArgs};
+use super::{load_plan, ExitStatus, PipelineArgs};
 use crate::ingest::Roster;
 use crate::pipeline::{Period, Plan};
 use crate::query::{output, stored_periods, Catalog, Periods};
@@ -207,7 +207,7 @@ pub(super) fn open_catalog(
 }
 
 fn from_spreadsheets(plan: &Plan, why: String) -> anyhow::Result<Catalog> {
-    let validated = read_and_validate(plan, true, &mut super::phases::Phases::start())?;
+    let validated = crate::engine::read_and_validate(plan, &super::phases::Terminal::new(true))?;
     let run = RunInfo::new(plan, &validated.data)?;
     Ok(Catalog::from_run(
         plan,

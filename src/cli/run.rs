@@ -3,14 +3,12 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
-
 use super::summary::{print_account, print_findings, print_findings_outputs};
-use super::{load_plan, read_and_validate, ExitStatus, RunArgs, Validated};
-use crate::compute::windows::window_figures;
+use super::{load_plan, ExitStatus, RunArgs};
+use crate::engine::RunOutput;
 use crate::figure::text;
 use crate::pipeline::{Period, Plan};
-use crate::store::{Restatement, RunInfo, Store};
+use crate::store::Restatement;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
@@ -72,47 +70,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
-/// One period: read, validate, compute, write the report and the 问题清单, print the summary.
+/// One period: the engine's run, then the summary.
 fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitStatus> {
-    let mut phases = super::phases::Phases::start();
-    let Validated {
-        mut data,
-        mut results,
+    let RunOutput {
+        data,
+        results,
         completeness,
-    } = read_and_validate(plan, quiet, &mut phases)?;
-    // Earlier periods are read and this one kept under one lock: no other run changes the
-    // store between the two.
-    let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
-    let _lock = store.as_ref().map(Store::lock).transpose()?;
-    let run = store
-        .as_ref()
-        .map(|_| RunInfo::new(plan, &data))
-        .transpose()?;
-    let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
-    results.windows = window_figures(plan, &data, &results.rows, store.as_ref(), pipeline_sha256)?;
-    results.lists = crate::compute::lists::list_rows(plan, &data, store.as_ref())?;
-    if let Some(store) = &store {
-        let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, store)?;
-        data.findings.extend(moved);
-    }
-    phases.mark("windows");
-    let restatement = match (&store, &run) {
-        (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
-        _ => None,
-    };
-    if let Some(r) = &restatement {
-        results.windows.restated.push(format!(
-            "本期为重报：{}的数据曾于{}存入，已由本次替换",
-            plan.period, r.replaced_written_at
-        ));
-    }
-    phases.mark("store");
-    let outputs = crate::report::findings::write_findings_outputs(plan, &data, &completeness)?;
-    phases.mark("findings");
-    crate::report::write_report(plan, &results, &data, &plan.output)
-        .with_context(|| format!("writing {}", plan.output.display()))?;
-    phases.mark("report");
-
+        store,
+        restatement,
+        findings_outputs: outputs,
+        ..
+    } = crate::engine::run(plan, &super::phases::Terminal::new(quiet))?;
     if !quiet {
         print_findings(&data.findings, &data.roster, 10);
         print_account("run", plan, &data, &completeness);
@@ -137,11 +105,7 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
         }
         println!("  output    {}", plan.output.display());
         if let Some(store) = &store {
-            println!(
-                "  store     {} (period={})",
-                store.root().display(),
-                plan.period
-            );
+            println!("  store     {} (period={})", store.display(), plan.period);
         }
         if let Some(r) = &restatement {
             print_restatement(r);

@@ -2,7 +2,8 @@
 //! findings (or warnings, with --deny-warnings).
 
 use super::summary::{print_account, print_findings, print_findings_outputs, severity_counts};
-use super::{load_plan, read_and_validate, ExitStatus, OutputFormat, ValidateArgs, Validated};
+use super::{load_plan, ExitStatus, OutputFormat, ValidateArgs};
+use crate::engine::Validated;
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     if let Some(range) = args.pipeline.period.as_deref().filter(|p| p.contains("..")) {
@@ -13,10 +14,12 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     };
     let quiet = args.format == OutputFormat::Json;
-    let Validated {
-        data, completeness, ..
-    } = read_and_validate(&plan, quiet, &mut super::phases::Phases::start())?;
-    let outputs = crate::report::findings::write_findings_outputs(&plan, &data, &completeness)?;
+    let (
+        Validated {
+            data, completeness, ..
+        },
+        outputs,
+    ) = crate::engine::validate(&plan, &super::phases::Terminal::new(quiet))?;
     let (errors, warnings) = severity_counts(&data.findings);
     match args.format {
         OutputFormat::Json => {

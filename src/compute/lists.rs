@@ -4,10 +4,10 @@
 
 use polars::prelude::*;
 
+use crate::history::{History, HistoryError};
 use crate::ingest::Ingested;
 use crate::pipeline::evaluate::{list_table, previous_table_name, run_list, schema_frame};
 use crate::pipeline::Plan;
-use crate::store::{Store, StoreError};
 
 /// One list sheet's rows, and what the 说明 must say about them.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct ListRows {
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    History(#[from] HistoryError),
     // `check` dry-runs the query on the declared schema; polars' text stays out.
     #[error("list sheet `{name}`: the query failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
     Query {
@@ -32,7 +32,7 @@ pub enum ListError {
 pub fn list_rows(
     plan: &Plan,
     data: &Ingested,
-    store: Option<&Store>,
+    history: Option<&dyn History>,
 ) -> Result<Vec<ListRows>, ListError> {
     if plan.lists.is_empty() {
         return Ok(Vec::new());
@@ -53,8 +53,8 @@ pub fn list_rows(
     let mut absent = Vec::new();
     for (si, source) in plan.sources.iter().enumerate() {
         let current = list_table(&data.tables[si], &names).map_err(fail(&source.id))?;
-        let before = match store {
-            Some(store) => store.read_source(source, &previous, &data.roster)?,
+        let before = match history {
+            Some(history) => history.rows(source, &previous, &data.roster)?,
             None => None,
         };
         let before = match before {

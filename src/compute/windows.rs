@@ -19,10 +19,10 @@ use std::collections::{BTreeSet, HashMap};
 use polars::prelude::*;
 
 use super::{levels, ComputeError, LevelRow};
+use crate::history::{History, HistoryError};
 use crate::ingest::Ingested;
 use crate::pipeline::window::{Compare, Span, Window};
 use crate::pipeline::{Display, Overrides, Period, Plan, ReportColumn};
-use crate::store::{Store, StoreError};
 
 /// (indicator, window, comparison) → value per submitter code (`None` key: 合计).
 type ColumnKey = (String, Window, Option<Compare>);
@@ -139,7 +139,7 @@ pub enum WindowError {
         source: crate::pipeline::LoadError,
     },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    History(#[from] HistoryError),
     #[error(transparent)]
     Compute(#[from] ComputeError),
     #[error("joining the stored periods of source `{source_id}` failed")]
@@ -161,7 +161,7 @@ pub fn window_figures(
     plan: &Plan,
     data: &Ingested,
     current: &[LevelRow],
-    store: Option<&Store>,
+    history: Option<&dyn History>,
     // The pipeline file's SHA-256, to tell periods stored by another version of it.
     pipeline_sha256: Option<&str>,
 ) -> Result<WindowFigures, WindowError> {
@@ -220,7 +220,15 @@ pub fn window_figures(
             Outcome::Rows(current.to_vec())
         } else {
             let mut read = WindowRead::default();
-            let input = window_input(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
+            let input = window_input(
+                plan,
+                data,
+                history,
+                window,
+                &span,
+                &mut read,
+                pipeline_sha256,
+            )?;
             let outcome = window_levels(plan, data, input)?;
             figures.read.push((window, span, read));
             outcome
@@ -371,7 +379,7 @@ pub fn joined(
 pub fn window_input(
     plan: &Plan,
     data: &Ingested,
-    store: Option<&Store>,
+    history: Option<&dyn History>,
     window: Window,
     span: &Span,
     notes: &mut WindowRead,
@@ -382,8 +390,9 @@ pub fn window_input(
         window_days: Some((span.start, span.end)),
         ..plan.overrides.clone()
     };
-    let window_plan =
-        crate::pipeline::load(&plan.file, &overrides).map_err(|source| WindowError::Load {
+    let window_plan = plan
+        .recompile(&overrides)
+        .map_err(|source| WindowError::Load {
             window: window.words(),
             source,
         })?;
@@ -404,8 +413,8 @@ pub fn window_input(
                 });
                 continue;
             }
-            let stored = match store {
-                Some(store) => store.read_source(source, &period, &data.roster)?,
+            let stored = match history {
+                Some(history) => history.rows(source, &period, &data.roster)?,
                 None => None,
             };
             let Some(stored) = stored else {
@@ -413,13 +422,13 @@ pub fn window_input(
                 missing = true;
                 continue;
             };
-            if let Some(manifest) = store.and_then(|s| s.manifest(&source.id, &period).transpose())
+            if let Some(vintage) = history.and_then(|h| h.vintage(&source.id, &period).transpose())
             {
-                let manifest = manifest?;
-                if pipeline_sha256 != Some(manifest.pipeline_sha256.as_str()) {
+                let vintage = vintage?;
+                if pipeline_sha256 != Some(vintage.pipeline_sha256.as_str()) {
                     notes.other_version.insert(period.to_string());
                 }
-                if !manifest.replaced.is_empty() {
+                if vintage.restated {
                     notes.restated.insert(period.to_string());
                 }
             }

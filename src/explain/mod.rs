@@ -18,6 +18,7 @@ use sqlparser::ast::{Expr as SqlExpr, FunctionArg, FunctionArgExpr, FunctionArgu
 use crate::compute::windows::{window_input, SourcePart, WindowRead};
 use crate::compute::{levels, LevelRow, Results};
 use crate::figure::text;
+use crate::history::History;
 use crate::ingest::Ingested;
 use crate::pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use crate::pipeline::window::{Compare, Window};
@@ -26,7 +27,6 @@ use crate::pipeline::{
     ValueKind,
 };
 use crate::report::{table_geometry, TableCell};
-use crate::store::Store;
 
 /// A cell named as `SHEET!A1` (the sheet name may be quoted: `'欠薪案件及线索'!D7`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub fn explain(
     plan: &Plan,
     data: &Ingested,
     results: &Results,
-    store: Option<&Store>,
+    history: Option<&dyn History>,
     pipeline_sha256: Option<&str>,
     address: &CellAddress,
 ) -> Result<Explanation, ExplainError> {
@@ -191,7 +191,7 @@ pub fn explain(
         let names = report_sheets(plan);
         return Err(ExplainError::NoSheet {
             sheet: address.sheet.clone(),
-            hint: crate::query::mistakes::did_you_mean(
+            hint: crate::pipeline::diagnostics::closest_identifier(
                 &address.sheet,
                 names.iter().map(String::as_str),
             )
@@ -265,7 +265,7 @@ pub fn explain(
         explained.push(explain_window(
             plan,
             data,
-            store,
+            history,
             pipeline_sha256,
             column,
             window,
@@ -370,45 +370,47 @@ enum HeadlineCell {
     Other(String),
 }
 
-/// The 主要指标 sheet's layout (report::headline): title, subtitle, headings on row 3, one
-/// row per figure from row 4 (序号, 指标, 本年, 上年, 增减量, 增减率, 上年数据来源).
+/// A cell of the 主要指标 sheet, placed by the sheet's own geometry (report::headline).
 fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> HeadlineCell {
-    let row = match address.row {
-        0 => return HeadlineCell::Other("the sheet's title".into()),
-        1 => return HeadlineCell::Other("the 填报单位 / 报告期 line under the title".into()),
-        2 => return HeadlineCell::Other("the headings of the 主要指标 table".into()),
-        r => match h.rows.get(r as usize - 3) {
-            Some(row) => row,
-            None => {
-                return HeadlineCell::Other(
-                    "below the table: the headline sentences and the 说明, filled from the 合计 figures of the rows above".into(),
-                )
-            }
-        },
+    use crate::report::headline::{HeadlineColumn as Col, HeadlineGeometry, HeadlinePlace};
+    let (row, col) = match HeadlineGeometry::place(h.rows.len(), address.row, address.col) {
+        HeadlinePlace::Title => return HeadlineCell::Other("the sheet's title".into()),
+        HeadlinePlace::Subtitle => {
+            return HeadlineCell::Other("the 填报单位 / 报告期 line under the title".into())
+        }
+        HeadlinePlace::Headings => {
+            return HeadlineCell::Other("the headings of the 主要指标 table".into())
+        }
+        HeadlinePlace::Below => return HeadlineCell::Other(
+            "below the table: the headline sentences and the 说明, filled from the 合计 figures of the rows above".into(),
+        ),
+        HeadlinePlace::Row(index, col) => (&h.rows[index], col),
     };
-    let (column, when) = match address.col {
-        2 => (&row.current, "本年"),
-        3 => (&row.last_year, "上年"),
-        4 => {
+    let (column, when) = match col {
+        Col::Current => (&row.current, Col::Current.heading()),
+        Col::LastYear => (&row.last_year, Col::LastYear.heading()),
+        Col::Change => {
             return HeadlineCell::Other(format!(
                 "增减量 of “{}”: 本年 − 上年 (D and C of this row; “—” for a rate, whose change is in 增减率 as 百分点); explain C or D for the figures",
                 row.label
             ))
         }
-        5 => {
+        Col::ChangeRate => {
             return HeadlineCell::Other(format!(
                 "增减率 of “{}”: (本年 − 上年) ÷ 上年, or for a rate 本年 − 上年 in 百分点; “—” on a zero or missing 上年; explain C or D for the figures",
                 row.label
             ))
         }
-        6 => {
+        Col::LastYearSource => {
             return HeadlineCell::Other(format!(
                 "where last year's “{}” comes from: {}",
                 row.label,
                 crate::report::headline::last_year_source(plan, row)
             ))
         }
-        _ => return HeadlineCell::Other(format!("the label of the row “{}”", row.label)),
+        Col::Number | Col::Label => {
+            return HeadlineCell::Other(format!("the label of the row “{}”", row.label))
+        }
     };
     let mut column = column.clone();
     column.header = vec![row.label.clone(), when.to_string()];
@@ -434,7 +436,7 @@ fn report_sheets(plan: &Plan) -> Vec<String> {
         .chain(plan.headline.iter().map(|h| h.name.clone()))
         .chain(plan.charts.iter().map(|c| c.name.clone()))
         .chain(plan.lists.iter().map(|l| l.name.clone()))
-        .chain(["数据来源".to_string(), "指标说明".to_string()])
+        .chain(crate::pipeline::ADDED_SHEETS.map(String::from))
         .collect()
 }
 
@@ -459,12 +461,12 @@ fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
         ));
     }
     match name {
-        "数据来源" => Some(
-            "数据来源: every file read and what happened to its rows; not computed figures".into(),
-        ),
-        "指标说明" => Some(
-            "指标说明: the definitions of the indicators and measures; not computed figures".into(),
-        ),
+        crate::pipeline::SOURCES_SHEET => Some(format!(
+            "{name}: every file read and what happened to its rows; not computed figures"
+        )),
+        crate::pipeline::DEFINITIONS_SHEET => Some(format!(
+            "{name}: the definitions of the indicators and measures; not computed figures"
+        )),
         _ => None,
     }
 }
@@ -517,30 +519,20 @@ fn measure_definition(m: &Measure) -> String {
 /// Every measure an indicator uses, through the indicators it names, with its role: the
 /// measures above a top-level division are 分子, below it 分母.
 fn terms_of(plan: &Plan, indicator: &str) -> Vec<(&'static str, String)> {
-    fn expand(plan: &Plan, name: &str, role: &'static str, out: &mut Vec<(&'static str, String)>) {
-        if plan.measure(name).is_some() {
-            if !out.iter().any(|(_, n)| n == name) {
-                out.push((role, name.to_string()));
-            }
-            return;
-        }
-        if let Some(i) = plan.indicator(name) {
-            for m in i.expr.measures() {
-                expand(plan, m, role, out);
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |role: &'static str, names: Vec<&str>| {
+        for m in plan.measures_behind(names) {
+            if !out.iter().any(|(_, n)| *n == m) {
+                out.push((role, m));
             }
         }
-    }
-    let mut out = Vec::new();
+    };
     match plan.indicator(indicator).map(|i| &i.expr) {
         Some(Arith::Binary(numerator, ArithOp::Divide, denominator)) => {
-            for m in numerator.measures() {
-                expand(plan, m, "分子", &mut out);
-            }
-            for m in denominator.measures() {
-                expand(plan, m, "分母", &mut out);
-            }
+            add("分子", numerator.measures());
+            add("分母", denominator.measures());
         }
-        _ => expand(plan, indicator, "项", &mut out),
+        _ => add("项", vec![indicator]),
     }
     out
 }
@@ -548,7 +540,7 @@ fn terms_of(plan: &Plan, indicator: &str) -> Vec<(&'static str, String)> {
 fn explain_window(
     plan: &Plan,
     data: &Ingested,
-    store: Option<&Store>,
+    history: Option<&dyn History>,
     pipeline_sha256: Option<&str>,
     column: &ReportColumn,
     window: Window,
@@ -556,7 +548,15 @@ fn explain_window(
 ) -> Result<WindowExplanation, ExplainError> {
     let span = window.resolve(&plan.period);
     let mut read = WindowRead::default();
-    let input = window_input(plan, data, store, window, &span, &mut read, pipeline_sha256)?;
+    let input = window_input(
+        plan,
+        data,
+        history,
+        window,
+        &span,
+        &mut read,
+        pipeline_sha256,
+    )?;
     let sources: Vec<usize> = terms_of(plan, &column.indicator)
         .iter()
         .filter_map(|(_, m)| plan.measure(m).map(|m| m.source))
@@ -946,11 +946,16 @@ fn listing(
     DataFrame::new(height, columns)
 }
 
-/// Integer fen as an exact decimal of 元.
+/// Integer fen as an exact decimal of 元, as `query` shows money ([`crate::figure::yuan`]).
 fn fen_to_yuan(column: &Column) -> PolarsResult<Column> {
-    let fen = column.cast(&DataType::Int64)?;
-    let wide: Int128Chunked = fen.i64()?.iter().map(|v| v.map(i128::from)).collect();
-    Ok(wide.into_series().into_decimal(38, 2)?.into_column())
+    let name = column.name().clone();
+    let shown = column
+        .clone()
+        .into_frame()
+        .lazy()
+        .select([crate::figure::yuan(col(name.clone()))])
+        .collect()?;
+    Ok(shown.column(&name)?.clone())
 }
 
 #[cfg(test)]

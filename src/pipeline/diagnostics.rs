@@ -133,6 +133,27 @@ pub fn did_you_mean<'n>(word: &str, known: impl IntoIterator<Item = &'n str>) ->
         .unwrap_or_default()
 }
 
+/// The closest name to one typed by hand in SQL or on the command line (case ignored; a
+/// name that contains or is contained in the typed one counts), when close enough to be a
+/// slip. Pipeline keys use [`closest`], which scores by normalized distance.
+pub fn closest_identifier<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    let chars = name.chars().count();
+    candidates
+        .map(|c| (c, strsim::levenshtein(&lower, &c.to_lowercase())))
+        .filter(|(c, d)| {
+            let other = c.to_lowercase();
+            let close = *d <= 2 && *d * 2 <= chars.max(c.chars().count());
+            let part = chars >= 2 && (other.contains(&lower) || lower.contains(&other));
+            *d > 0 && (close || part)
+        })
+        .min_by_key(|(_, d)| *d)
+        .map(|(c, _)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

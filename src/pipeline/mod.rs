@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod period;
 pub mod spec;
 pub mod sql;
+pub mod texts;
 pub mod window;
 pub mod words;
 
@@ -19,6 +20,14 @@ pub use diagnostics::Diagnostic;
 pub use period::Period;
 pub use spec::{ColumnType, Display, SourceKind, SubmitterFrom, TotalPosition};
 pub use sql::{Arith, ArithOp, ValueKind};
+pub use texts::FileTexts;
+
+/// The sheet every report adds after its tables: each file read and its row account.
+pub const SOURCES_SHEET: &str = "数据来源";
+/// The sheet every report adds last: the definitions of its indicators and measures.
+pub const DEFINITIONS_SHEET: &str = "指标说明";
+/// The sheets every report adds, in order; no declared sheet may take their names.
+pub const ADDED_SHEETS: [&str; 2] = [SOURCES_SHEET, DEFINITIONS_SHEET];
 
 /// Command-line settings that replace the file's own.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +56,8 @@ pub struct Plan {
     pub file: PathBuf,
     /// The files its `include = [...]` names, in order (compiled as if appended to it).
     pub included: Vec<PathBuf>,
+    /// The text of every file it was compiled from, as read then ([`Plan::recompile`]).
+    pub compiled_from: FileTexts,
     pub name: String,
     pub title: String,
     pub period: Period,
@@ -251,21 +262,9 @@ impl Plan {
             .collect()
     }
 
-    /// The names given and every name their indicators are computed from, at any depth
-    /// (indicators kept as well as measures: an indicator's own `expr` may name a setting).
-    fn names_behind<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        let mut todo: Vec<String> = names.map(str::to_string).collect();
-        while let Some(name) = todo.pop() {
-            if seen.contains(&name) {
-                continue;
-            }
-            if let Some(indicator) = self.indicator(&name) {
-                todo.extend(indicator.expr.measures().into_iter().map(str::to_string));
-            }
-            seen.push(name);
-        }
-        seen
+    /// The names given and every name their indicators are computed from ([`names_behind`]).
+    fn names_behind<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        names_behind(&self.indicators, names)
     }
 
     pub fn source_title<'a>(&'a self, id: &'a str) -> &'a str {
@@ -337,33 +336,22 @@ impl Plan {
 
     /// The sources the measures behind these indicators (or measures) read, in plan order.
     pub fn sources_of<'a>(&self, names: impl Iterator<Item = &'a str>) -> Vec<usize> {
-        let mut sources = Vec::new();
-        for name in names {
-            let measures = match self.indicator(name) {
-                Some(indicator) => self.measures_behind(&indicator.expr),
-                None => vec![name.to_string()],
-            };
-            for m in measures.iter().filter_map(|m| self.measure(m)) {
-                if !sources.contains(&m.source) {
-                    sources.push(m.source);
-                }
-            }
-        }
+        let mut sources: Vec<usize> = self
+            .measures_behind(names)
+            .iter()
+            .filter_map(|m| self.measure(m))
+            .map(|m| m.source)
+            .collect();
         sources.sort_unstable();
+        sources.dedup();
         sources
     }
 
-    /// The measures an expression uses, through the indicators it uses.
-    fn measures_behind(&self, expr: &Arith) -> Vec<String> {
-        let mut out = Vec::new();
-        for name in expr.measures() {
-            match (self.measure(name), self.indicator(name)) {
-                (Some(_), _) => out.push(name.to_string()),
-                (None, Some(i)) => out.extend(self.measures_behind(&i.expr)),
-                (None, None) => {}
-            }
-        }
-        out
+    /// The measures the given names are or are computed from, each once, in the order met.
+    pub fn measures_behind<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut behind = self.names_behind(names);
+        behind.retain(|name| self.measure(name).is_some());
+        behind
     }
 
     /// The template (a title, a note) with its placeholders ([`Placeholders`]) and
@@ -373,6 +361,33 @@ impl Plan {
             .with_settings(&self.settings)
             .fill(template)
     }
+}
+
+/// The names given and every name their indicators are computed from, at any depth, each
+/// once, depth first in the order the formulas name them (the given names first): the one
+/// walk from a figure to the measures, indicators, constants and settings behind it, used
+/// by the 说明, the categories' check, `explain` and the constants a sheet needs. An
+/// indicator's own `expr` may name a setting or a constant, so indicators are kept too.
+pub fn names_behind<'a>(
+    indicators: &[Indicator],
+    names: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    fn walk(indicators: &[Indicator], name: &str, seen: &mut Vec<String>) {
+        if seen.iter().any(|s| s == name) {
+            return;
+        }
+        seen.push(name.to_string());
+        if let Some(indicator) = indicators.iter().find(|i| i.name == name) {
+            for inner in indicator.expr.measures() {
+                walk(indicators, inner, seen);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for name in names {
+        walk(indicators, name, &mut seen);
+    }
+    seen
 }
 
 pub(crate) fn expand_template(template: &str, name: &str, period: &Period) -> String {
@@ -842,14 +857,42 @@ pub enum LoadError {
 
 /// Reads and compiles a pipeline file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Plan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    load_through(path, overrides, FileTexts::from_disk())
+}
+
+fn load_through(
+    path: &Path,
+    overrides: &Overrides,
+    mut files: FileTexts,
+) -> Result<Plan, LoadError> {
+    let text = files.read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    compile(path, &text, overrides).map_err(|diagnostics| LoadError::Invalid {
+    compile(path, &text, overrides, files).map_err(|diagnostics| LoadError::Invalid {
         file: path.to_path_buf(),
         diagnostics,
     })
+}
+
+impl Plan {
+    /// The same pipeline compiled again with other overrides (a window's days, the period
+    /// before) from the text it was first compiled from: the files on disk are not read
+    /// again, so a file edited during a run does not change it.
+    pub fn recompile(&self, overrides: &Overrides) -> Result<Plan, LoadError> {
+        load_through(
+            &self.file,
+            overrides,
+            FileTexts::replay(&self.compiled_from),
+        )
+    }
+
+    /// The pipeline's text as compiled: the file, then each included file, in order.
+    pub fn texts(&self) -> impl Iterator<Item = (&Path, &str)> {
+        std::iter::once(&self.file)
+            .chain(&self.included)
+            .map(|p| (p.as_path(), self.compiled_from.text_of(p).unwrap_or("")))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! kind of thing went wrong. polars' own text never reaches the user: it speaks of its
 //! internals (plans, dtypes), not of the analyst's tables.
 
+pub use crate::pipeline::diagnostics::closest_identifier as did_you_mean;
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
@@ -303,22 +304,6 @@ impl Visitor for Names {
         }
         ControlFlow::Continue(())
     }
-}
-
-/// The closest name, when close enough to be a slip (edit distance, case ignored).
-pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    let chars = name.chars().count();
-    candidates
-        .map(|c| (c, strsim::levenshtein(&lower, &c.to_lowercase())))
-        .filter(|(c, d)| {
-            let other = c.to_lowercase();
-            let close = *d <= 2 && *d * 2 <= chars.max(c.chars().count());
-            let part = chars >= 2 && (other.contains(&lower) || lower.contains(&other));
-            *d > 0 && (close || part)
-        })
-        .min_by_key(|(_, d)| *d)
-        .map(|(c, _)| c)
 }
 
 fn position_note(sql: &str, ident: &Ident) -> String {

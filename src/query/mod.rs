@@ -18,6 +18,7 @@
 pub mod mistakes;
 pub mod output;
 
+use crate::figure::yuan;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -389,11 +390,6 @@ fn stored_height(path: &Path) -> Result<usize, CatalogError> {
     ParquetReader::new(file)
         .num_rows()
         .map_err(|_| unreadable())
-}
-
-/// Fen (integer) as 元: an exact decimal with two places.
-fn yuan(fen: Expr) -> Expr {
-    fen.cast(DataType::Int64).cast(DataType::Decimal(38, 0)) * lit(Scalar::new_decimal(1, 38, 2))
 }
 
 fn analyst_dtype(kind: ColumnType) -> DataType {

@@ -341,39 +341,14 @@ pub fn save_xlsx_sheets(frames: &[(String, &DataFrame)], path: &Path) -> Result<
     let mut names: Vec<String> = Vec::new();
     for (name, frame) in frames {
         let sheet = workbook.add_worksheet();
-        let name = sheet_name(name, &names);
+        let name = crate::report::format::unique_sheet_name(name, &mut names);
         sheet.set_name(&name).map_err(fail)?;
-        names.push(name);
         write_frame(sheet, frame).map_err(fail)?;
     }
     crate::report::save_atomically(&mut workbook, path).map_err(|e| OutputError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
-}
-
-/// A sheet name Excel takes: no []:*?/\, at most 31 characters, unlike the ones before.
-fn sheet_name(wanted: &str, taken: &[String]) -> String {
-    let clean: String = wanted
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .collect();
-    let base: String = clean.trim_matches('\'').chars().take(28).collect();
-    let base = if base.is_empty() {
-        "Sheet".to_string()
-    } else {
-        base
-    };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken
-        .iter()
-        .any(|t| t.to_lowercase() == name.to_lowercase())
-    {
-        name = format!("{base}_{n}");
-        n += 1;
-    }
-    name
 }
 
 fn write_frame(

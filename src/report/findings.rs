@@ -561,7 +561,10 @@ pub fn write_feedback(
     let mut used_names: Vec<String> = Vec::new();
     for sent in sheets {
         let sheet = book.add_worksheet();
-        sheet.set_name(unique_sheet_name(&sent.sheet_name, &mut used_names))?;
+        sheet.set_name(crate::report::format::unique_sheet_name(
+            &sent.sheet_name,
+            &mut used_names,
+        ))?;
         let (row0, col0) = sent.range.start().unwrap_or((0, 0));
         // Findings by cell: the worst severity colours it; all messages go in the note.
         let mut by_cell: BTreeMap<(u32, u16), (Severity, Vec<String>)> = BTreeMap::new();
@@ -677,29 +680,7 @@ fn write_value(
     Ok(())
 }
 
-/// Sheet names are unique and at most 31 characters in Excel.
-fn unique_sheet_name(name: &str, used: &mut Vec<String>) -> String {
-    let base: String = name
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(28)
-        .collect();
-    let base = if base.is_empty() {
-        "数据".to_string()
-    } else {
-        base
-    };
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while used.contains(&candidate) {
-        candidate = format!("{base}({n})");
-        n += 1;
-    }
-    used.push(candidate.clone());
-    candidate
-}
-
-/// "AB12" → (11, 27), 0-based.
+/// "AB12" → (11, 27), 0-based, the column as rust_xlsxwriter counts them.
 fn parse_a1(cell: &str) -> Option<(u32, u16)> {
     let (row, col) = crate::finding::parse_a1(cell)?;
     Some((row, u16::try_from(col).ok()?))
@@ -714,18 +695,5 @@ mod tests {
         assert_eq!(parse_a1("A1"), Some((0, 0)));
         assert_eq!(parse_a1("AB12"), Some((11, 27)));
         assert_eq!(parse_a1("第3行"), None);
-    }
-
-    #[test]
-    fn sheet_names_are_unique_and_short() {
-        let mut used = Vec::new();
-        assert_eq!(unique_sheet_name("台账", &mut used), "台账");
-        assert_eq!(unique_sheet_name("台账", &mut used), "台账(2)");
-        assert!(
-            unique_sheet_name(&"很".repeat(40), &mut used)
-                .chars()
-                .count()
-                <= 31
-        );
     }
 }

@@ -155,3 +155,46 @@ pub fn print_setup(sheet: &mut Worksheet, header_rows: (u32, u32)) -> Result<(),
     sheet.set_repeat_rows(header_rows.0, header_rows.1)?;
     Ok(())
 }
+
+/// A sheet name Excel takes, unlike every name in `used` (Excel compares them ignoring
+/// case), and recorded there: the characters Excel refuses ([]:*?/\\) become `_`, the
+/// apostrophes it refuses at the ends go, at most 31 characters with a `(2)` suffix.
+pub fn unique_sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
+    let clean: String = wanted
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect();
+    let base: String = clean.trim_matches('\'').chars().take(27).collect();
+    let base = if base.trim().is_empty() {
+        "数据".to_string()
+    } else {
+        base
+    };
+    let taken = |name: &str| used.iter().any(|u| u.to_lowercase() == name.to_lowercase());
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken(&candidate) {
+        candidate = format!("{base}({n})");
+        n += 1;
+    }
+    used.push(candidate.clone());
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_unique_and_short() {
+        let mut used = Vec::new();
+        assert_eq!(unique_sheet_name("台账", &mut used), "台账");
+        assert_eq!(unique_sheet_name("台账", &mut used), "台账(2)");
+        assert!(
+            unique_sheet_name(&"很".repeat(40), &mut used)
+                .chars()
+                .count()
+                <= 31
+        );
+    }
+}

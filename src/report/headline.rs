@@ -12,15 +12,88 @@ use crate::figure::{cell_number, plain_text, NO_VALUE};
 use crate::ingest::Ingested;
 use crate::pipeline::{Display, HeadlineLayout, HeadlineRow, Plan};
 
-const HEADINGS: [&str; 7] = [
-    "序号",
-    "指标",
-    "本年",
-    "上年",
-    "增减量",
-    "增减率",
-    "上年数据来源",
-];
+/// Where everything is on the 主要指标 sheet: the writer below places cells by it and
+/// `explain` reads a cell address back through it, so the two cannot drift apart.
+pub struct HeadlineGeometry;
+
+/// A cell of the 主要指标 sheet, by what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadlinePlace {
+    Title,
+    /// 填报单位 / 报告期 under the title.
+    Subtitle,
+    Headings,
+    /// A figure row (index into `HeadlineLayout::rows`) and its column.
+    Row(usize, HeadlineColumn),
+    /// Below the table: the sentences and the 说明.
+    Below,
+}
+
+/// The columns of a figure row, left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadlineColumn {
+    Number,
+    Label,
+    Current,
+    LastYear,
+    Change,
+    ChangeRate,
+    LastYearSource,
+}
+
+impl HeadlineColumn {
+    pub const ALL: [HeadlineColumn; 7] = [
+        HeadlineColumn::Number,
+        HeadlineColumn::Label,
+        HeadlineColumn::Current,
+        HeadlineColumn::LastYear,
+        HeadlineColumn::Change,
+        HeadlineColumn::ChangeRate,
+        HeadlineColumn::LastYearSource,
+    ];
+
+    pub fn index(self) -> u16 {
+        self as u16
+    }
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            HeadlineColumn::Number => "序号",
+            HeadlineColumn::Label => "指标",
+            HeadlineColumn::Current => "本年",
+            HeadlineColumn::LastYear => "上年",
+            HeadlineColumn::Change => "增减量",
+            HeadlineColumn::ChangeRate => "增减率",
+            HeadlineColumn::LastYearSource => "上年数据来源",
+        }
+    }
+}
+
+impl HeadlineGeometry {
+    pub const TITLE_ROW: u32 = 0;
+    pub const SUBTITLE_ROW: u32 = 1;
+    pub const HEADING_ROW: u32 = 2;
+    pub const FIRST_FIGURE_ROW: u32 = 3;
+
+    /// What the cell at 0-based (`row`, `col`) holds on a sheet of `rows` figure rows.
+    pub fn place(rows: usize, row: u32, col: u16) -> HeadlinePlace {
+        match row {
+            Self::TITLE_ROW => HeadlinePlace::Title,
+            Self::SUBTITLE_ROW => HeadlinePlace::Subtitle,
+            Self::HEADING_ROW => HeadlinePlace::Headings,
+            r => {
+                let index = (r - Self::FIRST_FIGURE_ROW) as usize;
+                let column = HeadlineColumn::ALL.get(col as usize).copied();
+                match column {
+                    Some(column) if index < rows => HeadlinePlace::Row(index, column),
+                    // Right of the table on a figure row: the row's label is the nearest thing.
+                    None if index < rows => HeadlinePlace::Row(index, HeadlineColumn::Label),
+                    _ => HeadlinePlace::Below,
+                }
+            }
+        }
+    }
+}
 
 /// A row's four figures: this year, last year, the change and the rate of change (for a
 /// rate, the change is in points and there is no rate of change).
@@ -114,17 +187,37 @@ pub fn write_headline_sheet(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     sheet.set_name(&layout.name)?;
-    let last_col = HEADINGS.len() as u16 - 1;
-    sheet.merge_range(0, 0, 0, last_col, &plan.expand(&layout.title), &f.title)?;
-    sheet.set_row_height(0, 30)?;
+    let last_col = HeadlineColumn::LastYearSource.index();
+    let (current_col, source_col) = (
+        HeadlineColumn::Current.index(),
+        HeadlineColumn::LastYearSource.index(),
+    );
+    let rate_col = HeadlineColumn::ChangeRate.index();
+    let title_row = HeadlineGeometry::TITLE_ROW;
+    sheet.merge_range(
+        title_row,
+        0,
+        title_row,
+        last_col,
+        &plan.expand(&layout.title),
+        &f.title,
+    )?;
+    sheet.set_row_height(title_row, 30)?;
     let reporter = format!("填报单位：{}", plan.reporter.clone().unwrap_or_default());
-    write_span(sheet, 1, 0, 3, &reporter, &f.subtitle_left)?;
+    let subtitle_row = HeadlineGeometry::SUBTITLE_ROW;
+    write_span(sheet, subtitle_row, 0, 3, &reporter, &f.subtitle_left)?;
     let period = format!("报告期：{}", plan.period.label());
-    write_span(sheet, 1, 4, last_col, &period, &f.subtitle_right)?;
+    write_span(sheet, subtitle_row, 4, last_col, &period, &f.subtitle_right)?;
     let mut widths = ColumnWidths::default();
-    for (c, heading) in HEADINGS.iter().enumerate() {
-        sheet.write_string_with_format(2, c as u16, *heading, &f.header)?;
-        widths.fit_heading(c as u16, heading);
+    for column in HeadlineColumn::ALL {
+        let heading = column.heading();
+        sheet.write_string_with_format(
+            HeadlineGeometry::HEADING_ROW,
+            column.index(),
+            heading,
+            &f.header,
+        )?;
+        widths.fit_heading(column.index(), heading);
     }
     let signed = |format: &str| {
         Format::new()
@@ -136,13 +229,19 @@ pub fn write_headline_sheet(
     };
     let points = signed("+0.0\"个百分点\";-0.0\"个百分点\";0.0\"个百分点\"");
     let percent = signed("+0.0%;-0.0%;0.0%");
-    let mut row = 3;
+    let mut row = HeadlineGeometry::FIRST_FIGURE_ROW;
     for (i, line) in layout.rows.iter().enumerate() {
         let figures = headline_figures(plan, line, results, data);
         let display = line.current.display;
-        sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.dash)?;
-        sheet.write_string_with_format(row, 1, &line.label, &f.label)?;
-        widths.fit(1, &line.label);
+        let label_col = HeadlineColumn::Label.index();
+        sheet.write_number_with_format(
+            row,
+            HeadlineColumn::Number.index(),
+            (i + 1) as f64,
+            &f.dash,
+        )?;
+        sheet.write_string_with_format(row, label_col, &line.label, &f.label)?;
+        widths.fit(label_col, &line.label);
         let amount = f.value(display, false);
         let change_format = match display {
             Display::Count => signed("+#,##0;-#,##0;0"),
@@ -156,8 +255,9 @@ pub fn write_headline_sheet(
             (figures.last_year, display, &amount),
             (figures.change, display, &change_format),
         ];
+        // 本年, 上年, 增减量: adjacent columns from 本年 on.
         for (c, (value, display, format)) in cells.into_iter().enumerate() {
-            let col = 2 + c as u16;
+            let col = current_col + c as u16;
             match value {
                 Some(v) => {
                     sheet.write_number_with_format(row, col, cell_number(v, display), format)?
@@ -167,20 +267,20 @@ pub fn write_headline_sheet(
         }
         match (figures.change_rate, display.is_ratio()) {
             // A rate's change is in points: 46% → 80% is +33.7 百分点 (0.337 × 100).
-            (Some(v), true) => sheet.write_number_with_format(row, 5, v * 100.0, &points)?,
-            (Some(v), false) => sheet.write_number_with_format(row, 5, v, &percent)?,
-            (None, _) => sheet.write_string_with_format(row, 5, NO_VALUE, &f.dash)?,
+            (Some(v), true) => sheet.write_number_with_format(row, rate_col, v * 100.0, &points)?,
+            (Some(v), false) => sheet.write_number_with_format(row, rate_col, v, &percent)?,
+            (None, _) => sheet.write_string_with_format(row, rate_col, NO_VALUE, &f.dash)?,
         };
         let source = last_year_source(plan, line);
-        sheet.write_string_with_format(row, 6, &source, &f.label)?;
-        widths.fit(6, &source);
+        sheet.write_string_with_format(row, source_col, &source, &f.label)?;
+        widths.fit(source_col, &source);
         row += 1;
     }
     // Room for the figures as formatted (calamine-free guess: the widest a district has).
-    for c in 2..=4 {
+    for c in current_col..rate_col {
         widths.fit(c, "+000,000.00");
     }
-    widths.fit(5, "-00.0个百分点");
+    widths.fit(rate_col, "-00.0个百分点");
     row += 1;
     if !layout.sentences.is_empty() {
         sheet.write_string_with_format(row, 0, "主要情况（可直接引用）：", &f.note)?;

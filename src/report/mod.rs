@@ -569,7 +569,7 @@ fn write_sources_sheet(
     file_money: &FileMoney,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.set_name("数据来源")?;
+    sheet.set_name(crate::pipeline::SOURCES_SHEET)?;
     let mut headings: Vec<String> = [
         "台账",
         "文件",
@@ -684,7 +684,7 @@ fn write_definitions_sheet(
     plan: &Plan,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.set_name("指标说明")?;
+    sheet.set_name(crate::pipeline::DEFINITIONS_SHEET)?;
     let mut row = 0;
     let mut widths = ColumnWidths::default();
     for (c, h) in ["指标", "名称", "计算公式", "显示"].iter().enumerate() {

@@ -34,10 +34,10 @@ use sha2::{Digest, Sha256};
 use crate::compute::Results;
 use crate::ingest::roster::Roster;
 use crate::ingest::{Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
-use crate::pipeline::{ColumnType, Period, Plan, Source, ValueKind};
+use crate::pipeline::{ColumnType, Period, Plan, Source};
 
-/// The suffix of a money column in the store: the unit is in the name, for a DuckDB user.
-pub const FEN_SUFFIX: &str = "_分";
+pub use crate::history::{result_column_name, StoredRows, FEN_SUFFIX};
+use crate::history::{History, HistoryError, StoredVintage};
 /// The data file of every partition.
 pub const DATA_FILE_NAME: &str = "data.parquet";
 const DATA_FILE: &str = DATA_FILE_NAME;
@@ -63,17 +63,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// A stored partition read back as an engine table, and what did not carry over: rows
-/// under a code the roster does not know (they count in 合计 only) and declared columns
-/// the partition lacks (declared since it was stored; read as empty).
-pub struct StoredRows {
-    pub frame: DataFrame,
-    /// `source_file` and `source_sheet` of each row of `frame` (for `explain`).
-    pub provenance: DataFrame,
-    pub unknown_codes: usize,
-    pub absent_columns: Vec<String>,
 }
 
 /// One pipeline's folder in a store.
@@ -369,12 +358,35 @@ pub fn store_column_name(name: &str, kind: ColumnType) -> String {
     }
 }
 
-/// The name a measure or indicator has in the stored results: money says its unit.
-pub fn result_column_name(name: &str, kind: Option<ValueKind>) -> String {
-    match kind {
-        Some(ValueKind::Money) => format!("{name}{FEN_SUFFIX}"),
-        _ => name.to_string(),
+impl History for Store {
+    fn rows(
+        &self,
+        source: &Source,
+        period: &Period,
+        roster: &Roster,
+    ) -> Result<Option<StoredRows>, HistoryError> {
+        self.read_source(source, period, roster).map_err(boxed)
     }
+
+    fn vintage(&self, table: &str, period: &Period) -> Result<Option<StoredVintage>, HistoryError> {
+        let manifest = self.manifest(table, period).map_err(boxed)?;
+        Ok(manifest.map(|m| StoredVintage {
+            restated: !m.replaced.is_empty(),
+            pipeline_sha256: m.pipeline_sha256,
+        }))
+    }
+
+    fn results(&self, period: &Period) -> Result<Option<DataFrame>, HistoryError> {
+        self.read_results(period).map_err(boxed)
+    }
+
+    fn results_location(&self, period: &Period) -> PathBuf {
+        self.partition_dir(RESULTS_TABLE, period)
+    }
+}
+
+fn boxed(error: StoreError) -> HistoryError {
+    HistoryError(Box::new(error))
 }
 
 /// A source's accepted rows in the store's columns (provenance as text).
@@ -590,12 +602,10 @@ pub fn pipeline_sha256(plan: &Plan) -> Result<String, StoreError> {
         .filter(|s| s.file_value.is_some())
         .map(|s| format!("--set {}={}\n", s.name, s.value))
         .collect();
-    if plan.included.is_empty() && chosen.is_empty() {
-        return sha256_of(&plan.file);
-    }
+    // The text compiled, not the files as they are now: the same bytes as the files were.
     let mut hasher = Sha256::new();
-    for path in std::iter::once(&plan.file).chain(&plan.included) {
-        hasher.update(std::fs::read(path).map_err(io(path))?);
+    for (_, text) in plan.texts() {
+        hasher.update(text.as_bytes());
     }
     for line in chosen {
         hasher.update(line.as_bytes());

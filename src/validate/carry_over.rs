@@ -11,9 +11,9 @@ use polars::sql::sql_expr;
 
 use crate::compute::Results;
 use crate::finding::{Finding, Severity};
+use crate::history::{result_column_name, History, HistoryError};
 use crate::ingest::{Ingested, SUBMITTER_COLUMN};
 use crate::pipeline::{Measure, Overrides, Plan, Source};
-use crate::store::{result_column_name, Store, StoreError};
 
 /// How many moved records a finding names; the count is always whole.
 const NAMED: usize = 10;
@@ -22,7 +22,7 @@ const RULE: &str = "上期结转核对";
 #[derive(Debug, thiserror::Error)]
 pub enum CarryOverError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    History(#[from] HistoryError),
     #[error("the pipeline file could not be compiled for the period before: {0}")]
     Load(#[from] crate::pipeline::LoadError),
     #[error("checking carried-over measure `{measure}` failed on the data read; report it")]
@@ -37,7 +37,7 @@ pub fn check_carry_over(
     plan: &Plan,
     data: &Ingested,
     results: &Results,
-    store: &Store,
+    history: &dyn History,
 ) -> Result<Vec<Finding>, CarryOverError> {
     let carried: Vec<&Measure> = plan
         .measures
@@ -50,16 +50,13 @@ pub fn check_carry_over(
         return Ok(findings);
     }
     // Nothing stored for the period before: nothing was published to check against.
-    let Some(stored) = store.read_results(&previous)? else {
+    let Some(stored) = history.results(&previous)? else {
         return Ok(findings);
     };
-    let before_plan = crate::pipeline::load(
-        &plan.file,
-        &Overrides {
-            period: Some(previous.to_string()),
-            ..plan.overrides.clone()
-        },
-    )?;
+    let before_plan = plan.recompile(&Overrides {
+        period: Some(previous.to_string()),
+        ..plan.overrides.clone()
+    })?;
     for measure in carried {
         let end_name = measure.carry_over.as_deref().expect("filtered");
         let fail = |error| CarryOverError::Query {
@@ -75,7 +72,7 @@ pub fn check_carry_over(
             // with, and said, so that no one takes the silence for agreement.
             findings.push(Finding::file(
                 Severity::Warning,
-                store.partition_dir(crate::store::RESULTS_TABLE, &previous),
+                history.results_location(&previous),
                 RULE,
                 format!(
                     "{previous}已存入的结果中没有“{}”（由另一版本的流水线文件写入），本期的“{}”无法与上期核对",
@@ -115,8 +112,8 @@ pub fn check_carry_over(
                 continue;
             }
             if before_rows.is_none() {
-                before_rows = store
-                    .read_source(source, &previous, &data.roster)?
+                before_rows = history
+                    .rows(source, &previous, &data.roster)?
                     .map(|stored| stored.frame);
             }
             let keys_now =

@@ -22,8 +22,8 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostics::{did_you_mean, Diagnostics};
 use super::spec::*;
 use super::{
-    expand_template, Calendar, Diagnostic, Limits, Overrides, Period, Placeholders, Plan,
-    RosterConstant, RosterSource, Setting,
+    expand_template, Calendar, Diagnostic, FileTexts, Limits, Overrides, Period, Placeholders,
+    Plan, RosterConstant, RosterSource, Setting,
 };
 pub use measure::display_name;
 pub use report::sentence_words;
@@ -43,9 +43,16 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "reconcile",
 ];
 
-/// Compiles the text of a pipeline file. `path` is used for messages and relative paths.
-pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, Vec<Diagnostic>> {
-    let joined = join_includes(path, text)?;
+/// Compiles the text of a pipeline file. `path` is used for messages and relative paths;
+/// the files it names (`include`, `[calendar]`) are read through `files`, which the plan
+/// keeps ([`Plan::recompile`]).
+pub fn compile(
+    path: &Path,
+    text: &str,
+    overrides: &Overrides,
+    mut files: FileTexts,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let joined = join_includes(path, text, &mut files)?;
     let text = joined.text.as_str();
     let mut d = Diagnostics::of_parts(joined.parts.clone(), text);
     let root = match DeTable::parse(text) {
@@ -89,7 +96,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
         }
     }
     let sources = source::compile_sources(&mut d, entry(table, "sources"), &placeholders);
-    let calendar = compile_calendar(&mut d, table, &base_dir);
+    let calendar = compile_calendar(&mut d, table, &base_dir, &mut files);
     if calendar.is_none() {
         for source in &sources {
             for column in source.columns.iter().filter(|c| c.working_days.is_some()) {
@@ -193,6 +200,7 @@ pub fn compile(path: &Path, text: &str, overrides: &Overrides) -> Result<Plan, V
     let paths = resolve_paths(&base_dir, &pipeline, &period, roster, overrides);
     let mut plan = Plan {
         file: path.to_path_buf(),
+        compiled_from: files,
         included: joined.parts[1..].iter().map(|(p, _)| p.clone()).collect(),
         name: pipeline.name,
         title: pipeline.title,
@@ -234,11 +242,16 @@ fn constant_span(roster: &toml::Spanned<DeValue<'_>>, name: &str) -> std::ops::R
 /// `[calendar] file = "…"`: a CSV of `date,type` lines (type 休/假 for a holiday, 班 for a
 /// Saturday or Sunday worked instead), read when the pipeline is compiled so that `check`
 /// finds a mistake in it, with its line.
-fn compile_calendar(d: &mut Diagnostics, table: &DeTable<'_>, base_dir: &Path) -> Option<Calendar> {
+fn compile_calendar(
+    d: &mut Diagnostics,
+    table: &DeTable<'_>,
+    base_dir: &Path,
+    files: &mut FileTexts,
+) -> Option<Calendar> {
     let value = entry(table, "calendar")?;
     let spec = section::<CalendarSection>(d, value, "[calendar]")?;
     let path = base_dir.join(spec.file.get_ref());
-    let text = match std::fs::read_to_string(&path) {
+    let text = match files.read(&path) {
         Ok(text) => text,
         Err(e) => {
             d.span(
@@ -322,7 +335,11 @@ struct Joined {
 /// `[settings.*]`, `[[report.sheets]]`, `[[reconcile]]` — and is compiled as if written at the
 /// end of the pipeline file, in the list's order. TOML itself then refuses a name declared
 /// twice (at the second place), and every error names the file it is in.
-fn join_includes(path: &Path, text: &str) -> Result<Joined, Vec<Diagnostic>> {
+fn join_includes(
+    path: &Path,
+    text: &str,
+    files: &mut FileTexts,
+) -> Result<Joined, Vec<Diagnostic>> {
     let mut joined = Joined {
         text: text.to_string(),
         parts: vec![(path.to_path_buf(), 0)],
@@ -359,7 +376,7 @@ fn join_includes(path: &Path, text: &str) -> Result<Joined, Vec<Diagnostic>> {
             continue;
         }
         seen.push(clean_path(&file));
-        let included = match std::fs::read_to_string(&file) {
+        let included = match files.read(&file) {
             Ok(included) => included,
             Err(e) => {
                 d.span(

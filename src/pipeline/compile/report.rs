@@ -42,7 +42,7 @@ pub(super) fn compile_report(
     match entry_value(report, "sheets").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             // The report always adds these two sheets after the tables.
-            let mut names: Vec<String> = vec!["数据来源".into(), "指标说明".into()];
+            let mut names: Vec<String> = crate::pipeline::ADDED_SHEETS.map(String::from).to_vec();
             for (i, value) in list.iter().enumerate() {
                 let what = format!("report sheet {}", i + 1);
                 if let Some(spec) = section::<SheetLayoutSpec>(d, value, &what) {
@@ -196,20 +196,15 @@ fn compile_categories(
 ) -> Option<crate::pipeline::Categories> {
     let spec = rows.get_ref();
     let mut used: Vec<usize> = Vec::new();
-    let mut todo: Vec<String> = columns.iter().map(|c| c.indicator.clone()).collect();
-    let mut seen: Vec<String> = Vec::new();
-    while let Some(name) = todo.pop() {
-        if seen.contains(&name) {
-            continue;
+    let behind =
+        crate::pipeline::names_behind(indicators, columns.iter().map(|c| c.indicator.as_str()));
+    for m in behind
+        .iter()
+        .filter_map(|name| measures.iter().find(|m| &m.name == name))
+    {
+        if !used.contains(&m.source) {
+            used.push(m.source);
         }
-        if let Some(m) = measures.iter().find(|m| m.name == name) {
-            if !used.contains(&m.source) {
-                used.push(m.source);
-            }
-        } else if let Some(i) = indicators.iter().find(|i| i.name == name) {
-            todo.extend(i.expr.measures().into_iter().map(str::to_string));
-        }
-        seen.push(name);
     }
     let [source] = used[..] else {
         let names: Vec<&str> = used.iter().map(|&s| sources[s].id.as_str()).collect();
@@ -327,7 +322,7 @@ fn sheet_name_problem(name: &str, taken: &[String]) -> Option<String> {
     if name.eq_ignore_ascii_case("history") {
         return Some("is reserved by Excel".into());
     }
-    if ["数据来源", "指标说明"].contains(&name) {
+    if crate::pipeline::ADDED_SHEETS.contains(&name) {
         return Some(
             "is the name of a sheet laborstat adds to every report; choose another".into(),
         );
@@ -358,7 +353,7 @@ pub(super) fn compile_charts_and_lists(
     let Some(report) = report else {
         return (charts, lists);
     };
-    let mut names: Vec<String> = vec!["数据来源".into(), "指标说明".into()];
+    let mut names: Vec<String> = crate::pipeline::ADDED_SHEETS.map(String::from).to_vec();
     names.extend(taken.iter().cloned());
     let mut check_name =
         |d: &mut Diagnostics, value: &Spanned<DeValue<'_>>, what: &str, name: &str| {

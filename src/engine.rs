@@ -1,0 +1,151 @@
+//! The run as library functions, in the order a run goes: read → validate → compute →
+//! windows and lists → carry-over → store → report. `run`, `validate`, `explain` and
+//! `query`'s fallback call these; a server calls the same per request. Nothing here prints,
+//! exits or reads the environment: what a command shows comes back in the return values,
+//! and progress goes through [`Observer`].
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::compute::Results;
+use crate::history::History;
+use crate::ingest::{Completeness, Ingested};
+use crate::pipeline::Plan;
+use crate::report::findings::FindingsOutputs;
+use crate::store::{Restatement, RunInfo, Store};
+
+/// What a caller hears while a run goes: the files to read, each file read, each phase
+/// ended. Every method does nothing by default.
+pub trait Observer: Sync {
+    /// The files found, before any is read.
+    fn files_found(&self, _count: usize) {}
+    /// One file read (called from the reading threads).
+    fn file_read(&self) {}
+    /// A phase ended: `ingest`, `validate`, `compute`, `windows`, `store`, `findings`, `report`.
+    fn phase_ended(&self, _phase: &str) {}
+}
+
+/// An observer that hears nothing.
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// What `run` and `validate` share: every file read, the table rules applied, measures
+/// computed from the accepted rows and townships' summaries reconciled with them,
+/// completeness against the roster.
+pub struct Validated {
+    pub data: Ingested,
+    pub results: Results,
+    pub completeness: Completeness,
+}
+
+/// Reads the period's files and validates them; computes the run's own figures.
+pub fn read_and_validate(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<Validated> {
+    let files = crate::ingest::discover(plan)?;
+    observer.files_found(files.len());
+    let mut data = crate::ingest::ingest(plan, files, &|_| observer.file_read())?;
+    observer.phase_ended("ingest");
+    crate::validate::validate_tables(plan, &mut data)?;
+    crate::validate::files_outside_period(plan, &mut data)?;
+    observer.phase_ended("validate");
+    let results = crate::compute::compute(plan, &data)?;
+    let reconciled = crate::validate::reconcile_summaries(plan, &data, &results)?;
+    data.findings.extend(reconciled);
+    let completeness = crate::ingest::completeness(plan, &data);
+    observer.phase_ended("compute");
+    Ok(Validated {
+        data,
+        results,
+        completeness,
+    })
+}
+
+/// What one period's run produced, for the caller to show.
+pub struct RunOutput {
+    pub data: Ingested,
+    pub results: Results,
+    pub completeness: Completeness,
+    /// The store's folder of this pipeline, when the run kept its period there.
+    pub store: Option<PathBuf>,
+    /// What replacing a stored period changed (`None`: first stored, or no store).
+    pub restatement: Option<Restatement>,
+    /// The 问题清单, its CSV and the feedback workbooks written.
+    pub findings_outputs: FindingsOutputs,
+    /// The report written.
+    pub report: PathBuf,
+}
+
+/// One period: read, validate, compute (windows and lists over the store's earlier
+/// periods), check carried stocks, keep the period in the store, write the 问题清单 and the
+/// report. Earlier periods are read and this one kept under one lock: no other run changes
+/// the store between the two.
+pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
+    let Validated {
+        mut data,
+        mut results,
+        completeness,
+    } = read_and_validate(plan, observer)?;
+    let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
+    let _lock = store.as_ref().map(Store::lock).transpose()?;
+    let run = store
+        .as_ref()
+        .map(|_| RunInfo::new(plan, &data))
+        .transpose()?;
+    let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
+    let history = store.as_ref().map(|s| s as &dyn History);
+    results.windows = crate::compute::windows::window_figures(
+        plan,
+        &data,
+        &results.rows,
+        history,
+        pipeline_sha256,
+    )?;
+    results.lists = crate::compute::lists::list_rows(plan, &data, history)?;
+    if let Some(history) = history {
+        let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, history)?;
+        data.findings.extend(moved);
+    }
+    observer.phase_ended("windows");
+    let restatement = match (&store, &run) {
+        (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
+        _ => None,
+    };
+    if let Some(r) = &restatement {
+        results.windows.restated.push(format!(
+            "本期为重报：{}的数据曾于{}存入，已由本次替换",
+            plan.period, r.replaced_written_at
+        ));
+    }
+    observer.phase_ended("store");
+    let findings_outputs =
+        crate::report::findings::write_findings_outputs(plan, &data, &completeness)?;
+    observer.phase_ended("findings");
+    crate::report::write_report(plan, &results, &data, &plan.output)
+        .with_context(|| format!("writing {}", plan.output.display()))?;
+    observer.phase_ended("report");
+    Ok(RunOutput {
+        data,
+        results,
+        completeness,
+        store: store.map(|s| s.root().to_path_buf()),
+        restatement,
+        findings_outputs,
+        report: plan.output.clone(),
+    })
+}
+
+/// `validate`: read and validate, write the 问题清单 and the feedback workbooks; no store,
+/// no report.
+pub fn validate(
+    plan: &Plan,
+    observer: &dyn Observer,
+) -> anyhow::Result<(Validated, FindingsOutputs)> {
+    let validated = read_and_validate(plan, observer)?;
+    let outputs = crate::report::findings::write_findings_outputs(
+        plan,
+        &validated.data,
+        &validated.completeness,
+    )?;
+    observer.phase_ended("findings");
+    Ok((validated, outputs))
+}
