@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::compute::Results;
-use crate::history::History;
-use crate::ingest::{Completeness, Ingested};
-use crate::pipeline::Plan;
-use crate::report::findings::FindingsOutputs;
-use crate::store::{Restatement, RunInfo, Store};
+use compute::Results;
+use history::History;
+use ingest::{Completeness, Ingested};
+use pipeline::Plan;
+use report::findings::FindingsOutputs;
+use store::{Restatement, RunInfo, Store};
 
 /// What a caller hears while a run goes: the files to read, each file read, each phase
 /// ended. Every method does nothing by default.
@@ -41,17 +41,17 @@ pub struct Validated {
 
 /// Reads the period's files and validates them; computes the run's own figures.
 pub fn read_and_validate(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<Validated> {
-    let files = crate::ingest::discover(plan)?;
+    let files = ingest::discover(plan)?;
     observer.files_found(files.len());
-    let mut data = crate::ingest::ingest(plan, files, &|_| observer.file_read())?;
+    let mut data = ingest::ingest(plan, files, &|_| observer.file_read())?;
     observer.phase_ended("ingest");
-    crate::validate::validate_tables(plan, &mut data)?;
-    crate::validate::files_outside_period(plan, &mut data)?;
+    validate::validate_tables(plan, &mut data)?;
+    validate::files_outside_period(plan, &mut data)?;
     observer.phase_ended("validate");
-    let results = crate::compute::compute(plan, &data)?;
-    let reconciled = crate::validate::reconcile_summaries(plan, &data, &results)?;
+    let results = compute::compute(plan, &data)?;
+    let reconciled = validate::reconcile_summaries(plan, &data, &results)?;
     data.findings.extend(reconciled);
-    let completeness = crate::ingest::completeness(plan, &data);
+    let completeness = ingest::completeness(plan, &data);
     observer.phase_ended("compute");
     Ok(Validated {
         data,
@@ -93,16 +93,11 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
         .transpose()?;
     let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
     let history = store.as_ref().map(|s| s as &dyn History);
-    results.windows = crate::compute::windows::window_figures(
-        plan,
-        &data,
-        &results.rows,
-        history,
-        pipeline_sha256,
-    )?;
-    results.lists = crate::compute::lists::list_rows(plan, &data, history)?;
+    results.windows =
+        compute::windows::window_figures(plan, &data, &results.rows, history, pipeline_sha256)?;
+    results.lists = compute::lists::list_rows(plan, &data, history)?;
     if let Some(history) = history {
-        let moved = crate::validate::carry_over::check_carry_over(plan, &data, &results, history)?;
+        let moved = validate::carry_over::check_carry_over(plan, &data, &results, history)?;
         data.findings.extend(moved);
     }
     observer.phase_ended("windows");
@@ -117,10 +112,9 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
         ));
     }
     observer.phase_ended("store");
-    let findings_outputs =
-        crate::report::findings::write_findings_outputs(plan, &data, &completeness)?;
+    let findings_outputs = report::findings::write_findings_outputs(plan, &data, &completeness)?;
     observer.phase_ended("findings");
-    crate::report::write_report(plan, &results, &data, &plan.output)
+    report::write_report(plan, &results, &data, &plan.output)
         .with_context(|| format!("writing {}", plan.output.display()))?;
     observer.phase_ended("report");
     Ok(RunOutput {
@@ -141,11 +135,8 @@ pub fn validate(
     observer: &dyn Observer,
 ) -> anyhow::Result<(Validated, FindingsOutputs)> {
     let validated = read_and_validate(plan, observer)?;
-    let outputs = crate::report::findings::write_findings_outputs(
-        plan,
-        &validated.data,
-        &validated.completeness,
-    )?;
+    let outputs =
+        report::findings::write_findings_outputs(plan, &validated.data, &validated.completeness)?;
     observer.phase_ended("findings");
     Ok((validated, outputs))
 }

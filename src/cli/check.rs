@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{CheckArgs, ExitStatus};
-use crate::pipeline::{self, Diagnostic, LoadError, Overrides};
+use pipeline::{self, Diagnostic, LoadError, Overrides};
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     match pipeline::load(&args.pipeline, &Overrides::default()) {

@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::{load_plan, ExitStatus, PipelineArgs};
 use crate::explain::{explain, CellAddress, Explanation};
-use crate::query::output;
-use crate::store::Store;
+use query::output;
+use store::Store;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -58,14 +58,14 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
     let sha = match store {
-        Some(_) => Some(crate::store::pipeline_sha256(&plan)?),
+        Some(_) => Some(store::pipeline_sha256(&plan)?),
         None => None,
     };
     let explanation = explain(
         &plan,
         &data,
         &results,
-        store.as_ref().map(|s| s as &dyn crate::history::History),
+        store.as_ref().map(|s| s as &dyn history::History),
         sha.as_deref(),
         &address,
     )?;

@@ -9,13 +9,13 @@ use calamine::{Data, Range};
 use clap::Args;
 
 use super::ExitStatus;
-use crate::ingest::cell::{self, display_text, is_blank, CellReader};
-use crate::ingest::column_letters;
-use crate::ingest::header::{
+use ingest::cell::{self, display_text, is_blank, CellReader};
+use ingest::column_letters;
+use ingest::header::{
     classify_rows, closest_label, find_header, names_column, Header, RowEvidence,
 };
-use crate::ingest::workbook::{InputBook, LoadedSheet};
-use crate::pipeline::{self, Overrides, Source};
+use ingest::workbook::{InputBook, LoadedSheet};
+use pipeline::{self, Overrides, Source};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -45,7 +45,7 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         _ => None,
     };
     println!("{}", args.file.display());
-    let limits = crate::pipeline::Limits::default();
+    let limits = pipeline::Limits::default();
     let mut book = InputBook::open(&args.file, &limits).map_err(|p| anyhow::anyhow!(p.message))?;
     let names = book.sheet_names();
     println!("format: {}", book.format.label());

@@ -103,8 +103,8 @@ impl PipelineArgs {
         &self,
         output: Option<PathBuf>,
         output_dir: Option<PathBuf>,
-    ) -> crate::pipeline::Overrides {
-        crate::pipeline::Overrides {
+    ) -> pipeline::Overrides {
+        pipeline::Overrides {
             period: self.period.clone(),
             data_dir: self.data.clone(),
             output,
@@ -202,10 +202,10 @@ fn load_plan(
     args: &PipelineArgs,
     output: Option<PathBuf>,
     output_dir: Option<PathBuf>,
-) -> anyhow::Result<Option<crate::pipeline::Plan>> {
-    match crate::pipeline::load(&args.pipeline, &args.overrides(output, output_dir)) {
+) -> anyhow::Result<Option<pipeline::Plan>> {
+    match pipeline::load(&args.pipeline, &args.overrides(output, output_dir)) {
         Ok(plan) => Ok(Some(plan)),
-        Err(crate::pipeline::LoadError::Invalid { file, diagnostics }) => {
+        Err(pipeline::LoadError::Invalid { file, diagnostics }) => {
             check::print_diagnostics(&file, &diagnostics);
             Ok(None)
         }

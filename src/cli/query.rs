@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{load_plan, ExitStatus, PipelineArgs};
-use crate::ingest::Roster;
-use crate::pipeline::{Period, Plan};
-use crate::query::{output, stored_periods, Catalog, Periods};
-use crate::store::{RunInfo, Store};
+use ingest::Roster;
+use pipeline::{Period, Plan};
+use query::{output, stored_periods, Catalog, Periods};
+use store::{RunInfo, Store};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {

@@ -6,9 +6,9 @@ use std::time::Instant;
 use super::summary::{print_account, print_findings, print_findings_outputs};
 use super::{load_plan, ExitStatus, RunArgs};
 use crate::engine::RunOutput;
-use crate::figure::text;
-use crate::pipeline::{Period, Plan};
-use crate::store::Restatement;
+use figure::text;
+use pipeline::{Period, Plan};
+use store::Restatement;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
@@ -100,7 +100,7 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
         }
         // The headline sentences, as the 主要指标 sheet has them, to paste.
         for sentence in plan.headline.iter().flat_map(|h| &h.sentences) {
-            let filled = crate::report::headline::fill_sentence(plan, &results, sentence);
+            let filled = report::headline::fill_sentence(plan, &results, sentence);
             println!("  主要情况  {filled}");
         }
         println!("  output    {}", plan.output.display());
@@ -126,7 +126,7 @@ fn print_restatement(r: &Restatement) {
         println!("            nothing changed: the same records and figures");
         return;
     }
-    let examples = |c: &crate::store::restatement::Changes| match c.examples.len() {
+    let examples = |c: &store::restatement::Changes| match c.examples.len() {
         0 => String::new(),
         _ if c.count > c.examples.len() => format!("：{}…", c.examples.join("、")),
         _ => format!("：{}", c.examples.join("、")),

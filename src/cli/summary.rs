@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::finding::{Finding, Severity};
-use crate::ingest::{FileReport, RowCounts};
+use finding::{Finding, Severity};
+use ingest::{FileReport, RowCounts};
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
 pub fn progress(files: usize, quiet: bool) -> ProgressBar {
@@ -28,9 +28,9 @@ pub fn progress(files: usize, quiet: bool) -> ProgressBar {
 /// and the roster.
 pub fn print_account(
     command: &str,
-    plan: &crate::pipeline::Plan,
-    data: &crate::ingest::Ingested,
-    completeness: &crate::ingest::Completeness,
+    plan: &pipeline::Plan,
+    data: &ingest::Ingested,
+    completeness: &ingest::Completeness,
 ) {
     let (errors, warnings) = severity_counts(&data.findings);
     println!(
@@ -57,7 +57,7 @@ pub fn print_account(
 }
 
 /// Where the 问题清单 and the feedback workbooks were written.
-pub fn print_findings_outputs(outputs: &crate::report::findings::FindingsOutputs) {
+pub fn print_findings_outputs(outputs: &report::findings::FindingsOutputs) {
     println!("  问题清单  {}", outputs.list.display());
     println!(
         "  问题明细  {} (every finding, one line per cell)",
@@ -77,10 +77,10 @@ pub fn print_findings_outputs(outputs: &crate::report::findings::FindingsOutputs
 
 /// The `files` and `rows` lines; one of each per source when the pipeline has several, so
 /// a summary sheet's rows are not mixed with the ledger's.
-fn file_and_row_lines(plan: &crate::pipeline::Plan, files: &[FileReport]) -> Vec<String> {
+fn file_and_row_lines(plan: &pipeline::Plan, files: &[FileReport]) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut ledgers_first: Vec<&crate::pipeline::Source> = plan.sources.iter().collect();
-    ledgers_first.sort_by_key(|s| s.kind == crate::pipeline::SourceKind::Summary);
+    let mut ledgers_first: Vec<&pipeline::Source> = plan.sources.iter().collect();
+    ledgers_first.sort_by_key(|s| s.kind == pipeline::SourceKind::Summary);
     for source in ledgers_first {
         let mine: Vec<&FileReport> = files.iter().filter(|f| f.source == source.id).collect();
         let prefix = if plan.sources.len() > 1 {
@@ -124,7 +124,7 @@ fn files_line(files: &[&FileReport]) -> String {
 }
 
 /// Counts per submitter and severity, then the first `limit` findings.
-pub fn print_findings(findings: &[Finding], roster: &crate::ingest::Roster, limit: usize) {
+pub fn print_findings(findings: &[Finding], roster: &ingest::Roster, limit: usize) {
     if findings.is_empty() {
         return;
     }
@@ -150,10 +150,7 @@ pub fn print_findings(findings: &[Finding], roster: &crate::ingest::Roster, limi
         eprintln!("  {submitter:<10} {name}{pad} {errors:>6} / {warnings}");
     }
     eprintln!("first findings:");
-    for f in crate::finding::in_reading_order(findings)
-        .into_iter()
-        .take(limit)
-    {
+    for f in finding::in_reading_order(findings).into_iter().take(limit) {
         eprintln!("  {} {}: {}", f.severity.label(), f.location(), f.message);
     }
     if findings.len() > limit {
@@ -173,12 +170,12 @@ pub fn severity_counts(findings: &[Finding]) -> (usize, usize) {
 }
 
 pub fn group(n: usize) -> String {
-    crate::figure::group_thousands(&n.to_string())
+    figure::group_thousands(&n.to_string())
 }
 
 /// `14 submitter(s): 12 sent, 1 missing (天府科技园区), …` per ledger.
-fn completeness_lines(c: &crate::ingest::Completeness) -> Vec<String> {
-    use crate::ingest::SubmissionStatus::*;
+fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
+    use ingest::SubmissionStatus::*;
     let mut lines = Vec::new();
     let mut sources: Vec<&str> = c.entries.iter().map(|e| e.source.as_str()).collect();
     sources.dedup();

@@ -24,7 +24,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     match args.format {
         OutputFormat::Json => {
             // The full list: a systemic finding as one line per cell.
-            for finding in crate::finding::in_reading_order(&data.findings) {
+            for finding in finding::in_reading_order(&data.findings) {
                 for one in finding.expanded() {
                     println!("{}", serde_json::to_string(&one)?);
                 }

@@ -15,18 +15,18 @@ use polars::prelude::*;
 use polars::sql::sql_expr;
 use sqlparser::ast::{Expr as SqlExpr, FunctionArg, FunctionArgExpr, FunctionArguments};
 
-use crate::compute::windows::{window_input, SourcePart, WindowRead};
-use crate::compute::{levels, LevelRow, Results};
-use crate::figure::text;
-use crate::history::History;
-use crate::ingest::Ingested;
-use crate::pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
-use crate::pipeline::window::{Compare, Window};
-use crate::pipeline::{
+use compute::windows::{window_input, SourcePart, WindowRead};
+use compute::{levels, LevelRow, Results};
+use figure::text;
+use history::History;
+use ingest::Ingested;
+use pipeline::evaluate::{FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use pipeline::window::{Compare, Window};
+use pipeline::{
     Arith, ArithOp, ColumnType, Display, HeadlineLayout, Measure, Plan, ReportColumn, SheetLayout,
     ValueKind,
 };
-use crate::report::{table_geometry, TableCell};
+use report::{table_geometry, TableCell};
 
 /// A cell named as `SHEET!A1` (the sheet name may be quoted: `'欠薪案件及线索'!D7`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,9 +143,9 @@ pub enum ExplainError {
         sheets: String,
     },
     #[error(transparent)]
-    Window(#[from] crate::compute::windows::WindowError),
+    Window(#[from] compute::windows::WindowError),
     #[error(transparent)]
-    Compute(#[from] crate::compute::ComputeError),
+    Compute(#[from] compute::ComputeError),
     #[error("listing the rows of measure `{measure}` failed")]
     Rows {
         measure: String,
@@ -191,7 +191,7 @@ pub fn explain(
         let names = report_sheets(plan);
         return Err(ExplainError::NoSheet {
             sheet: address.sheet.clone(),
-            hint: crate::pipeline::diagnostics::closest_identifier(
+            hint: pipeline::diagnostics::closest_identifier(
                 &address.sheet,
                 names.iter().map(String::as_str),
             )
@@ -274,9 +274,7 @@ pub fn explain(
     }
     // The figure from the windows recomputed here, as `compute::windows` takes it.
     let value = match (column.compare, explained.as_slice()) {
-        (Some(_), [now, base]) => {
-            crate::compute::windows::change(now.value, base.value, column.display)
-        }
+        (Some(_), [now, base]) => compute::windows::change(now.value, base.value, column.display),
         (_, [now, ..]) => now.value,
         _ => None,
     };
@@ -372,7 +370,7 @@ enum HeadlineCell {
 
 /// A cell of the 主要指标 sheet, placed by the sheet's own geometry (report::headline).
 fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> HeadlineCell {
-    use crate::report::headline::{HeadlineColumn as Col, HeadlineGeometry, HeadlinePlace};
+    use report::headline::{HeadlineColumn as Col, HeadlineGeometry, HeadlinePlace};
     let (row, col) = match HeadlineGeometry::place(h.rows.len(), address.row, address.col) {
         HeadlinePlace::Title => return HeadlineCell::Other("the sheet's title".into()),
         HeadlinePlace::Subtitle => {
@@ -405,7 +403,7 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
             return HeadlineCell::Other(format!(
                 "where last year's “{}” comes from: {}",
                 row.label,
-                crate::report::headline::last_year_source(plan, row)
+                report::headline::last_year_source(plan, row)
             ))
         }
         Col::Number | Col::Label => {
@@ -418,7 +416,7 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
         name: h.name.clone(),
         title: h.title.clone(),
         unit: None,
-        total: crate::pipeline::TotalPosition::First,
+        total: pipeline::TotalPosition::First,
         show_codes: false,
         subtotals: false,
         categories: None,
@@ -436,7 +434,7 @@ fn report_sheets(plan: &Plan) -> Vec<String> {
         .chain(plan.headline.iter().map(|h| h.name.clone()))
         .chain(plan.charts.iter().map(|c| c.name.clone()))
         .chain(plan.lists.iter().map(|l| l.name.clone()))
-        .chain(crate::pipeline::ADDED_SHEETS.map(String::from))
+        .chain(pipeline::ADDED_SHEETS.map(String::from))
         .collect()
 }
 
@@ -461,10 +459,10 @@ fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
         ));
     }
     match name {
-        crate::pipeline::SOURCES_SHEET => Some(format!(
+        pipeline::SOURCES_SHEET => Some(format!(
             "{name}: every file read and what happened to its rows; not computed figures"
         )),
-        crate::pipeline::DEFINITIONS_SHEET => Some(format!(
+        pipeline::DEFINITIONS_SHEET => Some(format!(
             "{name}: the definitions of the indicators and measures; not computed figures"
         )),
         _ => None,
@@ -589,7 +587,7 @@ fn explain_window(
         return Ok(WindowExplanation {
             words,
             value: None,
-            shown: crate::figure::NO_VALUE.into(),
+            shown: figure::NO_VALUE.into(),
             terms: Vec::new(),
             missing: read.missing.into_iter().collect(),
         });
@@ -599,7 +597,7 @@ fn explain_window(
         .sources
         .iter()
         .zip(&input.sources)
-        .map(|(source, parts)| crate::compute::windows::joined(source, parts))
+        .map(|(source, parts)| compute::windows::joined(source, parts))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = levels(&input.plan, &tables, &data.roster)?;
     let here = rows
@@ -673,7 +671,7 @@ enum Contribution {
 }
 
 fn contribution(measure: &Measure) -> Contribution {
-    let Ok(SqlExpr::Function(f)) = crate::pipeline::sql::parse_expr(&measure.sql) else {
+    let Ok(SqlExpr::Function(f)) = pipeline::sql::parse_expr(&measure.sql) else {
         return Contribution::Whole;
     };
     let FunctionArguments::List(list) = &f.args else {
@@ -729,18 +727,18 @@ fn term(
     };
     let shown = |v: Option<f64>| format!("{}{unit}", text(v, display));
     // The columns the measure reads, in the source's order.
-    let mut mentioned: Vec<String> = crate::pipeline::sql::column_refs(&measure.sql)
+    let mut mentioned: Vec<String> = pipeline::sql::column_refs(&measure.sql)
         .into_iter()
         .chain(
             measure
                 .filter
                 .iter()
-                .flat_map(|f| crate::pipeline::sql::column_refs(f)),
+                .flat_map(|f| pipeline::sql::column_refs(f)),
         )
         .map(|r| r.name)
         .collect();
     mentioned.dedup();
-    let used: Vec<&crate::pipeline::Column> = source
+    let used: Vec<&pipeline::Column> = source
         .columns
         .iter()
         .filter(|c| mentioned.contains(&c.name))
@@ -830,7 +828,7 @@ fn term(
         ValueKind::Money => total_fen as f64,
         _ => total_number,
     };
-    let count = |n: usize| crate::figure::group_thousands(&n.to_string());
+    let count = |n: usize| figure::group_thousands(&n.to_string());
     let check = match adds {
         Contribution::Whole => format!(
             "the measure is {}: every row it reads is listed",
@@ -874,7 +872,7 @@ fn listing(
     data: &Ingested,
     part: &SourcePart,
     rows: &DataFrame,
-    used: &[&crate::pipeline::Column],
+    used: &[&pipeline::Column],
     kind: ValueKind,
 ) -> PolarsResult<DataFrame> {
     let height = rows.height();
@@ -946,14 +944,14 @@ fn listing(
     DataFrame::new(height, columns)
 }
 
-/// Integer fen as an exact decimal of 元, as `query` shows money ([`crate::figure::yuan`]).
+/// Integer fen as an exact decimal of 元, as `query` shows money ([`figure::yuan`]).
 fn fen_to_yuan(column: &Column) -> PolarsResult<Column> {
     let name = column.name().clone();
     let shown = column
         .clone()
         .into_frame()
         .lazy()
-        .select([crate::figure::yuan(col(name.clone()))])
+        .select([figure::yuan(col(name.clone()))])
         .collect()?;
     Ok(shown.column(&name)?.clone())
 }

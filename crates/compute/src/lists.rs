@@ -1,0 +1,101 @@
+//! List sheets (`[[report.lists]]`): the rows a SQL query selects over this period's
+//! accepted rows (each source under its id) and the period before (`<id>_上期`, from the
+//! store) — e.g. the projects that lost a wage-payment system since last month.
+
+use polars::prelude::*;
+
+use history::{History, HistoryError};
+use ingest::Ingested;
+use pipeline::evaluate::{list_table, previous_table_name, run_list, schema_frame};
+use pipeline::Plan;
+
+/// One list sheet's rows, and what the 说明 must say about them.
+#[derive(Debug, Clone)]
+pub struct ListRows {
+    pub frame: DataFrame,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    // `check` dry-runs the query on the declared schema; polars' text stays out.
+    #[error("list sheet `{name}`: the query failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
+    Query {
+        name: String,
+        #[source]
+        error: PolarsError,
+    },
+}
+
+pub fn list_rows(
+    plan: &Plan,
+    data: &Ingested,
+    history: Option<&dyn History>,
+) -> Result<Vec<ListRows>, ListError> {
+    if plan.lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = data
+        .roster
+        .submitters
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let previous = plan.period.previous();
+    let fail = |name: &str| {
+        let name = name.to_string();
+        move |error| ListError::Query { name, error }
+    };
+    let mut tables = Vec::new();
+    let mut missing = Vec::new();
+    let mut absent = Vec::new();
+    for (si, source) in plan.sources.iter().enumerate() {
+        let current = list_table(&data.tables[si], &names).map_err(fail(&source.id))?;
+        let before = match history {
+            Some(history) => history.rows(source, &previous, &data.roster)?,
+            None => None,
+        };
+        let before = match before {
+            Some(stored) => {
+                for column in stored.absent_columns {
+                    absent.push(format!("{}“{column}”", source.title));
+                }
+                stored.frame
+            }
+            None => {
+                missing.push(source.title.clone());
+                schema_frame(source, 0).map_err(fail(&source.id))?
+            }
+        };
+        let before = list_table(&before, &names).map_err(fail(&source.id))?;
+        tables.push((source.id.clone(), current));
+        tables.push((previous_table_name(&source.id), before));
+    }
+    plan.lists
+        .iter()
+        .map(|list| {
+            let uses_previous = plan
+                .sources
+                .iter()
+                .any(|s| list.sql.contains(&previous_table_name(&s.id)));
+            let frame = run_list(&list.sql, tables.clone()).map_err(fail(&list.name))?;
+            let mut notes = Vec::new();
+            if uses_previous && !missing.is_empty() {
+                notes.push(format!(
+                    "存储中没有{}（{}）的数据，上期表为空：本表可能不全；先运行上期以存入",
+                    missing.join("、"),
+                    previous
+                ));
+            }
+            if uses_previous && !absent.is_empty() {
+                notes.push(format!(
+                    "{previous}的存储数据中没有{}（流水线文件此后才声明），上期表中按空值计",
+                    absent.join("、")
+                ));
+            }
+            Ok(ListRows { frame, notes })
+        })
+        .collect()
+}

@@ -1,0 +1,994 @@
+//! Finding the table inside a form-shaped sheet: which row is the header (by content, below
+//! 0–5 title rows), whether a second header row sits under it (涉及金额 over 元, merged
+//! cells), which sheet column holds each declared column, and which rows after the header
+//! are not data (合计/小计, 备注, 填表人…, blank rows, a repeated header).
+
+use calamine::{Data, Dimensions, Range};
+
+use super::cell::{
+    display_text, is_blank, normalize_char, normalize_key, CellReader, DateSystem, Parsed,
+};
+use pipeline::{Column, ColumnType};
+
+/// How many rows from the top may hold titles and the header.
+const HEADER_SEARCH_ROWS: usize = 12;
+/// The rows read before the header is known: the search rows and the one under the last.
+pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS as u32 + 1;
+
+/// Second-row header cells that are units, not names.
+const UNIT_WORDS: [&str; 14] = [
+    "元", "万元", "人", "人次", "件", "户", "个", "家", "名", "起", "%", "天", "日", "项",
+];
+
+/// Where the header is and how sheet columns map to declared columns.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// 0-based row index inside the range of the (first) header row.
+    pub row: usize,
+    /// 1 or 2.
+    pub height: usize,
+    /// Flattened label of every sheet column, as written (for messages and `inspect`).
+    pub labels: Vec<String>,
+    /// For each declared column, the sheet column index that matched.
+    pub mapping: Vec<Option<usize>>,
+}
+
+impl Header {
+    pub fn first_data_row(&self) -> usize {
+        self.row + self.height
+    }
+
+    /// Each sheet column's label when no declared column took it, else "": what
+    /// "did you mean" may offer for an absent column.
+    pub fn unmapped_labels(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .enumerate()
+            .map(|(c, l)| {
+                if self.mapping.contains(&Some(c)) {
+                    String::new()
+                } else {
+                    l.clone()
+                }
+            })
+            .collect()
+    }
+}
+
+/// Normalised label without a trailing unit in brackets: `涉及金额(元)` → `涉及金额`.
+fn strip_unit(label: &str) -> &str {
+    if let Some(open) = label.rfind('(') {
+        let inside = label[open + 1..].trim_end_matches(')');
+        if label.ends_with(')') && open > 0 && UNIT_WORDS.contains(&inside) {
+            return &label[..open];
+        }
+    }
+    label
+        .strip_suffix("/元")
+        .or_else(|| label.strip_suffix("/万元"))
+        .unwrap_or(label)
+}
+
+/// The spellings a header cell (or two stacked cells) may be matched by, normalised, in
+/// two tiers: what names this column itself, and — for a sub-column of a merged group —
+/// the group's name alone, which only counts when nothing more specific matched.
+struct Variants {
+    strong: Vec<String>,
+    weak: Vec<String>,
+}
+
+fn label_variants(top: &str, bottom: Option<&str>) -> Variants {
+    let top = normalize_key(top);
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    match bottom.map(normalize_key).filter(|b| !b.is_empty()) {
+        None => strong.push(top),
+        Some(bottom) if top.is_empty() => strong.push(bottom),
+        Some(bottom) => {
+            strong.push(format!("{top}({bottom})"));
+            strong.push(format!("{top}{bottom}"));
+            strong.push(bottom.clone());
+            weak.push(top);
+        }
+    }
+    strong.retain(|v| !v.is_empty());
+    Variants { strong, weak }
+}
+
+/// Matches declared columns to labelled sheet columns, most specific evidence first: exact
+/// spellings, then spellings with the unit stripped, then a merged group's name alone.
+/// Each sheet column is used once.
+fn match_columns(variants: &[Variants], columns: &[Column]) -> Vec<Option<usize>> {
+    let mut mapping = vec![None; columns.len()];
+    let mut used = vec![false; variants.len()];
+    for weak in [false, true] {
+        for strict in [true, false] {
+            for (ci, column) in columns.iter().enumerate() {
+                // A computed column is filled by ingest, never read from a sheet.
+                if mapping[ci].is_some() || column.working_days.is_some() {
+                    continue;
+                }
+                'aliases: for alias in &column.aliases {
+                    let alias = normalize_key(alias);
+                    let loose = strip_unit(&alias);
+                    for (si, v) in variants.iter().enumerate() {
+                        let labels = if weak { &v.weak } else { &v.strong };
+                        if used[si] {
+                            continue;
+                        }
+                        let hit = if strict {
+                            labels.contains(&alias)
+                        } else {
+                            labels.iter().any(|l| strip_unit(l) == loose)
+                        };
+                        if hit {
+                            mapping[ci] = Some(si);
+                            used[si] = true;
+                            break 'aliases;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    mapping
+}
+
+fn row_text(range: &Range<Data>, row: usize) -> Vec<String> {
+    (0..range.width())
+        .map(|c| {
+            range
+                .get((row, c))
+                .map(display_text)
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Top labels of a two-row header: a horizontally merged cell lends its text to the cells it covers.
+fn spread_merged(top: &mut [String], row_abs: u32, col0: u32, merges: &[Dimensions]) {
+    for m in merges {
+        if m.start.0 == row_abs && m.end.1 > m.start.1 {
+            let first = (m.start.1.saturating_sub(col0)) as usize;
+            let text = top.get(first).cloned().unwrap_or_default();
+            for c in (m.start.1 + 1)..=m.end.1 {
+                if let Some(cell) = top.get_mut((c.saturating_sub(col0)) as usize) {
+                    if cell.is_empty() {
+                        *cell = text.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The cells of one row of a range (0-based inside it); empty past its end. It walks the
+/// rows before it: for a single row near the top, not inside a loop over rows.
+pub fn row_at(range: &Range<Data>, row: usize) -> &[Data] {
+    range.rows().nth(row).unwrap_or(&[])
+}
+
+/// Whether a row holds values of data: a number, a date, or text that reads as either.
+/// Header labels are words; a row with data values in it is never a header row.
+pub fn holds_data_values(cells: &[Data]) -> bool {
+    cells.iter().any(|c| match c {
+        Data::Float(_)
+        | Data::Int(_)
+        | Data::DateTime(_)
+        | Data::DateTimeIso(_)
+        | Data::Bool(_) => true,
+        Data::String(s) => {
+            let key = normalize_key(s);
+            !UNIT_WORDS.contains(&key.trim_matches(['(', ')']))
+                && (super::cell::parse_number(c).is_ok()
+                    || super::cell::parse_date(c, DateSystem::Excel1900).is_ok())
+        }
+        _ => false,
+    })
+}
+
+/// Positive evidence that the row under a header row continues it: a name merged down
+/// into it, units or declared names only, or sub-labels only under the top row's merged
+/// group names (every cell outside the groups empty, as under names that span both rows).
+fn is_header_continuation(
+    bottom: &[String],
+    row_abs: u32,
+    col0: u32,
+    merges: &[Dimensions],
+    columns: &[Column],
+) -> bool {
+    if bottom.iter().all(|b| b.is_empty()) {
+        return false;
+    }
+    let merged_down = merges
+        .iter()
+        .any(|m| m.start.0 == row_abs && m.end.0 > m.start.0);
+    let under_group = |c: usize| {
+        let c = col0 + c as u32;
+        merges.iter().any(|m| {
+            m.start.0 == row_abs && m.end.1 > m.start.1 && (m.start.1..=m.end.1).contains(&c)
+        })
+    };
+    let sub_labels_only = bottom
+        .iter()
+        .enumerate()
+        .all(|(c, b)| b.is_empty() || under_group(c));
+    let names: Vec<String> = columns
+        .iter()
+        .flat_map(|c| c.aliases.iter().map(|a| normalize_key(a)))
+        .collect();
+    let all_headerish = bottom.iter().filter(|b| !b.is_empty()).all(|b| {
+        let key = normalize_key(b);
+        UNIT_WORDS.contains(&key.as_str())
+            || UNIT_WORDS.contains(&key.trim_matches(['(', ')']))
+            || names.contains(&key)
+            || names.iter().any(|n| strip_unit(n) == strip_unit(&key))
+    });
+    merged_down || sub_labels_only || all_headerish
+}
+
+/// Finds the header row by content. `merges` are the sheet's merged regions (absolute
+/// positions; empty for formats that do not report them).
+pub fn find_header(
+    range: &Range<Data>,
+    columns: &[Column],
+    merges: &[Dimensions],
+) -> Option<Header> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let limit = range.height().min(HEADER_SEARCH_ROWS);
+    let mut best: Option<(usize, Header)> = None;
+    for r in 0..limit {
+        let top = row_text(range, r);
+        if top.iter().filter(|t| !t.is_empty()).count() < 2 {
+            continue;
+        }
+        let one: Vec<Variants> = top.iter().map(|t| label_variants(t, None)).collect();
+        let mapping = match_columns(&one, columns);
+        let score = mapping.iter().flatten().count();
+        let mut candidate = (
+            score,
+            Header {
+                row: r,
+                height: 1,
+                labels: top.clone(),
+                mapping,
+            },
+        );
+        // A second header row only completes a top row that is itself a header.
+        // A row of data values (numbers, dates) is never a header row, whatever it matches.
+        let next_is_data = r + 1 < range.height() && holds_data_values(row_at(range, r + 1));
+        if score > 0 && r + 1 < range.height() && !next_is_data {
+            let bottom = row_text(range, r + 1);
+            let continues = is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
+            {
+                let mut spread = top.clone();
+                spread_merged(&mut spread, row0 + r as u32, col0, merges);
+                let two: Vec<Variants> = spread
+                    .iter()
+                    .zip(&bottom)
+                    .map(|(t, b)| label_variants(t, Some(b)))
+                    .collect();
+                let mapping = match_columns(&two, columns);
+                let score2 = mapping.iter().flatten().count();
+                // Stacked labels must explain more columns, or the row below must look
+                // like header text (units, names, merged cells), not like data.
+                if score2 > score || (score2 == score && continues) {
+                    let labels = spread
+                        .iter()
+                        .zip(&bottom)
+                        .map(|(t, b)| match (t.is_empty(), b.is_empty()) {
+                            (_, true) => t.clone(),
+                            (true, false) => b.clone(),
+                            (false, false) => format!("{t}/{b}"),
+                        })
+                        .collect();
+                    candidate = (
+                        score2,
+                        Header {
+                            row: r,
+                            height: 2,
+                            labels,
+                            mapping,
+                        },
+                    );
+                }
+            }
+        }
+        if candidate.0 > best.as_ref().map(|b| b.0).unwrap_or(0) {
+            best = Some(candidate);
+        }
+    }
+    best.map(|(_, header)| header)
+}
+
+/// Why a row after the header is not data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    Blank,
+    /// 合计 / 小计 / 总计.
+    Total,
+    /// 备注, 填表人, 审核人, 联系电话, 报出日期… and everything below them.
+    Footer,
+    /// The header printed again (a sheet pasted from several pages).
+    RepeatedHeader,
+    /// The period column holds a date outside the report period.
+    OutsidePeriod,
+    /// The submitter sent another file for the same ledger, which was used instead.
+    SupersededFile,
+}
+
+impl SkipReason {
+    /// Every reason, in the order the row-account sheets show them as columns.
+    pub const ALL: [SkipReason; 6] = [
+        SkipReason::Blank,
+        SkipReason::Total,
+        SkipReason::Footer,
+        SkipReason::RepeatedHeader,
+        SkipReason::OutsidePeriod,
+        SkipReason::SupersededFile,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::Blank => "空行",
+            SkipReason::Total => "合计/小计行",
+            SkipReason::Footer => "表尾(备注/填表人等)",
+            SkipReason::RepeatedHeader => "重复表头",
+            SkipReason::OutsidePeriod => "不在报告期内",
+            SkipReason::SupersededFile => "重复报送未采用",
+        }
+    }
+}
+
+const TOTAL_WORDS: [&str; 5] = ["合计", "总计", "小计", "累计", "总数"];
+/// Words a footer row starts with (compared after `normalize_key`: half-width, no spaces).
+/// A row starting with one is a footer only when it does not parse as a record, so a word
+/// here never costs a company called 电话机械有限公司 its case.
+const FOOTER_WORDS: [&str; 31] = [
+    "备注",
+    "注:",
+    "注1",
+    "注2",
+    "说明",
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "填表",
+    "填报单位",
+    "审核人",
+    "审核",
+    "复核",
+    "负责人",
+    "单位负责人",
+    "统计负责人",
+    "分管领导",
+    "主管领导",
+    "经办人",
+    "统计人",
+    // The signatures of inspection and case ledgers (主动监察台账: 检查人).
+    "检查人",
+    "承办人",
+    "记录人",
+    "联系电话",
+    "电话",
+    "报出日期",
+    "填报日期",
+    "单位(盖章)",
+    "(盖章)",
+    "盖章",
+];
+
+/// What a row's cells say about it, read with the source's declared columns: whether it
+/// is a record, whether it carries a record's identity. The evidence every skip rests on.
+pub struct RowEvidence<'a> {
+    pub readers: &'a [CellReader<'a>],
+    pub header: &'a Header,
+    pub date_system: DateSystem,
+}
+
+impl RowEvidence<'_> {
+    fn column(&self, ci: usize) -> &Column {
+        self.readers[ci].column
+    }
+
+    fn parsed<'c>(&'c self, row: &'c [Data], ci: usize) -> Option<Parsed<'c>> {
+        let sc = self.header.mapping[ci]?;
+        let cell = row.get(sc).filter(|c| !is_blank(c))?;
+        self.readers[ci]
+            .parse(cell, self.date_system)
+            .ok()
+            .filter(|p| *p != Parsed::Null)
+    }
+
+    /// The row parses as a record: every required column holds a value of its type; when
+    /// any typed column (number, money, date, yes/no, enum) is mapped, one of them does; and
+    /// at least three mapped cells (all of them, when fewer are mapped) hold values — outside
+    /// `besides`, the sheet column of a keyword being weighed. Footer notes ("填表人：… 联系
+    /// 电话：…") and titles fail it; a real case or employer passes.
+    pub fn is_record(&self, row: &[Data], besides: Option<usize>) -> bool {
+        let mapped = || (0..self.readers.len()).filter(|&ci| self.header.mapping[ci].is_some());
+        let mapped_count = mapped().count();
+        if mapped_count == 0 {
+            return false;
+        }
+        let required_ok = mapped()
+            .filter(|&ci| self.column(ci).required)
+            .all(|ci| self.parsed(row, ci).is_some());
+        let mut typed = mapped()
+            .filter(|&ci| self.column(ci).kind != ColumnType::Text)
+            .peekable();
+        let typed_ok = typed.peek().is_none() || typed.any(|ci| self.parsed(row, ci).is_some());
+        let filled = mapped()
+            .filter(|&ci| self.header.mapping[ci] != besides && self.parsed(row, ci).is_some())
+            .count();
+        required_ok && typed_ok && filled >= mapped_count.min(3)
+    }
+
+    /// A row labelled 合计/总计 that carries nothing identifying a record besides that label
+    /// (a summary table's 合计 row whose 单位 cell is the word itself): it cannot be a record.
+    pub fn is_unnamed_total(&self, row: &[Data]) -> bool {
+        let label = row.iter().take(3).position(|c| {
+            text_key(c).is_some_and(|t| TOTAL_WORDS.iter().any(|w| t.starts_with(w)))
+        });
+        label.is_some_and(|col| !self.has_identity(row, col))
+    }
+
+    /// Every declared column the sheet has is empty in this row (and the sheet has some).
+    fn holds_nothing_declared(&self, row: &[Data]) -> bool {
+        let mut mapped = self.header.mapping.iter().flatten().peekable();
+        mapped.peek().is_some() && mapped.all(|&sc| row.get(sc).is_none_or(is_blank))
+    }
+
+    /// The row carries what identifies a record, outside its label cell: a date, or a value
+    /// in a required text column (案件编号, 用人单位名称). A 合计 row has neither: dates
+    /// are not summed and totals have no case number.
+    fn has_identity(&self, row: &[Data], label_col: usize) -> bool {
+        (0..self.readers.len()).any(|ci| {
+            let column = self.column(ci);
+            let identifying = column.kind == ColumnType::Date
+                || (column.required && matches!(column.kind, ColumnType::Text | ColumnType::Enum));
+            identifying
+                && self.header.mapping[ci] != Some(label_col)
+                && match self.parsed(row, ci) {
+                    Some(Parsed::Text(t)) => {
+                        let t = normalize_key(&t);
+                        !t.chars()
+                            .all(|c| c.is_ascii_punctuation() || "—－／、".contains(c))
+                            && !TOTAL_WORDS.iter().any(|w| t.contains(w))
+                            && !t.starts_with('共')
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+        })
+    }
+
+    /// The value a count or money column adds to a sum: its parsed value, else 0.
+    pub fn summand(&self, row: &[Data], ci: usize) -> i128 {
+        match self.parsed(row, ci) {
+            Some(Parsed::Int(v)) => v as i128,
+            _ => 0,
+        }
+    }
+
+    /// Declared count and money columns: what a 合计 row sums.
+    pub fn summed_columns(&self) -> Vec<usize> {
+        (0..self.readers.len())
+            .filter(|&ci| matches!(self.column(ci).kind, ColumnType::Int | ColumnType::Money))
+            .collect()
+    }
+}
+
+/// Classifies the rows after the header as they stream by, in order. `Some(reason)` for
+/// rows that are not data, each on positive evidence; without it a row is kept as data
+/// (and fails as a record if it is not one, with a finding at its cells).
+///
+/// - a footer row starts with a footer word (填表人, 备注, 联系电话…) and does not parse as
+///   a record; when no row below it parses as a record either, it starts the footer block
+///   that ends the table, else it is a note on its own. The rows after such a row are held
+///   (not decided) until a record arrives or the sheet ends: the one look ahead there is;
+/// - a total row has 合计/小计/累计… in the label position (first or second filled cell)
+///   and either carries no record identity (no date, no case number) or holds the sums of
+///   the rows above it — a company called 合计宝有限公司 with its own date is data;
+/// - a repeated header repeats at least two header labels, starting with one.
+pub struct RowClassifier<'e> {
+    evidence: &'e RowEvidence<'e>,
+    header_keys: Vec<String>,
+    /// Declared count and money columns, and their sums over the data rows so far: all of
+    /// them, and those since the last total.
+    summed: Vec<usize>,
+    sums_all: Vec<i128>,
+    sums_since_total: Vec<i128>,
+    /// Inside the footer block: every row from here on is footer.
+    in_footer: bool,
+    /// After a footer candidate: the rows below it, until a record shows it was a note.
+    held: Option<Vec<(u32, Vec<Data>)>>,
+    /// A row below the ones being classified is known to parse as a record.
+    record_below: bool,
+    /// First letters of every footer word, total word and header label.
+    keyword_starts: std::collections::HashSet<char>,
+}
+
+/// Where a classified row goes: its absolute row index, its cells, its verdict.
+pub trait RowSink {
+    fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>);
+}
+
+impl<F: FnMut(u32, &[Data], Option<SkipReason>)> RowSink for F {
+    fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {
+        self(row, cells, verdict)
+    }
+}
+
+impl<'e> RowClassifier<'e> {
+    pub fn new(evidence: &'e RowEvidence<'e>) -> Self {
+        let summed = evidence.summed_columns();
+        RowClassifier {
+            evidence,
+            header_keys: evidence
+                .header
+                .labels
+                .iter()
+                .map(|l| normalize_key(l))
+                .collect(),
+            sums_all: vec![0; summed.len()],
+            sums_since_total: vec![0; summed.len()],
+            summed,
+            in_footer: false,
+            held: None,
+            record_below: false,
+            keyword_starts: FOOTER_WORDS
+                .iter()
+                .chain(TOTAL_WORDS.iter())
+                .map(|w| w.to_string())
+                .chain(evidence.header.labels.iter().map(|l| normalize_key(l)))
+                .filter_map(|w| w.chars().next())
+                .collect(),
+        }
+    }
+
+    /// A text cell's key (`normalize_key`) when it may be a footer word, a total word or a
+    /// header label — judged by its first letter, so that the cells of ordinary rows are
+    /// not normalised (an allocation each) only to be compared and thrown away.
+    fn keyword_key(&self, cell: &Data) -> Option<String> {
+        let Data::String(text) = cell else {
+            return None;
+        };
+        let first = text.chars().find_map(normalize_char)?;
+        self.keyword_starts
+            .contains(&first)
+            .then(|| normalize_key(text))
+    }
+
+    /// The next row of the sheet (rows after the header, in order, gaps as empty rows).
+    pub fn push(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
+        if self.in_footer {
+            sink.row(row, cells, Some(SkipReason::Footer));
+            return;
+        }
+        let Some(held) = &mut self.held else {
+            self.classify(row, cells, sink);
+            return;
+        };
+        if !self.evidence.is_record(cells, None) {
+            held.push((row, cells.to_vec()));
+            return;
+        }
+        // A record below the footer candidate: it was a note on its own, and the rows held
+        // are classified as usual, knowing that a record follows them.
+        let held = self.held.take().unwrap_or_default();
+        self.record_below = true;
+        for (r, c) in &held {
+            self.classify(*r, c, sink);
+        }
+        self.record_below = false;
+        self.classify(row, cells, sink);
+    }
+
+    /// The sheet has ended: rows still held had no record below them — the footer block.
+    pub fn finish(&mut self, sink: &mut impl RowSink) {
+        for (r, c) in self.held.take().unwrap_or_default() {
+            sink.row(r, &c, Some(SkipReason::Footer));
+        }
+    }
+
+    /// Sums of each declared column (0 for those not summed) over every data row.
+    pub fn data_sums(&self) -> Vec<i128> {
+        let mut out = vec![0; self.evidence.readers.len()];
+        for (k, &ci) in self.summed.iter().enumerate() {
+            out[ci] = self.sums_all[k];
+        }
+        out
+    }
+
+    fn classify(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
+        let verdict = self.verdict(cells);
+        match verdict {
+            Some(SkipReason::Footer) if !self.record_below && self.held.is_none() => {
+                self.held = Some(Vec::new())
+            }
+            Some(SkipReason::Total) => self.sums_since_total.iter_mut().for_each(|s| *s = 0),
+            None => {
+                for (k, &ci) in self.summed.iter().enumerate() {
+                    let v = self.evidence.summand(cells, ci);
+                    self.sums_all[k] += v;
+                    self.sums_since_total[k] += v;
+                }
+            }
+            _ => {}
+        }
+        sink.row(row, cells, verdict);
+    }
+
+    fn verdict(&self, row: &[Data]) -> Option<SkipReason> {
+        let evidence = self.evidence;
+        let mut filled = row.iter().enumerate().filter(|(_, c)| !is_blank(c));
+        let Some((first_col, first_cell)) = filled.next() else {
+            return Some(SkipReason::Blank);
+        };
+        // Only text can be a keyword or a header label: numbers and dates are data.
+        let first_text = self.keyword_key(first_cell);
+        if first_text
+            .as_deref()
+            .is_some_and(|t| FOOTER_WORDS.iter().any(|w| t.starts_with(w)))
+            && !evidence.is_record(row, Some(first_col))
+        {
+            return Some(SkipReason::Footer);
+        }
+        let second = filled.next();
+        let is_total = |t: &str| TOTAL_WORDS.iter().any(|w| t.starts_with(w));
+        let label_col = if first_text.as_deref().is_some_and(is_total) {
+            Some(first_col)
+        } else {
+            second
+                .filter(|(_, c)| self.keyword_key(c).as_deref().is_some_and(is_total))
+                .map(|(c, _)| c)
+        };
+        if let Some(label_col) = label_col {
+            if !evidence.has_identity(row, label_col) || self.sums_rows_above(row) {
+                return Some(SkipReason::Total);
+            }
+        }
+        // A repeated header starts with a header label; only then compare the whole row.
+        let header_keys = &self.header_keys;
+        let repeats_header = header_keys.len() >= 2
+            && first_text.as_ref().is_some_and(|t| header_keys.contains(t))
+            && row
+                .iter()
+                .zip(header_keys)
+                .filter(|(c, h)| !h.is_empty() && text_key(c).as_ref() == Some(*h))
+                .count()
+                >= 2;
+        if repeats_header {
+            return Some(SkipReason::RepeatedHeader);
+        }
+        // Only undeclared columns filled (a template's pre-numbered 序号 with nothing else):
+        // no figure can come from the row, so it is as blank as an empty one.
+        if evidence.holds_nothing_declared(row) {
+            return Some(SkipReason::Blank);
+        }
+        None
+    }
+
+    /// The row's count and money cells equal the sums of the data rows it follows (all of
+    /// them, or those since the last total): the numbers of a total, whatever its label.
+    fn sums_rows_above(&self, row: &[Data]) -> bool {
+        let stated: Vec<(usize, i128)> = self
+            .summed
+            .iter()
+            .enumerate()
+            .filter(|(_, &ci)| self.evidence.parsed(row, ci).is_some())
+            .map(|(k, &ci)| (k, self.evidence.summand(row, ci)))
+            .collect();
+        if stated.is_empty() || stated.iter().all(|&(_, v)| v == 0) {
+            return false;
+        }
+        stated.iter().all(|&(k, v)| self.sums_all[k] == v)
+            || stated.iter().all(|&(k, v)| self.sums_since_total[k] == v)
+    }
+}
+
+/// Classifies every row of a whole range after the header (see [`RowClassifier`]).
+pub fn classify_rows(
+    range: &Range<Data>,
+    header: &Header,
+    evidence: &RowEvidence,
+) -> Vec<Option<SkipReason>> {
+    let first = header.first_data_row();
+    let mut out = Vec::with_capacity(range.height().saturating_sub(first));
+    let mut sink = |_: u32, _: &[Data], verdict: Option<SkipReason>| out.push(verdict);
+    let mut classifier = RowClassifier::new(evidence);
+    for (offset, row) in range.rows().skip(first).enumerate() {
+        classifier.push((first + offset) as u32, row, &mut sink);
+    }
+    classifier.finish(&mut sink);
+    out
+}
+
+fn text_key(cell: &Data) -> Option<String> {
+    match cell {
+        Data::String(s) => Some(normalize_key(s)),
+        _ => None,
+    }
+}
+
+/// Whether a header label names a declared column by one of its aliases (units aside).
+pub fn names_column(label: &str, column: &Column) -> bool {
+    let key = normalize_key(label);
+    !key.is_empty()
+        && column.aliases.iter().any(|a| {
+            let alias = normalize_key(a);
+            alias == key || strip_unit(&alias) == strip_unit(&key)
+        })
+}
+
+/// A spelling for `inspect`: the best alias a missing column came closest to.
+pub fn closest_label<'a>(aliases: &[String], labels: &'a [String]) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for alias in aliases {
+        let alias = normalize_key(alias);
+        for label in labels.iter().filter(|l| !l.is_empty()) {
+            let score = strsim::normalized_levenshtein(&alias, &normalize_key(label));
+            if score > best.map(|b| b.0).unwrap_or(0.3) {
+                best = Some((score, label));
+            }
+        }
+    }
+    best.map(|b| b.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline::ColumnType;
+
+    fn column(name: &str, aliases: &[&str]) -> Column {
+        let mut all = vec![name.to_string()];
+        all.extend(aliases.iter().map(|a| a.to_string()));
+        Column {
+            name: name.into(),
+            aliases: all,
+            kind: ColumnType::Text,
+            required: false,
+            money_in_wan: false,
+            working_days: None,
+            values: vec![],
+        }
+    }
+
+    fn grid(rows: &[&[&str]]) -> Range<Data> {
+        let width = rows.iter().map(|r| r.len()).max().unwrap_or(1) as u32;
+        let mut range = Range::new((0, 0), (rows.len() as u32 - 1, width - 1));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                if !text.is_empty() {
+                    range.set_value((r as u32, c as u32), Data::String(text.to_string()));
+                }
+            }
+        }
+        range
+    }
+
+    fn classify(
+        range: &Range<Data>,
+        header: &Header,
+        columns: &[Column],
+    ) -> Vec<Option<SkipReason>> {
+        let readers = CellReader::for_columns(columns);
+        let evidence = RowEvidence {
+            readers: &readers,
+            header,
+            date_system: DateSystem::Excel1900,
+        };
+        classify_rows(range, header, &evidence)
+    }
+
+    fn columns() -> Vec<Column> {
+        vec![
+            column("案件编号", &["编号"]),
+            column("涉及金额", &["涉及金额(元)", "金额"]),
+            column("办理状态", &["状态"]),
+        ]
+    }
+
+    #[test]
+    fn header_below_title_rows_is_found_by_content() {
+        let range = grid(&[
+            &["某街道2024年投诉举报案件台账"],
+            &["填报单位：某街道", "", "计量单位：元"],
+            &["编号", "涉及金额（元）", "办理状态"],
+            &["A-1", "100", "已结案"],
+        ]);
+        let header = find_header(&range, &columns(), &[]).unwrap();
+        assert_eq!((header.row, header.height), (2, 1));
+        assert_eq!(header.mapping, vec![Some(0), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn two_row_header_with_unit_row_is_flattened() {
+        let range = grid(&[
+            &["台账"],
+            &["案件编号", "涉及金额", "办理状态"],
+            &["", "元", ""],
+            &["A-1", "100", "已结案"],
+        ]);
+        let header = find_header(&range, &columns(), &[]).unwrap();
+        assert_eq!((header.row, header.height), (1, 2));
+        assert_eq!(header.labels[1], "涉及金额/元");
+        assert_eq!(header.mapping, vec![Some(0), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn merged_group_header_lends_its_name_to_sub_columns() {
+        let cols = vec![
+            column("案件编号", &[]),
+            column("追发工资", &["处理结果追发工资"]),
+        ];
+        let range = grid(&[
+            &["案件编号", "处理结果", ""],
+            &["", "追发工资", "其他待遇"],
+            &["A-1", "100", "5"],
+        ]);
+        let merges = [Dimensions {
+            start: (0, 1),
+            end: (0, 2),
+        }];
+        let header = find_header(&range, &cols, &merges).unwrap();
+        assert_eq!(header.height, 2);
+        assert_eq!(header.mapping, vec![Some(0), Some(1)]);
+        assert_eq!(header.labels[2], "处理结果/其他待遇");
+    }
+
+    #[test]
+    fn totals_footers_and_blank_rows_are_classified() {
+        let range = grid(&[
+            &["编号", "涉及金额", "办理状态"],
+            &["A-1", "100", "已结案"],
+            &["", "", ""],
+            &["编号", "涉及金额", "办理状态"],
+            &["合  计", "100", ""],
+            &["A-2", "50", "办理中"],
+            &["填表人：张三", "", "联系电话：123"],
+            &["1. 本表数据截至12月31日", "", ""],
+        ]);
+        let columns = columns();
+        let header = find_header(&range, &columns, &[]).unwrap();
+        let rows = classify(&range, &header, &columns);
+        assert_eq!(
+            rows,
+            vec![
+                None,
+                Some(SkipReason::Blank),
+                Some(SkipReason::RepeatedHeader),
+                Some(SkipReason::Total),
+                None,
+                Some(SkipReason::Footer),
+                Some(SkipReason::Footer),
+            ]
+        );
+    }
+
+    fn typed(name: &str, kind: ColumnType, required: bool) -> Column {
+        Column {
+            name: name.into(),
+            aliases: vec![name.to_string()],
+            kind,
+            required,
+            money_in_wan: false,
+            working_days: None,
+            values: vec![],
+        }
+    }
+
+    /// An employer ledger: the name first, where footer and total words would sit.
+    fn employer_columns() -> Vec<Column> {
+        vec![
+            typed("用人单位名称", ColumnType::Text, true),
+            typed("受理日期", ColumnType::Date, true),
+            typed("涉及人数", ColumnType::Int, false),
+            typed("追发工资", ColumnType::Money, false),
+            typed("是否农民工", ColumnType::Bool, false),
+        ]
+    }
+
+    #[test]
+    fn a_merged_one_row_header_does_not_swallow_the_first_case() {
+        // 备注 merged across two columns; 是否农民工 (optional) is absent.
+        let range = grid(&[
+            &[
+                "用人单位名称",
+                "受理日期",
+                "涉及人数",
+                "追发工资",
+                "备注",
+                "",
+            ],
+            &["甲公司", "2024-03-05", "3", "1200", "无", "补发"],
+            &["乙公司", "2024-04-01", "1", "800", "", ""],
+        ]);
+        let merges = [Dimensions {
+            start: (0, 4),
+            end: (0, 5),
+        }];
+        let header = find_header(&range, &employer_columns(), &merges).unwrap();
+        assert_eq!((header.row, header.height), (0, 1));
+    }
+
+    #[test]
+    fn a_company_named_like_a_footer_or_a_total_is_data() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["电话机械制造有限公司", "2024-03-09", "2", "500"],
+            &["合计宝科技有限公司", "2024-04-01", "1", "800"],
+            &["乙公司", "2024-05-01", "4", "100"],
+            &["合  计", "", "10", "2600"],
+            &["填表人：张三", "", "联系电话：123", ""],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![
+                None,
+                None,
+                None,
+                None,
+                Some(SkipReason::Total),
+                Some(SkipReason::Footer),
+            ]
+        );
+    }
+
+    #[test]
+    fn template_rows_numbered_but_empty_are_blank() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["序号", "用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["1", "甲公司", "2024-03-05", "3", "1200"],
+            &["2", "", "", "", ""],
+            &["3", "", "", "", ""],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, Some(SkipReason::Blank), Some(SkipReason::Blank)]
+        );
+    }
+
+    #[test]
+    fn a_note_inside_the_table_does_not_end_it() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["备注：以下为补录案件", "", "", ""],
+            &["乙公司", "2024-05-01", "4", "100"],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, Some(SkipReason::Footer), None]
+        );
+    }
+
+    #[test]
+    fn a_total_row_with_a_date_is_a_total_only_when_it_sums_the_rows() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["乙公司", "2024-05-01", "4", "100"],
+            &["合计", "2024-12-31", "7", "1300"],
+            &["累计欠薪有限公司", "2024-12-31", "2", "50"],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![None, None, Some(SkipReason::Total), None]
+        );
+    }
+}

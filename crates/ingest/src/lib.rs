@@ -1,0 +1,1388 @@
+//! Ingest: finds each source's files under the data folder, reads them in parallel (rayon),
+//! works out who sent each one, and returns one typed polars frame per source with the
+//! provenance of every row, a per-file account of every row, and findings for whatever
+//! could not be read. The only stage that opens input files.
+//!
+//! `workbook`/`csv` open files, `header` finds the table in a form-shaped sheet, `cell`
+//! parses values, `extract` builds typed columns, `roster` matches submitters.
+
+pub mod cell;
+pub mod csv;
+pub mod extract;
+pub mod header;
+pub mod markup;
+#[cfg(test)]
+mod proptests;
+pub mod resubmission;
+pub mod roster;
+pub mod workbook;
+
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Range};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use cell::CellReader;
+pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
+use extract::{SheetContext, SheetExtractor};
+use finding::{Finding, Severity};
+use header::{closest_label, find_header, Header, RowClassifier, RowEvidence};
+use pipeline::evaluate::schema_frame;
+use pipeline::{Plan, Source, SourceKind, SubmitterFrom};
+pub use roster::{MatchedBy, Roster};
+use workbook::{InputBook, LoadedSheet};
+
+/// A file found for a source.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Index into `Plan::sources`.
+    pub source: usize,
+    pub path: PathBuf,
+    /// The path relative to the data folder, as shown to users.
+    pub label: PathBuf,
+}
+
+/// What happened to one file: shown in the summary and the report's 数据来源 sheet.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub source: String,
+    pub label: PathBuf,
+    pub sheet: Option<String>,
+    /// Roster code of the submitter.
+    pub submitter: Option<String>,
+    /// How the submitter was found, in words: `路径中的代码 510107001`.
+    pub submitter_evidence: Option<String>,
+    /// 1-based row of the (first) header row, and how many header rows.
+    pub header_row: Option<u32>,
+    pub header_height: usize,
+    pub encoding: Option<&'static str>,
+    pub counts: RowCounts,
+    /// 0-based sheet column of each declared column (for cell references), when found.
+    pub columns: Vec<Option<u32>>,
+    /// False when the file contributed no rows (unreadable, no header, unknown submitter…).
+    pub used: bool,
+    /// Header cells that matched no declared column: (A1 column letters, label as written).
+    pub unmapped_headers: Vec<(String, String)>,
+    /// Optional declared columns the sheet does not have.
+    pub absent_columns: Vec<String>,
+    /// What the file is (by content), in words.
+    pub format: Option<&'static str>,
+    /// Why this file was chosen among several of one submitter, or why it was not.
+    pub choice: Option<String>,
+    /// Earliest and latest date of the rows outside the period (days since 1970).
+    pub outside_period: Option<(i32, i32)>,
+    /// When the file says it was sent: a 填报日期 cell above the header (completeness falls
+    /// back on the file's modification time).
+    pub submitted_on: Option<SubmittedOn>,
+    /// For a source without a period column: rows were used, but none has a measure's date
+    /// in the period — earliest and latest such date (days since 1970), `None` inside when
+    /// the rows have none (`validate::period`).
+    pub dated_outside: Option<Option<(i32, i32)>>,
+    /// For a source without a period column whose measures are dated: the used rows with no
+    /// measure's date in the period (in no dated figure of it, as a cumulative ledger's older
+    /// cases; a stock such as 期末未结 may still count them).
+    pub undated_rows: Option<usize>,
+}
+
+/// The day a file was sent (days since 1970) and what says so, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedOn {
+    pub day: i32,
+    /// `表内“填报日期”` or `文件修改时间`.
+    pub evidence: String,
+    /// The file's own time, which copying or unpacking can change.
+    pub from_file_time: bool,
+}
+
+pub struct Ingested {
+    pub roster: Roster,
+    /// One frame per source, in `Plan::sources` order. Its rows come file by file, in the
+    /// order of `files`, each file's rows one piece (chunk) of the frame: never joined into
+    /// one, since at province scale that copy is the run's peak memory.
+    pub tables: Vec<DataFrame>,
+    pub files: Vec<FileReport>,
+    pub findings: Vec<Finding>,
+}
+
+/// Rows of a table as runs of consecutive row indices.
+pub type RowRuns = Vec<std::ops::Range<usize>>;
+
+/// Each submitter's rows of a table as runs of row indices, by roster index. Rows come file
+/// by file, so when the submitter is per file, a submitter's rows are one run per file —
+/// found in one pass over `_submitter`, without hashing or copying any row.
+pub fn submitter_runs(table: &DataFrame) -> PolarsResult<Vec<(Option<u32>, RowRuns)>> {
+    let submitters = table.column(SUBMITTER_COLUMN)?.u32()?;
+    let mut by_submitter: std::collections::BTreeMap<Option<u32>, RowRuns> = Default::default();
+    let mut run: Option<(Option<u32>, usize)> = None;
+    for (i, submitter) in submitters.iter().enumerate() {
+        match run {
+            Some((current, _)) if current == submitter => {}
+            Some((current, start)) => {
+                by_submitter.entry(current).or_default().push(start..i);
+                run = Some((submitter, i));
+            }
+            None => run = Some((submitter, i)),
+        }
+    }
+    if let Some((current, start)) = run {
+        by_submitter
+            .entry(current)
+            .or_default()
+            .push(start..submitters.len());
+    }
+    Ok(by_submitter.into_iter().collect())
+}
+
+/// The rows of `runs` as one frame, without copying them (slices share the table's memory).
+pub fn rows_of(table: &DataFrame, runs: &[std::ops::Range<usize>]) -> PolarsResult<DataFrame> {
+    let mut parts = runs.iter().map(|r| table.slice(r.start as i64, r.len()));
+    let mut frame = parts.next().unwrap_or_else(|| table.clear());
+    for part in parts {
+        frame.vstack_mut_owned(part)?;
+    }
+    Ok(frame)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("data folder {} does not exist (set `data` in [pipeline] or pass --data DIR)", .0.display())]
+    NoDataDir(PathBuf),
+    #[error("{0}")]
+    Roster(String),
+    // polars' own text stays out of the message.
+    #[error("building the table for source `{source_id}` failed; report it with the files that were read")]
+    Polars {
+        source_id: String,
+        error: PolarsError,
+    },
+}
+
+/// Every file matched by a source's globs, sorted, without Office lock files (`~$…`).
+pub fn discover(plan: &Plan) -> Result<Vec<InputFile>, IngestError> {
+    if !plan.data_dir.is_dir() {
+        return Err(IngestError::NoDataDir(plan.data_dir.clone()));
+    }
+    let mut files = Vec::new();
+    for (index, source) in plan.sources.iter().enumerate() {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for pattern in &source.files {
+            let full = plan.data_dir.join(pattern);
+            let Ok(found) = glob::glob(&full.to_string_lossy()) else {
+                continue; // rejected by `check` already
+            };
+            paths.extend(found.flatten().filter(|p| p.is_file()));
+        }
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with("~$") || name.starts_with(".~lock") {
+                continue;
+            }
+            let label = path
+                .strip_prefix(&plan.data_dir)
+                .unwrap_or(&path)
+                .to_path_buf();
+            files.push(InputFile {
+                source: index,
+                path,
+                label,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Reads every source's files. `on_file` is called as each file finishes (for a progress bar).
+/// `files` comes from [`discover`] (the caller sizes its progress bar with it).
+pub fn ingest(
+    plan: &Plan,
+    files: Vec<InputFile>,
+    on_file: &(dyn Fn(&Path) + Sync),
+) -> Result<Ingested, IngestError> {
+    let mut roster = Roster::load(&plan.roster, &plan.period).map_err(IngestError::Roster)?;
+    roster
+        .read_constants(&plan.constants)
+        .map_err(IngestError::Roster)?;
+    // A workbook that two sources read (the ledger and its 汇总表) is opened once and each
+    // source's sheet read from it.
+    let mut by_path: std::collections::BTreeMap<&Path, Vec<usize>> = Default::default();
+    for (index, file) in files.iter().enumerate() {
+        by_path.entry(file.path.as_path()).or_default().push(index);
+    }
+    let groups: Vec<Vec<usize>> = by_path.into_values().collect();
+    let read: Vec<(usize, FileOutcome)> = groups
+        .par_iter()
+        .flat_map_iter(|members| {
+            let mut book = InputBook::open(&files[members[0]].path, &plan.limits);
+            let outcomes: Vec<(usize, FileOutcome)> = members
+                .iter()
+                .map(|&index| {
+                    let file = &files[index];
+                    let outcome = read_file(plan, &roster, index as u32, file, book.as_mut());
+                    on_file(&file.path);
+                    (index, outcome)
+                })
+                .collect();
+            outcomes
+        })
+        .collect();
+    let mut slots: Vec<Option<FileOutcome>> = (0..files.len()).map(|_| None).collect();
+    for (index, outcome) in read {
+        slots[index] = Some(outcome);
+    }
+    let mut outcomes: Vec<FileOutcome> = slots.into_iter().flatten().collect();
+    let mut findings = Vec::new();
+    choose_among_duplicates(plan, &files, &mut outcomes, &mut findings);
+    let mut tables: Vec<Option<DataFrame>> = vec![None; plan.sources.len()];
+    let mut reports = Vec::with_capacity(outcomes.len());
+    let mut unreadable = std::collections::HashSet::new();
+    for (read_as, (file, outcome)) in files.iter().zip(outcomes).enumerate() {
+        // A file that turned out not to belong to its source leaves no line; the frames of
+        // the files after it take their new index in `Ingested::files`.
+        if outcome.absent {
+            continue;
+        }
+        let polars_error = |error| IngestError::Polars {
+            source_id: plan.sources[file.source].id.clone(),
+            error,
+        };
+        if let Some(mut frame) = outcome.frame {
+            let index = reports.len() as u32;
+            if index as usize != read_as {
+                let height = frame.height();
+                frame
+                    .with_column(Column::new(FILE_COLUMN.into(), vec![index; height]))
+                    .map_err(polars_error)?;
+            }
+            match &mut tables[file.source] {
+                Some(table) => {
+                    table.vstack_mut_owned(frame).map_err(polars_error)?;
+                }
+                slot => *slot = Some(frame),
+            }
+        }
+        reports.push(outcome.report);
+        // A file two sources read (a ledger and the 汇总表 in the same workbook) that cannot
+        // be opened is one problem, reported once.
+        for finding in outcome.findings {
+            let whole_file = finding.sheet.is_none() && finding.row.is_none();
+            let key = (
+                finding.file.clone(),
+                finding.rule.clone(),
+                finding.message.clone(),
+            );
+            if !whole_file || unreadable.insert(key) {
+                findings.push(finding);
+            }
+        }
+    }
+
+    let tables = tables
+        .into_iter()
+        .zip(&plan.sources)
+        .map(|(table, source)| match table {
+            Some(t) => Ok(t),
+            None => schema_frame(source, 0).map_err(|error| IngestError::Polars {
+                source_id: source.id.clone(),
+                error,
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tables = tables;
+    for (si, source) in plan.sources.iter().enumerate() {
+        let fail = |error| IngestError::Polars {
+            source_id: source.id.clone(),
+            error,
+        };
+        let outside = fill_working_days(plan, si, &mut tables[si]).map_err(fail)?;
+        if let (true, Some(calendar)) = (outside > 0, &plan.calendar) {
+            findings.push(Finding::file(
+                Severity::Warning,
+                calendar.file.clone(),
+                "工作日历",
+                format!(
+                    "{}有{outside}行的日期超出工作日历所列年份，其间的工作日只按周一至周五计（未计法定节假日与调休）；请在工作日历中补充这些年份",
+                    source.title
+                ),
+            ));
+        }
+    }
+    Ok(Ingested {
+        roster,
+        tables,
+        files: reports,
+        findings,
+    })
+}
+
+/// Fills a source's computed `working_days` columns from their two dates on the pipeline's
+/// calendar (a row without either date: empty). Returns how many rows had a day in the span
+/// counted outside the calendar's years.
+fn fill_working_days(plan: &Plan, source: usize, table: &mut DataFrame) -> PolarsResult<usize> {
+    let columns = &plan.sources[source].columns;
+    let (Some(calendar), true) = (
+        &plan.calendar,
+        columns.iter().any(|c| c.working_days.is_some()),
+    ) else {
+        return Ok(0);
+    };
+    let mut outside = 0;
+    for column in columns {
+        let Some((from, to)) = column.working_days else {
+            continue;
+        };
+        let days = |ci: usize| -> PolarsResult<Vec<Option<i32>>> {
+            let dates = table.column(&columns[ci].name)?.cast(&DataType::Int32)?;
+            Ok(dates.i32()?.iter().collect())
+        };
+        let (starts, ends) = (days(from)?, days(to)?);
+        let spans = starts
+            .iter()
+            .zip(&ends)
+            .filter_map(|(s, e)| Some(((*s)?, (*e)?)));
+        let (first, last) = spans.fold((i32::MAX, i32::MIN), |(lo, hi), (s, e)| {
+            (lo.min(s.min(e)), hi.max(s.max(e)))
+        });
+        let running = calendar.running_count(first, last);
+        let counted: Vec<Option<i64>> = starts
+            .iter()
+            .zip(&ends)
+            .map(|(start, end)| {
+                let (start, end) = ((*start)?, (*end)?);
+                if calendar
+                    .covers
+                    .is_some_and(|(first, last)| start < first || end > last)
+                {
+                    outside += 1;
+                }
+                Some(running.between(start, end) as i64)
+            })
+            .collect();
+        // In the pieces the table is in (one per file): a column of other pieces would
+        // break the frame's alignment.
+        let pieces = table
+            .column(&columns[from].name)?
+            .as_materialized_series()
+            .chunk_lengths()
+            .collect::<Vec<_>>();
+        let mut rest = counted.as_slice();
+        let mut series: Option<Series> = None;
+        for length in pieces {
+            let (piece, after) = rest.split_at(length);
+            rest = after;
+            let piece =
+                Int64Chunked::from_iter_options(column.name.as_str().into(), piece.iter().copied())
+                    .into_series();
+            match &mut series {
+                None => series = Some(piece),
+                Some(all) => {
+                    all.append(&piece)?;
+                }
+            }
+        }
+        let series = series.unwrap_or_else(|| {
+            Int64Chunked::from_iter_options(column.name.as_str().into(), std::iter::empty())
+                .into_series()
+        });
+        table.with_column(series.into_column())?;
+    }
+    Ok(outside)
+}
+
+/// Two or more files of one ledger from one submitter for one period: the most recently
+/// modified one is used; among equal times (files unpacked from a zip, a fresh clone) a
+/// correction marker in the name (更正, 修改, 修订, 最新, 第N版), then the later date in the
+/// name, then the name sorting last. The others are kept out of every figure, their rows
+/// counted as 重复报送未采用, and the user is told which file was used and why. Files whose
+/// names carry different periods (台账2024-10, 台账2024-11) are not re-submissions of each
+/// other: both are used, with a warning.
+fn choose_among_duplicates(
+    plan: &Plan,
+    files: &[InputFile],
+    outcomes: &mut [FileOutcome],
+    findings: &mut Vec<Finding>,
+) {
+    let mut groups: std::collections::BTreeMap<(usize, String), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if let (true, Some(code)) = (outcome.report.used, &outcome.report.submitter) {
+            groups
+                .entry((files[i].source, code.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((_, code), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        let names: Vec<resubmission::NameEvidence> = members
+            .iter()
+            .map(|&i| resubmission::NameEvidence::of(&files[i].label))
+            .collect();
+        let periods: std::collections::BTreeSet<_> = names.iter().map(|n| n.period).collect();
+        let by_period: Vec<Vec<usize>> = if periods.len() > 1 && !periods.contains(&None) {
+            let mut list = Vec::new();
+            for period in &periods {
+                list.push(
+                    members
+                        .iter()
+                        .zip(&names)
+                        .filter(|(_, n)| &n.period == period)
+                        .map(|(&i, _)| i)
+                        .collect(),
+                );
+            }
+            let shown: Vec<String> = periods
+                .iter()
+                .flatten()
+                .map(|(y, m)| format!("{y}-{m:02}"))
+                .collect();
+            let finding = Finding::file(
+                Severity::Warning,
+                files[members[0]].label.clone(),
+                "多期文件",
+                format!(
+                    "同一单位报送了{}个期别的“{}”文件（{}），均已计入；如果这是逐期累计的台账，请只保留最新一期",
+                    periods.len(),
+                    plan.source_title(&outcomes[members[0]].report.source),
+                    shown.join("、")
+                ),
+            )
+            .from_submitter(Some(code.as_str()));
+            findings.push(finding);
+            list
+        } else {
+            vec![members.clone()]
+        };
+        for group in by_period.into_iter().filter(|g| g.len() > 1) {
+            let candidates: Vec<resubmission::Candidate> = group
+                .iter()
+                .map(|&i| resubmission::Candidate {
+                    modified: std::fs::metadata(&files[i].path)
+                        .and_then(|m| m.modified())
+                        .ok(),
+                    name: resubmission::NameEvidence::of(&files[i].label),
+                    label: files[i].label.clone(),
+                })
+                .collect();
+            let (keeper_at, why) = resubmission::choose(&candidates);
+            let keeper = group[keeper_at];
+            let others: Vec<String> = group
+                .iter()
+                .filter(|&&i| i != keeper)
+                .map(|&i| files[i].label.display().to_string())
+                .collect();
+            outcomes[keeper].report.choice =
+                Some(format!("采用（{why}）；未采用：{}", others.join("、")));
+            for &i in group.iter().filter(|&&i| i != keeper) {
+                let report = &mut outcomes[i].report;
+                let used = std::mem::take(&mut report.counts.used);
+                *report
+                    .counts
+                    .skipped
+                    .entry(header::SkipReason::SupersededFile)
+                    .or_default() += used;
+                report.used = false;
+                report.choice = Some(format!(
+                    "未采用：采用了 {}（{why}）",
+                    files[keeper].label.display()
+                ));
+                outcomes[i].frame = None;
+                findings.push(
+                    Finding::file(
+                        Severity::Warning,
+                        files[i].label.clone(),
+                        "重复报送",
+                        format!(
+                            "同一单位报送了{}个“{}”文件：采用 {}（{why}），本文件的{used}行未计入",
+                            group.len(),
+                            plan.source_title(&report.source),
+                            files[keeper].label.display()
+                        ),
+                    )
+                    .from_submitter(Some(code.as_str())),
+                );
+            }
+        }
+    }
+}
+
+/// Whether a submitter sent a ledger, for the completeness account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionStatus {
+    Sent,
+    Missing,
+    /// Header but no data rows.
+    Empty,
+    /// Data rows, but every one dated outside the report period.
+    OutsidePeriod,
+    /// More than one file; one was used.
+    Duplicate,
+    /// Sent, but nothing in it could be used (see the findings).
+    Unusable,
+}
+
+impl SubmissionStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            SubmissionStatus::Sent => "已报送",
+            SubmissionStatus::Missing => "未报送",
+            SubmissionStatus::Empty => "空表",
+            SubmissionStatus::OutsidePeriod => "无报告期数据",
+            SubmissionStatus::Duplicate => "重复报送",
+            SubmissionStatus::Unusable => "无法使用",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletenessEntry {
+    pub source: String,
+    pub code: String,
+    pub name: String,
+    pub status: SubmissionStatus,
+    pub files: Vec<String>,
+    pub note: String,
+    /// With a deadline (`[pipeline] due_days`): why the file used counts as late (迟报),
+    /// with the day it was sent and what says so; `None` when on time or without one.
+    pub late: Option<String>,
+}
+
+/// Every (ledger, roster submitter) pair with its status, and files matching no submitter.
+#[derive(Debug, Clone, Default)]
+pub struct Completeness {
+    pub entries: Vec<CompletenessEntry>,
+    /// (ledger, file) of files no roster entry could be found for.
+    pub unmatched: Vec<(String, String)>,
+}
+
+impl Completeness {
+    pub fn count(&self, status: SubmissionStatus) -> usize {
+        self.entries.iter().filter(|e| e.status == status).count()
+    }
+}
+
+/// Who sent what, per ledger, against the roster.
+pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
+    let mut out = Completeness::default();
+    let deadline = plan
+        .due_days
+        .map(|days| cell::date_to_days(plan.period.bounds().1) + days as i32);
+    for (si, source) in plan.sources.iter().enumerate() {
+        // Summaries are optional: who sent one shows in 数据来源, nobody is missing one.
+        if source.kind == SourceKind::Summary {
+            continue;
+        }
+        let from_rows: std::collections::HashSet<String> = match source.submitter {
+            SubmitterFrom::Column => data.tables[si]
+                .column(SUBMITTER_COLUMN)
+                .ok()
+                .and_then(|c| {
+                    c.u32().ok().map(|s| {
+                        data.roster
+                            .codes_of(s)
+                            .flatten()
+                            .map(String::from)
+                            .collect()
+                    })
+                })
+                .unwrap_or_default(),
+            _ => Default::default(),
+        };
+        for s in &data.roster.submitters {
+            let mine: Vec<&FileReport> = data
+                .files
+                .iter()
+                .filter(|f| {
+                    f.source == source.id && f.submitter.as_deref() == Some(s.code.as_str())
+                })
+                .collect();
+            let files: Vec<String> = mine.iter().map(|f| f.label.display().to_string()).collect();
+            let (status, note) = if source.submitter == SubmitterFrom::Column {
+                match from_rows.contains(&s.code) {
+                    true => (SubmissionStatus::Sent, String::new()),
+                    false => (
+                        SubmissionStatus::Missing,
+                        "没有任何一行属于该单位".to_string(),
+                    ),
+                }
+            } else if mine.is_empty() {
+                (SubmissionStatus::Missing, String::new())
+            } else if let Some(used) = mine.iter().find(|f| f.used).filter(|_| mine.len() > 1) {
+                (
+                    SubmissionStatus::Duplicate,
+                    format!(
+                        "采用 {}{}",
+                        used.label.display(),
+                        used.choice
+                            .as_deref()
+                            .and_then(|c| c.strip_prefix("采用"))
+                            .and_then(|c| c.split('；').next())
+                            .unwrap_or("")
+                    ),
+                )
+            } else if let Some(Some(dates)) = mine
+                .iter()
+                .filter(|f| f.used)
+                .map(|f| f.dated_outside)
+                .reduce(|a, b| a.and(b))
+            {
+                // Rows kept (no period column), but none dated in the period.
+                (SubmissionStatus::OutsidePeriod, outside_words(dates))
+            } else if mine.iter().any(|f| f.used) {
+                (SubmissionStatus::Sent, String::new())
+            } else if let Some(dates) = mine
+                .iter()
+                .filter(|f| f.counts.used + f.counts.rejected == 0)
+                .find_map(|f| f.outside_period)
+            {
+                (SubmissionStatus::OutsidePeriod, outside_words(Some(dates)))
+            } else if mine
+                .iter()
+                .any(|f| f.header_row.is_some() && f.counts.used + f.counts.rejected == 0)
+            {
+                (SubmissionStatus::Empty, "表头下没有数据行".to_string())
+            } else {
+                (
+                    SubmissionStatus::Unusable,
+                    "文件无法使用，见问题清单".to_string(),
+                )
+            };
+            // The day a file says it was sent, else its modification time (read only here,
+            // with a deadline to measure against).
+            let sent = mine.iter().find(|f| f.used).or(mine.first());
+            let late = deadline.and_then(|due| {
+                let sent = sent?;
+                let day = match &sent.submitted_on {
+                    Some(declared) => declared.clone(),
+                    None => modified_day(&plan.data_dir.join(&sent.label))?,
+                };
+                lateness(&day, due)
+            });
+            out.entries.push(CompletenessEntry {
+                source: source.title.clone(),
+                code: s.code.clone(),
+                name: s.name.clone(),
+                status,
+                files,
+                note,
+                late,
+            });
+        }
+        if source.submitter != SubmitterFrom::Column {
+            for f in data
+                .files
+                .iter()
+                .filter(|f| f.source == source.id && f.submitter.is_none())
+            {
+                out.unmatched
+                    .push((source.title.clone(), f.label.display().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// A file's sheet as it was sent, read again for a feedback workbook, with the column
+/// widths the township gave it (when the format keeps them).
+pub fn sheet_as_sent(
+    plan: &Plan,
+    file: &FileReport,
+) -> Option<(LoadedSheet, workbook::ColumnWidthRuns)> {
+    let path = plan.data_dir.join(&file.label);
+    let mut book = InputBook::open(&path, &plan.limits).ok()?;
+    let sheet = book.read_sheet(file.sheet.as_deref()?, false).ok()?;
+    let widths = match book.format {
+        workbook::FileFormat::Zip => workbook::column_widths(&path, &sheet.sheet_name),
+        _ => Vec::new(),
+    };
+    Some((sheet, widths))
+}
+
+/// A file without sheet names (text, an HTML table) is a summary source's file only when
+/// its name carries one of the source's sheet names (`汇总表.csv`), not when it is the
+/// ledger matched by the same glob.
+fn sheetless_file_is_summary(source: &Source, file: &InputFile) -> bool {
+    let name = file.label.to_string_lossy();
+    match &source.sheet {
+        pipeline::SheetSelector::Names(names) => names.iter().any(|n| name.contains(n.as_str())),
+        pipeline::SheetSelector::Index(_) => true,
+    }
+}
+
+struct FileOutcome {
+    report: FileReport,
+    frame: Option<DataFrame>,
+    findings: Vec<Finding>,
+    /// A summary source's file without the summary sheet: not a submission of that source.
+    absent: bool,
+}
+
+/// A file's report before anything of it is known.
+fn empty_report(source: &Source, file: &InputFile) -> FileReport {
+    FileReport {
+        source: source.id.clone(),
+        label: file.label.clone(),
+        sheet: None,
+        submitter: None,
+        submitter_evidence: None,
+        header_row: None,
+        header_height: 0,
+        encoding: None,
+        counts: RowCounts::default(),
+        columns: Vec::new(),
+        used: false,
+        unmapped_headers: Vec::new(),
+        absent_columns: Vec::new(),
+        format: None,
+        choice: None,
+        outside_period: None,
+        submitted_on: None,
+        dated_outside: None,
+        undated_rows: None,
+    }
+}
+
+/// Why a file counts for nothing in the period: its dates, earliest and latest.
+pub fn outside_words(dates: Option<(i32, i32)>) -> String {
+    match dates {
+        Some((first, last)) => format!(
+            "表中数据的日期都不在报告期内（最早{}，最晚{}）",
+            cell::days_to_text(first),
+            cell::days_to_text(last)
+        ),
+        None => "表中数据都没有日期，没有一行计入报告期".to_string(),
+    }
+}
+
+/// 迟报 when a file was sent after the deadline (days since 1970), in words.
+fn lateness(sent: &SubmittedOn, deadline: i32) -> Option<String> {
+    if sent.day <= deadline {
+        return None;
+    }
+    let caveat = match sent.from_file_time {
+        true => "（按文件修改时间判断：文件复制或解压后时间会变，请以实际报送记录核对）",
+        false => "",
+    };
+    Some(format!(
+        "迟报{}天：{}为{}，截止日为{}{caveat}",
+        sent.day - deadline,
+        sent.evidence,
+        cell::days_to_text(sent.day),
+        cell::days_to_text(deadline)
+    ))
+}
+
+/// The local day a file was last modified, as the day it was sent when nothing better says.
+fn modified_day(path: &Path) -> Option<SubmittedOn> {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    let day = chrono::DateTime::<chrono::Local>::from(modified).date_naive();
+    Some(SubmittedOn {
+        day: cell::date_to_days(day),
+        evidence: "文件修改时间".to_string(),
+        from_file_time: true,
+    })
+}
+
+/// A labelled cell above the header as written (`填报日期：十二月初`) and its absolute
+/// (row, column), 0-based.
+struct LabelCell {
+    text: String,
+    at: (u32, u32),
+}
+
+/// A 填报日期 (报送日期, 填表日期, 报出日期) cell above the header: the day the township
+/// says it sent the file. `Err` with the text and the cell when it is there but not a date.
+fn declared_day(head: &Range<Data>, header: &Header) -> Option<Result<SubmittedOn, LabelCell>> {
+    for label in ["报送日期", "填报日期", "填表日期", "报出日期"] {
+        let Some(LabelCell { text, at }) = label_cell(head, header, label) else {
+            continue;
+        };
+        return Some(match cell::parse_date_text(&text) {
+            Some(day) => Ok(SubmittedOn {
+                day: cell::date_to_days(day),
+                evidence: format!("表内“{label}”"),
+                from_file_time: false,
+            }),
+            None => Err(LabelCell {
+                text: format!("{label}：{text}"),
+                at,
+            }),
+        });
+    }
+    None
+}
+
+/// The submitter's code when the source takes it from the file's path and the path names one.
+fn submitter_by_path(source: &Source, roster: &Roster, file: &InputFile) -> Option<String> {
+    if source.submitter != SubmitterFrom::Path {
+        return None;
+    }
+    roster
+        .match_text(&file.label.to_string_lossy())
+        .map(|(i, _)| roster.submitters[i].code.clone())
+}
+
+/// Reads one source's sheet from a file opened once for every source that reads it.
+fn read_file(
+    plan: &Plan,
+    roster: &Roster,
+    index: u32,
+    file: &InputFile,
+    book: Result<&mut InputBook, &mut workbook::OpenProblem>,
+) -> FileOutcome {
+    let source = &plan.sources[file.source];
+    let mut report = empty_report(source, file);
+    let mut findings = Vec::new();
+    let fail = |report: FileReport, findings: Vec<Finding>| FileOutcome {
+        report,
+        frame: None,
+        findings,
+        absent: false,
+    };
+
+    let problem = match book {
+        Err(problem) => problem.clone(),
+        Ok(book) => {
+            if source.kind == SourceKind::Summary
+                && !book.format.has_named_sheets()
+                && !sheetless_file_is_summary(source, file)
+            {
+                return FileOutcome {
+                    absent: true,
+                    ..fail(report, findings)
+                };
+            }
+            // A sheet whose rows are out of order in the file cannot be streamed: it is
+            // read whole instead, with the same result.
+            let mut read = |whole: bool| {
+                let stream = book.stream(&source.sheet, whole)?;
+                read_rows(plan, roster, index, file, stream)
+            };
+            match read(false) {
+                Err(p) if p.rows_out_of_order => match read(true) {
+                    Ok(outcome) => return outcome,
+                    Err(p) => p,
+                },
+                Ok(outcome) => return outcome,
+                Err(p) => p,
+            }
+        }
+    };
+    if problem.no_such_sheet && source.kind == SourceKind::Summary {
+        return FileOutcome {
+            absent: true,
+            ..fail(report, findings)
+        };
+    }
+    report.submitter = submitter_by_path(source, roster, file);
+    findings.push(
+        Finding::file(
+            Severity::Error,
+            file.label.clone(),
+            problem.rule,
+            problem.message,
+        )
+        .in_sheet(problem.sheet)
+        .from_submitter(report.submitter.as_deref()),
+    );
+    fail(report, findings)
+}
+
+/// Reads one source's rows from a sheet as they stream: the first rows to find the
+/// header, then every row through the classifier into the extractor. `Err` when the
+/// sheet cannot be read to its end (the file is then unusable as a whole).
+fn read_rows(
+    plan: &Plan,
+    roster: &Roster,
+    index: u32,
+    file: &InputFile,
+    mut stream: workbook::SheetStream,
+) -> Result<FileOutcome, workbook::OpenProblem> {
+    let source = &plan.sources[file.source];
+    let mut report = empty_report(source, file);
+    let mut findings = Vec::new();
+    let fail = |report: FileReport, findings: Vec<Finding>| {
+        Ok(FileOutcome {
+            report,
+            frame: None,
+            findings,
+            absent: false,
+        })
+    };
+    let sheet_name = stream.sheet_name.clone();
+    report.format = Some(stream.format.label());
+    report.sheet = Some(sheet_name.clone());
+    report.encoding = stream.encoding.map(|e| e.label());
+    let date_system = stream.date_system;
+    let sheet_finding = |rule: &str, message: String| {
+        Finding::file(Severity::Error, file.label.clone(), rule, message)
+            .in_sheet(Some(sheet_name.as_str()))
+    };
+    if let Some(how) = stream.chosen.take() {
+        findings.push(sheet_finding("sheet", how).with_severity(Severity::Warning));
+    }
+
+    report.submitter = submitter_by_path(source, roster, file);
+    // The rows that may hold titles and the header; the rest stream past once the
+    // header is known.
+    let head = stream.rows.head(header::HEAD_ROWS)?;
+    if head.is_empty() {
+        findings.push(
+            sheet_finding("empty", "工作表是空的，没有任何数据".into())
+                .from_submitter(report.submitter.as_deref()),
+        );
+        return fail(report, findings);
+    }
+    let origin = head.start().unwrap_or((0, 0));
+
+    // Merged cells: a streamed xlsx sheet has them after its cells, so they are looked for
+    // only when some declared column is not matched without them, and only through a
+    // second header row (merged names spanning both rows, group names over sub-labels):
+    // not when no header row matched at all, nor when the row under it holds data values.
+    let known_merges = if stream.merges_known() {
+        stream.merged_regions()
+    } else {
+        Vec::new()
+    };
+    let mut header = find_header(&head, &source.columns, &known_merges);
+    let merges_could_help = |h: &Option<Header>| {
+        h.as_ref().is_some_and(|h| {
+            h.mapping.iter().any(Option::is_none)
+                && !header::holds_data_values(header::row_at(&head, h.row + 1))
+        })
+    };
+    if !stream.merges_known() && merges_could_help(&header) {
+        let merges = stream.merged_regions();
+        let matched =
+            |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
+        let again = find_header(&head, &source.columns, &merges);
+        if matched(&again) > matched(&header)
+            || (matched(&again) == matched(&header) && again.is_some()) && !merges.is_empty()
+        {
+            header = again;
+        }
+    }
+    let Some(header) = header else {
+        let wanted: Vec<&str> = source.columns.iter().map(|c| c.name.as_str()).collect();
+        findings.push(sheet_finding(
+            "header",
+            format!(
+                "在前12行中找不到表头：没有一个单元格与已声明的列名相符（{}）",
+                wanted.join("、")
+            ),
+        ));
+        let mut last = origin.0 + head.height() as u32 - 1;
+        stream.rows.feed(None, &mut |r, _| last = r)?;
+        report.counts.read = last as usize + 1;
+        report.counts.rejected = report.counts.read;
+        return fail(report, findings);
+    };
+    let readers = CellReader::for_columns(&source.columns);
+    let evidence = RowEvidence {
+        readers: &readers,
+        header: &header,
+        date_system,
+    };
+    report.header_row = Some(origin.0 + header.row as u32 + 1);
+    report.header_height = header.height;
+    report.columns = header
+        .mapping
+        .iter()
+        .map(|m| m.map(|c| origin.1 + c as u32))
+        .collect();
+
+    // When it was sent, if the sheet says so; a date that cannot be read is said, not
+    // taken for the file's time in silence.
+    match declared_day(&head, &header) {
+        Some(Ok(day)) => report.submitted_on = Some(day),
+        Some(Err(LabelCell {
+            text,
+            at: (row, col),
+        })) => findings.push(
+            sheet_finding(
+                "报送日期",
+                format!(
+                    "“{text}”不是日期，是否按时报送按文件修改时间判断；请填写如2024-12-05的日期"
+                ),
+            )
+            .at_cell(row, col)
+            .with_value(Some(text))
+            .with_severity(Severity::Warning),
+        ),
+        None => {}
+    }
+
+    // Submitter of the whole file, unless it comes row by row from a column.
+    let submitter = match source.submitter {
+        SubmitterFrom::Column => None,
+        from => {
+            let (text, place) = match from {
+                SubmitterFrom::Cell => match label_cell(&head, &header, &source.submitter_label) {
+                    Some(cell) => (cell.text, "单元格"),
+                    None => (String::new(), "单元格"),
+                },
+                _ => (file.label.to_string_lossy().into_owned(), "路径"),
+            };
+            match roster.match_text(&text) {
+                Some((i, how)) => {
+                    let s = &roster.submitters[i];
+                    let what = match how {
+                        MatchedBy::Code => format!("代码 {}", s.code),
+                        MatchedBy::Name => format!("名称 {}", s.name),
+                        MatchedBy::ShortName => format!("简称 {}", s.name),
+                        MatchedBy::Predecessor(k) => {
+                            let (code, name) = &s.predecessors[k];
+                            format!("原单位 {name}（{code}，已由{}承继）", s.name)
+                        }
+                    };
+                    report.submitter = Some(s.code.clone());
+                    report.submitter_evidence = Some(format!("{place}中的{what}"));
+                    Some(i)
+                }
+                None => {
+                    let message = match (from, roster.outside_period(&text)) {
+                        (SubmitterFrom::Cell, _) if text.is_empty() => format!(
+                            "表头上方没有“{}：…”单元格，无法确定报送单位",
+                            source.submitter_label
+                        ),
+                        (_, Some(why)) => format!("{place}中的{why}"),
+                        (SubmitterFrom::Cell, None) => {
+                            format!("“{}：{text}”不在报送单位名单中", source.submitter_label)
+                        }
+                        (_, None) => {
+                            "文件路径中没有报送单位名单里的代码或名称，无法确定报送单位".to_string()
+                        }
+                    };
+                    findings.push(sheet_finding("submitter", message));
+                    report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
+                    return fail(report, findings);
+                }
+            }
+        }
+    };
+
+    let missing: Vec<&pipeline::Column> = source
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| c.required && m.is_none())
+        .map(|(c, _)| c)
+        .collect();
+    if !missing.is_empty() {
+        let found: Vec<&str> = header
+            .labels
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.is_empty())
+            .collect();
+        for column in missing {
+            let hint = closest_label(&column.aliases, &header.labels)
+                .map(|l| {
+                    format!(
+                        "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
+                        column.name
+                    )
+                })
+                .unwrap_or_default();
+            findings.push(
+                sheet_finding(
+                    "header",
+                    format!(
+                        "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
+                        column.name,
+                        column.aliases.join("、"),
+                        origin.0 as usize + header.row + 1,
+                        found.join("、")
+                    ),
+                )
+                .from_submitter(report.submitter.as_deref())
+                .in_column(Some(column.name.as_str())),
+            );
+        }
+        report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
+        return fail(report, findings);
+    }
+
+    report.unmapped_headers = unmapped_headers(&header, origin.1);
+    report.absent_columns = absent_columns(plan, file.source, &header);
+    for (rule, column, hint) in column_problems(plan, file.source, &header, origin) {
+        findings.push(
+            sheet_finding(rule, hint)
+                .from_submitter(report.submitter.as_deref())
+                .in_column(Some(column))
+                .with_severity(Severity::Warning),
+        );
+    }
+    if header.height == 2 {
+        let second = header.row + 1;
+        if evidence.is_record(header::row_at(&head, second), None) {
+            let sheet_row = origin.0 + second as u32 + 1;
+            findings.push(
+                sheet_finding(
+                    "跳过的行",
+                    format!("第{sheet_row}行被当作表头的第二行，未计入统计，但它各必填列都有有效值，像是一条记录；请核对表头是否只有一行"),
+                )
+                .from_submitter(report.submitter.as_deref())
+                .at_row(sheet_row)
+                .with_severity(Severity::Warning),
+            );
+        }
+    }
+
+    let ctx = SheetContext {
+        date_system,
+        source,
+        roster,
+        period: &plan.period,
+        file_index: index,
+        file_label: &file.label,
+        sheet_name: &sheet_name,
+        submitter,
+        origin,
+    };
+    let expected_rows = stream
+        .rows
+        .expected_rows()
+        .saturating_sub(header.first_data_row());
+    let mut extractor = SheetExtractor::new(&ctx, &evidence, expected_rows);
+    let mut classifier = RowClassifier::new(&evidence);
+    for_each_row_after_header(&head, &header, &mut stream.rows, &mut |r, cells| {
+        classifier.push(r, cells, &mut extractor)
+    })?;
+    classifier.finish(&mut extractor);
+    let Ok(extracted) = extractor.finish(&classifier.data_sums()) else {
+        findings.push(sheet_finding(
+            "file",
+            "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
+        ));
+        return fail(report, findings);
+    };
+    report.counts = extracted.counts;
+    report.used = report.counts.used > 0;
+    report.outside_period = extracted.outside_period;
+    findings.extend(extracted.findings);
+    if report.counts.used == 0 && report.counts.rejected == 0 {
+        let message = match (extracted.outside_period, source.period_column) {
+            (Some((first, last)), Some(pc)) => format!(
+                "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
+                report.counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
+                source.columns[pc].name,
+                plan.period.label(),
+                cell::days_to_text(first),
+                cell::days_to_text(last)
+            ),
+            _ => "表头下没有数据行（空表）".into(),
+        };
+        let rule = if extracted.outside_period.is_some() {
+            "报告期"
+        } else {
+            "empty"
+        };
+        findings.push(
+            sheet_finding(rule, message)
+                .with_severity(Severity::Warning)
+                .from_submitter(report.submitter.as_deref()),
+        );
+    }
+    Ok(FileOutcome {
+        report,
+        frame: Some(extracted.frame),
+        findings,
+        absent: false,
+    })
+}
+
+/// Gives `sink` every row after the header: those of the head first, then the rest of
+/// the sheet as it streams.
+fn for_each_row_after_header(
+    head: &Range<Data>,
+    header: &Header,
+    rows: &mut workbook::SheetRows,
+    sink: &mut impl FnMut(u32, &[Data]),
+) -> Result<(), workbook::OpenProblem> {
+    let row0 = head.start().map_or(0, |s| s.0);
+    for (offset, cells) in head.rows().enumerate().skip(header.first_data_row()) {
+        sink(row0 + offset as u32, cells);
+    }
+    rows.feed(None, sink)
+}
+
+/// The row account of a file none of whose data rows can be used: every data row
+/// rejected, skipped rows still skipped.
+fn reject_all(
+    head: &Range<Data>,
+    rows: &mut workbook::SheetRows,
+    evidence: &RowEvidence,
+) -> Result<RowCounts, workbook::OpenProblem> {
+    let header = evidence.header;
+    let row0 = head.start().map_or(0, |s| s.0) as usize;
+    let mut counts = RowCounts {
+        title: row0 + header.row,
+        header: header.height,
+        ..RowCounts::default()
+    };
+    let mut last = row0 + header.first_data_row();
+    let mut classifier = RowClassifier::new(evidence);
+    let mut sink = |r: u32, _: &[Data], verdict: Option<header::SkipReason>| {
+        last = last.max(r as usize + 1);
+        match verdict {
+            Some(reason) => *counts.skipped.entry(reason).or_default() += 1,
+            None => counts.rejected += 1,
+        }
+    };
+    for_each_row_after_header(head, header, rows, &mut |r, cells| {
+        classifier.push(r, cells, &mut sink)
+    })?;
+    classifier.finish(&mut sink);
+    counts.read = last;
+    Ok(counts)
+}
+
+/// The text after `label` (填报单位：XX街道) in the rows above the header, up to the next
+/// space or the next label on the same line (计量单位：…, 报告期：…), and its cell.
+fn label_cell(range: &Range<Data>, header: &Header, label: &str) -> Option<LabelCell> {
+    const NEXT_LABELS: [&str; 5] = ["计量单位", "金额单位", "报告期", "填报日期", "填表日期"];
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    for (r, row) in range.rows().take(header.row).enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            let text = cell::to_half_width(&cell::display_text(value));
+            let Some(at) = text.find(label) else {
+                continue;
+            };
+            let rest = text[at + label.len()..].trim_start_matches([':', '：', ' ']);
+            let mut name = rest.split_whitespace().next().unwrap_or("");
+            for next in NEXT_LABELS {
+                if let Some(cut) = name.find(next) {
+                    name = &name[..cut];
+                }
+            }
+            if !name.is_empty() {
+                return Some(LabelCell {
+                    text: name.to_string(),
+                    at: (row0 + r as u32, col0 + c as u32),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Header cells no declared column took, with their column letters.
+fn unmapped_headers(header: &Header, col0: u32) -> Vec<(String, String)> {
+    header
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(c, label)| !label.is_empty() && !header.mapping.contains(&Some(*c)))
+        .map(|(c, label)| (column_letters(col0 + c as u32), label.clone()))
+        .collect()
+}
+
+pub use finding::column_letters;
+
+/// Optional declared columns the sheet does not have.
+fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
+    plan.sources[source]
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| !c.required && m.is_none() && c.working_days.is_none())
+        .map(|(c, _)| c.name.clone())
+        .collect()
+}
+
+/// Columns that would change figures silently, as (rule, column, message): a second header
+/// naming a column already taken (重复列: only the first is read), and an absent optional
+/// column that an unmapped header resembles (most likely spelled another way) or that a
+/// measure or rule uses (缺少列). Other absent columns are listed in 数据核对 only — a
+/// township that does not keep 是否农民工 is not at fault.
+fn column_problems(
+    plan: &Plan,
+    source: usize,
+    header: &Header,
+    origin: (u32, u32),
+) -> Vec<(&'static str, String, String)> {
+    let columns = &plan.sources[source].columns;
+    let mut out = Vec::new();
+    // Most sheets have every declared column and no stray header: nothing to weigh.
+    let unmatched_header = header
+        .labels
+        .iter()
+        .enumerate()
+        .any(|(c, l)| !l.is_empty() && !header.mapping.contains(&Some(c)));
+    let absent = header
+        .mapping
+        .iter()
+        .zip(columns)
+        .any(|(m, c)| m.is_none() && c.working_days.is_none());
+    if !unmatched_header && !absent {
+        return out;
+    }
+    let uses = &plan.uses[source];
+    let unmapped = header.unmapped_labels();
+    // A second header naming a column already taken: only the first is read.
+    for (c, label) in unmapped.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        for (ci, column) in columns.iter().enumerate() {
+            let Some(taken) = header.mapping[ci] else {
+                continue;
+            };
+            if header::names_column(label, column) {
+                out.push((
+                    "重复列",
+                    column.name.clone(),
+                    format!(
+                        "{}列“{label}”和{}列“{}”都是“{}”，统计只采用了{}列，{}列的数据未计入；如果两列都要计入，请合并为一列后重新报送",
+                        column_letters(origin.1 + c as u32),
+                        column_letters(origin.1 + taken as u32),
+                        header.labels[taken],
+                        column.name,
+                        column_letters(origin.1 + taken as u32),
+                        column_letters(origin.1 + c as u32),
+                    ),
+                ));
+            }
+        }
+    }
+    for (ci, column) in columns.iter().enumerate() {
+        if column.required || header.mapping[ci].is_some() || column.working_days.is_some() {
+            continue;
+        }
+        let close = closest_label(&column.aliases, &unmapped);
+        let used = &uses[ci];
+        // What the absence does: figures come out short, checks cannot be made.
+        let (figures, checks): (Vec<&String>, Vec<&String>) =
+            used.iter().partition(|u| u.starts_with("指标"));
+        let mut consequence = format!("本文件的“{}”按空值处理", column.name);
+        if !figures.is_empty() {
+            let figures: Vec<&str> = figures.iter().map(|s| s.as_str()).collect();
+            consequence.push_str(&format!("，{}会因此偏小或不全", figures.join("、")));
+        }
+        if !checks.is_empty() {
+            let checks: Vec<&str> = checks.iter().map(|s| s.as_str()).collect();
+            consequence.push_str(&format!("，{}在本文件无法进行", checks.join("、")));
+        }
+        let message = match close {
+            Some(label) => {
+                let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+                format!(
+                    "找不到“{}”列；{}列表头“{label}”没有对应任何列，如果它就是“{}”，请在流水线文件该列加入 aliases = [\"{label}\"]。{consequence}",
+                    column.name,
+                    column_letters(origin.1 + at as u32),
+                    column.name,
+                )
+            }
+            None if !used.is_empty() => format!(
+                "找不到“{}”列（可接受的表头：{}）。{consequence}",
+                column.name,
+                column.aliases.join("、"),
+            ),
+            None => continue,
+        };
+        out.push(("缺少列", column.name.clone(), message));
+    }
+    out
+}

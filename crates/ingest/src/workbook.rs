@@ -1,0 +1,1058 @@
+//! Opening one input file and picking the sheet. The format is found by content, never by
+//! the extension: systems export "Excel" that is SpreadsheetML 2003 XML or an HTML table
+//! named `.xls`, townships rename xlsx to xls and back, and a CSV or tab-separated text may
+//! arrive as `.xls`. xlsx, xlsm, xlsb, xls and ods go through calamine; markup through
+//! `markup.rs`; text through `csv.rs`. The only place that opens input files. Every failure
+//! is a sentence for the user in Chinese saying what the file is and what to do; a
+//! library's error text never reaches them.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use calamine::{open_workbook, Data, Dimensions, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx};
+
+use super::cell::{normalize_key, DateSystem};
+use super::csv::{decode, read_csv, Encoding};
+use super::markup::{
+    is_html, is_spreadsheetml, open_tags, read_html, read_spreadsheetml, MarkupSheet,
+};
+use pipeline::{Limits, SheetSelector};
+
+/// What a file is, by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// A zip: xlsx, xlsm, xlsb or ods.
+    Zip,
+    /// An OLE compound file: xls (or an encrypted xlsx).
+    Compound,
+    /// SpreadsheetML 2003 XML.
+    SpreadsheetMl,
+    /// An HTML page with tables.
+    Html,
+    /// Comma- or tab-separated text.
+    Text,
+}
+
+impl FileFormat {
+    /// Words for `inspect` and 数据来源.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileFormat::Zip => "Excel/ODS 工作簿",
+            FileFormat::Compound => "Excel 97-2003 工作簿",
+            FileFormat::SpreadsheetMl => "Excel 2003 XML 表格",
+            FileFormat::Html => "网页(HTML)表格",
+            FileFormat::Text => "文本表格(CSV/制表符分隔)",
+        }
+    }
+
+    /// Text and HTML carry no sheet names a source could select by.
+    pub fn has_named_sheets(self) -> bool {
+        matches!(
+            self,
+            FileFormat::Zip | FileFormat::Compound | FileFormat::SpreadsheetMl
+        )
+    }
+}
+
+/// One sheet read into memory.
+pub struct LoadedSheet {
+    pub sheet_name: String,
+    pub range: Range<Data>,
+    /// Merged regions (absolute positions): given with the cells by markup (text has
+    /// none); read for calamine workbooks only when asked (`read_sheet(.., true)`).
+    pub merges: Option<Vec<Dimensions>>,
+    /// Only for text.
+    pub encoding: Option<Encoding>,
+    pub date_system: DateSystem,
+    pub format: FileFormat,
+    /// How the sheet was chosen when that was a decision the user should hear about
+    /// (of several tables in a web page, the largest).
+    pub chosen: Option<String>,
+}
+
+/// Why a file could not be read; `rule` names the kind for findings.
+#[derive(Debug, Clone)]
+pub struct OpenProblem {
+    pub rule: &'static str,
+    pub message: String,
+    pub sheet: Option<String>,
+    /// The file opened but has no sheet the source accepts (optional for summary sources).
+    pub no_such_sheet: bool,
+    /// An xlsx sheet's rows are not in order in the file: it cannot be streamed and is read
+    /// whole instead (not a problem of the file; never shown).
+    pub rows_out_of_order: bool,
+}
+
+fn problem(rule: &'static str, message: impl Into<String>) -> OpenProblem {
+    OpenProblem {
+        rule,
+        message: message.into(),
+        sheet: None,
+        no_such_sheet: false,
+        rows_out_of_order: false,
+    }
+}
+
+impl OpenProblem {
+    fn in_sheet(mut self, sheet_name: &str) -> Self {
+        self.sheet = Some(sheet_name.to_string());
+        self
+    }
+}
+
+const SAVE_AS_XLSX: &str = "请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送";
+
+/// An input file, opened by what its content is.
+pub struct InputBook {
+    pub format: FileFormat,
+    book: Book,
+    limits: Limits,
+    path: std::path::PathBuf,
+}
+
+enum Book {
+    Calamine(Box<Sheets<BufReader<File>>>),
+    /// Sheets parsed whole on opening (markup, text).
+    Parsed(Vec<LoadedSheet>),
+}
+
+impl InputBook {
+    /// Opens a file of any supported format, refusing it first when it is larger than the
+    /// limits allow (on disk, or any zip part once unpacked).
+    pub fn open(path: &Path, limits: &Limits) -> Result<InputBook, OpenProblem> {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > limits.file_bytes {
+            return Err(problem(
+                "too_large",
+                format!(
+                    "文件大小为 {}，超过 {} 的上限（流水线文件 [limits] file_mb）；台账通常远小于此，请检查是否报错了文件",
+                    bytes_text(size),
+                    bytes_text(limits.file_bytes)
+                ),
+            ));
+        }
+        let mut head = Vec::with_capacity(8192);
+        File::open(path)
+            .and_then(|f| f.take(8192).read_to_end(&mut head))
+            .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+        if head.is_empty() {
+            return Err(problem("file", "文件为空（0字节），请重新报送"));
+        }
+        let format = sniff(path, &head)?;
+        let book = match format {
+            FileFormat::Zip => {
+                check_zip_parts(path, limits)?;
+                Book::Calamine(Box::new(open_zip(path, &head)?))
+            }
+            FileFormat::Compound => Book::Calamine(Box::new(open_compound(path)?)),
+            FileFormat::SpreadsheetMl | FileFormat::Html => {
+                let text = read_text(path)?.0;
+                let stem = file_stem(path);
+                let sheets = if format == FileFormat::Html {
+                    read_html(&text, &stem, limits.sheet_cells)
+                } else {
+                    read_spreadsheetml(&text, limits.sheet_cells)
+                }
+                .map_err(|m| problem("file", m))?;
+                Book::Parsed(sheets.into_iter().map(|s| parsed(s, format)).collect())
+            }
+            FileFormat::Text => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+                let (range, encoding) = read_csv(&bytes).map_err(|m| problem("file", m))?;
+                Book::Parsed(vec![LoadedSheet {
+                    sheet_name: file_stem(path),
+                    range,
+                    merges: Some(Vec::new()),
+                    encoding: Some(encoding),
+                    date_system: DateSystem::Excel1900,
+                    format,
+                    chosen: None,
+                }])
+            }
+        };
+        Ok(InputBook {
+            format,
+            book,
+            limits: *limits,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn sheet_names(&self) -> Vec<String> {
+        match &self.book {
+            Book::Calamine(b) => b.sheet_names(),
+            Book::Parsed(sheets) => sheets.iter().map(|s| s.sheet_name.clone()).collect(),
+        }
+    }
+
+    /// The sheet the selector names. A file without sheet names (text, HTML) gives its one
+    /// table, or among several the largest; then the choice is returned, to be told.
+    fn pick(&self, selector: &SheetSelector) -> Result<(String, Option<String>), OpenProblem> {
+        let names = self.sheet_names();
+        // Text and web pages have no sheet names of their own (a table's name is the file's
+        // or the page's title): their largest table is the data, and the choice is told
+        // when there were several.
+        let by_size = !self.format.has_named_sheets() && names.len() > 1;
+        let picked = match &self.book {
+            Book::Parsed(sheets) if !self.format.has_named_sheets() => sheets
+                .iter()
+                .max_by_key(|s| s.range.get_size().0 * s.range.get_size().1)
+                .map(|s| (s.sheet_name.clone(), s.range.height())),
+            _ => pick_sheet(&names, selector).map(|name| (name, 0)),
+        };
+        let Some((sheet_name, height)) = picked else {
+            let wanted = match selector {
+                SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
+                SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
+            };
+            return Err(OpenProblem {
+                no_such_sheet: true,
+                ..problem(
+                    "sheet",
+                    format!("找不到{wanted}；文件中的工作表为：{}", names.join("、")),
+                )
+            });
+        };
+        let chosen = by_size.then(|| {
+            format!(
+                "文件是网页，其中有{}个表格，读取了最大的“{sheet_name}”（{height}行），其余表格未读取",
+                names.len()
+            )
+        });
+        Ok((sheet_name, chosen))
+    }
+
+    /// The rows of the sheet the selector names, in order. An xlsx sheet streams from the
+    /// file as it is parsed, never held whole; other formats are read whole by their
+    /// readers and given row by row. With `whole`, an xlsx sheet is read whole too (its
+    /// rows were out of order in the file, which streaming cannot take).
+    pub fn stream(
+        &mut self,
+        selector: &SheetSelector,
+        whole: bool,
+    ) -> Result<SheetStream<'_>, OpenProblem> {
+        let (sheet_name, chosen) = self.pick(selector)?;
+        let path = self.path.clone();
+        let max_cells = self.limits.sheet_cells;
+        let streams =
+            !whole && matches!(&self.book, Book::Calamine(w) if matches!(**w, Sheets::Xlsx(_)));
+        if streams {
+            let format = self.format;
+            let (Book::Calamine(workbook), false) = (&mut self.book, whole) else {
+                return Err(unreadable_sheet());
+            };
+            let Sheets::Xlsx(xlsx) = &mut **workbook else {
+                return Err(unreadable_sheet());
+            };
+            let date_system = if xlsx.has_1904_epoch() {
+                DateSystem::Excel1904
+            } else {
+                DateSystem::Excel1900
+            };
+            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells)
+                .map_err(|_| unreadable_sheet().in_sheet(&sheet_name))?;
+            return Ok(SheetStream {
+                rows: SheetRows::streamed(cells, max_cells, &sheet_name),
+                merges: None,
+                path,
+                encoding: None,
+                date_system,
+                format,
+                chosen,
+                sheet_name,
+            });
+        }
+        // An xlsx read whole (rows out of order) finds its merges like a streamed one, by
+        // scanning its XML when asked; calamine would parse the sheet again for them.
+        let is_xlsx = matches!(&self.book, Book::Calamine(w) if matches!(**w, Sheets::Xlsx(_)));
+        let with_merges = matches!(&self.book, Book::Calamine(_)) && !is_xlsx;
+        let sheet = self.read_sheet(&sheet_name, with_merges)?;
+        Ok(SheetStream {
+            rows: SheetRows::whole(sheet.range),
+            merges: (!is_xlsx).then(|| sheet.merges.unwrap_or_default()),
+            path,
+            encoding: sheet.encoding,
+            date_system: sheet.date_system,
+            format: sheet.format,
+            chosen,
+            sheet_name,
+        })
+    }
+
+    /// Reads one sheet by name, with its merged regions if `with_merges`.
+    pub fn read_sheet(
+        &mut self,
+        sheet_name: &str,
+        with_merges: bool,
+    ) -> Result<LoadedSheet, OpenProblem> {
+        let in_sheet = |mut p: OpenProblem| {
+            p.sheet = Some(sheet_name.to_string());
+            p
+        };
+        let format = self.format;
+        let max_cells = self.limits.sheet_cells;
+        let workbook = match &mut self.book {
+            Book::Parsed(sheets) => {
+                let at = sheets
+                    .iter()
+                    .position(|s| s.sheet_name == sheet_name)
+                    .ok_or_else(|| in_sheet(problem("sheet", "找不到该工作表")))?;
+                let sheet = &sheets[at];
+                return Ok(LoadedSheet {
+                    sheet_name: sheet.sheet_name.clone(),
+                    range: sheet.range.clone(),
+                    merges: sheet.merges.clone(),
+                    encoding: sheet.encoding,
+                    date_system: sheet.date_system,
+                    format,
+                    chosen: None,
+                });
+            }
+            Book::Calamine(workbook) => workbook,
+        };
+        let unreadable = || {
+            in_sheet(problem(
+                "file",
+                format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
+            ))
+        };
+        let range = match &mut **workbook {
+            Sheets::Xlsx(xlsx) => {
+                read_xlsx_guarded(xlsx, sheet_name, max_cells).map_err(in_sheet)?
+            }
+            other => other
+                .worksheet_range(sheet_name)
+                .map_err(|_| unreadable())?,
+        };
+        let cells = range.height() as u64 * range.width() as u64;
+        if cells > max_cells {
+            let end = range.end().unwrap_or((0, 0));
+            return Err(in_sheet(problem(
+                "sheet",
+                format!(
+                    "工作表的范围过大（{} 行 × {} 列，最远单元格 {}），超过 {} 个单元格的上限；请删除表格以外的多余单元格后重新报送",
+                    range.height(),
+                    range.width(),
+                    finding::a1(end.0, end.1),
+                    max_cells
+                ),
+            )));
+        }
+        let date_system = match &**workbook {
+            Sheets::Xlsx(x) if x.has_1904_epoch() => DateSystem::Excel1904,
+            Sheets::Xls(x) if x.has_1904_epoch() => DateSystem::Excel1904,
+            _ => DateSystem::Excel1900,
+        };
+        let merges = with_merges.then(|| calamine_merges(workbook, sheet_name));
+        Ok(LoadedSheet {
+            sheet_name: sheet_name.to_string(),
+            range,
+            merges,
+            encoding: None,
+            date_system,
+            format,
+            chosen: None,
+        })
+    }
+}
+
+fn calamine_merges(workbook: &mut Sheets<BufReader<File>>, sheet_name: &str) -> Vec<Dimensions> {
+    match workbook {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        Sheets::Xls(x) => x.merge_cells_by_sheet_name(sheet_name).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+fn parsed(sheet: MarkupSheet, format: FileFormat) -> LoadedSheet {
+    LoadedSheet {
+        sheet_name: sheet.name,
+        range: sheet.range,
+        merges: Some(sheet.merges),
+        encoding: None,
+        date_system: DateSystem::Excel1900,
+        format,
+        chosen: None,
+    }
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn io_words(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在",
+        std::io::ErrorKind::PermissionDenied => "没有读取权限",
+        _ => "读取出错",
+    }
+}
+
+/// What the file is, from its first bytes (and, for text, its extension).
+fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(FileFormat::Zip);
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Ok(FileFormat::Compound);
+    }
+    if head.starts_with(b"%PDF") {
+        return Err(problem(
+            "file",
+            "文件是 PDF 文档，不是电子表格；请报送 Excel 表格（.xlsx）原件",
+        ));
+    }
+    if head.starts_with(b"PK") || head.starts_with(b"Rar!") || head.starts_with(&[0x1F, 0x8B]) {
+        return Err(problem(
+            "file",
+            "文件是压缩包，不是电子表格；请解压后报送其中的 Excel 表格",
+        ));
+    }
+    let text = decode_head(head);
+    // Markup begins with a tag; a CSV that merely mentions "<table" in a cell is text.
+    let starts_with_tag = |t: &str| {
+        t.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with('<')
+    };
+    if let Some(text) = text.as_deref().filter(|t| starts_with_tag(t)) {
+        if is_spreadsheetml(text) {
+            return Ok(FileFormat::SpreadsheetMl);
+        }
+        if is_html(text) {
+            return Ok(FileFormat::Html);
+        }
+    }
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let named_as_text = matches!(extension.as_str(), "csv" | "tsv" | "txt");
+    if named_as_text {
+        // Even undecodable bytes: read_csv says what is wrong with the encoding.
+        return Ok(FileFormat::Text);
+    }
+    match text {
+        Some(text) if text.contains([',', '\t']) => Ok(FileFormat::Text),
+        Some(_) => Err(problem(
+            "file",
+            format!("不是有效的电子表格：文件内容是一段没有分列的纯文本，不是表格；{SAVE_AS_XLSX}"),
+        )),
+        None => Err(problem(
+            "file",
+            format!("不是有效的电子表格：文件内容既不是 Excel/WPS/ODS 工作簿，也不是网页或文本表格，可能是改了扩展名的其他文件；{SAVE_AS_XLSX}"),
+        )),
+    }
+}
+
+/// The first bytes as text, when they are text (no NUL outside UTF-16).
+fn decode_head(head: &[u8]) -> Option<String> {
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        return None;
+    }
+    // The head may end inside a character: decode what is whole.
+    for cut in 0..4.min(head.len()) {
+        if let Ok((text, _)) = decode(&head[..head.len() - cut]) {
+            return Some(text);
+        }
+    }
+    None
+}
+
+/// A whole text file (markup) decoded: BOM, UTF-8, else the charset the page declares, else
+/// GB18030.
+fn read_text(path: &Path) -> Result<(String, Encoding), OpenProblem> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+    if let Ok(decoded) = decode(&bytes) {
+        return Ok(decoded);
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let declared = head
+        .split("charset=")
+        .nth(1)
+        .or_else(|| head.split("encoding=").nth(1))
+        .map(|rest| {
+            rest.trim_start_matches(['"', '\''])
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+                .unwrap_or("")
+                .to_string()
+        });
+    let encoding = declared
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::GB18030);
+    let (text, _, _) = encoding.decode(&bytes);
+    Ok((text.into_owned(), Encoding::Gb18030))
+}
+
+/// Each part of a zip, by the sizes its directory declares, before anything is unpacked:
+/// a part too large once unpacked, or one that unpacks to far more than it packs (a zip
+/// bomb), refuses the file. The stream is bounded again while the sheet is read.
+fn check_zip_parts(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
+    let Ok(file) = File::open(path) else {
+        return Ok(()); // reported when calamine opens it
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(()); // a damaged zip: open_zip says so
+    };
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            continue;
+        };
+        let (unpacked, packed) = (part.size(), part.compressed_size().max(1));
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let too_large = unpacked > limits.unpacked_bytes;
+        let bomb =
+            unpacked > Limits::RATIO_FROM_BYTES && unpacked / packed > limits.compression_ratio;
+        if too_large || bomb {
+            let which = if too_large {
+                format!(
+                    "超过 {} 的上限（流水线文件 [limits] unpacked_mb）",
+                    bytes_text(limits.unpacked_bytes)
+                )
+            } else {
+                format!(
+                    "压缩比 {}:1，超过 {}:1 的上限（流水线文件 [limits] compression_ratio）",
+                    unpacked / packed,
+                    limits.compression_ratio
+                )
+            };
+            return Err(problem(
+                "too_large",
+                format!(
+                    "文件中的“{name}”解压后为 {}（压缩时 {}），{which}；这不是正常的台账，疑似压缩炸弹或含有海量空白单元格，未读取。请用 Excel 打开检查后另存为 .xlsx 重新报送",
+                    bytes_text(unpacked),
+                    bytes_text(packed)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 5.2 GB, 312 MB, 12 KB.
+fn bytes_text(bytes: u64) -> String {
+    let units = [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)];
+    for (unit, size) in units {
+        if bytes >= size {
+            return format!("{:.1} {unit}", bytes as f64 / size as f64);
+        }
+    }
+    format!("{bytes} 字节")
+}
+
+/// A zip: xlsx/xlsm first, then ods and xlsb, whatever the extension says.
+fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenProblem> {
+    if let Ok(x) = open_workbook::<Xlsx<_>, _>(path) {
+        return Ok(Sheets::Xlsx(x));
+    }
+    if let Ok(x) = open_workbook::<Ods<_>, _>(path) {
+        return Ok(Sheets::Ods(x));
+    }
+    if let Ok(x) = open_workbook::<Xlsb<_>, _>(path) {
+        return Ok(Sheets::Xlsb(x));
+    }
+    let contains = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    let message = if contains(b"word/") {
+        "文件是 Word 文档，不是电子表格；请报送 Excel 表格".to_string()
+    } else if contains(b"ppt/") {
+        "文件是 PowerPoint 演示文稿，不是电子表格；请报送 Excel 表格".to_string()
+    } else {
+        format!("文件已损坏：它是 Excel/WPS 工作簿的压缩格式，但内容不完整或已损坏，无法读取；{SAVE_AS_XLSX}")
+    };
+    Err(problem("file", message))
+}
+
+/// An OLE compound file: an xls, or a password-protected xlsx (which Office stores so).
+fn open_compound(path: &Path) -> Result<Sheets<BufReader<File>>, OpenProblem> {
+    let encrypted = "工作簿设置了密码保护，无法读取；请去掉密码后重新报送";
+    match open_workbook::<Xls<_>, _>(path) {
+        Ok(x) => Ok(Sheets::Xls(x)),
+        Err(e) => {
+            let detail = e.to_string().to_lowercase();
+            if detail.contains("password")
+                || detail.contains("encrypt")
+                || has_encrypted_package(path)
+            {
+                Err(problem("file", encrypted))
+            } else {
+                Err(problem(
+                    "file",
+                    format!("文件已损坏：它是 Excel 97-2003（.xls）格式，但内容已损坏，无法读取；{SAVE_AS_XLSX}"),
+                ))
+            }
+        }
+    }
+}
+
+/// An encrypted xlsx is a compound file holding an `EncryptedPackage` stream.
+fn has_encrypted_package(path: &Path) -> bool {
+    let mut bytes = Vec::new();
+    let read = File::open(path).and_then(|f| f.take(1 << 20).read_to_end(&mut bytes));
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    read.is_ok() && bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+fn unreadable_sheet() -> OpenProblem {
+    problem(
+        "file",
+        format!("工作表无法读取，文件可能已损坏；{SAVE_AS_XLSX}"),
+    )
+}
+
+/// The bounds of a sheet read cell by cell: every cell the stream yields counts, empty or
+/// not, so that a sheet of endless empty cells is refused after `max_cells`, in bounded
+/// time, whatever its zip part claimed; and the used area (non-empty cells) must fit in
+/// `max_cells` too, as a dense range of it would have to ([`check_area`]). A streamed sheet
+/// is counted the same way by `xlsx_rows`.
+struct CellGuard {
+    max_cells: u64,
+    streamed: u64,
+    /// (top, left, bottom, right) of the non-empty cells so far.
+    used: Option<(u32, u32, u32, u32)>,
+}
+
+impl CellGuard {
+    fn new(max_cells: u64) -> Self {
+        CellGuard {
+            max_cells,
+            streamed: 0,
+            used: None,
+        }
+    }
+
+    fn count(&mut self) -> Result<(), OpenProblem> {
+        self.streamed += 1;
+        if self.streamed > self.max_cells {
+            return Err(too_many_cells(self.max_cells));
+        }
+        Ok(())
+    }
+
+    fn filled(&mut self, (r, c): (u32, u32)) {
+        self.used = Some(match self.used {
+            None => (r, c, r, c),
+            Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
+        });
+    }
+}
+
+fn too_many_cells(max_cells: u64) -> OpenProblem {
+    problem(
+        "too_large",
+        format!(
+            "工作表的单元格超过 {max_cells} 个（流水线文件 [limits] sheet_cells）仍未读完，已停止读取；多半是表格以外有大量空白或多余的单元格，请删除后重新报送"
+        ),
+    )
+}
+
+/// Once a sheet is read: refuses a used area (top, left, bottom, right) larger than the bound.
+fn check_area(used: Option<(u32, u32, u32, u32)>, max_cells: u64) -> Result<(), OpenProblem> {
+    let Some((top, left, bottom, right)) = used else {
+        return Ok(());
+    };
+    let area = (bottom - top + 1) as u64 * (right - left + 1) as u64;
+    if area <= max_cells {
+        return Ok(());
+    }
+    Err(problem(
+        "sheet",
+        format!(
+            "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
+            finding::a1(top, left),
+            finding::a1(bottom, right),
+            bottom - top + 1,
+            right - left + 1,
+            max_cells,
+            finding::a1(bottom, right),
+        ),
+    ))
+}
+
+/// Reads an xlsx sheet whole, cell by cell, refusing it before allocating when the used
+/// area is absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
+fn read_xlsx_guarded(
+    xlsx: &mut Xlsx<BufReader<File>>,
+    sheet_name: &str,
+    max_cells: u64,
+) -> Result<Range<Data>, OpenProblem> {
+    let mut reader = xlsx
+        .worksheet_cells_reader(sheet_name)
+        .map_err(|_| unreadable_sheet())?;
+    let declared = reader.dimensions();
+    let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
+    let mut guard = CellGuard::new(max_cells);
+    while let Some(cell) = reader.next_cell().map_err(|_| unreadable_sheet())? {
+        guard.count()?;
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        guard.filled(cell.get_position());
+        cells.push(calamine::Cell::new(cell.get_position(), value));
+    }
+    check_area(guard.used, guard.max_cells)?;
+    if cells.is_empty() {
+        return Ok(Range::empty());
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// One sheet, ready to give its rows.
+pub struct SheetStream<'b> {
+    pub sheet_name: String,
+    pub rows: SheetRows<'b>,
+    /// Known merged regions (absolute positions); `None` for a streamed xlsx sheet, where
+    /// they are read only when asked for ([`SheetStream::merged_regions`]).
+    merges: Option<Vec<Dimensions>>,
+    path: std::path::PathBuf,
+    pub encoding: Option<Encoding>,
+    pub date_system: DateSystem,
+    pub format: FileFormat,
+    /// How the sheet was chosen, when the user should hear about it.
+    pub chosen: Option<String>,
+}
+
+impl SheetStream<'_> {
+    /// Whether the merged regions are at hand without reading the file again.
+    pub fn merges_known(&self) -> bool {
+        self.merges.is_some()
+    }
+
+    /// The sheet's merged regions. For a streamed xlsx sheet they come after the cells in
+    /// the file: the sheet's XML is scanned for them (unzipped, not parsed), not read again.
+    pub fn merged_regions(&self) -> Vec<Dimensions> {
+        match &self.merges {
+            Some(known) => known.clone(),
+            None => xlsx_merged_regions(&self.path, &self.sheet_name).unwrap_or_default(),
+        }
+    }
+}
+
+/// The rows of one sheet, in order, each as its cells from column `col0` on. Rows between
+/// two rows with cells are given as empty rows; nothing before the first row with a cell.
+pub struct SheetRows<'b> {
+    from: RowsFrom<'b>,
+    /// The absolute column of each row's first cell.
+    pub col0: u32,
+    /// The absolute index of the next row to give, once the first is known.
+    next: Option<u32>,
+}
+
+enum RowsFrom<'b> {
+    Whole {
+        range: Range<Data>,
+        /// Rows of the range already given.
+        given: usize,
+    },
+    Xlsx(Box<XlsxRows<'b>>),
+}
+
+impl<'b> SheetRows<'b> {
+    fn whole(range: Range<Data>) -> Self {
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        SheetRows {
+            next: (!range.is_empty()).then_some(row0),
+            from: RowsFrom::Whole { range, given: 0 },
+            col0,
+        }
+    }
+
+    fn streamed(cells: xlsx_rows::XlsxRowReader<'b>, max_cells: u64, sheet_name: &str) -> Self {
+        SheetRows {
+            from: RowsFrom::Xlsx(Box::new(XlsxRows {
+                cells,
+                max_cells,
+                sheet_name: sheet_name.to_string(),
+                batch: vec![(0, Vec::new()); ROW_BATCH],
+                ready: None,
+                first: None,
+            })),
+            col0: 0,
+            next: None,
+        }
+    }
+
+    /// Gives `sink` every row from the next one up to (not including) absolute row
+    /// `until`, or to the end of the sheet.
+    pub fn feed(
+        &mut self,
+        until: Option<u32>,
+        sink: &mut impl FnMut(u32, &[Data]),
+    ) -> Result<(), OpenProblem> {
+        let before = |r: u32| until.is_none_or(|u| r < u);
+        match &mut self.from {
+            RowsFrom::Whole { range, given } => {
+                let row0 = range.start().map_or(0, |s| s.0);
+                for row in range.rows().skip(*given) {
+                    let r = row0 + *given as u32;
+                    if !before(r) {
+                        break;
+                    }
+                    sink(r, row);
+                    *given += 1;
+                    self.next = Some(r + 1);
+                }
+                Ok(())
+            }
+            RowsFrom::Xlsx(rows) => loop {
+                // Rows are parsed a batch at a time and then handed on: the parser's state
+                // stays in cache while it runs (measured faster than row by row).
+                let mut gathered = 0;
+                while gathered < rows.batch.len() {
+                    match rows.ready_row()? {
+                        Some(r) if before(r) => {
+                            let slot = &mut rows.batch[gathered];
+                            rows.cells.swap_row(&mut slot.1);
+                            slot.0 = r;
+                            rows.ready = None;
+                            gathered += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                for (r, cells) in &rows.batch[..gathered] {
+                    let next = *self.next.get_or_insert(*r);
+                    for gap in next..*r {
+                        sink(gap, &[]);
+                    }
+                    sink(*r, cells);
+                    self.next = Some(r + 1);
+                }
+                if gathered < rows.batch.len() {
+                    // The end of the sheet, or the next row is at `until`: the rows
+                    // between lie before it.
+                    if let (Some(r), Some(next)) = (rows.ready, self.next) {
+                        for gap in next..r.min(until.unwrap_or(u32::MAX)) {
+                            sink(gap, &[]);
+                            self.next = Some(gap + 1);
+                        }
+                    }
+                    return Ok(());
+                }
+            },
+        }
+    }
+
+    /// About how many rows the sheet has, to size the column builders: the height of a
+    /// sheet read whole, or the dimension an xlsx sheet declares — capped at 100,000 rows,
+    /// since a declared dimension may be absurd (A1:XFD1048576) and reserving for it would
+    /// cost memory for nothing; past the cap the builders grow as they go.
+    pub fn expected_rows(&self) -> usize {
+        match &self.from {
+            RowsFrom::Whole { range, .. } => range.height(),
+            RowsFrom::Xlsx(rows) => {
+                let declared = rows.cells.dimensions();
+                (declared.end.0.saturating_sub(declared.start.0) as usize + 1).min(100_000)
+            }
+        }
+    }
+
+    /// The first `rows` rows from the first row with a cell, as a range starting there and
+    /// at `col0`: where titles and the header are looked for. Empty for an empty sheet.
+    pub fn head(&mut self, rows: u32) -> Result<Range<Data>, OpenProblem> {
+        let first = match &mut self.from {
+            RowsFrom::Whole { range, .. } => range.start().map(|s| s.0),
+            RowsFrom::Xlsx(x) => x.ready_row()?,
+        };
+        let Some(first) = first else {
+            return Ok(Range::empty());
+        };
+        let mut gathered: Vec<Vec<Data>> = Vec::new();
+        self.feed(Some(first + rows), &mut |_, row| {
+            gathered.push(row.to_vec())
+        })?;
+        let width = gathered.iter().map(Vec::len).max().unwrap_or(0).max(1) as u32;
+        let last = first + gathered.len().max(1) as u32 - 1;
+        let mut range = Range::new((first, self.col0), (last, self.col0 + width - 1));
+        for (r, row) in gathered.into_iter().enumerate() {
+            for (c, value) in row.into_iter().enumerate() {
+                if value != Data::Empty {
+                    range.set_value((first + r as u32, self.col0 + c as u32), value);
+                }
+            }
+        }
+        Ok(range)
+    }
+}
+
+/// How many rows an xlsx stream parses before handing them on.
+const ROW_BATCH: usize = 64;
+
+/// An xlsx sheet's rows as they are parsed (`xlsx_rows`), told in the user's words when
+/// they cannot be read.
+struct XlsxRows<'b> {
+    cells: xlsx_rows::XlsxRowReader<'b>,
+    max_cells: u64,
+    sheet_name: String,
+    /// Whole rows parsed and not yet handed on, with their indices; their cells' text
+    /// buffers go back to the reader to be reused.
+    batch: Vec<(u32, Vec<Data>)>,
+    /// The reader holds this whole row, not yet given.
+    ready: Option<u32>,
+    /// The index of the first row with a cell, once read.
+    first: Option<u32>,
+}
+
+impl XlsxRows<'_> {
+    /// The next whole row, held by the reader, or `None` at the end of the sheet.
+    fn ready_row(&mut self) -> Result<Option<u32>, OpenProblem> {
+        if self.ready.is_some() {
+            return Ok(self.ready);
+        }
+        let in_sheet = |p: OpenProblem| p.in_sheet(&self.sheet_name);
+        match self.cells.next_row() {
+            Ok(Some(r)) => {
+                self.first.get_or_insert(r);
+                self.ready = Some(r);
+                Ok(self.ready)
+            }
+            Ok(None) => {
+                check_area(self.cells.used_area(), self.max_cells).map_err(in_sheet)?;
+                Ok(None)
+            }
+            Err(xlsx_rows::RowError::Unreadable) => Err(in_sheet(unreadable_sheet())),
+            Err(xlsx_rows::RowError::TooManyCells) => Err(in_sheet(too_many_cells(self.max_cells))),
+            Err(xlsx_rows::RowError::OutOfOrder) => Err(OpenProblem {
+                rows_out_of_order: true,
+                ..in_sheet(problem("file", "行的顺序不是从上到下"))
+            }),
+        }
+    }
+}
+
+/// The merged regions of an xlsx sheet, read by scanning its XML for `<mergeCells>` (they
+/// come after the cells) without parsing the cells again. `None` when the part cannot be
+/// found or read.
+fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let target = xlsx_sheet_part(&mut zip, sheet_name)?;
+    let mut entry = zip.by_name(&target).ok()?;
+    const NEEDLE: &[u8] = b"<mergeCells";
+    let mut tail: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut found = false;
+    loop {
+        let n = entry.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        if found {
+            tail.extend_from_slice(&chunk[..n]);
+            continue;
+        }
+        // Keep the end of the last chunk: the needle may straddle two chunks.
+        let keep = tail.len().min(NEEDLE.len());
+        tail.drain(..tail.len() - keep);
+        tail.extend_from_slice(&chunk[..n]);
+        if let Some(at) = tail.windows(NEEDLE.len()).position(|w| w == NEEDLE) {
+            tail.drain(..at);
+            found = true;
+        }
+    }
+    if !found {
+        return Some(Vec::new());
+    }
+    let text = String::from_utf8_lossy(&tail);
+    let end = text.find("</mergeCells>").map_or(text.len(), |e| e);
+    Some(
+        open_tags(&text[..end])
+            .into_iter()
+            .filter(|(tag, _)| tag == "mergecell")
+            .filter_map(|(_, attrs)| {
+                let reference = attrs.iter().find(|(a, _)| a == "ref")?.1.clone();
+                let (start, end) = match reference.split_once(':') {
+                    Some((a, b)) => (a, b),
+                    None => (reference.as_str(), reference.as_str()),
+                };
+                Some(Dimensions::new(
+                    finding::parse_a1(start)?,
+                    finding::parse_a1(end)?,
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// The path inside the zip of the sheet named `sheet_name`, from the workbook and its
+/// relationships.
+fn xlsx_sheet_part(zip: &mut zip::ZipArchive<File>, sheet_name: &str) -> Option<String> {
+    let mut part = |name: &str| -> Option<String> {
+        let entry = zip.by_name(name).ok()?;
+        let mut text = String::new();
+        entry.take(1 << 20).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    let workbook = part("xl/workbook.xml")?;
+    let id = open_tags(&workbook).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "sheet" && attr("name").as_deref() == Some(sheet_name)).then(|| attr("id"))?
+    })?;
+    let rels = part("xl/_rels/workbook.xml.rels")?;
+    let target = open_tags(&rels).into_iter().find_map(|(tag, attrs)| {
+        let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+        (tag == "relationship" && attr("id").as_deref() == Some(id.as_str()))
+            .then(|| attr("target"))?
+    })?;
+    Some(match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    })
+}
+
+/// Column widths as (first column, last column, width as stored), 0-based.
+pub type ColumnWidthRuns = Vec<(u16, u16, f64)>;
+
+/// The column widths a township gave its sheet (xlsx only: calamine does not expose them),
+/// as (first column, last column, width), 0-based, so that a feedback copy keeps them.
+/// Empty when unknown.
+pub fn column_widths(path: &Path, sheet_name: &str) -> ColumnWidthRuns {
+    xlsx_column_widths(path, sheet_name).unwrap_or_default()
+}
+
+fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<ColumnWidthRuns> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let target = xlsx_sheet_part(&mut zip, sheet_name)?;
+    let mut head = String::new();
+    zip.by_name(&target)
+        .ok()?
+        .take(256 * 1024)
+        .read_to_string(&mut head)
+        .ok()?;
+    // <cols> comes before <sheetData>: the head of the part is enough.
+    let head = head.split("<sheetData").next().unwrap_or("");
+    let widths = open_tags(head)
+        .into_iter()
+        .filter(|(tag, _)| tag == "col")
+        .filter_map(|(_, attrs)| {
+            let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+            let min: u16 = attr("min")?.parse().ok()?;
+            let max: u16 = attr("max")?.parse().ok()?;
+            let width: f64 = attr("width")?.parse().ok()?;
+            (min >= 1 && max >= min && max <= 16_384)
+                .then(|| (min - 1, max - 1, width.clamp(0.0, 255.0)))
+        })
+        .collect();
+    Some(widths)
+}
+
+/// Picks a sheet: by position, or the first accepted name present (compared without
+/// spaces and full-width differences).
+pub fn pick_sheet(names: &[String], selector: &SheetSelector) -> Option<String> {
+    match selector {
+        SheetSelector::Index(i) => names.get(*i).cloned(),
+        SheetSelector::Names(wanted) => wanted.iter().find_map(|w| {
+            let w = normalize_key(w);
+            names.iter().find(|n| normalize_key(n) == w).cloned()
+        }),
+    }
+}

@@ -1,0 +1,276 @@
+//! `[[sources.<id>.rules]]`: one validation rule, its kind checked against its column's type.
+
+use toml::de::DeValue;
+use toml::Spanned;
+
+use super::measure::{check_sql, check_types, fill_sql};
+use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::evaluate;
+use crate::spec::*;
+use crate::sql::{self, SqlType};
+use crate::{Bound, Column, Placeholders, Rule, RuleKind};
+use finding::Severity;
+
+/// The kind keys one `[[rules]]` entry sets, typed: the compiler matches on these.
+#[derive(Clone, Copy)]
+enum RuleCheck<'a> {
+    Range(&'a Spanned<RangeSpec>),
+    Allowed(&'a [String]),
+    Pattern(&'a Spanned<String>),
+    Length(LengthSpec),
+    Unique(UniqueScope),
+    Identifier(IdentifierKind),
+    Check(&'a Spanned<String>),
+    Reference(&'a ReferenceSpec),
+}
+
+impl<'a> RuleCheck<'a> {
+    /// Every kind key the entry sets, in the order the keys are documented.
+    fn all_set(spec: &'a RuleSpec) -> Vec<RuleCheck<'a>> {
+        [
+            spec.range.as_ref().map(RuleCheck::Range),
+            spec.allowed.as_deref().map(RuleCheck::Allowed),
+            spec.pattern.as_ref().map(RuleCheck::Pattern),
+            spec.length.map(RuleCheck::Length),
+            spec.unique.map(RuleCheck::Unique),
+            spec.identifier.map(RuleCheck::Identifier),
+            spec.check.as_ref().map(RuleCheck::Check),
+            spec.reference.as_ref().map(RuleCheck::Reference),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The key as written in the pipeline file.
+    fn key(self) -> &'static str {
+        match self {
+            RuleCheck::Range(_) => "range",
+            RuleCheck::Allowed(_) => "allowed",
+            RuleCheck::Pattern(_) => "pattern",
+            RuleCheck::Length(_) => "length",
+            RuleCheck::Unique(_) => "unique",
+            RuleCheck::Identifier(_) => "identifier",
+            RuleCheck::Check(_) => "check",
+            RuleCheck::Reference(_) => "reference",
+        }
+    }
+}
+
+/// Checks and converts one rule. Rule kinds and their column types must agree.
+pub(super) fn compile_rule(
+    d: &mut Diagnostics,
+    what: &str,
+    source_id: &str,
+    value: &Spanned<DeValue<'_>>,
+    spec: RuleSpec,
+    columns: &[Column],
+    placeholders: &Placeholders,
+) -> Option<(Rule, Option<ReferenceSpec>)> {
+    let checks = RuleCheck::all_set(&spec);
+    let check = match checks.as_slice() {
+        [one] => *one,
+        [] => {
+            d.span(&value.span(), format!("{what} says nothing to check: give one of range, allowed, pattern, length, unique, identifier, check, reference"));
+            return None;
+        }
+        [first, second, ..] => {
+            d.span(
+                &value.span(),
+                format!(
+                    "{what} has both `{}` and `{}`: write one rule per check",
+                    first.key(),
+                    second.key()
+                ),
+            );
+            return None;
+        }
+    };
+    let kind_name = check.key();
+    let column = match (&spec.column, check) {
+        (None, RuleCheck::Check(_)) => None,
+        (None, _) => {
+            d.span(
+                &value.span(),
+                format!("{what}: a `{kind_name}` rule needs `column = \"<declared column>\"`"),
+            );
+            return None;
+        }
+        (Some(name), _) => match columns.iter().position(|c| &c.name == name.get_ref()) {
+            Some(i) => Some(i),
+            None => {
+                let hint = did_you_mean(name.get_ref(), columns.iter().map(|c| c.name.as_str()));
+                d.span(&name.span(), format!("{what}: column `{}` is not declared in [sources.{source_id}.columns]{hint}", name.get_ref()));
+                return None;
+            }
+        },
+    };
+    let column_type = column.map(|i| columns[i].kind);
+    let type_error = |d: &mut Diagnostics, needs: &str| {
+        let name = column.map(|i| columns[i].name.as_str()).unwrap_or("");
+        d.span(
+            &value.span(),
+            format!(
+                "{what}: a `{kind_name}` rule needs {needs}, but column `{name}` is {}",
+                type_name(column_type)
+            ),
+        );
+    };
+    let mut reference = None;
+    let kind = match check {
+        RuleCheck::Range(range) => {
+            let dates = column_type == Some(ColumnType::Date);
+            if !matches!(
+                column_type,
+                Some(ColumnType::Int | ColumnType::Number | ColumnType::Money | ColumnType::Date)
+            ) {
+                type_error(d, "a number, money or date column");
+                return None;
+            }
+            let bound = |d: &mut Diagnostics, v: &Option<toml::Value>| -> Option<Option<Bound>> {
+                match v {
+                    None => Some(None),
+                    Some(toml::Value::Integer(i)) if !dates => Some(Some(Bound::Number(*i as f64))),
+                    Some(toml::Value::Float(f)) if !dates => Some(Some(Bound::Number(*f))),
+                    Some(toml::Value::String(t)) if dates => match parse_iso_date(t) {
+                        Some(x) => Some(Some(Bound::Date(x))),
+                        None => {
+                            d.span(
+                                &range.span(),
+                                format!("{what}: `{t}` is not a date (write 2024-01-01)"),
+                            );
+                            None
+                        }
+                    },
+                    Some(toml::Value::Datetime(t)) if dates => {
+                        parse_iso_date(&t.to_string()).map(|x| Some(Bound::Date(x)))
+                    }
+                    Some(other) => {
+                        let needs = if dates {
+                            "a date such as \"2024-01-01\""
+                        } else {
+                            "a number"
+                        };
+                        d.span(
+                            &range.span(),
+                            format!("{what}: bound `{other}` should be {needs}"),
+                        );
+                        None
+                    }
+                }
+            };
+            let min = bound(d, &range.get_ref().min)?;
+            let max = bound(d, &range.get_ref().max)?;
+            RuleKind::Range { min, max }
+        }
+        RuleCheck::Allowed(allowed) => {
+            if !matches!(column_type, Some(ColumnType::Text | ColumnType::Enum)) {
+                type_error(d, "a text or enum column");
+                return None;
+            }
+            RuleKind::Allowed(allowed.to_vec())
+        }
+        RuleCheck::Pattern(pattern) => {
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            match regex::Regex::new(&format!("^(?:{})$", pattern.get_ref())) {
+                Ok(re) => RuleKind::Pattern(re),
+                Err(e) => {
+                    d.span(
+                        &pattern.span(),
+                        format!("{what}: pattern is not a valid regular expression: {e}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        RuleCheck::Length(l) => {
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            RuleKind::Length {
+                min: l.min,
+                max: l.max,
+            }
+        }
+        RuleCheck::Unique(scope) => RuleKind::Unique(scope),
+        RuleCheck::Identifier(kind) => {
+            if column_type != Some(ColumnType::Text) {
+                type_error(d, "a text column");
+                return None;
+            }
+            RuleKind::Identifier(kind)
+        }
+        RuleCheck::Check(sql_text) => {
+            let filled = fill_sql(d, what, "check", sql_text, placeholders)?;
+            let source = Some((source_id, columns));
+            let expr = check_sql(d, what, "check", &filled, source)?;
+            let column_type = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.kind);
+            let typed = check_types(d, what, "check", &filled, &expr, &column_type, |t| {
+                matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
+                    format!(
+                        "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
+                        t.words()
+                    )
+                })
+            });
+            if !typed {
+                return None;
+            }
+            if let Err(message) = evaluate::dry_run_check(source_id, columns, &filled.filled.text) {
+                d.span(&sql_text.span(), format!("{what}: {message}"));
+                return None;
+            }
+            let named = sql::column_refs(&filled.filled.text)
+                .into_iter()
+                .filter_map(|r| columns.iter().position(|c| c.name == r.name))
+                .collect();
+            RuleKind::Check {
+                sql: filled.filled.text,
+                columns: named,
+            }
+        }
+        RuleCheck::Reference(target) => {
+            reference = Some(target.clone());
+            // Resolved once every source is compiled.
+            RuleKind::Reference {
+                source: usize::MAX,
+                column: usize::MAX,
+            }
+        }
+    };
+    let default_severity = match kind {
+        RuleKind::Identifier(IdentifierKind::CreditCode) => Severity::Warning,
+        _ => Severity::Error,
+    };
+    let rule = Rule {
+        name: spec.name.unwrap_or_else(|| kind_name.to_string()),
+        column,
+        kind,
+        severity: spec.severity.unwrap_or(default_severity),
+        message: spec.message,
+    };
+    Some((rule, reference))
+}
+
+pub(super) fn type_name(kind: Option<ColumnType>) -> &'static str {
+    match kind {
+        Some(ColumnType::Text) => "text",
+        Some(ColumnType::Int) => "int",
+        Some(ColumnType::Number) => "number",
+        Some(ColumnType::Money) => "money",
+        Some(ColumnType::Date) => "date",
+        Some(ColumnType::Bool) => "bool",
+        Some(ColumnType::Enum) => "enum",
+        None => "not given",
+    }
+}
+
+fn parse_iso_date(text: &str) -> Option<i32> {
+    let date = chrono::NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((date - epoch).num_days() as i32)
+}

@@ -1,0 +1,283 @@
+//! Reading one TOML table into its spec struct: type errors and unknown keys become
+//! diagnostics at their position, with the keys the section accepts.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::diagnostics::{did_you_mean, Diagnostics};
+
+pub(super) fn entry<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    table
+        .iter()
+        .find(|(k, _)| {
+            let name: &str = k.get_ref();
+            name == key
+        })
+        .map(|(_, v)| v)
+}
+
+pub(super) fn entry_value<'a, 'i>(
+    value: &'a Spanned<DeValue<'i>>,
+    key: &str,
+) -> Option<&'a Spanned<DeValue<'i>>> {
+    match value.get_ref() {
+        DeValue::Table(t) => entry(t, key),
+        _ => None,
+    }
+}
+
+pub(super) fn table_of<'a, 'i>(
+    d: &mut Diagnostics,
+    value: Option<&'a Spanned<DeValue<'i>>>,
+    what: &str,
+) -> Option<&'a DeTable<'i>> {
+    match value.map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(t))) => Some(t),
+        Some((v, _)) => {
+            d.span(
+                &v.span(),
+                format!("`{what}` must be a table of [{what}.<name>] tables"),
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+/// A string value of a table, with its span, read without deserializing the table (for a
+/// section that failed to deserialize as a whole).
+pub(super) fn raw_string(value: &Spanned<DeValue<'_>>, key: &str) -> Option<Spanned<String>> {
+    let v = entry_value(value, key)?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+        _ => None,
+    }
+}
+
+/// Deserializes one section; type errors and unknown keys become diagnostics.
+pub(super) fn section<T: DeserializeOwned>(
+    d: &mut Diagnostics,
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+) -> Option<T> {
+    section_with(d, value, what, &[])
+}
+
+/// Like `section`, for a table whose `delegated` keys are deserialized on their own later
+/// (their contents are not unknown keys).
+pub(super) fn section_with<T: DeserializeOwned>(
+    d: &mut Diagnostics,
+    value: &Spanned<DeValue<'_>>,
+    what: &str,
+    delegated: &[&str],
+) -> Option<T> {
+    let deserializer = ValueDeserializer::from(value.clone());
+    let mut unknown: Vec<String> = Vec::new();
+    let result: Result<T, _> = serde_ignored::deserialize(deserializer, |path| {
+        unknown.push(path.to_string());
+    });
+    for path in unknown {
+        let top = path.split('.').next().unwrap_or("");
+        if delegated.contains(&top) {
+            continue;
+        }
+        let (span, key) = locate(value, &path);
+        let allowed = match path.split_once('.') {
+            Some((parent, _)) => nested_keys(what, parent),
+            None => known_keys(what),
+        };
+        let hint = did_you_mean(&key, allowed.iter().copied());
+        let list = if allowed.is_empty() {
+            String::new()
+        } else {
+            format!(" (allowed here: {})", allowed.join(", "))
+        };
+        d.span(&span, format!("{what}: unknown key `{path}`{hint}{list}"));
+    }
+    match result {
+        Ok(parsed) => Some(parsed),
+        Err(e) => {
+            let span = e.span().unwrap_or_else(|| value.span());
+            d.span(
+                &span,
+                format!("{what}: {}", plain_words(e.message().trim())),
+            );
+            None
+        }
+    }
+}
+
+/// Keys of a table inside a section (`entries = [{ code, name }]`, `submitter = { from }`).
+fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
+    match (what, parent) {
+        (w, "entries") if w.starts_with("[roster]") => &[
+            "code",
+            "name",
+            "kind",
+            "aliases",
+            "valid_from",
+            "valid_until",
+            "succeeds",
+            "values",
+        ],
+        (w, "submitter") if w.starts_with("source") => &["from", "label", "column"],
+        (w, "range" | "length") if w.contains(" rule ") => &["min", "max"],
+        (w, "reference") if w.contains(" rule ") => &["source", "column"],
+        (w, "columns") if w.starts_with("report sheet") => &["header", "value", "display"],
+        _ => &[],
+    }
+}
+
+/// Keys a section accepts, for "did you mean" hints.
+fn known_keys(what: &str) -> &'static [&'static str] {
+    if what.starts_with("[pipeline]") {
+        &[
+            "name",
+            "title",
+            "period",
+            "output",
+            "data",
+            "reporter",
+            "month_ends_on",
+            "due_days",
+        ]
+    } else if what.starts_with("[roster]") {
+        &["file", "entries", "constants"]
+    } else if what.starts_with("[report]") {
+        &["sheets", "charts", "lists", "headline"]
+    } else if what.starts_with("[settings.") {
+        &["value", "label", "note"]
+    } else if what.starts_with("[limits]") {
+        &["file_mb", "unpacked_mb", "compression_ratio", "sheet_cells"]
+    } else if what.starts_with("source") && what.contains(" rule ") {
+        &[
+            "name",
+            "column",
+            "range",
+            "allowed",
+            "pattern",
+            "length",
+            "unique",
+            "identifier",
+            "check",
+            "reference",
+            "severity",
+            "message",
+        ]
+    } else if what.starts_with("source") && what.contains("column") {
+        &[
+            "aliases",
+            "type",
+            "required",
+            "unit",
+            "working_days",
+            "values",
+        ]
+    } else if what.starts_with("source") {
+        &[
+            "title",
+            "kind",
+            "files",
+            "sheet",
+            "submitter",
+            "period_column",
+            "key",
+            "columns",
+            "rules",
+        ]
+    } else if what.starts_with("reconcile") {
+        &["name", "summary", "pairs", "severity"]
+    } else if what.starts_with("measure") {
+        &["source", "sql", "filter", "date", "label"]
+    } else if what.starts_with("indicator") {
+        &["expr", "label", "display"]
+    } else if what.starts_with("report sheet") {
+        &[
+            "name",
+            "title",
+            "unit",
+            "total",
+            "show_codes",
+            "subtotals",
+            "rows",
+            "form",
+            "row_header",
+            "columns",
+            "notes",
+        ]
+    } else {
+        &[]
+    }
+}
+
+/// Finds the span of the key a serde_ignored path (`a.b.0.c`) points to.
+fn locate(value: &Spanned<DeValue<'_>>, path: &str) -> (Range<usize>, String) {
+    let mut current = value;
+    let mut span = value.span();
+    let mut last = path.to_string();
+    for part in path.split('.') {
+        last = part.to_string();
+        match current.get_ref() {
+            DeValue::Table(t) => match t.iter().find(|(k, _)| {
+                let name: &str = k.get_ref();
+                name == part
+            }) {
+                Some((k, v)) => {
+                    span = k.span();
+                    current = v;
+                }
+                None => break,
+            },
+            DeValue::Array(items) => match part.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => {
+                    span = v.span();
+                    current = v;
+                }
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    (span, last)
+}
+
+/// serde's wording of the common mistakes, said plainly: "unknown variant `万元x`, expected
+/// one of `count`, `万元`" → "`万元x` is not one of: count, 万元".
+fn plain_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((value, expected)) = rest.split_once(", expected one of ") {
+            return format!("{value} is not one of: {}", expected.replace('`', ""));
+        }
+        if let Some((value, expected)) = rest.split_once(", expected ") {
+            return format!(
+                "{value} is not allowed here; write {}",
+                expected.replace('`', "")
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        if let Some((key, expected)) = rest.split_once(", expected one of ") {
+            let allowed: Vec<String> = expected
+                .split(", ")
+                .map(|k| k.trim_matches('`').to_string())
+                .collect();
+            let hint = did_you_mean(key.trim_matches('`'), allowed.iter().map(String::as_str));
+            return format!(
+                "unknown key {key}{hint} (allowed here: {})",
+                allowed.join(", ")
+            );
+        }
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("{field} is missing; it must be given");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("this is {found}, but it should be {expected}");
+        }
+    }
+    message.to_string()
+}

@@ -1,0 +1,371 @@
+//! `[sources.<id>]`: files, sheet, submitter, period column, the declared columns with their
+//! aliases, and the rules (compiled in `rule.rs`; references resolved once every source is known).
+
+use toml::de::DeValue;
+use toml::Spanned;
+
+use super::rule::compile_rule;
+use super::sections::{entry_value, section, section_with};
+use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::spec::*;
+use crate::{Column, Placeholders, Rule, RuleKind, SheetSelector, Source};
+use finding::Severity;
+
+/// Every `[sources.<id>]`, in file order, references between them resolved.
+pub(super) fn compile_sources(
+    d: &mut Diagnostics,
+    value: Option<&Spanned<DeValue<'_>>>,
+    placeholders: &Placeholders,
+) -> Vec<Source> {
+    let mut sources = Vec::new();
+    let mut pending = Vec::new();
+    match value.map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(all))) => {
+            for (id, value) in all.iter() {
+                let id: &str = id.get_ref();
+                if let Some(source) = compile_source(d, id, value, &mut pending, placeholders) {
+                    sources.push(source);
+                }
+            }
+            resolve_references(d, &mut sources, pending);
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            "`sources` must be a table of [sources.<id>] tables",
+        ),
+        None => d.at(
+            0,
+            "the file declares no [sources.<id>] table: nothing would be read",
+        ),
+    }
+    sources
+}
+
+fn compile_source(
+    d: &mut Diagnostics,
+    id: &str,
+    value: &Spanned<DeValue<'_>>,
+    pending: &mut Vec<PendingReference>,
+    placeholders: &Placeholders,
+) -> Option<Source> {
+    let what = format!("source `{id}`");
+    let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
+    let mut columns = Vec::new();
+    // Computed columns, resolved once every column is known: (column, from, to, where).
+    let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
+    match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(all))) => {
+            for (name, col) in all.iter() {
+                let name: &str = name.get_ref();
+                let what = format!("source `{id}` column `{name}`");
+                if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
+                    let working_days = spec.working_days.clone();
+                    if let Some(column) = compile_column(d, &what, name, col, spec) {
+                        if let Some(w) = working_days {
+                            if column.kind != ColumnType::Int {
+                                d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
+                            }
+                            computed.push((columns.len(), w.get_ref().clone(), w.span()));
+                        }
+                        columns.push(column);
+                    }
+                }
+            }
+        }
+        Some((v, _)) => d.span(&v.span(), format!("{what}: `columns` must be a table")),
+        None => d.span(
+            &value.span(),
+            format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
+        ),
+    }
+    for (ci, spec, span) in computed {
+        let date = |name: &str, d: &mut Diagnostics| {
+            let found = columns
+                .iter()
+                .position(|c| c.name == name && c.kind == ColumnType::Date);
+            if found.is_none() {
+                let dates = columns
+                    .iter()
+                    .filter(|c| c.kind == ColumnType::Date)
+                    .map(|c| c.name.as_str());
+                let hint = did_you_mean(name, dates);
+                d.span(&span, format!("source `{id}` column `{}`: working_days counts between two date columns of the source; “{name}” is not one{hint}", columns[ci].name));
+            }
+            found
+        };
+        let (from, to) = (date(&spec.from, d), date(&spec.to, d));
+        if let (Some(from), Some(to)) = (from, to) {
+            columns[ci].working_days = Some((from, to));
+        }
+    }
+    let mut rules = Vec::new();
+    match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, rule) in list.iter().enumerate() {
+                let what = format!("source `{id}` rule {}", i + 1);
+                let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
+                    continue;
+                };
+                if let Some((compiled, reference)) =
+                    compile_rule(d, &what, id, rule, spec, &columns, placeholders)
+                {
+                    if let Some(r) = reference {
+                        pending.push(PendingReference {
+                            source: id.to_string(),
+                            rule: rules.len(),
+                            target: r.source,
+                            column: r.column,
+                        });
+                    }
+                    rules.push(compiled);
+                }
+            }
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
+        ),
+        None => {}
+    }
+    let names: Vec<&str> = columns.iter().map(|c: &Column| c.name.as_str()).collect();
+    let find_column = |d: &mut Diagnostics, name: &Spanned<String>, key: &str| {
+        let found = names.iter().position(|n| n == name.get_ref());
+        if found.is_none() {
+            let hint = did_you_mean(name.get_ref(), names.iter().copied());
+            d.span(
+                &name.span(),
+                format!("{what}: `{key}` names column `{}`, which is not declared in [sources.{id}.columns]{hint}", name.get_ref()),
+            );
+        }
+        found
+    };
+    let period_column = spec
+        .period_column
+        .as_ref()
+        .and_then(|c| find_column(d, c, "period_column"));
+    if let (Some(i), Some(c)) = (period_column, &spec.period_column) {
+        if columns[i].kind != ColumnType::Date {
+            d.span(
+                &c.span(),
+                format!(
+                    "{what}: period_column `{}` must be a date column",
+                    c.get_ref()
+                ),
+            );
+        }
+    }
+    let periodic = match spec.submission.as_ref().map(|s| (s, s.get_ref().as_str())) {
+        None => period_column.is_some(),
+        Some((_, "periodic")) => true,
+        Some((_, "cumulative")) if period_column.is_none() => false,
+        Some((s, "cumulative")) => {
+            d.span(
+                &s.span(),
+                format!("{what}: a source with `period_column` keeps only the rows of its period, so its submissions are `periodic`, not `cumulative`"),
+            );
+            true
+        }
+        Some((s, other)) => {
+            d.span(
+                &s.span(),
+                format!("{what}: submission `{other}` is neither `cumulative` (each period's files hold every record so far) nor `periodic` (each period's files hold that period alone)"),
+            );
+            false
+        }
+    };
+    let mut key_columns = None;
+    if let Some(key) = &spec.key {
+        let mut indices = Vec::new();
+        for name in key.get_ref() {
+            let named = Spanned::new(key.span(), name.clone());
+            if let Some(i) = find_column(d, &named, "key") {
+                indices.push(i);
+            }
+        }
+        if key.get_ref().is_empty() {
+            d.span(
+                &key.span(),
+                format!("{what}: `key` names no column; give the columns that name one record, key = [\"案件编号\"]"),
+            );
+        } else if indices.len() == key.get_ref().len() {
+            key_columns = Some(indices);
+        }
+    }
+    let submitter_column = match (spec.submitter.from, &spec.submitter.column) {
+        (SubmitterFrom::Column, Some(c)) => find_column(d, c, "submitter.column"),
+        (SubmitterFrom::Column, None) => {
+            d.span(
+                &value.span(),
+                format!("{what}: submitter from = \"column\" needs `column = \"<column>\"`"),
+            );
+            None
+        }
+        _ => None,
+    };
+    if let Some(indices) = key_columns {
+        // A record without its key cannot be told from another: each key cell is required.
+        for &i in &indices {
+            columns[i].required = true;
+        }
+        let names: Vec<&str> = indices.iter().map(|&i| columns[i].name.as_str()).collect();
+        rules.push(Rule {
+            name: format!("业务键（{}）", names.join("、")),
+            column: indices.first().copied(),
+            kind: RuleKind::Key(indices),
+            severity: Severity::Error,
+            message: None,
+        });
+    }
+    // Placeholders in a glob: a ledger kept under the period's own folder
+    // (`../monthly/{year}-12/*/*工资支付月报*.*`).
+    let mut files = Vec::new();
+    for pattern in spec.files.to_vec() {
+        match placeholders.fill_strict(&pattern) {
+            Ok(filled) => files.push(filled.text),
+            Err((_, message)) => {
+                let at = entry_value(value, "files").map_or(value.span(), |v| v.span());
+                d.span(&at, format!("{what}: file glob `{pattern}`: {message}"));
+            }
+        }
+    }
+    if files.is_empty() && spec.files.to_vec().is_empty() {
+        d.span(&value.span(), format!("{what}: `files` lists no glob"));
+    }
+    for pattern in &files {
+        if let Err(e) = glob::Pattern::new(pattern) {
+            d.span(
+                &value.span(),
+                format!("{what}: file glob `{pattern}` is not valid: {e}"),
+            );
+        }
+    }
+    let sheet = match spec.sheet {
+        None => SheetSelector::Index(0),
+        Some(SheetSpec::Index(i)) => SheetSelector::Index(i),
+        Some(SheetSpec::Name(n)) => SheetSelector::Names(vec![n]),
+        Some(SheetSpec::Names(n)) => SheetSelector::Names(n),
+    };
+    Some(Source {
+        id: id.to_string(),
+        title: spec.title.unwrap_or_else(|| id.to_string()),
+        kind: spec.kind,
+        files,
+        sheet,
+        submitter: spec.submitter.from,
+        submitter_label: spec.submitter.label.unwrap_or_else(|| "填报单位".into()),
+        submitter_column,
+        period_column,
+        periodic,
+        columns,
+        rules,
+    })
+}
+
+fn compile_column(
+    d: &mut Diagnostics,
+    what: &str,
+    name: &str,
+    value: &Spanned<DeValue<'_>>,
+    spec: ColumnSpec,
+) -> Option<Column> {
+    let kind = *spec.kind.get_ref();
+    if kind == ColumnType::Enum && spec.values.is_empty() {
+        d.span(
+            &spec.kind.span(),
+            format!("{what}: an enum column needs `values` (canonical value = [aliases])"),
+        );
+    }
+    if kind != ColumnType::Enum && !spec.values.is_empty() {
+        d.span(
+            &value.span(),
+            format!("{what}: `values` only applies to type = \"enum\""),
+        );
+    }
+    let money_in_wan = match &spec.unit {
+        Some(unit) if kind != ColumnType::Money => {
+            d.span(
+                &unit.span(),
+                format!("{what}: `unit` only applies to type = \"money\""),
+            );
+            false
+        }
+        Some(unit) if unit.get_ref() == "万元" => true,
+        Some(unit) if unit.get_ref() == "元" => false,
+        Some(unit) => {
+            d.span(
+                &unit.span(),
+                format!(
+                    "{what}: unit = \"{}\": a money column is in \"元\" (the default) or \"万元\"",
+                    unit.get_ref()
+                ),
+            );
+            false
+        }
+        None => false,
+    };
+    let mut aliases = vec![name.to_string()];
+    aliases.extend(spec.aliases.into_iter().filter(|a| a != name));
+    let values = spec
+        .values
+        .into_iter()
+        .map(|(canonical, mut aliases)| {
+            aliases.insert(0, canonical.clone());
+            (canonical, aliases)
+        })
+        .collect();
+    Some(Column {
+        name: name.to_string(),
+        aliases,
+        kind,
+        required: spec.required,
+        money_in_wan,
+        working_days: None,
+        values,
+    })
+}
+
+/// A `reference` rule waiting for every source to be compiled.
+struct PendingReference {
+    source: String,
+    rule: usize,
+    target: Spanned<String>,
+    column: Spanned<String>,
+}
+
+fn resolve_references(d: &mut Diagnostics, sources: &mut [Source], pending: Vec<PendingReference>) {
+    for p in pending {
+        let target = sources.iter().position(|s| &s.id == p.target.get_ref());
+        let Some(target) = target else {
+            let hint = did_you_mean(p.target.get_ref(), sources.iter().map(|s| s.id.as_str()));
+            d.span(
+                &p.target.span(),
+                format!(
+                    "source `{}`: reference to source `{}`, which is not declared{hint}",
+                    p.source,
+                    p.target.get_ref()
+                ),
+            );
+            continue;
+        };
+        let column = sources[target]
+            .columns
+            .iter()
+            .position(|c| &c.name == p.column.get_ref());
+        let Some(column) = column else {
+            let hint = did_you_mean(
+                p.column.get_ref(),
+                sources[target].columns.iter().map(|c| c.name.as_str()),
+            );
+            d.span(&p.column.span(), format!("source `{}`: reference to column `{}`, which source `{}` does not declare{hint}", p.source, p.column.get_ref(), p.target.get_ref()));
+            continue;
+        };
+        if let Some(source) = sources.iter_mut().find(|s| s.id == p.source) {
+            if let Some(rule) = source.rules.get_mut(p.rule) {
+                rule.kind = RuleKind::Reference {
+                    source: target,
+                    column,
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! A query's mistakes in words: a syntax error with its line, column and a caret; a table or
+//! column that does not exist, with "did you mean" and what does exist; otherwise what
+//! kind of thing went wrong. polars' own text never reaches the user: it speaks of its
+//! internals (plans, dtypes), not of the analyst's tables.
+
+pub use pipeline::diagnostics::closest_identifier as did_you_mean;
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use polars::prelude::PolarsError;
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem, Statement, TableFactor,
+    Visit, Visitor,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::Catalog;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("the SQL is not valid at line {line}, column {column}: {problem}\n{excerpt}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        problem: String,
+        excerpt: String,
+    },
+    #[error("{what}; `query` reads the store and changes nothing, so it takes one SELECT (WITH … SELECT is fine)")]
+    NotASelect { what: String },
+    #[error("there is no table `{name}`{hint}\n{tables}")]
+    UnknownTable {
+        name: String,
+        hint: String,
+        tables: String,
+    },
+    #[error(
+        "there is no column `{name}` in {scope}{hint} (line {line}, column {column})\n{columns}"
+    )]
+    UnknownColumn {
+        name: String,
+        scope: String,
+        hint: String,
+        line: usize,
+        column: usize,
+        columns: String,
+    },
+    #[error("the query could not run: {why}\n{tables}")]
+    Failed { why: String, tables: String },
+    #[error("the query uses SQL that the engine does not support (SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN, WITH and UNION is supported, with the common functions)\n{tables}")]
+    Unsupported { tables: String },
+}
+
+/// The tables, one line each, for the end of a message.
+pub fn table_list(catalog: &Catalog) -> String {
+    let mut lines = vec!["tables (`laborstat tables PIPELINE` lists their columns):".to_string()];
+    for t in &catalog.tables {
+        lines.push(format!("  {} — {}", t.name, t.title));
+    }
+    lines.join("\n")
+}
+
+/// Why `sql` failed on `catalog`, in words: checked here against the tables' names first;
+/// failing that, the kind of polars' error, never its text.
+pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> QueryError {
+    // For whoever maintains laborstat: polars' own words, on request only.
+    if std::env::var_os("LABORSTAT_DEBUG").is_some() {
+        eprintln!("polars: {error}");
+    }
+    if let Err(mistake) = check_names(catalog, sql) {
+        return mistake;
+    }
+    let tables = table_list(catalog);
+    let mut error = error;
+    while let PolarsError::Context { error: inner, .. }
+    | PolarsError::ExprContext { error: inner, .. } = error
+    {
+        error = inner.as_ref();
+    }
+    let why = match error {
+        PolarsError::ColumnNotFound(_) => {
+            "a column it names is not in the table it reads (a column of one table named under another, or an alias used before it is defined)".to_string()
+        }
+        PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
+            return QueryError::Unsupported { tables };
+        }
+        // polars 0.55 counts rows over a union of scans with a 128-bit integer it was not
+        // built with (query::scan_table says when a table is a union).
+        PolarsError::InvalidOperation(text) if text.contains("UInt128") => {
+            "count(*) over periods stored with different columns (by different versions of the pipeline file) cannot be taken; count a column that is always filled instead, e.g. count(period)".to_string()
+        }
+        PolarsError::InvalidOperation(_)
+        | PolarsError::SchemaMismatch(_)
+        | PolarsError::ComputeError(_) => "a value of one kind is used as another (text compared with a number, a date with text — write a date as date '2024-01-31' — or money divided by text); the types of the columns are in `laborstat tables`".to_string(),
+        PolarsError::Duplicate(_) => {
+            "two columns of the result have the same name; give one of them another with AS".to_string()
+        }
+        PolarsError::OutOfBounds(_) | PolarsError::ShapeMismatch(_) => {
+            "a subquery gave more rows than its place takes, or a LIMIT/OFFSET is out of range".to_string()
+        }
+        _ => "the engine stopped on the data read".to_string(),
+    };
+    QueryError::Failed { why, tables }
+}
+
+/// Checks that `sql` is one query (SELECT, WITH … SELECT), before it runs: polars would
+/// also run `DELETE FROM t` — as a SELECT of nothing.
+pub fn check_statement(sql: &str) -> Result<(), QueryError> {
+    one_query(sql).map(|_| ())
+}
+
+fn one_query(sql: &str) -> Result<Statement, QueryError> {
+    let statements =
+        Parser::parse_sql(&GenericDialect, sql).map_err(|e| syntax_error(sql, &e.to_string()))?;
+    let statement = match statements.as_slice() {
+        [one] => one,
+        [] => {
+            return Err(QueryError::NotASelect {
+                what: "the SQL is empty".into(),
+            })
+        }
+        _ => {
+            return Err(QueryError::NotASelect {
+                what: format!("the SQL holds {} statements", statements.len()),
+            })
+        }
+    };
+    if !matches!(statement, Statement::Query(_)) {
+        return Err(QueryError::NotASelect {
+            what: "the SQL is not a query".into(),
+        });
+    }
+    Ok(statement.clone())
+}
+
+/// Checks the names a query uses: tables of the catalog (or defined by WITH), columns that
+/// exist in the tables it reads (or are defined in it: aliases, WITH names).
+pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
+    let statement = &one_query(sql)?;
+    let mut names = Names::default();
+    let _ = statement.visit(&mut names);
+    let defined_tables: HashSet<&str> = names.ctes.iter().map(String::as_str).collect();
+    let mut read = Vec::new();
+    for (relation, ident) in &names.relations {
+        if defined_tables.contains(relation.as_str()) {
+            continue;
+        }
+        match catalog.table(relation) {
+            Some(table) => read.push(table),
+            None => {
+                let candidates = catalog.tables.iter().map(|t| t.name.as_str());
+                return Err(QueryError::UnknownTable {
+                    name: relation.clone(),
+                    hint: did_you_mean(relation, candidates)
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default(),
+                    tables: format!("{}{}", position_note(sql, ident), table_list(catalog)),
+                });
+            }
+        }
+    }
+    let known_columns: HashSet<&str> = read
+        .iter()
+        .flat_map(|t| t.columns.iter().map(|c| c.name.as_str()))
+        .collect();
+    let defined: HashSet<&str> = names
+        .aliases
+        .iter()
+        .chain(&names.ctes)
+        .chain(&names.table_aliases)
+        .map(String::as_str)
+        .collect();
+    for ident in &names.columns {
+        let name = ident.value.as_str();
+        if known_columns.contains(name) || defined.contains(name) {
+            continue;
+        }
+        if read.is_empty() && names.relations.is_empty() {
+            continue; // SELECT 1 + 1: nothing to look a column up in
+        }
+        let scope = match read.as_slice() {
+            [] => "the tables it defines".to_string(),
+            [one] => format!("table `{}`", one.name),
+            many => format!(
+                "tables {}",
+                many.iter()
+                    .map(|t| format!("`{}`", t.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        // A label written for a name: 结案率 for close_rate.
+        let label = read.iter().find_map(|t| {
+            t.columns
+                .iter()
+                .find(|c| c.label.as_deref() == Some(name))
+                .map(|c| c.name.clone())
+        });
+        let hint = match label {
+            Some(n) => format!("; “{name}” is the label of column `{n}`: write {n}"),
+            None => did_you_mean(name, known_columns.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default(),
+        };
+        let (line, column) = (
+            ident.span.start.line as usize,
+            ident.span.start.column as usize,
+        );
+        let mut columns = Vec::new();
+        for t in &read {
+            let list: Vec<String> = t
+                .columns
+                .iter()
+                .map(|c| match &c.label {
+                    Some(label) => format!("{}（{label}）", c.name),
+                    None => c.name.clone(),
+                })
+                .collect();
+            columns.push(format!("columns of {}: {}", t.name, list.join(", ")));
+        }
+        return Err(QueryError::UnknownColumn {
+            name: name.to_string(),
+            scope,
+            hint,
+            line,
+            column,
+            columns: columns.join("\n"),
+        });
+    }
+    Ok(())
+}
+
+/// The names a statement uses and defines.
+#[derive(Default)]
+struct Names {
+    /// Tables read (FROM, JOIN), with where they are written.
+    relations: Vec<(String, Ident)>,
+    ctes: Vec<String>,
+    table_aliases: Vec<String>,
+    /// `expr AS alias` in a SELECT list.
+    aliases: Vec<String>,
+    /// Column references: `x`, or the last part of `t.x`.
+    columns: Vec<Ident>,
+}
+
+impl Visitor for Names {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.ctes.push(cte.alias.name.value.clone());
+                self.aliases
+                    .extend(cte.alias.columns.iter().map(|c| c.name.value.clone()));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        for item in &select.projection {
+            match item {
+                SelectItem::ExprWithAlias { alias, .. } => self.aliases.push(alias.value.clone()),
+                SelectItem::ExprWithAliases { aliases, .. } => {
+                    self.aliases.extend(aliases.iter().map(|a| a.value.clone()))
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        if let Some(ObjectNamePart::Identifier(ident)) = relation.0.last() {
+            self.relations.push((ident.value.clone(), ident.clone()));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        let alias = match factor {
+            TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => alias,
+            _ => &None,
+        };
+        if let Some(alias) = alias {
+            self.table_aliases.push(alias.name.value.clone());
+            self.aliases
+                .extend(alias.columns.iter().map(|c| c.name.value.clone()));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(ident) => self.columns.push(ident.clone()),
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(last) = parts.last() {
+                    self.columns.push(last.clone());
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn position_note(sql: &str, ident: &Ident) -> String {
+    let (line, column) = (
+        ident.span.start.line as usize,
+        ident.span.start.column as usize,
+    );
+    if line == 0 {
+        return String::new();
+    }
+    format!("{}\n", excerpt(sql, line, column))
+}
+
+/// sqlparser says "… at Line: L, Column: C"; the rest is its description of what it expected.
+fn syntax_error(sql: &str, message: &str) -> QueryError {
+    let message = message.trim_start_matches("sql parser error: ");
+    let (problem, line, column) = match message.rfind(" at Line: ") {
+        Some(at) => {
+            let mut numbers = message[at..]
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<usize>().unwrap_or(1));
+            let line = numbers.next().unwrap_or(1);
+            let column = numbers.next().unwrap_or(1);
+            (&message[..at], line, column)
+        }
+        None => (message, 1, 1),
+    };
+    let mut problem = problem
+        .replace("Expected: ", "expected ")
+        .replace(", found: ", ", found ");
+    if let Some((slip, keyword)) = keyword_slip(sql) {
+        problem.push_str(&format!(" (`{slip}`: did you mean {keyword}?)"));
+    }
+    QueryError::Syntax {
+        line,
+        column,
+        problem,
+        excerpt: excerpt(sql, line, column),
+    }
+}
+
+/// A word that is a misspelt clause keyword (FORM for FROM): sqlparser takes it for an alias
+/// and stumbles a word later, where the message alone does not help. Only asked once the
+/// SQL has failed to parse, so a column that looks like a keyword costs a wrong hint at
+/// most, never a refused query.
+fn keyword_slip(sql: &str) -> Option<(String, &'static str)> {
+    const KEYWORDS: [&str; 9] = [
+        "SELECT", "FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "JOIN", "DISTINCT",
+    ];
+    let tokens = Tokenizer::new(&GenericDialect, sql).tokenize().ok()?;
+    tokens.iter().find_map(|token| {
+        let Token::Word(word) = token else {
+            return None;
+        };
+        if word.quote_style.is_some() || word.keyword != Keyword::NoKeyword {
+            return None;
+        }
+        let upper = word.value.to_uppercase();
+        KEYWORDS
+            .iter()
+            .find(|k| {
+                upper.len() >= 4 && upper != **k && (strsim::damerau_levenshtein(&upper, k) == 1)
+            })
+            .map(|k| (word.value.clone(), *k))
+    })
+}
+
+/// The SQL line and a caret under the 1-based column (wide characters take two places).
+fn excerpt(sql: &str, line: usize, column: usize) -> String {
+    let text = sql.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let before: String = text.chars().take(column.saturating_sub(1)).collect();
+    let pad = unicode_width::UnicodeWidthStr::width(before.as_str());
+    format!("  {text}\n  {}^", " ".repeat(pad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slip_is_matched_and_a_stranger_is_not() {
+        let names = ["受理日期", "结案日期", "案件编号", "cases", "results"];
+        assert_eq!(did_you_mean("受理日", names.into_iter()), Some("受理日期"));
+        assert_eq!(did_you_mean("case", names.into_iter()), Some("cases"));
+        assert_eq!(did_you_mean("Result", names.into_iter()), Some("results"));
+        assert_eq!(did_you_mean("工资", names.into_iter()), None);
+    }
+
+    #[test]
+    fn a_misspelt_keyword_is_named() {
+        assert_eq!(
+            keyword_slip("SELECT a FORM t"),
+            Some(("FORM".to_string(), "FROM"))
+        );
+        assert_eq!(
+            keyword_slip("select a from t grop by a").map(|s| s.1),
+            Some("GROUP")
+        );
+        assert_eq!(keyword_slip("SELECT a FROM t WHERE b > 1 ORDER BY a"), None);
+    }
+
+    #[test]
+    fn the_caret_stands_under_the_column_past_wide_characters() {
+        // `F` of FORM is the 11th character; 受理 takes four places, not two.
+        let text = excerpt("SELECT 受理 FORM cases", 1, 11);
+        let caret = format!("  {}^", " ".repeat("SELECT ".len() + 4 + 1));
+        assert_eq!(text, format!("  SELECT 受理 FORM cases\n{caret}"));
+    }
+}
