@@ -1,0 +1,129 @@
+//! The results every later stage reads: one [`LevelRow`] per submitter, subtotal, category
+//! and 合计, and [`Results`] — the levels with the window figures, list rows, distribution
+//! tables and per-file money — with the one rule for what a report column shows.
+
+use std::collections::HashMap;
+
+use pipeline::Plan;
+
+use crate::{lists, windows};
+
+/// One row of results: a submitter, a subtotal (其中：街道) or the 合计 over everyone.
+#[derive(Debug, Clone)]
+pub struct LevelRow {
+    /// Roster code; `None` for 合计 and subtotals.
+    pub code: Option<String>,
+    /// A subtotal's roster kind (街道, 镇…): its figures are computed over the rows of the
+    /// submitters of that kind, like 合计 over all rows. `None` for 合计 and submitters.
+    pub subtotal: Option<String>,
+    /// A category row of a distribution table (`rows = { by }`): the value its rows hold.
+    pub category: Option<String>,
+    pub name: String,
+    /// False when no file at all came from this submitter.
+    pub submitted: bool,
+    /// The sources (indices into `Plan::sources`) this submitter sent rows of; every source
+    /// for 合计, subtotals and the levels of a window.
+    pub sent: Vec<usize>,
+    pub measures: HashMap<String, Option<f64>>,
+    pub indicators: HashMap<String, Option<f64>>,
+}
+
+impl LevelRow {
+    pub fn is_total(&self) -> bool {
+        self.code.is_none() && self.subtotal.is_none() && self.category.is_none()
+    }
+
+    /// Whether this level sent any of `sources` (a sheet's): a township that sent its monthly
+    /// report but not its case ledger is 未报送 on the case sheet. Always true for 合计 and
+    /// subtotals, and for a figure that reads no source (a roster constant).
+    pub fn sent_any(&self, sources: &[usize]) -> bool {
+        self.code.is_none() || sources.is_empty() || sources.iter().any(|s| self.sent.contains(s))
+    }
+
+    /// What a level is known by in maps of figures (windows): its code, `其中：<kind>` for a
+    /// subtotal (never a code: codes are digits), `None` for 合计.
+    pub fn key(&self) -> Option<String> {
+        match (&self.code, &self.subtotal, &self.category) {
+            (Some(code), _, _) => Some(code.clone()),
+            (None, Some(kind), _) => Some(subtotal_name(kind)),
+            (None, None, Some(value)) => Some(format!("类别：{value}")),
+            (None, None, None) => None,
+        }
+    }
+}
+
+/// The row label of a subtotal: 其中：街道.
+pub fn subtotal_name(kind: &str) -> String {
+    format!("其中：{kind}")
+}
+
+/// 合计, then the subtotals (if any sheet shows them), then every roster submitter in code
+/// order.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub rows: Vec<LevelRow>,
+    /// The figures of report columns over other windows (本年累计, 上年同期, 同比…).
+    pub windows: windows::WindowFigures,
+    /// The rows of each list sheet (`Plan::lists`).
+    pub lists: Vec<lists::ListRows>,
+    /// The rows of each distribution table (a sheet with `rows = { by }`), by sheet name: one
+    /// per category, the other values' row, then 合计.
+    pub categories: HashMap<String, Vec<LevelRow>>,
+    /// What each file's used rows add up to, so a published total can be traced to files.
+    pub file_money: FileMoney,
+    /// The sources (indices into `Plan::sources`) at least one file's sheet was read for.
+    pub sources_read: Vec<usize>,
+}
+
+/// Per file, the exact sum (fen) of each money column over the rows it contributed.
+/// `columns` are the money column names of all sources; `fen[file][k]` is `None` when the
+/// file's source has no column `columns[k]`.
+#[derive(Debug, Clone, Default)]
+pub struct FileMoney {
+    pub columns: Vec<String>,
+    pub fen: Vec<Vec<Option<i64>>>,
+}
+
+impl Results {
+    pub fn total(&self) -> &LevelRow {
+        self.rows
+            .iter()
+            .find(|r| r.is_total())
+            .expect("合计 row always present")
+    }
+
+    pub fn submitter(&self, code: &str) -> Option<&LevelRow> {
+        self.rows.iter().find(|r| r.code.as_deref() == Some(code))
+    }
+
+    /// Whether no file of any of `sources` was read this period (a figure over them is then
+    /// unknown at every level, "—", not 0: last year's published report not sent). False
+    /// for no sources (a roster constant).
+    pub fn nobody_sent(&self, sources: &[usize]) -> bool {
+        !sources.is_empty() && !sources.iter().any(|s| self.sources_read.contains(s))
+    }
+
+    /// What a report column shows for a level: [`Results::column_value`], except a figure
+    /// of this period over tables nobody sent, which is unknown (`None`, shown "—").
+    pub fn shown_value(
+        &self,
+        plan: &Plan,
+        column: &pipeline::ReportColumn,
+        level: &LevelRow,
+    ) -> Option<f64> {
+        let sources = plan.sources_of(std::iter::once(column.indicator.as_str()));
+        match column.is_current() && self.nobody_sent(&sources) {
+            true => None,
+            false => self.column_value(column, level),
+        }
+    }
+
+    /// The figure a report column shows for a level: the run's own, or its window's.
+    pub fn column_value(&self, column: &pipeline::ReportColumn, level: &LevelRow) -> Option<f64> {
+        if column.is_current() {
+            level.indicators.get(&column.indicator).copied().flatten()
+        } else {
+            self.windows.value(column, level.key().as_deref())
+        }
+    }
+}
