@@ -5,6 +5,7 @@ mod common;
 mod annual;
 mod bad_files;
 mod check;
+mod explain;
 mod formats;
 mod hostile;
 mod inspect;
