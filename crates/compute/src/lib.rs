@@ -552,3 +552,66 @@ fn numbers(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
     let column = frame.column(name)?.cast(&DataType::Float64)?;
     Ok(column.f64()?.iter().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 锦华 4 cases (1 closed), 沙河 1 case (closed), 柳城 sent nothing.
+    fn district() -> fixture::District {
+        let jinhua = "案件编号,受理日期,办理状态,追发工资\nA1,2024-01-05,已结案,100.10\nA2,2024-02-05,办理中,\nA3,2024-03-05,办理中,\nA4,2024-04-05,办理中,\n";
+        let shahe = "案件编号,受理日期,办理状态,追发工资\nB1,2024-05-05,已结案,0.20\n";
+        fixture::district(
+            [Some(jinhua), Some(shahe), None],
+            r#"[[report.sheets]]
+name = "案件"
+title = "{year}年案件"
+subtotals = "kind"
+columns = [
+  { header = ["受理"], value = "accepted" },
+  { header = ["结案率"], value = "closure_rate" },
+  { header = ["追发工资"], value = "recovered", display = "元" },
+]
+"#,
+        )
+    }
+
+    fn figure(row: &LevelRow, name: &str) -> Option<f64> {
+        row.measures
+            .get(name)
+            .or_else(|| row.indicators.get(name))
+            .copied()
+            .flatten()
+    }
+
+    #[test]
+    fn a_rate_at_every_level_is_recomputed_from_its_own_totals_never_averaged() {
+        let d = district();
+        let results = compute(&d.plan, &d.data).unwrap();
+        let total = results.total();
+        // 2 closed of 5: 40 %. The mean of the townships' rates (25 % and 100 %) is 62.5 %.
+        assert_eq!(figure(total, "accepted"), Some(5.0));
+        assert_eq!(figure(total, "closure_rate"), Some(0.4));
+        let streets = results
+            .rows
+            .iter()
+            .find(|r| r.subtotal.as_deref() == Some("街道"))
+            .expect("a 街道 subtotal");
+        assert_eq!(figure(streets, "closure_rate"), Some(0.4));
+        let jinhua = results.submitter("510199001").unwrap();
+        assert_eq!(figure(jinhua, "closure_rate"), Some(0.25));
+    }
+
+    #[test]
+    fn money_is_summed_exactly_in_fen_and_a_township_that_sent_nothing_is_marked() {
+        let d = district();
+        let results = compute(&d.plan, &d.data).unwrap();
+        // 100.10 元 + 0.20 元 = 10,030 fen exactly (as floats of 元 the sum is 100.30000000000001).
+        assert_eq!(figure(results.total(), "recovered"), Some(10_030.0));
+        let liucheng = results.submitter("510199101").unwrap();
+        assert!(!liucheng.submitted);
+        assert!(!liucheng.sent_any(&[0]));
+        // A rate over nothing is no figure ("—"), not 0 %.
+        assert_eq!(figure(liucheng, "closure_rate"), None);
+    }
+}

@@ -314,3 +314,41 @@ pub fn write_headline_sheet(
     print_setup(sheet, (0, 2))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cell_of_the_headline_sheet_is_placed_by_its_geometry() {
+        let place = |row, col| HeadlineGeometry::place(2, row, col);
+        assert_eq!(place(0, 3), HeadlinePlace::Title);
+        assert_eq!(place(1, 0), HeadlinePlace::Subtitle);
+        assert_eq!(place(2, 6), HeadlinePlace::Headings);
+        assert_eq!(place(3, 2), HeadlinePlace::Row(0, HeadlineColumn::Current));
+        assert_eq!(place(4, 3), HeadlinePlace::Row(1, HeadlineColumn::LastYear));
+        assert_eq!(
+            place(4, 6),
+            HeadlinePlace::Row(1, HeadlineColumn::LastYearSource)
+        );
+        assert_eq!(place(4, 9), HeadlinePlace::Row(1, HeadlineColumn::Label));
+        assert_eq!(place(5, 2), HeadlinePlace::Below);
+        // The headings the writer puts on the heading row, in column order.
+        let headings: Vec<&str> = HeadlineColumn::ALL.iter().map(|c| c.heading()).collect();
+        assert_eq!(
+            headings,
+            [
+                "序号",
+                "指标",
+                "本年",
+                "上年",
+                "增减量",
+                "增减率",
+                "上年数据来源"
+            ]
+        );
+        for (i, c) in HeadlineColumn::ALL.iter().enumerate() {
+            assert_eq!(c.index() as usize, i);
+        }
+    }
+}

@@ -777,3 +777,59 @@ fn write_definitions_sheet(
     print_setup(sheet, (0, 0))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_sheet_s_geometry_places_title_headers_levels_and_notes() {
+        let csv = "案件编号,受理日期,办理状态\nA1,2024-01-05,已结案\n";
+        let d = fixture::district(
+            [Some(csv), Some(csv), Some(csv)],
+            r#"[[report.sheets]]
+name = "案件"
+title = "{year}年案件"
+show_codes = true
+subtotals = "kind"
+columns = [
+  { header = ["案件", "受理"], value = "accepted" },
+  { header = ["案件", "结案率"], value = "closure_rate" },
+]
+"#,
+        );
+        let results = compute::compute(&d.plan, &d.data).unwrap();
+        let layout = &d.plan.sheets[0];
+        let g = table_geometry(layout, &results);
+        assert_eq!((g.label_columns, g.depth), (2, 2));
+        assert!(matches!(g.cell(layout, 0, 0), TableCell::Title));
+        assert!(matches!(g.cell(layout, 1, 2), TableCell::Subtitle));
+        assert!(matches!(
+            g.cell(layout, g.first_row - 1, 3),
+            TableCell::Header(Some(1))
+        ));
+        assert!(matches!(
+            g.cell(layout, g.first_row - 1, 0),
+            TableCell::Header(None)
+        ));
+        // 合计 first, then 其中：街道 and 其中：镇, then the three townships.
+        let rows = g.rows.len() as u32;
+        assert_eq!(rows, 1 + 2 + 3);
+        match g.cell(layout, g.first_row, 1) {
+            TableCell::Label(level) => assert!(level.is_total()),
+            _ => panic!("the first level row is 合计"),
+        }
+        match g.cell(layout, g.first_row + 1, 2) {
+            TableCell::Figure { level, column } => {
+                assert_eq!(level.subtotal.as_deref(), Some("街道"));
+                assert_eq!(column, 0);
+            }
+            _ => panic!("a figure of the 街道 subtotal"),
+        }
+        assert!(matches!(
+            g.cell(layout, g.first_row + rows, 0),
+            TableCell::Notes
+        ));
+        assert!(matches!(g.cell(layout, g.first_row, 4), TableCell::Outside));
+    }
+}

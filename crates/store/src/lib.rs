@@ -722,3 +722,69 @@ impl Manifest {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn district() -> fixture::District {
+        let jinhua = "案件编号,受理日期,办理状态,追发工资\nA1,2024-01-05,已结案,100.10\nA2,2024-02-05,办理中,\n";
+        let shahe = "案件编号,受理日期,办理状态,追发工资\nB1,2024-05-05,已结案,0.20\n";
+        fixture::district([Some(jinhua), Some(shahe), None], "")
+    }
+
+    #[test]
+    fn a_period_kept_reads_back_as_history_exactly_and_a_rerun_on_the_same_files_moves_nothing() {
+        let d = district();
+        let store = Store::new(&fixture::path_in(&d, "store"), &d.plan.name);
+        let history: &dyn History = &store;
+        let period = d.plan.period;
+        let source = &d.plan.sources[0];
+        assert!(history
+            .rows(source, &period, &d.data.roster)
+            .unwrap()
+            .is_none());
+        assert!(history.vintage("cases", &period).unwrap().is_none());
+
+        let results = compute::compute(&d.plan, &d.data).unwrap();
+        let run = RunInfo::new(&d.plan, &d.data).unwrap();
+        let first = store
+            .write_period(&d.plan, &d.data, &results, &run)
+            .unwrap();
+        assert!(first.is_none(), "a first write is not a restatement");
+
+        let stored = history
+            .rows(source, &period, &d.data.roster)
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.frame.height(), 3);
+        let fen: Vec<Option<i64>> = stored
+            .frame
+            .column("追发工资")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        let total: i64 = fen.iter().flatten().sum();
+        assert_eq!(total, 10_030, "money kept in fen, exactly");
+        assert_eq!(stored.unknown_codes, 0);
+        let vintage = history.vintage("cases", &period).unwrap().unwrap();
+        assert_eq!(vintage.pipeline_sha256, run.pipeline_sha256);
+        assert!(!vintage.restated);
+        let kept = history.results(&period).unwrap().unwrap();
+        assert!(kept
+            .column(&result_column_name(
+                "recovered",
+                Some(pipeline::ValueKind::Money)
+            ))
+            .is_ok());
+
+        let again = store
+            .write_period(&d.plan, &d.data, &results, &run)
+            .unwrap();
+        let again = again.expect("a second write replaces the first");
+        assert!(again.is_empty(), "same files, same figures: {again:?}");
+        assert!(history.vintage("cases", &period).unwrap().unwrap().restated);
+    }
+}

@@ -447,3 +447,44 @@ fn reference(
         .collect();
     Ok(broken)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_business_key_sent_by_two_townships_is_an_error_at_both_rows_and_both_rows_leave() {
+        let csv = |id: &str| {
+            format!("案件编号,受理日期,办理状态\n{id},2024-01-05,已结案\nX9,2024-02-05,办理中\n")
+        };
+        let (jinhua, shahe) = (csv("A1"), csv("A2"));
+        let mut d = fixture::district(
+            [Some(&jinhua), Some(&shahe), None],
+            r#"[[sources.cases.rules]]
+name = "案件编号唯一"
+column = "案件编号"
+unique = "all"
+"#,
+        );
+        let before = d.data.tables[0].height();
+        validate_tables(&d.plan, &mut d.data).unwrap();
+        let duplicates: Vec<&Finding> = d
+            .data
+            .findings
+            .iter()
+            .filter(|f| f.rule == "案件编号唯一")
+            .collect();
+        // X9 twice: one finding per occurrence, each at its own file and A1 cell (row 3).
+        assert_eq!(duplicates.len(), 2, "{duplicates:#?}");
+        for f in &duplicates {
+            assert_eq!(f.severity, Severity::Error);
+            assert_eq!(f.cell.as_deref(), Some("A3"));
+            assert_eq!(f.value.as_deref(), Some("X9"));
+        }
+        let files: std::collections::BTreeSet<_> =
+            duplicates.iter().map(|f| &f.submitter).collect();
+        assert_eq!(files.len(), 2, "one finding in each township's file");
+        // Error rows are out of every figure; the other rows stay.
+        assert_eq!(d.data.tables[0].height(), before - 2);
+    }
+}
