@@ -750,8 +750,7 @@ fn read_rows(
         })
     };
     let sheet_name = stream.sheet_name.clone();
-    report.format = Some(stream.format.label());
-    report.sheet = Some(sheet_name.clone());
+    (report.format, report.sheet) = (Some(stream.format.label()), Some(sheet_name.clone()));
     report.encoding = stream.encoding.map(|e| e.label());
     let date_system = stream.date_system;
     let sheet_finding = |rule: &str, message: String| {
@@ -775,42 +774,15 @@ fn read_rows(
     }
     let origin = head.start().unwrap_or((0, 0));
 
-    // Merged cells: a streamed xlsx sheet has them after its cells, so they are looked for
-    // only when some declared column is not matched without them, and only through a
-    // second header row (merged names spanning both rows, group names over sub-labels):
-    // not when no header row matched at all, nor when the row under it holds data values.
-    let known_merges = if stream.merges_known() {
-        stream.merged_regions()
-    } else {
-        Vec::new()
-    };
-    let mut header = find_header(&head, &source.columns, &known_merges);
-    let merges_could_help = |h: &Option<Header>| {
-        h.as_ref().is_some_and(|h| {
-            h.mapping.iter().any(Option::is_none)
-                && !header::holds_data_values(header::row_at(&head, h.row + 1))
-        })
-    };
-    if !stream.merges_known() && merges_could_help(&header) {
-        let merges = stream.merged_regions();
-        let matched =
-            |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
-        let again = find_header(&head, &source.columns, &merges);
-        if matched(&again) > matched(&header)
-            || (matched(&again) == matched(&header) && again.is_some()) && !merges.is_empty()
-        {
-            header = again;
-        }
-    }
+    let header = locate_header(&mut stream, &head, source);
     let Some(header) = header else {
         let wanted: Vec<&str> = source.columns.iter().map(|c| c.name.as_str()).collect();
-        findings.push(sheet_finding(
-            "header",
-            format!(
-                "在前12行中找不到表头：没有一个单元格与已声明的列名相符（{}）",
-                wanted.join("、")
-            ),
-        ));
+        let message = format!(
+            "在前12行中找不到表头：没有一个单元格与已声明的列名相符（{}）",
+            wanted.join("、")
+        );
+        findings.push(sheet_finding("header", message));
+        // Every row is rejected with the file: counted to the sheet's last row.
         let mut last = origin.0 + head.height() as u32 - 1;
         stream.rows.feed(None, &mut |r, _| last = r)?;
         report.counts.read = last as usize + 1;
@@ -823,152 +795,18 @@ fn read_rows(
         header: &header,
         date_system,
     };
-    report.header_row = Some(origin.0 + header.row as u32 + 1);
-    report.header_height = header.height;
-    report.columns = header
-        .mapping
-        .iter()
-        .map(|m| m.map(|c| origin.1 + c as u32))
-        .collect();
-
-    // When it was sent, if the sheet says so; a date that cannot be read is said, not
-    // taken for the file's time in silence.
-    match declared_day(&head, &header) {
-        Some(Ok(day)) => report.submitted_on = Some(day),
-        Some(Err(LabelCell {
-            text,
-            at: (row, col),
-        })) => findings.push(
-            sheet_finding(
-                "报送日期",
-                format!(
-                    "“{text}”不是日期，是否按时报送按文件修改时间判断；请填写如2024-12-05的日期"
-                ),
-            )
-            .at_cell(row, col)
-            .with_value(Some(text))
-            .with_severity(Severity::Warning),
-        ),
-        None => {}
-    }
-
-    // Submitter of the whole file, unless it comes row by row from a column.
-    let submitter = match source.submitter {
-        SubmitterFrom::Column => None,
-        from => {
-            let (text, place) = match from {
-                SubmitterFrom::Cell => match label_cell(&head, &header, &source.submitter_label) {
-                    Some(cell) => (cell.text, "单元格"),
-                    None => (String::new(), "单元格"),
-                },
-                _ => (file.label.to_string_lossy().into_owned(), "路径"),
-            };
-            match roster.match_text(&text) {
-                Some((i, how)) => {
-                    let s = &roster.submitters[i];
-                    let what = match how {
-                        MatchedBy::Code => format!("代码 {}", s.code),
-                        MatchedBy::Name => format!("名称 {}", s.name),
-                        MatchedBy::ShortName => format!("简称 {}", s.name),
-                        MatchedBy::Predecessor(k) => {
-                            let (code, name) = &s.predecessors[k];
-                            format!("原单位 {name}（{code}，已由{}承继）", s.name)
-                        }
-                    };
-                    report.submitter = Some(s.code.clone());
-                    report.submitter_evidence = Some(format!("{place}中的{what}"));
-                    Some(i)
-                }
-                None => {
-                    let message = match (from, roster.outside_period(&text)) {
-                        (SubmitterFrom::Cell, _) if text.is_empty() => format!(
-                            "表头上方没有“{}：…”单元格，无法确定报送单位",
-                            source.submitter_label
-                        ),
-                        (_, Some(why)) => format!("{place}中的{why}"),
-                        (SubmitterFrom::Cell, None) => {
-                            format!("“{}：{text}”不在报送单位名单中", source.submitter_label)
-                        }
-                        (_, None) => {
-                            "文件路径中没有报送单位名单里的代码或名称，无法确定报送单位".to_string()
-                        }
-                    };
-                    findings.push(sheet_finding("submitter", message));
-                    report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
-                    return fail(report, findings);
-                }
-            }
-        }
-    };
-
-    let missing: Vec<&pipeline::Column> = source
-        .columns
-        .iter()
-        .zip(&header.mapping)
-        .filter(|(c, m)| c.required && m.is_none())
-        .map(|(c, _)| c)
-        .collect();
-    if !missing.is_empty() {
-        let found: Vec<&str> = header
-            .labels
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !l.is_empty())
-            .collect();
-        for column in missing {
-            let hint = closest_label(&column.aliases, &header.labels)
-                .map(|l| {
-                    format!(
-                        "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
-                        column.name
-                    )
-                })
-                .unwrap_or_default();
-            findings.push(
-                sheet_finding(
-                    "header",
-                    format!(
-                        "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
-                        column.name,
-                        column.aliases.join("、"),
-                        origin.0 as usize + header.row + 1,
-                        found.join("、")
-                    ),
-                )
-                .from_submitter(report.submitter.as_deref())
-                .in_column(Some(column.name.as_str())),
-            );
-        }
+    let Some(submitter) = check_header(
+        plan,
+        roster,
+        file,
+        (&head, &evidence, origin),
+        &mut report,
+        &mut findings,
+        &sheet_finding,
+    ) else {
         report.counts = reject_all(&head, &mut stream.rows, &evidence)?;
         return fail(report, findings);
-    }
-
-    report.unmapped_headers = unmapped_headers(&header, origin.1);
-    report.absent_columns = absent_columns(plan, file.source, &header);
-    for (rule, column, hint) in column_problems(plan, file.source, &header, origin) {
-        findings.push(
-            sheet_finding(rule, hint)
-                .from_submitter(report.submitter.as_deref())
-                .in_column(Some(column))
-                .with_severity(Severity::Warning),
-        );
-    }
-    if header.height == 2 {
-        let second = header.row + 1;
-        if evidence.is_record(header::row_at(&head, second), None) {
-            let sheet_row = origin.0 + second as u32 + 1;
-            findings.push(
-                sheet_finding(
-                    "跳过的行",
-                    format!("第{sheet_row}行被当作表头的第二行，未计入统计，但它各必填列都有有效值，像是一条记录；请核对表头是否只有一行"),
-                )
-                .from_submitter(report.submitter.as_deref())
-                .at_row(sheet_row)
-                .with_severity(Severity::Warning),
-            );
-        }
-    }
-
+    };
     let ctx = SheetContext {
         date_system,
         source,
@@ -980,17 +818,7 @@ fn read_rows(
         submitter,
         origin,
     };
-    let expected_rows = stream
-        .rows
-        .expected_rows()
-        .saturating_sub(header.first_data_row());
-    let mut extractor = SheetExtractor::new(&ctx, &evidence, expected_rows);
-    let mut classifier = RowClassifier::new(&evidence);
-    for_each_row_after_header(&head, &header, &mut stream.rows, &mut |r, cells| {
-        classifier.push(r, cells, &mut extractor)
-    })?;
-    classifier.finish(&mut extractor);
-    let Ok(extracted) = extractor.finish(&classifier.data_sums()) else {
+    let Ok(extracted) = extract_rows(&ctx, &evidence, &head, &mut stream.rows)? else {
         findings.push(sheet_finding(
             "file",
             "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
@@ -1002,22 +830,8 @@ fn read_rows(
     report.outside_period = extracted.outside_period;
     findings.extend(extracted.findings);
     if report.counts.used == 0 && report.counts.rejected == 0 {
-        let message = match (extracted.outside_period, source.period_column) {
-            (Some((first, last)), Some(pc)) => format!(
-                "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
-                report.counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
-                source.columns[pc].name,
-                plan.period.label(),
-                cell::days_to_text(first),
-                cell::days_to_text(last)
-            ),
-            _ => "表头下没有数据行（空表）".into(),
-        };
-        let rule = if extracted.outside_period.is_some() {
-            "报告期"
-        } else {
-            "empty"
-        };
+        let (rule, message) =
+            nothing_counted(plan, source, &report.counts, extracted.outside_period);
         findings.push(
             sheet_finding(rule, message)
                 .with_severity(Severity::Warning)
@@ -1030,6 +844,274 @@ fn read_rows(
         findings,
         absent: false,
     })
+}
+
+/// What the header found says of the file before any row is read: where the table is, the
+/// day it says it was sent, who sent it (by path or 填报单位 cell), the required columns it
+/// lacks, the headers matching nothing, the optional columns absent, a second header row
+/// that reads as a record. `None` when the file cannot be used (its findings said why); else the
+/// submitter's roster index (`None` inside: row by row from a column).
+fn check_header(
+    plan: &Plan,
+    roster: &Roster,
+    file: &InputFile,
+    (head, evidence, origin): (&Range<Data>, &RowEvidence, (u32, u32)),
+    report: &mut FileReport,
+    findings: &mut Vec<Finding>,
+    sheet_finding: &dyn Fn(&str, String) -> Finding,
+) -> Option<Option<usize>> {
+    let source = &plan.sources[file.source];
+    let header = evidence.header;
+    report.header_row = Some(origin.0 + header.row as u32 + 1);
+    report.header_height = header.height;
+    report.columns = header
+        .mapping
+        .iter()
+        .map(|m| m.map(|c| origin.1 + c as u32))
+        .collect();
+
+    // When it was sent, if the sheet says so; a date that cannot be read is said, not
+    // taken for the file's time in silence.
+    match declared_day(head, header) {
+        Some(Ok(day)) => report.submitted_on = Some(day),
+        Some(Err(LabelCell { text, at })) => findings.push(
+            sheet_finding(
+                "报送日期",
+                format!(
+                    "“{text}”不是日期，是否按时报送按文件修改时间判断；请填写如2024-12-05的日期"
+                ),
+            )
+            .at_cell(at.0, at.1)
+            .with_value(Some(text))
+            .with_severity(Severity::Warning),
+        ),
+        None => {}
+    }
+
+    // Submitter of the whole file, unless it comes row by row from a column.
+    let submitter = match file_submitter(source, roster, file, head, header) {
+        Ok(None) => None,
+        Ok(Some((index, code, evidence))) => {
+            report.submitter = Some(code);
+            report.submitter_evidence = Some(evidence);
+            Some(index)
+        }
+        Err(message) => {
+            findings.push(sheet_finding("submitter", message));
+            return None;
+        }
+    };
+
+    let missing = missing_required_columns(source, header, origin);
+    if !missing.is_empty() {
+        for (column, message) in missing {
+            findings.push(
+                sheet_finding("header", message)
+                    .from_submitter(report.submitter.as_deref())
+                    .in_column(Some(column)),
+            );
+        }
+        return None;
+    }
+
+    report.unmapped_headers = unmapped_headers(header, origin.1);
+    report.absent_columns = absent_columns(plan, file.source, header);
+    for (rule, column, hint) in column_problems(plan, file.source, header, origin) {
+        findings.push(
+            sheet_finding(rule, hint)
+                .from_submitter(report.submitter.as_deref())
+                .in_column(Some(column))
+                .with_severity(Severity::Warning),
+        );
+    }
+    let second = second_header_row_is_a_record(head, header, evidence, origin);
+    if let Some(sheet_row) = second {
+        findings.push(
+            sheet_finding("跳过的行", format!("第{sheet_row}行被当作表头的第二行，未计入统计，但它各必填列都有有效值，像是一条记录；请核对表头是否只有一行"))
+                .from_submitter(report.submitter.as_deref())
+                .at_row(sheet_row)
+                .with_severity(Severity::Warning),
+        );
+    }
+
+    Some(submitter)
+}
+
+/// The sheet row (1-based) of a two-row header's second row when it reads as a record:
+/// every required column holds a valid value there, so it may be data taken for a header.
+fn second_header_row_is_a_record(
+    head: &Range<Data>,
+    header: &Header,
+    evidence: &RowEvidence,
+    origin: (u32, u32),
+) -> Option<u32> {
+    let second = header.row + 1;
+    (header.height == 2 && evidence.is_record(header::row_at(head, second), None))
+        .then(|| origin.0 + second as u32 + 1)
+}
+
+/// Every row after the header through the classifier (title, 合计, footer, blank…) into the
+/// extractor (typed columns, cell rules): the sheet's rows as a frame and their account.
+/// The inner `Err`: the frame could not be built (an internal error, said as such).
+fn extract_rows(
+    ctx: &SheetContext,
+    evidence: &RowEvidence,
+    head: &Range<Data>,
+    rows: &mut workbook::SheetRows,
+) -> Result<PolarsResult<extract::Extracted>, workbook::OpenProblem> {
+    let header = evidence.header;
+    let expected_rows = rows.expected_rows().saturating_sub(header.first_data_row());
+    let mut extractor = SheetExtractor::new(ctx, evidence, expected_rows);
+    let mut classifier = RowClassifier::new(evidence);
+    for_each_row_after_header(head, header, rows, &mut |r, cells| {
+        classifier.push(r, cells, &mut extractor)
+    })?;
+    classifier.finish(&mut extractor);
+    Ok(extractor.finish(&classifier.data_sums()))
+}
+
+/// The header of a sheet's head. Merged cells: a streamed xlsx sheet has them after its
+/// cells, so they are looked for only when some declared column is not matched without
+/// them, and only through a second header row (merged names spanning both rows, group
+/// names over sub-labels): not when no header row matched at all, nor when the row under
+/// it holds data values.
+fn locate_header(
+    stream: &mut workbook::SheetStream,
+    head: &Range<Data>,
+    source: &Source,
+) -> Option<Header> {
+    let known_merges = if stream.merges_known() {
+        stream.merged_regions()
+    } else {
+        Vec::new()
+    };
+    let mut header = find_header(head, &source.columns, &known_merges);
+    let merges_could_help = |h: &Option<Header>| {
+        h.as_ref().is_some_and(|h| {
+            h.mapping.iter().any(Option::is_none)
+                && !header::holds_data_values(header::row_at(head, h.row + 1))
+        })
+    };
+    if !stream.merges_known() && merges_could_help(&header) {
+        let merges = stream.merged_regions();
+        let matched =
+            |h: &Option<Header>| h.as_ref().map_or(0, |h| h.mapping.iter().flatten().count());
+        let again = find_header(head, &source.columns, &merges);
+        if matched(&again) > matched(&header)
+            || (matched(&again) == matched(&header) && again.is_some()) && !merges.is_empty()
+        {
+            header = again;
+        }
+    }
+    header
+}
+
+/// Who sent the whole file — by its path, or by the 填报单位 cell above the header — as
+/// (roster index, code, the evidence in words); `Ok(None)` when the submitter comes row by
+/// row from a column; `Err` with the finding's message when nobody in the roster matches.
+fn file_submitter(
+    source: &Source,
+    roster: &Roster,
+    file: &InputFile,
+    head: &Range<Data>,
+    header: &Header,
+) -> Result<Option<(usize, String, String)>, String> {
+    let from = source.submitter;
+    if matches!(from, SubmitterFrom::Column) {
+        return Ok(None);
+    }
+    let (text, place) = match from {
+        SubmitterFrom::Cell => match label_cell(head, header, &source.submitter_label) {
+            Some(cell) => (cell.text, "单元格"),
+            None => (String::new(), "单元格"),
+        },
+        _ => (file.label.to_string_lossy().into_owned(), "路径"),
+    };
+    let Some((i, how)) = roster.match_text(&text) else {
+        return Err(match (from, roster.outside_period(&text)) {
+            (SubmitterFrom::Cell, _) if text.is_empty() => format!(
+                "表头上方没有“{}：…”单元格，无法确定报送单位",
+                source.submitter_label
+            ),
+            (_, Some(why)) => format!("{place}中的{why}"),
+            (SubmitterFrom::Cell, None) => {
+                format!("“{}：{text}”不在报送单位名单中", source.submitter_label)
+            }
+            (_, None) => "文件路径中没有报送单位名单里的代码或名称，无法确定报送单位".to_string(),
+        });
+    };
+    let s = &roster.submitters[i];
+    let what = match how {
+        MatchedBy::Code => format!("代码 {}", s.code),
+        MatchedBy::Name => format!("名称 {}", s.name),
+        MatchedBy::ShortName => format!("简称 {}", s.name),
+        MatchedBy::Predecessor(k) => {
+            let (code, name) = &s.predecessors[k];
+            format!("原单位 {name}（{code}，已由{}承继）", s.name)
+        }
+    };
+    Ok(Some((i, s.code.clone(), format!("{place}中的{what}"))))
+}
+
+/// Each required column the header lacks, with the message that says what headers would
+/// do and the closest one found.
+fn missing_required_columns<'a>(
+    source: &'a Source,
+    header: &Header,
+    origin: (u32, u32),
+) -> Vec<(&'a str, String)> {
+    let found: Vec<&str> = header
+        .labels
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.is_empty())
+        .collect();
+    source
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| c.required && m.is_none())
+        .map(|(column, _)| {
+            let hint = closest_label(&column.aliases, &header.labels)
+                .map(|l| {
+                    format!(
+                        "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
+                        column.name
+                    )
+                })
+                .unwrap_or_default();
+            let message = format!(
+                "缺少必填列“{}”（可接受的表头：{}）。第{}行的表头为：{}{hint}",
+                column.name,
+                column.aliases.join("、"),
+                origin.0 as usize + header.row + 1,
+                found.join("、")
+            );
+            (column.name.as_str(), message)
+        })
+        .collect()
+}
+
+/// Why a sheet whose header was found gave no row (neither used nor rejected): every row
+/// dated outside the period, or none under the header. (rule, message).
+fn nothing_counted(
+    plan: &Plan,
+    source: &Source,
+    counts: &RowCounts,
+    outside_period: Option<(i32, i32)>,
+) -> (&'static str, String) {
+    match (outside_period, source.period_column) {
+        (Some((first, last)), Some(pc)) => ("报告期", format!(
+            "全部{}行数据的“{}”都不在报告期（{}）内（最早{}，最晚{}），本文件没有数据计入统计；请核对是否报错了期别或日期",
+            counts.skipped.get(&header::SkipReason::OutsidePeriod).copied().unwrap_or(0),
+            source.columns[pc].name,
+            plan.period.label(),
+            cell::days_to_text(first),
+            cell::days_to_text(last)
+        )),
+        (Some(_), None) => ("报告期", "表头下没有数据行（空表）".into()),
+        (None, _) => ("empty", "表头下没有数据行（空表）".into()),
+    }
 }
 
 /// Gives `sink` every row after the header: those of the head first, then the rest of
