@@ -183,7 +183,8 @@ def read_rows(path):
         labels = [str(c) for c in row]
         if "town_code" in labels or "受理" in labels or "accepted" in labels:
             break
-    header = [str(c) for c in rows[h]]
+    # A heading may put its unit on a line of its own (追讨工资 / （万元）): read as one line.
+    header = [str(c).replace("\n", "") for c in rows[h]]
     out = {}
     for row in rows[h + 1:]:
         key = next((str(c) for c in row[:2] if str(c) == "合计" or (str(c).isdigit() and len(str(c)) == 9)), None)

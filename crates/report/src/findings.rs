@@ -158,7 +158,8 @@ fn finish_list(sheet: &mut Worksheet, widths: &ColumnWidths) -> Result<(), XlsxE
     print_setup(sheet, (0, 0))
 }
 
-/// Writes the 问题清单 workbook.
+/// Writes the 问题清单 workbook: 汇总 (counts per submitter and rule), 问题清单 (every
+/// finding), 数据核对 (the row account of every file) and 报送情况 (who sent what).
 pub fn write_findings_workbook(
     plan: &Plan,
     data: &Ingested,
@@ -167,20 +168,32 @@ pub fn write_findings_workbook(
 ) -> Result<(), ReportError> {
     let f = Formats::default();
     let mut book = Workbook::new();
-    let name_of = |code: &Option<String>| {
-        code.as_deref()
-            .and_then(|c| data.roster.get(c))
-            .map(|s| s.name.clone())
-            .unwrap_or_default()
-    };
+    write_counts_sheet(book.add_worksheet(), data, &f)?;
+    write_findings_sheet(book.add_worksheet(), data, &f)?;
+    write_row_accounts_sheet(book.add_worksheet(), plan, data, &f)?;
+    write_submissions_sheet(book.add_worksheet(), plan, completeness, &f)?;
+    save_atomically(&mut book, path)
+}
 
-    // 1. Counts per submitter and rule.
-    let sheet = book.add_worksheet();
+/// The roster name of a submitter code (empty when unknown).
+fn name_of(data: &Ingested, code: &Option<String>) -> String {
+    code.as_deref()
+        .and_then(|c| data.roster.get(c))
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
+/// 汇总: errors and warnings per submitter and rule.
+fn write_counts_sheet(
+    sheet: &mut Worksheet,
+    data: &Ingested,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name("汇总")?;
     let mut widths = header_row(
         sheet,
         &["报送单位代码", "报送单位", "规则", "错误", "警告"],
-        &f,
+        f,
     )?;
     let mut counts: BTreeMap<(Option<String>, String), (usize, usize)> = BTreeMap::new();
     for finding in &data.findings {
@@ -201,18 +214,24 @@ pub fn write_findings_workbook(
             code.as_deref().unwrap_or("（未识别）"),
             &f.label,
         )?;
-        sheet.write_string_with_format(row, 1, name_of(code), &f.label)?;
+        sheet.write_string_with_format(row, 1, name_of(data, code), &f.label)?;
         sheet.write_string_with_format(row, 2, rule, &f.label)?;
         sheet.write_number_with_format(row, 3, *errors as f64, &count)?;
         sheet.write_number_with_format(row, 4, *warnings as f64, &count)?;
         widths.fit(0, code.as_deref().unwrap_or("（未识别）"));
-        widths.fit(1, &name_of(code));
+        widths.fit(1, &name_of(data, code));
         widths.fit(2, rule);
     }
     finish_list(sheet, &widths)?;
+    Ok(())
+}
 
-    // 2. Every finding.
-    let sheet = book.add_worksheet();
+/// 问题清单: every finding in reading order, up to Excel's last row (the CSV has them all).
+fn write_findings_sheet(
+    sheet: &mut Worksheet,
+    data: &Ingested,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name("问题清单")?;
     let mut widths = header_row(
         sheet,
@@ -228,7 +247,7 @@ pub fn write_findings_workbook(
             "严重程度",
             "说明",
         ],
-        &f,
+        f,
     )?;
     let listed = in_reading_order(&data.findings);
     for (i, finding) in listed.iter().enumerate() {
@@ -249,7 +268,7 @@ pub fn write_findings_workbook(
             .unwrap_or_default();
         let texts = [
             finding.submitter.clone().unwrap_or_default(),
-            name_of(&finding.submitter),
+            name_of(data, &finding.submitter),
             finding.file.display().to_string(),
             finding.sheet.clone().unwrap_or_default(),
             cell,
@@ -267,10 +286,19 @@ pub fn write_findings_workbook(
     }
     finish_list(sheet, &widths)?;
     sheet.autofilter(0, 0, (data.findings.len() as u32).min(LAST_ROW), 9)?;
+    Ok(())
+}
 
-    // 3. The row account of every file.
-    let sheet = book.add_worksheet();
+/// 数据核对: each file's rows read = used + rejected + skipped by reason, its unmatched
+/// headers, absent optional columns, format and why it was chosen.
+fn write_row_accounts_sheet(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    data: &Ingested,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name("数据核对")?;
+    let count = f.value(pipeline::Display::Count, false);
     let reasons = SkipReason::ALL;
     let mut headings = vec![
         "台账".to_string(),
@@ -289,14 +317,14 @@ pub fn write_findings_workbook(
     headings.push("文件格式".into());
     headings.push("说明".into());
     let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
-    let mut widths = header_row(sheet, &headings, &f)?;
+    let mut widths = header_row(sheet, &headings, f)?;
     for (i, file) in data.files.iter().enumerate() {
         let row = i as u32 + 1;
         let c = &file.counts;
         let labels = [
             plan.source_title(&file.source).to_string(),
             file.label.display().to_string(),
-            name_of(&file.submitter),
+            name_of(data, &file.submitter),
         ];
         for (k, t) in labels.iter().enumerate() {
             sheet.write_string_with_format(row, k as u16, t, &f.label)?;
@@ -331,9 +359,17 @@ pub fn write_findings_workbook(
         }
     }
     finish_list(sheet, &widths)?;
+    Ok(())
+}
 
-    // 4. Who sent what.
-    let sheet = book.add_worksheet();
+/// 报送情况: every (ledger, township) with its status and lateness, and the files nobody
+/// in the roster could be found for.
+fn write_submissions_sheet(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    completeness: &Completeness,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name("报送情况")?;
     let mut widths = header_row(
         sheet,
@@ -346,7 +382,7 @@ pub fn write_findings_workbook(
             "说明",
             "是否按时",
         ],
-        &f,
+        f,
     )?;
     let mut row = 1;
     for entry in &completeness.entries {
@@ -387,7 +423,7 @@ pub fn write_findings_workbook(
         row += 1;
     }
     finish_list(sheet, &widths)?;
-    save_atomically(&mut book, path)
+    Ok(())
 }
 
 /// What the findings outputs were written to.

@@ -222,6 +222,81 @@ fn write_table(
     let last_col = label_columns + layout.columns.len() as u16 - 1;
     let header_bottom = geometry.first_row - 1;
 
+    write_title_lines(sheet, plan, layout, label_columns, last_col, f)?;
+
+    // Row label heading(s), merged down the header.
+    let mut label_headings = vec![layout.row_header.clone()];
+    if layout.show_codes {
+        label_headings.insert(0, "代码".into());
+    }
+    for (i, heading) in label_headings.iter().enumerate() {
+        write_span_down(
+            sheet,
+            HEADER_TOP,
+            header_bottom,
+            i as u16,
+            heading,
+            &f.header,
+        )?;
+    }
+    write_header_levels(sheet, layout, label_columns, depth, f)?;
+
+    let name_width = write_level_rows(sheet, plan, layout, results, &geometry, f)?;
+
+    // Footer and notes, a row below the last level.
+    let mut row = geometry.first_row + geometry.rows.len() as u32 + 1;
+    let footer = "单位负责人：          统计负责人：          填表人：          联系电话：          报出日期：";
+    write_span(sheet, row, 0, last_col, footer, &f.note)?;
+    row += 2;
+    sheet.write_string_with_format(row, 0, "说明：", &f.note)?;
+    row += 1;
+    for (i, line) in table_notes(plan, layout, results).iter().enumerate() {
+        write_span(
+            sheet,
+            row,
+            0,
+            last_col,
+            &format!("{}. {line}", i + 1),
+            &f.note,
+        )?;
+        row += 1;
+    }
+
+    // Widths, panes, printing.
+    if layout.show_codes {
+        sheet.set_column_width(0, 11)?;
+    }
+    sheet.set_column_width(label_columns - 1, (name_width + 2.0).clamp(8.0, 40.0))?;
+    for (j, column) in layout.columns.iter().enumerate() {
+        let leaf = column.header.last().map(String::as_str).unwrap_or("");
+        // A heading set on two lines is as wide as its longer line; any other wraps in two.
+        let lines = heading_lines(leaf);
+        let width = match lines.split_once('\n') {
+            Some((first, unit)) => text_width(first).max(text_width(unit)) + 1.5,
+            None => text_width(leaf) / depth.min(2) as f64 + 2.0,
+        }
+        .clamp(9.0, 18.0);
+        sheet.set_column_width(label_columns + j as u16, width)?;
+    }
+    sheet.set_freeze_panes(header_bottom + 1, label_columns)?;
+    sheet.set_landscape();
+    sheet.set_paper_size(9); // A4
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
+    sheet.set_repeat_rows(0, header_bottom)?;
+    Ok(())
+}
+
+/// The title (with a form's 表号 block top right, when it has one and room) and the
+/// 填报单位 / 计量单位 / 报告期 line under it.
+fn write_title_lines(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    layout: &SheetLayout,
+    label_columns: u16,
+    last_col: u16,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     // Title and the line under it; a form's 表号 block in the top right corner, beside it.
     // Over three narrow figure columns a line such as 制定机关：某某区人力资源和社会保障局
     // wraps once: room for two lines each.
@@ -249,30 +324,25 @@ fn write_table(
         &right,
         &f.subtitle_right,
     )?;
+    Ok(())
+}
 
-    // Row label heading(s), merged down the header.
-    let mut label_headings = vec![layout.row_header.clone()];
-    if layout.show_codes {
-        label_headings.insert(0, "代码".into());
-    }
-    for (i, heading) in label_headings.iter().enumerate() {
-        write_span_down(
-            sheet,
-            HEADER_TOP,
-            header_bottom,
-            i as u16,
-            heading,
-            &f.header,
-        )?;
-    }
-    write_header_levels(sheet, layout, label_columns, depth, f)?;
-
-    // Data rows.
-    let mut row = geometry.first_row;
+/// One row per level (合计, subtotals, townships or categories) in the geometry's order: a
+/// township that sent none of the sheet's ledgers is 未报送 with blank figures, a figure over
+/// tables nobody sent is "—". Returns the width the names need.
+fn write_level_rows(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    layout: &SheetLayout,
+    results: &Results,
+    geometry: &TableGeometry,
+    f: &Formats,
+) -> Result<f64, XlsxError> {
+    let label_columns = geometry.label_columns;
     let mut name_width = text_width(&layout.row_header);
     // A township is 未报送 on a sheet when it sent none of the sheet's ledgers.
     let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
-    for &level in &geometry.rows {
+    for (row, &level) in (geometry.first_row..).zip(&geometry.rows) {
         // 合计 and its subtotals are summary rows, set off the same way (a category is not).
         let total = level.code.is_none() && level.category.is_none();
         let sent = level.sent_any(&sheet_sources);
@@ -313,17 +383,16 @@ fn write_table(
                 }
             }
         }
-        row += 1;
     }
+    Ok(name_width)
+}
 
-    // Footer and notes.
-    row += 1;
-    let footer = "单位负责人：          统计负责人：          填表人：          联系电话：          报出日期：";
-    write_span(sheet, row, 0, last_col, footer, &f.note)?;
-    row += 2;
-    sheet.write_string_with_format(row, 0, "说明：", &f.note)?;
-    row += 1;
-    let mut number = 1;
+/// The 说明 under a table, in order (numbered when written): each indicator's formula (a
+/// plain measure in words), the settings and roster constants its figures use, how
+/// categories and subtotals are made, the sheet's own notes, what history lacked or
+/// restated, a reporting month's days, and the zero-denominator rule.
+fn table_notes(plan: &Plan, layout: &SheetLayout, results: &Results) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
     let mut explained: Vec<&str> = Vec::new();
     for column in &layout.columns {
         if explained.contains(&column.indicator.as_str()) {
@@ -334,14 +403,12 @@ fn write_table(
             // A plain measure is said in words ("受理数：…台账中的行数"), never "受理数 = 受理数".
             let line = match &indicator.expr {
                 Arith::Measure(m) => match plan.measure(m).and_then(|m| m.description.as_ref()) {
-                    Some(words) => format!("{number}. {}：{words}", indicator.label),
+                    Some(words) => format!("{}：{words}", indicator.label),
                     None => continue,
                 },
-                _ => format!("{number}. {} = {}", indicator.label, indicator.formula),
+                _ => format!("{} = {}", indicator.label, indicator.formula),
             };
-            write_span(sheet, row, 0, last_col, &line, &f.note)?;
-            row += 1;
-            number += 1;
+            lines.push(line);
         }
     }
     let used = plan.settings_used_by(layout.columns.iter().map(|c| c.indicator.as_str()));
@@ -368,113 +435,47 @@ fn write_table(
                 )
             })
             .unwrap_or_default();
-        let line = format!("{number}. 设置：{}为{value}{chosen}{note}。", setting.label);
-        write_span(sheet, row, 0, last_col, &line, &f.note)?;
-        row += 1;
-        number += 1;
+        lines.push(format!("设置：{}为{value}{chosen}{note}。", setting.label));
     }
     for constant in plan.constants_used_by(layout.columns.iter().map(|c| c.indicator.as_str())) {
-        let line = format!(
-            "{number}. {}：取自单位名单的“{}”列，合计及小计为各单位之和。",
+        lines.push(format!(
+            "{}：取自单位名单的“{}”列，合计及小计为各单位之和。",
             constant.label, constant.column
-        );
-        write_span(sheet, row, 0, last_col, &line, &f.note)?;
-        row += 1;
-        number += 1;
+        ));
     }
     if let Some(c) = &layout.categories {
-        let line = format!(
-            "{number}. 按{}的“{}”分列：各行为该列为此值的台账行，“{}”为其余各值及未填的行，各行之和为合计。",
+        lines.push(format!(
+            "按{}的“{}”分列：各行为该列为此值的台账行，“{}”为其余各值及未填的行，各行之和为合计。",
             plan.sources[c.source].title, c.column, c.other
-        );
-        write_span(sheet, row, 0, last_col, &line, &f.note)?;
-        row += 1;
-        number += 1;
+        ));
     }
     if layout.subtotals {
-        let line = format!(
-            "{number}. “其中”各行为单位名单中该类型（街道、镇、乡、园区等）单位的小计，按其台账行重新计算（比率不是各单位比率的平均）；各小计之和为合计（名单未填类型的单位只计入合计）。"
-        );
-        write_span(sheet, row, 0, last_col, &line, &f.note)?;
-        row += 1;
-        number += 1;
+        lines.push("“其中”各行为单位名单中该类型（街道、镇、乡、园区等）单位的小计，按其台账行重新计算（比率不是各单位比率的平均）；各小计之和为合计（名单未填类型的单位只计入合计）。".to_string());
     }
-    for note in &layout.notes {
-        write_span(
-            sheet,
-            row,
-            0,
-            last_col,
-            &format!("{number}. {}", plan.expand(note)),
-            &f.note,
-        )?;
-        row += 1;
-        number += 1;
-    }
+    lines.extend(layout.notes.iter().map(|note| plan.expand(note)));
     let history = results.windows.notes_for(
         plan,
         &layout.windows(),
         &plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str())),
     );
     for line in history.iter().chain(&results.windows.restated) {
-        write_span(
-            sheet,
-            row,
-            0,
-            last_col,
-            &format!("{number}. {line}。"),
-            &f.note,
-        )?;
-        row += 1;
-        number += 1;
+        lines.push(format!("{line}。"));
     }
     if let Some(day) = plan.period.month_ends_on {
         // Not a calendar period: the dates it covers are said, so no figure is misread.
         let (start, end) = plan.period.bounds();
-        let line = format!(
-            "{number}. 统计月度按每月{day}日截止计算：{}为{}至{}。",
+        lines.push(format!(
+            "统计月度按每月{day}日截止计算：{}为{}至{}。",
             plan.period.label(),
             start.format("%Y年%-m月%-d日"),
             end.format("%Y年%-m月%-d日")
-        );
-        write_span(sheet, row, 0, last_col, &line, &f.note)?;
-        row += 1;
-        number += 1;
+        ));
     }
-    let empty =
-        "比率的分母为0时显示“—”；合计行的比率由合计的分子、分母重新计算，不是各单位比率的平均。";
-    write_span(
-        sheet,
-        row,
-        0,
-        last_col,
-        &format!("{number}. {empty}"),
-        &f.note,
-    )?;
-
-    // Widths, panes, printing.
-    if layout.show_codes {
-        sheet.set_column_width(0, 11)?;
-    }
-    sheet.set_column_width(label_columns - 1, (name_width + 2.0).clamp(8.0, 40.0))?;
-    for (j, column) in layout.columns.iter().enumerate() {
-        let leaf = column.header.last().map(String::as_str).unwrap_or("");
-        // A heading set on two lines is as wide as its longer line; any other wraps in two.
-        let lines = heading_lines(leaf);
-        let width = match lines.split_once('\n') {
-            Some((first, unit)) => text_width(first).max(text_width(unit)) + 1.5,
-            None => text_width(leaf) / depth.min(2) as f64 + 2.0,
-        }
-        .clamp(9.0, 18.0);
-        sheet.set_column_width(label_columns + j as u16, width)?;
-    }
-    sheet.set_freeze_panes(header_bottom + 1, label_columns)?;
-    sheet.set_landscape();
-    sheet.set_paper_size(9); // A4
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_repeat_rows(0, header_bottom)?;
-    Ok(())
+    lines.push(
+        "比率的分母为0时显示“—”；合计行的比率由合计的分子、分母重新计算，不是各单位比率的平均。"
+            .to_string(),
+    );
+    lines
 }
 
 /// The multi-level header: equal neighbouring labels merge across; a label with nothing

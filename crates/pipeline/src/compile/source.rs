@@ -50,83 +50,8 @@ fn compile_source(
 ) -> Option<Source> {
     let what = format!("source `{id}`");
     let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
-    let mut columns = Vec::new();
-    // Computed columns, resolved once every column is known: (column, from, to, where).
-    let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
-    match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
-        Some((_, DeValue::Table(all))) => {
-            for (name, col) in all.iter() {
-                let name: &str = name.get_ref();
-                let what = format!("source `{id}` column `{name}`");
-                if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
-                    let working_days = spec.working_days.clone();
-                    if let Some(column) = compile_column(d, &what, name, col, spec) {
-                        if let Some(w) = working_days {
-                            if column.kind != ColumnType::Int {
-                                d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
-                            }
-                            computed.push((columns.len(), w.get_ref().clone(), w.span()));
-                        }
-                        columns.push(column);
-                    }
-                }
-            }
-        }
-        Some((v, _)) => d.span(&v.span(), format!("{what}: `columns` must be a table")),
-        None => d.span(
-            &value.span(),
-            format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
-        ),
-    }
-    for (ci, spec, span) in computed {
-        let date = |name: &str, d: &mut Diagnostics| {
-            let found = columns
-                .iter()
-                .position(|c| c.name == name && c.kind == ColumnType::Date);
-            if found.is_none() {
-                let dates = columns
-                    .iter()
-                    .filter(|c| c.kind == ColumnType::Date)
-                    .map(|c| c.name.as_str());
-                let hint = did_you_mean(name, dates);
-                d.span(&span, format!("source `{id}` column `{}`: working_days counts between two date columns of the source; “{name}” is not one{hint}", columns[ci].name));
-            }
-            found
-        };
-        let (from, to) = (date(&spec.from, d), date(&spec.to, d));
-        if let (Some(from), Some(to)) = (from, to) {
-            columns[ci].working_days = Some((from, to));
-        }
-    }
-    let mut rules = Vec::new();
-    match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
-        Some((_, DeValue::Array(list))) => {
-            for (i, rule) in list.iter().enumerate() {
-                let what = format!("source `{id}` rule {}", i + 1);
-                let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
-                    continue;
-                };
-                if let Some((compiled, reference)) =
-                    compile_rule(d, &what, id, rule, spec, &columns, placeholders)
-                {
-                    if let Some(r) = reference {
-                        pending.push(PendingReference {
-                            source: id.to_string(),
-                            rule: rules.len(),
-                            target: r.source,
-                            column: r.column,
-                        });
-                    }
-                    rules.push(compiled);
-                }
-            }
-        }
-        Some((v, _)) => d.span(
-            &v.span(),
-            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
-        ),
-        None => {}
-    }
+    let mut columns = compile_columns(d, id, value);
+    let mut rules = compile_rules(d, id, value, &columns, pending, placeholders);
     let names: Vec<&str> = columns.iter().map(|c: &Column| c.name.as_str()).collect();
     let find_column = |d: &mut Diagnostics, name: &Spanned<String>, key: &str| {
         let found = names.iter().position(|n| n == name.get_ref());
@@ -216,35 +141,8 @@ fn compile_source(
             message: None,
         });
     }
-    // Placeholders in a glob: a ledger kept under the period's own folder
-    // (`../monthly/{year}-12/*/*工资支付月报*.*`).
-    let mut files = Vec::new();
-    for pattern in spec.files.to_vec() {
-        match placeholders.fill_strict(&pattern) {
-            Ok(filled) => files.push(filled.text),
-            Err((_, message)) => {
-                let at = entry_value(value, "files").map_or(value.span(), |v| v.span());
-                d.span(&at, format!("{what}: file glob `{pattern}`: {message}"));
-            }
-        }
-    }
-    if files.is_empty() && spec.files.to_vec().is_empty() {
-        d.span(&value.span(), format!("{what}: `files` lists no glob"));
-    }
-    for pattern in &files {
-        if let Err(e) = glob::Pattern::new(pattern) {
-            d.span(
-                &value.span(),
-                format!("{what}: file glob `{pattern}` is not valid: {e}"),
-            );
-        }
-    }
-    let sheet = match spec.sheet {
-        None => SheetSelector::Index(0),
-        Some(SheetSpec::Index(i)) => SheetSelector::Index(i),
-        Some(SheetSpec::Name(n)) => SheetSelector::Names(vec![n]),
-        Some(SheetSpec::Names(n)) => SheetSelector::Names(n),
-    };
+    let files = compile_globs(d, &what, value, &spec.files.to_vec(), placeholders);
+    let sheet = sheet_selector(spec.sheet);
     Some(Source {
         id: id.to_string(),
         title: spec.title.unwrap_or_else(|| id.to_string()),
@@ -259,6 +157,147 @@ fn compile_source(
         columns,
         rules,
     })
+}
+
+/// `[sources.<id>.columns]`: each column compiled, then the computed ones (`working_days`)
+/// resolved against the date columns, once every column is known.
+fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) -> Vec<Column> {
+    let what = format!("source `{id}`");
+    let mut columns = Vec::new();
+    // Computed columns, resolved once every column is known: (column, from, to, where).
+    let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
+    match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Table(all))) => {
+            for (name, col) in all.iter() {
+                let name: &str = name.get_ref();
+                let what = format!("source `{id}` column `{name}`");
+                if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
+                    let working_days = spec.working_days.clone();
+                    if let Some(column) = compile_column(d, &what, name, col, spec) {
+                        if let Some(w) = working_days {
+                            if column.kind != ColumnType::Int {
+                                d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
+                            }
+                            computed.push((columns.len(), w.get_ref().clone(), w.span()));
+                        }
+                        columns.push(column);
+                    }
+                }
+            }
+        }
+        Some((v, _)) => d.span(&v.span(), format!("{what}: `columns` must be a table")),
+        None => d.span(
+            &value.span(),
+            format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
+        ),
+    }
+    for (ci, spec, span) in computed {
+        let date = |name: &str, d: &mut Diagnostics| {
+            let found = columns
+                .iter()
+                .position(|c| c.name == name && c.kind == ColumnType::Date);
+            if found.is_none() {
+                let dates = columns
+                    .iter()
+                    .filter(|c| c.kind == ColumnType::Date)
+                    .map(|c| c.name.as_str());
+                let hint = did_you_mean(name, dates);
+                d.span(&span, format!("source `{id}` column `{}`: working_days counts between two date columns of the source; “{name}” is not one{hint}", columns[ci].name));
+            }
+            found
+        };
+        let (from, to) = (date(&spec.from, d), date(&spec.to, d));
+        if let (Some(from), Some(to)) = (from, to) {
+            columns[ci].working_days = Some((from, to));
+        }
+    }
+    columns
+}
+
+/// `[[sources.<id>.rules]]`: each rule compiled against the columns; a `reference` to
+/// another source is left in `pending`, checked once every source is known.
+fn compile_rules(
+    d: &mut Diagnostics,
+    id: &str,
+    value: &Spanned<DeValue<'_>>,
+    columns: &[Column],
+    pending: &mut Vec<PendingReference>,
+    placeholders: &Placeholders,
+) -> Vec<Rule> {
+    let what = format!("source `{id}`");
+    let mut rules = Vec::new();
+    match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, rule) in list.iter().enumerate() {
+                let what = format!("source `{id}` rule {}", i + 1);
+                let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
+                    continue;
+                };
+                if let Some((compiled, reference)) =
+                    compile_rule(d, &what, id, rule, spec, columns, placeholders)
+                {
+                    if let Some(r) = reference {
+                        pending.push(PendingReference {
+                            source: id.to_string(),
+                            rule: rules.len(),
+                            target: r.source,
+                            column: r.column,
+                        });
+                    }
+                    rules.push(compiled);
+                }
+            }
+        }
+        Some((v, _)) => d.span(
+            &v.span(),
+            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
+        ),
+        None => {}
+    }
+    rules
+}
+
+/// `files`: each glob with its placeholders filled — a ledger may be kept under the
+/// period's own folder (`../monthly/{year}-12/*/*工资支付月报*.*`) — and checked as a glob.
+fn compile_globs(
+    d: &mut Diagnostics,
+    what: &str,
+    value: &Spanned<DeValue<'_>>,
+    patterns: &[String],
+    placeholders: &Placeholders,
+) -> Vec<String> {
+    let mut files = Vec::new();
+    for pattern in patterns {
+        match placeholders.fill_strict(pattern) {
+            Ok(filled) => files.push(filled.text),
+            Err((_, message)) => {
+                let at = entry_value(value, "files").map_or(value.span(), |v| v.span());
+                d.span(&at, format!("{what}: file glob `{pattern}`: {message}"));
+            }
+        }
+    }
+    if files.is_empty() && patterns.is_empty() {
+        d.span(&value.span(), format!("{what}: `files` lists no glob"));
+    }
+    for pattern in &files {
+        if let Err(e) = glob::Pattern::new(pattern) {
+            d.span(
+                &value.span(),
+                format!("{what}: file glob `{pattern}` is not valid: {e}"),
+            );
+        }
+    }
+    files
+}
+
+/// `sheet`: by position (the first when not given) or by the names to try in order.
+fn sheet_selector(spec: Option<SheetSpec>) -> SheetSelector {
+    match spec {
+        None => SheetSelector::Index(0),
+        Some(SheetSpec::Index(i)) => SheetSelector::Index(i),
+        Some(SheetSpec::Name(n)) => SheetSelector::Names(vec![n]),
+        Some(SheetSpec::Names(n)) => SheetSelector::Names(n),
+    }
 }
 
 fn compile_column(
