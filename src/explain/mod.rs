@@ -210,50 +210,13 @@ pub fn explain(
         },
         None => geometry.cell(layout, address.row, address.col),
     };
-    let (level, j) = match cell {
-        TableCell::Title => return not_a_figure("the sheet's title".into()),
-        TableCell::Subtitle => {
-            return not_a_figure("the 填报单位 / 计量单位 / 报告期 line under the title".into())
-        }
-        TableCell::Header(None) => return not_a_figure("the heading of the row labels".into()),
-        TableCell::Header(Some(j)) => {
-            let c = &layout.columns[j];
-            return not_a_figure(format!(
-                "the header of column “{}”: {} of each row below, {}",
-                header_of(j),
-                plan.label_of(&c.indicator),
-                column_window_words(c)
-            ));
-        }
-        TableCell::Label(level) => {
-            return not_a_figure(format!("the name of the row {}", level_words(level)))
-        }
-        TableCell::Notes => {
-            return not_a_figure(
-                "below the table: the signature line and the 说明 (notes), not a figure".into(),
-            )
-        }
-        TableCell::Outside => return not_a_figure("outside the table: the cell is empty".into()),
-        TableCell::Figure { level, column } => (level, column),
+    let (level, j) = match table_cell_figure(plan, layout, cell) {
+        Ok(figure) => figure,
+        Err(what) => return not_a_figure(what),
     };
     let column = &layout.columns[j];
-    if let (Some(value), Some(c)) = (&level.category, &layout.categories) {
-        let source = &plan.sources[c.source];
-        let rows = if *value == c.other {
-            format!(
-                "whose “{}” is none of the categories listed above it (or empty)",
-                c.column
-            )
-        } else {
-            format!("whose “{}” is “{value}”", c.column)
-        };
-        return not_a_figure(format!(
-            "{} of the category “{value}”: computed as 合计 is, over the rows of {} {rows}; `laborstat query` lists them: select * from {} where \"{}\" = '{value}'",
-            plan.label_of(&column.indicator),
-            source.title,
-            source.id,
-            c.column
-        ));
+    if let Some(what) = category_words(plan, layout, level, column) {
+        return not_a_figure(what);
     }
     let blank = !level.sent_any(&plan.sources_of(std::iter::once(column.indicator.as_str())));
     let mut windows = vec![column.window];
@@ -278,54 +241,9 @@ pub fn explain(
         (_, [now, ..]) => now.value,
         _ => None,
     };
-    let indicator = plan.indicator(&column.indicator);
-    let formula = match indicator {
-        Some(i) => match &i.expr {
-            // A measure shown as it is: said in words (its days are each window's, below).
-            Arith::Measure(m) if *m == i.name => {
-                let words = plan
-                    .measure(m)
-                    .map(|m| m.description.clone().unwrap_or_else(|| m.sql.clone()));
-                format!("{} = {}", i.label, words.unwrap_or_default())
-            }
-            _ => format!("{} = {}", i.label, i.formula),
-        },
-        None => column.indicator.clone(),
-    };
+    let formula = formula_words(plan, column);
     let comparison = column.compare.map(|k| comparison_words(column, k));
-    let mut sources: Vec<usize> = terms_of(plan, &column.indicator)
-        .iter()
-        .filter_map(|(_, m)| plan.measure(m).map(|m| m.source))
-        .collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let excluded = sources
-        .iter()
-        .filter_map(|&si| {
-            let source = &plan.sources[si];
-            let rejected: usize = data
-                .files
-                .iter()
-                .filter(|f| f.source == source.id)
-                // A township's own files (a file whose rows name their township in a
-                // column counts for every township it holds).
-                .filter(|f| {
-                    let theirs = |code: &str| match &level.subtotal {
-                        Some(kind) => data.roster.get(code).is_some_and(|s| s.kind == *kind),
-                        None => level.code.as_deref() == Some(code),
-                    };
-                    level.is_total() || f.submitter.as_deref().is_none_or(theirs)
-                })
-                .map(|f| f.counts.rejected)
-                .sum();
-            (rejected > 0).then(|| {
-                format!(
-                    "{rejected} rows of {} read this period have error findings and are in no figure (`laborstat validate` lists them)",
-                    source.title
-                )
-            })
-        })
-        .collect();
+    let excluded = excluded_rows(plan, data, level, column);
     let why_empty = if blank {
         Some(format!(
             "{} sent none of the ledgers this figure reads this period: the cell is left blank",
@@ -359,6 +277,127 @@ pub fn explain(
         why_empty,
         excluded,
     })))
+}
+
+/// The level and figure column of a table cell, or what the cell is in words when it holds
+/// no figure (the title, a heading, a row's name, the notes, outside the table).
+fn table_cell_figure<'a>(
+    plan: &Plan,
+    layout: &SheetLayout,
+    cell: TableCell<'a>,
+) -> Result<(&'a LevelRow, usize), String> {
+    match cell {
+        TableCell::Title => Err("the sheet's title".into()),
+        TableCell::Subtitle => Err("the 填报单位 / 计量单位 / 报告期 line under the title".into()),
+        TableCell::Header(None) => Err("the heading of the row labels".into()),
+        TableCell::Header(Some(j)) => {
+            let c = &layout.columns[j];
+            Err(format!(
+                "the header of column “{}”: {} of each row below, {}",
+                layout.columns[j].header.join(" / "),
+                plan.label_of(&c.indicator),
+                column_window_words(c)
+            ))
+        }
+        TableCell::Label(level) => Err(format!("the name of the row {}", level_words(level))),
+        TableCell::Notes => {
+            Err("below the table: the signature line and the 说明 (notes), not a figure".into())
+        }
+        TableCell::Outside => Err("outside the table: the cell is empty".into()),
+        TableCell::Figure { level, column } => Ok((level, column)),
+    }
+}
+
+/// A category row's figure of a distribution table, in words: computed as 合计 is, over the
+/// rows holding that value (and the query that lists them); `None` for any other level.
+fn category_words(
+    plan: &Plan,
+    layout: &SheetLayout,
+    level: &LevelRow,
+    column: &ReportColumn,
+) -> Option<String> {
+    let (Some(value), Some(c)) = (&level.category, &layout.categories) else {
+        return None;
+    };
+    {
+        let source = &plan.sources[c.source];
+        let rows = if *value == c.other {
+            format!(
+                "whose “{}” is none of the categories listed above it (or empty)",
+                c.column
+            )
+        } else {
+            format!("whose “{}” is “{value}”", c.column)
+        };
+        Some(format!(
+            "{} of the category “{value}”: computed as 合计 is, over the rows of {} {rows}; `laborstat query` lists them: select * from {} where \"{}\" = '{value}'",
+            plan.label_of(&column.indicator),
+            source.title,
+            source.id,
+            c.column
+        ))
+    }
+}
+
+/// The column's formula as the report's 说明 says it (a plain measure in words).
+fn formula_words(plan: &Plan, column: &ReportColumn) -> String {
+    let indicator = plan.indicator(&column.indicator);
+    match indicator {
+        Some(i) => match &i.expr {
+            // A measure shown as it is: said in words (its days are each window's, below).
+            Arith::Measure(m) if *m == i.name => {
+                let words = plan
+                    .measure(m)
+                    .map(|m| m.description.clone().unwrap_or_else(|| m.sql.clone()));
+                format!("{} = {}", i.label, words.unwrap_or_default())
+            }
+            _ => format!("{} = {}", i.label, i.formula),
+        },
+        None => column.indicator.clone(),
+    }
+}
+
+/// Per ledger the figure reads, the rows of the level's own files rejected this period
+/// (error findings): in no figure, said so that nobody takes the figure for all rows.
+fn excluded_rows(
+    plan: &Plan,
+    data: &Ingested,
+    level: &LevelRow,
+    column: &ReportColumn,
+) -> Vec<String> {
+    let mut sources: Vec<usize> = terms_of(plan, &column.indicator)
+        .iter()
+        .filter_map(|(_, m)| plan.measure(m).map(|m| m.source))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    sources
+        .iter()
+        .filter_map(|&si| {
+            let source = &plan.sources[si];
+            let rejected: usize = data
+                .files
+                .iter()
+                .filter(|f| f.source == source.id)
+                // A township's own files (a file whose rows name their township in a
+                // column counts for every township it holds).
+                .filter(|f| {
+                    let theirs = |code: &str| match &level.subtotal {
+                        Some(kind) => data.roster.get(code).is_some_and(|s| s.kind == *kind),
+                        None => level.code.as_deref() == Some(code),
+                    };
+                    level.is_total() || f.submitter.as_deref().is_none_or(theirs)
+                })
+                .map(|f| f.counts.rejected)
+                .sum();
+            (rejected > 0).then(|| {
+                format!(
+                    "{rejected} rows of {} read this period have error findings and are in no figure (`laborstat validate` lists them)",
+                    source.title
+                )
+            })
+        })
+        .collect()
 }
 
 /// What a cell of the 主要指标 sheet holds.
