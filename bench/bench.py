@@ -73,8 +73,9 @@ def engines(data, out, baseline=None):
     before = {}
     if baseline:
         # An earlier build of laborstat on the same pipeline: a change must not slow the run.
-        before["laborstat, baseline build"] = [baseline, "run", bench_pipeline, "--quiet", "--data", data,
-                                               "--out", out]
+        # The same command as the headline run (no store), so the two compare like with like.
+        before["laborstat, baseline build"] = [baseline, "run", bench_pipeline, "--quiet", "--no-store", "--data",
+                                               data, "--out", out]
     floor = {}
     if os.path.exists(FLOOR):
         floor["calamine floor (bare parse)"] = [FLOOR, data, "*/cases.xlsx", "投诉举报案件台账"]
@@ -111,7 +112,7 @@ def check_store(store, rows):
     glob = os.path.join(store, "bench", "cases", "*", "*.parquet")
     count, fen_type = duckdb.sql(
         f"select count(*), any_value(typeof(\"追讨工资_分\")) from read_parquet('{glob}', hive_partitioning = true)"
-    ).fetchone()
+    ).fetchall()[0]
     if count != rows:
         raise SystemExit(f"DuckDB reads {count:,} rows from the store, expected {rows:,}")
     print(f"DuckDB reads the store: {count:,} rows, 追讨工资_分 as {fen_type}")
