@@ -188,17 +188,7 @@ pub fn explain(
         if let Some(what) = other_sheet(plan, &address.sheet) {
             return not_a_figure(what);
         }
-        let names = report_sheets(plan);
-        return Err(ExplainError::NoSheet {
-            sheet: address.sheet.clone(),
-            hint: pipeline::diagnostics::closest_identifier(
-                &address.sheet,
-                names.iter().map(String::as_str),
-            )
-            .map(|n| format!("; did you mean “{n}”?"))
-            .unwrap_or_default(),
-            sheets: names.join("、"),
-        });
+        return Err(no_such_sheet(plan, &address.sheet));
     };
     let geometry = table_geometry(layout, results);
     let header_of = |j: usize| layout.columns[j].header.join(" / ");
@@ -398,6 +388,18 @@ fn excluded_rows(
             })
         })
         .collect()
+}
+
+/// A sheet the report does not have: the sheets it has, and the nearest name.
+fn no_such_sheet(plan: &Plan, sheet: &str) -> ExplainError {
+    let names = report_sheets(plan);
+    ExplainError::NoSheet {
+        sheet: sheet.to_string(),
+        hint: pipeline::diagnostics::closest_identifier(sheet, names.iter().map(String::as_str))
+            .map(|n| format!("; did you mean “{n}”?"))
+            .unwrap_or_default(),
+        sheets: names.join("、"),
+    }
 }
 
 /// What a cell of the 主要指标 sheet holds.

@@ -87,24 +87,7 @@ pub(super) fn compile_rule(
         }
     };
     let kind_name = check.key();
-    let column = match (&spec.column, check) {
-        (None, RuleCheck::Check(_)) => None,
-        (None, _) => {
-            d.span(
-                &value.span(),
-                format!("{what}: a `{kind_name}` rule needs `column = \"<declared column>\"`"),
-            );
-            return None;
-        }
-        (Some(name), _) => match columns.iter().position(|c| &c.name == name.get_ref()) {
-            Some(i) => Some(i),
-            None => {
-                let hint = did_you_mean(name.get_ref(), columns.iter().map(|c| c.name.as_str()));
-                d.span(&name.span(), format!("{what}: column `{}` is not declared in [sources.{source_id}.columns]{hint}", name.get_ref()));
-                return None;
-            }
-        },
-    };
+    let column = rule_column(d, what, source_id, value, &spec, check, columns)?;
     let column_type = column.map(|i| columns[i].kind);
     let type_error = |d: &mut Diagnostics, needs: &str| {
         let name = column.map(|i| columns[i].name.as_str()).unwrap_or("");
@@ -127,41 +110,7 @@ pub(super) fn compile_rule(
                 type_error(d, "a number, money or date column");
                 return None;
             }
-            let bound = |d: &mut Diagnostics, v: &Option<toml::Value>| -> Option<Option<Bound>> {
-                match v {
-                    None => Some(None),
-                    Some(toml::Value::Integer(i)) if !dates => Some(Some(Bound::Number(*i as f64))),
-                    Some(toml::Value::Float(f)) if !dates => Some(Some(Bound::Number(*f))),
-                    Some(toml::Value::String(t)) if dates => match parse_iso_date(t) {
-                        Some(x) => Some(Some(Bound::Date(x))),
-                        None => {
-                            d.span(
-                                &range.span(),
-                                format!("{what}: `{t}` is not a date (write 2024-01-01)"),
-                            );
-                            None
-                        }
-                    },
-                    Some(toml::Value::Datetime(t)) if dates => {
-                        parse_iso_date(&t.to_string()).map(|x| Some(Bound::Date(x)))
-                    }
-                    Some(other) => {
-                        let needs = if dates {
-                            "a date such as \"2024-01-01\""
-                        } else {
-                            "a number"
-                        };
-                        d.span(
-                            &range.span(),
-                            format!("{what}: bound `{other}` should be {needs}"),
-                        );
-                        None
-                    }
-                }
-            };
-            let min = bound(d, &range.get_ref().min)?;
-            let max = bound(d, &range.get_ref().max)?;
-            RuleKind::Range { min, max }
+            compile_range(d, what, range, dates)?
         }
         RuleCheck::Allowed(allowed) => {
             if !matches!(column_type, Some(ColumnType::Text | ColumnType::Enum)) {
@@ -205,33 +154,7 @@ pub(super) fn compile_rule(
             RuleKind::Identifier(kind)
         }
         RuleCheck::Check(sql_text) => {
-            let filled = fill_sql(d, what, "check", sql_text, placeholders)?;
-            let source = Some((source_id, columns));
-            let expr = check_sql(d, what, "check", &filled, source)?;
-            let column_type = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.kind);
-            let typed = check_types(d, what, "check", &filled, &expr, &column_type, |t| {
-                matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
-                    format!(
-                        "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
-                        t.words()
-                    )
-                })
-            });
-            if !typed {
-                return None;
-            }
-            if let Err(message) = evaluate::dry_run_check(source_id, columns, &filled.filled.text) {
-                d.span(&sql_text.span(), format!("{what}: {message}"));
-                return None;
-            }
-            let named = sql::column_refs(&filled.filled.text)
-                .into_iter()
-                .filter_map(|r| columns.iter().position(|c| c.name == r.name))
-                .collect();
-            RuleKind::Check {
-                sql: filled.filled.text,
-                columns: named,
-            }
+            compile_check(d, what, source_id, sql_text, columns, placeholders)?
         }
         RuleCheck::Reference(target) => {
             reference = Some(target.clone());
@@ -254,6 +177,122 @@ pub(super) fn compile_rule(
         message: spec.message,
     };
     Some((rule, reference))
+}
+
+/// The declared column a rule checks: `Some(None)` for a `check` over the whole row,
+/// `None` (said) when a rule that needs a column names none or an undeclared one.
+fn rule_column(
+    d: &mut Diagnostics,
+    what: &str,
+    source_id: &str,
+    value: &Spanned<DeValue<'_>>,
+    spec: &RuleSpec,
+    check: RuleCheck,
+    columns: &[Column],
+) -> Option<Option<usize>> {
+    let kind_name = check.key();
+    match (&spec.column, check) {
+        (None, RuleCheck::Check(_)) => Some(None),
+        (None, _) => {
+            d.span(
+                &value.span(),
+                format!("{what}: a `{kind_name}` rule needs `column = \"<declared column>\"`"),
+            );
+            None
+        }
+        (Some(name), _) => match columns.iter().position(|c| &c.name == name.get_ref()) {
+            Some(i) => Some(Some(i)),
+            None => {
+                let hint = did_you_mean(name.get_ref(), columns.iter().map(|c| c.name.as_str()));
+                d.span(&name.span(), format!("{what}: column `{}` is not declared in [sources.{source_id}.columns]{hint}", name.get_ref()));
+                None
+            }
+        },
+    }
+}
+
+/// `range = { min, max }`: numbers for a number or money column, dates for a date column;
+/// either bound may be left out. `None` (said at the range) when a bound is of another kind.
+fn compile_range(
+    d: &mut Diagnostics,
+    what: &str,
+    range: &Spanned<RangeSpec>,
+    dates: bool,
+) -> Option<RuleKind> {
+    let bound = |d: &mut Diagnostics, v: &Option<toml::Value>| -> Option<Option<Bound>> {
+        match v {
+            None => Some(None),
+            Some(toml::Value::Integer(i)) if !dates => Some(Some(Bound::Number(*i as f64))),
+            Some(toml::Value::Float(f)) if !dates => Some(Some(Bound::Number(*f))),
+            Some(toml::Value::String(t)) if dates => match parse_iso_date(t) {
+                Some(x) => Some(Some(Bound::Date(x))),
+                None => {
+                    d.span(
+                        &range.span(),
+                        format!("{what}: `{t}` is not a date (write 2024-01-01)"),
+                    );
+                    None
+                }
+            },
+            Some(toml::Value::Datetime(t)) if dates => {
+                parse_iso_date(&t.to_string()).map(|x| Some(Bound::Date(x)))
+            }
+            Some(other) => {
+                let needs = if dates {
+                    "a date such as \"2024-01-01\""
+                } else {
+                    "a number"
+                };
+                d.span(
+                    &range.span(),
+                    format!("{what}: bound `{other}` should be {needs}"),
+                );
+                None
+            }
+        }
+    };
+    let min = bound(d, &range.get_ref().min)?;
+    let max = bound(d, &range.get_ref().max)?;
+    Some(RuleKind::Range { min, max })
+}
+
+/// `check = "<SQL condition>"`: placeholders filled, columns and types checked (a condition,
+/// not a value), dry-run on an empty frame of the source's columns.
+fn compile_check(
+    d: &mut Diagnostics,
+    what: &str,
+    source_id: &str,
+    sql_text: &Spanned<String>,
+    columns: &[Column],
+    placeholders: &Placeholders,
+) -> Option<RuleKind> {
+    let filled = fill_sql(d, what, "check", sql_text, placeholders)?;
+    let source = Some((source_id, columns));
+    let expr = check_sql(d, what, "check", &filled, source)?;
+    let column_type = |name: &str| columns.iter().find(|c| c.name == name).map(|c| c.kind);
+    let typed = check_types(d, what, "check", &filled, &expr, &column_type, |t| {
+        matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
+            format!(
+                "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
+                t.words()
+            )
+        })
+    });
+    if !typed {
+        return None;
+    }
+    if let Err(message) = evaluate::dry_run_check(source_id, columns, &filled.filled.text) {
+        d.span(&sql_text.span(), format!("{what}: {message}"));
+        return None;
+    }
+    let named = sql::column_refs(&filled.filled.text)
+        .into_iter()
+        .filter_map(|r| columns.iter().position(|c| c.name == r.name))
+        .collect();
+    Some(RuleKind::Check {
+        sql: filled.filled.text,
+        columns: named,
+    })
 }
 
 pub(super) fn type_name(kind: Option<ColumnType>) -> &'static str {
