@@ -183,32 +183,8 @@ pub fn window_figures(
         return Ok(figures);
     }
     let (index, per_year) = position_in_year(&plan.period);
-    // Each chart point: the window of one period of the year, this year or years back.
-    let point = |years_back: i32, i: i32| Window {
-        range: pipeline::window::WindowRange::Period,
-        years_back,
-        periods_back: index - i,
-    };
-    let mut windows: Vec<Window> = Vec::new();
-    for chart in &plan.charts {
-        for &years_back in &chart.series {
-            for i in 1..=per_year {
-                // This year's periods after the run's own have no figures yet.
-                if years_back > 0 || i <= index {
-                    windows.push(point(years_back, i));
-                }
-            }
-        }
-    }
-    for c in &columns {
-        let mut needed = vec![c.window];
-        needed.extend(c.compare.map(|k| c.window.shifted(k)));
-        for w in needed {
-            if !windows.contains(&w) {
-                windows.push(w);
-            }
-        }
-    }
+    let point = |years_back, i| chart_point(index, years_back, i);
+    let windows = windows_needed(plan, &columns, index, per_year);
     let mut outcomes: HashMap<Window, Outcome> = HashMap::new();
     let own = Window::CURRENT.resolve(&plan.period);
     for window in windows {
@@ -254,35 +230,84 @@ pub fn window_figures(
         figures.series.push(series);
     }
     for c in columns {
-        let value_of = |window: &Window| -> Option<HashMap<Option<String>, Option<f64>>> {
-            match outcomes.get(window)? {
-                Outcome::Missing => None,
-                Outcome::Rows(rows) => Some(
-                    rows.iter()
-                        .map(|r| (r.key(), r.indicators.get(&c.indicator).copied().flatten()))
-                        .collect(),
-                ),
-            }
-        };
-        let values = value_of(&c.window).unwrap_or_default();
-        let values = match c.compare {
-            None => values,
-            Some(compare) => {
-                let base = value_of(&c.window.shifted(compare)).unwrap_or_default();
-                values
-                    .iter()
-                    .map(|(code, v)| {
-                        let b = base.get(code).copied().flatten();
-                        (code.clone(), change(*v, b, c.display))
-                    })
-                    .collect()
-            }
-        };
+        let values = column_values(c, &outcomes);
         figures
             .values
             .insert((c.indicator.clone(), c.window, c.compare), values);
     }
     Ok(figures)
+}
+
+/// One figure of a non-current column at every level (by [`LevelRow::key`]): its window's,
+/// or the change from the window it is compared with (同比, 环比).
+fn column_values(
+    c: &ReportColumn,
+    outcomes: &HashMap<Window, Outcome>,
+) -> HashMap<Option<String>, Option<f64>> {
+    let value_of = |window: &Window| -> Option<HashMap<Option<String>, Option<f64>>> {
+        match outcomes.get(window)? {
+            Outcome::Missing => None,
+            Outcome::Rows(rows) => Some(
+                rows.iter()
+                    .map(|r| (r.key(), r.indicators.get(&c.indicator).copied().flatten()))
+                    .collect(),
+            ),
+        }
+    };
+    let values = value_of(&c.window).unwrap_or_default();
+    match c.compare {
+        None => values,
+        Some(compare) => {
+            let base = value_of(&c.window.shifted(compare)).unwrap_or_default();
+            values
+                .iter()
+                .map(|(code, v)| {
+                    let b = base.get(code).copied().flatten();
+                    (code.clone(), change(*v, b, c.display))
+                })
+                .collect()
+        }
+    }
+}
+
+/// The window of chart point `i` (1-based period of the year), this year or years back.
+fn chart_point(index: i32, years_back: i32, i: i32) -> Window {
+    Window {
+        range: pipeline::window::WindowRange::Period,
+        years_back,
+        periods_back: index - i,
+    }
+}
+
+/// Every window the charts' points and the non-current columns (and the windows they are
+/// compared with) read, each once, charts first.
+fn windows_needed(
+    plan: &Plan,
+    columns: &[&ReportColumn],
+    index: i32,
+    per_year: i32,
+) -> Vec<Window> {
+    let mut windows: Vec<Window> = Vec::new();
+    for chart in &plan.charts {
+        for &years_back in &chart.series {
+            for i in 1..=per_year {
+                // This year's periods after the run's own have no figures yet.
+                if years_back > 0 || i <= index {
+                    windows.push(chart_point(index, years_back, i));
+                }
+            }
+        }
+    }
+    for c in columns {
+        let mut needed = vec![c.window];
+        needed.extend(c.compare.map(|k| c.window.shifted(k)));
+        for w in needed {
+            if !windows.contains(&w) {
+                windows.push(w);
+            }
+        }
+    }
+    windows
 }
 
 /// 同比/环比: for a rate (shown in 百分点) the difference; otherwise the change as a share of

@@ -368,6 +368,54 @@ impl<'a> SheetExtractor<'a> {
         }
     }
 
+    /// A serial date read in the 1904 date system (a workbook made by Excel for Mac): said
+    /// once per sheet, at the first such cell, so that a shifted date is never silent.
+    fn tell_date_system_once(&mut self, sheet_row: u32, sc: usize, column: &str, cell: &Data) {
+        let serial = matches!(cell, Data::DateTime(_) | Data::Float(_) | Data::Int(_));
+        if self.date_system_told || !serial {
+            return;
+        }
+        self.date_system_told = true;
+        let ctx = self.ctx;
+        self.findings.push(
+            ctx.finding(
+                Severity::Warning,
+                "1904日期系统",
+                format!(
+                    "本工作簿使用1904日期系统（Mac版Excel创建），日期已按该系统换算，如本格读作{}；如日期与原表不符，请在Excel中取消“使用1904日期系统”后重新报送",
+                    display_text(cell)
+                ),
+            )
+            .at_row_cell(sheet_row, Some(ctx.origin.1 + sc as u32))
+            .in_column(Some(column)),
+        );
+    }
+
+    /// A row of a source with a period column dated outside the period: counted as skipped
+    /// for that reason, its date kept for the file's "最早…最晚" message.
+    fn skipped_outside_period(&mut self, parsed_row: &[Parsed]) -> bool {
+        let Some(pc) = self.ctx.source.period_column else {
+            return false;
+        };
+        let Parsed::Date(day) = parsed_row[pc] else {
+            return false;
+        };
+        let (start, end) = self.period_days;
+        if day >= start && day <= end {
+            return false;
+        }
+        *self
+            .counts
+            .skipped
+            .entry(SkipReason::OutsidePeriod)
+            .or_default() += 1;
+        self.outside = Some(
+            self.outside
+                .map_or((day, day), |(a, b)| (a.min(day), b.max(day))),
+        );
+        true
+    }
+
     /// One data row: parsed, checked cell by cell, then used or rejected.
     fn data_row(&mut self, sheet_row: u32, cells: &[Data]) {
         self.data_rows += 1;
@@ -415,44 +463,26 @@ impl<'a> SheetExtractor<'a> {
                     parsed_row.push(Parsed::Null);
                 }
                 Ok(value) => {
-                    if !self.date_system_told
-                        && matches!(value, Parsed::Date(_))
-                        && matches!(cell, Data::DateTime(_) | Data::Float(_) | Data::Int(_))
-                    {
-                        self.date_system_told = true;
-                        self.findings.push(
-                            ctx.finding(
-                                Severity::Warning,
-                                "1904日期系统",
-                                format!(
-                                    "本工作簿使用1904日期系统（Mac版Excel创建），日期已按该系统换算，如本格读作{}；如日期与原表不符，请在Excel中取消“使用1904日期系统”后重新报送",
-                                    display_text(cell)
-                                ),
-                            )
-                            .at_row_cell(sheet_row, Some(ctx.origin.1 + sc as u32))
-                            .in_column(Some(column.name.as_str())),
-                        );
+                    if matches!(value, Parsed::Date(_)) {
+                        self.tell_date_system_once(sheet_row, sc, &column.name, cell);
                     }
                     let rules = &self.cell_rules[ci];
                     if !rules.is_empty() && value != Parsed::Null {
                         let written = display_text(cell);
-                        let view = cell_view(column.kind, &value);
+                        let (view, written) = (cell_view(column.kind, &value), written.trim());
                         for rule in rules {
-                            if let Some(broken) =
-                                check_cell(rule, column, view, written.trim(), &is_code)
-                            {
-                                rejected |= broken.severity == Severity::Error;
-                                self.problems.push(CellProblem {
-                                    severity: broken.severity,
-                                    ..at(
-                                        ci,
-                                        Some(sc),
-                                        Some(shown_value(rules, written.trim())),
-                                        &rule.name,
-                                        broken.message,
-                                    )
-                                });
-                            }
+                            let Some(broken) = check_cell(rule, column, view, written, &is_code)
+                            else {
+                                continue;
+                            };
+                            rejected |= broken.severity == Severity::Error;
+                            let shown = Some(shown_value(rules, written));
+                            let problem = at(ci, Some(sc), shown, &rule.name, broken.message);
+                            let severity = broken.severity;
+                            self.problems.push(CellProblem {
+                                severity,
+                                ..problem
+                            });
                         }
                     }
                     parsed_row.push(value)
@@ -476,16 +506,13 @@ impl<'a> SheetExtractor<'a> {
                 Parsed::Text(name) => {
                     let found = ctx.roster.match_text(name).map(|(i, _)| i);
                     if found.is_none() && !rejected {
-                        self.problems.push(at(
-                            ci,
-                            header.mapping[ci],
-                            Some(name.to_string()),
-                            "submitter",
-                            match ctx.roster.outside_period(name) {
-                                Some(why) => format!("“{name}”：{why}"),
-                                None => format!("“{name}”不在报送单位名单中"),
-                            },
-                        ));
+                        let message = match ctx.roster.outside_period(name) {
+                            Some(why) => format!("“{name}”：{why}"),
+                            None => format!("“{name}”不在报送单位名单中"),
+                        };
+                        let value = Some(name.to_string());
+                        let col = header.mapping[ci];
+                        self.problems.push(at(ci, col, value, "submitter", message));
                     }
                     found
                 }
@@ -497,22 +524,8 @@ impl<'a> SheetExtractor<'a> {
             self.counts.rejected += 1;
             return;
         };
-        if let Some(pc) = source.period_column {
-            if let Parsed::Date(day) = parsed_row[pc] {
-                let (start, end) = self.period_days;
-                if day < start || day > end {
-                    *self
-                        .counts
-                        .skipped
-                        .entry(SkipReason::OutsidePeriod)
-                        .or_default() += 1;
-                    self.outside = Some(
-                        self.outside
-                            .map_or((day, day), |(a, b)| (a.min(day), b.max(day))),
-                    );
-                    return;
-                }
-            }
+        if self.skipped_outside_period(&parsed_row) {
+            return;
         }
         for (builder, parsed) in self.builders.iter_mut().zip(&parsed_row) {
             builder.push(parsed);

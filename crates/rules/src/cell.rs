@@ -47,24 +47,7 @@ pub fn check_cell(
     };
     match (&rule.kind, value) {
         (RuleKind::Range { min, max }, value) => {
-            let outside = |bound: &Option<Bound>, below: bool| match (bound, value) {
-                (Some(Bound::Number(b)), CellValue::Number(v)) => {
-                    if below {
-                        v < *b
-                    } else {
-                        v > *b
-                    }
-                }
-                (Some(Bound::Date(b)), CellValue::Date(v)) => {
-                    if below {
-                        v < *b
-                    } else {
-                        v > *b
-                    }
-                }
-                _ => false,
-            };
-            if outside(min, true) || outside(max, false) {
+            if beyond(min, value, true) || beyond(max, value, false) {
                 let (lo, hi) = (bound_text(min), bound_text(max));
                 return Some(fill(
                     format!(
@@ -147,6 +130,21 @@ pub fn check_cell(
             }
         }
         _ => None,
+    }
+}
+
+/// Whether `value` lies beyond `bound`: below it (`below`) or above it; never for a
+/// missing bound or a value of the other kind (a number against a date bound).
+fn beyond(bound: &Option<Bound>, value: CellValue, below: bool) -> bool {
+    let ordering = match (bound, value) {
+        (Some(Bound::Number(b)), CellValue::Number(v)) => v.partial_cmp(b),
+        (Some(Bound::Date(b)), CellValue::Date(v)) => Some(v.cmp(b)),
+        _ => None,
+    };
+    match ordering {
+        Some(std::cmp::Ordering::Less) => below,
+        Some(std::cmp::Ordering::Greater) => !below,
+        _ => false,
     }
 }
 
