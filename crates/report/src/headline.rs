@@ -281,7 +281,22 @@ pub fn write_headline_sheet(
         widths.fit(c, "+000,000.00");
     }
     widths.fit(rate_col, "-00.0个百分点");
-    row += 1;
+    write_below_table(sheet, plan, layout, results, row + 1, f)?;
+    widths.apply(sheet)?;
+    print_setup(sheet, (0, 2))?;
+    Ok(())
+}
+
+/// Under the figures, from `row`: the headline sentences ready to quote, then the 说明.
+fn write_below_table(
+    sheet: &mut Worksheet,
+    plan: &Plan,
+    layout: &HeadlineLayout,
+    results: &Results,
+    mut row: u32,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let last_col = HeadlineColumn::LastYearSource.index();
     if !layout.sentences.is_empty() {
         sheet.write_string_with_format(row, 0, "主要情况（可直接引用）：", &f.note)?;
         row += 1;
@@ -310,8 +325,6 @@ pub fn write_headline_sheet(
         )?;
         row += 1;
     }
-    widths.apply(sheet)?;
-    print_setup(sheet, (0, 2))?;
     Ok(())
 }
 

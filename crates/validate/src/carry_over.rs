@@ -122,45 +122,66 @@ pub fn check_carry_over(
                 Some(rows) => counted_keys(source, rows, end, index).map_err(fail)?,
                 None => BTreeSet::new(),
             };
-            let left: Vec<&String> = keys_then.difference(&keys_now).collect();
-            let came: Vec<&String> = keys_now.difference(&keys_then).collect();
-            let name = &data.roster.submitters[index].name;
-            let mut message = format!(
-                "“{}”按本期报送计算为{}，而{}已存入的“{}”为{}",
-                measure.label,
-                shown(now),
-                previous,
-                end.label,
-                shown(published)
+            let message = moved_words(
+                (measure, now),
+                (end, published, &previous),
+                source,
+                (&keys_then, &keys_now),
             );
-            let key_words = key_words(source);
-            if !left.is_empty() {
-                message.push_str(&format!(
-                    "；上期计入、本期未计入的记录{}条（{key_words}）：{}",
-                    left.len(),
-                    named(&left)
-                ));
-            }
-            if !came.is_empty() {
-                message.push_str(&format!(
-                    "；本期计入、上期未计入的记录{}条（{key_words}）：{}",
-                    came.len(),
-                    named(&came)
-                ));
-            }
-            message.push_str("。多半是上期之后补记了更早的结案日期、案件被重新打开或记录被改动，请核实并视需要重报上期");
             let file = data
                 .files
                 .iter()
                 .find(|f| f.source == source.id && f.used && f.submitter.as_deref() == Some(code))
                 .map(|f| f.label.clone())
-                .unwrap_or_else(|| std::path::PathBuf::from(format!("{}（{name}）", source.title)));
+                .unwrap_or_else(|| {
+                    let name = &data.roster.submitters[index].name;
+                    std::path::PathBuf::from(format!("{}（{name}）", source.title))
+                });
             findings.push(
                 Finding::file(Severity::Warning, file, RULE, message).from_submitter(Some(code)),
             );
         }
     }
     Ok(findings)
+}
+
+/// The carry-over finding's words: this period's figure and the one stored for the period
+/// before, then the records counted in one and not the other, by their business keys.
+fn moved_words(
+    (measure, now): (&Measure, f64),
+    (end, published, previous): (&Measure, f64, &pipeline::Period),
+    source: &Source,
+    (keys_then, keys_now): (&BTreeSet<String>, &BTreeSet<String>),
+) -> String {
+    let left: Vec<&String> = keys_then.difference(keys_now).collect();
+    let came: Vec<&String> = keys_now.difference(keys_then).collect();
+    let mut message = format!(
+        "“{}”按本期报送计算为{}，而{}已存入的“{}”为{}",
+        measure.label,
+        shown(now),
+        previous,
+        end.label,
+        shown(published)
+    );
+    let key_words = key_words(source);
+    if !left.is_empty() {
+        message.push_str(&format!(
+            "；上期计入、本期未计入的记录{}条（{key_words}）：{}",
+            left.len(),
+            named(&left)
+        ));
+    }
+    if !came.is_empty() {
+        message.push_str(&format!(
+            "；本期计入、上期未计入的记录{}条（{key_words}）：{}",
+            came.len(),
+            named(&came)
+        ));
+    }
+    message.push_str(
+        "。多半是上期之后补记了更早的结案日期、案件被重新打开或记录被改动，请核实并视需要重报上期",
+    );
+    message
 }
 
 /// The business keys of one submitter's rows a measure counts (its filter, placeholders
