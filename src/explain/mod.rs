@@ -738,6 +738,54 @@ fn contribution(measure: &Measure) -> Contribution {
     }
 }
 
+/// The columns a measure reads (its SQL and its filter), in the source's order.
+fn columns_read<'a>(source: &'a pipeline::Source, measure: &Measure) -> Vec<&'a pipeline::Column> {
+    let mut mentioned: Vec<String> = pipeline::sql::column_refs(&measure.sql)
+        .into_iter()
+        .chain(
+            measure
+                .filter
+                .iter()
+                .flat_map(|f| pipeline::sql::column_refs(f)),
+        )
+        .map(|r| r.name)
+        .collect();
+    mentioned.dedup();
+    source
+        .columns
+        .iter()
+        .filter(|c| mentioned.contains(&c.name))
+        .collect()
+}
+
+/// The rows whose contribution (the `ADDS` column) is not 0 or empty: a row that adds
+/// nothing did not enter the figure.
+fn rows_that_add(rows: DataFrame) -> PolarsResult<DataFrame> {
+    let adds = rows.column(ADDS)?.cast(&DataType::Float64)?;
+    let mask: BooleanChunked = adds
+        .f64()?
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| v != 0.0)))
+        .collect();
+    rows.filter(&mask)
+}
+
+/// What the rows add up to: exactly in fen for money, as a number otherwise.
+fn sum_of_adds(rows: &DataFrame, kind: ValueKind) -> PolarsResult<(i128, f64)> {
+    let adds = rows.column(ADDS)?;
+    Ok(match kind {
+        ValueKind::Money => {
+            let fen = adds.cast(&DataType::Int64)?;
+            let sum = fen.i64()?.iter().flatten().map(i128::from).sum::<i128>();
+            (sum, 0.0)
+        }
+        _ => {
+            let n = adds.cast(&DataType::Float64)?;
+            (0, n.f64()?.iter().flatten().sum::<f64>())
+        }
+    })
+}
+
 /// The column heading of what a row adds.
 const ADDS: &str = "计入";
 
@@ -767,23 +815,7 @@ fn term(
         ""
     };
     let shown = |v: Option<f64>| format!("{}{unit}", text(v, display));
-    // The columns the measure reads, in the source's order.
-    let mut mentioned: Vec<String> = pipeline::sql::column_refs(&measure.sql)
-        .into_iter()
-        .chain(
-            measure
-                .filter
-                .iter()
-                .flat_map(|f| pipeline::sql::column_refs(f)),
-        )
-        .map(|r| r.name)
-        .collect();
-    mentioned.dedup();
-    let used: Vec<&pipeline::Column> = source
-        .columns
-        .iter()
-        .filter(|c| mentioned.contains(&c.name))
-        .collect();
+    let used = columns_read(source, measure);
     let adds = contribution(measure);
     let filter = match &measure.filter {
         Some(f) => Some(sql_expr(f).map_err(fail)?),
@@ -824,37 +856,9 @@ fn term(
         let mut rows = lazy.select(picked).collect().map_err(fail)?;
         rows_read += rows.height();
         if rows.column(ADDS).is_ok() {
-            // A row that adds nothing (0 or empty) did not enter the figure.
-            let adds = rows
-                .column(ADDS)
-                .map_err(fail)?
-                .cast(&DataType::Float64)
-                .map_err(fail)?;
-            let mask: BooleanChunked = adds
-                .f64()
-                .map_err(fail)?
-                .iter()
-                .map(|v| Some(v.is_some_and(|v| v != 0.0)))
-                .collect();
-            rows = rows.filter(&mask).map_err(fail)?;
-        }
-        if let Ok(adds_column) = rows.column(ADDS) {
-            match measure.kind {
-                ValueKind::Money => {
-                    let fen = adds_column.cast(&DataType::Int64).map_err(fail)?;
-                    total_fen += fen
-                        .i64()
-                        .map_err(fail)?
-                        .iter()
-                        .flatten()
-                        .map(i128::from)
-                        .sum::<i128>();
-                }
-                _ => {
-                    let n = adds_column.cast(&DataType::Float64).map_err(fail)?;
-                    total_number += n.f64().map_err(fail)?.iter().flatten().sum::<f64>();
-                }
-            }
+            rows = rows_that_add(rows).map_err(fail)?;
+            let (fen, number) = sum_of_adds(&rows, measure.kind).map_err(fail)?;
+            (total_fen, total_number) = (total_fen + fen, total_number + number);
         }
         frames.push(listing(data, part, &rows, &used, measure.kind).map_err(fail)?);
     }
