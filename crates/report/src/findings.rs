@@ -543,7 +543,70 @@ pub fn write_feedback(
 ) -> Result<(), ReportError> {
     let f = Formats::default();
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
+    write_feedback_list(book.add_worksheet(), township, findings, &f)?;
+
+    let plain = Format::new().set_font_name(FONT);
+    let error = plain
+        .clone()
+        .set_background_color(Color::RGB(0xFF9999))
+        .set_border(FormatBorder::Thin)
+        .set_border_color(Color::Red);
+    let warning = plain
+        .clone()
+        .set_background_color(Color::RGB(0xFFEB84))
+        .set_border(FormatBorder::Thin);
+    let mut used_names: Vec<String> = Vec::new();
+    for sent in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(crate::format::unique_sheet_name(
+            &sent.sheet_name,
+            &mut used_names,
+        ))?;
+        let (row0, col0) = sent.range.start().unwrap_or((0, 0));
+        let by_cell = findings_by_cell(sent);
+        for (r, row) in sent.range.rows().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                let (r, c) = (row0 + r as u32, (col0 as usize + c) as u16);
+                let format = match by_cell.get(&(r, c)) {
+                    Some((Severity::Error, _)) => &error,
+                    Some((Severity::Warning, _)) => &warning,
+                    None => &plain,
+                };
+                write_value(sheet, r, c, value, format)?;
+            }
+        }
+        for ((r, c), (severity, messages)) in &by_cell {
+            if sent
+                .range
+                .get(((r - row0) as usize, (*c as u32 - col0) as usize))
+                .is_none()
+            {
+                let format = if *severity == Severity::Error {
+                    &error
+                } else {
+                    &warning
+                };
+                sheet.write_blank(*r, *c, format)?;
+            }
+            let note = Note::new(messages.join("\n"))
+                .set_author("laborstat")
+                .set_width(360)
+                .set_height(120);
+            sheet.insert_note(*r, *c, &note)?;
+        }
+        set_sent_widths(sheet, sent)?;
+        print_setup(sheet, sent.header_rows.unwrap_or((row0, row0)))?;
+    }
+    save_atomically(&mut book, path)
+}
+
+/// 问题说明: the township's findings, one per row, with the file, cell and value.
+fn write_feedback_list(
+    sheet: &mut Worksheet,
+    township: &str,
+    findings: &[&Finding],
+    f: &Formats,
+) -> Result<(), XlsxError> {
     sheet.set_name("问题说明")?;
     sheet.merge_range(
         0,
@@ -583,105 +646,66 @@ pub fn write_feedback(
     }
     widths.apply(sheet)?;
     print_setup(sheet, (1, 1))?;
+    Ok(())
+}
 
-    let plain = Format::new().set_font_name(FONT);
-    let error = plain
-        .clone()
-        .set_background_color(Color::RGB(0xFF9999))
-        .set_border(FormatBorder::Thin)
-        .set_border_color(Color::Red);
-    let warning = plain
-        .clone()
-        .set_background_color(Color::RGB(0xFFEB84))
-        .set_border(FormatBorder::Thin);
-    let mut used_names: Vec<String> = Vec::new();
-    for sent in sheets {
-        let sheet = book.add_worksheet();
-        sheet.set_name(crate::format::unique_sheet_name(
-            &sent.sheet_name,
-            &mut used_names,
-        ))?;
-        let (row0, col0) = sent.range.start().unwrap_or((0, 0));
-        // Findings by cell: the worst severity colours it; all messages go in the note.
-        let mut by_cell: BTreeMap<(u32, u16), (Severity, Vec<String>)> = BTreeMap::new();
-        for finding in &sent.findings {
-            // A systemic finding is shown once, on its column's header cell.
-            let at = match (finding.is_systemic(), sent.header_rows) {
-                (true, Some((_, header_last))) => finding
-                    .cell
-                    .as_deref()
-                    .and_then(|c| c.split(':').next())
-                    .and_then(parse_a1)
-                    .map(|(_, c)| (header_last, c)),
-                _ => finding.cell.as_deref().and_then(parse_a1),
-            };
-            if let Some((r, c)) = at {
-                let entry = by_cell
-                    .entry((r, c))
-                    .or_insert((finding.severity, Vec::new()));
-                entry.0 = entry.0.min(finding.severity);
-                entry.1.push(format!(
-                    "【{}】{}",
-                    finding.severity.label(),
-                    finding.message
-                ));
-            }
+/// Findings by cell of a sheet as sent: the worst severity colours it, every message goes
+/// in its note; a systemic finding is shown once, on its column's header cell.
+fn findings_by_cell(sent: &SentSheet) -> BTreeMap<(u32, u16), (Severity, Vec<String>)> {
+    // Findings by cell: the worst severity colours it; all messages go in the note.
+    let mut by_cell: BTreeMap<(u32, u16), (Severity, Vec<String>)> = BTreeMap::new();
+    for finding in &sent.findings {
+        // A systemic finding is shown once, on its column's header cell.
+        let at = match (finding.is_systemic(), sent.header_rows) {
+            (true, Some((_, header_last))) => finding
+                .cell
+                .as_deref()
+                .and_then(|c| c.split(':').next())
+                .and_then(parse_a1)
+                .map(|(_, c)| (header_last, c)),
+            _ => finding.cell.as_deref().and_then(parse_a1),
+        };
+        if let Some((r, c)) = at {
+            let entry = by_cell
+                .entry((r, c))
+                .or_insert((finding.severity, Vec::new()));
+            entry.0 = entry.0.min(finding.severity);
+            entry.1.push(format!(
+                "【{}】{}",
+                finding.severity.label(),
+                finding.message
+            ));
         }
-        for (r, row) in sent.range.rows().enumerate() {
-            for (c, value) in row.iter().enumerate() {
-                let (r, c) = (row0 + r as u32, (col0 as usize + c) as u16);
-                let format = match by_cell.get(&(r, c)) {
-                    Some((Severity::Error, _)) => &error,
-                    Some((Severity::Warning, _)) => &warning,
-                    None => &plain,
-                };
-                write_value(sheet, r, c, value, format)?;
-            }
-        }
-        for ((r, c), (severity, messages)) in &by_cell {
-            if sent
-                .range
-                .get(((r - row0) as usize, (*c as u32 - col0) as usize))
-                .is_none()
-            {
-                let format = if *severity == Severity::Error {
-                    &error
-                } else {
-                    &warning
-                };
-                sheet.write_blank(*r, *c, format)?;
-            }
-            let note = Note::new(messages.join("\n"))
-                .set_author("laborstat")
-                .set_width(360)
-                .set_height(120);
-            sheet.insert_note(*r, *c, &note)?;
-        }
-        // The township's own widths where its file keeps them, else widths that fit the text.
-        if sent.column_widths.is_empty() {
-            let mut widths = ColumnWidths::default();
-            for (r, row) in sent.range.rows().enumerate() {
-                // Titles merged across the sheet would widen their first column.
-                if row.iter().filter(|c| **c != Data::Empty).count() < 2 && r < 3 {
-                    continue;
-                }
-                for (c, value) in row.iter().enumerate() {
-                    let text = ingest::cell::display_text(value);
-                    widths.fit((col0 as usize + c) as u16, &text);
-                }
-            }
-            widths.apply(sheet)?;
-        } else {
-            // A stored width counts the cell padding; in pixels (7 per character of the
-            // default font) it comes back exactly as the township saved it.
-            for &(first, last, width) in &sent.column_widths {
-                let pixels = (width * 7.0).round() as u32;
-                sheet.set_column_range_width_pixels(first, last, pixels)?;
-            }
-        }
-        print_setup(sheet, sent.header_rows.unwrap_or((row0, row0)))?;
     }
-    save_atomically(&mut book, path)
+    by_cell
+}
+
+/// The township's own column widths where its file keeps them, else widths that fit the text.
+fn set_sent_widths(sheet: &mut Worksheet, sent: &SentSheet) -> Result<(), XlsxError> {
+    let (_, col0) = sent.range.start().unwrap_or((0, 0));
+    // The township's own widths where its file keeps them, else widths that fit the text.
+    if sent.column_widths.is_empty() {
+        let mut widths = ColumnWidths::default();
+        for (r, row) in sent.range.rows().enumerate() {
+            // Titles merged across the sheet would widen their first column.
+            if row.iter().filter(|c| **c != Data::Empty).count() < 2 && r < 3 {
+                continue;
+            }
+            for (c, value) in row.iter().enumerate() {
+                let text = ingest::cell::display_text(value);
+                widths.fit((col0 as usize + c) as u16, &text);
+            }
+        }
+        widths.apply(sheet)?;
+    } else {
+        // A stored width counts the cell padding; in pixels (7 per character of the
+        // default font) it comes back exactly as the township saved it.
+        for &(first, last, width) in &sent.column_widths {
+            let pixels = (width * 7.0).round() as u32;
+            sheet.set_column_range_width_pixels(first, last, pixels)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a cell as it was sent: numbers as numbers, the rest as text.
