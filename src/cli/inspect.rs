@@ -12,7 +12,7 @@ use super::ExitStatus;
 use ingest::cell::{self, display_text, is_blank, CellReader};
 use ingest::column_letters;
 use ingest::header::{
-    classify_rows, closest_label, find_header, names_column, Header, RowEvidence,
+    classify_rows, closest_label, find_header, names_column, Header, RowEvidence, SkipReason,
 };
 use ingest::workbook::{InputBook, LoadedSheet};
 use pipeline::{self, Overrides, Source};
@@ -147,69 +147,102 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         println!("    {letter:<3} {label:<24} {kind:<7} {filled} value(s){target}");
     }
     if let Some(source) = source {
-        let unmapped = header.unmapped_labels();
-        // Headers that no declared column takes and no missing column resembles: the
-        // declaration to paste, with the type the cells suggest.
-        let resembled: Vec<&str> = source
-            .columns
-            .iter()
-            .zip(&header.mapping)
-            .filter(|(_, m)| m.is_none())
-            .filter_map(|(c, _)| closest_label(&c.aliases, &unmapped))
-            .collect();
-        let undeclared: Vec<(usize, &String)> = unmapped
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| !l.is_empty() && !resembled.contains(&l.as_str()))
-            .filter(|(_, l)| !source.columns.iter().any(|col| names_column(l, col)))
-            .collect();
-        if !undeclared.is_empty() {
-            println!("    to read a column no declared column takes, declare it in [sources.{}.columns]:", source.id);
-        }
-        for (c, label) in undeclared {
-            let kind = match infer_type(range, &data_rows, c).0 {
-                "int" => "int",
-                "number" => "number",
-                "date" => "date",
-                "bool" => "bool",
-                _ => "text",
-            };
-            println!(
-                "      \"{}\" = {{ type = \"{kind}\" }}    # column {}",
-                label.replace('/', ""),
-                column_letters(origin.1 + c as u32)
-            );
-        }
-        for (column, mapped) in source.columns.iter().zip(&header.mapping) {
-            if mapped.is_some() {
-                continue;
-            }
-            if let Some((from, to)) = column.working_days {
-                println!(
-                    "    (computed) {}: working days from {} to {}, on the pipeline's calendar",
-                    column.name, source.columns[from].name, source.columns[to].name
-                );
-                continue;
-            }
-            println!(
-                "    (missing) {}{}",
-                column.name,
-                if column.required { " — required" } else { "" }
-            );
-            if let Some(label) = closest_label(&column.aliases, &unmapped) {
-                let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
-                let mut aliases: Vec<String> = column.aliases[1..].to_vec();
-                aliases.push(label.to_string());
-                let quoted: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
-                println!(
-                    "      column {} “{label}” looks like it; to read it, give the column in the pipeline:",
-                    column_letters(origin.1 + at as u32)
-                );
-                println!("      aliases = [{}]", quoted.join(", "));
-            }
-        }
+        print_columns_to_declare(range, source, &header, &data_rows);
     }
     println!("  data rows: {}", data_rows.len());
+    let skipped = skipped_runs(&classes, origin, &header);
+    println!(
+        "  rows skipped: {}",
+        if skipped.is_empty() {
+            "none".to_string()
+        } else {
+            skipped.join(", ")
+        }
+    );
+}
+
+/// What the pipeline would need to read this sheet fully: a declaration to paste for each
+/// header no declared column takes (with the type its cells suggest), and each declared
+/// column not found (computed, missing, or the header that looks like it, as an alias).
+fn print_columns_to_declare(
+    range: &Range<Data>,
+    source: &Source,
+    header: &Header,
+    data_rows: &[usize],
+) {
+    let origin = range.start().unwrap_or((0, 0));
+    let unmapped = header.unmapped_labels();
+    // Headers that no declared column takes and no missing column resembles: the
+    // declaration to paste, with the type the cells suggest.
+    let resembled: Vec<&str> = source
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(_, m)| m.is_none())
+        .filter_map(|(c, _)| closest_label(&c.aliases, &unmapped))
+        .collect();
+    let undeclared: Vec<(usize, &String)> = unmapped
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !resembled.contains(&l.as_str()))
+        .filter(|(_, l)| !source.columns.iter().any(|col| names_column(l, col)))
+        .collect();
+    if !undeclared.is_empty() {
+        println!(
+            "    to read a column no declared column takes, declare it in [sources.{}.columns]:",
+            source.id
+        );
+    }
+    for (c, label) in undeclared {
+        let kind = match infer_type(range, data_rows, c).0 {
+            "int" => "int",
+            "number" => "number",
+            "date" => "date",
+            "bool" => "bool",
+            _ => "text",
+        };
+        println!(
+            "      \"{}\" = {{ type = \"{kind}\" }}    # column {}",
+            label.replace('/', ""),
+            column_letters(origin.1 + c as u32)
+        );
+    }
+    for (column, mapped) in source.columns.iter().zip(&header.mapping) {
+        if mapped.is_some() {
+            continue;
+        }
+        if let Some((from, to)) = column.working_days {
+            println!(
+                "    (computed) {}: working days from {} to {}, on the pipeline's calendar",
+                column.name, source.columns[from].name, source.columns[to].name
+            );
+            continue;
+        }
+        println!(
+            "    (missing) {}{}",
+            column.name,
+            if column.required { " — required" } else { "" }
+        );
+        if let Some(label) = closest_label(&column.aliases, &unmapped) {
+            let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+            let mut aliases: Vec<String> = column.aliases[1..].to_vec();
+            aliases.push(label.to_string());
+            let quoted: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
+            println!(
+                "      column {} “{label}” looks like it; to read it, give the column in the pipeline:",
+                column_letters(origin.1 + at as u32)
+            );
+            println!("      aliases = [{}]", quoted.join(", "));
+        }
+    }
+}
+
+/// Runs of rows skipped for one reason, as "rows 13–41 (空行)".
+fn skipped_runs(
+    classes: &[Option<SkipReason>],
+    origin: (u32, u32),
+    header: &Header,
+) -> Vec<String> {
     // Runs of rows skipped for one reason, as "rows 13–41 (空行)".
     let mut runs: Vec<(usize, usize, &str)> = Vec::new();
     for (i, class) in classes.iter().enumerate() {
@@ -220,21 +253,12 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
             _ => runs.push((row, row, reason.label())),
         }
     }
-    let skipped: Vec<String> = runs
-        .iter()
+    runs.iter()
         .map(|(first, last, label)| match first == last {
             true => format!("row {first} ({label})"),
             false => format!("rows {first}–{last} ({label})"),
         })
-        .collect();
-    println!(
-        "  rows skipped: {}",
-        if skipped.is_empty() {
-            "none".to_string()
-        } else {
-            skipped.join(", ")
-        }
-    );
+        .collect()
 }
 
 /// Without a pipeline: the row among the first 12 with the most text cells.

@@ -46,6 +46,12 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
 /// Compiles the text of a pipeline file. `path` is used for messages and relative paths;
 /// the files it names (`include`, `[calendar]`) are read through `files`, which the plan
 /// keeps ([`Plan::recompile`]).
+///
+/// One piece on purpose (185 lines): it is the order of the sections — settings before the
+/// SQL they fill, sources before measures, measures before indicators, indicators before
+/// sheets, charts, the headline and reconciliations — each a call into its own file, with
+/// the names every later section checks against passed along. Split, that order would be
+/// spread over functions passing a dozen intermediate values.
 pub fn compile(
     path: &Path,
     text: &str,
