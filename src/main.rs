@@ -11,6 +11,16 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A reader library that panics on a malformed file is caught in ingest and the file
+    // reported as unreadable (the run goes on); the default hook would still print the
+    // library's English text. Say it in Chinese, keeping the place for a maintainer.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("程序内部出错（如发生在读取某个文件时，该文件已记为无法读取，其余照常处理；供维护者参考：{place}）");
+    }));
     let args = laborstat::cli::Cli::parse();
     laborstat::cli::main(args).into()
 }

@@ -1,7 +1,8 @@
 //! Hostile files (tests/fixtures/hostile, made by make.py): a 5 MB zip bomb whose sheet
 //! unpacks to 5 GiB, and a 12 KB workbook whose used range is A1:XFD1048576. Each is
 //! refused by its size — before it is parsed — with a finding that says what was too large;
-//! the good file beside them is counted. The bounds are settable in `[limits]`.
+//! the good file beside them is counted. The bounds are settable in `[limits]`. And an xlsb
+//! that makes its reader library panic: one finding for that file, the run goes on.
 
 use std::path::Path;
 
@@ -96,4 +97,122 @@ fn limits_are_settable_in_the_pipeline_file() {
     let output = laborstat().arg("check").arg(&path).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("compression_ratio"));
+}
+
+/// An xlsb whose workbook names a sheet by a relationship the package does not have: calamine
+/// indexes its relationship map with it and panics. Written here, byte by byte (MS-XLSB
+/// records: a BrtBundleSh for sheet “台账” by `rId9`, and no workbook.bin.rels).
+fn xlsb_that_panics_its_reader(path: &Path) {
+    use std::io::Write;
+    let wide = |text: &str| {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let mut bytes = (units.len() as u32).to_le_bytes().to_vec();
+        bytes.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+        bytes
+    };
+    let mut body = Vec::new();
+    body.extend(0u32.to_le_bytes()); // hsState: visible
+    body.extend(1u32.to_le_bytes()); // iTabID
+    body.extend(wide("rId9")); // strRelID, which no relationship has
+    body.extend(wide("台账")); // strName
+                               // Record type 0x009C as two 7-bit bytes, then the size in one.
+    let mut record = vec![0x9C, 0x01, body.len() as u8];
+    record.extend(body);
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("[Content_Types].xml", options).unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#)
+        .unwrap();
+    zip.start_file("xl/workbook.bin", options).unwrap();
+    zip.write_all(&record).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_file_that_crashes_its_reader_is_one_finding_and_the_others_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("data").join("510199001-锦华街道");
+    let good = dir.path().join("data").join("510199002-沙河街道");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::create_dir_all(&good).unwrap();
+    xlsb_that_panics_its_reader(&bad.join("台账.xlsb"));
+    std::fs::write(
+        good.join("台账.csv"),
+        "案件编号,受理日期\nB1,2024-03-01\nB2,2024-04-01\n",
+    )
+    .unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[pipeline]
+name = "crash"
+title = "受理"
+period = "2024"
+data = "data"
+output = "out/report.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }, { code = "510199002", name = "沙河街道" }]
+
+[sources.cases]
+files = "*/台账.*"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "受理"
+columns = [{ header = ["受理"], value = "accepted" }]
+"#,
+    )
+    .unwrap();
+    let output = laborstat()
+        .args(["validate", "--format", "json", "--out-dir"])
+        .arg(dir.path().join("out"))
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Findings, not a crash: exit 1 (an error finding), never 101.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The reader did panic (the hook's words, in Chinese), and the panic was contained.
+    assert!(stderr.contains("程序内部出错"), "{stderr}");
+    let findings: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let crashed = of(&findings, "510199001-锦华街道/台账.xlsb");
+    assert_eq!(crashed.len(), 1, "{findings:#?}");
+    let message = crashed[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("文件无法读取"), "{message}");
+    assert!(!message.contains("key"), "no library text: {message}");
+    assert!(of(&findings, "510199002-沙河街道/台账.csv").is_empty());
+    // The good file's two rows are counted: run writes the report with 受理 2.
+    let report = dir.path().join("out").join("report.xlsx");
+    let run = laborstat()
+        .args(["run", "--no-store", "--out"])
+        .arg(&report)
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let table = sheet(&report, "表");
+    let total = (0..table.height())
+        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
+        .expect("a 合计 row");
+    assert_eq!(table.get((total, 1)), Some(&calamine::Data::Float(2.0)));
 }

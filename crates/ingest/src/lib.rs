@@ -109,16 +109,28 @@ pub fn ingest(
     let read: Vec<(usize, FileOutcome)> = groups
         .par_iter()
         .flat_map_iter(|members| {
-            let mut book = InputBook::open(&files[members[0]].path, &plan.limits);
-            let outcomes: Vec<(usize, FileOutcome)> = members
-                .iter()
-                .map(|&index| {
-                    let file = &files[index];
-                    let outcome = read_file(plan, &roster, index as u32, file, book.as_mut());
-                    on_file(&file.path);
-                    (index, outcome)
-                })
-                .collect();
+            let read_group = || {
+                let mut book = InputBook::open(&files[members[0]].path, &plan.limits);
+                members
+                    .iter()
+                    .map(|&index| {
+                        let file = &files[index];
+                        (
+                            index,
+                            read_file(plan, &roster, index as u32, file, book.as_mut()),
+                        )
+                    })
+                    .collect::<Vec<(usize, FileOutcome)>>()
+            };
+            let outcomes = isolated(read_group, || {
+                members
+                    .iter()
+                    .map(|&index| (index, reader_crashed(plan, &files[index])))
+                    .collect()
+            });
+            for &index in members {
+                on_file(&files[index].path);
+            }
             outcomes
         })
         .collect();
@@ -555,6 +567,31 @@ struct FileOutcome {
     findings: Vec<Finding>,
     /// A summary source's file without the summary sheet: not a submission of that source.
     absent: bool,
+}
+
+/// `read`, unless a reader library panics inside it (a file whose structure it did not
+/// expect): then `crashed`, so that one township's file never ends the district's run.
+/// The panic is the library's, not ours to rethrow; what it said stays out of the finding.
+fn isolated<T>(read: impl FnOnce() -> T, crashed: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| crashed())
+}
+
+/// The outcome of a file whose reader crashed: nothing of it used, one finding that says so
+/// in words a clerk can act on.
+fn reader_crashed(plan: &Plan, file: &InputFile) -> FileOutcome {
+    let source = &plan.sources[file.source];
+    let finding = Finding::file(
+        Severity::Error,
+        file.label.clone(),
+        "file",
+        "文件无法读取：文件内部结构异常，读取时出错，本文件未计入统计；请用 Excel 或 WPS 打开后另存为 .xlsx 再报送".to_string(),
+    );
+    FileOutcome {
+        report: empty_report(source, file),
+        frame: None,
+        findings: vec![finding],
+        absent: false,
+    }
 }
 
 /// A file's report before anything of it is known.
@@ -1303,4 +1340,14 @@ fn column_problems(
         out.push(("缺少列", column.name.clone(), message));
     }
     out
+}
+
+#[cfg(test)]
+mod isolation_tests {
+    #[test]
+    fn a_reader_that_panics_gives_the_crashed_outcome_and_the_run_goes_on() {
+        let got = super::isolated(|| -> u32 { panic!("no entry found for key") }, || 7);
+        assert_eq!(got, 7);
+        assert_eq!(super::isolated(|| 3, || 7), 3);
+    }
 }
