@@ -261,3 +261,64 @@ fn outputs_print_one_page_wide_and_feedback_keeps_the_townships_widths() {
         cols(&sent["xl/worksheets/sheet1.xml"])
     );
 }
+
+/// Money columns whose header names the unit: one in 万元 (four decimals, as a system
+/// exports it) while the pipeline declares 元, one in 元 while the pipeline declares 万元.
+/// Each is read in its header's unit — exact to the fen — and each change is a warning at
+/// the header cell, so nobody takes 439.6962 万元 for 439.70 元.
+#[test]
+fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,追发工资（万元）,罚款金额(元)\nA1,2024-03-01,439.6962,2500\nA2,2024-04-01,0.0001,\nA3,2024-05-01,12,300.5\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"追发工资\" = { type = \"money\" }\n\"罚款金额\" = { type = \"money\", unit = \"万元\" }",
+        "[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[measures.fines]\nsource = \"cases\"\nsql = \"sum(罚款金额)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"追发\"], value = \"recovered\", display = \"元\" }, { header = [\"罚款\"], value = \"fines\", display = \"元\" }]",
+    );
+    let out = dir.path().join("out.xlsx");
+    let output = crate::common::laborstat()
+        .args(["run", "--no-store", "--out"])
+        .arg(&out)
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // 439.6962 + 0.0001 + 12 万元 = 4,516,963.00 元; 2,500 + 300.50 元.
+    let want_recovered = (4_396_962 + 1 + 120_000) as f64;
+    let want_fines = 2_800.5;
+    let table = crate::common::sheet(&out, "表");
+    let total = (0..table.height())
+        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
+        .expect("a 合计 row");
+    let number = |c: usize| match table.get((total, c)) {
+        Some(calamine::Data::Float(v)) => *v,
+        other => panic!("not a number: {other:?}"),
+    };
+    assert!((number(1) - want_recovered).abs() < 0.005, "{}", number(1));
+    assert!((number(2) - want_fines).abs() < 0.005, "{}", number(2));
+    // Each reinterpretation is told at its header cell (C1 and D1).
+    let validate = crate::common::laborstat()
+        .args(["validate", "--format", "json", "--out-dir"])
+        .arg(dir.path().join("v"))
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    let findings: Vec<serde_json::Value> = String::from_utf8(validate.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|f: &serde_json::Value| f["rule"] == "单位")
+        .collect();
+    let cells: Vec<&str> = findings
+        .iter()
+        .map(|f| f["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["C1", "D1"], "{findings:#?}");
+    assert!(findings.iter().all(|f| f["severity"] == "warning"));
+}

@@ -210,15 +210,51 @@ pub fn parse_int(cell: &Data) -> Result<i64, String> {
 /// An amount in a column written in 万元 (a published table), as exact fen: a plain number
 /// is 万元 (2861.21 → 28,612,100 元); a cell that writes its own unit (“3.6万元”, “500元”) is
 /// read as written.
+///
+/// Exact to the fen: 万元 written with four or six decimals (439.6962 万元 = 4,396,962.00 元)
+/// keep them all — a fen is the sixth decimal of 万元.
 pub fn parse_wan_fen(cell: &Data) -> Result<i64, String> {
-    if let Data::String(text) = cell {
-        if text.contains('元') || text.contains('万') {
-            return parse_money_fen(cell);
+    const FEN_PER_WAN: i64 = 1_000_000;
+    match cell {
+        Data::String(text) if text.contains('元') || text.contains('万') => parse_money_fen(cell),
+        Data::Int(i) => i
+            .checked_mul(FEN_PER_WAN)
+            .ok_or_else(|| "金额过大".to_string()),
+        Data::Float(f) => {
+            let fen = (f * FEN_PER_WAN as f64).round();
+            if fen.is_finite() && fen.abs() < 9e17 {
+                Ok(fen as i64)
+            } else {
+                Err(format!("{}不是有效金额", format_float(*f)))
+            }
         }
+        Data::String(_) => {
+            let text = display_text(cell);
+            let w = parse_written(&text).map_err(|_| format!("“{}”不是金额", text.trim()))?;
+            if w.percent {
+                return Err(format!("“{}”是百分比，不是金额", text.trim()));
+            }
+            i64::try_from(in_places(&w, 6)).map_err(|_| format!("“{}”数值过大", text.trim()))
+        }
+        _ => parse_money_fen(cell)?
+            .checked_mul(10_000)
+            .ok_or_else(|| "金额过大".to_string()),
     }
-    parse_money_fen(cell)?
-        .checked_mul(10_000)
-        .ok_or_else(|| "金额过大".to_string())
+}
+
+/// A written number in units of 10^-`places` (fen of 元: 2; fen of 万元: 6), rounding half
+/// away from zero past them.
+fn in_places(w: &Written, places: u32) -> i128 {
+    if w.scale <= places {
+        return w.mantissa * 10i128.pow(places - w.scale);
+    }
+    let divisor = 10i128.pow(w.scale - places);
+    let half = divisor / 2;
+    if w.mantissa >= 0 {
+        (w.mantissa + half) / divisor
+    } else {
+        (w.mantissa - half) / divisor
+    }
 }
 
 /// A plain number; "97%" → 0.97, "3.6万" → 36000.
@@ -263,18 +299,7 @@ pub fn parse_money_fen(cell: &Data) -> Result<i64, String> {
             if w.percent {
                 return Err(format!("“{}”是百分比，不是金额", text.trim()));
             }
-            // To fen: scale 2, rounding half away from zero past the second decimal.
-            let fen = if w.scale <= 2 {
-                w.mantissa * 10i128.pow(2 - w.scale)
-            } else {
-                let divisor = 10i128.pow(w.scale - 2);
-                let half = divisor / 2;
-                if w.mantissa >= 0 {
-                    (w.mantissa + half) / divisor
-                } else {
-                    (w.mantissa - half) / divisor
-                }
-            };
+            let fen = in_places(&w, 2);
             i64::try_from(fen).map_err(|_| format!("“{}”数值过大", text.trim()))
         }
     }
@@ -623,6 +648,10 @@ mod tests {
         assert_eq!(parse_wan_fen(&Data::Float(2861.21)), Ok(2_861_210_000));
         assert_eq!(parse_wan_fen(&s("2,861.21")), Ok(2_861_210_000));
         assert_eq!(parse_wan_fen(&s("500元")), Ok(50_000));
+        // Four decimals of 万元 are whole 元; six are fen.
+        assert_eq!(parse_wan_fen(&Data::Float(439.6962)), Ok(439_696_200));
+        assert_eq!(parse_wan_fen(&s("439.6962")), Ok(439_696_200));
+        assert_eq!(parse_wan_fen(&s("0.000001")), Ok(1));
         assert_eq!(parse_money_fen(&Data::Float(0.29)), Ok(29));
         assert!(parse_money_fen(&s("一百")).is_err());
         // 30 digits, then 亿 and 万元: refused as too large, not wrapped around.

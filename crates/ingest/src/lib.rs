@@ -826,7 +826,16 @@ fn read_rows(
         report.counts.rejected = report.counts.read;
         return fail(report, findings);
     };
-    let readers = CellReader::for_columns(&source.columns);
+    // A money column whose header says its unit (追发工资（万元）) is read in that unit.
+    let (columns, unit_notes) = columns_in_header_units(source, &header);
+    for (column, sc, message) in unit_notes {
+        let finding = sheet_finding("单位", message)
+            .at_cell(origin.0 + header.row as u32, origin.1 + sc as u32)
+            .in_column(Some(column))
+            .with_severity(Severity::Warning);
+        findings.push(finding);
+    }
+    let readers = CellReader::for_columns(&columns);
     let evidence = RowEvidence {
         readers: &readers,
         header: &header,
@@ -972,6 +981,51 @@ fn check_header(
     }
 
     Some(submitter)
+}
+
+/// The source's columns as this sheet writes them: a money column whose header names its
+/// unit — 万元 or 元, in brackets or not (追发工资（万元）, 追发工资万元) — is read in that unit,
+/// whatever the pipeline declares; each such change is said (column, sheet column, words).
+/// A unit laborstat cannot apply exactly (千元) leaves the column as declared, and says so.
+fn columns_in_header_units<'s>(
+    source: &'s Source,
+    header: &Header,
+) -> (Vec<pipeline::Column>, Vec<(&'s str, usize, String)>) {
+    let mut columns = source.columns.clone();
+    let mut notes = Vec::new();
+    for (ci, column) in columns.iter_mut().enumerate() {
+        let Some(sc) = header.mapping[ci] else {
+            continue;
+        };
+        if column.kind != pipeline::ColumnType::Money {
+            continue;
+        }
+        let label = header.labels.get(sc).map(String::as_str).unwrap_or("");
+        let declared = if column.money_in_wan { "万元" } else { "元" };
+        let written = if label.contains("万元") {
+            "万元"
+        } else if label.contains("千元") {
+            notes.push((
+                source.columns[ci].name.as_str(),
+                sc,
+                format!("表头“{label}”注明单位为千元，本列仍按{declared}读取；请改用{declared}填写，或在表头注明元或万元"),
+            ));
+            continue;
+        } else if label.contains('元') {
+            "元"
+        } else {
+            continue;
+        };
+        if written != declared {
+            column.money_in_wan = written == "万元";
+            notes.push((
+                source.columns[ci].name.as_str(),
+                sc,
+                format!("表头“{label}”注明单位为{written}，本列按{written}读取并换算为元（流水线文件中此列为{declared}）"),
+            ));
+        }
+    }
+    (columns, notes)
 }
 
 /// The sheet row (1-based) of a two-row header's second row when it reads as a record:
