@@ -195,14 +195,16 @@ impl InputBook {
         // or the page's title): their largest table is the data, and the choice is told
         // when there were several.
         let by_size = !self.format.has_named_sheets() && names.len() > 1;
+        // (name, rows: for a table chosen by size, what was hidden: for a named sheet)
         let picked = match &self.book {
             Book::Parsed(sheets) if !self.format.has_named_sheets() => sheets
                 .iter()
                 .max_by_key(|s| s.range.get_size().0 * s.range.get_size().1)
-                .map(|s| (s.sheet_name.clone(), s.range.height())),
-            _ => pick_sheet(&names, selector).map(|name| (name, 0)),
+                .map(|s| (s.sheet_name.clone(), s.range.height(), None)),
+            _ => pick_visible_sheet(&names, &self.hidden_sheets(), selector)
+                .map(|(name, hidden_told)| (name, 0, hidden_told)),
         };
-        let Some((sheet_name, height)) = picked else {
+        let Some((sheet_name, height, hidden_told)) = picked else {
             let wanted = match selector {
                 SheetSelector::Index(i) => format!("第{}个工作表", i + 1),
                 SheetSelector::Names(n) => format!("工作表“{}”", n.join("”或“")),
@@ -215,13 +217,28 @@ impl InputBook {
                 )
             });
         };
-        let chosen = by_size.then(|| {
-            format!(
-                "文件是网页，其中有{}个表格，读取了最大的“{sheet_name}”（{height}行），其余表格未读取",
-                names.len()
-            )
-        });
+        let chosen = by_size
+            .then(|| {
+                format!(
+                    "文件是网页，其中有{}个表格，读取了最大的“{sheet_name}”（{height}行），其余表格未读取",
+                    names.len()
+                )
+            })
+            .or(hidden_told);
         Ok((sheet_name, chosen))
+    }
+
+    /// The names of the hidden sheets (hidden or very hidden in Excel's sense).
+    fn hidden_sheets(&self) -> Vec<String> {
+        match &self.book {
+            Book::Calamine(b) => b
+                .sheets_metadata()
+                .iter()
+                .filter(|s| s.visible != calamine::SheetVisible::Visible)
+                .map(|s| s.name.clone())
+                .collect(),
+            Book::Parsed(_) => Vec::new(),
+        }
     }
 
     /// The rows of the sheet the selector names, in order. An xlsx sheet streams from the
@@ -1047,6 +1064,42 @@ fn xlsx_column_widths(path: &Path, sheet_name: &str) -> Option<ColumnWidthRuns> 
 
 /// Picks a sheet: by position, or the first accepted name present (compared without
 /// spaces and full-width differences).
+/// The sheet the selector names, a visible one before a hidden one: a hidden sheet (a stale
+/// copy kept in the file, named like the ledger) is read only when no visible sheet answers
+/// the selector, and then said. The second value is what to tell, naming both sheets.
+pub fn pick_visible_sheet(
+    names: &[String],
+    hidden: &[String],
+    selector: &SheetSelector,
+) -> Option<(String, Option<String>)> {
+    let is_hidden = |n: &String| hidden.contains(n);
+    let first = pick_sheet(names, selector)?;
+    if !is_hidden(&first) {
+        return Some((first, None));
+    }
+    let visible: Vec<&String> = names.iter().filter(|n| !is_hidden(n)).collect();
+    let other = match selector {
+        SheetSelector::Index(_) => visible.first().copied(),
+        SheetSelector::Names(wanted) => wanted.iter().find_map(|w| {
+            let w = normalize_key(w);
+            visible.iter().find(|n| normalize_key(n) == w).copied()
+        }),
+    };
+    Some(match other {
+        Some(v) => (
+            v.clone(),
+            Some(format!("工作表“{first}”是隐藏的，读取了可见的工作表“{v}”；如隐藏的才是要报送的表，请取消隐藏并删除其他表后重新报送")),
+        ),
+        None => {
+            let shown: Vec<&str> = visible.iter().map(|n| n.as_str()).collect();
+            (
+                first.clone(),
+                Some(format!("读取的工作表“{first}”是隐藏的（可见的工作表：{}）；请核对它是否就是要报送的表", shown.join("、"))),
+            )
+        }
+    })
+}
+
 pub fn pick_sheet(names: &[String], selector: &SheetSelector) -> Option<String> {
     match selector {
         SheetSelector::Index(i) => names.get(*i).cloned(),
@@ -1054,5 +1107,35 @@ pub fn pick_sheet(names: &[String], selector: &SheetSelector) -> Option<String> 
             let w = normalize_key(w);
             names.iter().find(|n| normalize_key(n) == w).cloned()
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_sheet_is_read_only_when_no_visible_one_answers_and_then_told() {
+        let names: Vec<String> = ["投诉举报案件台账", "台账", "说明"]
+            .map(String::from)
+            .to_vec();
+        let hidden = vec!["投诉举报案件台账".to_string()];
+        let wanted = SheetSelector::Names(vec!["投诉举报案件台账".into(), "台账".into()]);
+        let (name, told) = pick_visible_sheet(&names, &hidden, &wanted).unwrap();
+        assert_eq!(name, "台账");
+        assert!(told.unwrap().contains("“投诉举报案件台账”是隐藏的"));
+        // Only the hidden one answers: read, and said with the visible sheets.
+        let only = SheetSelector::Names(vec!["投诉举报案件台账".into()]);
+        let (name, told) = pick_visible_sheet(&names, &hidden, &only).unwrap();
+        assert_eq!(name, "投诉举报案件台账");
+        assert!(told.unwrap().contains("可见的工作表：台账、说明"));
+        // The first sheet hidden: the first visible one instead, told.
+        let (name, told) = pick_visible_sheet(&names, &hidden, &SheetSelector::Index(0)).unwrap();
+        assert_eq!((name.as_str(), told.is_some()), ("台账", true));
+        // Nothing hidden: as before, nothing to tell.
+        assert_eq!(
+            pick_visible_sheet(&names, &[], &wanted),
+            Some((names[0].clone(), None))
+        );
     }
 }
