@@ -322,3 +322,100 @@ fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
     assert_eq!(cells, ["C1", "D1"], "{findings:#?}");
     assert!(findings.iter().all(|f| f["severity"] == "warning"));
 }
+
+/// A stale mid-year copy kept as a hidden sheet named like the ledger, beside the visible
+/// ledger: the visible one is read, and the choice is a warning that names both.
+#[test]
+fn a_hidden_copy_named_like_the_ledger_is_not_read_over_the_visible_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("data").join("510199001-锦华街道");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let stale = book.add_worksheet();
+    stale.set_name("投诉举报案件台账").unwrap();
+    for (c, h) in ["案件编号", "受理日期"].iter().enumerate() {
+        stale.write_string(0, c as u16, *h).unwrap();
+    }
+    stale.write_string(1, 0, "OLD1").unwrap();
+    stale.write_string(1, 1, "2024-02-01").unwrap();
+    stale.set_hidden(true);
+    let ledger = book.add_worksheet();
+    // Excel (and the writer) will not hide the active sheet: the ledger is the one shown.
+    ledger.set_name("台账").unwrap().set_active(true);
+    for (c, h) in ["案件编号", "受理日期"].iter().enumerate() {
+        ledger.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        ledger.write_string(r, 0, format!("A{r}")).unwrap();
+        ledger.write_string(r, 1, format!("2024-0{r}-15")).unwrap();
+    }
+    book.save(folder.join("台账.xlsx")).unwrap();
+    let pipeline = dir.path().join("pipeline.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[pipeline]
+name = "h"
+title = "t"
+period = "2024"
+data = "data"
+output = "out.xlsx"
+
+[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.xlsx"
+sheet = ["投诉举报案件台账", "台账"]
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "t"
+columns = [{ header = ["受理"], value = "accepted" }]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.xlsx");
+    let output = laborstat()
+        .args(["run", "--no-store", "--out"])
+        .arg(&out)
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = sheet(&out, "表");
+    let total = (0..table.height())
+        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
+        .expect("a 合计 row");
+    assert_eq!(table.get((total, 1)), Some(&Data::Float(3.0)));
+    let validate = laborstat()
+        .args(["validate", "--format", "json", "--out-dir"])
+        .arg(dir.path().join("v"))
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    let told: Vec<serde_json::Value> = String::from_utf8(validate.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|f| f["rule"] == "sheet")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("投诉举报案件台账") && message.contains("“台账”"),
+        "{message}"
+    );
+}
