@@ -210,9 +210,8 @@ columns = [{ header = ["受理"], value = "accepted" }]
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let table = sheet(&report, "表");
-    let total = (0..table.height())
-        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
-        .expect("a 合计 row");
-    assert_eq!(table.get((total, 1)), Some(&calamine::Data::Float(2.0)));
+    assert_eq!(
+        crate::common::total_cell(&report, "表", 1),
+        Some(calamine::Data::Float(2.0))
+    );
 }

@@ -292,29 +292,18 @@ fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
     // 439.6962 + 0.0001 + 12 万元 = 4,516,963.00 元; 2,500 + 300.50 元.
     let want_recovered = (4_396_962 + 1 + 120_000) as f64;
     let want_fines = 2_800.5;
-    let table = crate::common::sheet(&out, "表");
-    let total = (0..table.height())
-        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
-        .expect("a 合计 row");
-    let number = |c: usize| match table.get((total, c)) {
-        Some(calamine::Data::Float(v)) => *v,
+    let number = |c: usize| match crate::common::total_cell(&out, "表", c) {
+        Some(calamine::Data::Float(v)) => v,
         other => panic!("not a number: {other:?}"),
     };
     assert!((number(1) - want_recovered).abs() < 0.005, "{}", number(1));
     assert!((number(2) - want_fines).abs() < 0.005, "{}", number(2));
     // Each reinterpretation is told at its header cell (C1 and D1).
-    let validate = crate::common::laborstat()
-        .args(["validate", "--format", "json", "--out-dir"])
-        .arg(dir.path().join("v"))
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    let findings: Vec<serde_json::Value> = String::from_utf8(validate.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|f: &serde_json::Value| f["rule"] == "单位")
-        .collect();
+    let findings: Vec<serde_json::Value> =
+        crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+            .into_iter()
+            .filter(|f| f["rule"] == "单位")
+            .collect();
     let cells: Vec<&str> = findings
         .iter()
         .map(|f| f["cell"].as_str().unwrap())
@@ -395,23 +384,15 @@ columns = [{ header = ["受理"], value = "accepted" }]
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let table = sheet(&out, "表");
-    let total = (0..table.height())
-        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
-        .expect("a 合计 row");
-    assert_eq!(table.get((total, 1)), Some(&Data::Float(3.0)));
-    let validate = laborstat()
-        .args(["validate", "--format", "json", "--out-dir"])
-        .arg(dir.path().join("v"))
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    let told: Vec<serde_json::Value> = String::from_utf8(validate.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|f| f["rule"] == "sheet")
-        .collect();
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(3.0))
+    );
+    let told: Vec<serde_json::Value> =
+        crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+            .into_iter()
+            .filter(|f| f["rule"] == "sheet")
+            .collect();
     assert_eq!(told.len(), 1, "{told:#?}");
     let message = told[0]["message"].as_str().unwrap();
     assert!(

@@ -324,3 +324,28 @@ pub fn grouped(n: i64) -> String {
     }
     out
 }
+
+/// The cell in column `col` of the 合计 row of a report sheet (its label in column A).
+pub fn total_cell(report: &Path, sheet_name: &str, col: usize) -> Option<Data> {
+    let table = sheet(report, sheet_name);
+    let total = (0..table.height())
+        .find(|&r| table.get((r, 0)).map(|d| d.to_string()).as_deref() == Some("合计"))
+        .expect("a 合计 row");
+    table.get((total, col)).cloned()
+}
+
+/// `laborstat validate --format json` over `pipeline` (outputs into `out_dir`): every
+/// finding, one JSON object each.
+pub fn validate_findings(pipeline: &Path, out_dir: &Path) -> Vec<serde_json::Value> {
+    let output = laborstat()
+        .args(["validate", "--format", "json", "--out-dir"])
+        .arg(out_dir)
+        .arg(pipeline)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
