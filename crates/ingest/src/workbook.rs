@@ -429,6 +429,12 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             "文件是压缩包，不是电子表格；请解压后报送其中的 Excel 表格",
         ));
     }
+    if let Some(what) = old_exchange_format(head) {
+        return Err(problem(
+            "file",
+            format!("文件是{what}，laborstat 不读取这种格式（按 CSV 读会把格式代码当成数据）；{SAVE_AS_XLSX}"),
+        ));
+    }
     let text = decode_head(head);
     // Markup begins with a tag; a CSV that merely mentions "<table" in a cell is text.
     let starts_with_tag = |t: &str| {
@@ -464,6 +470,29 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             format!("不是有效的电子表格：文件内容既不是 Excel/WPS/ODS 工作簿，也不是网页或文本表格，可能是改了扩展名的其他文件；{SAVE_AS_XLSX}"),
         )),
     }
+}
+
+/// The old spreadsheet exchange formats Excel still saves (and systems still export, often
+/// named .xls or .csv), by their first record: SYLK begins `ID;P`, DIF begins `TABLE` then
+/// `0,1`. Read as CSV they give columns of format codes ("P;P#", "BOT") instead of data.
+fn old_exchange_format(head: &[u8]) -> Option<&'static str> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let (first, second) = (lines.next()?, lines.next().unwrap_or(b""));
+    // A semicolon CSV may begin "ID;Price": SYLK's next record is a record type of its own.
+    let sylk_record = [&b"P;"[..], b"F;", b"B;", b"C;", b"O;"]
+        .iter()
+        .any(|r| second.starts_with(r))
+        || second == b"E";
+    if first.starts_with(b"ID;P") && sylk_record {
+        return Some("SYLK 格式（符号链接，.slk）");
+    }
+    if first == b"TABLE" && second == b"0,1" {
+        return Some("DIF 格式（数据交换格式，.dif）");
+    }
+    None
 }
 
 /// The first bytes as text, when they are text (no NUL outside UTF-16).
@@ -1113,6 +1142,27 @@ pub fn pick_sheet(names: &[String], selector: &SheetSelector) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sylk_and_dif_are_told_as_what_they_are_and_a_csv_is_not_taken_for_them() {
+        assert!(
+            old_exchange_format(b"ID;PWXL;N;E\r\nC;Y1;X1;K\"a\"\r\nE\r\n")
+                .unwrap()
+                .starts_with("SYLK")
+        );
+        assert!(
+            old_exchange_format(b"TABLE\r\n0,1\r\n\"EXCEL\"\r\nVECTORS\r\n")
+                .unwrap()
+                .starts_with("DIF")
+        );
+        assert_eq!(
+            old_exchange_format("案件编号,受理日期\nID;1,2024-01-01\n".as_bytes()),
+            None
+        );
+        assert_eq!(old_exchange_format(b"ID,name\n1,a\n"), None);
+        assert_eq!(old_exchange_format(b"ID;Price;Name\n1;2.5;a\n"), None);
+        assert_eq!(old_exchange_format(b"ID;Price\nE01;2.5\n"), None);
+    }
 
     #[test]
     fn a_hidden_sheet_is_read_only_when_no_visible_one_answers_and_then_told() {
