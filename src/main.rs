@@ -19,7 +19,13 @@ fn main() -> std::process::ExitCode {
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("程序内部出错（如发生在读取某个文件时，该文件已记为无法读取，其余照常处理；供维护者参考：{place}）");
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("程序内部出错（如发生在读取某个文件时，该文件已记为无法读取，其余照常处理；供维护者参考：{place} {payload}）");
     }));
     let args = laborstat::cli::Cli::parse();
     laborstat::cli::main(args).into()

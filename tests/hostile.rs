@@ -163,15 +163,9 @@ period_column = "受理日期"
 "案件编号" = { type = "text", required = true }
 "受理日期" = { type = "date", required = true }
 
-[measures.accepted]
-source = "cases"
-sql = "count(*)"
-
-[[report.sheets]]
-name = "表"
-title = "受理"
-columns = [{ header = ["受理"], value = "accepted" }]
-"#,
+"#
+        .to_string()
+            + crate::common::ACCEPTED_TABLE,
     )
     .unwrap();
     let output = laborstat()
@@ -199,17 +193,7 @@ columns = [{ header = ["受理"], value = "accepted" }]
     assert!(of(&findings, "510199002-沙河街道/台账.csv").is_empty());
     // The good file's two rows are counted: run writes the report with 受理 2.
     let report = dir.path().join("out").join("report.xlsx");
-    let run = laborstat()
-        .args(["run", "--no-store", "--out"])
-        .arg(&report)
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_report(pipeline.to_str().unwrap(), None, &report);
     assert_eq!(
         crate::common::total_cell(&report, "表", 1),
         Some(calamine::Data::Float(2.0))

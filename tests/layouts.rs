@@ -278,17 +278,7 @@ fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
         "[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[measures.fines]\nsource = \"cases\"\nsql = \"sum(罚款金额)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"追发\"], value = \"recovered\", display = \"元\" }, { header = [\"罚款\"], value = \"fines\", display = \"元\" }]",
     );
     let out = dir.path().join("out.xlsx");
-    let output = crate::common::laborstat()
-        .args(["run", "--no-store", "--out"])
-        .arg(&out)
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report(pipeline.to_str().unwrap(), None, &out);
     // 439.6962 + 0.0001 + 12 万元 = 4,516,963.00 元; 2,500 + 300.50 元.
     let want_recovered = (4_396_962 + 1 + 120_000) as f64;
     let want_fines = 2_800.5;
@@ -361,29 +351,13 @@ period_column = "受理日期"
 "案件编号" = { type = "text", required = true }
 "受理日期" = { type = "date", required = true }
 
-[measures.accepted]
-source = "cases"
-sql = "count(*)"
-
-[[report.sheets]]
-name = "表"
-title = "t"
-columns = [{ header = ["受理"], value = "accepted" }]
-"#,
+"#
+        .to_string()
+            + crate::common::ACCEPTED_TABLE,
     )
     .unwrap();
     let out = dir.path().join("out.xlsx");
-    let output = laborstat()
-        .args(["run", "--no-store", "--out"])
-        .arg(&out)
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report(pipeline.to_str().unwrap(), None, &out);
     assert_eq!(
         crate::common::total_cell(&out, "表", 1),
         Some(Data::Float(3.0))

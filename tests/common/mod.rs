@@ -325,6 +325,18 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
+/// The measure and sheet a small test pipeline ends with: 受理 (rows counted) per township
+/// on sheet 表, column B.
+pub const ACCEPTED_TABLE: &str = r#"[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "表"
+title = "受理"
+columns = [{ header = ["受理"], value = "accepted" }]
+"#;
+
 /// The cell in column `col` of the 合计 row of a report sheet (its label in column A).
 pub fn total_cell(report: &Path, sheet_name: &str, col: usize) -> Option<Data> {
     let table = sheet(report, sheet_name);

@@ -220,14 +220,7 @@ pub fn parse_wan_fen(cell: &Data) -> Result<i64, String> {
         Data::Int(i) => i
             .checked_mul(FEN_PER_WAN)
             .ok_or_else(|| "金额过大".to_string()),
-        Data::Float(f) => {
-            let fen = (f * FEN_PER_WAN as f64).round();
-            if fen.is_finite() && fen.abs() < 9e17 {
-                Ok(fen as i64)
-            } else {
-                Err(format!("{}不是有效金额", format_float(*f)))
-            }
-        }
+        Data::Float(f) => float_fen(*f, FEN_PER_WAN as f64),
         Data::String(_) => {
             let text = display_text(cell);
             let w = parse_written(&text).map_err(|_| format!("“{}”不是金额", text.trim()))?;
@@ -239,6 +232,17 @@ pub fn parse_wan_fen(cell: &Data) -> Result<i64, String> {
         _ => parse_money_fen(cell)?
             .checked_mul(10_000)
             .ok_or_else(|| "金额过大".to_string()),
+    }
+}
+
+/// A cell's float as whole fen, `fen_per_unit` fen to its unit (100 for 元, 1,000,000 for
+/// 万元), rounded once.
+fn float_fen(f: f64, fen_per_unit: f64) -> Result<i64, String> {
+    let fen = (f * fen_per_unit).round();
+    if fen.is_finite() && fen.abs() < 9e17 {
+        Ok(fen as i64)
+    } else {
+        Err(format!("{}不是有效金额", format_float(f)))
     }
 }
 
@@ -279,14 +283,7 @@ pub fn parse_number(cell: &Data) -> Result<f64, String> {
 pub fn parse_money_fen(cell: &Data) -> Result<i64, String> {
     match cell {
         Data::Int(i) => i.checked_mul(100).ok_or_else(|| "金额过大".to_string()),
-        Data::Float(f) => {
-            let fen = (f * 100.0).round();
-            if fen.is_finite() && fen.abs() < 9e17 {
-                Ok(fen as i64)
-            } else {
-                Err(format!("{}不是有效金额", format_float(*f)))
-            }
-        }
+        Data::Float(f) => float_fen(*f, 100.0),
         Data::Bool(_) | Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
             Err(format!("“{}”不是金额", display_text(cell)))
         }

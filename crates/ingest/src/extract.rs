@@ -463,7 +463,7 @@ impl<'a> SheetExtractor<'a> {
                     parsed_row.push(Parsed::Null);
                 }
                 Ok(value) => {
-                    if matches!(value, Parsed::Date(_)) {
+                    if !self.date_system_told && matches!(value, Parsed::Date(_)) {
                         self.tell_date_system_once(sheet_row, sc, &column.name, cell);
                     }
                     let rules = &self.cell_rules[ci];

@@ -829,8 +829,10 @@ fn read_rows(
     // A money column whose header says its unit (追发工资（万元）) is read in that unit.
     let (columns, unit_notes) = columns_in_header_units(source, &header);
     for (column, sc, message) in unit_notes {
+        // The unit is written in the header's lowest row (the leaf of a two-row header).
+        let unit_row = origin.0 + (header.row + header.height.max(1) - 1) as u32;
         let finding = sheet_finding("单位", message)
-            .at_cell(origin.0 + header.row as u32, origin.1 + sc as u32)
+            .at_cell(unit_row, origin.1 + sc as u32)
             .in_column(Some(column))
             .with_severity(Severity::Warning);
         findings.push(finding);
