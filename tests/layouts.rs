@@ -6,7 +6,7 @@
 //! generator's truth, and the findings must be exactly the ones that explain the rest.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::Data;
 
@@ -373,4 +373,126 @@ period_column = "受理日期"
         message.contains("投诉举报案件台账") && message.contains("“台账”"),
         "{message}"
     );
+}
+
+/// The ledger of [`formulas_ledger`] as a pipeline over one township: 追发工资 summed.
+fn formulas_pipeline(dir: &Path) -> PathBuf {
+    let pipeline = crate::common::one_township(
+        dir,
+        "",
+        "name = \"f\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"追发工资\" = { type = \"money\" }",
+        "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]",
+    );
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(&pipeline, text.replace("*/*.csv", "*/*.xlsx")).unwrap();
+    std::fs::remove_file(dir.join("data/510199001-锦华街道/台账.csv")).unwrap();
+    pipeline
+}
+
+/// Six cases; 追发工资 of rows 2–4 is `=D+E` of its own row, rows 5–7 plain values. What
+/// the formulas' cells cache is `formula_result` (None: written without a result).
+fn formulas_ledger(dir: &Path, formula_result: Option<&str>) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["案件编号", "受理日期", "追发工资", "其中工资", "其中补偿"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=6u32 {
+        sheet.write_string(r, 0, format!("A{r}")).unwrap();
+        sheet.write_string(r, 1, format!("2024-0{r}-15")).unwrap();
+        sheet.write_number(r, 3, 1000.0 * r as f64).unwrap();
+        sheet.write_number(r, 4, 10.0).unwrap();
+        if r <= 3 {
+            let mut formula = rust_xlsxwriter::Formula::new(format!("=D{0}+E{0}", r + 1));
+            if let Some(result) = formula_result {
+                formula = formula.set_result(result);
+            }
+            sheet.write_formula(r, 2, formula).unwrap();
+        } else {
+            sheet.write_number(r, 2, 1000.0 * r as f64 + 10.0).unwrap();
+        }
+    }
+    let path = dir.join("data/510199001-锦华街道/台账.xlsx");
+    book.save(&path).unwrap();
+}
+
+/// Rewrites an xlsx part by `edit` (zip entry by entry).
+fn edit_xlsx_part(path: &Path, part: &str, edit: impl Fn(String) -> String) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut text).unwrap();
+        if name == part {
+            text = edit(String::from_utf8(text).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &text).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+/// Formulas whose value the file does not hold — no cached value at all (a system's or
+/// script's export), or a 0 placeholder in a workbook that asks to be recalculated on
+/// opening — are never read as blank or 0: each such row is rejected with a finding
+/// "公式未计算" at its cell, and the figures hold only what the file really says. A formula
+/// with a real cached value is read.
+#[test]
+fn formulas_without_a_value_in_the_file_are_findings_not_zeros() {
+    let plain_rows_fen = 4_010.0 + 5_010.0 + 6_010.0;
+    for (case, result) in [
+        ("no <v>", None),
+        ("0 placeholder", None),
+        ("cached", Some("x")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = formulas_pipeline(dir.path());
+        let ledger = dir.path().join("data/510199001-锦华街道/台账.xlsx");
+        formulas_ledger(dir.path(), result.map(|_| "2010"));
+        if case == "no <v>" {
+            edit_xlsx_part(&ledger, "xl/worksheets/sheet1.xml", |xml| {
+                xml.replace("</f><v>0</v>", "</f>")
+            });
+            edit_xlsx_part(&ledger, "xl/workbook.xml", |xml| {
+                xml.replace(" fullCalcOnLoad=\"1\"", "")
+            });
+        }
+        let out = dir.path().join("out.xlsx");
+        run_report(pipeline.to_str().unwrap(), None, &out);
+        let number = |c: usize| match crate::common::total_cell(&out, "表", c) {
+            Some(Data::Float(v)) => v,
+            other => panic!("{case}: not a number: {other:?}"),
+        };
+        let told: Vec<serde_json::Value> =
+            crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+                .into_iter()
+                .filter(|f| f["rule"] == "公式未计算")
+                .collect();
+        if result.is_some() {
+            // Every formula cached 2010 (the writer's claim, as Excel's would be).
+            assert_eq!(number(1), 6.0, "{case}");
+            assert!((number(2) - (plain_rows_fen + 3.0 * 2010.0)).abs() < 0.005);
+            assert!(told.is_empty(), "{case}: {told:#?}");
+            continue;
+        }
+        assert_eq!(
+            number(1),
+            3.0,
+            "{case}: the three rows of formulas are rejected"
+        );
+        assert!((number(2) - plain_rows_fen).abs() < 0.005, "{case}");
+        let text = format!("{told:?}");
+        assert!(
+            text.contains("C2") && text.contains("C4") && text.contains("打开并保存"),
+            "{case}: {told:#?}"
+        );
+    }
 }

@@ -90,6 +90,11 @@ pub fn is_blank(cell: &Data) -> bool {
     }
 }
 
+/// Why a formula cell whose value the file does not hold (`xlsx_rows::UNCOMPUTED`) is not
+/// read as a figure.
+pub const UNCOMPUTED_FORMULA: &str =
+    "公式未计算：文件中只有公式、没有计算结果（多为系统或程序导出的文件），请用 Excel/WPS 打开并保存后再报送";
+
 /// A formula error cached in the file (#DIV/0!, #REF!, #N/A…).
 pub fn formula_error(cell: &Data) -> Option<String> {
     match cell {
@@ -524,6 +529,9 @@ impl<'a> CellReader<'a> {
     ) -> Result<Parsed<'c>, String> {
         if is_blank(cell) {
             return Ok(Parsed::Null);
+        }
+        if *cell == xlsx_rows::UNCOMPUTED {
+            return Err(UNCOMPUTED_FORMULA.to_string());
         }
         if let Some(error) = formula_error(cell) {
             return Err(format!("单元格是公式错误值 {error}，请核对公式"));

@@ -489,11 +489,17 @@ impl<'a> SheetExtractor<'a> {
                 }
                 Err(reason) => {
                     rejected = true;
+                    let rule = if *cell == xlsx_rows::UNCOMPUTED {
+                        "公式未计算"
+                    } else {
+                        "type"
+                    };
+                    let shown = (rule == "type").then(|| display_text(cell));
                     self.problems.push(at(
                         ci,
                         Some(sc),
-                        Some(display_text(cell)),
-                        "type",
+                        shown,
+                        rule,
                         format!("“{}”列：{reason}", column.name),
                     ));
                     parsed_row.push(Parsed::Null);

@@ -268,7 +268,8 @@ impl InputBook {
             } else {
                 DateSystem::Excel1900
             };
-            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells)
+            let recalculated = xlsx_recalculated_on_load(&path);
+            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells, recalculated)
                 .map_err(|_| unreadable_sheet().in_sheet(&sheet_name))?;
             return Ok(SheetStream {
                 rows: SheetRows::streamed(cells, max_cells, &sheet_name),
@@ -337,7 +338,8 @@ impl InputBook {
         };
         let range = match &mut **workbook {
             Sheets::Xlsx(xlsx) => {
-                read_xlsx_guarded(xlsx, sheet_name, max_cells).map_err(in_sheet)?
+                let recalculated = xlsx_recalculated_on_load(&self.path);
+                read_xlsx_guarded(xlsx, sheet_name, max_cells, recalculated).map_err(in_sheet)?
             }
             other => other
                 .worksheet_range(sheet_name)
@@ -730,6 +732,7 @@ fn read_xlsx_guarded(
     xlsx: &mut Xlsx<BufReader<File>>,
     sheet_name: &str,
     max_cells: u64,
+    recalculated_on_load: bool,
 ) -> Result<Range<Data>, OpenProblem> {
     let mut reader = xlsx
         .worksheet_cells_reader(sheet_name)
@@ -737,14 +740,16 @@ fn read_xlsx_guarded(
     let declared = reader.dimensions();
     let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
     let mut guard = CellGuard::new(max_cells);
-    while let Some(cell) = reader.next_cell().map_err(|_| unreadable_sheet())? {
+    while let Some(cell) = xlsx_rows::next_checked_cell(&mut reader, recalculated_on_load)
+        .map_err(|_| unreadable_sheet())?
+    {
         guard.count()?;
-        let value = Data::from(cell.get_value().clone());
+        let value = Data::from(cell.value);
         if value == Data::Empty {
             continue;
         }
-        guard.filled(cell.get_position());
-        cells.push(calamine::Cell::new(cell.get_position(), value));
+        guard.filled(cell.pos);
+        cells.push(calamine::Cell::new(cell.pos, value));
     }
     check_area(guard.used, guard.max_cells)?;
     if cells.is_empty() {
@@ -1027,6 +1032,28 @@ fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>>
             })
             .collect(),
     )
+}
+
+/// Whether an xlsx workbook asks to be recalculated when opened (`<calcPr
+/// fullCalcOnLoad="1">`): its writer did not calculate, so its formulas' cached values are
+/// placeholders (`xlsx_rows::next_checked_cell`).
+fn xlsx_recalculated_on_load(path: &Path) -> bool {
+    let read = || -> Option<bool> {
+        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+        let mut text = String::new();
+        zip.by_name("xl/workbook.xml")
+            .ok()?
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(open_tags(&text).into_iter().any(|(tag, attrs)| {
+            tag == "calcpr"
+                && attrs
+                    .iter()
+                    .any(|(a, v)| a == "fullcalconload" && matches!(v.as_str(), "1" | "true"))
+        }))
+    };
+    read().unwrap_or(false)
 }
 
 /// The path inside the zip of the sheet named `sheet_name`, from the workbook and its
