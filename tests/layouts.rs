@@ -496,3 +496,72 @@ fn formulas_without_a_value_in_the_file_are_findings_not_zeros() {
         );
     }
 }
+
+/// One group complaint of three cases under one 用人单位 and one 受理日期, each merged
+/// over its three rows, and one 追发工资 of the group merged over them: every case is
+/// counted with the merged 单位 and date, the amount is counted once (with a warning at the
+/// merge), and 数据核对 says how many cells were filled from merges.
+#[test]
+fn vertically_merged_data_cells_belong_to_every_row_they_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = formulas_pipeline(dir.path());
+    let text = std::fs::read_to_string(&pipeline).unwrap().replace(
+        "\"追发工资\" = { type = \"money\" }",
+        "\"追发工资\" = { type = \"money\" }\n\"用人单位\" = { type = \"text\", required = true }",
+    );
+    std::fs::write(&pipeline, text).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["案件编号", "用人单位", "受理日期", "追发工资"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let plain = rust_xlsxwriter::Format::new();
+    sheet.write_string(1, 0, "A1").unwrap();
+    sheet.write_string(1, 1, "甲公司").unwrap();
+    sheet.write_string(1, 2, "2024-03-01").unwrap();
+    sheet.write_number(1, 3, 100.0).unwrap();
+    for r in 2..=4u32 {
+        sheet.write_string(r, 0, format!("G{r}")).unwrap();
+    }
+    sheet.merge_range(2, 1, 4, 1, "乙公司", &plain).unwrap();
+    sheet.merge_range(2, 2, 4, 2, "2024-05-06", &plain).unwrap();
+    sheet.merge_range(2, 3, 4, 3, "", &plain).unwrap();
+    sheet.write_number(2, 3, 3000.0).unwrap();
+    sheet.write_string(5, 0, "A5").unwrap();
+    sheet.write_string(5, 1, "丙公司").unwrap();
+    sheet.write_string(5, 2, "2024-07-01").unwrap();
+    book.save(dir.path().join("data/510199001-锦华街道/台账.xlsx"))
+        .unwrap();
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(5.0))
+    );
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 2),
+        Some(Data::Float(3100.0)),
+        "the group's amount counted once"
+    );
+    let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+    let merged: Vec<_> = findings
+        .iter()
+        .filter(|f| f["rule"] == "合并单元格")
+        .collect();
+    assert_eq!(merged.len(), 1, "{findings:#?}");
+    assert_eq!(merged[0]["cell"], "D3");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    let check = crate::common::sheet(&dir.path().join("v/f-2024-问题清单.xlsx"), "数据核对");
+    let column = (0..check.width())
+        .find(|&c| {
+            check.get((0, c)).map(|d| d.to_string()).as_deref() == Some("合并单元格补齐的格数")
+        })
+        .expect("the column");
+    assert_eq!(check.get((1, column)), Some(&Data::Float(4.0)));
+}

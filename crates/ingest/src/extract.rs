@@ -26,6 +26,9 @@ pub struct RowCounts {
     pub used: usize,
     pub rejected: usize,
     pub skipped: BTreeMap<SkipReason, usize>,
+    /// Cells of used, rejected or skipped rows given the value of a vertical merge above
+    /// them (`merged.rs`); not a row count.
+    pub merge_filled: usize,
 }
 
 impl RowCounts {
@@ -44,6 +47,7 @@ impl RowCounts {
         self.header += other.header;
         self.used += other.used;
         self.rejected += other.rejected;
+        self.merge_filled += other.merge_filled;
         for (reason, n) in &other.skipped {
             *self.skipped.entry(*reason).or_default() += n;
         }

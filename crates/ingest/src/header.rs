@@ -427,6 +427,17 @@ impl RowEvidence<'_> {
         required_ok && typed_ok && filled >= mapped_count.min(3)
     }
 
+    /// A required declared cell is blank in a row that carries a record's identity (a date,
+    /// a case number): what a row under a vertically merged 单位 or 受理日期 looks like as
+    /// stored. 合计 rows and footers have no identity and do not qualify.
+    pub fn lacks_a_required_value(&self, row: &[Data]) -> bool {
+        let blank_required = (0..self.readers.len()).any(|ci| {
+            self.column(ci).required
+                && self.header.mapping[ci].is_some_and(|sc| row.get(sc).is_none_or(is_blank))
+        });
+        blank_required && self.has_identity(row, usize::MAX)
+    }
+
     /// A row labelled 合计/总计 that carries nothing identifying a record besides that label
     /// (a summary table's 合计 row whose 单位 cell is the word itself): it cannot be a record.
     pub fn is_unnamed_total(&self, row: &[Data]) -> bool {

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod extract;
 pub mod header;
 pub mod markup;
+mod merged;
 pub mod model;
 #[cfg(test)]
 mod proptests;
@@ -866,7 +867,7 @@ fn read_rows(
         submitter,
         origin,
     };
-    let Ok(extracted) = extract_rows(&ctx, &evidence, &head, &mut stream.rows)? else {
+    let Ok(extracted) = extract_rows(&ctx, &evidence, &head, &mut stream)? else {
         findings.push(sheet_finding(
             "file",
             "内部错误，无法建立数据表；请把这个文件发给 laborstat 的维护者".to_string(),
@@ -1050,17 +1051,69 @@ fn extract_rows(
     ctx: &SheetContext,
     evidence: &RowEvidence,
     head: &Range<Data>,
-    rows: &mut workbook::SheetRows,
+    stream: &mut workbook::SheetStream,
 ) -> Result<PolarsResult<extract::Extracted>, workbook::OpenProblem> {
     let header = evidence.header;
+    let lookup = stream.merge_lookup();
+    let rows = &mut stream.rows;
     let expected_rows = rows.expected_rows().saturating_sub(header.first_data_row());
     let mut extractor = SheetExtractor::new(ctx, evidence, expected_rows);
     let mut classifier = RowClassifier::new(evidence);
+    let columns: Vec<&pipeline::Column> = evidence.readers.iter().map(|r| r.column).collect();
+    let first_data_row = ctx.origin.0 + header.first_data_row() as u32;
+    let fill_from = |merges: &[calamine::Dimensions]| {
+        merged::MergedFill::new(
+            merges,
+            &columns,
+            &header.mapping,
+            ctx.origin.1,
+            first_data_row,
+        )
+    };
+    // Merges known with the cells (xls, ods, markup) apply from the first row. A streamed
+    // xlsx sheet has them after its cells: they are looked for (one scan of the sheet's
+    // XML) only once a row lacks a required value while carrying a record's identity — how
+    // a row under a merged 单位 reads — and the top cells of merges begun above are read
+    // back from the file.
+    let mut fill = lookup.known().map(|m| fill_from(m));
     for_each_row_after_header(head, header, rows, &mut |r, cells| {
+        if fill.is_none() && evidence.lacks_a_required_value(cells) {
+            let mut found = fill_from(&lookup.regions());
+            let tops = found.tops_above(r);
+            if !tops.is_empty() {
+                found.open_earlier(r, &lookup.values_at(&tops));
+            }
+            fill = Some(found);
+        }
+        let cells = match &mut fill {
+            Some(f) if !f.is_empty() => f.row(r, cells),
+            _ => cells,
+        };
         classifier.push(r, cells, &mut extractor)
     })?;
     classifier.finish(&mut extractor);
-    Ok(extractor.finish(&classifier.data_sums()))
+    let extracted = extractor.finish(&classifier.data_sums());
+    Ok(extracted.map(|mut e| {
+        if let Some(fill) = fill {
+            e.counts.merge_filled = fill.filled;
+            e.findings.extend(fill.additive.iter().map(|(column, m)| {
+                ctx.finding(
+                    Severity::Warning,
+                    "合并单元格",
+                    format!(
+                        "“{column}”的 {}:{} 合并为一格，数额只计入第{}行一次，未分摊到其余{}行；如果每行各有数额，请取消合并、逐行填写后重新报送",
+                        finding::a1(m.start.0, m.start.1),
+                        finding::a1(m.end.0, m.end.1),
+                        m.start.0 + 1,
+                        m.end.0 - m.start.0
+                    ),
+                )
+                .at_cell(m.start.0, m.start.1)
+                .in_column(Some(column.as_str()))
+            }));
+        }
+        e
+    }))
 }
 
 /// The header of a sheet's head. Merged cells: a streamed xlsx sheet has them after its

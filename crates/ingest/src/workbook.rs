@@ -6,6 +6,7 @@
 //! is a sentence for the user in Chinese saying what the file is and what to do; a
 //! library's error text never reaches them.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -779,6 +780,16 @@ impl SheetStream<'_> {
         self.merges.is_some()
     }
 
+    /// What finds the sheet's merged regions and the values of given cells while the rows
+    /// are being read (and the stream is borrowed).
+    pub fn merge_lookup(&self) -> MergeLookup {
+        MergeLookup {
+            known: self.merges.clone(),
+            path: self.path.clone(),
+            sheet_name: self.sheet_name.clone(),
+        }
+    }
+
     /// The sheet's merged regions. For a streamed xlsx sheet they come after the cells in
     /// the file: the sheet's XML is scanned for them (unzipped, not parsed), not read again.
     pub fn merged_regions(&self) -> Vec<Dimensions> {
@@ -786,6 +797,53 @@ impl SheetStream<'_> {
             Some(known) => known.clone(),
             None => xlsx_merged_regions(&self.path, &self.sheet_name).unwrap_or_default(),
         }
+    }
+}
+
+/// The merged regions of a sheet being read, and the values of cells already streamed past.
+pub struct MergeLookup {
+    known: Option<Vec<Dimensions>>,
+    path: std::path::PathBuf,
+    sheet_name: String,
+}
+
+impl MergeLookup {
+    /// The merged regions when they came with the cells.
+    pub fn known(&self) -> Option<&[Dimensions]> {
+        self.known.as_deref()
+    }
+
+    /// The merged regions, scanned for in an xlsx sheet's XML when not known.
+    pub fn regions(&self) -> Vec<Dimensions> {
+        match &self.known {
+            Some(known) => known.clone(),
+            None => xlsx_merged_regions(&self.path, &self.sheet_name).unwrap_or_default(),
+        }
+    }
+
+    /// The values of the cells at `positions` of an xlsx sheet, read again from the file
+    /// down to the lowest of them (the cells streamed past are not kept).
+    pub fn values_at(&self, positions: &[(u32, u32)]) -> HashMap<(u32, u32), Data> {
+        let mut values = HashMap::new();
+        let Some(last) = positions.iter().map(|p| p.0).max() else {
+            return values;
+        };
+        let Ok(mut xlsx) = open_workbook::<Xlsx<_>, _>(&self.path) else {
+            return values;
+        };
+        let Ok(mut reader) = xlsx.worksheet_cells_reader(&self.sheet_name) else {
+            return values;
+        };
+        while let Ok(Some(cell)) = reader.next_cell() {
+            let pos = cell.get_position();
+            if pos.0 > last {
+                break;
+            }
+            if positions.contains(&pos) {
+                values.insert(pos, Data::from(cell.get_value().clone()));
+            }
+        }
+        values
     }
 }
 

@@ -316,6 +316,7 @@ fn write_row_accounts_sheet(
     headings.push("没有的可选列".into());
     headings.push("文件格式".into());
     headings.push("说明".into());
+    headings.push("合并单元格补齐的格数".into());
     let headings: Vec<&str> = headings.iter().map(String::as_str).collect();
     let mut widths = header_row(sheet, &headings, f)?;
     for (i, file) in data.files.iter().enumerate() {
@@ -357,6 +358,8 @@ fn write_row_accounts_sheet(
             sheet.write_string_with_format(row, after + 1 + k as u16, t, &f.label)?;
             widths.fit(after + 1 + k as u16, t);
         }
+        let filled = after + 1 + texts.len() as u16;
+        sheet.write_number_with_format(row, filled, c.merge_filled as f64, &count)?;
     }
     finish_list(sheet, &widths)?;
     Ok(())
