@@ -94,8 +94,12 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
     let first_row = origin.0 as usize + header.row + 1;
     println!(
         "  header: row {first_row}{}",
-        if header.height == 2 {
-            format!("–{} (two rows, flattened)", first_row + 1)
+        if header.height > 1 {
+            format!(
+                "–{} ({} rows, flattened)",
+                first_row + header.height - 1,
+                header.height
+            )
         } else {
             String::new()
         }

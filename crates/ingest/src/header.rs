@@ -25,7 +25,7 @@ const UNIT_WORDS: [&str; 14] = [
 pub struct Header {
     /// 0-based row index inside the range of the (first) header row.
     pub row: usize,
-    /// 1 or 2.
+    /// 1 to 3 rows.
     pub height: usize,
     /// Flattened label of every sheet column, as written (for messages and `inspect`).
     pub labels: Vec<String>,
@@ -77,21 +77,27 @@ struct Variants {
     weak: Vec<String>,
 }
 
-fn label_variants(top: &str, bottom: Option<&str>) -> Variants {
-    let top = normalize_key(top);
-    let mut strong = Vec::new();
-    let mut weak = Vec::new();
-    match bottom.map(normalize_key).filter(|b| !b.is_empty()) {
-        None => strong.push(top),
-        Some(bottom) if top.is_empty() => strong.push(bottom),
-        Some(bottom) => {
-            strong.push(format!("{top}({bottom})"));
-            strong.push(format!("{top}{bottom}"));
-            strong.push(bottom.clone());
-            weak.push(top);
+fn label_variants(tiers: &[&str]) -> Variants {
+    // Tiers that repeat the one above (a name merged down through them) add nothing.
+    let mut levels: Vec<String> = Vec::new();
+    for tier in tiers.iter().map(|t| normalize_key(t)) {
+        if !tier.is_empty() && levels.last() != Some(&tier) {
+            levels.push(tier);
         }
     }
-    strong.retain(|v| !v.is_empty());
+    let mut strong = Vec::new();
+    let mut weak = Vec::new();
+    match levels.as_slice() {
+        [] => {}
+        [only] => strong.push(only.clone()),
+        [groups @ .., parent, leaf] => {
+            strong.push(format!("{parent}({leaf})"));
+            strong.push(format!("{parent}{leaf}"));
+            strong.push(leaf.clone());
+            weak.push(parent.clone());
+            weak.extend(groups.iter().rev().cloned());
+        }
+    }
     Variants { strong, weak }
 }
 
@@ -231,6 +237,9 @@ fn is_header_continuation(
 
 /// Finds the header row by content. `merges` are the sheet's merged regions (absolute
 /// positions; empty for formats that do not report them).
+/// At most this many rows make one header (group › sub-group › column).
+const MAX_HEADER_ROWS: usize = 3;
+
 pub fn find_header(
     range: &Range<Data>,
     columns: &[Column],
@@ -244,7 +253,7 @@ pub fn find_header(
         if top.iter().filter(|t| !t.is_empty()).count() < 2 {
             continue;
         }
-        let one: Vec<Variants> = top.iter().map(|t| label_variants(t, None)).collect();
+        let one: Vec<Variants> = top.iter().map(|t| label_variants(&[t.as_str()])).collect();
         let mapping = match_columns(&one, columns);
         let score = mapping.iter().flatten().count();
         let mut candidate = (
@@ -256,45 +265,53 @@ pub fn find_header(
                 mapping,
             },
         );
-        // A second header row only completes a top row that is itself a header.
-        // A row of data values (numbers, dates) is never a header row, whatever it matches.
-        let next_is_data = r + 1 < range.height() && holds_data_values(row_at(range, r + 1));
-        if score > 0 && r + 1 < range.height() && !next_is_data {
-            let bottom = row_text(range, r + 1);
-            let continues = is_header_continuation(&bottom, row0 + r as u32, col0, merges, columns);
-            {
-                let mut spread = top.clone();
-                spread_merged(&mut spread, row0 + r as u32, col0, merges);
-                let two: Vec<Variants> = spread
-                    .iter()
-                    .zip(&bottom)
-                    .map(|(t, b)| label_variants(t, Some(b)))
-                    .collect();
-                let mapping = match_columns(&two, columns);
-                let score2 = mapping.iter().flatten().count();
-                // Stacked labels must explain more columns, or the row below must look
-                // like header text (units, names, merged cells), not like data.
-                if score2 > score || (score2 == score && continues) {
-                    let labels = spread
-                        .iter()
-                        .zip(&bottom)
-                        .map(|(t, b)| match (t.is_empty(), b.is_empty()) {
-                            (_, true) => t.clone(),
-                            (true, false) => b.clone(),
-                            (false, false) => format!("{t}/{b}"),
-                        })
-                        .collect();
-                    candidate = (
-                        score2,
-                        Header {
-                            row: r,
-                            height: 2,
-                            labels,
-                            mapping,
-                        },
-                    );
-                }
+        // Rows under a header row may continue it (a group name over sub-labels, units;
+        // up to three tiers: 案件办理结果 › 追发待遇 › 追发工资(元)). A row of data values
+        // (numbers, dates) is never a header row, whatever it matches.
+        let mut tiers = vec![top];
+        while score > 0 && tiers.len() < MAX_HEADER_ROWS {
+            let below = r + tiers.len();
+            if below >= range.height() || holds_data_values(row_at(range, below)) {
+                break;
             }
+            let bottom = row_text(range, below);
+            let above_abs = row0 + below as u32 - 1;
+            let continues = is_header_continuation(&bottom, above_abs, col0, merges, columns);
+            // The tier above lends a merged group name to the cells it spans.
+            if let Some(above) = tiers.last_mut() {
+                spread_merged(above, above_abs, col0, merges);
+            }
+            tiers.push(bottom);
+            let stacked: Vec<Variants> = (0..tiers[0].len())
+                .map(|c| label_variants(&tiers.iter().map(|t| t[c].as_str()).collect::<Vec<_>>()))
+                .collect();
+            let mapping = match_columns(&stacked, columns);
+            let stacked_score = mapping.iter().flatten().count();
+            // Stacked labels must explain more columns, or the row below must look like
+            // header text (units, names, merged cells), not like data.
+            if stacked_score < candidate.0 || (stacked_score == candidate.0 && !continues) {
+                break;
+            }
+            let labels = (0..tiers[0].len())
+                .map(|c| {
+                    let mut parts: Vec<&str> = Vec::new();
+                    for t in &tiers {
+                        if !t[c].is_empty() && parts.last() != Some(&t[c].as_str()) {
+                            parts.push(&t[c]);
+                        }
+                    }
+                    parts.join("/")
+                })
+                .collect();
+            candidate = (
+                stacked_score,
+                Header {
+                    row: r,
+                    height: tiers.len(),
+                    labels,
+                    mapping,
+                },
+            );
         }
         if candidate.0 > best.as_ref().map(|b| b.0).unwrap_or(0) {
             best = Some(candidate);
@@ -851,6 +868,39 @@ mod tests {
         assert_eq!(header.height, 2);
         assert_eq!(header.mapping, vec![Some(0), Some(1)]);
         assert_eq!(header.labels[2], "处理结果/其他待遇");
+    }
+
+    /// 案件办理结果 › 追发待遇 › 追发工资(元) | 追发其他待遇(元), with 案件编号 merged down
+    /// through the three rows; with the merges known and without them (a streamed xlsx,
+    /// where the leaf labels alone must do).
+    #[test]
+    fn a_three_row_header_is_read_to_its_lowest_labels() {
+        let cols = vec![
+            column("案件编号", &[]),
+            column("追发工资", &[]),
+            column("追发其他待遇", &[]),
+            column("罚款金额", &[]),
+        ];
+        let range = grid(&[
+            &["案件编号", "案件办理结果", "", ""],
+            &["", "追发待遇", "", "罚款金额"],
+            &["", "追发工资(元)", "追发其他待遇(元)", ""],
+            &["A-1", "100", "5", "20"],
+        ]);
+        let merges = [
+            Dimensions::new((0, 0), (2, 0)),
+            Dimensions::new((0, 1), (0, 3)),
+            Dimensions::new((1, 1), (1, 2)),
+            Dimensions::new((1, 3), (2, 3)),
+        ];
+        for known in [&merges[..], &[]] {
+            let header = find_header(&range, &cols, known).unwrap();
+            assert_eq!(header.height, 3, "merges known: {}", !known.is_empty());
+            assert_eq!(header.first_data_row(), 3);
+            assert_eq!(header.mapping, vec![Some(0), Some(1), Some(2), Some(3)]);
+        }
+        let header = find_header(&range, &cols, &merges).unwrap();
+        assert_eq!(header.labels[2], "案件办理结果/追发待遇/追发其他待遇(元)");
     }
 
     #[test]

@@ -1031,7 +1031,7 @@ fn columns_in_header_units<'s>(
     (columns, notes)
 }
 
-/// The sheet row (1-based) of a two-row header's second row when it reads as a record:
+/// The sheet row (1-based) of a lower row of a stacked header when it reads as a record:
 /// every required column holds a valid value there, so it may be data taken for a header.
 fn second_header_row_is_a_record(
     head: &Range<Data>,
@@ -1039,9 +1039,9 @@ fn second_header_row_is_a_record(
     evidence: &RowEvidence,
     origin: (u32, u32),
 ) -> Option<u32> {
-    let second = header.row + 1;
-    (header.height == 2 && evidence.is_record(header::row_at(head, second), None))
-        .then(|| origin.0 + second as u32 + 1)
+    (header.row + 1..header.row + header.height)
+        .find(|&below| evidence.is_record(header::row_at(head, below), None))
+        .map(|below| origin.0 + below as u32 + 1)
 }
 
 /// Every row after the header through the classifier (title, 合计, footer, blank…) into the
