@@ -565,3 +565,44 @@ fn vertically_merged_data_cells_belong_to_every_row_they_cover() {
         .expect("the column");
     assert_eq!(check.get((1, column)), Some(&Data::Float(4.0)));
 }
+
+/// This year's cases, their 合计, a blank row, then 上年结转案件 with its own header in
+/// another column order and its own 合计: the second table is read by its own header (追发
+/// and 涉及金额 not swapped), each 合计 is checked against its own table's rows, and a wrong
+/// one is named at its real cell.
+#[test]
+fn a_second_table_in_the_sheet_is_read_by_its_own_header() {
+    for (wrong_total, told) in [(false, None), (true, Some("C11"))] {
+        let second_total = if wrong_total { "301" } else { "300" };
+        let csv = format!(
+            "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\nA2,2024-04-01,500,500\n合计,,1500,1300\n,,,\n上年结转案件,,,\n案件编号,受理日期,追发工资,涉及金额\nB1,2024-02-01,200,300\nB2,2024-05-01,100,150\n,,,\n合计,,{second_total},450\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = crate::common::one_township(
+            dir.path(),
+            &csv,
+            "name = \"b\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+            "\"涉及金额\" = { type = \"money\" }\n\"追发工资\" = { type = \"money\" }",
+            "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.involved]\nsource = \"cases\"\nsql = \"sum(涉及金额)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"涉及\"], value = \"involved\", display = \"元\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]",
+        );
+        let out = dir.path().join("out.xlsx");
+        run_report(pipeline.to_str().unwrap(), None, &out);
+        let total = |c| crate::common::total_cell(&out, "表", c);
+        assert_eq!(total(1), Some(Data::Float(4.0)));
+        assert_eq!(total(2), Some(Data::Float(1950.0)));
+        assert_eq!(total(3), Some(Data::Float(1600.0)));
+        let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+        let errors: Vec<_> = findings
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .collect();
+        match told {
+            None => assert!(errors.is_empty(), "{errors:#?}"),
+            Some(cell) => {
+                assert_eq!(errors.len(), 1, "{errors:#?}");
+                assert_eq!(errors[0]["rule"], "合计核对");
+                assert_eq!(errors[0]["cell"], cell);
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ use calamine::Data;
 use polars::prelude::*;
 
 use super::cell::{date_to_days, display_text, is_blank, normalize_key, DateSystem, Parsed};
-use super::header::{RowEvidence, RowSink, SkipReason};
+use super::header::{RowEvidence, RowSink, SkipReason, TotalSums};
 use super::roster::Roster;
 use finding::{is_systemic_share, systemic, CellDetailsBuilder, Finding, Severity};
 use pipeline::{ColumnType, Period, Rule, Source, SourceKind};
@@ -178,6 +178,9 @@ pub struct SheetExtractor<'a> {
     held_totals: Vec<(u32, Vec<Data>)>,
     data_rows: usize,
     last_row: Option<u32>,
+    /// Where another table in the sheet puts each declared column (its rows come
+    /// rearranged into the first header's places): findings name the real cells.
+    table_columns: Option<std::sync::Arc<[Option<usize>]>>,
 }
 
 impl<'a> SheetExtractor<'a> {
@@ -225,12 +228,13 @@ impl<'a> SheetExtractor<'a> {
             held_totals: Vec::new(),
             data_rows: 0,
             last_row: None,
+            table_columns: None,
         }
     }
 
-    /// The sheet has ended. `data_sums` are the classifier's sums of the data rows, which
-    /// the sheet's own 合计 rows must equal.
-    pub fn finish(mut self, data_sums: &[i128]) -> PolarsResult<Extracted> {
+    /// The sheet has ended. `data_sums` are the classifier's sums of all data rows and
+    /// `totals` the sums each 合计 row may state, which it must equal.
+    pub fn finish(mut self, data_sums: &[i128], totals: &[TotalSums]) -> PolarsResult<Extracted> {
         let held = std::mem::take(&mut self.held_totals);
         let as_data = self.data_rows == 0;
         for (row, cells) in held {
@@ -240,7 +244,7 @@ impl<'a> SheetExtractor<'a> {
                 self.skipped_row(row, &cells, SkipReason::Total);
             }
         }
-        self.reconcile_totals(data_sums);
+        self.reconcile_totals(data_sums, totals);
         let ctx = self.ctx;
         let source = ctx.source;
         self.counts.read = self
@@ -331,20 +335,41 @@ impl<'a> SheetExtractor<'a> {
                 continue;
             };
             if let Ok(Parsed::Int(stated)) = reader.parse(cell, self.ctx.date_system) {
-                values.push((ci, sc, stated, display_text(cell)));
+                values.push((ci, self.real_column(ci, sc), stated, display_text(cell)));
             }
         }
         self.totals.push(StatedTotal { row, values });
     }
 
     /// A sheet's own 合计/总计 row must equal the sum of its detail rows, exactly for counts
-    /// and to the fen for money.
-    fn reconcile_totals(&mut self, sums: &[i128]) {
+    /// and to the fen for money: those of its own block (since the previous total or table
+    /// header), all rows above it, or — for a 合计 placed above the rows — all of them.
+    fn reconcile_totals(&mut self, all: &[i128], sums: &[TotalSums]) {
         let ctx = self.ctx;
         for total in &self.totals {
+            let kept = sums.iter().find(|s| s.row == total.row);
+            let mut bases: Vec<&[i128]> = vec![all];
+            if let Some(kept) = kept {
+                bases.extend([&kept.block[..], &kept.above[..]]);
+            }
+            let agrees = |basis: &[i128]| {
+                total
+                    .values
+                    .iter()
+                    .all(|(ci, _, stated, _)| *stated as i128 == basis[*ci])
+            };
+            if bases.iter().any(|b| agrees(b)) {
+                continue;
+            }
+            // Said against its own block, unless it stands above every row it sums.
+            let rows_above = kept.is_some_and(|k| k.above.iter().any(|&v| v != 0));
+            let basis = match kept {
+                Some(kept) if rows_above => &kept.block[..],
+                _ => all,
+            };
             for (ci, sc, stated, written) in &total.values {
                 let column = &ctx.source.columns[*ci];
-                let (stated, sum) = (*stated as i128, sums[*ci]);
+                let (stated, sum) = (*stated as i128, basis[*ci]);
                 if stated == sum {
                     continue;
                 }
@@ -369,6 +394,14 @@ impl<'a> SheetExtractor<'a> {
                     .with_value(Some(written.clone())),
                 );
             }
+        }
+    }
+
+    /// The sheet column (relative) a declared column's cell of the current row came from.
+    fn real_column(&self, ci: usize, sc: usize) -> usize {
+        match &self.table_columns {
+            Some(columns) => columns[ci].unwrap_or(sc),
+            None => sc,
         }
     }
 
@@ -427,6 +460,8 @@ impl<'a> SheetExtractor<'a> {
         let source = ctx.source;
         let header = self.evidence.header;
         let is_code = |code: &str| ctx.roster.get(code).is_some();
+        let table = self.table_columns.clone();
+        let table = table.as_deref();
         let at = |column: usize,
                   col_index: Option<usize>,
                   value: Option<String>,
@@ -436,7 +471,9 @@ impl<'a> SheetExtractor<'a> {
             rule,
             severity: Severity::Error,
             row: sheet_row,
-            col: col_index.map(|c| ctx.origin.1 + c as u32),
+            col: col_index
+                .map(|c| table.and_then(|t| t[column]).unwrap_or(c))
+                .map(|c| ctx.origin.1 + c as u32),
             value,
             message,
         };
@@ -549,6 +586,10 @@ impl<'a> SheetExtractor<'a> {
 }
 
 impl RowSink for SheetExtractor<'_> {
+    fn table_columns(&mut self, columns: Option<&[Option<usize>]>) {
+        self.table_columns = columns.map(std::sync::Arc::from);
+    }
+
     fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {
         self.last_row = Some(self.last_row.map_or(row, |r| r.max(row)));
         match verdict {

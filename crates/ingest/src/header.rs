@@ -334,17 +334,21 @@ pub enum SkipReason {
     OutsidePeriod,
     /// The submitter sent another file for the same ledger, which was used instead.
     SupersededFile,
+    /// The title and header of another table in the same sheet (上年结转案件 under this
+    /// year's cases), whose rows are read by their own header.
+    NewTable,
 }
 
 impl SkipReason {
     /// Every reason, in the order the row-account sheets show them as columns.
-    pub const ALL: [SkipReason; 6] = [
+    pub const ALL: [SkipReason; 7] = [
         SkipReason::Blank,
         SkipReason::Total,
         SkipReason::Footer,
         SkipReason::RepeatedHeader,
         SkipReason::OutsidePeriod,
         SkipReason::SupersededFile,
+        SkipReason::NewTable,
     ];
 
     pub fn label(self) -> &'static str {
@@ -355,6 +359,7 @@ impl SkipReason {
             SkipReason::RepeatedHeader => "重复表头",
             SkipReason::OutsidePeriod => "不在报告期内",
             SkipReason::SupersededFile => "重复报送未采用",
+            SkipReason::NewTable => "另一表格的标题/表头",
         }
     }
 }
@@ -536,13 +541,37 @@ pub struct RowClassifier<'e> {
     held: Option<Vec<(u32, Vec<Data>)>>,
     /// A row below the ones being classified is known to parse as a record.
     record_below: bool,
-    /// First letters of every footer word, total word and header label.
+    /// First letters of every footer word, total word, header label and declared alias.
     keyword_starts: std::collections::HashSet<char>,
+    /// Where the current table puts each declared column, when another table's header
+    /// inside the sheet changed it ([`RowClassifier::table_header`]).
+    table: Option<Vec<Option<usize>>>,
+    /// A row of this table rearranged into the first header's places.
+    rearranged: Vec<Data>,
+    /// A one-cell text row (a table's title?), held until the next row says whether a
+    /// table's header follows it.
+    title: Option<(u32, Vec<Data>)>,
+    /// Each total row's block and running sums, by declared column (see
+    /// [`RowClassifier::total_sums`]).
+    totals: Vec<TotalSums>,
+}
+
+/// The sums a 合计 row may state: its block's (the data rows since the previous total or
+/// table header) and all data rows above it.
+pub struct TotalSums {
+    pub row: u32,
+    pub block: Vec<i128>,
+    pub above: Vec<i128>,
 }
 
 /// Where a classified row goes: its absolute row index, its cells, its verdict.
 pub trait RowSink {
     fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>);
+
+    /// From the next row on, the rows are another table's: its header placed the declared
+    /// columns at `columns` (sheet columns), and its rows are given rearranged into the
+    /// first header's places; `None` when they stand where the first header put them.
+    fn table_columns(&mut self, _columns: Option<&[Option<usize>]>) {}
 }
 
 impl<F: FnMut(u32, &[Data], Option<SkipReason>)> RowSink for F {
@@ -573,8 +602,18 @@ impl<'e> RowClassifier<'e> {
                 .chain(TOTAL_WORDS.iter())
                 .map(|w| w.to_string())
                 .chain(evidence.header.labels.iter().map(|l| normalize_key(l)))
+                .chain(
+                    evidence
+                        .readers
+                        .iter()
+                        .flat_map(|r| r.column.aliases.iter().map(|a| normalize_key(a))),
+                )
                 .filter_map(|w| w.chars().next())
                 .collect(),
+            table: None,
+            rearranged: Vec::new(),
+            title: None,
+            totals: Vec::new(),
         }
     }
 
@@ -597,6 +636,41 @@ impl<'e> RowClassifier<'e> {
             sink.row(row, cells, Some(SkipReason::Footer));
             return;
         }
+        if let Some(columns) = self.table_header(cells) {
+            self.start_table(row, cells, columns, sink);
+            return;
+        }
+        if let Some((r, c)) = self.title.take() {
+            self.push_in_table(r, &c, sink);
+        }
+        if self.held.is_none() && self.may_be_a_title(cells) {
+            self.title = Some((row, cells.to_vec()));
+            return;
+        }
+        self.push_in_table(row, cells, sink);
+    }
+
+    /// A row of the current table, rearranged into the first header's places if need be.
+    fn push_in_table(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
+        let Some(columns) = &self.table else {
+            return self.push_row(row, cells, sink);
+        };
+        let mut rearranged = std::mem::take(&mut self.rearranged);
+        rearranged.clear();
+        for (ci, &first) in self.evidence.header.mapping.iter().enumerate() {
+            let Some(first) = first else { continue };
+            if rearranged.len() <= first {
+                rearranged.resize(first + 1, Data::Empty);
+            }
+            if let Some(value) = columns[ci].and_then(|c| cells.get(c)) {
+                rearranged[first] = value.clone();
+            }
+        }
+        self.push_row(row, &rearranged, sink);
+        self.rearranged = rearranged;
+    }
+
+    fn push_row(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
         let Some(held) = &mut self.held else {
             self.classify(row, cells, sink);
             return;
@@ -616,18 +690,89 @@ impl<'e> RowClassifier<'e> {
         self.classify(row, cells, sink);
     }
 
+    /// Another table's header inside the sheet, in its own column order: at least two of
+    /// its text cells name declared columns, it is no record, and it places some declared
+    /// column elsewhere than the first header did (the same header again is a repeated
+    /// page header, [`SkipReason::RepeatedHeader`]). Gives where it puts each column.
+    fn table_header(&self, cells: &[Data]) -> Option<Vec<Option<usize>>> {
+        let first = cells.iter().find(|c| !is_blank(c))?;
+        self.keyword_key(first)?;
+        let columns: Vec<&Column> = self.evidence.readers.iter().map(|r| r.column).collect();
+        let mut placed: Vec<Option<usize>> = vec![None; columns.len()];
+        for (sc, cell) in cells.iter().enumerate() {
+            let Data::String(text) = cell else { continue };
+            let named = (0..columns.len())
+                .find(|&ci| placed[ci].is_none() && names_column(text, columns[ci]));
+            if let Some(ci) = named {
+                placed[ci] = Some(sc);
+            }
+        }
+        let found = placed.iter().flatten().count();
+        let first_header = &self.evidence.header.mapping;
+        let moved = placed
+            .iter()
+            .zip(first_header)
+            .any(|(now, before)| now.is_some() && now != before);
+        (found >= 2 && moved && !self.evidence.is_record(cells, None)).then_some(placed)
+    }
+
+    /// A row of one text cell that is no keyword row: perhaps the title of a table below.
+    fn may_be_a_title(&self, cells: &[Data]) -> bool {
+        let mut filled = cells.iter().filter(|c| !is_blank(c));
+        matches!(
+            (filled.next(), filled.next()),
+            (Some(Data::String(_)), None)
+        )
+    }
+
+    /// Another table begins at `row`: the rows held above it end the table before (as its
+    /// footer), a title held just above it is this table's, and its rows from here on are
+    /// read by its own header.
+    fn start_table(
+        &mut self,
+        row: u32,
+        cells: &[Data],
+        columns: Vec<Option<usize>>,
+        sink: &mut impl RowSink,
+    ) {
+        for (r, c) in self.held.take().unwrap_or_default() {
+            sink.row(r, &c, Some(SkipReason::Footer));
+        }
+        if let Some((r, c)) = self.title.take() {
+            sink.row(r, &c, Some(SkipReason::NewTable));
+        }
+        sink.row(row, cells, Some(SkipReason::NewTable));
+        let same_places = columns == self.evidence.header.mapping;
+        self.table = (!same_places).then_some(columns);
+        sink.table_columns(self.table.as_deref());
+        self.sums_since_total.iter_mut().for_each(|s| *s = 0);
+    }
+
     /// The sheet has ended: rows still held had no record below them — the footer block.
     pub fn finish(&mut self, sink: &mut impl RowSink) {
+        if let Some((r, c)) = self.title.take() {
+            self.push_in_table(r, &c, sink);
+        }
         for (r, c) in self.held.take().unwrap_or_default() {
             sink.row(r, &c, Some(SkipReason::Footer));
         }
     }
 
+    /// The sums each 合计 row may state, in sheet order.
+    pub fn total_sums(&self) -> &[TotalSums] {
+        &self.totals
+    }
+
     /// Sums of each declared column (0 for those not summed) over every data row.
     pub fn data_sums(&self) -> Vec<i128> {
+        self.by_column(&self.sums_all)
+    }
+
+    /// Sums kept for the summed columns, spread to every declared column (0 elsewhere).
+    fn by_column(&self, sums: &[i128]) -> Vec<i128> {
         let mut out = vec![0; self.evidence.readers.len()];
         for (k, &ci) in self.summed.iter().enumerate() {
-            out[ci] = self.sums_all[k];
+            out[ci] = sums[k];
         }
         out
     }
@@ -638,7 +783,14 @@ impl<'e> RowClassifier<'e> {
             Some(SkipReason::Footer) if !self.record_below && self.held.is_none() => {
                 self.held = Some(Vec::new())
             }
-            Some(SkipReason::Total) => self.sums_since_total.iter_mut().for_each(|s| *s = 0),
+            Some(SkipReason::Total) => {
+                self.totals.push(TotalSums {
+                    row,
+                    block: self.by_column(&self.sums_since_total),
+                    above: self.by_column(&self.sums_all),
+                });
+                self.sums_since_total.iter_mut().for_each(|s| *s = 0)
+            }
             None => {
                 for (k, &ci) in self.summed.iter().enumerate() {
                     let v = self.evidence.summand(cells, ci);

@@ -1092,7 +1092,7 @@ fn extract_rows(
         classifier.push(r, cells, &mut extractor)
     })?;
     classifier.finish(&mut extractor);
-    let extracted = extractor.finish(&classifier.data_sums());
+    let extracted = extractor.finish(&classifier.data_sums(), classifier.total_sums());
     Ok(extracted.map(|mut e| {
         if let Some(fill) = fill {
             e.counts.merge_filled = fill.filled;
