@@ -790,6 +790,14 @@ fn read_rows(
     let sheet_name = stream.sheet_name.clone();
     (report.format, report.sheet) = (Some(stream.format.label()), Some(sheet_name.clone()));
     report.encoding = stream.encoding.map(|e| e.label());
+    if let Some(encoding) = stream.encoding.filter(|e| e.is_unusual()) {
+        findings.push(
+            Finding::file(Severity::Warning, file.label.clone(), "编码", format!(
+                "文件既不是 UTF-8 也不是 GBK 编码，按其内容判断为“{}”读取；如果表中的文字成了乱码，请用 Excel/WPS 打开后另存为 .xlsx 重新报送",
+                encoding.label()
+            )),
+        );
+    }
     let date_system = stream.date_system;
     let sheet_finding = |rule: &str, message: String| {
         Finding::file(Severity::Error, file.label.clone(), rule, message)

@@ -463,7 +463,11 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
         return Ok(FileFormat::Text);
     }
     match text {
-        Some(text) if text.contains([',', '\t']) => Ok(FileFormat::Text),
+        Some(text) if text.contains([',', '\t', ';']) => Ok(FileFormat::Text),
+        Some(text) if extension == "prn" || is_space_aligned(&text) => Err(problem(
+            "file",
+            format!("文件是以空格对齐各列的文本（PRN/固定宽度格式），列的边界无法可靠确定，laborstat 不按它读取；{SAVE_AS_XLSX}"),
+        )),
         Some(_) => Err(problem(
             "file",
             format!("不是有效的电子表格：文件内容是一段没有分列的纯文本，不是表格；{SAVE_AS_XLSX}"),
@@ -498,13 +502,31 @@ fn old_exchange_format(head: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// The first bytes as text, when they are text (no NUL outside UTF-16).
+/// Text whose lines split into columns at runs of spaces (Excel's "带格式文本(空格分隔)",
+/// .prn, and report printouts saved as text): most of its first lines hold two or more
+/// runs of at least two spaces between words.
+fn is_space_aligned(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    let aligned = lines
+        .iter()
+        .filter(|l| {
+            l.trim()
+                .split("  ")
+                .filter(|part| !part.trim().is_empty())
+                .count()
+                >= 3
+        })
+        .count();
+    lines.len() >= 2 && aligned * 2 > lines.len()
+}
+
+/// The first bytes as text, when they are text.
 fn decode_head(head: &[u8]) -> Option<String> {
-    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
-    if !utf16 && head.contains(&0) {
-        return None;
-    }
-    // The head may end inside a character: decode what is whole.
+    // (`decode` refuses zero bytes outside UTF-16 and UTF-32.) The head may end inside a character: decode what is whole.
     for cut in 0..4.min(head.len()) {
         if let Ok((text, _)) = decode(&head[..head.len() - cut]) {
             return Some(text);
@@ -513,31 +535,39 @@ fn decode_head(head: &[u8]) -> Option<String> {
     None
 }
 
-/// A whole text file (markup) decoded: BOM, UTF-8, else the charset the page declares, else
-/// GB18030.
+/// A whole text file (markup) decoded: BOM or UTF-8, else the charset the page declares,
+/// else what the detector finds (`csv::decode`).
 fn read_text(path: &Path) -> Result<(String, Encoding), OpenProblem> {
     let bytes = std::fs::read(path)
         .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
-    if let Ok(decoded) = decode(&bytes) {
-        return Ok(decoded);
+    let has_bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
+        .iter()
+        .any(|bom| bytes.starts_with(bom));
+    if !has_bom && std::str::from_utf8(&bytes).is_err() {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+        let declared = head
+            .split("charset=")
+            .nth(1)
+            .or_else(|| head.split("encoding=").nth(1))
+            .map(|rest| {
+                rest.trim_start_matches(['"', '\''])
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+        if let Some(encoding) = declared {
+            let (text, _, _) = encoding.decode(&bytes);
+            let told = if encoding == encoding_rs::GBK || encoding == encoding_rs::GB18030 {
+                Encoding::Gb18030
+            } else {
+                Encoding::Other(encoding)
+            };
+            return Ok((text.into_owned(), told));
+        }
     }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
-    let declared = head
-        .split("charset=")
-        .nth(1)
-        .or_else(|| head.split("encoding=").nth(1))
-        .map(|rest| {
-            rest.trim_start_matches(['"', '\''])
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .next()
-                .unwrap_or("")
-                .to_string()
-        });
-    let encoding = declared
-        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        .unwrap_or(encoding_rs::GB18030);
-    let (text, _, _) = encoding.decode(&bytes);
-    Ok((text.into_owned(), Encoding::Gb18030))
+    decode(&bytes).map_err(|m| problem("file", m))
 }
 
 /// Each part of a zip, by the sizes its directory declares, before anything is unpacked:
