@@ -606,3 +606,46 @@ fn a_second_table_in_the_sheet_is_read_by_its_own_header() {
         }
     }
 }
+
+/// A workbook whose first sheet is a chart sheet (a township's chart of its cases, put in
+/// front): the first worksheet is the ledger, and the chart sheet is neither read nor
+/// called damaged.
+#[test]
+fn a_chart_sheet_in_front_is_not_taken_for_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = formulas_pipeline(dir.path());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+    chart.add_series().set_values("台账!$D$2:$D$4");
+    book.add_chartsheet()
+        .set_name("图表")
+        .unwrap()
+        .insert_chart(0, 0, &chart)
+        .unwrap();
+    let sheet = book.add_worksheet();
+    sheet.set_name("台账").unwrap();
+    for (c, h) in ["案件编号", "受理日期", "追发工资"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        sheet.write_string(r, 0, format!("A{r}")).unwrap();
+        sheet.write_string(r, 1, format!("2024-0{r}-15")).unwrap();
+        sheet.write_number(r, 2, 100.0).unwrap();
+    }
+    book.save(dir.path().join("data/510199001-锦华街道/台账.xlsx"))
+        .unwrap();
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(3.0))
+    );
+    let (stdout, _) = crate::common::run_ok(&[
+        "inspect",
+        dir.path()
+            .join("data/510199001-锦华街道/台账.xlsx")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(stdout.contains("[图表] 图表工作表，没有单元格"), "{stdout}");
+}

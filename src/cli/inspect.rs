@@ -56,15 +56,17 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         Some(s) => vec![s.clone()],
         None => names,
     };
-    let mut sheets: Vec<LoadedSheet> = Vec::new();
+    // One sheet at a time: a workbook of several huge sheets costs the largest, not the sum.
+    let without_cells = book.sheets_without_cells();
     for name in wanted {
+        if let Some((_, what)) = without_cells.iter().find(|(n, _)| *n == name) {
+            println!("\n[{name}] {what}，没有单元格，未读取");
+            continue;
+        }
         match book.read_sheet(&name, true) {
-            Ok(sheet) => sheets.push(sheet),
+            Ok(sheet) => describe(&sheet, source.as_ref()),
             Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
         }
-    }
-    for sheet in sheets {
-        describe(&sheet, source.as_ref());
     }
     Ok(ExitStatus::Success)
 }

@@ -127,7 +127,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), String> {
 
 /// UTF-32 code units to text; `None` when one is not a character.
 fn utf32(bytes: &[u8], big_endian: bool) -> Option<String> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     bytes
@@ -163,7 +163,10 @@ fn wide_without_bom(bytes: &[u8]) -> Option<(String, Encoding)> {
     // UTF-32: the two high bytes of every unit are zero for any character below U+10000.
     for (big_endian, high) in [(false, [2, 3]), (true, [0, 1])] {
         let units = head.len() / 4;
-        if units > 0 && high.iter().all(|&at| zeros_at(4, at) == units) && bytes.len() % 4 == 0 {
+        if units > 0
+            && high.iter().all(|&at| zeros_at(4, at) == units)
+            && bytes.len().is_multiple_of(4)
+        {
             if let Some(text) = utf32(bytes, big_endian) {
                 return Some((text, Encoding::Utf32 { bom: false }));
             }

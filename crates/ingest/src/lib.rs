@@ -1083,7 +1083,7 @@ fn extract_rows(
     // XML) only once a row lacks a required value while carrying a record's identity — how
     // a row under a merged 单位 reads — and the top cells of merges begun above are read
     // back from the file.
-    let mut fill = lookup.known().map(|m| fill_from(m));
+    let mut fill = lookup.known().map(&fill_from);
     for_each_row_after_header(head, header, rows, &mut |r, cells| {
         if fill.is_none() && evidence.lacks_a_required_value(cells) {
             let mut found = fill_from(&lookup.regions());

@@ -188,10 +188,41 @@ impl InputBook {
         }
     }
 
+    /// The sheets that hold no cells — chart sheets, Excel 4.0 macro sheets, dialog sheets —
+    /// with what each is, in words: never read as a table, never reported as damaged.
+    pub fn sheets_without_cells(&self) -> Vec<(String, &'static str)> {
+        let Book::Calamine(b) = &self.book else {
+            return Vec::new();
+        };
+        b.sheets_metadata()
+            .iter()
+            .filter_map(|s| {
+                let what = match s.typ {
+                    calamine::SheetType::WorkSheet => return None,
+                    calamine::SheetType::ChartSheet => "图表工作表",
+                    calamine::SheetType::MacroSheet => "Excel 4.0 宏表",
+                    calamine::SheetType::DialogSheet => "对话框工作表",
+                    calamine::SheetType::Vba => "VBA 模块",
+                };
+                Some((s.name.clone(), what))
+            })
+            .collect()
+    }
+
     /// The sheet the selector names. A file without sheet names (text, HTML) gives its one
     /// table, or among several the largest; then the choice is returned, to be told.
     fn pick(&self, selector: &SheetSelector) -> Result<(String, Option<String>), OpenProblem> {
-        let names = self.sheet_names();
+        // A chart or macro sheet is never the ledger: the first sheet is the first worksheet.
+        let no_cells: Vec<String> = self
+            .sheets_without_cells()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let names: Vec<String> = self
+            .sheet_names()
+            .into_iter()
+            .filter(|n| !no_cells.contains(n))
+            .collect();
         // Text and web pages have no sheet names of their own (a table's name is the file's
         // or the page's title): their largest table is the data, and the choice is told
         // when there were several.
@@ -432,6 +463,12 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             "文件是压缩包，不是电子表格；请解压后报送其中的 Excel 表格",
         ));
     }
+    if let Some(version) = early_biff(head) {
+        return Err(problem(
+            "file",
+            format!("文件是 Excel {version} 的旧格式（1987–1992 年的 .xls，不是 Excel 97-2003），laborstat 不读取这种格式；{SAVE_AS_XLSX}"),
+        ));
+    }
     if let Some(what) = old_exchange_format(head) {
         return Err(problem(
             "file",
@@ -445,6 +482,12 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             .starts_with('<')
     };
     if let Some(text) = text.as_deref().filter(|t| starts_with_tag(t)) {
+        if text.contains("opendocument.spreadsheet") && text.contains("office:document") {
+            return Err(problem(
+                "file",
+                "文件是 OpenDocument 平面 XML 表格（.fods），laborstat 不读取这种格式；请用 WPS 或 LibreOffice 打开后另存为 .xlsx 或 .ods 重新报送",
+            ));
+        }
         if is_spreadsheetml(text) {
             return Ok(FileFormat::SpreadsheetMl);
         }
@@ -463,11 +506,11 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
         return Ok(FileFormat::Text);
     }
     match text {
-        Some(text) if text.contains([',', '\t', ';']) => Ok(FileFormat::Text),
         Some(text) if extension == "prn" || is_space_aligned(&text) => Err(problem(
             "file",
             format!("文件是以空格对齐各列的文本（PRN/固定宽度格式），列的边界无法可靠确定，laborstat 不按它读取；{SAVE_AS_XLSX}"),
         )),
+        Some(text) if text.contains([',', '\t', ';']) => Ok(FileFormat::Text),
         Some(_) => Err(problem(
             "file",
             format!("不是有效的电子表格：文件内容是一段没有分列的纯文本，不是表格；{SAVE_AS_XLSX}"),
@@ -479,14 +522,32 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
     }
 }
 
+/// An Excel 2.x, 3.0 or 4.0 worksheet (BIFF2–4): not a compound file but bare records,
+/// beginning with a BOF record (0x0009, 0x0209, 0x0409) of 4 to 6 bytes. calamine reads
+/// BIFF5 and later only.
+fn early_biff(head: &[u8]) -> Option<&'static str> {
+    let [id_low, id_high, len_low, len_high, ..] = *head else {
+        return None;
+    };
+    let length = u16::from_le_bytes([len_low, len_high]);
+    let version = match (id_low, id_high) {
+        (0x09, 0x00) => "2.x",
+        (0x09, 0x02) => "3.0",
+        (0x09, 0x04) => "4.0",
+        _ => return None,
+    };
+    (4..=6).contains(&length).then_some(version)
+}
+
 /// The old spreadsheet exchange formats Excel still saves (and systems still export, often
 /// named .xls or .csv), by their first record: SYLK begins `ID;P`, DIF begins `TABLE` then
 /// `0,1`. Read as CSV they give columns of format codes ("P;P#", "BOT") instead of data.
 fn old_exchange_format(head: &[u8]) -> Option<&'static str> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    // Lines end in CR LF, LF or (Mac Excel) CR alone.
     let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+        .split(|&b| b == b'\n' || b == b'\r')
+        .filter(|l| !l.is_empty());
     let (first, second) = (lines.next()?, lines.next().unwrap_or(b""));
     // A semicolon CSV may begin "ID;Price": SYLK's next record is a record type of its own.
     let sylk_record = [&b"P;"[..], b"F;", b"B;", b"C;", b"O;"]
@@ -507,12 +568,14 @@ fn old_exchange_format(head: &[u8]) -> Option<&'static str> {
 /// runs of at least two spaces between words.
 fn is_space_aligned(text: &str) -> bool {
     let lines: Vec<&str> = text
-        .lines()
+        .split(['\r', '\n'])
         .filter(|l| !l.trim().is_empty())
         .take(20)
         .collect();
+    // A separated line (tabs, or commas between padded fields) is CSV, however it is padded.
     let aligned = lines
         .iter()
+        .filter(|l| !l.contains('\t') && l.matches(',').count() <= 1)
         .filter(|l| {
             l.trim()
                 .split("  ")
@@ -631,6 +694,9 @@ fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenPro
     if let Ok(x) = open_workbook::<Xlsx<_>, _>(path) {
         return Ok(Sheets::Xlsx(x));
     }
+    if let Some(x) = open_without_sheets_of_other_kinds(path) {
+        return Ok(Sheets::Xlsx(x));
+    }
     if let Ok(x) = open_workbook::<Ods<_>, _>(path) {
         return Ok(Sheets::Ods(x));
     }
@@ -638,7 +704,16 @@ fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenPro
         return Ok(Sheets::Xlsb(x));
     }
     let contains = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    let message = if contains(b"word/") {
+    let names = zip_entry_names(path);
+    let has_entry = |ends: &str| names.iter().any(|n| n.ends_with(ends));
+    let message = if has_entry("Index/Document.iwa") || has_entry("Index.zip") {
+        "文件是苹果 Numbers 表格，不是 Excel 工作簿；请在 Numbers 中“导出为 Excel”后重新报送"
+            .to_string()
+    } else if zip_entry_contains(path, "META-INF/manifest.xml", "encryption-data") {
+        "工作簿设置了密码保护，无法读取；请去掉密码后重新报送".to_string()
+    } else if names.iter().any(|n| n.starts_with("xl/macrosheets/")) {
+        format!("工作簿中有 Excel 4.0 宏表，这种 .xlsb 文件 laborstat 无法读取；{SAVE_AS_XLSX}")
+    } else if contains(b"word/") {
         "文件是 Word 文档，不是电子表格；请报送 Excel 表格".to_string()
     } else if contains(b"ppt/") {
         "文件是 PowerPoint 演示文稿，不是电子表格；请报送 Excel 表格".to_string()
@@ -646,6 +721,112 @@ fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenPro
         format!("文件已损坏：它是 Excel/WPS 工作簿的压缩格式，但内容不完整或已损坏，无法读取；{SAVE_AS_XLSX}")
     };
     Err(problem("file", message))
+}
+
+/// An xlsx with an Excel 4.0 macro sheet or a dialog sheet, which calamine refuses whole:
+/// opened from a copy whose workbook lists its worksheets only (the other parts copied as
+/// they are, unpacked not). Such sheets hold no table; the worksheets are read as usual.
+fn open_without_sheets_of_other_kinds(path: &Path) -> Option<Xlsx<BufReader<File>>> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let other_kind =
+        |target: &str| target.contains("macrosheets/") || target.contains("dialogsheets/");
+    let mut rels = String::new();
+    zip.by_name("xl/_rels/workbook.xml.rels")
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut rels)
+        .ok()?;
+    let skipped: Vec<String> = open_tags(&rels)
+        .into_iter()
+        .filter(|(tag, _)| tag == "relationship")
+        .filter_map(|(_, attrs)| {
+            let attr = |k: &str| attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+            other_kind(&attr("target")?).then(|| attr("id"))?
+        })
+        .collect();
+    if skipped.is_empty() {
+        return None;
+    }
+    let mut workbook = String::new();
+    zip.by_name("xl/workbook.xml")
+        .ok()?
+        .take(8 << 20)
+        .read_to_string(&mut workbook)
+        .ok()?;
+    // Drop each <sheet …/> element whose relationship id is one of the skipped.
+    let mut kept = String::with_capacity(workbook.len());
+    let mut rest = workbook.as_str();
+    while let Some(at) = rest.find("<sheet ") {
+        let end = at + rest[at..].find("/>")? + 2;
+        let element = &rest[at..end];
+        kept.push_str(&rest[..at]);
+        if !skipped
+            .iter()
+            .any(|id| element.contains(&format!("\"{id}\"")))
+        {
+            kept.push_str(element);
+        }
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    let copy = std::env::temp_dir().join(format!(
+        "laborstat-{}-{}.xlsx",
+        std::process::id(),
+        COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let written = (|| -> Option<()> {
+        let mut out = zip::ZipWriter::new(File::create(&copy).ok()?);
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i).ok()?;
+            if entry.name().ok()? == "xl/workbook.xml" {
+                drop(entry);
+                let stored = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored);
+                out.start_file("xl/workbook.xml", stored).ok()?;
+                std::io::Write::write_all(&mut out, kept.as_bytes()).ok()?;
+            } else {
+                out.raw_copy_file(entry).ok()?;
+            }
+        }
+        out.finish().ok()?;
+        Some(())
+    })();
+    // Opened, the copy's name is not needed: the open file stays readable once unlinked.
+    let opened = written.and_then(|()| open_workbook::<Xlsx<_>, _>(&copy).ok());
+    let _ = std::fs::remove_file(&copy);
+    opened
+}
+
+/// Numbers the copies [`open_without_sheets_of_other_kinds`] writes, within the process.
+static COPIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The names of a zip's entries (at most 10,000), empty when it cannot be read as a zip.
+fn zip_entry_names(path: &Path) -> Vec<String> {
+    let Ok(zip) = File::open(path).map(zip::ZipArchive::new) else {
+        return Vec::new();
+    };
+    zip.map(|z| {
+        z.file_names()
+            .take(10_000)
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Whether a zip's entry holds `needle` (in its first megabyte).
+fn zip_entry_contains(path: &Path, entry: &str, needle: &str) -> bool {
+    let read = || -> Option<bool> {
+        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+        let mut text = String::new();
+        zip.by_name(entry)
+            .ok()?
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(text.contains(needle))
+    };
+    read().unwrap_or(false)
 }
 
 /// An OLE compound file: an xls, or a password-protected xlsx (which Office stores so).
@@ -658,6 +839,7 @@ fn open_compound(path: &Path) -> Result<Sheets<BufReader<File>>, OpenProblem> {
             if detail.contains("password")
                 || detail.contains("encrypt")
                 || has_encrypted_package(path)
+                || has_file_pass(path)
             {
                 Err(problem("file", encrypted))
             } else {
@@ -679,6 +861,43 @@ fn has_encrypted_package(path: &Path) -> bool {
         .flat_map(|u| u.to_le_bytes())
         .collect();
     read.is_ok() && bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// An xls protected by a password — XOR obfuscation or RC4, which calamine reports as
+/// other errors — has a FILEPASS record (0x002F) right after the workbook's BOF record
+/// (BIFF8 `09 08 10 00 00 06 05 00`, BIFF5 `09 08 08 00 00 05 05 00`).
+fn has_file_pass(path: &Path) -> bool {
+    let mut bytes = Vec::new();
+    if File::open(path)
+        .and_then(|f| f.take(1 << 20).read_to_end(&mut bytes))
+        .is_err()
+    {
+        return false;
+    }
+    let bofs: [&[u8]; 2] = [
+        &[0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00],
+        &[0x09, 0x08, 0x08, 0x00, 0x00, 0x05, 0x05, 0x00],
+    ];
+    // Records after BOF: id and length, 2 bytes each. FILEPASS may follow WRITEPROT and
+    // the like; it comes within the first few records when it is there.
+    let file_pass_after = |mut at: usize| {
+        for _ in 0..8 {
+            let Some(&[id0, id1, len0, len1]) = bytes.get(at..at + 4) else {
+                return false;
+            };
+            if [id0, id1] == [0x2F, 0x00] {
+                return true;
+            }
+            at += 4 + u16::from_le_bytes([len0, len1]) as usize;
+        }
+        false
+    };
+    bofs.iter().any(|bof| {
+        bytes
+            .windows(bof.len())
+            .enumerate()
+            .any(|(at, w)| w == *bof && file_pass_after(at))
+    })
 }
 
 fn unreadable_sheet() -> OpenProblem {
@@ -1277,6 +1496,69 @@ mod tests {
         assert_eq!(old_exchange_format(b"ID,name\n1,a\n"), None);
         assert_eq!(old_exchange_format(b"ID;Price;Name\n1;2.5;a\n"), None);
         assert_eq!(old_exchange_format(b"ID;Price\nE01;2.5\n"), None);
+    }
+
+    /// Each kind of file that is not a workbook calamine reads gets the words for what it
+    /// is, not "已损坏" or "改了扩展名": SYLK with Mac line ends, Excel 2.x–4.0, flat ODS,
+    /// space-aligned PRN, Apple Numbers, a password-protected ODS, an XOR-obfuscated xls.
+    #[test]
+    fn files_of_other_kinds_are_told_as_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let refusal = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            match InputBook::open(&path, &Limits::default()) {
+                Ok(_) => panic!("{name} was opened"),
+                Err(p) => p.message,
+            }
+        };
+        let said = refusal("mac.slk", b"ID;PWXL;N;E\rP;PGeneral\rC;Y1;X1;K1\rE\r");
+        assert!(said.contains("SYLK"), "{said}");
+        let said = refusal("old.xls", &[0x09, 0x04, 0x06, 0x00, 0, 0, 0x10, 0, 0, 0]);
+        assert!(said.contains("Excel 4.0 的旧格式"), "{said}");
+        let said = refusal("old2.xls", &[0x09, 0x00, 0x04, 0x00, 0x07, 0, 0x10, 0]);
+        assert!(said.contains("Excel 2.x"), "{said}");
+        let fods = r#"<?xml version="1.0"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body/></office:document>"#;
+        let said = refusal("flat.fods", fods.as_bytes());
+        assert!(said.contains(".fods"), "{said}");
+        let prn =
+            "Name      City      Amount\rAlice     Paris        100\rBob       Rome         200\r";
+        let said = refusal("print.txt2", prn.as_bytes());
+        assert!(said.contains("PRN"), "{said}");
+        let zipped = |entries: &[(&str, &str)]| {
+            let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            for (name, text) in entries {
+                out.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                std::io::Write::write_all(&mut out, text.as_bytes()).unwrap();
+            }
+            out.finish().unwrap().into_inner()
+        };
+        let numbers = zipped(&[
+            ("Index/Document.iwa", "x"),
+            ("Metadata/Properties.plist", ""),
+        ]);
+        let said = refusal("sheet.numbers", &numbers);
+        assert!(said.contains("Numbers"), "{said}");
+        let manifest = r#"<manifest:manifest><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/></manifest:file-entry></manifest:manifest>"#;
+        let ods = zipped(&[
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("content.xml", "\u{1}\u{2}garbled"),
+            ("META-INF/manifest.xml", manifest),
+        ]);
+        let said = refusal("locked.ods", &ods);
+        assert!(said.contains("密码"), "{said}");
+        // A BIFF8 workbook stream: BOF, WRITEPROT, FILEPASS (XOR), inside a compound file
+        // that calamine cannot open.
+        let mut xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        xls.resize(512, 0);
+        xls.extend([0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00]);
+        xls.extend([0; 12]);
+        xls.extend([
+            0x86, 0x00, 0x00, 0x00, 0x2F, 0x00, 0x06, 0x00, 0, 0, 0, 0, 0, 0,
+        ]);
+        let said = refusal("xor.xls", &xls);
+        assert!(said.contains("密码"), "{said}");
     }
 
     #[test]

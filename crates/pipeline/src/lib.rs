@@ -217,7 +217,7 @@ impl Default for Limits {
         Limits {
             file_bytes: 500 * MB,
             unpacked_bytes: 2048 * MB,
-            compression_ratio: 100,
+            compression_ratio: 250,
             sheet_cells: 50_000_000,
         }
     }
