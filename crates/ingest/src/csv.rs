@@ -261,8 +261,23 @@ pub fn read_text_records(path: &Path) -> Result<Vec<Vec<String>>, String> {
 
 /// A CSV file as a range of text cells (row 1 at index 0), and the encoding it was read as.
 pub fn read_csv(bytes: &[u8]) -> Result<(Range<Data>, Encoding), String> {
+    read_csv_within(bytes, u64::MAX)
+}
+
+/// [`read_csv`], refusing text whose fields (separators and line ends counted before any
+/// is split) exceed `max_cells`: a file of nothing but commas is millions of cells.
+pub fn read_csv_within(bytes: &[u8], max_cells: u64) -> Result<(Range<Data>, Encoding), String> {
     let (text, encoding) = decode(bytes)?;
     let separator = delimiter(&text);
+    let fields = text
+        .bytes()
+        .filter(|&b| b == b'\n' || b as u32 == separator as u32)
+        .count() as u64;
+    if fields > max_cells {
+        return Err(format!(
+            "文件有 {fields} 个以上的单元格（分隔符与换行计），超过 {max_cells} 个的上限；多半不是台账，或表格以外有大量空白列，请检查后重新报送"
+        ));
+    }
     // Excel hides a `sep=` line: the rows the clerk sees begin below it.
     let text = match declared_separator(&text) {
         Some(_) => text.split_once('\n').map_or("", |(_, rest)| rest),

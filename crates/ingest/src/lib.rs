@@ -7,6 +7,7 @@
 //! parses values, `extract` builds typed columns, `roster` matches submitters.
 
 pub mod cell;
+mod compound;
 pub mod csv;
 pub mod extract;
 pub mod header;

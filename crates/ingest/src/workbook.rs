@@ -14,7 +14,7 @@ use std::path::Path;
 use calamine::{open_workbook, Data, Dimensions, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx};
 
 use super::cell::{normalize_key, DateSystem};
-use super::csv::{decode, read_csv, Encoding};
+use super::csv::{decode, read_csv_within, Encoding};
 use super::markup::{
     is_html, is_spreadsheetml, open_tags, read_html, read_spreadsheetml, MarkupSheet,
 };
@@ -102,6 +102,8 @@ impl OpenProblem {
     }
 }
 
+const PASSWORD_PROTECTED: &str = "工作簿设置了密码保护，无法读取；请去掉密码后重新报送";
+
 const SAVE_AS_XLSX: &str = "请用 Excel 或 WPS 打开后另存为 .xlsx 重新报送";
 
 /// An input file, opened by what its content is.
@@ -146,14 +148,17 @@ impl InputBook {
                 check_zip_parts(path, limits)?;
                 Book::Calamine(Box::new(open_zip(path, &head)?))
             }
-            FileFormat::Compound => Book::Calamine(Box::new(open_compound(path)?)),
+            FileFormat::Compound => {
+                check_compound(path, limits)?;
+                Book::Calamine(Box::new(open_compound(path)?))
+            }
             FileFormat::SpreadsheetMl | FileFormat::Html => {
                 let text = read_text(path)?.0;
                 let stem = file_stem(path);
                 let sheets = if format == FileFormat::Html {
-                    read_html(&text, &stem, limits.sheet_cells)
+                    read_html(&text, &stem, dense_cell_budget(limits))
                 } else {
-                    read_spreadsheetml(&text, limits.sheet_cells)
+                    read_spreadsheetml(&text, dense_cell_budget(limits))
                 }
                 .map_err(|m| problem("file", m))?;
                 Book::Parsed(sheets.into_iter().map(|s| parsed(s, format)).collect())
@@ -161,7 +166,8 @@ impl InputBook {
             FileFormat::Text => {
                 let bytes = std::fs::read(path)
                     .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
-                let (range, encoding) = read_csv(&bytes).map_err(|m| problem("file", m))?;
+                let (range, encoding) = read_csv_within(&bytes, dense_cell_budget(limits))
+                    .map_err(|m| problem("file", m))?;
                 Book::Parsed(vec![LoadedSheet {
                     sheet_name: file_stem(path),
                     range,
@@ -342,7 +348,8 @@ impl InputBook {
             p
         };
         let format = self.format;
-        let max_cells = self.limits.sheet_cells;
+        let limits = self.limits;
+        let max_cells = limits.sheet_cells;
         let workbook = match &mut self.book {
             Book::Parsed(sheets) => {
                 let at = sheets
@@ -371,8 +378,9 @@ impl InputBook {
         let range = match &mut **workbook {
             Sheets::Xlsx(xlsx) => {
                 let recalculated = xlsx_recalculated_on_load(&self.path);
-                read_xlsx_guarded(xlsx, sheet_name, max_cells, recalculated).map_err(in_sheet)?
+                read_xlsx_guarded(xlsx, sheet_name, &limits, recalculated).map_err(in_sheet)?
             }
+            Sheets::Xlsb(xlsb) => read_xlsb_guarded(xlsb, sheet_name, &limits).map_err(in_sheet)?,
             other => other
                 .worksheet_range(sheet_name)
                 .map_err(|_| unreadable())?,
@@ -710,7 +718,7 @@ fn open_zip(path: &Path, head: &[u8]) -> Result<Sheets<BufReader<File>>, OpenPro
         "文件是苹果 Numbers 表格，不是 Excel 工作簿；请在 Numbers 中“导出为 Excel”后重新报送"
             .to_string()
     } else if zip_entry_contains(path, "META-INF/manifest.xml", "encryption-data") {
-        "工作簿设置了密码保护，无法读取；请去掉密码后重新报送".to_string()
+        PASSWORD_PROTECTED.to_string()
     } else if names.iter().any(|n| n.starts_with("xl/macrosheets/")) {
         format!("工作簿中有 Excel 4.0 宏表，这种 .xlsb 文件 laborstat 无法读取；{SAVE_AS_XLSX}")
     } else if contains(b"word/") {
@@ -829,9 +837,58 @@ fn zip_entry_contains(path: &Path, entry: &str, needle: &str) -> bool {
     read().unwrap_or(false)
 }
 
+/// The memory one file's sheets may take when a reader holds them whole (xls: every sheet
+/// at once, as a dense grid of cells).
+pub const WHOLE_SHEETS_BYTES: u64 = 256 << 20;
+
+/// Cells of a dense grid that fit in [`WHOLE_SHEETS_BYTES`] (and the pipeline's bound).
+fn dense_cell_budget(limits: &Limits) -> u64 {
+    (WHOLE_SHEETS_BYTES / std::mem::size_of::<Data>() as u64).min(limits.sheet_cells)
+}
+
+/// A compound file's container is checked, and the cells its sheets span measured, before
+/// calamine reads it (`compound.rs`): a damaged chain would make it allocate without
+/// bound, and a stray cell far from the table a grid of millions of empty cells.
+fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+    let extent = super::compound::measure(&bytes).map_err(|why| {
+        problem(
+            "file",
+            format!("文件无法读取：{why}，不是完好的 Excel 97-2003 工作簿；{SAVE_AS_XLSX}"),
+        )
+    })?;
+    let Some(extent) = extent else {
+        return Ok(());
+    };
+    if extent.encrypted {
+        return Err(problem("file", PASSWORD_PROTECTED));
+    }
+    let budget = dense_cell_budget(limits);
+    if extent.dense_cells() <= budget {
+        return Ok(());
+    }
+    let (sheet, (top, left, bottom, right)) = extent.widest().unwrap_or(("", (0, 0, 0, 0)));
+    let megabytes = extent.dense_cells() * std::mem::size_of::<Data>() as u64 >> 20;
+    Err(OpenProblem {
+        sheet: Some(sheet.to_string()),
+        ..problem(
+            "too_large",
+            format!(
+                "工作表“{sheet}”的单元格分布在 {} 到 {}（{} 行 × {} 列），按 Excel 97-2003 格式读取要占用约 {megabytes} MB 内存，超过上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后另存为 .xlsx 重新报送",
+                finding::a1(top, left),
+                finding::a1(bottom, right),
+                bottom - top + 1,
+                right - left + 1,
+                finding::a1(bottom, right),
+            ),
+        )
+    })
+}
+
 /// An OLE compound file: an xls, or a password-protected xlsx (which Office stores so).
 fn open_compound(path: &Path) -> Result<Sheets<BufReader<File>>, OpenProblem> {
-    let encrypted = "工作簿设置了密码保护，无法读取；请去掉密码后重新报送";
+    let encrypted = PASSWORD_PROTECTED;
     match open_workbook::<Xls<_>, _>(path) {
         Ok(x) => Ok(Sheets::Xls(x)),
         Err(e) => {
@@ -976,32 +1033,60 @@ fn check_area(used: Option<(u32, u32, u32, u32)>, max_cells: u64) -> Result<(), 
     ))
 }
 
-/// Reads an xlsx sheet whole, cell by cell, refusing it before allocating when the used
-/// area is absurd: a stray value in XFD1048576 would make a dense range of 17 billion cells.
+/// Reads an xlsx sheet whole, cell by cell (see [`dense_range`]).
 fn read_xlsx_guarded(
     xlsx: &mut Xlsx<BufReader<File>>,
     sheet_name: &str,
-    max_cells: u64,
+    limits: &Limits,
     recalculated_on_load: bool,
 ) -> Result<Range<Data>, OpenProblem> {
     let mut reader = xlsx
         .worksheet_cells_reader(sheet_name)
         .map_err(|_| unreadable_sheet())?;
-    let declared = reader.dimensions();
-    let mut cells = Vec::with_capacity((declared.len() as usize).min(1 << 20));
-    let mut guard = CellGuard::new(max_cells);
-    while let Some(cell) = xlsx_rows::next_checked_cell(&mut reader, recalculated_on_load)
-        .map_err(|_| unreadable_sheet())?
-    {
+    dense_range(limits, || {
+        xlsx_rows::next_checked_cell(&mut reader, recalculated_on_load)
+            .map(|c| c.map(|c| (c.pos, Data::from(c.value))))
+            .map_err(|_| unreadable_sheet())
+    })
+}
+
+/// Reads an xlsb sheet whole, cell by cell (see [`dense_range`]), rather than through
+/// calamine's range, which would allocate the span of the cells before anyone saw it.
+fn read_xlsb_guarded(
+    xlsb: &mut Xlsb<BufReader<File>>,
+    sheet_name: &str,
+    limits: &Limits,
+) -> Result<Range<Data>, OpenProblem> {
+    let mut reader = xlsb
+        .worksheet_cells_reader(sheet_name)
+        .map_err(|_| unreadable_sheet())?;
+    dense_range(limits, || {
+        reader
+            .next_cell()
+            .map(|c| c.map(|c| (c.get_position(), Data::from(c.get_value().clone()))))
+            .map_err(|_| unreadable_sheet())
+    })
+}
+
+/// The cells `next` gives, as a range — refused before the range is allocated when the
+/// area they span would not fit in memory ([`dense_cell_budget`]: a stray value in IV65536
+/// or XFD1048576 makes a grid of millions or billions of cells), and after `sheet_cells`
+/// cells read, empty ones included (a sheet of endless blank cells).
+fn dense_range(
+    limits: &Limits,
+    mut next: impl FnMut() -> Result<Option<((u32, u32), Data)>, OpenProblem>,
+) -> Result<Range<Data>, OpenProblem> {
+    let mut cells = Vec::new();
+    let mut guard = CellGuard::new(limits.sheet_cells);
+    while let Some((pos, value)) = next()? {
         guard.count()?;
-        let value = Data::from(cell.value);
         if value == Data::Empty {
             continue;
         }
-        guard.filled(cell.pos);
-        cells.push(calamine::Cell::new(cell.pos, value));
+        guard.filled(pos);
+        cells.push(calamine::Cell::new(pos, value));
     }
-    check_area(guard.used, guard.max_cells)?;
+    check_area(guard.used, dense_cell_budget(limits))?;
     if cells.is_empty() {
         return Ok(Range::empty());
     }
@@ -1548,8 +1633,8 @@ mod tests {
         ]);
         let said = refusal("locked.ods", &ods);
         assert!(said.contains("密码"), "{said}");
-        // A BIFF8 workbook stream: BOF, WRITEPROT, FILEPASS (XOR), inside a compound file
-        // that calamine cannot open.
+        // A BIFF8 workbook stream: BOF, WRITEPROT, FILEPASS (XOR). (The container around it
+        // is not a whole compound file, which is refused as damaged before.)
         let mut xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
         xls.resize(512, 0);
         xls.extend([0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00]);
@@ -1558,7 +1643,8 @@ mod tests {
             0x86, 0x00, 0x00, 0x00, 0x2F, 0x00, 0x06, 0x00, 0, 0, 0, 0, 0, 0,
         ]);
         let said = refusal("xor.xls", &xls);
-        assert!(said.contains("密码"), "{said}");
+        assert!(said.contains("内部结构异常"), "{said}");
+        assert!(has_file_pass(&dir.path().join("xor.xls")));
     }
 
     #[test]
