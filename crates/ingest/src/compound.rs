@@ -11,8 +11,11 @@
 
 /// What calamine would hold of a workbook: each worksheet's name and the area its cells
 /// span (top, left, bottom, right; 0-based).
+/// (top, left, bottom, right), 0-based, inclusive.
+pub type Area = (u32, u32, u32, u32);
+
 pub struct WorkbookExtent {
-    pub sheets: Vec<(String, Option<(u32, u32, u32, u32)>)>,
+    pub sheets: Vec<(String, Option<Area>)>,
     /// The workbook has a FILEPASS record: its records after it are encrypted (and not
     /// scanned).
     pub encrypted: bool,
@@ -29,7 +32,7 @@ impl WorkbookExtent {
     }
 
     /// The sheet spanning the largest area, with its area.
-    pub fn widest(&self) -> Option<(&str, (u32, u32, u32, u32))> {
+    pub fn widest(&self) -> Option<(&str, Area)> {
         self.sheets
             .iter()
             .filter_map(|(name, area)| area.map(|a| (name.as_str(), a)))
@@ -210,7 +213,7 @@ impl<'a> Container<'a> {
 /// Each worksheet's name (from its BOUNDSHEET record) and the area its value cells span.
 fn scan_biff(stream: &[u8]) -> WorkbookExtent {
     let mut names: Vec<String> = Vec::new();
-    let mut sheets: Vec<(String, Option<(u32, u32, u32, u32)>)> = Vec::new();
+    let mut sheets: Vec<(String, Option<Area>)> = Vec::new();
     let mut current: Option<usize> = None;
     let mut substreams = 0usize;
     let mut at = 0usize;

@@ -869,7 +869,7 @@ fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
         return Ok(());
     }
     let (sheet, (top, left, bottom, right)) = extent.widest().unwrap_or(("", (0, 0, 0, 0)));
-    let megabytes = extent.dense_cells() * std::mem::size_of::<Data>() as u64 >> 20;
+    let megabytes = (extent.dense_cells() * std::mem::size_of::<Data>() as u64) >> 20;
     Err(OpenProblem {
         sheet: Some(sheet.to_string()),
         ..problem(
