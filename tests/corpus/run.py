@@ -171,7 +171,7 @@ def main():
                         '[sources.any]\nfiles = ["*/**/*.*"]\n\n[sources.any.columns]\n"编号" = { type = "text", required = true }\n\n'
                         '[measures.rows]\nsource = "any"\nsql = "count(*)"\n\n'
                         '[[report.sheets]]\nname = "表"\ntitle = "t"\ncolumns = [{ header = ["行"], value = "rows" }]\n')
-            code, stdout, stderr, peak, secs = run([exe, "validate", "-q", "--out-dir", os.path.join(tmp, "v"), pipeline], 3600)
+            code, stdout, stderr, peak, secs = run([exe, "validate", "--out-dir", os.path.join(tmp, "v"), pipeline], 3600)
             what = "panic" if code == 101 or "panicked" in stderr else ("abort" if isinstance(code, int) and code < 0 else f"exit {code}")
             print(f"\nOne `validate` over every file of {os.path.basename(os.path.abspath(args.folders[0]))} as one district's ledgers: {what}, "
                   f"peak {peak:.0f} MB, {secs:.1f} s.")
