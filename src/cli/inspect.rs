@@ -46,7 +46,12 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
     };
     println!("{}", args.file.display());
     let limits = pipeline::Limits::default();
-    let mut book = InputBook::open(&args.file, &limits).map_err(|p| anyhow::anyhow!(p.message))?;
+    // A reader library that panics on this file is told as the run tells it, not as a crash.
+    let crashed = || anyhow::anyhow!(ingest::READER_CRASHED);
+    let mut book = ingest::isolated(
+        || InputBook::open(&args.file, &limits).map_err(|p| anyhow::anyhow!(p.message)),
+        || Err(crashed()),
+    )?;
     let names = book.sheet_names();
     println!("format: {}", book.format.label());
     if book.format.has_named_sheets() {
@@ -63,9 +68,13 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
             println!("\n[{name}] {what}，没有单元格，未读取");
             continue;
         }
-        match book.read_sheet(&name, true) {
+        let read = ingest::isolated(
+            || book.read_sheet(&name, true).map_err(|p| p.message),
+            || Err(ingest::READER_CRASHED.to_string()),
+        );
+        match read {
             Ok(sheet) => describe(&sheet, source.as_ref()),
-            Err(p) => println!("\n[{name}] cannot be read: {}", p.message),
+            Err(message) => println!("\n[{name}] cannot be read: {message}"),
         }
     }
     Ok(ExitStatus::Success)

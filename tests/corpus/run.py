@@ -92,7 +92,7 @@ def other_reader_sheets(path, ext):
                     for ws in book.worksheets}
         if ext == "xls":
             import xlrd
-            book = xlrd.open_workbook(path, on_demand=True)
+            book = xlrd.open_workbook(path, on_demand=True, logfile=open(os.devnull, "w"))
             sheets = {}
             for s in book.sheets():
                 sheets[s.name] = sum(1 for r in range(s.nrows) if any(str(v).strip() for v in s.row_values(r)))

@@ -574,9 +574,12 @@ struct FileOutcome {
 /// `read`, unless a reader library panics inside it (a file whose structure it did not
 /// expect): then `crashed`, so that one township's file never ends the district's run.
 /// The panic is the library's, not ours to rethrow; what it said stays out of the finding.
-fn isolated<T>(read: impl FnOnce() -> T, crashed: impl FnOnce() -> T) -> T {
+pub fn isolated<T>(read: impl FnOnce() -> T, crashed: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| crashed())
 }
+
+/// What a file whose reader library crashed is told.
+pub const READER_CRASHED: &str = "文件无法读取：文件内部结构异常，读取时出错，本文件未计入统计；请用 Excel 或 WPS 打开后另存为 .xlsx 再报送";
 
 /// The outcome of a file whose reader crashed: nothing of it used, one finding that says so
 /// in words a clerk can act on.
@@ -586,7 +589,7 @@ fn reader_crashed(plan: &Plan, file: &InputFile) -> FileOutcome {
         Severity::Error,
         file.label.clone(),
         "file",
-        "文件无法读取：文件内部结构异常，读取时出错，本文件未计入统计；请用 Excel 或 WPS 打开后另存为 .xlsx 再报送".to_string(),
+        READER_CRASHED.to_string(),
     );
     FileOutcome {
         report: empty_report(source, file),

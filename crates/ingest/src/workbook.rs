@@ -864,12 +864,16 @@ fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
     if extent.encrypted {
         return Err(problem("file", PASSWORD_PROTECTED));
     }
-    let budget = dense_cell_budget(limits);
+    // calamine keeps, beside each sheet's grid of values, a grid of formula texts as large
+    // (when the sheet has a formula), and hands out a copy of the values: a cell costs all
+    // three.
+    let per_cell = (2 * std::mem::size_of::<Data>() + std::mem::size_of::<String>()) as u64;
+    let budget = (WHOLE_SHEETS_BYTES / per_cell).min(limits.sheet_cells);
     if extent.dense_cells() <= budget {
         return Ok(());
     }
     let (sheet, (top, left, bottom, right)) = extent.widest().unwrap_or(("", (0, 0, 0, 0)));
-    let megabytes = (extent.dense_cells() * std::mem::size_of::<Data>() as u64) >> 20;
+    let megabytes = (extent.dense_cells() * per_cell) >> 20;
     Err(OpenProblem {
         sheet: Some(sheet.to_string()),
         ..problem(
