@@ -90,7 +90,7 @@ pub fn is_blank(cell: &Data) -> bool {
     }
 }
 
-/// Why a formula cell whose value the file does not hold (`xlsx_rows::UNCOMPUTED`) is not
+/// Why a formula cell whose value the file does not hold (`formulas::UNCOMPUTED`) is not
 /// read as a figure.
 pub const UNCOMPUTED_FORMULA: &str =
     "公式未计算：文件中只有公式、没有计算结果（多为系统或程序导出的文件），请用 Excel/WPS 打开并保存后再报送";
@@ -530,7 +530,7 @@ impl<'a> CellReader<'a> {
         if is_blank(cell) {
             return Ok(Parsed::Null);
         }
-        if *cell == xlsx_rows::UNCOMPUTED {
+        if *cell == super::formulas::UNCOMPUTED {
             return Err(UNCOMPUTED_FORMULA.to_string());
         }
         if let Some(error) = formula_error(cell) {

@@ -530,7 +530,7 @@ impl<'a> SheetExtractor<'a> {
                 }
                 Err(reason) => {
                     rejected = true;
-                    let rule = if *cell == xlsx_rows::UNCOMPUTED {
+                    let rule = if *cell == super::formulas::UNCOMPUTED {
                         "公式未计算"
                     } else {
                         "type"

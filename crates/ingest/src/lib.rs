@@ -10,6 +10,7 @@ pub mod cell;
 mod compound;
 pub mod csv;
 pub mod extract;
+pub mod formulas;
 pub mod header;
 pub mod markup;
 mod merged;

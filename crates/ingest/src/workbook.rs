@@ -306,8 +306,8 @@ impl InputBook {
             } else {
                 DateSystem::Excel1900
             };
-            let recalculated = xlsx_recalculated_on_load(&path);
-            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells, recalculated)
+            let formulas = formula_check(&path, &sheet_name);
+            let cells = xlsx_rows::XlsxRowReader::open(xlsx, &sheet_name, max_cells, formulas)
                 .map_err(|_| unreadable_sheet().in_sheet(&sheet_name))?;
             return Ok(SheetStream {
                 rows: SheetRows::streamed(cells, max_cells, &sheet_name),
@@ -1047,9 +1047,10 @@ fn read_xlsx_guarded(
     let mut reader = xlsx
         .worksheet_cells_reader(sheet_name)
         .map_err(|_| unreadable_sheet())?;
+    let next = super::formulas::checked_reader(recalculated_on_load);
     dense_range(limits, || {
-        xlsx_rows::next_checked_cell(&mut reader, recalculated_on_load)
-            .map(|c| c.map(|c| (c.pos, Data::from(c.value))))
+        next(&mut reader)
+            .map(|c| c.map(|c| (c.get_position(), Data::from(c.get_value().clone()))))
             .map_err(|_| unreadable_sheet())
     })
 }
@@ -1430,9 +1431,34 @@ fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>>
     )
 }
 
+/// Whether a streamed xlsx sheet's formulas are to be checked for their cached values: when
+/// the sheet's first 256 KB of XML (about the first thousand rows) hold a formula — a
+/// computed column is computed from the first row. Checking costs about a tenth of the
+/// parse, and most ledgers (and every file of the benchmark, written by a library that sets
+/// `fullCalcOnLoad` whether or not there are formulas) have none. The case this misses: a
+/// sheet whose first formula comes after its first thousand rows, from a writer that
+/// calculates nothing (Excel and WPS store the values they show).
+fn formula_check<'a>(path: &Path, sheet_name: &str) -> Option<xlsx_rows::NextCell<'a>> {
+    let recalculated_on_load = xlsx_recalculated_on_load(path);
+    let head_has_formula = || -> Option<bool> {
+        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+        let part = xlsx_sheet_part(&mut zip, sheet_name)?;
+        let mut head = Vec::new();
+        zip.by_name(&part)
+            .ok()?
+            .take(256 * 1024)
+            .read_to_end(&mut head)
+            .ok()?;
+        Some(head.windows(3).any(|w| w == b"<f>" || w == b"<f "))
+    };
+    head_has_formula()
+        .unwrap_or(true)
+        .then(|| super::formulas::checked_reader(recalculated_on_load))
+}
+
 /// Whether an xlsx workbook asks to be recalculated when opened (`<calcPr
 /// fullCalcOnLoad="1">`): its writer did not calculate, so its formulas' cached values are
-/// placeholders (`xlsx_rows::next_checked_cell`).
+/// placeholders (`formulas::next_checked_cell`).
 fn xlsx_recalculated_on_load(path: &Path) -> bool {
     let read = || -> Option<bool> {
         let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;

@@ -12,51 +12,16 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use calamine::{CellErrorType, Data, DataRef, Dimensions, Xlsx, XlsxCellReader};
+use calamine::{Cell, Data, DataRef, Dimensions, Xlsx, XlsxCellReader};
 
-/// How a formula cell whose value the file does not hold is given: the error value Excel
-/// itself shows while a value is not yet there (#GETTING_DATA). A blank or a 0 would be
-/// read as a figure; an error value is reported at its cell (`ingest::cell`).
-pub const UNCOMPUTED: Data = Data::Error(CellErrorType::GettingData);
-
-/// A cell as streamed: its position and value, a formula's value replaced by
-/// [`UNCOMPUTED`] where the file does not hold one that can be trusted.
-pub struct StreamedCell<'a> {
-    pub pos: (u32, u32),
-    pub value: DataRef<'a>,
-}
-
-/// The next cell of `reader`, formulas checked. A formula with no cached value (written by
-/// a script or a system that never calculated the sheet) is uncomputed. So is one whose
-/// cached value is 0 in a workbook that asks to be recalculated on opening
-/// (`fullCalcOnLoad`): writers that do not calculate store 0 for every formula and set that
-/// flag, and Excel would show the real value only after opening — a 0 there is a placeholder
-/// as often as not, and a genuine 0 costs only a finding. Excel and WPS do not set the flag
-/// when they save, so their cached values are taken as they are.
-pub fn next_checked_cell<'a>(
-    reader: &mut XlsxCellReader<'a, BufReader<File>>,
-    recalculated_on_load: bool,
-) -> Result<Option<StreamedCell<'a>>, calamine::XlsxError> {
-    let Some(record) = reader.next_cell_with_formula_metadata()? else {
-        return Ok(None);
-    };
-    let placeholder = |v: &DataRef| match v {
-        DataRef::Empty => true,
-        DataRef::Int(0) => recalculated_on_load,
-        DataRef::Float(f) => recalculated_on_load && *f == 0.0,
-        DataRef::String(s) => recalculated_on_load && s.is_empty(),
-        _ => false,
-    };
-    let value = if record.formula.is_some() && placeholder(&record.value) {
-        DataRef::Error(CellErrorType::GettingData)
-    } else {
-        record.value
-    };
-    Ok(Some(StreamedCell {
-        pos: record.pos,
-        value,
-    }))
-}
+/// Where the cells of a sheet come from: calamine's plain `next_cell`, or a reader that
+/// looks at each cell's formula too (`ingest::formulas`). The formula reader is compiled in
+/// the caller's crate, not here, so that `next_cell`'s machine code stays as the fast path
+/// needs it (with a second caller, calamine's value parser stops being inlined into it:
+/// measured 4 % of a run at benchmark scale M).
+pub type NextCell<'a> = fn(
+    &mut XlsxCellReader<'a, BufReader<File>>,
+) -> Result<Option<Cell<DataRef<'a>>>, calamine::XlsxError>;
 
 /// Why a sheet's rows could not all be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,20 +44,21 @@ pub struct XlsxRowReader<'a> {
     /// Which cells of `row` the current row wrote (the others are stale).
     written: Vec<bool>,
     /// The first cell of the next row, read while finding where this one ends.
-    pending: Option<StreamedCell<'a>>,
-    /// The workbook asks to be recalculated when opened (see [`next_checked_cell`]).
-    recalculated_on_load: bool,
+    pending: Option<Cell<DataRef<'a>>>,
+    /// Reads cells with their formulas checked; `None`: calamine's plain `next_cell`.
+    checked: Option<NextCell<'a>>,
     /// The reader has given its last cell (asking again would be an error).
     ended: bool,
 }
 
 impl<'a> XlsxRowReader<'a> {
-    /// The sheet's rows, reading at most `limit` cells (empty ones included).
+    /// The sheet's rows, reading at most `limit` cells (empty ones included), through
+    /// `checked` when given.
     pub fn open(
         xlsx: &'a mut Xlsx<BufReader<File>>,
         sheet: &str,
         limit: u64,
-        recalculated_on_load: bool,
+        checked: Option<NextCell<'a>>,
     ) -> Result<Self, calamine::XlsxError> {
         Ok(XlsxRowReader {
             reader: xlsx.worksheet_cells_reader(sheet)?,
@@ -102,7 +68,7 @@ impl<'a> XlsxRowReader<'a> {
             row: Vec::new(),
             written: Vec::new(),
             pending: None,
-            recalculated_on_load,
+            checked,
             ended: false,
         })
     }
@@ -127,15 +93,15 @@ impl<'a> XlsxRowReader<'a> {
                 None => return Ok(None),
             },
         };
-        let r = first.pos.0;
+        let r = first.get_position().0;
         self.written.clear();
         self.written.resize(self.row.len(), false);
         self.place(&first);
         loop {
             match self.next_filled()? {
                 None => break,
-                Some(cell) if cell.pos.0 == r => self.place(&cell),
-                Some(cell) if cell.pos.0 > r => {
+                Some(cell) if cell.get_position().0 == r => self.place(&cell),
+                Some(cell) if cell.get_position().0 > r => {
                     self.pending = Some(cell);
                     break;
                 }
@@ -166,11 +132,13 @@ impl<'a> XlsxRowReader<'a> {
     }
 
     /// The next cell with a value, every cell counted against the bound.
-    fn next_filled(&mut self) -> Result<Option<StreamedCell<'a>>, RowError> {
+    fn next_filled(&mut self) -> Result<Option<Cell<DataRef<'a>>>, RowError> {
         while !self.ended {
-            let Some(cell) = next_checked_cell(&mut self.reader, self.recalculated_on_load)
-                .map_err(|_| RowError::Unreadable)?
-            else {
+            let next = match self.checked {
+                None => self.reader.next_cell(),
+                Some(checked) => checked(&mut self.reader),
+            };
+            let Some(cell) = next.map_err(|_| RowError::Unreadable)? else {
                 self.ended = true;
                 break;
             };
@@ -178,10 +146,10 @@ impl<'a> XlsxRowReader<'a> {
             if self.read > self.limit {
                 return Err(RowError::TooManyCells);
             }
-            if matches!(cell.value, DataRef::Empty) {
+            if matches!(cell.get_value(), DataRef::Empty) {
                 continue;
             }
-            let (r, c) = cell.pos;
+            let (r, c) = cell.get_position();
             self.used = Some(match self.used {
                 None => (r, c, r, c),
                 Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
@@ -192,8 +160,8 @@ impl<'a> XlsxRowReader<'a> {
     }
 
     /// Writes a cell into the row, reusing the text buffer a cell of the row before left.
-    fn place(&mut self, cell: &StreamedCell) {
-        let (c, value) = (cell.pos.1 as usize, &cell.value);
+    fn place(&mut self, cell: &Cell<DataRef>) {
+        let (c, value) = (cell.get_position().1 as usize, cell.get_value());
         if self.row.len() <= c {
             self.row.resize(c + 1, Data::Empty);
             self.written.resize(c + 1, false);
