@@ -302,6 +302,34 @@ fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
     assert!(findings.iter().all(|f| f["severity"] == "warning"));
 }
 
+/// 万元 amounts (four decimals) under a header that names no unit, in a column declared in
+/// 元: read as 元 to the fen, as declared — and told, at the first such cell, since the
+/// unit is very likely 万元.
+#[test]
+fn amounts_finer_than_fen_in_a_yuan_column_are_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,追发工资\nA1,2024-03-01,1200.50\nA2,2024-04-01,439.6962\nA3,2024-05-01,12.3456\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"追发工资\" = { type = \"money\" }",
+        crate::common::ACCEPTED_TABLE,
+    );
+    let told: Vec<serde_json::Value> =
+        crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+            .into_iter()
+            .filter(|f| f["rule"] == "单位")
+            .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
+    assert_eq!(told[0]["cell"], "C3");
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2个") && message.contains("万元"),
+        "{message}"
+    );
+}
+
 /// A stale mid-year copy kept as a hidden sheet named like the ledger, beside the visible
 /// ledger: the visible one is read, and the choice is a warning that names both.
 #[test]

@@ -285,6 +285,23 @@ pub fn parse_number(cell: &Data) -> Result<f64, String> {
 
 /// An amount in 元 as exact integer fen. A number cell is rounded to the nearest fen
 /// (binary doubles such as 1234.56 are not exact); text is read digit by digit.
+/// A money cell read in 元 that holds more than fen (439.6962): rounded to the fen when
+/// read, and a sign that the column's unit is really 万元 — which the caller tells.
+pub fn finer_than_fen(cell: &Data) -> bool {
+    match cell {
+        Data::Float(f) => {
+            let fen = f * 100.0;
+            (fen - fen.round()).abs() > 1e-6_f64.max(fen.abs() * 1e-12)
+        }
+        Data::String(text) => parse_written(text).is_ok_and(|w| {
+            // Trailing zeros (12.500) are not finer than fen.
+            let digits = w.mantissa.unsigned_abs();
+            w.scale > 2 && digits % 10u128.pow((w.scale - 2).min(30)) != 0
+        }),
+        _ => false,
+    }
+}
+
 pub fn parse_money_fen(cell: &Data) -> Result<i64, String> {
     match cell {
         Data::Int(i) => i.checked_mul(100).ok_or_else(|| "金额过大".to_string()),
@@ -590,6 +607,19 @@ mod tests {
 
     fn s(text: &str) -> Data {
         Data::String(text.to_string())
+    }
+
+    #[test]
+    fn amounts_finer_than_fen_are_told_apart_from_float_noise() {
+        for fine in [1366108.06, 0.1 + 0.2, 12.5, 1e12 + 0.01, -3.07] {
+            assert!(!finer_than_fen(&Data::Float(fine)), "{fine}");
+        }
+        for text in ["1,200.50", "12.500", "3"] {
+            assert!(!finer_than_fen(&s(text)), "{text}");
+        }
+        assert!(finer_than_fen(&Data::Float(439.6962)));
+        assert!(finer_than_fen(&s("439.6962")));
+        assert!(finer_than_fen(&Data::Float(0.001)));
     }
 
     #[test]

@@ -150,6 +150,9 @@ struct StatedTotal {
     values: Vec<(usize, usize, i64, String)>,
 }
 
+/// The first cell of a kind in a column: (sheet row, sheet column, as written).
+type FirstCell = (u32, u32, String);
+
 /// Turns the classified rows of one sheet, as they stream by, into a typed frame, the
 /// count of every row by what happened to it, and findings for what could not be read.
 /// Nothing of a row is kept but its typed values: the sheet is never held whole.
@@ -166,6 +169,9 @@ pub struct SheetExtractor<'a> {
     /// Filled cells per declared column over the data rows: the base a systemic finding
     /// (one rule failing in most of a column) is measured against.
     filled: Vec<usize>,
+    /// Per declared column read in 元: how many cells held more than fen, and the first
+    /// (sheet row, sheet column, as written) — a column whose unit is really 万元.
+    finer_than_fen: Vec<(usize, Option<FirstCell>)>,
     cell_rules: Vec<Vec<&'a Rule>>,
     period_days: (i32, i32),
     /// The first date read from a serial in a 1904 workbook is told once, at its cell.
@@ -212,6 +218,7 @@ impl<'a> SheetExtractor<'a> {
             findings: Vec::new(),
             problems: Vec::new(),
             filled: vec![0; source.columns.len()],
+            finer_than_fen: vec![(0, None); source.columns.len()],
             cell_rules: (0..source.columns.len())
                 .map(|ci| {
                     source
@@ -253,6 +260,25 @@ impl<'a> SheetExtractor<'a> {
             .max(self.counts.title + self.counts.header);
         let mut findings = self.findings;
         findings.extend(cell_findings(ctx, self.problems, &self.filled));
+        for (ci, (count, first)) in self.finer_than_fen.into_iter().enumerate() {
+            let Some((row, col, written)) = first else {
+                continue;
+            };
+            let name = &source.columns[ci].name;
+            findings.push(
+                ctx.finding(
+                    Severity::Warning,
+                    "单位",
+                    format!(
+                        "“{name}”列有{count}个金额的小数超过两位（如 {} 的 {written}），已按“元”四舍五入到分；如果这一列的单位是万元，请在表头写明“（万元）”后重新报送",
+                        finding::a1(row, col)
+                    ),
+                )
+                .at_cell(row, col)
+                .in_column(Some(name.as_str()))
+                .with_value(Some(written)),
+            );
+        }
         let height = self.rows.len();
         let mut columns = Vec::with_capacity(source.columns.len() + 3);
         for (column, builder) in source.columns.iter().zip(self.builders) {
@@ -504,6 +530,15 @@ impl<'a> SheetExtractor<'a> {
                     parsed_row.push(Parsed::Null);
                 }
                 Ok(value) => {
+                    if column.kind == ColumnType::Money
+                        && !column.money_in_wan
+                        && super::cell::finer_than_fen(cell)
+                    {
+                        let (count, first) = &mut self.finer_than_fen[ci];
+                        *count += 1;
+                        let col = ctx.origin.1 + table.and_then(|t| t[ci]).unwrap_or(sc) as u32;
+                        first.get_or_insert_with(|| (sheet_row, col, display_text(cell)));
+                    }
                     if !self.date_system_told && matches!(value, Parsed::Date(_)) {
                         self.tell_date_system_once(sheet_row, sc, &column.name, cell);
                     }
