@@ -47,6 +47,10 @@ pub enum QueryError {
         column: usize,
         columns: String,
     },
+    #[error("列“{column}”既不在聚合函数（如 sum、count）里，也不在 GROUP BY 中：这样的查询会给每一行都配上总数，标准 SQL 不允许。按它分组请加 GROUP BY {column}；只要总数请从 SELECT 中去掉它")]
+    Ungrouped { column: String },
+    #[error("WHERE 中不能用聚合函数（sum、count 等）：WHERE 在分组前逐行筛选。筛选分组后的结果请用 HAVING，例如 GROUP BY 单位 HAVING sum(追发工资) > 10000")]
+    AggregateInWhere,
     #[error("the query could not run: {why}\n{tables}")]
     Failed { why: String, tables: String },
     #[error("the query uses SQL that the engine does not support (SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN, WITH and UNION is supported, with the common functions)\n{tables}")]
@@ -108,7 +112,154 @@ pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> Que
 /// Checks that `sql` is one query (SELECT, WITH … SELECT), before it runs: polars would
 /// also run `DELETE FROM t` — as a SELECT of nothing.
 pub fn check_statement(sql: &str) -> Result<(), QueryError> {
-    one_query(sql).map(|_| ())
+    let statement = one_query(sql)?;
+    let mut selects = SelectChecks::default();
+    let _ = statement.visit(&mut selects);
+    match selects.problem {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
+}
+
+/// Functions that fold many rows into one (without OVER): what makes a SELECT an
+/// aggregate, in which every other column must be grouped.
+const AGGREGATES: [&str; 16] = [
+    "count",
+    "sum",
+    "avg",
+    "mean",
+    "min",
+    "max",
+    "median",
+    "stddev",
+    "stddev_samp",
+    "variance",
+    "var_samp",
+    "first",
+    "last",
+    "string_agg",
+    "array_agg",
+    "count_distinct",
+];
+
+fn is_aggregate(expr: &Expr) -> bool {
+    matches!(expr, Expr::Function(f) if f.over.is_none()
+    && f.name.0.last().is_some_and(|p| {
+        let name = p.to_string().to_lowercase();
+        AGGREGATES.contains(&name.as_str())
+    }))
+}
+
+/// What polars runs but standard SQL forbids, and which gives a wrong answer that looks
+/// right: a column beside an aggregate with no GROUP BY (`SELECT 单位, count(*) FROM cases`
+/// gives every row with the total), an aggregate in WHERE. Each SELECT of the statement
+/// (subqueries, WITH and UNION parts too) is checked.
+#[derive(Default)]
+struct SelectChecks {
+    problem: Option<QueryError>,
+}
+
+impl Visitor for SelectChecks {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let mut bodies = vec![query.body.as_ref()];
+        while let Some(body) = bodies.pop() {
+            match body {
+                sqlparser::ast::SetExpr::Select(select) => {
+                    if let Some(problem) = select_problem(select) {
+                        self.problem.get_or_insert(problem);
+                        return ControlFlow::Break(());
+                    }
+                }
+                sqlparser::ast::SetExpr::SetOperation { left, right, .. } => {
+                    bodies.extend([left.as_ref(), right.as_ref()])
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn select_problem(select: &Select) -> Option<QueryError> {
+    let grouped = !matches!(&select.group_by,
+        sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    let mut uses = AggregateUse::default();
+    let mut wildcard = false;
+    for item in &select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                let _ = e.visit(&mut uses);
+            }
+            _ => wildcard = true,
+        }
+    }
+    if uses.aggregates > 0 && !grouped {
+        let column = uses
+            .bare
+            .first()
+            .cloned()
+            .or(wildcard.then(|| "*".to_string()));
+        if let Some(column) = column {
+            return Some(QueryError::Ungrouped { column });
+        }
+    }
+    let mut in_where = AggregateUse::default();
+    if let Some(condition) = &select.selection {
+        let _ = condition.visit(&mut in_where);
+    }
+    (in_where.aggregates > 0).then_some(QueryError::AggregateInWhere)
+}
+
+/// Aggregate calls in an expression, and the columns it names outside them (and outside
+/// any subquery, which is checked on its own).
+#[derive(Default)]
+struct AggregateUse {
+    aggregates: usize,
+    inside: usize,
+    subqueries: usize,
+    bare: Vec<String>,
+}
+
+impl Visitor for AggregateUse {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.subqueries += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.subqueries -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.subqueries > 0 {
+            return ControlFlow::Continue(());
+        }
+        if is_aggregate(expr) {
+            self.aggregates += 1;
+            self.inside += 1;
+        } else if self.inside == 0 {
+            match expr {
+                Expr::Identifier(ident) => self.bare.push(ident.value.clone()),
+                Expr::CompoundIdentifier(parts) => {
+                    self.bare.extend(parts.last().map(|p| p.value.clone()))
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.subqueries == 0 && is_aggregate(expr) {
+            self.inside -= 1;
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 fn one_query(sql: &str) -> Result<Statement, QueryError> {
@@ -383,6 +534,43 @@ fn excerpt(sql: &str, line: usize, column: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What polars would run and answer wrongly is refused before it runs; what standard
+    /// SQL allows passes.
+    #[test]
+    fn a_column_beside_an_aggregate_needs_group_by_and_where_takes_no_aggregate() {
+        let refused = [
+            (
+                "SELECT submitter_name, count(*) FROM cases",
+                "submitter_name",
+            ),
+            ("SELECT c.单位, sum(c.追发工资) AS s FROM cases c", "单位"),
+            ("SELECT *, count(*) FROM cases", "*"),
+            (
+                "WITH t AS (SELECT 单位, max(受理日期) FROM cases) SELECT * FROM t",
+                "单位",
+            ),
+        ];
+        for (sql, column) in refused {
+            match check_statement(sql) {
+                Err(QueryError::Ungrouped { column: c }) => assert_eq!(c, column, "{sql}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            check_statement("SELECT 单位 FROM cases WHERE sum(追发工资) > 0 GROUP BY 单位"),
+            Err(QueryError::AggregateInWhere)
+        ));
+        for fine in [
+            "SELECT submitter_name, count(*) FROM cases GROUP BY submitter_name",
+            "SELECT count(*), sum(追发工资) / sum(涉及金额) FROM cases",
+            "SELECT 单位, rank() OVER (ORDER BY 追发工资) FROM cases",
+            "SELECT 单位, (SELECT count(*) FROM cases) AS n FROM cases",
+            "SELECT 单位 FROM cases GROUP BY 单位 HAVING sum(追发工资) > 0",
+        ] {
+            assert!(check_statement(fine).is_ok(), "{fine}");
+        }
+    }
 
     #[test]
     fn a_slip_is_matched_and_a_stranger_is_not() {
