@@ -677,3 +677,33 @@ fn a_chart_sheet_in_front_is_not_taken_for_the_ledger() {
     ]);
     assert!(stdout.contains("[图表] 图表工作表，没有单元格"), "{stdout}");
 }
+
+/// A cell of 40,000 characters (text pasted into a count column): its finding quotes it,
+/// and the 问题清单 and the feedback workbook are still written — Excel's 32,767-character
+/// cell limit cuts the text, not the workbook.
+#[test]
+fn a_cell_longer_than_excel_allows_does_not_stop_the_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "长".repeat(40_000);
+    let csv = format!("案件编号,受理日期,涉及人数\nA1,2024-03-01,{long}\nA2,2024-04-01,3\n");
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        &csv,
+        "name = \"l\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"涉及人数\" = { type = \"int\" }",
+        crate::common::ACCEPTED_TABLE,
+    );
+    let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+    assert!(findings.iter().any(|f| f["cell"] == "C2"), "{findings:#?}");
+    let list = crate::common::sheet(&dir.path().join("v/l-2024-问题清单.xlsx"), "问题清单");
+    let longest = list
+        .used_cells()
+        .map(|(_, _, d)| d.to_string().chars().count())
+        .max()
+        .unwrap();
+    assert!((30_000..=32_767).contains(&longest), "{longest}");
+    assert!(dir
+        .path()
+        .join("v/feedback/2024/510199001-锦华街道.xlsx")
+        .is_file());
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Range};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet, XlsxError};
 
-use super::format::{print_setup, ColumnWidths, Formats, FONT};
+use super::format::{excel_text, note_text, print_setup, ColumnWidths, Formats, FONT};
 use super::{save_atomically, ReportError};
 use finding::{in_reading_order, Finding, Severity};
 use ingest::header::SkipReason;
@@ -258,7 +258,7 @@ fn write_findings_sheet(
                 "其余 {} 条问题超出 Excel 的行数上限，见问题明细 CSV",
                 listed.len() - i
             );
-            sheet.write_string_with_format(row, 9, rest, &f.label)?;
+            sheet.write_string_with_format(row, 9, excel_text(&rest).as_ref(), &f.label)?;
             break;
         }
         let cell = finding
@@ -280,7 +280,12 @@ fn write_findings_sheet(
         ];
         for (c, t) in texts.iter().enumerate() {
             let t = cell_text(t);
-            sheet.write_string_with_format(row, c as u16, t.as_ref(), &f.label)?;
+            sheet.write_string_with_format(
+                row,
+                c as u16,
+                excel_text(t.as_ref()).as_ref(),
+                &f.label,
+            )?;
             widths.fit(c as u16, &t);
         }
     }
@@ -328,7 +333,7 @@ fn write_row_accounts_sheet(
             name_of(data, &file.submitter),
         ];
         for (k, t) in labels.iter().enumerate() {
-            sheet.write_string_with_format(row, k as u16, t, &f.label)?;
+            sheet.write_string_with_format(row, k as u16, excel_text(t).as_ref(), &f.label)?;
             widths.fit(k as u16, t);
         }
         let mut numbers = vec![c.read, c.used, c.rejected, c.title, c.header];
@@ -355,7 +360,12 @@ fn write_row_accounts_sheet(
             file.choice.clone().unwrap_or_default(),
         ];
         for (k, t) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, after + 1 + k as u16, t, &f.label)?;
+            sheet.write_string_with_format(
+                row,
+                after + 1 + k as u16,
+                excel_text(t).as_ref(),
+                &f.label,
+            )?;
             widths.fit(after + 1 + k as u16, t);
         }
         let filled = after + 1 + texts.len() as u16;
@@ -404,7 +414,7 @@ fn write_submissions_sheet(
             },
         ];
         for (c, t) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            sheet.write_string_with_format(row, c as u16, excel_text(t).as_ref(), &f.label)?;
             widths.fit(c as u16, t);
         }
         row += 1;
@@ -420,7 +430,7 @@ fn write_submissions_sheet(
             String::new(),
         ];
         for (c, t) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            sheet.write_string_with_format(row, c as u16, excel_text(t).as_ref(), &f.label)?;
             widths.fit(c as u16, t);
         }
         row += 1;
@@ -591,7 +601,7 @@ pub fn write_feedback(
                 };
                 sheet.write_blank(*r, *c, format)?;
             }
-            let note = Note::new(messages.join("\n"))
+            let note = Note::new(note_text(&messages.join("\n")))
                 .set_author("laborstat")
                 .set_width(360)
                 .set_height(120);
@@ -643,7 +653,7 @@ fn write_feedback_list(
             finding.message.clone(),
         ];
         for (c, t) in texts.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, t, &f.label)?;
+            sheet.write_string_with_format(row, c as u16, excel_text(t).as_ref(), &f.label)?;
             widths.fit(c as u16, t);
         }
     }
@@ -732,7 +742,12 @@ fn write_value(
             sheet.write_number_with_format(r, c, *x as f64, format)?;
         }
         other => {
-            sheet.write_string_with_format(r, c, ingest::cell::display_text(other), format)?;
+            sheet.write_string_with_format(
+                r,
+                c,
+                excel_text(&ingest::cell::display_text(other)).as_ref(),
+                format,
+            )?;
         }
     }
     Ok(())

@@ -181,6 +181,39 @@ pub fn unique_sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
     candidate
 }
 
+/// Text as a cell can hold it: Excel refuses a cell of more than 32,767 characters (a
+/// finding that lists the headers of a sheet 16,384 columns wide, a township's own cell
+/// of pasted text), and refusing would lose the whole workbook. Longer text is cut there,
+/// and says so.
+pub fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
+    text_within(text, 32_767)
+}
+
+/// Text as a cell's note can hold it (the cell limit less the room Excel keeps for the
+/// author's name).
+pub fn note_text(text: &str) -> std::borrow::Cow<'_, str> {
+    text_within(text, 32_767 - 54 - 16)
+}
+
+/// `text` cut to `limit` UTF-16 units (how Excel counts), saying it was cut.
+fn text_within(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    const CUT: &str = "…（以下过长，已截断）";
+    // UTF-8 bytes ≥ UTF-16 units: short text needs no count.
+    if text.len() <= limit || text.encode_utf16().count() <= limit {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let room = limit - CUT.encode_utf16().count();
+    let mut units = 0;
+    let kept: String = text
+        .chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= room
+        })
+        .collect();
+    std::borrow::Cow::Owned(kept + CUT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use chrono::Datelike;
 use polars::prelude::*;
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
-use super::format::{ColumnWidths, Formats, FONT};
+use super::format::{excel_text, ColumnWidths, Formats, FONT};
 use compute::lists::ListRows;
 use pipeline::{ColumnType, ListLayout, Plan};
 
@@ -62,11 +62,16 @@ pub fn write_list_sheet(
                     sheet.write_blank(row, col, &cell)?;
                 }
                 AnyValue::String(s) => {
-                    sheet.write_string_with_format(row, col, s, &cell)?;
+                    sheet.write_string_with_format(row, col, excel_text(s).as_ref(), &cell)?;
                     widths.fit(col, s);
                 }
                 AnyValue::StringOwned(s) => {
-                    sheet.write_string_with_format(row, col, s.as_str(), &cell)?;
+                    sheet.write_string_with_format(
+                        row,
+                        col,
+                        excel_text(s.as_str()).as_ref(),
+                        &cell,
+                    )?;
                     widths.fit(col, s.as_str());
                 }
                 AnyValue::Boolean(b) => {
@@ -100,7 +105,12 @@ pub fn write_list_sheet(
                     }
                     None => {
                         let text = value.to_string();
-                        sheet.write_string_with_format(row, col, &text, &cell)?;
+                        sheet.write_string_with_format(
+                            row,
+                            col,
+                            excel_text(&text).as_ref(),
+                            &cell,
+                        )?;
                         widths.fit(col, &text);
                     }
                 },
