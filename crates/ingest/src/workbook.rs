@@ -471,6 +471,12 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             "文件是压缩包，不是电子表格；请解压后报送其中的 Excel 表格",
         ));
     }
+    if let Some(program) = other_program(head) {
+        return Err(problem(
+            "file",
+            format!("文件是{program}的文件，不是 Excel 工作簿，laborstat 不读取这种格式；{SAVE_AS_XLSX}"),
+        ));
+    }
     if let Some(version) = early_biff(head) {
         return Err(problem(
             "file",
@@ -527,6 +533,29 @@ fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
             "file",
             format!("不是有效的电子表格：文件内容既不是 Excel/WPS/ODS 工作簿，也不是网页或文本表格，可能是改了扩展名的其他文件；{SAVE_AS_XLSX}"),
         )),
+    }
+}
+
+/// Spreadsheets and tables of other programs, by their first record: Lotus 1-2-3 and Quattro
+/// Pro for DOS (a BOF record `00 00 02 00` or `00 00 1A 00`), Microsoft Works (`FF 00 02
+/// 00`), dBase/FoxPro (a version byte, a valid last-update date, a header of 32-byte field
+/// descriptors).
+fn other_program(head: &[u8]) -> Option<&'static str> {
+    match head {
+        [0x00, 0x00, 0x02, 0x00, 0x04..=0x06, 0x04, ..] => Some(" Lotus 1-2-3 "),
+        [0x00, 0x00, 0x02, 0x00, _, 0x10 | 0x51, ..] => Some(" Quattro Pro "),
+        [0x00, 0x00, 0x1A, 0x00, _, 0x10, ..] => Some(" Lotus 1-2-3 "),
+        [0xFF, 0x00, 0x02, 0x00, 0x04, 0x04, ..] => Some(" Microsoft Works "),
+        [version, _, month, day, _, _, _, _, h0, h1, ..]
+            if matches!(version, 0x02..=0x05 | 0x30..=0x32 | 0x43 | 0x63 | 0x83 | 0x8B | 0x8C | 0xCB | 0xF5 | 0xFB)
+                && (1..=12).contains(month)
+                && (1..=31).contains(day) =>
+        {
+            let header = u16::from_le_bytes([*h0, *h1]) as usize;
+            let fields_then = |at: usize| header.checked_sub(at).is_some_and(|h| h % 32 == 0);
+            (header >= 65 && (fields_then(1) || fields_then(264))).then_some(" dBase/FoxPro 数据表")
+        }
+        _ => None,
     }
 }
 
@@ -1633,6 +1662,12 @@ mod tests {
         assert!(said.contains("Excel 4.0 的旧格式"), "{said}");
         let said = refusal("old2.xls", &[0x09, 0x00, 0x04, 0x00, 0x07, 0, 0x10, 0]);
         assert!(said.contains("Excel 2.x"), "{said}");
+        let said = refusal("sheet.wk1", &[0, 0, 2, 0, 6, 4, 6, 0, 0, 0]);
+        assert!(said.contains("Lotus 1-2-3"), "{said}");
+        let mut dbf = vec![0x03, 0x75, 0x03, 0x05, 0x03, 0, 0, 0, 0x61, 0x00];
+        dbf.resize(97, 0x20);
+        let said = refusal("table.dbf", &dbf);
+        assert!(said.contains("dBase"), "{said}");
         let fods = r#"<?xml version="1.0"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body/></office:document>"#;
         let said = refusal("flat.fods", fods.as_bytes());
         assert!(said.contains(".fods"), "{said}");
