@@ -127,6 +127,48 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         }
     }
 
+    // A declared alias of an enum value (结案 for 已结案) means the value, and says so; a
+    // ratio of two money sums is not cut to the money's two decimals.
+    let (stdout, stderr) = run_ok(&[
+        "query",
+        pipeline.to_str().unwrap(),
+        "SELECT count(*) AS n, sum(追发工资) / sum(欠薪金额) AS share FROM arrears WHERE 办理状态 = '结案'",
+        "--store",
+        store.to_str().unwrap(),
+        "--period",
+        "2024-03",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stderr.contains("“结案”是“办理状态”的取值“已结案”的别名"),
+        "{stderr}"
+    );
+    let by_alias = &csv_rows(&stdout)[0];
+    let text = query(
+        &pipeline,
+        &store,
+        &["--period", "2024-03", "--format", "csv"],
+        "SELECT count(*) AS n, sum(追发工资) AS paid, sum(欠薪金额) AS owed FROM arrears WHERE 办理状态 = '已结案'",
+    );
+    let by_value = &csv_rows(&text)[0];
+    assert_eq!(by_alias["n"], by_value["n"]);
+    assert!(by_value["n"].parse::<u64>().unwrap() > 0);
+    let exact = by_value["paid"].parse::<f64>().unwrap() / by_value["owed"].parse::<f64>().unwrap();
+    let share: f64 = by_alias["share"].parse().unwrap();
+    assert!((share - exact).abs() < 1e-9, "{share} against {exact}");
+    let (_, stderr) = run_ok(&[
+        "query",
+        pipeline.to_str().unwrap(),
+        "SELECT count(*) FROM arrears WHERE 办理状态 IN ('已结案', '结了')",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("“结了”不是“办理状态”的取值") && stderr.contains("办理中"),
+        "{stderr}"
+    );
+
     // Projects with a wage account per month, from the rows of three partitions at once.
     let text = query(
         &pipeline,

@@ -58,7 +58,12 @@ pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
     };
     eprintln!("laborstat query: {}", catalog.origin.words());
     let mut frame = match catalog.run(&args.sql) {
-        Ok(frame) => frame,
+        Ok(answer) => {
+            for note in &answer.notes {
+                eprintln!("laborstat query: {note}");
+            }
+            answer.frame
+        }
         Err(mistake) => {
             eprintln!("error: {mistake}");
             return Ok(ExitStatus::Error);

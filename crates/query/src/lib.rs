@@ -17,6 +17,7 @@
 
 pub mod mistakes;
 pub mod output;
+mod rewrite;
 
 use figure::yuan;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,13 @@ pub const PROVENANCE: [&str; 6] = [
 ];
 
 /// One table a query may name.
+/// A query's answer, and what was read differently from how it was written (said on
+/// stderr: an enum alias mapped to its value, a word no row can hold).
+pub struct Answer {
+    pub frame: DataFrame,
+    pub notes: Vec<String>,
+}
+
 pub struct Table {
     pub name: String,
     /// What it holds, in words (the source's title, 指标结果, 文件).
@@ -64,6 +72,8 @@ pub struct TableColumn {
     pub kind: &'static str,
     /// The label the pipeline gives it (a measure's 受理数), when not its name.
     pub label: Option<String>,
+    /// An enum column's values, each with its declared aliases.
+    pub values: Vec<(String, Vec<String>)>,
 }
 
 impl TableColumn {
@@ -72,6 +82,7 @@ impl TableColumn {
             name: name.into(),
             kind,
             label: None,
+            values: Vec::new(),
         }
     }
 }
@@ -296,8 +307,11 @@ impl Catalog {
 
     /// Runs `sql` over the tables; a mistake comes back in words (`mistakes`), worked out
     /// only when polars refuses the query, so a check here never blocks SQL polars runs.
-    pub fn run(&self, sql: &str) -> Result<DataFrame, mistakes::QueryError> {
+    pub fn run(&self, sql: &str) -> Result<Answer, mistakes::QueryError> {
         mistakes::check_statement(sql)?;
+        let rewritten = rewrite::rewrite(self, sql);
+        let notes = rewritten.notes;
+        let sql = rewritten.sql.as_str();
         // The streaming engine reads the partitions batch by batch: a group-by over 12M
         // stored rows runs in a fraction of the time and memory of collecting in memory
         // (bench.py --query). In 0.55 it still fails on some plans that the in-memory
@@ -308,7 +322,7 @@ impl Catalog {
             _ => quietly(|| self.collect(sql, Engine::InMemory)),
         };
         match outcome {
-            Ok(Ok(frame)) => Ok(frame),
+            Ok(Ok(frame)) => Ok(Answer { frame, notes }),
             Ok(Err(error)) => Err(mistakes::explain_failure(self, sql, &error)),
             Err(()) => Err(mistakes::QueryError::Unsupported {
                 tables: mistakes::table_list(self),
@@ -447,6 +461,14 @@ fn source_columns(source: &Source) -> Vec<TableColumn> {
             name: c.name.clone(),
             kind: column_kind_words(c.kind),
             label: None,
+            values: c
+                .values
+                .iter()
+                .map(|(value, aliases)| {
+                    let others = aliases.iter().filter(|a| *a != value).cloned();
+                    (value.clone(), others.collect())
+                })
+                .collect(),
         });
     }
     for (name, kind) in [
@@ -550,6 +572,7 @@ fn results_columns(plan: &Plan) -> Vec<TableColumn> {
             label: (label != name).then_some(label),
             name,
             kind,
+            values: Vec::new(),
         });
     }
     columns
