@@ -168,6 +168,14 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         stderr.contains("“结了”不是“办理状态”的取值") && stderr.contains("办理中"),
         "{stderr}"
     );
+    // A bare count(*) is named as written, not `len`.
+    let text = query(
+        &pipeline,
+        &store,
+        &["--format", "csv"],
+        "SELECT count(*) FROM arrears",
+    );
+    assert_eq!(text.lines().next(), Some("count(*)"), "{text}");
 
     // Projects with a wage account per month, from the rows of three partitions at once.
     let text = query(

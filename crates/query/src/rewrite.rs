@@ -6,12 +6,14 @@
 //!   (exact to about 1e-15), whatever its operands' types;
 //! - a declared alias of an enum value means the value: `办理状态 = '结案'` matched nothing
 //!   (the store holds 已结案); it is read as `办理状态 = '已结案'`, and a word that is neither
-//!   a value nor an alias is a warning naming the values.
+//!   a value nor an alias is a warning naming the values;
+//! - a bare `count(*)` is named `count(*)` (polars would call it `len`).
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, Value, ValueWithSpan,
+    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, Ident, Query, SelectItem, SetExpr,
+    Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -37,6 +39,9 @@ pub fn rewrite(catalog: &Catalog, sql: &str) -> Rewritten {
     let mut notes = Vec::new();
     let mut changed = false;
     for statement in &mut statements {
+        let mut names = CountNames::default();
+        let _ = statement.visit(&mut names);
+        changed |= names.named;
         let _ = sqlparser::ast::visit_expressions_mut(statement, |expr| {
             changed |= as_ratio(expr);
             changed |= enum_words(catalog, expr, &mut notes);
@@ -55,6 +60,44 @@ pub fn rewrite(catalog: &Catalog, sql: &str) -> Rewritten {
         .collect::<Vec<_>>()
         .join("; ");
     Rewritten { sql, notes }
+}
+
+/// Names each unnamed `count(*)` of a SELECT list after itself.
+#[derive(Default)]
+struct CountNames {
+    named: bool,
+}
+
+impl VisitorMut for CountNames {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        let mut bodies = vec![query.body.as_mut()];
+        while let Some(body) = bodies.pop() {
+            match body {
+                SetExpr::Select(select) => {
+                    for item in &mut select.projection {
+                        let SelectItem::UnnamedExpr(expr) = item else {
+                            continue;
+                        };
+                        let is_count = matches!(&*expr, Expr::Function(f)
+                            if f.over.is_none() && f.name.to_string().eq_ignore_ascii_case("count"));
+                        if is_count {
+                            let alias = Ident::with_quote('"', expr.to_string());
+                            let expr = std::mem::replace(expr, Expr::value(Value::Null));
+                            *item = SelectItem::ExprWithAlias { expr, alias };
+                            self.named = true;
+                        }
+                    }
+                }
+                SetExpr::SetOperation { left, right, .. } => {
+                    bodies.extend([left.as_mut(), right.as_mut()])
+                }
+                _ => {}
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 fn as_double(expr: Expr) -> Expr {
