@@ -324,9 +324,7 @@ impl Catalog {
         match outcome {
             Ok(Ok(frame)) => Ok(Answer { frame, notes }),
             Ok(Err(error)) => Err(mistakes::explain_failure(self, sql, &error)),
-            Err(()) => Err(mistakes::QueryError::Unsupported {
-                tables: mistakes::table_list(self),
-            }),
+            Err(()) => Err(mistakes::unsupported(sql, mistakes::table_list(self))),
         }
     }
 

@@ -55,6 +55,12 @@ pub enum QueryError {
     Failed { why: String, tables: String },
     #[error("the query uses SQL that the engine does not support (SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN, WITH and UNION is supported, with the common functions)\n{tables}")]
     Unsupported { tables: String },
+    #[error("查询用了查询引擎不支持的函数 {function}：{instead}\n{tables}")]
+    UnsupportedFunction {
+        function: String,
+        instead: &'static str,
+        tables: String,
+    },
 }
 
 /// The tables, one line each, for the end of a message.
@@ -88,7 +94,7 @@ pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> Que
             "a column it names is not in the table it reads (a column of one table named under another, or an alias used before it is defined)".to_string()
         }
         PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
-            return QueryError::Unsupported { tables };
+            return unsupported(sql, tables);
         }
         // polars 0.55 counts rows over a union of scans with a 128-bit integer it was not
         // built with (query::scan_table says when a table is a union).
@@ -284,6 +290,72 @@ fn one_query(sql: &str) -> Result<Statement, QueryError> {
         });
     }
     Ok(statement.clone())
+}
+
+/// Functions analysts reach for that the query engine lacks, with the form that works.
+const LACKING: [(&str, &str); 8] = [
+    (
+        "rank",
+        "名次请用 row_number() OVER (ORDER BY …)（并列不同名次），或按该列排序后看位置",
+    ),
+    (
+        "dense_rank",
+        "名次请用 row_number() OVER (ORDER BY …)（并列不同名次），或按该列排序后看位置",
+    ),
+    (
+        "percent_rank",
+        "请用 row_number() OVER (ORDER BY …) 除以 count(*) OVER ()",
+    ),
+    (
+        "ntile",
+        "请用 row_number() OVER (ORDER BY …) 与 count(*) OVER () 算出分组",
+    ),
+    (
+        "date_diff",
+        "相隔天数请写 CAST(结案日期 AS INT) - CAST(受理日期 AS INT)（日期转整数是自1970-01-01起的天数），可再求 avg、max",
+    ),
+    (
+        "datediff",
+        "相隔天数请写 CAST(结案日期 AS INT) - CAST(受理日期 AS INT)（日期转整数是自1970-01-01起的天数），可再求 avg、max",
+    ),
+    (
+        "months_between",
+        "请用 date_part('year', …) * 12 + date_part('month', …) 相减",
+    ),
+    ("age", "相隔天数请写 CAST(结案日期 AS INT) - CAST(受理日期 AS INT)"),
+];
+
+/// The query could not be taken: named by the function the engine lacks, when it uses one.
+pub fn unsupported(sql: &str, tables: String) -> QueryError {
+    let Ok(statement) = one_query(sql) else {
+        return QueryError::Unsupported { tables };
+    };
+    let mut used = Vec::new();
+    let _ = statement.visit(&mut FunctionNames(&mut used));
+    for name in used {
+        if let Some((function, instead)) = LACKING.iter().find(|(f, _)| *f == name) {
+            return QueryError::UnsupportedFunction {
+                function: format!("{function}()"),
+                instead,
+                tables,
+            };
+        }
+    }
+    QueryError::Unsupported { tables }
+}
+
+/// Every function name a statement calls, lowercase.
+struct FunctionNames<'a>(&'a mut Vec<String>);
+
+impl Visitor for FunctionNames<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            self.0.push(f.name.to_string().to_lowercase());
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Checks the names a query uses: tables of the catalog (or defined by WITH), columns that
@@ -537,6 +609,25 @@ mod tests {
 
     /// What polars would run and answer wrongly is refused before it runs; what standard
     /// SQL allows passes.
+    #[test]
+    fn a_function_the_engine_lacks_is_named_with_the_form_that_works() {
+        let said = unsupported(
+            "SELECT 单位, rank() OVER (ORDER BY 追发工资 DESC) FROM cases",
+            String::new(),
+        )
+        .to_string();
+        assert!(
+            said.contains("rank()") && said.contains("row_number()"),
+            "{said}"
+        );
+        let said = unsupported("SELECT date_diff('day', a, b) FROM cases", String::new());
+        assert!(said.to_string().contains("CAST(结案日期 AS INT)"), "{said}");
+        assert!(matches!(
+            unsupported("SELECT weird_thing(a) FROM cases", String::new()),
+            QueryError::Unsupported { .. }
+        ));
+    }
+
     #[test]
     fn a_column_beside_an_aggregate_needs_group_by_and_where_takes_no_aggregate() {
         let refused = [
