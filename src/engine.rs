@@ -105,7 +105,11 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
         (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
         _ => None,
     };
-    if let Some(r) = &restatement {
+    // The same files and pipeline stored again is a re-run, not a restatement.
+    if let Some(r) = restatement
+        .as_ref()
+        .filter(|r| !(r.identical_inputs && r.is_empty()))
+    {
         results.windows.restated.push(format!(
             "本期为重报：{}的数据曾于{}存入，已由本次替换",
             plan.period, r.replaced_written_at

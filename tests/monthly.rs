@@ -342,8 +342,22 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
     }
     let pipeline = pipeline_in(out.path(), &data);
     run(&pipeline, "2024-01..2024-02");
+    // The same files again: a re-run, not a restatement — and the report says nothing of one.
     let first = run(&pipeline, "2024-02");
-    assert!(first.contains("nothing changed"), "{first}");
+    assert!(
+        first.contains("re-run    2024-02") && first.contains("not a restatement"),
+        "{first}"
+    );
+    let report = sheet(
+        &out.path().join("monthly-wages-2024-02.xlsx"),
+        "欠薪案件及线索",
+    );
+    assert!(
+        !report
+            .rows()
+            .any(|r| r[0].to_string().contains("本期为重报")),
+        "a re-run of the same files is reported as a restatement"
+    );
 
     // 东湖街道 takes back its February workbook: its records are gone from the partition.
     let township = data.join("2024-02/510199002-东湖街道");

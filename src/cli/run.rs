@@ -118,6 +118,13 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
 
 /// What a re-run of a stored period changed, per submitter; "no change" when nothing did.
 fn print_restatement(r: &Restatement) {
+    if r.identical_inputs && r.is_empty() {
+        println!(
+            "  re-run    {}: the same files (SHA-256) and pipeline as the run stored {}; not a restatement",
+            r.period, r.replaced_written_at
+        );
+        return;
+    }
     println!(
         "  restated  {} replaces the run stored {}",
         r.period, r.replaced_written_at

@@ -279,6 +279,7 @@ impl Store {
     ) -> Result<Option<Restatement>, StoreError> {
         let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut restatement: Option<Restatement> = None;
+        let mut identical_inputs = true;
         for (si, source) in plan.sources.iter().enumerate() {
             let dir = self.partition_dir(&source.id, &plan.period);
             let table = &data.tables[si];
@@ -298,6 +299,17 @@ impl Store {
                     .collect();
                 let changes = restatement::compare_rows(&source.id, &key, &before, &frame)
                     .map_err(|e| polars_io(&dir, e))?;
+                let hashes = |files: &[ManifestFile]| {
+                    let mut h: Vec<(String, String)> = files
+                        .iter()
+                        .map(|f| (f.path.clone(), f.sha256.clone()))
+                        .collect();
+                    h.sort();
+                    h
+                };
+                identical_inputs &= manifest.pipeline_sha256 == run.pipeline_sha256
+                    && hashes(&manifest.files)
+                        == hashes(&ManifestFile::of_source(source, data, run));
                 let r = restatement.get_or_insert_with(|| Restatement {
                     period: plan.period.to_string(),
                     replaced_written_at: manifest.written_at.clone(),
@@ -329,6 +341,9 @@ impl Store {
                 .collect();
             r.moved = restatement::compare_results(&before, &frame, &labels)
                 .map_err(|e| polars_io(&dir, e))?;
+        }
+        if let Some(r) = &mut restatement {
+            r.identical_inputs = identical_inputs;
         }
         written.push(write_parquet(&dir, &mut frame)?);
         // All written, then all renamed: a failure above leaves the old partitions whole.

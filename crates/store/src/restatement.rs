@@ -17,6 +17,9 @@ pub struct Restatement {
     pub replaced_written_at: String,
     pub sources: Vec<SourceChanges>,
     pub moved: Vec<MovedFigure>,
+    /// Every file of every source has the SHA-256 it had when the period was stored, and
+    /// the pipeline file too: a re-run, not a restatement.
+    pub identical_inputs: bool,
 }
 
 impl Restatement {
