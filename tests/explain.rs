@@ -148,7 +148,7 @@ fn explain_reads_a_year_to_date_figure_from_the_stored_months() {
         .unwrap();
     let cell = format!("欠薪案件及线索!{}{}", (b'A' + col as u8) as char, row + 1);
     let rows = out.path().join("ytd.xlsx");
-    let (text, _) = run_ok(&[
+    let (text, told) = run_ok(&[
         "explain",
         pipeline.to_str().unwrap(),
         &cell,
@@ -159,6 +159,40 @@ fn explain_reads_a_year_to_date_figure_from_the_stored_months() {
         "--out",
         rows.to_str().unwrap(),
     ]);
+    // The files are those the stored run read: nothing to warn of.
+    assert!(!told.contains("注意"), "{told}");
+    // With a township's March folder gone, explain recomputes from what is there and says
+    // the figure may not be the published one, naming the files that differ.
+    let data = out.path().join("data-now");
+    crate::monthly::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/monthly"),
+        &data,
+    );
+    let gone = std::fs::read_dir(data.join("2024-03"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().is_dir())
+        .unwrap()
+        .path();
+    std::fs::remove_dir_all(&gone).unwrap();
+    let (_, told) = run_ok(&[
+        "explain",
+        pipeline.to_str().unwrap(),
+        &cell,
+        "--period",
+        "2024-03",
+        "--store",
+        store.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let name = gone.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        told.contains("可能与已发布的数字不同")
+            && told.contains(&name)
+            && told.contains("现在没有"),
+        "{told}"
+    );
     assert!(
         text.contains("本年累计：2024年1月1日至2024年3月31日"),
         "{text}"

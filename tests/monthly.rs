@@ -317,7 +317,7 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
 }
 
 /// Copies a folder tree (the sample months to be changed).
-fn copy_tree(from: &Path, to: &Path) {
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -57,6 +57,29 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let validated = crate::engine::read_and_validate(&plan, &super::phases::Terminal::new(true))?;
     let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
+    // The figure is recomputed from the files as they are now: whether that is the figure
+    // the stored run published is said, with every file that differs.
+    match &store {
+        None => eprintln!(
+            "注意：没有存储，下面是按现在数据文件夹中的文件重新计算的结果，未必是已发布报告中的数字"
+        ),
+        Some(store) => match store::inputs_since_stored(store, &plan, &data)? {
+            None => eprintln!(
+                "注意：存储中没有{}的数据，下面是按现在的文件重新计算的结果",
+                plan.period
+            ),
+            Some(differences) if differences.is_empty() => {}
+            Some(differences) => {
+                eprintln!(
+                    "注意：现在的文件与{}存入（发布报告）时所用的不同，下面按现在的文件重新计算，可能与已发布的数字不同：",
+                    plan.period
+                );
+                for difference in &differences {
+                    eprintln!("  {difference}");
+                }
+            }
+        },
+    }
     let sha = match store {
         Some(_) => Some(store::pipeline_sha256(&plan)?),
         None => None,

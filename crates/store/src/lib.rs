@@ -606,6 +606,49 @@ impl RunInfo {
     }
 }
 
+/// How the files read now differ from those the stored period was computed from, in words
+/// (changed, added, gone; the pipeline file changed); `None` when the period is not stored.
+/// `explain` recomputes from today's files: this says when that is not the published figure.
+pub fn inputs_since_stored(
+    store: &Store,
+    plan: &Plan,
+    data: &Ingested,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let run = RunInfo::new(plan, data)?;
+    let mut stored_any = false;
+    let mut differences = Vec::new();
+    let mut pipeline_changed = false;
+    for source in &plan.sources {
+        let Some(manifest) = store.manifest(&source.id, &plan.period)? else {
+            continue;
+        };
+        stored_any = true;
+        pipeline_changed |= manifest.pipeline_sha256 != run.pipeline_sha256;
+        let then: HashMap<&str, &str> = manifest
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.sha256.as_str()))
+            .collect();
+        let now = ManifestFile::of_source(source, data, &run);
+        for file in &now {
+            match then.get(file.path.as_str()) {
+                Some(sha) if *sha == file.sha256 => {}
+                Some(_) => differences.push(format!("{}（内容已改动）", file.path)),
+                None => differences.push(format!("{}（存入后新增）", file.path)),
+            }
+        }
+        for path in then.keys() {
+            if !now.iter().any(|f| f.path == *path) {
+                differences.push(format!("{path}（存入时有，现在没有）"));
+            }
+        }
+    }
+    if pipeline_changed {
+        differences.push("流水线文件（或 --set 设置）与存入时不同".to_string());
+    }
+    Ok(stored_any.then_some(differences))
+}
+
 /// The pipeline's hash: of its file alone, or — with `include` — of the file and each
 /// included file in turn (a change to any of them is a change to the pipeline), and of
 /// each setting `--set` changed for the run (figures computed under another choice).
