@@ -1,7 +1,7 @@
 //! Hostile files (tests/fixtures/hostile, made by make.py): a 5 MB zip bomb whose sheet
 //! unpacks to 5 GiB, a 12 KB workbook whose used range is A1:XFD1048576, a 2.5 KB xls whose
-//! directory chain loops, and an xls and a SpreadsheetML file with one cell in A1 and one
-//! in IV65536. Each is refused — before it is parsed — with a finding that says what is
+//! directory chain loops, an xls and a SpreadsheetML file with one cell in A1 and one in
+//! IV65536, and an ODS whose empty row repeats 60,000 times before a value. Each is refused — before it is parsed — with a finding that says what is
 //! wrong; the good file beside them is counted. (Their peak memory is asserted by the long
 //! run, tests/fixtures/hostile/peak.py, not here.) The bounds are settable in `[limits]`. And an xlsb
 //! that makes its reader library panic: one finding for that file, the run goes on.
@@ -65,6 +65,12 @@ fn a_zip_bomb_and_an_absurd_range_are_refused_by_their_size() {
     let looping = of(&found, "510199004-循环街道/台账.xls");
     assert_eq!(looping.len(), 1, "{found:#?}");
     assert!(looping[0]["message"].as_str().unwrap().contains("链接循环"));
+    let repeated = of(&found, "510199007-重复行街道/台账.ods");
+    assert_eq!(repeated.len(), 1, "{found:#?}");
+    assert!(repeated[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ADT60002"));
     for sparse in [
         "510199005-稀疏街道/台账.xls",
         "510199006-稀疏网页街道/台账.xls",

@@ -1,4 +1,5 @@
-//! An OLE compound file (xls) measured before calamine reads it. calamine follows the
+//! Workbooks that calamine reads whole on opening, measured before it does: an OLE
+//! compound file (xls) here, and an ODS's content (`measure_ods`). calamine follows the
 //! file's sector chains as they claim to be and parses every sheet into a dense range when
 //! it opens the workbook: a 1 KB file whose chain loops made it grow a buffer until the
 //! process was killed, and a 42 KB xls with one cell in A1 and one in IV65536 cost a
@@ -38,6 +39,86 @@ impl WorkbookExtent {
             .filter_map(|(name, area)| area.map(|a| (name.as_str(), a)))
             .max_by_key(|(_, (t, l, b, r))| (b - t + 1) as u64 * (r - l + 1) as u64)
     }
+}
+
+/// The extent of each sheet of an ODS workbook, from its `content.xml` streamed (never held):
+/// calamine expands every sheet's repeated rows and columns into a dense grid when it opens
+/// the workbook, so a few kilobytes that repeat an empty row a million times before one more
+/// value cost gigabytes there. Cells with a value (`office:value-type`) mark the extent;
+/// `None` when the part cannot be read (calamine then says what is wrong).
+pub fn measure_ods<R: std::io::BufRead>(content: R) -> Option<WorkbookExtent> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(content);
+    let mut buf = Vec::new();
+    let mut sheets: Vec<(String, Option<Area>)> = Vec::new();
+    let (mut row, mut col, mut row_repeats) = (0u64, 0u64, 1u64);
+    let repeats = |e: &quick_xml::events::BytesStart, name: &str| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.parse().ok())
+            .unwrap_or(1)
+    };
+    loop {
+        let event = reader.read_event_into(&mut buf).ok()?;
+        let (element, empty) = match &event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                row += row_repeats;
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        if let Some(e) = element {
+            match e.name().as_ref() {
+                "table:table" => {
+                    let name = e
+                        .try_get_attribute("table:name")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned())
+                        .unwrap_or_default();
+                    sheets.push((name, None));
+                    row = 0;
+                }
+                "table:table-row" => {
+                    row_repeats = repeats(e, "table:number-rows-repeated").max(1);
+                    col = 0;
+                    if empty {
+                        row += row_repeats;
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let span = repeats(e, "table:number-columns-repeated").max(1);
+                    let valued = e
+                        .try_get_attribute("office:value-type")
+                        .ok()
+                        .flatten()
+                        .is_some();
+                    if let (true, Some((_, area))) = (valued, sheets.last_mut()) {
+                        let clamp = |v: u64| v.min(u32::MAX as u64) as u32;
+                        let (bottom, right) = (clamp(row + row_repeats - 1), clamp(col + span - 1));
+                        let (top, left) = (clamp(row), clamp(col));
+                        *area = Some(match *area {
+                            None => (top, left, bottom, right),
+                            Some((t, l, b, r)) => {
+                                (t.min(top), l.min(left), b.max(bottom), r.max(right))
+                            }
+                        });
+                    }
+                    col += span;
+                }
+                _ => {}
+            }
+        }
+        buf.clear();
+    }
+    Some(WorkbookExtent {
+        sheets,
+        encrypted: false,
+    })
 }
 
 const FREE: u32 = 0xFFFF_FFFF;
@@ -352,6 +433,28 @@ mod tests {
         let chain: Vec<u32> = (3..10).chain([END_OF_CHAIN]).collect();
         let fine = measure(&compound(&chain, 8, 4096)).unwrap();
         assert_eq!(fine.unwrap().dense_cells(), 0);
+    }
+
+    #[test]
+    fn an_ods_sheet_spans_its_repeated_rows_and_columns_up_to_its_last_value() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="台账">
+              <table:table-row><table:table-cell office:value-type="string"><text:p>编号</text:p></table:table-cell></table:table-row>
+              <table:table-row table:number-rows-repeated="999"><table:table-cell table:number-columns-repeated="50"/></table:table-row>
+              <table:table-row><table:table-cell table:number-columns-repeated="9"/><table:table-cell office:value-type="float" office:value="1"/></table:table-row>
+              <table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+            </table:table>
+            <table:table table:name="空"><table:table-row table:number-rows-repeated="5"><table:table-cell/></table:table-row></table:table>
+          </office:spreadsheet></office:body></office:document-content>"#;
+        let extent = measure_ods(content.as_bytes()).unwrap();
+        assert_eq!(
+            extent.sheets,
+            vec![
+                ("台账".to_string(), Some((0, 0, 1000, 9))),
+                ("空".to_string(), None)
+            ]
+        );
+        assert_eq!(extent.dense_cells(), 1001 * 10);
     }
 
     #[test]

@@ -146,6 +146,7 @@ impl InputBook {
         let book = match format {
             FileFormat::Zip => {
                 check_zip_parts(path, limits)?;
+                check_ods(path, limits)?;
                 Book::Calamine(Box::new(open_zip(path, &head)?))
             }
             FileFormat::Compound => {
@@ -875,6 +876,20 @@ fn dense_cell_budget(limits: &Limits) -> u64 {
     (WHOLE_SHEETS_BYTES / std::mem::size_of::<Data>() as u64).min(limits.sheet_cells)
 }
 
+/// An ODS's sheets are measured (its content streamed) before calamine expands them: the
+/// same bound as an xls's.
+fn check_ods(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
+    let measured = (|| {
+        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+        let content = zip.by_name("content.xml").ok()?;
+        super::compound::measure_ods(BufReader::new(content))
+    })();
+    match measured {
+        Some(extent) => within_whole_read_budget(&extent, limits, "ODS"),
+        None => Ok(()),
+    }
+}
+
 /// A compound file's container is checked, and the cells its sheets span measured, before
 /// calamine reads it (`compound.rs`): a damaged chain would make it allocate without
 /// bound, and a stray cell far from the table a grid of millions of empty cells.
@@ -893,6 +908,16 @@ fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
     if extent.encrypted {
         return Err(problem("file", PASSWORD_PROTECTED));
     }
+    within_whole_read_budget(&extent, limits, "Excel 97-2003")
+}
+
+/// Refuses a workbook whose sheets, held whole as calamine holds them, would not fit in
+/// [`WHOLE_SHEETS_BYTES`], naming the sheet and its far cell.
+fn within_whole_read_budget(
+    extent: &super::compound::WorkbookExtent,
+    limits: &Limits,
+    format: &str,
+) -> Result<(), OpenProblem> {
     // calamine keeps, beside each sheet's grid of values, a grid of formula texts as large
     // (when the sheet has a formula), and hands out a copy of the values: a cell costs all
     // three.
@@ -908,7 +933,7 @@ fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
         ..problem(
             "too_large",
             format!(
-                "工作表“{sheet}”的单元格分布在 {} 到 {}（{} 行 × {} 列），按 Excel 97-2003 格式读取要占用约 {megabytes} MB 内存，超过上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后另存为 .xlsx 重新报送",
+                "工作表“{sheet}”的单元格分布在 {} 到 {}（{} 行 × {} 列），按 {format} 格式读取要占用约 {megabytes} MB 内存，超过上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后另存为 .xlsx 重新报送",
                 finding::a1(top, left),
                 finding::a1(bottom, right),
                 bottom - top + 1,
