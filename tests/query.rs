@@ -168,6 +168,16 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         stderr.contains("“结了”不是“办理状态”的取值") && stderr.contains("办理中"),
         "{stderr}"
     );
+    // A file's rows add up: read = used + rejected + skipped + title/header.
+    let text = query(
+        &pipeline,
+        &store,
+        &["--format", "csv"],
+        "SELECT sum(rows_read - rows_used - rows_rejected - rows_skipped - rows_title_header) AS gap, sum(rows_title_header) AS heads FROM files",
+    );
+    let sums = &csv_rows(&text)[0];
+    assert_eq!(sums["gap"], "0", "{text}");
+    assert!(sums["heads"].parse::<u64>().unwrap() > 0, "{text}");
     // A bare count(*) is named as written, not `len`.
     let text = query(
         &pipeline,

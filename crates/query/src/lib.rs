@@ -722,6 +722,13 @@ fn files_table(
         count(&|m| m.rows_skipped)
             .with_name("rows_skipped".into())
             .into_column(),
+        // The rest of the rows read: titles and header rows, so that the four add up.
+        count(&|m| {
+            m.rows_read
+                .saturating_sub(m.rows_used + m.rows_rejected + m.rows_skipped)
+        })
+        .with_name("rows_title_header".into())
+        .into_column(),
         text(&|(_, _, m)| Some(m.sha256.clone()))
             .with_name("sha256".into())
             .into_column(),
@@ -750,7 +757,14 @@ fn files_table(
         ("rows_read", "整数（读入行数）"),
         ("rows_used", "整数（采用行数）"),
         ("rows_rejected", "整数（剔除行数）"),
-        ("rows_skipped", "整数（跳过行数：标题、合计、空行…）"),
+        (
+            "rows_skipped",
+            "整数（跳过行数：合计、空行、表尾、报告期外…）",
+        ),
+        (
+            "rows_title_header",
+            "整数（标题与表头行数；读入 = 采用 + 剔除 + 跳过 + 标题表头）",
+        ),
         ("sha256", "文本（文件的 SHA-256）"),
     ]
     .into_iter()
