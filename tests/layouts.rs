@@ -600,10 +600,10 @@ fn vertically_merged_data_cells_belong_to_every_row_they_cover() {
 /// one is named at its real cell.
 #[test]
 fn a_second_table_in_the_sheet_is_read_by_its_own_header() {
-    for (wrong_total, told) in [(false, None), (true, Some("C11"))] {
+    for (wrong_total, told) in [(false, None), (true, Some("C13"))] {
         let second_total = if wrong_total { "301" } else { "300" };
         let csv = format!(
-            "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\nA2,2024-04-01,500,500\n合计,,1500,1300\n,,,\n上年结转案件,,,\n案件编号,受理日期,追发工资,涉及金额\nB1,2024-02-01,200,300\nB2,2024-05-01,100,150\n,,,\n合计,,{second_total},450\n"
+            "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\nA2,2024-04-01,500,500\n合计,,1500,1300\n,,,\n上年结转案件,,,\n金额单位：元,,,\n,,,\n案件编号,受理日期,追发工资,涉及金额\nB1,2024-02-01,200,300\nB2,2024-05-01,100,150\n,,,\n合计,,{second_total},450\n"
         );
         let dir = tempfile::tempdir().unwrap();
         let pipeline = crate::common::one_township(

@@ -237,6 +237,9 @@ fn is_header_continuation(
 
 /// Finds the header row by content. `merges` are the sheet's merged regions (absolute
 /// positions; empty for formats that do not report them).
+/// At most this many title, unit and blank rows are held above another table's header.
+const TITLE_ROWS: usize = 4;
+
 /// At most this many rows make one header (group › sub-group › column).
 const MAX_HEADER_ROWS: usize = 3;
 
@@ -548,9 +551,9 @@ pub struct RowClassifier<'e> {
     table: Option<Vec<Option<usize>>>,
     /// A row of this table rearranged into the first header's places.
     rearranged: Vec<Data>,
-    /// A one-cell text row (a table's title?), held until the next row says whether a
-    /// table's header follows it.
-    title: Option<(u32, Vec<Data>)>,
+    /// One-cell text rows (a table's title and unit line?) and blank rows between them,
+    /// held (at most [`TITLE_ROWS`]) until a row says whether a table's header follows.
+    titles: Vec<(u32, Vec<Data>)>,
     /// Each total row's block and running sums, by declared column (see
     /// [`RowClassifier::total_sums`]).
     totals: Vec<TotalSums>,
@@ -612,7 +615,7 @@ impl<'e> RowClassifier<'e> {
                 .collect(),
             table: None,
             rearranged: Vec::new(),
-            title: None,
+            titles: Vec::new(),
             totals: Vec::new(),
         }
     }
@@ -640,12 +643,14 @@ impl<'e> RowClassifier<'e> {
             self.start_table(row, cells, columns, sink);
             return;
         }
-        if let Some((r, c)) = self.title.take() {
-            self.push_in_table(r, &c, sink);
-        }
-        if self.held.is_none() && self.may_be_a_title(cells) {
-            self.title = Some((row, cells.to_vec()));
+        let blank_after_title = !self.titles.is_empty() && cells.iter().all(is_blank);
+        let title_like = self.may_be_a_title(cells) || blank_after_title;
+        if self.held.is_none() && title_like && self.titles.len() < TITLE_ROWS {
+            self.titles.push((row, cells.to_vec()));
             return;
+        }
+        for (r, c) in std::mem::take(&mut self.titles) {
+            self.push_in_table(r, &c, sink);
         }
         self.push_in_table(row, cells, sink);
     }
@@ -738,8 +743,14 @@ impl<'e> RowClassifier<'e> {
         for (r, c) in self.held.take().unwrap_or_default() {
             sink.row(r, &c, Some(SkipReason::Footer));
         }
-        if let Some((r, c)) = self.title.take() {
-            sink.row(r, &c, Some(SkipReason::NewTable));
+        for (r, c) in std::mem::take(&mut self.titles) {
+            let blank = c.iter().all(is_blank);
+            let reason = if blank {
+                SkipReason::Blank
+            } else {
+                SkipReason::NewTable
+            };
+            sink.row(r, &c, Some(reason));
         }
         sink.row(row, cells, Some(SkipReason::NewTable));
         let same_places = columns == self.evidence.header.mapping;
@@ -750,7 +761,7 @@ impl<'e> RowClassifier<'e> {
 
     /// The sheet has ended: rows still held had no record below them — the footer block.
     pub fn finish(&mut self, sink: &mut impl RowSink) {
-        if let Some((r, c)) = self.title.take() {
+        for (r, c) in std::mem::take(&mut self.titles) {
             self.push_in_table(r, &c, sink);
         }
         for (r, c) in self.held.take().unwrap_or_default() {
