@@ -707,3 +707,61 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_workbooks() {
         .join("v/feedback/2024/510199001-锦华街道.xlsx")
         .is_file());
 }
+
+/// 上年结转案件 under a two-row header (处理结果 over 追发工资 | 涉及金额, in another order):
+/// the sub-labels complete the table's header. And a later table that lacks a column the
+/// first header had is told at its header row.
+#[test]
+fn another_tables_two_row_header_is_completed_and_a_missing_column_told() {
+    let columns = "\"涉及金额\" = { type = \"money\" }\n\"追发工资\" = { type = \"money\" }";
+    let rest = "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.involved]\nsource = \"cases\"\nsql = \"sum(涉及金额)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"涉及\"], value = \"involved\", display = \"元\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]";
+    let head =
+        "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\n,,,\n上年结转案件,,,\n";
+    let cases = [
+        (
+            "案件编号,受理日期,处理结果,\n,,追发工资,涉及金额\nB1,2024-02-01,200,300\n",
+            (1300.0, 1000.0),
+            None,
+        ),
+        (
+            "案件编号,受理日期,追发工资,\nB1,2024-02-01,200,\n",
+            (1000.0, 1000.0),
+            Some("第5行起的另一表格没有“涉及金额”列"),
+        ),
+    ];
+    for (second, (involved, recovered), told) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = crate::common::one_township(
+            dir.path(),
+            &format!("{head}{second}"),
+            "name = \"b\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+            columns,
+            rest,
+        );
+        let out = dir.path().join("out.xlsx");
+        run_report(pipeline.to_str().unwrap(), None, &out);
+        let total = |c| crate::common::total_cell(&out, "表", c);
+        assert_eq!(total(1), Some(Data::Float(2.0)), "{second}");
+        assert_eq!(total(2), Some(Data::Float(involved)), "{second}");
+        assert_eq!(total(3), Some(Data::Float(recovered)), "{second}");
+        let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+        assert!(
+            findings.iter().all(|f| f["severity"] != "error"),
+            "{findings:#?}"
+        );
+        let said: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["rule"] == "另一表格")
+            .collect();
+        match told {
+            None => assert!(said.is_empty(), "{said:#?}"),
+            Some(words) => {
+                assert_eq!(said.len(), 1, "{findings:#?}");
+                assert!(
+                    said[0]["message"].as_str().unwrap().contains(words),
+                    "{said:#?}"
+                );
+            }
+        }
+    }
+}

@@ -187,6 +187,9 @@ pub struct SheetExtractor<'a> {
     /// Where another table in the sheet puts each declared column (its rows come
     /// rearranged into the first header's places): findings name the real cells.
     table_columns: Option<std::sync::Arc<[Option<usize>]>>,
+    /// The sheet row where the current other table's header began, until its first data
+    /// row has said which of the first header's columns it lacks.
+    table_unchecked: Option<u32>,
 }
 
 impl<'a> SheetExtractor<'a> {
@@ -236,6 +239,7 @@ impl<'a> SheetExtractor<'a> {
             data_rows: 0,
             last_row: None,
             table_columns: None,
+            table_unchecked: None,
         }
     }
 
@@ -479,9 +483,48 @@ impl<'a> SheetExtractor<'a> {
         true
     }
 
+    /// Another table's header placed no cell for some column the first header had: its
+    /// rows are read with that column blank, which is said once, at its header.
+    fn tell_columns_the_table_lacks(&mut self) {
+        let (Some(header_row), Some(columns)) = (self.table_unchecked.take(), &self.table_columns)
+        else {
+            return;
+        };
+        let source = self.ctx.source;
+        let lacking: Vec<&str> = self
+            .evidence
+            .header
+            .mapping
+            .iter()
+            .zip(columns.iter())
+            .enumerate()
+            .filter(|(_, (first, now))| first.is_some() && now.is_none())
+            .map(|(ci, _)| source.columns[ci].name.as_str())
+            .collect();
+        if lacking.is_empty() {
+            return;
+        }
+        self.findings.push(
+            self.ctx
+                .finding(
+                    Severity::Warning,
+                    "另一表格",
+                    format!(
+                        "第{}行起的另一表格没有“{}”列（第一个表头有），这些行的该列按空白读取；如果它在另一表格里换了写法，请改成与第一个表头相同的写法后重新报送",
+                        header_row + 1,
+                        lacking.join("”“")
+                    ),
+                )
+                .at_row(header_row + 1),
+        );
+    }
+
     /// One data row: parsed, checked cell by cell, then used or rejected.
     fn data_row(&mut self, sheet_row: u32, cells: &[Data]) {
         self.data_rows += 1;
+        if self.table_unchecked.is_some() {
+            self.tell_columns_the_table_lacks();
+        }
         let ctx = self.ctx;
         let source = ctx.source;
         let header = self.evidence.header;
@@ -623,6 +666,10 @@ impl<'a> SheetExtractor<'a> {
 impl RowSink for SheetExtractor<'_> {
     fn table_columns(&mut self, columns: Option<&[Option<usize>]>) {
         self.table_columns = columns.map(std::sync::Arc::from);
+        // Said once the header (which may take two rows) is complete: at the first data row.
+        if self.table_unchecked.is_none() {
+            self.table_unchecked = self.last_row;
+        }
     }
 
     fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {

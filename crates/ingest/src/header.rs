@@ -554,6 +554,8 @@ pub struct RowClassifier<'e> {
     /// One-cell text rows (a table's title and unit line?) and blank rows between them,
     /// held (at most [`TITLE_ROWS`]) until a row says whether a table's header follows.
     titles: Vec<(u32, Vec<Data>)>,
+    /// The row before was another table's header: this one may continue it.
+    after_table_header: bool,
     /// Each total row's block and running sums, by declared column (see
     /// [`RowClassifier::total_sums`]).
     totals: Vec<TotalSums>,
@@ -616,6 +618,7 @@ impl<'e> RowClassifier<'e> {
             table: None,
             rearranged: Vec::new(),
             titles: Vec::new(),
+            after_table_header: false,
             totals: Vec::new(),
         }
     }
@@ -637,6 +640,11 @@ impl<'e> RowClassifier<'e> {
     pub fn push(&mut self, row: u32, cells: &[Data], sink: &mut impl RowSink) {
         if self.in_footer {
             sink.row(row, cells, Some(SkipReason::Footer));
+            return;
+        }
+        if std::mem::take(&mut self.after_table_header) && self.continues_table_header(cells) {
+            sink.row(row, cells, Some(SkipReason::NewTable));
+            sink.table_columns(self.table.as_deref());
             return;
         }
         if let Some(columns) = self.table_header(cells) {
@@ -695,30 +703,57 @@ impl<'e> RowClassifier<'e> {
         self.classify(row, cells, sink);
     }
 
-    /// Another table's header inside the sheet, in its own column order: at least two of
-    /// its text cells name declared columns, it is no record, and it places some declared
-    /// column elsewhere than the first header did (the same header again is a repeated
-    /// page header, [`SkipReason::RepeatedHeader`]). Gives where it puts each column.
+    /// Another table's header inside the sheet: at least two of its text cells name declared
+    /// columns, it is no record, and it places the declared columns otherwise than the first
+    /// header did — elsewhere, or not at all (a second header row may place them) — while
+    /// the same header again is a repeated page header ([`SkipReason::RepeatedHeader`]).
+    /// Gives where it puts each column.
     fn table_header(&self, cells: &[Data]) -> Option<Vec<Option<usize>>> {
         let first = cells.iter().find(|c| !is_blank(c))?;
         self.keyword_key(first)?;
-        let columns: Vec<&Column> = self.evidence.readers.iter().map(|r| r.column).collect();
-        let mut placed: Vec<Option<usize>> = vec![None; columns.len()];
+        let mut placed: Vec<Option<usize>> = vec![None; self.evidence.readers.len()];
+        self.place_named_columns(cells, &mut placed);
+        let found = placed.iter().flatten().count();
+        // The first header again, column for column, is a page header repeated.
+        let other = placed != self.evidence.header.mapping;
+        (found >= 2 && other && !self.evidence.is_record(cells, None)).then_some(placed)
+    }
+
+    /// Places each declared column not yet placed at the first text cell that names it.
+    /// Returns how many it placed.
+    fn place_named_columns(&self, cells: &[Data], placed: &mut [Option<usize>]) -> usize {
+        let mut newly = 0;
         for (sc, cell) in cells.iter().enumerate() {
             let Data::String(text) = cell else { continue };
-            let named = (0..columns.len())
-                .find(|&ci| placed[ci].is_none() && names_column(text, columns[ci]));
+            if placed.contains(&Some(sc)) {
+                continue;
+            }
+            let named = (0..placed.len()).find(|&ci| {
+                placed[ci].is_none() && names_column(text, self.evidence.readers[ci].column)
+            });
             if let Some(ci) = named {
                 placed[ci] = Some(sc);
+                newly += 1;
             }
         }
-        let found = placed.iter().flatten().count();
-        let first_header = &self.evidence.header.mapping;
-        let moved = placed
-            .iter()
-            .zip(first_header)
-            .any(|(now, before)| now.is_some() && now != before);
-        (found >= 2 && moved && !self.evidence.is_record(cells, None)).then_some(placed)
+        newly
+    }
+
+    /// The row under another table's header, when it continues that header (sub-labels
+    /// under a group name: 追发工资 | 追发其他待遇 under 处理结果): it holds no data value and
+    /// names declared columns the header row did not place. They are placed.
+    fn continues_table_header(&mut self, cells: &[Data]) -> bool {
+        let Some(mut columns) = self.table.clone() else {
+            return false;
+        };
+        if holds_data_values(cells) || self.evidence.is_record(cells, None) {
+            return false;
+        }
+        if self.place_named_columns(cells, &mut columns) == 0 {
+            return false;
+        }
+        self.table = Some(columns);
+        true
     }
 
     /// A row of one text cell that is no keyword row: perhaps the title of a table below.
@@ -753,8 +788,9 @@ impl<'e> RowClassifier<'e> {
             sink.row(r, &c, Some(reason));
         }
         sink.row(row, cells, Some(SkipReason::NewTable));
-        let same_places = columns == self.evidence.header.mapping;
-        self.table = (!same_places).then_some(columns);
+        // Kept even in the first header's places: a row below may still complete it.
+        self.table = Some(columns);
+        self.after_table_header = true;
         sink.table_columns(self.table.as_deref());
         self.sums_since_total.iter_mut().for_each(|s| *s = 0);
     }
