@@ -454,6 +454,14 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
                 "否" | "×" | "✗" | "✘" | "x" | "无" | "n" | "no" | "false" | "0" | "未" => {
                     Ok(false)
                 }
+                // A review column written as its verdict (书面审查: 通过/合格 or 不合格).
+                t if PASSED.contains(&t) => Ok(true),
+                t if t
+                    .strip_prefix('不')
+                    .is_some_and(|rest| PASSED.contains(&rest)) =>
+                {
+                    Ok(false)
+                }
                 // A done/not done column written as its state: 已完成/未完成, 已开设/未开设,
                 // 已落实/未落实 — only with a verb of doing: 未知 or 未填 says nothing.
                 t if state_of_doing(t, '已') => Ok(true),
@@ -465,10 +473,13 @@ pub fn parse_bool(cell: &Data) -> Result<bool, String> {
 }
 
 /// `已完成`, `未落实`: the mark followed by a verb of doing a thing ledgers record as done.
+/// A verdict that means yes; 不 before it means no (不合格, 不通过).
+const PASSED: [&str; 4] = ["通过", "合格", "达标", "符合"];
+
 fn state_of_doing(text: &str, mark: char) -> bool {
-    const DONE: [&str; 15] = [
+    const DONE: [&str; 16] = [
         "完成", "落实", "开设", "审查", "存储", "缴纳", "签订", "参保", "办结", "设立", "公示",
-        "实行", "报送", "持证", "整改",
+        "实行", "报送", "持证", "整改", "通过",
     ];
     text.strip_prefix(mark)
         .is_some_and(|rest| DONE.contains(&rest))
@@ -607,6 +618,17 @@ mod tests {
 
     fn s(text: &str) -> Data {
         Data::String(text.to_string())
+    }
+
+    #[test]
+    fn review_verdicts_read_as_yes_or_no() {
+        for yes in ["通过", "已通过", "合格", "达标", "符合"] {
+            assert_eq!(parse_bool(&s(yes)), Ok(true), "{yes}");
+        }
+        for no in ["不通过", "未通过", "不合格", "不达标", "不符合"] {
+            assert_eq!(parse_bool(&s(no)), Ok(false), "{no}");
+        }
+        assert!(parse_bool(&s("不知道")).is_err());
     }
 
     #[test]
