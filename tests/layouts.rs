@@ -765,3 +765,40 @@ fn another_tables_two_row_header_is_completed_and_a_missing_column_told() {
         }
     }
 }
+
+/// A check over a column a file lacks (有认定结论须有结论日期, the ledger without 结论日期)
+/// cannot be made there: the file is told so once, and the check does not run on its rows —
+/// they are counted, not rejected for a blank the file never had a column for.
+#[test]
+fn a_check_over_a_column_the_file_lacks_does_not_run_on_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        "案件编号,受理日期,认定结论\nA1,2024-03-01,认定\nA2,2024-04-01,认定\nA3,2024-05-01,\n",
+        "name = \"c\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"认定结论\" = { type = \"text\" }\n\"结论日期\" = { type = \"date\" }",
+        &format!(
+            "[[sources.cases.rules]]\nname = \"有认定结论须有结论日期\"\ncheck = \"认定结论 is null or 结论日期 is not null\"\n\n{}",
+            crate::common::ACCEPTED_TABLE
+        ),
+    );
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(3.0))
+    );
+    let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"] != "有认定结论须有结论日期"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("无法进行")),
+        "{findings:#?}"
+    );
+}

@@ -153,7 +153,19 @@ pub fn validate_tables(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateE
                 _ => Ok(Vec::new()),
             }
             .map_err(fail(rule))?;
-            for (i, column, value, message) in broken {
+            // A check over columns a file lacks cannot be made on its rows (its findings say
+            // so, 无法进行): it is not made there, rather than failing every row on blanks.
+            let lacks = |i: usize| match &rule.kind {
+                RuleKind::Check { columns, .. } => {
+                    let file = &data.files[provenance.file(i)];
+                    columns.iter().any(|&c| {
+                        source.columns[c].working_days.is_none()
+                            && file.columns.get(c).copied().flatten().is_none()
+                    })
+                }
+                _ => false,
+            };
+            for (i, column, value, message) in broken.into_iter().filter(|b| !lacks(b.0)) {
                 if rule.severity == Severity::Error {
                     exclude[i] = true;
                 }
