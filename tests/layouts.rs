@@ -802,3 +802,31 @@ fn a_check_over_a_column_the_file_lacks_does_not_run_on_its_rows() {
         "{findings:#?}"
     );
 }
+
+/// A required column is missing, and the header closest to one of its aliases by name is
+/// taken by another declared column (案件编号, near the alias 案件状态): it is not offered as
+/// the missing column, which would break every row.
+#[test]
+fn a_header_another_column_reads_is_not_offered_for_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        "案件编号,受理日期,备注\nA1,2024-03-01,x\n",
+        "name = \"h\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"办理状态\" = { type = \"text\", required = true, aliases = [\"案件状态\"] }",
+        crate::common::ACCEPTED_TABLE,
+    );
+    let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+    let missing: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("缺少必填列“办理状态”")
+        })
+        .collect();
+    assert_eq!(missing.len(), 1, "{findings:#?}");
+    let message = missing[0]["message"].as_str().unwrap();
+    assert!(!message.contains("最接近的表头是“案件编号”"), "{message}");
+}

@@ -1213,7 +1213,9 @@ fn file_submitter(
 }
 
 /// Each required column the header lacks, with the message that says what headers would
-/// do and the closest one found.
+/// do and the closest one found — among the headers no declared column took: one that
+/// another column reads (案件编号 for a missing 办理状态 with alias 案件状态) would break
+/// every row if added as an alias.
 fn missing_required_columns<'a>(
     source: &'a Source,
     header: &Header,
@@ -1231,7 +1233,7 @@ fn missing_required_columns<'a>(
         .zip(&header.mapping)
         .filter(|(c, m)| c.required && m.is_none())
         .map(|(column, _)| {
-            let hint = closest_label(&column.aliases, &header.labels)
+            let hint = closest_label(&column.aliases, &header.unmapped_labels())
                 .map(|l| {
                     format!(
                         "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
