@@ -533,6 +533,10 @@ impl RowEvidence<'_> {
 pub struct RowClassifier<'e> {
     evidence: &'e RowEvidence<'e>,
     header_keys: Vec<String>,
+    /// What another table's header may start with: a label of the first header or a
+    /// declared column's spelling (normalised, unit stripped). Only a row starting so is
+    /// looked at cell by cell.
+    table_starts: std::collections::HashSet<String>,
     /// Declared count and money columns, and their sums over the data rows so far: all of
     /// them, and those since the last total.
     summed: Vec<usize>,
@@ -595,6 +599,20 @@ impl<'e> RowClassifier<'e> {
                 .labels
                 .iter()
                 .map(|l| normalize_key(l))
+                .collect(),
+            table_starts: evidence
+                .header
+                .labels
+                .iter()
+                .map(|l| normalize_key(l))
+                .chain(
+                    evidence
+                        .readers
+                        .iter()
+                        .flat_map(|r| r.column.aliases.iter().map(|a| normalize_key(a))),
+                )
+                .map(|k| strip_unit(&k).to_string())
+                .filter(|k| !k.is_empty())
                 .collect(),
             sums_all: vec![0; summed.len()],
             sums_since_total: vec![0; summed.len()],
@@ -710,7 +728,10 @@ impl<'e> RowClassifier<'e> {
     /// Gives where it puts each column.
     fn table_header(&self, cells: &[Data]) -> Option<Vec<Option<usize>>> {
         let first = cells.iter().find(|c| !is_blank(c))?;
-        self.keyword_key(first)?;
+        let key = self.keyword_key(first)?;
+        if !self.table_starts.contains(strip_unit(&key)) {
+            return None;
+        }
         let mut placed: Vec<Option<usize>> = vec![None; self.evidence.readers.len()];
         self.place_named_columns(cells, &mut placed);
         let found = placed.iter().flatten().count();
