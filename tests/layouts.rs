@@ -606,20 +606,8 @@ fn a_second_table_in_the_sheet_is_read_by_its_own_header() {
             "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\nA2,2024-04-01,500,500\n合计,,1500,1300\n,,,\n上年结转案件,,,\n金额单位：元,,,\n,,,\n案件编号,受理日期,追发工资,涉及金额\nB1,2024-02-01,200,300\nB2,2024-05-01,100,150\n,,,\n合计,,{second_total},450\n"
         );
         let dir = tempfile::tempdir().unwrap();
-        let pipeline = crate::common::one_township(
-            dir.path(),
-            &csv,
-            "name = \"b\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
-            "\"涉及金额\" = { type = \"money\" }\n\"追发工资\" = { type = \"money\" }",
-            "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.involved]\nsource = \"cases\"\nsql = \"sum(涉及金额)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"涉及\"], value = \"involved\", display = \"元\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]",
-        );
-        let out = dir.path().join("out.xlsx");
-        run_report(pipeline.to_str().unwrap(), None, &out);
-        let total = |c| crate::common::total_cell(&out, "表", c);
-        assert_eq!(total(1), Some(Data::Float(4.0)));
-        assert_eq!(total(2), Some(Data::Float(1950.0)));
-        assert_eq!(total(3), Some(Data::Float(1600.0)));
-        let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+        let (totals, findings) = money_ledger(dir.path(), &csv);
+        assert_eq!(totals, [4.0, 1950.0, 1600.0].map(|v| Some(Data::Float(v))));
         let errors: Vec<_> = findings
             .iter()
             .filter(|f| f["severity"] == "error")
@@ -713,8 +701,6 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_workbooks() {
 /// first header had is told at its header row.
 #[test]
 fn another_tables_two_row_header_is_completed_and_a_missing_column_told() {
-    let columns = "\"涉及金额\" = { type = \"money\" }\n\"追发工资\" = { type = \"money\" }";
-    let rest = "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.involved]\nsource = \"cases\"\nsql = \"sum(涉及金额)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"涉及\"], value = \"involved\", display = \"元\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]";
     let head =
         "案件编号,受理日期,涉及金额,追发工资\nA1,2024-03-01,1000,800\n,,,\n上年结转案件,,,\n";
     let cases = [
@@ -731,20 +717,9 @@ fn another_tables_two_row_header_is_completed_and_a_missing_column_told() {
     ];
     for (second, (involved, recovered), told) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let pipeline = crate::common::one_township(
-            dir.path(),
-            &format!("{head}{second}"),
-            "name = \"b\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
-            columns,
-            rest,
-        );
-        let out = dir.path().join("out.xlsx");
-        run_report(pipeline.to_str().unwrap(), None, &out);
-        let total = |c| crate::common::total_cell(&out, "表", c);
-        assert_eq!(total(1), Some(Data::Float(2.0)), "{second}");
-        assert_eq!(total(2), Some(Data::Float(involved)), "{second}");
-        assert_eq!(total(3), Some(Data::Float(recovered)), "{second}");
-        let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+        let (totals, findings) = money_ledger(dir.path(), &format!("{head}{second}"));
+        let want = [2.0, involved, recovered].map(|v| Some(Data::Float(v)));
+        assert_eq!(totals, want, "{second}");
         assert!(
             findings.iter().all(|f| f["severity"] != "error"),
             "{findings:#?}"
@@ -764,6 +739,25 @@ fn another_tables_two_row_header_is_completed_and_a_missing_column_told() {
             }
         }
     }
+}
+
+/// One township whose ledger `csv` has 涉及金额 and 追发工资 in 元: the report's 合计 of
+/// 受理, 涉及 and 追发, and every finding `validate` gives.
+fn money_ledger(dir: &Path, csv: &str) -> ([Option<Data>; 3], Vec<serde_json::Value>) {
+    let pipeline = crate::common::one_township(
+        dir,
+        csv,
+        "name = \"b\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"涉及金额\" = { type = \"money\" }\n\"追发工资\" = { type = \"money\" }",
+        "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\n\n[measures.involved]\nsource = \"cases\"\nsql = \"sum(涉及金额)\"\n\n[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }, { header = [\"涉及\"], value = \"involved\", display = \"元\" }, { header = [\"追发\"], value = \"recovered\", display = \"元\" }]",
+    );
+    let out = dir.join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    let totals = [1, 2, 3].map(|c| crate::common::total_cell(&out, "表", c));
+    (
+        totals,
+        crate::common::validate_findings(&pipeline, &dir.join("v")),
+    )
 }
 
 /// A check over a column a file lacks (有认定结论须有结论日期, the ledger without 结论日期)

@@ -293,11 +293,19 @@ pub fn finer_than_fen(cell: &Data) -> bool {
             let fen = f * 100.0;
             (fen - fen.round()).abs() > 1e-6_f64.max(fen.abs() * 1e-12)
         }
-        Data::String(text) => parse_written(text).is_ok_and(|w| {
-            // Trailing zeros (12.500) are not finer than fen.
-            let digits = w.mantissa.unsigned_abs();
-            w.scale > 2 && digits % 10u128.pow((w.scale - 2).min(30)) != 0
-        }),
+        // Looked at without parsing again (the cell was parsed as money just before): the
+        // digits after the point past the second, trailing zeros aside (12.500 is fen). A
+        // text with 万 in it is scaled, and its decimals are not fen.
+        Data::String(text) if !text.contains('万') => {
+            text.split_once(['.', '．']).is_some_and(|(_, decimals)| {
+                decimals
+                    .chars()
+                    .map(|c| normalize_char(c).unwrap_or(c))
+                    .take_while(char::is_ascii_digit)
+                    .skip(2)
+                    .any(|d| d != '0')
+            })
+        }
         _ => false,
     }
 }

@@ -854,17 +854,20 @@ fn zip_entry_names(path: &Path) -> Vec<String> {
 
 /// Whether a zip's entry holds `needle` (in its first megabyte).
 fn zip_entry_contains(path: &Path, entry: &str, needle: &str) -> bool {
-    let read = || -> Option<bool> {
-        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
-        let mut text = String::new();
-        zip.by_name(entry)
-            .ok()?
-            .take(1 << 20)
-            .read_to_string(&mut text)
-            .ok()?;
-        Some(text.contains(needle))
-    };
-    read().unwrap_or(false)
+    zip_part_text(path, entry).is_some_and(|text| text.contains(needle))
+}
+
+/// The first megabyte of a zip's part as text (a workbook's or manifest's XML); `None`
+/// when the file, the zip or the part cannot be read.
+fn zip_part_text(path: &Path, entry: &str) -> Option<String> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let mut text = String::new();
+    zip.by_name(entry)
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// The memory one file's sheets may take when a reader holds them whole (xls: every sheet
@@ -926,19 +929,15 @@ fn within_whole_read_budget(
     if extent.dense_cells() <= budget {
         return Ok(());
     }
-    let (sheet, (top, left, bottom, right)) = extent.widest().unwrap_or(("", (0, 0, 0, 0)));
+    let (sheet, area) = extent.widest().unwrap_or(("", (0, 0, 0, 0)));
     let megabytes = (extent.dense_cells() * per_cell) >> 20;
+    let (span, stray) = far_cell_words(area);
     Err(OpenProblem {
         sheet: Some(sheet.to_string()),
         ..problem(
             "too_large",
             format!(
-                "工作表“{sheet}”的单元格分布在 {} 到 {}（{} 行 × {} 列），按 {format} 格式读取要占用约 {megabytes} MB 内存，超过上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后另存为 .xlsx 重新报送",
-                finding::a1(top, left),
-                finding::a1(bottom, right),
-                bottom - top + 1,
-                right - left + 1,
-                finding::a1(bottom, right),
+                "工作表“{sheet}”的单元格分布在 {span}，按 {format} 格式读取要占用约 {megabytes} MB 内存，超过上限；{stray}，请删除后另存为 .xlsx 重新报送"
             ),
         )
     })
@@ -1077,18 +1076,31 @@ fn check_area(used: Option<(u32, u32, u32, u32)>, max_cells: u64) -> Result<(), 
     if area <= max_cells {
         return Ok(());
     }
+    let (span, stray) = far_cell_words((top, left, bottom, right));
     Err(problem(
         "sheet",
         format!(
-            "工作表的使用范围过大（{} 到 {}，{} 行 × {} 列），超过 {} 个单元格的上限；多半是表格以外的某个单元格（如 {}）误填了内容，请删除后重新报送",
+            "工作表的使用范围过大（{span}），超过 {max_cells} 个单元格的上限；{stray}，请删除后重新报送"
+        ),
+    ))
+}
+
+/// A sheet's span in words — "A1 到 IV65536（65536 行 × 256 列）" — and the likely cause,
+/// naming its far cell: what a refusal for size tells the clerk to look for.
+fn far_cell_words((top, left, bottom, right): (u32, u32, u32, u32)) -> (String, String) {
+    (
+        format!(
+            "{} 到 {}（{} 行 × {} 列）",
             finding::a1(top, left),
             finding::a1(bottom, right),
             bottom - top + 1,
-            right - left + 1,
-            max_cells,
-            finding::a1(bottom, right),
+            right - left + 1
         ),
-    ))
+        format!(
+            "多半是表格以外的某个单元格（如 {}）误填了内容",
+            finding::a1(bottom, right)
+        ),
+    )
 }
 
 /// Reads an xlsx sheet whole, cell by cell (see [`dense_range`]).
@@ -1493,7 +1505,6 @@ fn xlsx_merged_regions(path: &Path, sheet_name: &str) -> Option<Vec<Dimensions>>
 /// sheet whose first formula comes after its first thousand rows, from a writer that
 /// calculates nothing (Excel and WPS store the values they show).
 fn formula_check<'a>(path: &Path, sheet_name: &str) -> Option<xlsx_rows::NextCell<'a>> {
-    let recalculated_on_load = xlsx_recalculated_on_load(path);
     let head_has_formula = || -> Option<bool> {
         let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
         let part = xlsx_sheet_part(&mut zip, sheet_name)?;
@@ -1505,31 +1516,24 @@ fn formula_check<'a>(path: &Path, sheet_name: &str) -> Option<xlsx_rows::NextCel
             .ok()?;
         Some(head.windows(3).any(|w| w == b"<f>" || w == b"<f "))
     };
+    // Whether the workbook asks to be recalculated matters only for a sheet with formulas.
     head_has_formula()
         .unwrap_or(true)
-        .then(|| super::formulas::checked_reader(recalculated_on_load))
+        .then(|| super::formulas::checked_reader(xlsx_recalculated_on_load(path)))
 }
 
 /// Whether an xlsx workbook asks to be recalculated when opened (`<calcPr
 /// fullCalcOnLoad="1">`): its writer did not calculate, so its formulas' cached values are
 /// placeholders (`formulas::next_checked_cell`).
 fn xlsx_recalculated_on_load(path: &Path) -> bool {
-    let read = || -> Option<bool> {
-        let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
-        let mut text = String::new();
-        zip.by_name("xl/workbook.xml")
-            .ok()?
-            .take(1 << 20)
-            .read_to_string(&mut text)
-            .ok()?;
-        Some(open_tags(&text).into_iter().any(|(tag, attrs)| {
+    zip_part_text(path, "xl/workbook.xml").is_some_and(|text| {
+        open_tags(&text).into_iter().any(|(tag, attrs)| {
             tag == "calcpr"
                 && attrs
                     .iter()
                     .any(|(a, v)| a == "fullcalconload" && matches!(v.as_str(), "1" | "true"))
-        }))
-    };
-    read().unwrap_or(false)
+        })
+    })
 }
 
 /// The path inside the zip of the sheet named `sheet_name`, from the workbook and its
