@@ -102,7 +102,10 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
     }
     observer.phase_ended("windows");
     let restatement = match (&store, &run) {
-        (Some(store), Some(run)) => store.write_period(plan, &data, &results, run)?,
+        (Some(store), Some(run)) => {
+            let printed = report::printed::printed_figures(plan, &results, &data);
+            store.write_period(plan, &data, &results, &printed, run)?
+        }
         _ => None,
     };
     // The same files and pipeline stored again is a re-run, not a restatement.
@@ -130,6 +133,80 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
         findings_outputs,
         report: plan.output.clone(),
     })
+}
+
+/// A stored period as its report was computed: the rows the store holds for it (of the
+/// vintage `store` was opened at), each file its manifest lists, the figures computed from
+/// them again. `None` when the store does not hold the period.
+pub fn read_stored(plan: &Plan, store: &Store) -> anyhow::Result<Option<Validated>> {
+    let Some(data) = store.ingested(plan)? else {
+        return Ok(None);
+    };
+    let results = compute::compute(plan, &data)?;
+    let completeness = ingest::completeness(plan, &data);
+    Ok(Some(Validated {
+        data,
+        results,
+        completeness,
+    }))
+}
+
+/// What making a stored vintage's report again produced.
+pub struct Republished {
+    pub vintage: u32,
+    pub report: PathBuf,
+    pub results: Results,
+    pub data: Ingested,
+    /// Figures the report made now prints otherwise than the vintage's stored ones (an
+    /// earlier period its windows read was restated since): sheet, row, column, then, now.
+    pub differs_from_stored: Vec<store::restatement::MovedFigure>,
+}
+
+/// The report of a stored vintage of the period, made again from the rows it was computed
+/// from (windows over the store's earlier periods as they are now) and written to `output`;
+/// nothing is stored. Each printed figure is compared with the one the vintage stored.
+pub fn republish(
+    plan: &Plan,
+    store: &Store,
+    vintage: u32,
+    output: &std::path::Path,
+    observer: &dyn Observer,
+) -> anyhow::Result<Option<Republished>> {
+    let store = store.at_vintage(&plan.period, vintage)?;
+    let Some(Validated { data, mut results, .. }) = read_stored(plan, &store)? else {
+        return Ok(None);
+    };
+    observer.phase_ended("ingest");
+    let history = &store as &dyn History;
+    let sha = store
+        .manifest(&plan.sources[0].id, &plan.period)?
+        .map(|m| m.pipeline_sha256);
+    results.windows =
+        compute::windows::window_figures(plan, &data, &results.rows, Some(history), sha.as_deref())?;
+    results.lists = compute::lists::list_rows(plan, &data, Some(history))?;
+    observer.phase_ended("windows");
+    let printed = report::printed::printed_figures(plan, &results, &data);
+    let differs_from_stored = match store.read_printed(&plan.period)? {
+        Some(stored) => store::restatement::compare_printed(
+            &stored,
+            &store::printed_frame(&printed)?,
+        )?,
+        None => Vec::new(),
+    };
+    results.windows.restated.push(format!(
+        "本表按{}第{vintage}版存入的数据重新生成",
+        plan.period
+    ));
+    report::write_report(plan, &results, &data, output)
+        .with_context(|| format!("writing {}", output.display()))?;
+    observer.phase_ended("report");
+    Ok(Some(Republished {
+        vintage,
+        report: output.to_path_buf(),
+        results,
+        data,
+        differs_from_stored,
+    }))
 }
 
 /// `validate`: read and validate, write the 问题清单 and the feedback workbooks; no store,

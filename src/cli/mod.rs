@@ -127,6 +127,12 @@ pub struct RunArgs {
     /// Print only errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// 按首次发布时存入的数据重新生成本期报表（存储中的第 1 版）；不读数据文件夹，不写存储。
+    #[arg(long, conflicts_with = "vintage")]
+    pub as_published: bool,
+    /// 按存储中第 N 版的数据重新生成本期报表（`laborstat tables` 列出各版）。
+    #[arg(long, value_name = "N")]
+    pub vintage: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -13,10 +13,18 @@ use store::Restatement;
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let range = args.pipeline.period.as_deref().filter(|p| p.contains(".."));
+    let vintage = args.vintage.or(args.as_published.then_some(1));
+    if let (Some(_), Some(range)) = (vintage, range) {
+        eprintln!("错误：--period {range}：重新生成某一版报表时只能给一个报告期");
+        return Ok(ExitStatus::Error);
+    }
     let Some(range) = range else {
         let Some(plan) = load_plan(&args.pipeline, args.out.clone(), None)? else {
             return Ok(ExitStatus::Error);
         };
+        if let Some(vintage) = vintage {
+            return republish(&plan, vintage, args.out.is_some(), args.quiet);
+        }
         return run_plan(&plan, args.quiet, started);
     };
     let periods = match Period::parse_range(range) {
@@ -68,6 +76,57 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     Ok(status)
+}
+
+/// A stored vintage's report made again (`--as-published`, `--vintage N`): written beside
+/// the report as `<name>（第N版）.xlsx` unless `--out` names the file.
+fn republish(plan: &Plan, vintage: u32, out_given: bool, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let Some(dir) = &plan.store else {
+        eprintln!("错误：--no-store：重新生成已发布的报表要用存储中的数据");
+        return Ok(ExitStatus::Error);
+    };
+    let store = store::Store::new(dir, &plan.name);
+    let output = match out_given {
+        true => plan.output.clone(),
+        false => {
+            let stem = plan.output.file_stem().unwrap_or_default().to_string_lossy();
+            plan.output.with_file_name(format!("{stem}（第{vintage}版）.xlsx"))
+        }
+    };
+    let terminal = super::phases::Terminal::new(quiet);
+    let republished = match crate::engine::republish(plan, &store, vintage, &output, &terminal) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!("错误：存储 {} 中没有{}的数据", store.root().display(), plan.period);
+            return Ok(ExitStatus::Error);
+        }
+        Err(e) => match e.downcast_ref::<store::StoreError>() {
+            Some(e @ store::StoreError::NoVintage { .. }) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitStatus::Error);
+            }
+            _ => return Err(e),
+        },
+    };
+    if !quiet {
+        println!(
+            "laborstat run: {}第{}版，按存入的 {} 行重新生成",
+            plan.period,
+            republished.vintage,
+            republished.data.tables.iter().map(|t| t.height()).sum::<usize>()
+        );
+        if republished.differs_from_stored.is_empty() {
+            println!("  核对      所印的每个数字与该版存入的相同");
+        } else {
+            println!(
+                "  核对      {} 个数字与该版存入时不同（其后重报了它读取的更早的报告期）：",
+                republished.differs_from_stored.len()
+            );
+            print_moved(&republished.differs_from_stored);
+        }
+        println!("  output    {}", republished.report.display());
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// One period: the engine's run, then the summary.
@@ -158,12 +217,27 @@ fn print_restatement(r: &Restatement) {
             );
         }
     }
-    for m in &r.moved {
-        let shown = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v}"));
+    print_moved(&r.moved);
+}
+
+/// Printed figures that moved, sheet by sheet, in the order the report prints them.
+fn print_moved(moved: &[store::restatement::MovedFigure]) {
+    let mut sheet = "";
+    for m in moved {
+        if m.sheet != sheet {
+            sheet = &m.sheet;
+            println!("            {sheet}：");
+        }
+        let shown = |v: Option<f64>| match (v, m.unit.as_str()) {
+            (None, _) => "—".to_string(),
+            (Some(v), "比率") => format!("{:.2}%", v * 100.0),
+            (Some(v), "计数") => format!("{v}"),
+            (Some(v), _) => format!("{v:.2}"),
+        };
         println!(
-            "            {} {}：{} → {}",
-            m.submitter,
-            m.figure,
+            "              {} {}：{} → {}",
+            m.row,
+            m.column,
             shown(m.before),
             shown(m.after)
         );

@@ -4,6 +4,7 @@
 //! empty; the report shows "—".
 
 pub mod lists;
+pub mod printed;
 pub mod results;
 pub mod windows;
 

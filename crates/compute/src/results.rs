@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use pipeline::Plan;
+use pipeline::{Plan, SheetLayout, TotalPosition};
 
 use crate::{lists, windows};
 
@@ -29,6 +29,17 @@ pub struct LevelRow {
 }
 
 impl LevelRow {
+    /// The row's label as a table sheet prints it: 合计, 其中：街道, the name, and
+    /// 「（未报送）」 after a township that sent none of the sheet's ledgers (`sent`).
+    pub fn row_label(&self, sent: bool) -> String {
+        let summary = self.code.is_none() && self.category.is_none();
+        match (self.is_total(), summary, sent) {
+            (true, _, _) => "合计".to_string(),
+            (false, true, _) | (false, false, true) => self.name.clone(),
+            (false, false, false) => format!("{}（未报送）", self.name),
+        }
+    }
+
     pub fn is_total(&self) -> bool {
         self.code.is_none() && self.subtotal.is_none() && self.category.is_none()
     }
@@ -101,6 +112,31 @@ impl Results {
     /// for no sources (a roster constant).
     pub fn nobody_sent(&self, sources: &[usize]) -> bool {
         !sources.is_empty() && !sources.iter().any(|s| self.sources_read.contains(s))
+    }
+
+    /// The rows of a table sheet: 合计 with its subtotals (其中：街道…) when the sheet asks for
+    /// them, first or last; the submitters in roster order.
+    pub fn sheet_rows(&self, layout: &SheetLayout) -> Vec<&LevelRow> {
+        let results = self;
+        let total = results.rows.iter().filter(|r| r.is_total());
+        // A distribution table: its categories (and the other values' row), then 合计.
+        if let Some(rows) = results.categories.get(&layout.name) {
+            let categories = rows.iter();
+            return match layout.total {
+                TotalPosition::First => total.chain(categories).collect(),
+                TotalPosition::Last => categories.chain(total).collect(),
+            };
+        }
+        let subtotals = results
+            .rows
+            .iter()
+            .filter(|r| layout.subtotals && r.subtotal.is_some());
+        let head: Vec<&LevelRow> = total.chain(subtotals).collect();
+        let others = results.rows.iter().filter(|r| r.code.is_some());
+        match layout.total {
+            TotalPosition::First => head.into_iter().chain(others).collect(),
+            TotalPosition::Last => others.chain(head).collect(),
+        }
     }
 
     /// What a report column shows for a level: [`Results::column_value`], except a figure

@@ -63,6 +63,41 @@ pub struct FileReport {
     pub undated_rows: Option<usize>,
 }
 
+impl FileReport {
+    /// A file as a stored run recorded it (its manifest): what it was, whose, and its row
+    /// account; what only reading it tells (header, columns, encoding) is unknown.
+    pub fn as_stored(
+        source: &str,
+        label: PathBuf,
+        sheet: Option<String>,
+        submitter: Option<String>,
+        counts: RowCounts,
+        used: bool,
+    ) -> FileReport {
+        FileReport {
+            source: source.to_string(),
+            label,
+            sheet,
+            submitter,
+            submitter_evidence: None,
+            header_row: None,
+            header_height: 0,
+            encoding: None,
+            counts,
+            columns: Vec::new(),
+            used,
+            unmapped_headers: Vec::new(),
+            absent_columns: Vec::new(),
+            format: None,
+            choice: None,
+            outside_period: None,
+            submitted_on: None,
+            dated_outside: None,
+            undated_rows: None,
+        }
+    }
+}
+
 /// The day a file was sent (days since 1970) and what says so, in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmittedOn {

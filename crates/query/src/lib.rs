@@ -4,10 +4,13 @@
 //! - each source under its id: the declared columns by their canonical names, money in 元
 //!   as an exact decimal (two places), and `period`, `submitter`, `submitter_name`,
 //!   `source_file`, `source_sheet`, `source_row`;
-//! - `results`: every measure and indicator per submitter, subtotal (`subtotal` its kind),
-//!   合计, and category row of a distribution table (`breakdown` its sheet, `category` its
-//!   value; only its ledger's figures) per period, `submitter` null for all but submitters,
-//!   under the pipeline's names (rates as fractions: 0.95 is 95 %);
+//! - `results`: every figure the report printed, one row per cell — its sheet, row label,
+//!   column label, figure, window (本期, 本年累计, 同比 …) and value as the cell holds it
+//!   before rounding (rates as fractions: 0.95 is 95 %), money also exactly in 元;
+//! - `measures`: every measure and indicator of the period itself per submitter, subtotal
+//!   (`subtotal` its kind), 合计, and category row of a distribution table (`breakdown` its
+//!   sheet, `category` its value), `submitter` null for all but submitters, under the
+//!   pipeline's names;
 //! - `files`: each file a period read and its row account.
 //!
 //! Tables come from the store's partitions, scanned lazily so a query reads only the
@@ -29,11 +32,13 @@ use ingest::Ingested;
 use pipeline::{ColumnType, Period, Plan, Source, ValueKind};
 use store::{
     result_column_name, results_frame, store_column_name, store_frame, ManifestFile, RunInfo,
-    Store, StoreError, DATA_FILE_NAME, RESULTS_TABLE,
+    printed_frame, Store, StoreError, DATA_FILE_NAME, MEASURES_TABLE, RESULTS_TABLE,
 };
 
-/// The name of the results table in SQL.
+/// The name of the printed figures' table in SQL.
 pub const RESULTS: &str = "results";
+/// The name of the per-level measures' table in SQL.
+pub const MEASURES: &str = "measures";
 /// The name of the files table in SQL.
 pub const FILES: &str = "files";
 /// Columns every source table has besides its declared ones.
@@ -163,7 +168,7 @@ pub fn stored_periods(
         .sources
         .iter()
         .map(|s| s.id.as_str())
-        .chain([RESULTS_TABLE])
+        .chain([RESULTS_TABLE, MEASURES_TABLE])
     {
         for p in store.stored_periods(table)? {
             if !all.contains(&p) {
@@ -208,22 +213,23 @@ impl Catalog {
                 rows,
             });
         }
-        let frame = scan_table(store, RESULTS_TABLE, periods, &|period, stored| {
-            results_view(plan, period, stored)
-        })?;
-        let mut rows = Vec::new();
-        for period in periods {
-            let path = store.data_path(RESULTS_TABLE, period);
-            if path.is_file() {
-                rows.push((period.to_string(), stored_height(&path)?));
-            }
-        }
+        let frame = scan_table(store, RESULTS_TABLE, periods, &printed_view)?;
         tables.push(Table {
             name: RESULTS.into(),
-            title: "指标结果（各单位及合计）".into(),
+            title: PRINTED_TITLE.into(),
+            frame: frame.unwrap_or_else(empty_printed),
+            columns: printed_columns(),
+            rows: stored_heights(store, RESULTS_TABLE, periods)?,
+        });
+        let frame = scan_table(store, MEASURES_TABLE, periods, &|period, stored| {
+            results_view(plan, period, stored)
+        })?;
+        tables.push(Table {
+            name: MEASURES.into(),
+            title: MEASURES_TITLE.into(),
             frame: frame.unwrap_or_else(|| empty_results(plan)),
             columns: results_columns(plan),
-            rows,
+            rows: stored_heights(store, MEASURES_TABLE, periods)?,
         });
         let mut files = Vec::new();
         for period in periods {
@@ -272,11 +278,23 @@ impl Catalog {
                 columns: source_columns(source),
             });
         }
-        let frame = results_frame(plan, results).map_err(layout(RESULTS))?;
+        let printed = report::printed::printed_figures(plan, results, data);
+        let frame = printed_frame(&printed).map_err(layout(RESULTS))?;
         let stored = column_names(&frame);
         tables.push(Table {
             name: RESULTS.into(),
-            title: "指标结果（各单位及合计）".into(),
+            title: PRINTED_TITLE.into(),
+            rows: vec![(period.clone(), frame.height())],
+            frame: frame
+                .lazy()
+                .select(printed_view(lit(period.clone()), &stored)),
+            columns: printed_columns(),
+        });
+        let frame = results_frame(plan, results).map_err(layout(MEASURES))?;
+        let stored = column_names(&frame);
+        tables.push(Table {
+            name: MEASURES.into(),
+            title: MEASURES_TITLE.into(),
             rows: vec![(period.clone(), frame.height())],
             frame: frame
                 .lazy()
@@ -392,6 +410,22 @@ fn stored_names(path: &Path, scan: &LazyFrame) -> Result<Vec<String>, CatalogErr
             path: path.to_path_buf(),
         })?;
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
+/// The rows each stored partition of `table` holds, per period of `periods` it has.
+fn stored_heights(
+    store: &Store,
+    table: &str,
+    periods: &[Period],
+) -> Result<Vec<(String, usize)>, CatalogError> {
+    let mut rows = Vec::new();
+    for period in periods {
+        let path = store.data_path(table, period);
+        if path.is_file() {
+            rows.push((period.to_string(), stored_height(&path)?));
+        }
+    }
+    Ok(rows)
 }
 
 fn stored_height(path: &Path) -> Result<usize, CatalogError> {
@@ -536,6 +570,50 @@ fn results_view(plan: &Plan, period: Expr, stored: &[String]) -> Vec<Expr> {
     exprs
 }
 
+const PRINTED_TITLE: &str = "报表所印的每个数字（工作表 × 行 × 列）";
+const MEASURES_TITLE: &str = "本期各单位及合计的度量与指标";
+
+/// The printed figures as the analyst sees them: as stored, money also exactly in 元.
+fn printed_view(period: Expr, stored: &[String]) -> Vec<Expr> {
+    let mut exprs = vec![period.alias("period")];
+    for name in ["sheet", "row", "submitter", "column", "figure", "window", "unit"] {
+        exprs.push(kept(name, DataType::String, stored));
+    }
+    exprs.push(kept("value", DataType::Float64, stored));
+    let fen = format!("value{}", store::FEN_SUFFIX);
+    exprs.push(match stored.iter().any(|s| *s == fen) {
+        true => yuan(col(fen.as_str())),
+        false => lit(NULL).cast(DataType::Decimal(38, 2)),
+    }
+    .alias("value_元"));
+    exprs
+}
+
+fn printed_columns() -> Vec<TableColumn> {
+    [
+        ("period", "文本（报告期）"),
+        ("sheet", "文本（报表的工作表）"),
+        ("row", "文本（行：合计、其中：街道、单位名称、类别；未报送的单位带“（未报送）”）"),
+        ("submitter", "文本（报送单位代码；合计、小计、类别为空）"),
+        ("column", "文本（列的表头，多层以“ / ”相连）"),
+        ("figure", "文本（指标或度量在流水线中的名字）"),
+        ("window", "文本（本期、本年累计、上年同期累计、同比、环比…）"),
+        ("unit", "文本（value 的单位：计数、元、万元、比率、百分点、数值）"),
+        ("value", "数值（单元格所存的数，未舍入；比率 0.95 即 95%；“—”或空白为空）"),
+        ("value_元", "金额（元，精确到分；仅金额）"),
+    ]
+    .into_iter()
+    .map(|(name, kind)| TableColumn::plain(name, kind))
+    .collect()
+}
+
+fn empty_printed() -> LazyFrame {
+    DataFrame::empty()
+        .lazy()
+        .select(printed_view(lit(NULL).cast(DataType::String), &[]))
+        .slice(0, 0)
+}
+
 fn results_columns(plan: &Plan) -> Vec<TableColumn> {
     let mut columns: Vec<TableColumn> = [
         ("period", "文本（报告期）"),
@@ -626,7 +704,8 @@ fn scan_table(
     let Some((_, first_path, first_names)) = partitions.first().copied() else {
         return Ok(None);
     };
-    if all.iter().all(|(_, _, names)| names == first_names) {
+    // A period read as an earlier vintage is not in the table's folder: scanned on its own.
+    if store.reads_current() && all.iter().all(|(_, _, names)| names == first_names) {
         let pattern = store
             .root()
             .join(table)

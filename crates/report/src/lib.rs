@@ -9,6 +9,7 @@ pub mod findings;
 pub mod format;
 pub mod headline;
 mod lists;
+pub mod printed;
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ use figure::{cell_number, NO_VALUE};
 use format::{heading_lines, print_setup, text_width, ColumnWidths, Formats};
 use ingest::header::SkipReason;
 use ingest::Ingested;
-use pipeline::{Arith, Display, Plan, Setting, SheetLayout, TotalPosition};
+use pipeline::{Arith, Display, Plan, Setting, SheetLayout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -114,30 +115,6 @@ pub fn save_atomically(workbook: &mut Workbook, path: &Path) -> Result<(), Repor
     })
 }
 
-/// The rows of a table sheet: 合计 with its subtotals (其中：街道…) when the sheet asks for
-/// them, first or last; the submitters in roster order.
-fn ordered_rows<'a>(results: &'a Results, layout: &SheetLayout) -> Vec<&'a LevelRow> {
-    let total = results.rows.iter().filter(|r| r.is_total());
-    // A distribution table: its categories (and the other values' row), then 合计.
-    if let Some(rows) = results.categories.get(&layout.name) {
-        let categories = rows.iter();
-        return match layout.total {
-            TotalPosition::First => total.chain(categories).collect(),
-            TotalPosition::Last => categories.chain(total).collect(),
-        };
-    }
-    let subtotals = results
-        .rows
-        .iter()
-        .filter(|r| layout.subtotals && r.subtotal.is_some());
-    let head: Vec<&LevelRow> = total.chain(subtotals).collect();
-    let others = results.rows.iter().filter(|r| r.code.is_some());
-    match layout.total {
-        TotalPosition::First => head.into_iter().chain(others).collect(),
-        TotalPosition::Last => others.chain(head).collect(),
-    }
-}
-
 /// Where things are on a table sheet: `write_table` lays the sheet out by it and `explain`
 /// finds what a cell holds by it, so the two cannot disagree.
 pub struct TableGeometry<'a> {
@@ -182,7 +159,7 @@ pub fn table_geometry<'a>(layout: &SheetLayout, results: &'a Results) -> TableGe
         label_columns: if layout.show_codes { 2 } else { 1 },
         depth,
         first_row: HEADER_TOP + depth,
-        rows: ordered_rows(results, layout),
+        rows: results.sheet_rows(layout),
     }
 }
 
@@ -346,11 +323,7 @@ fn write_level_rows(
         // 合计 and its subtotals are summary rows, set off the same way (a category is not).
         let total = level.code.is_none() && level.category.is_none();
         let sent = level.sent_any(&sheet_sources);
-        let name = match (level.is_total(), total, sent) {
-            (true, _, _) => "合计".to_string(),
-            (false, true, _) | (false, false, true) => level.name.clone(),
-            (false, false, false) => format!("{}（未报送）", level.name),
-        };
+        let name = level.row_label(sent);
         name_width = name_width.max(text_width(&name));
         let label_format = if total { &f.total_label } else { &f.label };
         if layout.show_codes {

@@ -2,15 +2,23 @@
 //! Parquet that DuckDB, Spark and Trino read as it is.
 //!
 //! ```text
-//! <store>/<pipeline>/<source>/period=2024-11/data.parquet     validated rows, error rows removed
-//! <store>/<pipeline>/<source>/period=2024-11/_manifest.json   pipeline hash, engine version, files (SHA-256, row account), time
-//! <store>/<pipeline>/_results/period=2024-11/data.parquet     every measure and indicator per submitter and 合计
-//! <store>/<pipeline>/.lock                                    held while a run writes
+//! <store>/<pipeline>/<source>/period=2024-11/data.parquet      validated rows, error rows removed
+//! <store>/<pipeline>/_results/period=2024-11/data.parquet      every figure the report printed, one row per cell
+//! <store>/<pipeline>/_measures/period=2024-11/data.parquet     every measure and indicator of the period per level
+//! <store>/<pipeline>/_manifests/<source>/period=2024-11.json   pipeline hash, engine version, files (SHA-256, row account), vintages
+//! <store>/<pipeline>/_vintages/<table>/period=2024-11/vintage=1/…  a replaced partition as first stored (and its manifest)
+//! <store>/<pipeline>/.lock                                     held while a run writes
 //! ```
 //!
-//! Columns keep their canonical names; money stays exact as integer fen in a column named
-//! `<name>_分` (元 = 分 / 100); provenance is `submitter`, `submitter_name`, `source_file`,
-//! `source_sheet`, `source_row`. A partition holds every row the period's files contributed —
+//! A table's folder holds its partitions' Parquet files and nothing else, so Hive readers
+//! (DuckDB, Python polars, Spark) read `<table>/**/*.parquet` or the folder as it is.
+//! Columns keep their canonical names, in declared order; money stays exact as integer fen
+//! in a column named `<name>_分` (元 = 分 / 100), counts are integers; provenance is
+//! `submitter`, `submitter_name`, `source_file`, `source_sheet`, `source_row`.
+//!
+//! A period run again with other files, another pipeline or other earlier periods replaces
+//! its partitions, and the replaced ones are kept as a vintage (numbered from 1, the first
+//! published), so a report as first published can be made again ([`Store::at_vintage`]). A partition holds every row the period's files contributed —
 //! for a cumulative ledger also rows dated outside the period — so a window (本年累计,
 //! 上年同期) re-reads a partition and dates each measure by its own column (`compute::windows`).
 //!
@@ -31,19 +39,28 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use compute::printed::{unit, PrintedFigure};
 use compute::Results;
 use ingest::roster::Roster;
 use ingest::{Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
-use pipeline::{ColumnType, Period, Plan, Source};
+use pipeline::{ColumnType, Period, Plan, Source, ValueKind};
 
 pub use history::{result_column_name, StoredRows, FEN_SUFFIX};
 use history::{History, HistoryError, StoredVintage};
 /// The data file of every partition.
 pub const DATA_FILE_NAME: &str = "data.parquet";
 const DATA_FILE: &str = DATA_FILE_NAME;
-const MANIFEST_FILE: &str = "_manifest.json";
-/// The partition folder of the results (measures and indicators per submitter).
+/// Where a manifest was kept inside its partition before manifests had a folder of their
+/// own (read, never written).
+const OLD_MANIFEST_FILE: &str = "_manifest.json";
+/// A vintage's manifest, beside its data.
+const VINTAGE_MANIFEST_FILE: &str = "manifest.json";
+/// The folder of the printed figures (the SQL table `results`).
 pub const RESULTS_TABLE: &str = "_results";
+/// The folder of every measure and indicator per level (the SQL table `measures`).
+pub const MEASURES_TABLE: &str = "_measures";
+const MANIFESTS: &str = "_manifests";
+const VINTAGES: &str = "_vintages";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -56,6 +73,14 @@ pub enum StoreError {
     },
     #[error("the stored partition {} cannot be read ({reason}); delete that folder and run its period again", path.display())]
     Unreadable { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Roster(String),
+    #[error("存储中{period}没有第{number}版；有：{there}")]
+    NoVintage {
+        period: String,
+        number: u32,
+        there: String,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -65,10 +90,20 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-/// One pipeline's folder in a store.
+/// One pipeline's folder in a store; reading one period as an earlier vintage when asked.
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// A period read as it was stored in that vintage (a number below the current one).
+    vintage: Option<(Period, u32)>,
+}
+
+/// One stored version of a period: the current one, or one a later run replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VintageInfo {
+    pub number: u32,
+    pub written_at: String,
+    pub current: bool,
 }
 
 /// Held while a run writes the store; released when dropped.
@@ -80,7 +115,87 @@ impl Store {
     pub fn new(dir: &Path, pipeline: &str) -> Store {
         Store {
             root: dir.join(pipeline),
+            vintage: None,
         }
+    }
+
+    /// The same store, `period` read as vintage `number` (1 is the period as first stored);
+    /// an error names the vintages there are.
+    pub fn at_vintage(&self, period: &Period, number: u32) -> Result<Store, StoreError> {
+        let vintages = self.vintages(period)?;
+        match vintages.iter().find(|v| v.number == number) {
+            Some(v) => Ok(Store {
+                root: self.root.clone(),
+                vintage: (!v.current).then_some((*period, number)),
+            }),
+            None => Err(StoreError::NoVintage {
+                period: period.to_string(),
+                number,
+                there: vintages
+                    .iter()
+                    .map(|v| format!("第{}版（{}存入{}）", v.number, v.written_at, if v.current { "，现行" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            }),
+        }
+    }
+
+    /// The vintage a read of `period` sees, when it is not the current one.
+    pub fn reading_vintage(&self, period: &Period) -> Option<u32> {
+        self.vintage
+            .filter(|(p, _)| p == period)
+            .map(|(_, number)| number)
+    }
+
+    /// Every stored version of `period`, first published first; empty when not stored.
+    pub fn vintages(&self, period: &Period) -> Result<Vec<VintageInfo>, StoreError> {
+        let mut manifest = None;
+        for table in self.tables_with_manifests()? {
+            if let Some(m) = self.current_manifest(&table, period)? {
+                manifest = Some(m);
+                break;
+            }
+        }
+        let Some(m) = manifest else {
+            return Ok(Vec::new());
+        };
+        let mut vintages: Vec<VintageInfo> = m
+            .replaced
+            .iter()
+            .enumerate()
+            .map(|(i, r)| VintageInfo {
+                number: r.vintage.unwrap_or(i as u32 + 1),
+                written_at: r.written_at.clone(),
+                current: false,
+            })
+            .collect();
+        vintages.push(VintageInfo {
+            number: m.number(),
+            written_at: m.written_at.clone(),
+            current: true,
+        });
+        Ok(vintages)
+    }
+
+    /// The tables that have manifests (the sources), by their folders under `_manifests`
+    /// and, for stores written before it, by their own folders.
+    fn tables_with_manifests(&self) -> Result<Vec<String>, StoreError> {
+        let mut tables = Vec::new();
+        for dir in [self.root.join(MANIFESTS), self.root.clone()] {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&dir)(e)),
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.starts_with(['_', '.']) && entry.path().is_dir() && !tables.contains(&name) {
+                    tables.push(name);
+                }
+            }
+        }
+        tables.sort();
+        Ok(tables)
     }
 
     pub fn root(&self) -> &Path {
@@ -107,13 +222,44 @@ impl Store {
         }
     }
 
+    /// Where a run writes `table`'s partition of `period` (the current vintage).
     pub fn partition_dir(&self, table: &str, period: &Period) -> PathBuf {
         self.root.join(table).join(format!("period={period}"))
     }
 
-    /// The Parquet file of a stored partition (it may not exist).
+    /// Where a replaced partition is kept as vintage `number`.
+    fn vintage_dir(&self, table: &str, period: &Period, number: u32) -> PathBuf {
+        self.root
+            .join(VINTAGES)
+            .join(table)
+            .join(format!("period={period}"))
+            .join(format!("vintage={number}"))
+    }
+
+    /// Where a read of `table`'s partition of `period` looks: the current partition, or the
+    /// vintage this store was opened at.
+    fn read_dir(&self, table: &str, period: &Period) -> PathBuf {
+        match self.reading_vintage(period) {
+            Some(number) => self.vintage_dir(table, period, number),
+            None => self.partition_dir(table, period),
+        }
+    }
+
+    /// The Parquet file a read of a stored partition opens (it may not exist).
     pub fn data_path(&self, table: &str, period: &Period) -> PathBuf {
-        self.partition_dir(table, period).join(DATA_FILE)
+        self.read_dir(table, period).join(DATA_FILE)
+    }
+
+    /// Whether a query may scan `table`'s folder as a whole (no period read as a vintage).
+    pub fn reads_current(&self) -> bool {
+        self.vintage.is_none()
+    }
+
+    fn manifest_path(&self, table: &str, period: &Period) -> PathBuf {
+        self.root
+            .join(MANIFESTS)
+            .join(table)
+            .join(format!("period={period}.json"))
     }
 
     /// The periods a table has stored (a partition with its data file), in time order.
@@ -143,25 +289,31 @@ impl Store {
         Ok(periods)
     }
 
-    /// The manifest of a stored partition, `None` when the period is not stored.
+    /// The manifest of a stored partition as this store reads it (the vintage it was
+    /// opened at, else the current one), `None` when the period is not stored.
     pub fn manifest(&self, table: &str, period: &Period) -> Result<Option<Manifest>, StoreError> {
-        let path = self.partition_dir(table, period).join(MANIFEST_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io(&path)(e)),
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Unreadable {
-                path,
-                reason: format!("manifest: {e}"),
-            })
+        match self.reading_vintage(period) {
+            Some(number) => read_manifest(
+                &self
+                    .vintage_dir(table, period, number)
+                    .join(VINTAGE_MANIFEST_FILE),
+            ),
+            None => self.current_manifest(table, period),
+        }
+    }
+
+    /// The manifest of the current partition (in `_manifests`, or inside the partition for
+    /// a store written before that folder).
+    fn current_manifest(&self, table: &str, period: &Period) -> Result<Option<Manifest>, StoreError> {
+        match read_manifest(&self.manifest_path(table, period))? {
+            Some(m) => Ok(Some(m)),
+            None => read_manifest(&self.partition_dir(table, period).join(OLD_MANIFEST_FILE)),
+        }
     }
 
     /// The stored rows of a partition as written (store column names), `None` when absent.
     pub fn read_raw(&self, table: &str, period: &Period) -> Result<Option<DataFrame>, StoreError> {
-        let path = self.partition_dir(table, period).join(DATA_FILE);
+        let path = self.data_path(table, period);
         let file = match File::open(&path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -189,7 +341,7 @@ impl Store {
         let Some(raw) = self.read_raw(&source.id, period)? else {
             return Ok(None);
         };
-        let path = self.partition_dir(&source.id, period);
+        let path = self.read_dir(&source.id, period);
         let unreadable = |reason: String| StoreError::Unreadable {
             path: path.clone(),
             reason,
@@ -262,33 +414,127 @@ impl Store {
         }))
     }
 
-    /// The stored results of a period (as written), `None` when not stored.
-    pub fn read_results(&self, period: &Period) -> Result<Option<DataFrame>, StoreError> {
-        self.read_raw(RESULTS_TABLE, period)
+    /// The period as this store holds it (the vintage it was opened at, else the current
+    /// one), read back as a run reads its files: each source's stored rows, each file its
+    /// manifest lists (row account, submitter), the roster of the period. `None` when no
+    /// source of the period is stored. What it holds is what the report was computed from.
+    pub fn ingested(&self, plan: &Plan) -> Result<Option<Ingested>, StoreError> {
+        let period = &plan.period;
+        let mut roster = Roster::load(&plan.roster, period).map_err(|e| StoreError::Roster(e.to_string()))?;
+        roster
+            .read_constants(&plan.constants)
+            .map_err(|e| StoreError::Roster(e.to_string()))?;
+        let mut files: Vec<ingest::FileReport> = Vec::new();
+        let mut tables = Vec::new();
+        let mut stored_any = false;
+        for source in &plan.sources {
+            let manifest = self.manifest(&source.id, period)?;
+            let stored = self.read_source(source, period, &roster)?;
+            let (Some(manifest), Some(stored)) = (manifest, stored) else {
+                let empty = pipeline::evaluate::schema_frame(source, 0).map_err(|e| {
+                    polars_io(&self.read_dir(&source.id, period), e)
+                })?;
+                tables.push(empty);
+                continue;
+            };
+            stored_any = true;
+            let first = files.len();
+            for f in &manifest.files {
+                let mut report = ingest::FileReport::as_stored(
+                    &source.id,
+                    PathBuf::from(&f.path),
+                    f.sheet.clone(),
+                    f.submitter.clone(),
+                    f.counts(),
+                    f.used,
+                );
+                // A manifest written before header rows were kept: a used file had one
+                // (its place unknown; the first row is said).
+                report.header_row = f.header_row.or(f.used.then_some(1));
+                report.header_height = f.header_height.max(1);
+                report.undated_rows = f.undated_rows;
+                report.submitter_evidence = f.submitter_evidence.clone();
+                files.push(report);
+            }
+            // Each row's file: its stored path among the manifest's (for the row lists).
+            let index: HashMap<&str, u32> = manifest
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), (first + i) as u32))
+                .collect();
+            let unreadable = |e: PolarsError| StoreError::Unreadable {
+                path: self.read_dir(&source.id, period),
+                reason: first_line(&e.to_string()),
+            };
+            let paths = stored
+                .provenance
+                .column("source_file")
+                .and_then(|c| c.str().cloned())
+                .map_err(unreadable)?;
+            let file_of: UInt32Chunked = paths
+                .iter()
+                .map(|p| p.and_then(|p| index.get(p).copied()))
+                .collect();
+            let mut frame = stored.frame;
+            frame
+                .with_column(file_of.with_name(FILE_COLUMN.into()).into_column())
+                .map_err(unreadable)?;
+            tables.push(frame);
+        }
+        Ok(stored_any.then_some(Ingested {
+            roster,
+            tables,
+            files,
+            findings: Vec::new(),
+        }))
     }
 
-    /// Writes the period's partitions: each source's accepted rows, its manifest and the
-    /// results. Each file goes to a temporary name first and is renamed over the old one.
-    /// When the period was stored before, says what changed (`None` for a first write).
+    /// The stored measures and indicators of a period per level (as written), `None` when
+    /// not stored. A store written before `_measures` kept them in `_results`.
+    pub fn read_measures(&self, period: &Period) -> Result<Option<DataFrame>, StoreError> {
+        if let Some(frame) = self.read_raw(MEASURES_TABLE, period)? {
+            return Ok(Some(frame));
+        }
+        Ok(self
+            .read_raw(RESULTS_TABLE, period)?
+            .filter(|frame| frame.column("window").is_err()))
+    }
+
+    /// The figures a period's report printed (as written), `None` when not stored.
+    pub fn read_printed(&self, period: &Period) -> Result<Option<DataFrame>, StoreError> {
+        Ok(self
+            .read_raw(RESULTS_TABLE, period)?
+            .filter(|frame| frame.column("window").is_ok()))
+    }
+
+    /// Writes the period's partitions: each source's accepted rows and its manifest, the
+    /// figures the report printed and the measures per level. Each file goes to a temporary
+    /// name first and is renamed over the old one. When the period was stored before, says
+    /// what changed (`None` for a first write) and, unless it is a re-run on the same files
+    /// that moved no printed figure, keeps the replaced partitions as a vintage.
     pub fn write_period(
         &self,
         plan: &Plan,
         data: &Ingested,
         results: &Results,
+        printed: &[PrintedFigure],
         run: &RunInfo,
     ) -> Result<Option<Restatement>, StoreError> {
-        let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut restatement: Option<Restatement> = None;
         let mut identical_inputs = true;
+        let mut previous: Vec<Option<Manifest>> = Vec::new();
         for (si, source) in plan.sources.iter().enumerate() {
             let dir = self.partition_dir(&source.id, &plan.period);
-            let table = &data.tables[si];
-            let previous = self.manifest(&source.id, &plan.period)?;
-            if let (Some(manifest), Some(before)) =
-                (&previous, self.read_raw(&source.id, &plan.period)?)
-            {
+            let manifest = self.current_manifest(&source.id, &plan.period)?;
+            let before = match &manifest {
+                Some(_) => self.read_raw(&source.id, &plan.period)?,
+                None => None,
+            };
+            if let (Some(manifest), Some(before)) = (&manifest, before) {
                 // Only a restatement needs the whole new partition at once, to compare it.
-                let frame = store_frame(source, table, data).map_err(|e| polars_io(&dir, e))?;
+                let frame = store_frame(source, &data.tables[si], data)
+                    .map_err(|e| polars_io(&dir, e))?;
                 let key: Vec<String> = source
                     .business_key()
                     .into_iter()
@@ -317,41 +563,118 @@ impl Store {
                 });
                 r.sources.push(changes);
             }
+            previous.push(manifest);
+        }
+        let printed_dir = self.partition_dir(RESULTS_TABLE, &plan.period);
+        let mut printed_frame = printed_frame(printed).map_err(|e| polars_io(&printed_dir, e))?;
+        let measures_dir = self.partition_dir(MEASURES_TABLE, &plan.period);
+        let mut measures = results_frame(plan, results).map_err(|e| polars_io(&measures_dir, e))?;
+        if let Some(r) = &mut restatement {
+            r.identical_inputs = identical_inputs;
+            // A store written before the printed figures were kept has none to compare.
+            if let Some(before) = self.read_printed(&plan.period)? {
+                r.moved = restatement::compare_printed(&before, &printed_frame)
+                    .map_err(|e| polars_io(&printed_dir, e))?;
+            }
+        }
+        // The replaced partitions are kept as a vintage unless nothing a reader could see
+        // changed: the same files and pipeline, the same printed figures.
+        let replaced = restatement
+            .as_ref()
+            .filter(|r| !(r.identical_inputs && r.is_empty()))
+            .and_then(|_| previous.iter().flatten().next())
+            .map(Manifest::number);
+        let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for (si, source) in plan.sources.iter().enumerate() {
+            let dir = self.partition_dir(&source.id, &plan.period);
+            let table = &data.tables[si];
+            let earlier = previous[si].clone();
+            if let (Some(number), Some(manifest)) = (replaced, &earlier) {
+                self.keep_vintage(&source.id, &plan.period, number, Some(manifest))?;
+            }
             written.push(write_parquet_by_file(&dir, source, table, data)?);
-            let manifest = Manifest::new(plan, source, data, run, table.height(), previous);
+            let manifest = Manifest::new(plan, source, data, run, table.height(), earlier, replaced);
+            let path = self.manifest_path(&source.id, &plan.period);
             written.push(write_text(
-                &dir,
-                MANIFEST_FILE,
+                path.parent().expect("in _manifests"),
+                path.file_name().and_then(|n| n.to_str()).expect("period=….json"),
                 &serde_json::to_string_pretty(&manifest).expect("plain data"),
             )?);
         }
-        let dir = self.partition_dir(RESULTS_TABLE, &plan.period);
-        let mut frame = results_frame(plan, results).map_err(|e| polars_io(&dir, e))?;
-        if let (Some(r), Some(before)) = (&mut restatement, self.read_results(&plan.period)?) {
-            let labels: Vec<(String, String)> = plan
-                .indicators
-                .iter()
-                .map(|i| (result_column_name(&i.name, i.kind), i.label.clone()))
-                .chain(
-                    plan.measures
-                        .iter()
-                        .filter(|m| plan.indicator(&m.name).is_none())
-                        .map(|m| (result_column_name(&m.name, Some(m.kind)), m.label.clone())),
-                )
-                .collect();
-            r.moved = restatement::compare_results(&before, &frame, &labels)
-                .map_err(|e| polars_io(&dir, e))?;
+        if let Some(number) = replaced {
+            for table in [RESULTS_TABLE, MEASURES_TABLE] {
+                self.keep_vintage(table, &plan.period, number, None)?;
+            }
         }
-        if let Some(r) = &mut restatement {
-            r.identical_inputs = identical_inputs;
-        }
-        written.push(write_parquet(&dir, &mut frame)?);
+        written.push(write_parquet(&printed_dir, &mut printed_frame)?);
+        written.push(write_parquet(&measures_dir, &mut measures)?);
         // All written, then all renamed: a failure above leaves the old partitions whole.
         for (temporary, path) in written {
             std::fs::rename(&temporary, &path).map_err(io(&path))?;
         }
+        // A manifest of a store written before `_manifests` would be read as well: gone.
+        for source in &plan.sources {
+            let old = self
+                .partition_dir(&source.id, &plan.period)
+                .join(OLD_MANIFEST_FILE);
+            if old.is_file() {
+                std::fs::remove_file(&old).map_err(io(&old))?;
+            }
+        }
         Ok(restatement)
     }
+
+    /// Keeps the current partition of `table` (and its manifest) as vintage `number`: a
+    /// hard link to its data (no copy; the file is replaced by rename, never rewritten),
+    /// a copy where the file system has none.
+    fn keep_vintage(
+        &self,
+        table: &str,
+        period: &Period,
+        number: u32,
+        manifest: Option<&Manifest>,
+    ) -> Result<(), StoreError> {
+        let data = self.data_path_current(table, period);
+        if !data.is_file() {
+            return Ok(());
+        }
+        let dir = self.vintage_dir(table, period, number);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let kept = dir.join(DATA_FILE);
+        if kept.exists() {
+            std::fs::remove_file(&kept).map_err(io(&kept))?;
+        }
+        if std::fs::hard_link(&data, &kept).is_err() {
+            std::fs::copy(&data, &kept).map_err(io(&kept))?;
+        }
+        if let Some(manifest) = manifest {
+            let (temporary, path) = write_text(
+                &dir,
+                VINTAGE_MANIFEST_FILE,
+                &serde_json::to_string_pretty(manifest).expect("plain data"),
+            )?;
+            std::fs::rename(&temporary, &path).map_err(io(&path))?;
+        }
+        Ok(())
+    }
+
+    fn data_path_current(&self, table: &str, period: &Period) -> PathBuf {
+        self.partition_dir(table, period).join(DATA_FILE)
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<Option<Manifest>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(path)(e)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| StoreError::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!("manifest: {e}"),
+        })
 }
 
 fn polars_io(path: &Path, error: PolarsError) -> StoreError {
@@ -392,11 +715,11 @@ impl History for Store {
     }
 
     fn results(&self, period: &Period) -> Result<Option<DataFrame>, HistoryError> {
-        self.read_results(period).map_err(boxed)
+        self.read_measures(period).map_err(boxed)
     }
 
     fn results_location(&self, period: &Period) -> PathBuf {
-        self.partition_dir(RESULTS_TABLE, period)
+        self.read_dir(MEASURES_TABLE, period)
     }
 }
 
@@ -485,25 +808,77 @@ pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> 
     let mut seen = std::collections::HashSet::new();
     for m in &plan.measures {
         seen.insert(m.name.as_str());
-        let values: Float64Chunked = rows
-            .iter()
-            .map(|(_, r)| r.measures.get(&m.name).copied().flatten())
-            .collect();
+        let values = rows.iter().map(|(_, r)| r.measures.get(&m.name).copied().flatten());
         let name = result_column_name(&m.name, Some(m.kind));
-        columns.push(values.with_name(name.as_str().into()).into_column());
+        columns.push(figure_column(&name, Some(m.kind), values));
     }
     for i in &plan.indicators {
         if !seen.insert(i.name.as_str()) {
             continue; // a measure shown as it is
         }
-        let values: Float64Chunked = rows
+        let values = rows
             .iter()
-            .map(|(_, r)| r.indicators.get(&i.name).copied().flatten())
-            .collect();
+            .map(|(_, r)| r.indicators.get(&i.name).copied().flatten());
         let name = result_column_name(&i.name, i.kind);
-        columns.push(values.with_name(name.as_str().into()).into_column());
+        columns.push(figure_column(&name, i.kind, values));
     }
     DataFrame::new(rows.len(), columns)
+}
+
+/// A figure of every level as a column: counts and money (fen) as integers — sums of whole
+/// numbers, held exactly in f64 — anything else (rates, averages) as a float.
+fn figure_column(
+    name: &str,
+    kind: Option<ValueKind>,
+    values: impl Iterator<Item = Option<f64>>,
+) -> Column {
+    match kind {
+        Some(ValueKind::Count | ValueKind::Money) => values
+            .map(|v| v.map(|v| v.round() as i64))
+            .collect::<Int64Chunked>()
+            .with_name(name.into())
+            .into_column(),
+        _ => values
+            .collect::<Float64Chunked>()
+            .with_name(name.into())
+            .into_column(),
+    }
+}
+
+/// The printed figures as the `_results` table: `sheet`, `row`, `submitter`, `column`,
+/// `figure`, `window`, `unit`, `value` (as the cell holds it before rounding, in `unit`;
+/// a rate as a fraction), `value_分` (a money figure exactly, in fen).
+pub fn printed_frame(printed: &[PrintedFigure]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&PrintedFigure) -> Option<&str>| -> Column {
+        printed
+            .iter()
+            .map(f)
+            .collect::<StringChunked>()
+            .with_name(name.into())
+            .into_column()
+    };
+    let columns = vec![
+        text("sheet", &|p| Some(&p.sheet)),
+        text("row", &|p| Some(&p.row)),
+        text("submitter", &|p| p.submitter.as_deref()),
+        text("column", &|p| Some(&p.column)),
+        text("figure", &|p| Some(&p.figure)),
+        text("window", &|p| Some(&p.window)),
+        text("unit", &|p| Some(unit(p.display))),
+        printed
+            .iter()
+            .map(|p| p.value)
+            .collect::<Float64Chunked>()
+            .with_name("value".into())
+            .into_column(),
+        printed
+            .iter()
+            .map(|p| p.fen)
+            .collect::<Int64Chunked>()
+            .with_name(format!("value{FEN_SUFFIX}").as_str().into())
+            .into_column(),
+    ];
+    DataFrame::new(printed.len(), columns)
 }
 
 fn temporary_path(dir: &Path, name: &str) -> PathBuf {
@@ -696,7 +1071,12 @@ pub struct Manifest {
     pub rows: usize,
     pub money_unit: String,
     pub files: Vec<ManifestFile>,
-    /// The partitions this one replaced, latest last (a restated period).
+    /// This partition's vintage: 1 for the period as first stored, one more for each run
+    /// that replaced it (absent in manifests written before vintages: 1 + `replaced`).
+    #[serde(default)]
+    pub vintage: Option<u32>,
+    /// The partitions this one replaced, latest last (a restated period), each kept under
+    /// `_vintages/<table>/period=…/vintage=N/`.
     #[serde(default)]
     pub replaced: Vec<Replaced>,
 }
@@ -712,6 +1092,25 @@ pub struct ManifestFile {
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub rows_skipped: usize,
+    /// The (first) header row, 1-based; `None` when no table was found in the sheet.
+    #[serde(default)]
+    pub header_row: Option<u32>,
+    #[serde(default)]
+    pub header_height: usize,
+    /// How the submitter was found, in words (路径中的代码 510199001).
+    #[serde(default)]
+    pub submitter_evidence: Option<String>,
+    /// Used rows with no measure's date in the period (a cumulative ledger's older cases).
+    #[serde(default)]
+    pub undated_rows: Option<usize>,
+    /// Title and header rows (absent in manifests written before they were kept).
+    #[serde(default)]
+    pub rows_title: usize,
+    #[serde(default)]
+    pub rows_header: usize,
+    /// The skipped rows by reason, under the reasons' words (空行, 合计/小计行 …).
+    #[serde(default)]
+    pub rows_skipped_by: std::collections::BTreeMap<String, usize>,
 }
 
 impl ManifestFile {
@@ -730,19 +1129,60 @@ impl ManifestFile {
                 rows_used: f.counts.used,
                 rows_rejected: f.counts.rejected,
                 rows_skipped: f.counts.skipped_total(),
+                header_row: f.header_row,
+                header_height: f.header_height,
+                undated_rows: f.undated_rows,
+                submitter_evidence: f.submitter_evidence.clone(),
+                rows_title: f.counts.title,
+                rows_header: f.counts.header,
+                rows_skipped_by: f
+                    .counts
+                    .skipped
+                    .iter()
+                    .map(|(reason, n)| (reason.label().to_string(), *n))
+                    .collect(),
             })
             .collect()
+    }
+
+    /// The row account as the file's report has it.
+    fn counts(&self) -> ingest::RowCounts {
+        let mut counts = ingest::RowCounts {
+            read: self.rows_read,
+            title: self.rows_title,
+            header: self.rows_header,
+            used: self.rows_used,
+            rejected: self.rows_rejected,
+            ..Default::default()
+        };
+        for reason in ingest::header::SkipReason::ALL {
+            if let Some(n) = self.rows_skipped_by.get(reason.label()) {
+                counts.skipped.insert(reason, *n);
+            }
+        }
+        counts
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Replaced {
+    /// Its vintage number (absent in manifests written before vintages were kept).
+    #[serde(default)]
+    pub vintage: Option<u32>,
     pub written_at: String,
     pub pipeline_sha256: String,
     pub rows: usize,
 }
 
 impl Manifest {
+    /// This partition's vintage number.
+    pub fn number(&self) -> u32 {
+        self.vintage.unwrap_or(self.replaced.len() as u32 + 1)
+    }
+
+    /// The manifest of a partition written now; `kept` is the vintage number the replaced
+    /// partition was kept under (`None`: a first write, or a re-run that changed nothing,
+    /// which keeps the earlier vintage's number and history).
     fn new(
         plan: &Plan,
         source: &Source,
@@ -750,19 +1190,25 @@ impl Manifest {
         run: &RunInfo,
         rows: usize,
         previous: Option<Manifest>,
+        kept: Option<u32>,
     ) -> Manifest {
         let files = ManifestFile::of_source(source, data, run);
-        let replaced = match previous {
-            Some(previous) => {
+        let (replaced, vintage) = match (previous, kept) {
+            (Some(previous), Some(number)) => {
                 let mut replaced = previous.replaced;
                 replaced.push(Replaced {
+                    vintage: Some(number),
                     written_at: previous.written_at,
                     pipeline_sha256: previous.pipeline_sha256,
                     rows: previous.rows,
                 });
-                replaced
+                (replaced, number + 1)
             }
-            None => Vec::new(),
+            (Some(previous), None) => {
+                let number = previous.number();
+                (previous.replaced, number)
+            }
+            (None, _) => (Vec::new(), 1),
         };
         Manifest {
             pipeline: plan.name.clone(),
@@ -776,6 +1222,7 @@ impl Manifest {
                 "money columns end in {FEN_SUFFIX}: integer fen (分), 元 = 分 / 100"
             ),
             files,
+            vintage: Some(vintage),
             replaced,
         }
     }
@@ -806,8 +1253,9 @@ mod tests {
 
         let results = compute::compute(&d.plan, &d.data).unwrap();
         let run = RunInfo::new(&d.plan, &d.data).unwrap();
+        let printed = [printed_total(Some(100.30))];
         let first = store
-            .write_period(&d.plan, &d.data, &results, &run)
+            .write_period(&d.plan, &d.data, &results, &printed, &run)
             .unwrap();
         assert!(first.is_none(), "a first write is not a restatement");
 
@@ -839,10 +1287,72 @@ mod tests {
             .is_ok());
 
         let again = store
-            .write_period(&d.plan, &d.data, &results, &run)
+            .write_period(&d.plan, &d.data, &results, &printed, &run)
             .unwrap();
         let again = again.expect("a second write replaces the first");
         assert!(again.is_empty(), "same files, same figures: {again:?}");
-        assert!(history.vintage("cases", &period).unwrap().unwrap().restated);
+        assert!(again.identical_inputs);
+        // A re-run that changed nothing is no new vintage.
+        assert_eq!(store.vintages(&period).unwrap().len(), 1);
+        assert!(!history.vintage("cases", &period).unwrap().unwrap().restated);
+    }
+
+    fn printed_total(value: Option<f64>) -> PrintedFigure {
+        PrintedFigure {
+            sheet: "欠薪案件".into(),
+            row: "合计".into(),
+            submitter: None,
+            column: "本年累计 / 追发工资".into(),
+            figure: "recovered".into(),
+            window: "本年累计".into(),
+            display: pipeline::Display::Yuan,
+            value,
+            fen: value.map(|v| (v * 100.0).round() as i64),
+        }
+    }
+
+    #[test]
+    fn a_printed_figure_that_moved_is_listed_and_the_report_as_first_published_is_kept() {
+        let d = district();
+        let store = Store::new(&fixture::path_in(&d, "store"), &d.plan.name);
+        let period = d.plan.period;
+        let results = compute::compute(&d.plan, &d.data).unwrap();
+        let run = RunInfo::new(&d.plan, &d.data).unwrap();
+        store
+            .write_period(&d.plan, &d.data, &results, &[printed_total(Some(100.30))], &run)
+            .unwrap();
+        // The same rows, but an earlier month restated since: the 本年累计 printed moved.
+        let later = store
+            .write_period(&d.plan, &d.data, &results, &[printed_total(Some(140.30))], &run)
+            .unwrap()
+            .unwrap();
+        assert!(later.identical_inputs);
+        assert_eq!(later.moved.len(), 1, "{:?}", later.moved);
+        let moved = &later.moved[0];
+        assert_eq!(
+            (moved.sheet.as_str(), moved.row.as_str(), moved.before, moved.after),
+            ("欠薪案件", "合计", Some(100.30), Some(140.30))
+        );
+        let vintages = store.vintages(&period).unwrap();
+        assert_eq!(
+            vintages.iter().map(|v| (v.number, v.current)).collect::<Vec<_>>(),
+            [(1, false), (2, true)]
+        );
+        // Vintage 1 reads what was first stored; the table folder holds Parquet only.
+        let first = store.at_vintage(&period, 1).unwrap();
+        let printed = first.read_printed(&period).unwrap().unwrap();
+        assert_eq!(printed.column("value").unwrap().f64().unwrap().get(0), Some(100.30));
+        let current = store.read_printed(&period).unwrap().unwrap();
+        assert_eq!(current.column("value").unwrap().f64().unwrap().get(0), Some(140.30));
+        assert!(first.manifest("cases", &period).unwrap().is_some());
+        let in_folder: Vec<String> = std::fs::read_dir(store.partition_dir("cases", &period))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(in_folder, [DATA_FILE_NAME]);
+        assert!(matches!(
+            store.at_vintage(&period, 3),
+            Err(StoreError::NoVintage { .. })
+        ));
     }
 }

@@ -60,10 +60,16 @@ impl Changes {
     }
 }
 
+/// A printed figure whose value differs from the one the replaced run printed in the same
+/// cell (sheet, row, column).
 #[derive(Debug, Clone)]
 pub struct MovedFigure {
-    pub submitter: String,
-    pub figure: String,
+    pub sheet: String,
+    /// The row's label: 合计, a township, a category.
+    pub row: String,
+    pub column: String,
+    /// The unit of `before` and `after` (万元, 比率…).
+    pub unit: String,
     pub before: Option<f64>,
     pub after: Option<f64>,
 }
@@ -263,58 +269,59 @@ fn row_hashes(columns: &[&Column], rows: usize) -> PolarsResult<Vec<u64>> {
     Ok(hashes)
 }
 
-/// The stored results before and after, figure by figure and submitter by submitter.
-/// `labels` names each results column for people.
-pub fn compare_results(
-    before: &DataFrame,
-    after: &DataFrame,
-    labels: &[(String, String)],
-) -> PolarsResult<Vec<MovedFigure>> {
-    // A level by its name; a category row by its table and name (其他 may be in two tables).
-    let names = |frame: &DataFrame| -> PolarsResult<Vec<String>> {
-        let names = frame.column("submitter_name")?.str()?.clone();
-        let tables = match frame.column("breakdown") {
-            Ok(c) => c.str()?.iter().map(|t| t.map(str::to_string)).collect(),
-            Err(_) => vec![None; frame.height()],
+/// The printed figures of the replaced run and of this one (`store::printed_frame`),
+/// compared cell by cell: every figure that moved, in the order this run printed them (a
+/// cell only one of the two runs printed counts as moved from or to "—").
+pub fn compare_printed(before: &DataFrame, after: &DataFrame) -> PolarsResult<Vec<MovedFigure>> {
+    type Cell = (String, String, String);
+    let cells = |frame: &DataFrame| -> PolarsResult<Vec<(Cell, String, Option<f64>)>> {
+        let text = |name: &str| -> PolarsResult<Vec<String>> {
+            Ok(frame
+                .column(name)?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect())
         };
-        Ok(names
-            .iter()
-            .zip(tables)
-            .map(|(n, table)| match table {
-                Some(table) => format!("{table}：{}", n.unwrap_or("")),
-                None => n.unwrap_or("").to_string(),
+        let (sheets, rows, columns, units) =
+            (text("sheet")?, text("row")?, text("column")?, text("unit")?);
+        let values = frame.column("value")?.f64()?.clone();
+        Ok((0..frame.height())
+            .map(|i| {
+                let cell = (sheets[i].clone(), rows[i].clone(), columns[i].clone());
+                (cell, units[i].clone(), values.get(i))
             })
             .collect())
     };
-    let (old_names, new_names) = (names(before)?, names(after)?);
-    let mut moved = Vec::new();
-    for (column, label) in labels {
-        let (Ok(old), Ok(new)) = (before.column(column), after.column(column)) else {
-            continue;
-        };
-        let (old, new) = (old.cast(&DataType::Float64)?, new.cast(&DataType::Float64)?);
-        let old: HashMap<&str, Option<f64>> = old_names
-            .iter()
-            .map(String::as_str)
-            .zip(old.f64()?.iter())
-            .collect();
-        for (who, value) in new_names.iter().zip(new.f64()?.iter()) {
-            let was = old.get(who.as_str()).copied().flatten();
-            let differs = match (was, value) {
-                (Some(a), Some(b)) => (a - b).abs() > 1e-9 * a.abs().max(1.0),
-                (a, b) => a.is_some() != b.is_some(),
-            };
-            if differs {
-                moved.push(MovedFigure {
-                    submitter: who.clone(),
-                    figure: label.clone(),
-                    before: was,
-                    after: value,
-                });
-            }
-        }
-    }
-    Ok(moved)
+    let old = cells(before)?;
+    let new = cells(after)?;
+    let was: HashMap<&Cell, Option<f64>> = old.iter().map(|(c, _, v)| (c, *v)).collect();
+    let now: HashMap<&Cell, ()> = new.iter().map(|(c, _, _)| (c, ())).collect();
+    let differs = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() > 1e-9 * a.abs().max(1.0),
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    let moved = |(sheet, row, column): &Cell, unit: &str, before, after| MovedFigure {
+        sheet: sheet.clone(),
+        row: row.clone(),
+        column: column.clone(),
+        unit: unit.to_string(),
+        before,
+        after,
+    };
+    let mut figures: Vec<MovedFigure> = new
+        .iter()
+        .filter_map(|(cell, unit, value)| {
+            let before = was.get(cell).copied().flatten();
+            differs(before, *value).then(|| moved(cell, unit, before, *value))
+        })
+        .collect();
+    figures.extend(
+        old.iter()
+            .filter(|(cell, _, value)| value.is_some() && !now.contains_key(cell))
+            .map(|(cell, unit, value)| moved(cell, unit, *value, None)),
+    );
+    Ok(figures)
 }
 
 #[cfg(test)]
