@@ -19,6 +19,9 @@ pub struct ExplainArgs {
     /// Write every row behind the figure to this xlsx, one sheet per measure and window.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// 解释存储中第 N 版（1 为首次发布）的数字，而不是现行版。
+    #[arg(long, value_name = "N")]
+    pub vintage: Option<u32>,
     /// Rows shown per measure in the terminal.
     #[arg(long, default_value_t = 20)]
     pub max_rows: usize,
@@ -53,45 +56,91 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let Some(plan) = load_plan(&args.pipeline, None, None)? else {
         return Ok(ExitStatus::Error);
     };
-    // The figures as `run` computes them: this period read now, earlier ones from the store.
-    let validated = crate::engine::read_and_validate(&plan, &super::phases::Terminal::new(true))?;
-    let (data, results) = (validated.data, validated.results);
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
-    // The figure is recomputed from the files as they are now: whether that is the figure
-    // the stored run published is said, with every file that differs.
-    match &store {
-        None => eprintln!(
-            "注意：没有存储，下面是按现在数据文件夹中的文件重新计算的结果，未必是已发布报告中的数字"
-        ),
-        Some(store) => match store::inputs_since_stored(store, &plan, &data)? {
-            None => eprintln!(
-                "注意：存储中没有{}的数据，下面是按现在的文件重新计算的结果",
-                plan.period
-            ),
-            Some(differences) if differences.is_empty() => {}
-            Some(differences) => {
-                eprintln!(
-                    "注意：现在的文件与{}存入（发布报告）时所用的不同，下面按现在的文件重新计算，可能与已发布的数字不同：",
-                    plan.period
-                );
-                for difference in &differences {
-                    eprintln!("  {difference}");
-                }
+    let store = match (store, args.vintage) {
+        (Some(store), Some(n)) => match store.at_vintage(&plan.period, n) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitStatus::Error);
             }
         },
-    }
-    let sha = match store {
-        Some(_) => Some(store::pipeline_sha256(&plan)?),
+        (None, Some(_)) => {
+            eprintln!("错误：--vintage 要用存储中的数据，但本次没有存储（--no-store）");
+            return Ok(ExitStatus::Error);
+        }
+        (store, None) => store,
+    };
+    // The figure as published: the rows the store kept for the period (the run that wrote
+    // the report); today's files only when the store does not hold it.
+    let stored = match &store {
+        Some(store) => crate::engine::read_stored(&plan, store)?,
         None => None,
     };
-    let explanation = explain(
-        &plan,
-        &data,
-        &results,
-        store.as_ref().map(|s| s as &dyn history::History),
-        sha.as_deref(),
-        &address,
-    )?;
+    let terminal = super::phases::Terminal::new(true);
+    let today = match (&stored, args.vintage) {
+        // A vintage is explained as it was stored; today's files are not its files.
+        (Some(_), Some(_)) => None,
+        (Some(_), None) => crate::engine::read_and_validate(&plan, &terminal).ok(),
+        (None, _) => Some(crate::engine::read_and_validate(&plan, &terminal)?),
+    };
+    let history = store.as_ref().map(|s| s as &dyn history::History);
+    let explain_over = |data: &ingest::Ingested, results: &compute::Results, sha: Option<&str>| {
+        explain(&plan, data, results, history, sha, &address)
+    };
+    let (explanation, recomputed) = match (&stored, &store) {
+        (Some(stored), Some(store)) => {
+            let manifest = plan
+                .sources
+                .iter()
+                .find_map(|s| store.manifest(&s.id, &plan.period).ok().flatten());
+            let sha = manifest.as_ref().map(|m| m.pipeline_sha256.clone());
+            if let Some(m) = &manifest {
+                eprintln!(
+                    "按存储中{}第{}版（{}存入）的数据解释：即发布报表时所用的行",
+                    plan.period,
+                    m.number(),
+                    m.written_at
+                );
+            }
+            let published = explain_over(&stored.data, &stored.results, sha.as_deref())?;
+            // Today's files against the manifest's SHA-256: a difference is said, file by
+            // file, with the figure today's files would give.
+            let mut recomputed = None;
+            match &today {
+                None if args.vintage.is_none() => eprintln!(
+                    "注意：现在的数据文件夹读不了，无法与存入时的文件核对"
+                ),
+                None => {}
+                Some(today) => {
+                    let differences =
+                        store::inputs_since_stored(store, &plan, &today.data)?.unwrap_or_default();
+                    if !differences.is_empty() {
+                        eprintln!("注意：现在的文件与存入时的不同：");
+                        for difference in &differences {
+                            eprintln!("  {difference}");
+                        }
+                        let sha = store::pipeline_sha256(&plan)?;
+                        recomputed = Some(explain_over(&today.data, &today.results, Some(&sha))?);
+                    }
+                }
+            }
+            (published, recomputed)
+        }
+        _ => {
+            let today = today.expect("read when nothing is stored");
+            match &store {
+                None => eprintln!(
+                    "注意：没有存储，下面是按现在数据文件夹中的文件重新计算的结果，未必是已发布报告中的数字"
+                ),
+                Some(_) => eprintln!(
+                    "注意：存储中没有{}的数据，下面是按现在的文件重新计算的结果",
+                    plan.period
+                ),
+            }
+            (explain_over(&today.data, &today.results, None)?, None)
+        }
+    };
     let figure = match explanation {
         Explanation::NotAFigure { address, what } => {
             println!("{address}: {what}");
@@ -110,6 +159,16 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     println!("  formula   {}", figure.formula);
     if let Some(c) = &figure.comparison {
         println!("  change    {c}");
+    }
+    if let Some(Explanation::Figure(now)) = &recomputed {
+        if now.shown != figure.shown {
+            let shown = |s: &str| if s.is_empty() { "（空白）".to_string() } else { s.to_string() };
+            println!(
+                "  现在的文件  按现在的文件重新计算为 {}，与已发布的 {} 不同",
+                shown(&now.shown),
+                shown(&figure.shown)
+            );
+        }
     }
     if let Some(why) = &figure.why_empty {
         println!("  empty     {why}");

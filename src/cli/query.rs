@@ -31,6 +31,9 @@ pub struct QueryArgs {
     /// Rows the terminal table shows at most.
     #[arg(long, default_value_t = 100)]
     pub max_rows: usize,
+    /// 读存储中该报告期的第 N 版（1 为首次发布）；要与一个 --period 同用。
+    #[arg(long, value_name = "N", conflicts_with = "all_periods")]
+    pub vintage: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,13 +50,16 @@ pub struct TablesArgs {
     /// Every stored period (default: --period, else the pipeline's own period).
     #[arg(long, conflicts_with = "period")]
     pub all_periods: bool,
+    /// 列出存储中该报告期第 N 版的表（1 为首次发布）。
+    #[arg(long, value_name = "N", conflicts_with = "all_periods")]
+    pub vintage: Option<u32>,
 }
 
 pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
     if let Some(path) = &args.out {
         output::check_out_path(path)?;
     }
-    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods)? else {
+    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods, args.vintage)? else {
         return Ok(ExitStatus::Error);
     };
     eprintln!("laborstat query: {}", catalog.origin.words());
@@ -97,7 +103,7 @@ pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
 }
 
 pub fn tables(args: TablesArgs) -> anyhow::Result<ExitStatus> {
-    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods)? else {
+    let Some(catalog) = open_catalog(&args.pipeline, args.all_periods, args.vintage)? else {
         return Ok(ExitStatus::Error);
     };
     let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
@@ -141,6 +147,7 @@ pub fn tables(args: TablesArgs) -> anyhow::Result<ExitStatus> {
 pub(super) fn open_catalog(
     args: &PipelineArgs,
     all_periods: bool,
+    vintage: Option<u32>,
 ) -> anyhow::Result<Option<Catalog>> {
     let range = match args.period.as_deref() {
         Some(text) => match Period::parse_range(text) {
@@ -166,6 +173,27 @@ pub(super) fn open_catalog(
         (None, false) => Periods::Some(vec![plan.period]),
     };
     let store = plan.store.as_ref().map(|dir| Store::new(dir, &plan.name));
+    let store = match (store, vintage) {
+        (Some(_), Some(_)) if range.as_ref().is_some_and(|r| r.len() > 1) => {
+            eprintln!("错误：--vintage 指一个报告期的某一版：只给一个 --period");
+            return Ok(None);
+        }
+        (Some(store), Some(n)) => match store.at_vintage(&plan.period, n) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return Ok(None);
+            }
+        },
+        (None, Some(_)) => {
+            eprintln!("错误：--vintage 要用存储中的数据，但本次没有存储（--no-store）");
+            return Ok(None);
+        }
+        (store, None) => store,
+    };
+    if let Some(n) = store.as_ref().and_then(|s| s.reading_vintage(&plan.period)) {
+        eprintln!("laborstat query: {}读存储中的第{n}版", plan.period);
+    }
     let why = match &store {
         None => "--no-store".to_string(),
         Some(store) => {

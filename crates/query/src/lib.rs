@@ -98,6 +98,8 @@ pub enum Origin {
     Store {
         root: PathBuf,
         periods: Vec<Period>,
+        /// Periods stored more than once: each vintage, and which one the tables read.
+        vintages: Vec<String>,
     },
     /// `rejected`: rows of those files with error findings, in no table.
     Spreadsheets {
@@ -110,9 +112,17 @@ pub enum Origin {
 impl Origin {
     pub fn words(&self) -> String {
         match self {
-            Origin::Store { root, periods } => {
+            Origin::Store {
+                root,
+                periods,
+                vintages,
+            } => {
                 let list: Vec<String> = periods.iter().map(Period::to_string).collect();
-                format!("store {} · periods {}", root.display(), list.join(", "))
+                let mut words = format!("store {} · periods {}", root.display(), list.join(", "));
+                for line in vintages {
+                    words.push_str(&format!("\n  {line}"));
+                }
+                words
             }
             Origin::Spreadsheets {
                 period,
@@ -247,6 +257,7 @@ impl Catalog {
             origin: Origin::Store {
                 root: store.root().to_path_buf(),
                 periods: periods.to_vec(),
+                vintages: vintage_lines(store, periods)?,
             },
         })
     }
@@ -752,6 +763,30 @@ fn scan_table(
             table: table.to_string(),
             error,
         })
+}
+
+/// Per period stored more than once: its vintages (`--vintage N` reads one), and which one
+/// the tables hold.
+fn vintage_lines(store: &Store, periods: &[Period]) -> Result<Vec<String>, StoreError> {
+    let mut lines = Vec::new();
+    for period in periods {
+        let vintages = store.vintages(period)?;
+        if vintages.len() < 2 {
+            continue;
+        }
+        let read = store
+            .reading_vintage(period)
+            .unwrap_or_else(|| vintages.last().map_or(1, |v| v.number));
+        let list: Vec<String> = vintages
+            .iter()
+            .map(|v| {
+                let mark = if v.number == read { "（本次所读）" } else { "" };
+                format!("第{}版 {}存入{mark}", v.number, v.written_at)
+            })
+            .collect();
+        lines.push(format!("{period} 重报过，各版：{}", list.join("；")));
+    }
+    Ok(lines)
 }
 
 /// A stored file's manifest entry, with its period and source.

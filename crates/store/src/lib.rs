@@ -1021,6 +1021,9 @@ pub fn inputs_since_stored(
     if pipeline_changed {
         differences.push("流水线文件（或 --set 设置）与存入时不同".to_string());
     }
+    // A workbook several ledgers read is one difference.
+    let mut seen = std::collections::HashSet::new();
+    differences.retain(|d| seen.insert(d.clone()));
     Ok(stored_any.then_some(differences))
 }
 
