@@ -173,7 +173,10 @@ pub fn republish(
     observer: &dyn Observer,
 ) -> anyhow::Result<Option<Republished>> {
     let store = store.at_vintage(&plan.period, vintage)?;
-    let Some(Validated { data, mut results, .. }) = read_stored(plan, &store)? else {
+    let Some(Validated {
+        data, mut results, ..
+    }) = read_stored(plan, &store)?
+    else {
         return Ok(None);
     };
     observer.phase_ended("ingest");
@@ -181,16 +184,20 @@ pub fn republish(
     let sha = store
         .manifest(&plan.sources[0].id, &plan.period)?
         .map(|m| m.pipeline_sha256);
-    results.windows =
-        compute::windows::window_figures(plan, &data, &results.rows, Some(history), sha.as_deref())?;
+    results.windows = compute::windows::window_figures(
+        plan,
+        &data,
+        &results.rows,
+        Some(history),
+        sha.as_deref(),
+    )?;
     results.lists = compute::lists::list_rows(plan, &data, Some(history))?;
     observer.phase_ended("windows");
     let printed = report::printed::printed_figures(plan, &results, &data);
     let differs_from_stored = match store.read_printed(&plan.period)? {
-        Some(stored) => store::restatement::compare_printed(
-            &stored,
-            &store::printed_frame(&printed)?,
-        )?,
+        Some(stored) => {
+            store::restatement::compare_printed(&stored, &store::printed_frame(&printed)?)?
+        }
         None => Vec::new(),
     };
     results.windows.restated.push(format!(

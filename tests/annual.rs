@@ -247,7 +247,7 @@ fn explain_and_query_reach_a_subtotal() {
         .args([
             "query",
             "pipelines/annual.toml",
-            "select submitter_name, units from results where subtotal = '镇'",
+            "select submitter_name, units from measures where subtotal = '镇'",
             "--format",
             "csv",
             "--store",
@@ -262,6 +262,21 @@ fn explain_and_query_reach_a_subtotal() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(csv.contains(&format!("其中：镇,{towns}")), "{csv}");
+    // The report's own cell: `results` holds the 其中：镇 row as the sheet printed it.
+    let (csv, _) = run_ok(&[
+        "query",
+        "pipelines/annual.toml",
+        "select row, value from results where row = '其中：镇' and figure = 'units' and window = '本期'",
+        "--format",
+        "csv",
+        "--store",
+        dir.path().join("store").to_str().unwrap(),
+    ]);
+    let printed = crate::query::csv_rows(&csv);
+    assert!(!printed.is_empty(), "{csv}");
+    for row in &printed {
+        assert_eq!(row["value"].parse::<f64>().unwrap(), towns as f64, "{csv}");
+    }
 }
 
 /// Seed 000 (../shared/seeds): 1358 企业 with 67157 从业人员, 签订率 90.24 %, 参保率 80.57 %,
@@ -1044,11 +1059,11 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
     assert!(output.status.success(), "{text}");
     assert!(text.contains("of the category “企业”"), "{text}");
 
-    // The same rows in query's `results`: one per category and the other row, by table.
+    // The same rows in query's `measures`: one per category and the other row, by table.
     let (csv, _) = run_ok(&[
         "query",
         "pipelines/annual.toml",
-        "select category, units, employees from results where breakdown = '用人单位类型'",
+        "select category, units, employees from measures where breakdown = '用人单位类型'",
         "--format",
         "csv",
         "--no-store",

@@ -297,14 +297,21 @@ fn a_backfilled_store_gives_every_window_and_comparison_of_the_monthly_report() 
 
     // The store: a partition per source and month, each with its manifest.
     let store = out.path().join("store/monthly-wages");
-    for source in ["projects", "arrears", "leads", "deposits", "_results"] {
+    for source in [
+        "projects",
+        "arrears",
+        "leads",
+        "deposits",
+        "_results",
+        "_measures",
+    ] {
         for month in ["2023-01", "2024-11"] {
             let dir = store.join(source).join(format!("period={month}"));
             assert!(dir.join("data.parquet").is_file(), "{}", dir.display());
         }
     }
     let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(store.join("arrears/period=2024-11/_manifest.json")).unwrap(),
+        &std::fs::read_to_string(store.join("_manifests/arrears/period=2024-11.json")).unwrap(),
     )
     .unwrap();
     let files = manifest["files"].as_array().unwrap();
@@ -376,19 +383,34 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
         "{restated}"
     );
     let feb = truth[&("2024-02".to_string(), "510199002".to_string())]["cases"];
+    // Every printed figure that moved, by sheet, row and column: the month's and the
+    // year-to-date's (a township that sent nothing is printed blank).
     assert!(
-        restated.contains(&format!("东湖街道 欠薪案件数：{feb} → 0")),
+        restated.contains(&format!(
+            "东湖街道（未报送） 欠薪案件数（件） / 本月：{feb} → —"
+        )),
+        "{restated}"
+    );
+    assert!(
+        restated.contains("欠薪案件及线索：")
+            && restated.contains("合计 欠薪案件数（件） / 本年累计："),
         "{restated}"
     );
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             out.path()
-                .join("store/monthly-wages/arrears/period=2024-02/_manifest.json"),
+                .join("store/monthly-wages/_manifests/arrears/period=2024-02.json"),
         )
         .unwrap(),
     )
     .unwrap();
-    assert_eq!(manifest["replaced"].as_array().map(Vec::len), Some(2));
+    // The re-run on the same files kept nothing; the restatement kept vintage 1.
+    assert_eq!(manifest["replaced"].as_array().map(Vec::len), Some(1));
+    assert_eq!(manifest["vintage"].as_u64(), Some(2));
+    assert!(out
+        .path()
+        .join("store/monthly-wages/_vintages/arrears/period=2024-02/vintage=1/data.parquet")
+        .is_file());
     assert_eq!(manifest["files"].as_array().map(Vec::len), Some(13));
     let report = sheet(
         &out.path().join("monthly-wages-2024-02.xlsx"),
@@ -470,41 +492,7 @@ fn a_retroactive_closing_is_caught_by_the_carry_over_check() {
         .map(|(month, csv)| (*month, "510199001-锦华街道", csv.to_string()))
         .collect();
     write_ledgers(dir.path(), &ledgers);
-    let pipeline = small_pipeline(
-        dir.path(),
-        "carry",
-        r#"[roster]
-entries = [{ code = "510199001", name = "锦华街道" }]
-
-[sources.cases]
-files = "*/*.csv"
-key = ["案件编号"]
-
-[sources.cases.columns]
-"案件编号" = { type = "text" }
-"受理日期" = { type = "date", required = true }
-"结案日期" = { type = "date" }
-
-[measures.open_at_end]
-source = "cases"
-sql = "count(*)"
-filter = "受理日期 <= date '{period_end}' and (结案日期 is null or 结案日期 > date '{period_end}')"
-label = "期末未结"
-
-[measures.open_at_start]
-source = "cases"
-sql = "count(*)"
-filter = "受理日期 < date '{period_start}' and (结案日期 is null or 结案日期 >= date '{period_start}')"
-label = "期初未结"
-carry_over = "open_at_end"
-
-[[report.sheets]]
-name = "表"
-title = "{period_label}"
-show_codes = true
-columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header = ["未结", "期末"], value = "open_at_end" }]
-"#,
-    );
+    let pipeline = carry_pipeline(dir.path(), r#"[{ code = "510199001", name = "锦华街道" }]"#);
     run(&pipeline, "2024-10");
     let output = laborstat()
         .arg("validate")
@@ -538,6 +526,106 @@ columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header 
     assert!(list
         .rows()
         .any(|r| r.iter().any(|c| c.to_string().contains("上期结转核对"))));
+}
+
+/// The carry-over pipeline: 期初未结 must equal last period's stored 期末未结.
+fn carry_pipeline(dir: &Path, roster_entries: &str) -> PathBuf {
+    let rest = format!(
+        "[roster]\nentries = {roster_entries}\n\n{}",
+        r#"[sources.cases]
+files = "*/*.csv"
+key = ["案件编号"]
+
+[sources.cases.columns]
+"案件编号" = { type = "text" }
+"受理日期" = { type = "date", required = true }
+"结案日期" = { type = "date" }
+
+[measures.open_at_end]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 <= date '{period_end}' and (结案日期 is null or 结案日期 > date '{period_end}')"
+label = "期末未结"
+
+[measures.open_at_start]
+source = "cases"
+sql = "count(*)"
+filter = "受理日期 < date '{period_start}' and (结案日期 is null or 结案日期 >= date '{period_start}')"
+label = "期初未结"
+carry_over = "open_at_end"
+
+[[report.sheets]]
+name = "表"
+title = "{period_label}"
+show_codes = true
+columns = [{ header = ["未结", "期初"], value = "open_at_start" }, { header = ["未结", "期末"], value = "open_at_end" }]
+"#
+    );
+    small_pipeline(dir, "carry", &rest)
+}
+
+/// January after December, one ledger restarting each year (锦华街道 sends only this year's
+/// cases) and one holding every case (东湖街道, a December case closed back-dated): the
+/// restarted ledger is one finding naming it and why no comparison was made — not a
+/// "back-dated closing" per township — while the other is still checked record by record.
+#[test]
+fn a_ledger_that_restarts_each_year_is_not_taken_for_back_dated_closings_in_january() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledgers: Vec<(&str, &str, String)> = vec![
+        (
+            "2023-12",
+            "510199001-锦华街道",
+            "案件编号,受理日期,结案日期\nA,2023-11-03,\nB,2023-12-08,\n".into(),
+        ),
+        (
+            "2023-12",
+            "510199002-东湖街道",
+            "案件编号,受理日期,结案日期\nD,2023-12-01,\nE,2023-12-02,\n".into(),
+        ),
+        (
+            "2024-01",
+            "510199001-锦华街道",
+            "案件编号,受理日期,结案日期\nC,2024-01-05,\n".into(),
+        ),
+        (
+            "2024-01",
+            "510199002-东湖街道",
+            "案件编号,受理日期,结案日期\nD,2023-12-01,2023-12-20\nE,2023-12-02,\nF,2024-01-03,\n"
+                .into(),
+        ),
+    ];
+    write_ledgers(dir.path(), &ledgers);
+    let pipeline = carry_pipeline(
+        dir.path(),
+        r#"[{ code = "510199001", name = "锦华街道" }, { code = "510199002", name = "东湖街道" }]"#,
+    );
+    run(&pipeline, "2023-12");
+    run(&pipeline, "2024-01");
+    let details =
+        std::fs::read_to_string(dir.path().join("out/carry-2024-01-问题明细.csv")).unwrap();
+    let carry: Vec<&str> = details
+        .lines()
+        .filter(|l| l.contains("上期结转核对"))
+        .collect();
+    assert_eq!(carry.len(), 2, "{details}");
+    assert!(
+        carry.iter().any(|l| l
+            .contains("1个单位本期的cases中没有2024年1月1日之前的记录（台账按年重新开始）")
+            && l.contains("锦华街道")),
+        "{details}"
+    );
+    assert!(
+        carry
+            .iter()
+            .any(|l| l.contains("上期计入、本期未计入的记录1条（案件编号）：D")),
+        "{details}"
+    );
+    assert!(
+        !carry
+            .iter()
+            .any(|l| l.contains("：A") || l.contains("A、B")),
+        "{details}"
+    );
 }
 
 /// 同比 against hand-computed values, with a zero base: 锦华街道 had no case in 2023-11, so

@@ -90,12 +90,12 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
     let truth = monthly_truth();
     let months = ["2024-01", "2024-02", "2024-03"];
 
-    // results: the measures per township and period, money exact in 元.
+    // measures: the measures per township and period, money exact in 元.
     let text = query(
         &pipeline,
         &store,
         &["--all-periods", "--format", "csv"],
-        "SELECT period, submitter, cases, recovered, active FROM results WHERE submitter IS NOT NULL ORDER BY period, submitter",
+        "SELECT period, submitter, cases, recovered, active FROM measures WHERE submitter IS NOT NULL ORDER BY period, submitter",
     );
     let rows = csv_rows(&text);
     let expected: Vec<&(String, String)> = truth
@@ -108,6 +108,24 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         assert_eq!(row["cases"], t["cases"].to_string(), "{row:?}");
         assert_eq!(row["recovered"], yuan(t["recovered_fen"]), "{row:?}");
         assert_eq!(row["active"], t["projects_active"].to_string(), "{row:?}");
+    }
+
+    // results: the report's own cells — March's 本年累计 欠薪案件数 is January to March.
+    let text = query(
+        &pipeline,
+        &store,
+        &["--period", "2024-03", "--format", "csv"],
+        "SELECT submitter, value FROM results WHERE figure = 'cases' AND window = '本年累计' AND submitter IS NOT NULL",
+    );
+    let printed = csv_rows(&text);
+    assert!(!printed.is_empty(), "{text}");
+    for row in &printed {
+        let ytd: i64 = months
+            .iter()
+            .filter_map(|p| truth.get(&(p.to_string(), row["submitter"].clone())))
+            .map(|t| t["cases"])
+            .sum();
+        assert_eq!(row["value"].parse::<f64>().unwrap(), ytd as f64, "{row:?}");
     }
 
     // A source's rows: 追发工资 summed by SQL over the rows of March, exact to the fen.
@@ -215,7 +233,7 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
     assert_eq!(counted, with_accounts);
 
     // A folder that laborstat did not write (not a period) is never read.
-    let results = store.join("monthly-wages").join("_results");
+    let results = store.join("monthly-wages").join("_measures");
     std::fs::create_dir_all(results.join("period=draft")).unwrap();
     std::fs::copy(
         results.join("period=2024-01").join("data.parquet"),
@@ -228,7 +246,7 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         &pipeline,
         &store,
         &["--all-periods", "--format", "csv"],
-        "SELECT count(*) AS n FROM results WHERE submitter IS NOT NULL",
+        "SELECT count(*) AS n FROM measures WHERE submitter IS NOT NULL",
     );
     assert_eq!(csv_rows(&text)[0]["n"], expected.len().to_string());
 
@@ -254,7 +272,7 @@ fn query_reads_every_stored_period_and_its_results_as_the_generator_counted() {
         "--all-periods",
     ]);
     for table in [
-        "projects", "arrears", "leads", "deposits", "results", "files",
+        "projects", "arrears", "leads", "deposits", "results", "measures", "files",
     ] {
         assert!(text.contains(&format!("\n{table} — ")), "{table}: {text}");
     }
@@ -278,7 +296,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
         Path::new("pipelines/annual.toml"),
         &store,
         &["--format", "csv"],
-        "SELECT submitter, closure_rate FROM results WHERE closure_rate < 0.95 AND submitter IS NOT NULL ORDER BY submitter",
+        "SELECT DISTINCT submitter FROM results WHERE figure = 'closure_rate' AND window = '本期' AND value < 0.95 AND submitter IS NOT NULL ORDER BY submitter",
     );
     let got: Vec<String> = csv_rows(&text)
         .into_iter()
@@ -298,7 +316,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
         Path::new("pipelines/annual.toml"),
         &store,
         &["--format", "csv"],
-        "SELECT submitter_name, accepted, closed FROM results WHERE submitter IS NULL",
+        "SELECT submitter_name, accepted, closed FROM measures WHERE submitter IS NULL",
     );
     let total = &csv_rows(&text)[0];
     assert_eq!(total["submitter_name"], "合计");
@@ -337,7 +355,7 @@ fn results_answer_under_95_percent_without_the_formula_written_again() {
         Path::new("pipelines/annual.toml"),
         &store,
         &[],
-        "SELECT submitter_name, accepted FROM results ORDER BY accepted DESC LIMIT 3",
+        "SELECT submitter_name, accepted FROM measures ORDER BY accepted DESC LIMIT 3",
     );
     let lines: Vec<&str> = text.lines().collect();
     let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
@@ -363,6 +381,7 @@ fn a_sql_mistake_is_named_with_what_exists() {
     let all = [
         mistake("SELECT 受理日, count(*) FROM cases GROUP BY 受理日"),
         mistake("SELECT * FROM case"),
+        mistake("SELECT 结案率 FROM measures"),
         mistake("SELECT 结案率 FROM results"),
         mistake("SELECT submitter FORM results"),
         mistake("DELETE FROM cases"),

@@ -108,9 +108,9 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             // file, with the figure today's files would give.
             let mut recomputed = None;
             match &today {
-                None if args.vintage.is_none() => eprintln!(
-                    "注意：现在的数据文件夹读不了，无法与存入时的文件核对"
-                ),
+                None if args.vintage.is_none() => {
+                    eprintln!("注意：现在的数据文件夹读不了，无法与存入时的文件核对")
+                }
                 None => {}
                 Some(today) => {
                     let differences =
@@ -162,7 +162,13 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     }
     if let Some(Explanation::Figure(now)) = &recomputed {
         if now.shown != figure.shown {
-            let shown = |s: &str| if s.is_empty() { "（空白）".to_string() } else { s.to_string() };
+            let shown = |s: &str| {
+                if s.is_empty() {
+                    "（空白）".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
             println!(
                 "  现在的文件  按现在的文件重新计算为 {}，与已发布的 {} 不同",
                 shown(&now.shown),

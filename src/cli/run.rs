@@ -80,7 +80,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
 
 /// A stored vintage's report made again (`--as-published`, `--vintage N`): written beside
 /// the report as `<name>（第N版）.xlsx` unless `--out` names the file.
-fn republish(plan: &Plan, vintage: u32, out_given: bool, quiet: bool) -> anyhow::Result<ExitStatus> {
+fn republish(
+    plan: &Plan,
+    vintage: u32,
+    out_given: bool,
+    quiet: bool,
+) -> anyhow::Result<ExitStatus> {
     let Some(dir) = &plan.store else {
         eprintln!("错误：--no-store：重新生成已发布的报表要用存储中的数据");
         return Ok(ExitStatus::Error);
@@ -89,15 +94,24 @@ fn republish(plan: &Plan, vintage: u32, out_given: bool, quiet: bool) -> anyhow:
     let output = match out_given {
         true => plan.output.clone(),
         false => {
-            let stem = plan.output.file_stem().unwrap_or_default().to_string_lossy();
-            plan.output.with_file_name(format!("{stem}（第{vintage}版）.xlsx"))
+            let stem = plan
+                .output
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy();
+            plan.output
+                .with_file_name(format!("{stem}（第{vintage}版）.xlsx"))
         }
     };
     let terminal = super::phases::Terminal::new(quiet);
     let republished = match crate::engine::republish(plan, &store, vintage, &output, &terminal) {
         Ok(Some(r)) => r,
         Ok(None) => {
-            eprintln!("错误：存储 {} 中没有{}的数据", store.root().display(), plan.period);
+            eprintln!(
+                "错误：存储 {} 中没有{}的数据",
+                store.root().display(),
+                plan.period
+            );
             return Ok(ExitStatus::Error);
         }
         Err(e) => match e.downcast_ref::<store::StoreError>() {
@@ -113,7 +127,12 @@ fn republish(plan: &Plan, vintage: u32, out_given: bool, quiet: bool) -> anyhow:
             "laborstat run: {}第{}版，按存入的 {} 行重新生成",
             plan.period,
             republished.vintage,
-            republished.data.tables.iter().map(|t| t.height()).sum::<usize>()
+            republished
+                .data
+                .tables
+                .iter()
+                .map(|t| t.height())
+                .sum::<usize>()
         );
         if republished.differs_from_stored.is_empty() {
             println!("  核对      所印的每个数字与该版存入的相同");

@@ -31,8 +31,8 @@ use compute::Results;
 use ingest::Ingested;
 use pipeline::{ColumnType, Period, Plan, Source, ValueKind};
 use store::{
-    result_column_name, results_frame, store_column_name, store_frame, ManifestFile, RunInfo,
-    printed_frame, Store, StoreError, DATA_FILE_NAME, MEASURES_TABLE, RESULTS_TABLE,
+    printed_frame, result_column_name, results_frame, store_column_name, store_frame, ManifestFile,
+    RunInfo, Store, StoreError, DATA_FILE_NAME, MEASURES_TABLE, RESULTS_TABLE,
 };
 
 /// The name of the printed figures' table in SQL.
@@ -587,16 +587,26 @@ const MEASURES_TITLE: &str = "本期各单位及合计的度量与指标";
 /// The printed figures as the analyst sees them: as stored, money also exactly in 元.
 fn printed_view(period: Expr, stored: &[String]) -> Vec<Expr> {
     let mut exprs = vec![period.alias("period")];
-    for name in ["sheet", "row", "submitter", "column", "figure", "window", "unit"] {
+    for name in [
+        "sheet",
+        "row",
+        "submitter",
+        "column",
+        "figure",
+        "window",
+        "unit",
+    ] {
         exprs.push(kept(name, DataType::String, stored));
     }
     exprs.push(kept("value", DataType::Float64, stored));
     let fen = format!("value{}", store::FEN_SUFFIX);
-    exprs.push(match stored.iter().any(|s| *s == fen) {
-        true => yuan(col(fen.as_str())),
-        false => lit(NULL).cast(DataType::Decimal(38, 2)),
-    }
-    .alias("value_元"));
+    exprs.push(
+        match stored.iter().any(|s| *s == fen) {
+            true => yuan(col(fen.as_str())),
+            false => lit(NULL).cast(DataType::Decimal(38, 2)),
+        }
+        .alias("value_元"),
+    );
     exprs
 }
 
@@ -604,13 +614,25 @@ fn printed_columns() -> Vec<TableColumn> {
     [
         ("period", "文本（报告期）"),
         ("sheet", "文本（报表的工作表）"),
-        ("row", "文本（行：合计、其中：街道、单位名称、类别；未报送的单位带“（未报送）”）"),
+        (
+            "row",
+            "文本（行：合计、其中：街道、单位名称、类别；未报送的单位带“（未报送）”）",
+        ),
         ("submitter", "文本（报送单位代码；合计、小计、类别为空）"),
         ("column", "文本（列的表头，多层以“ / ”相连）"),
         ("figure", "文本（指标或度量在流水线中的名字）"),
-        ("window", "文本（本期、本年累计、上年同期累计、同比、环比…）"),
-        ("unit", "文本（value 的单位：计数、元、万元、比率、百分点、数值）"),
-        ("value", "数值（单元格所存的数，未舍入；比率 0.95 即 95%；“—”或空白为空）"),
+        (
+            "window",
+            "文本（本期、本年累计、上年同期累计、同比、环比…）",
+        ),
+        (
+            "unit",
+            "文本（value 的单位：计数、元、万元、比率、百分点、数值）",
+        ),
+        (
+            "value",
+            "数值（单元格所存的数，未舍入；比率 0.95 即 95%；“—”或空白为空）",
+        ),
         ("value_元", "金额（元，精确到分；仅金额）"),
     ]
     .into_iter()
@@ -780,7 +802,11 @@ fn vintage_lines(store: &Store, periods: &[Period]) -> Result<Vec<String>, Store
         let list: Vec<String> = vintages
             .iter()
             .map(|v| {
-                let mark = if v.number == read { "（本次所读）" } else { "" };
+                let mark = if v.number == read {
+                    "（本次所读）"
+                } else {
+                    ""
+                };
                 format!("第{}版 {}存入{mark}", v.number, v.written_at)
             })
             .collect();

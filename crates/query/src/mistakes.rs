@@ -421,9 +421,24 @@ pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
                 .find(|c| c.label.as_deref() == Some(name))
                 .map(|c| c.name.clone())
         });
-        let hint = match label {
-            Some(n) => format!("; “{name}” is the label of column `{n}`: write {n}"),
-            None => did_you_mean(name, known_columns.iter().copied())
+        // A figure asked of `results` as a column: it holds one row per printed cell.
+        let figure = read
+            .iter()
+            .any(|t| t.name == crate::RESULTS)
+            .then(|| catalog.table(crate::MEASURES))
+            .flatten()
+            .and_then(|m| {
+                m.columns
+                    .iter()
+                    .find(|c| c.name == name || c.label.as_deref() == Some(name))
+            });
+        let hint = match (label, figure) {
+            (_, Some(f)) => format!(
+                "; `results` holds one row per printed cell: write value … WHERE figure = '{}' (and window = '本期', '本年累计' …), or {} FROM measures for the period's own figure",
+                f.name, f.name
+            ),
+            (Some(n), None) => format!("; “{name}” is the label of column `{n}`: write {n}"),
+            (None, None) => did_you_mean(name, known_columns.iter().copied())
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default(),
         };

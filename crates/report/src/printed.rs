@@ -26,7 +26,12 @@ pub fn printed_figures(plan: &Plan, results: &Results, data: &Ingested) -> Vec<P
                 (HeadlineColumn::Current, "本年", figures.current, display),
                 (HeadlineColumn::LastYear, "上年", figures.last_year, display),
                 (HeadlineColumn::Change, "增减量", figures.change, display),
-                (HeadlineColumn::ChangeRate, "增减率", figures.change_rate, rate_display),
+                (
+                    HeadlineColumn::ChangeRate,
+                    "增减率",
+                    figures.change_rate,
+                    rate_display,
+                ),
             ];
             for (column, window, value, display) in cells {
                 printed.push(PrintedFigure {
@@ -49,9 +54,7 @@ pub fn printed_figures(plan: &Plan, results: &Results, data: &Ingested) -> Vec<P
             let sent = level.sent_any(&sheet_sources);
             let row = level.row_label(sent);
             for column in &layout.columns {
-                let value = results
-                    .shown_value(plan, column, level)
-                    .filter(|_| sent);
+                let value = results.shown_value(plan, column, level).filter(|_| sent);
                 printed.push(PrintedFigure {
                     sheet: layout.name.clone(),
                     row: row.clone(),

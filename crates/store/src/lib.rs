@@ -133,7 +133,14 @@ impl Store {
                 number,
                 there: vintages
                     .iter()
-                    .map(|v| format!("第{}版（{}存入{}）", v.number, v.written_at, if v.current { "，现行" } else { "" }))
+                    .map(|v| {
+                        format!(
+                            "第{}版（{}存入{}）",
+                            v.number,
+                            v.written_at,
+                            if v.current { "，现行" } else { "" }
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("、"),
             }),
@@ -189,7 +196,8 @@ impl Store {
             };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with(['_', '.']) && entry.path().is_dir() && !tables.contains(&name) {
+                if !name.starts_with(['_', '.']) && entry.path().is_dir() && !tables.contains(&name)
+                {
                     tables.push(name);
                 }
             }
@@ -304,7 +312,11 @@ impl Store {
 
     /// The manifest of the current partition (in `_manifests`, or inside the partition for
     /// a store written before that folder).
-    fn current_manifest(&self, table: &str, period: &Period) -> Result<Option<Manifest>, StoreError> {
+    fn current_manifest(
+        &self,
+        table: &str,
+        period: &Period,
+    ) -> Result<Option<Manifest>, StoreError> {
         match read_manifest(&self.manifest_path(table, period))? {
             Some(m) => Ok(Some(m)),
             None => read_manifest(&self.partition_dir(table, period).join(OLD_MANIFEST_FILE)),
@@ -420,7 +432,8 @@ impl Store {
     /// source of the period is stored. What it holds is what the report was computed from.
     pub fn ingested(&self, plan: &Plan) -> Result<Option<Ingested>, StoreError> {
         let period = &plan.period;
-        let mut roster = Roster::load(&plan.roster, period).map_err(|e| StoreError::Roster(e.to_string()))?;
+        let mut roster =
+            Roster::load(&plan.roster, period).map_err(|e| StoreError::Roster(e.to_string()))?;
         roster
             .read_constants(&plan.constants)
             .map_err(|e| StoreError::Roster(e.to_string()))?;
@@ -431,9 +444,8 @@ impl Store {
             let manifest = self.manifest(&source.id, period)?;
             let stored = self.read_source(source, period, &roster)?;
             let (Some(manifest), Some(stored)) = (manifest, stored) else {
-                let empty = pipeline::evaluate::schema_frame(source, 0).map_err(|e| {
-                    polars_io(&self.read_dir(&source.id, period), e)
-                })?;
+                let empty = pipeline::evaluate::schema_frame(source, 0)
+                    .map_err(|e| polars_io(&self.read_dir(&source.id, period), e))?;
                 tables.push(empty);
                 continue;
             };
@@ -533,8 +545,8 @@ impl Store {
             };
             if let (Some(manifest), Some(before)) = (&manifest, before) {
                 // Only a restatement needs the whole new partition at once, to compare it.
-                let frame = store_frame(source, &data.tables[si], data)
-                    .map_err(|e| polars_io(&dir, e))?;
+                let frame =
+                    store_frame(source, &data.tables[si], data).map_err(|e| polars_io(&dir, e))?;
                 let key: Vec<String> = source
                     .business_key()
                     .into_iter()
@@ -593,11 +605,14 @@ impl Store {
                 self.keep_vintage(&source.id, &plan.period, number, Some(manifest))?;
             }
             written.push(write_parquet_by_file(&dir, source, table, data)?);
-            let manifest = Manifest::new(plan, source, data, run, table.height(), earlier, replaced);
+            let manifest =
+                Manifest::new(plan, source, data, run, table.height(), earlier, replaced);
             let path = self.manifest_path(&source.id, &plan.period);
             written.push(write_text(
                 path.parent().expect("in _manifests"),
-                path.file_name().and_then(|n| n.to_str()).expect("period=….json"),
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .expect("period=….json"),
                 &serde_json::to_string_pretty(&manifest).expect("plain data"),
             )?);
         }
@@ -808,7 +823,9 @@ pub fn results_frame(plan: &Plan, results: &Results) -> PolarsResult<DataFrame> 
     let mut seen = std::collections::HashSet::new();
     for m in &plan.measures {
         seen.insert(m.name.as_str());
-        let values = rows.iter().map(|(_, r)| r.measures.get(&m.name).copied().flatten());
+        let values = rows
+            .iter()
+            .map(|(_, r)| r.measures.get(&m.name).copied().flatten());
         let name = result_column_name(&m.name, Some(m.kind));
         columns.push(figure_column(&name, Some(m.kind), values));
     }
@@ -1322,31 +1339,57 @@ mod tests {
         let results = compute::compute(&d.plan, &d.data).unwrap();
         let run = RunInfo::new(&d.plan, &d.data).unwrap();
         store
-            .write_period(&d.plan, &d.data, &results, &[printed_total(Some(100.30))], &run)
+            .write_period(
+                &d.plan,
+                &d.data,
+                &results,
+                &[printed_total(Some(100.30))],
+                &run,
+            )
             .unwrap();
         // The same rows, but an earlier month restated since: the 本年累计 printed moved.
         let later = store
-            .write_period(&d.plan, &d.data, &results, &[printed_total(Some(140.30))], &run)
+            .write_period(
+                &d.plan,
+                &d.data,
+                &results,
+                &[printed_total(Some(140.30))],
+                &run,
+            )
             .unwrap()
             .unwrap();
         assert!(later.identical_inputs);
         assert_eq!(later.moved.len(), 1, "{:?}", later.moved);
         let moved = &later.moved[0];
         assert_eq!(
-            (moved.sheet.as_str(), moved.row.as_str(), moved.before, moved.after),
+            (
+                moved.sheet.as_str(),
+                moved.row.as_str(),
+                moved.before,
+                moved.after
+            ),
             ("欠薪案件", "合计", Some(100.30), Some(140.30))
         );
         let vintages = store.vintages(&period).unwrap();
         assert_eq!(
-            vintages.iter().map(|v| (v.number, v.current)).collect::<Vec<_>>(),
+            vintages
+                .iter()
+                .map(|v| (v.number, v.current))
+                .collect::<Vec<_>>(),
             [(1, false), (2, true)]
         );
         // Vintage 1 reads what was first stored; the table folder holds Parquet only.
         let first = store.at_vintage(&period, 1).unwrap();
         let printed = first.read_printed(&period).unwrap().unwrap();
-        assert_eq!(printed.column("value").unwrap().f64().unwrap().get(0), Some(100.30));
+        assert_eq!(
+            printed.column("value").unwrap().f64().unwrap().get(0),
+            Some(100.30)
+        );
         let current = store.read_printed(&period).unwrap().unwrap();
-        assert_eq!(current.column("value").unwrap().f64().unwrap().get(0), Some(140.30));
+        assert_eq!(
+            current.column("value").unwrap().f64().unwrap().get(0),
+            Some(140.30)
+        );
         assert!(first.manifest("cases", &period).unwrap().is_some());
         let in_folder: Vec<String> = std::fs::read_dir(store.partition_dir("cases", &period))
             .unwrap()

@@ -273,53 +273,69 @@ fn row_hashes(columns: &[&Column], rows: usize) -> PolarsResult<Vec<u64>> {
 /// compared cell by cell: every figure that moved, in the order this run printed them (a
 /// cell only one of the two runs printed counts as moved from or to "—").
 pub fn compare_printed(before: &DataFrame, after: &DataFrame) -> PolarsResult<Vec<MovedFigure>> {
+    // A cell by sheet, township (its code: its label gains 「（未报送）」 when it sends
+    // nothing) or row label, and column.
     type Cell = (String, String, String);
-    let cells = |frame: &DataFrame| -> PolarsResult<Vec<(Cell, String, Option<f64>)>> {
-        let text = |name: &str| -> PolarsResult<Vec<String>> {
+    struct Printed {
+        cell: Cell,
+        row: String,
+        unit: String,
+        value: Option<f64>,
+    }
+    let cells = |frame: &DataFrame| -> PolarsResult<Vec<Printed>> {
+        let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
             Ok(frame
                 .column(name)?
                 .str()?
                 .iter()
-                .map(|v| v.unwrap_or("").to_string())
+                .map(|v| v.map(str::to_string))
                 .collect())
         };
         let (sheets, rows, columns, units) =
             (text("sheet")?, text("row")?, text("column")?, text("unit")?);
+        let codes = text("submitter")?;
         let values = frame.column("value")?.f64()?.clone();
         Ok((0..frame.height())
             .map(|i| {
-                let cell = (sheets[i].clone(), rows[i].clone(), columns[i].clone());
-                (cell, units[i].clone(), values.get(i))
+                let row = rows[i].clone().unwrap_or_default();
+                let who = codes[i].clone().unwrap_or_else(|| row.clone());
+                let (sheet, column) = (sheets[i].clone(), columns[i].clone());
+                Printed {
+                    cell: (sheet.unwrap_or_default(), who, column.unwrap_or_default()),
+                    row,
+                    unit: units[i].clone().unwrap_or_default(),
+                    value: values.get(i),
+                }
             })
             .collect())
     };
     let old = cells(before)?;
     let new = cells(after)?;
-    let was: HashMap<&Cell, Option<f64>> = old.iter().map(|(c, _, v)| (c, *v)).collect();
-    let now: HashMap<&Cell, ()> = new.iter().map(|(c, _, _)| (c, ())).collect();
+    let was: HashMap<&Cell, Option<f64>> = old.iter().map(|p| (&p.cell, p.value)).collect();
+    let now: HashMap<&Cell, ()> = new.iter().map(|p| (&p.cell, ())).collect();
     let differs = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() > 1e-9 * a.abs().max(1.0),
         (a, b) => a.is_some() != b.is_some(),
     };
-    let moved = |(sheet, row, column): &Cell, unit: &str, before, after| MovedFigure {
-        sheet: sheet.clone(),
-        row: row.clone(),
-        column: column.clone(),
-        unit: unit.to_string(),
+    let moved = |p: &Printed, before, after| MovedFigure {
+        sheet: p.cell.0.clone(),
+        row: p.row.clone(),
+        column: p.cell.2.clone(),
+        unit: p.unit.clone(),
         before,
         after,
     };
     let mut figures: Vec<MovedFigure> = new
         .iter()
-        .filter_map(|(cell, unit, value)| {
-            let before = was.get(cell).copied().flatten();
-            differs(before, *value).then(|| moved(cell, unit, before, *value))
+        .filter_map(|p| {
+            let before = was.get(&p.cell).copied().flatten();
+            differs(before, p.value).then(|| moved(p, before, p.value))
         })
         .collect();
     figures.extend(
         old.iter()
-            .filter(|(cell, _, value)| value.is_some() && !now.contains_key(cell))
-            .map(|(cell, unit, value)| moved(cell, unit, *value, None)),
+            .filter(|p| p.value.is_some() && !now.contains_key(&p.cell))
+            .map(|p| moved(p, p.value, None)),
     );
     Ok(figures)
 }

@@ -100,6 +100,11 @@ pub fn check_carry_over(
                 None => continue,
             }
         }
+        // At a year's first period, a ledger that restarts each year holds no record dated
+        // before it: its stock at the start cannot be counted from it, and no record "moved".
+        let year_start = (previous.year != plan.period.year).then(|| plan.period.bounds().0);
+        let start_day = year_start.map(ingest::cell::date_to_days);
+        let mut restarted: Vec<&str> = Vec::new();
         for (index, published) in published_by {
             let code = data.roster.submitters[index].code.as_str();
             let Some(now) = results
@@ -110,6 +115,13 @@ pub fn check_carry_over(
             };
             if (now - published).abs() < 1e-9 * published.abs().max(1.0) {
                 continue;
+            }
+            if let Some(start) = start_day {
+                let table = &data.tables[measure.source];
+                if !holds_records_before(source, table, index, start).map_err(fail)? {
+                    restarted.push(&data.roster.submitters[index].name);
+                    continue;
+                }
             }
             if before_rows.is_none() {
                 before_rows = history
@@ -141,8 +153,58 @@ pub fn check_carry_over(
                 Finding::file(Severity::Warning, file, RULE, message).from_submitter(Some(code)),
             );
         }
+        if !restarted.is_empty() {
+            findings.push(Finding::file(
+                Severity::Warning,
+                std::path::PathBuf::from(&source.title),
+                RULE,
+                format!(
+                    "{}个单位本期的{}中没有{}之前的记录（台账按年重新开始），“{}”无法由本期报送算出，未与{}存入的“{}”核对：{}。如果台账本应包含往年未结的记录，请核实是否漏报",
+                    restarted.len(),
+                    source.title,
+                    year_start.map(|d| d.format("%Y年%-m月%-d日").to_string()).unwrap_or_default(),
+                    measure.label,
+                    previous,
+                    end.label,
+                    restarted.join("、")
+                ),
+            ));
+        }
     }
     Ok(findings)
+}
+
+/// Whether a submitter's rows hold a record with any date before `start` (a ledger that
+/// restarts each year holds none at the year's first period). True when the ledger has no
+/// date column: nothing tells, and the check is made as for any period.
+fn holds_records_before(
+    source: &Source,
+    table: &DataFrame,
+    submitter: usize,
+    start: i32,
+) -> PolarsResult<bool> {
+    let dates: Vec<&str> = source
+        .columns
+        .iter()
+        .filter(|c| c.kind == pipeline::ColumnType::Date)
+        .map(|c| c.name.as_str())
+        .collect();
+    if dates.is_empty() {
+        return Ok(true);
+    }
+    let submitters = table.column(SUBMITTER_COLUMN)?.u32()?;
+    for name in dates {
+        let days = table.column(name)?.cast(&DataType::Int32)?;
+        let earlier = days
+            .i32()?
+            .iter()
+            .zip(submitters.iter())
+            .any(|(day, who)| who == Some(submitter as u32) && day.is_some_and(|d| d < start));
+        if earlier {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The carry-over finding's words: this period's figure and the one stored for the period
