@@ -2,7 +2,7 @@
 command writes, and checks what they return against the store's own manifests.
 
     cargo run --release -- run pipelines/annual.toml
-    python3 tests/engines/run.py            # needs: pip install duckdb polars
+    python3 tests/engines/run.py            # needs: pip install duckdb polars pyarrow
 
 A snippet is a ```python block of README.md whose first line is `# store-snippet: NAME`; it
 runs from the repository's top folder and leaves its answer in `answer`: rows of
