@@ -601,7 +601,7 @@ fn printed_view(period: Expr, stored: &[String]) -> Vec<Expr> {
     exprs.push(kept("value", DataType::Float64, stored));
     let fen = format!("value{}", store::FEN_SUFFIX);
     exprs.push(
-        match stored.iter().any(|s| *s == fen) {
+        match stored.contains(&fen) {
             true => yuan(col(fen.as_str())),
             false => lit(NULL).cast(DataType::Decimal(38, 2)),
         }

@@ -51,6 +51,8 @@ pub enum QueryError {
     Ungrouped { column: String },
     #[error("WHERE 中不能用聚合函数（sum、count 等）：WHERE 在分组前逐行筛选。筛选分组后的结果请用 HAVING，例如 GROUP BY 单位 HAVING sum(追发工资) > 10000")]
     AggregateInWhere,
+    #[error("窗口函数 {function} 的参数或 OVER (…) 中用了聚合函数（如 OVER (ORDER BY sum(…))），查询引擎算不了。先在 WITH 中聚合，再在外层排名，例如：WITH t AS (SELECT submitter_name, sum(追发工资) AS 追发 FROM cases GROUP BY submitter_name) SELECT submitter_name, 追发, row_number() OVER (ORDER BY 追发 DESC) AS 名次 FROM t ORDER BY 名次")]
+    WindowOverAggregate { function: String },
     #[error("the query could not run: {why}\n{tables}")]
     Failed { why: String, tables: String },
     #[error("the query uses SQL that the engine does not support (SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN, WITH and UNION is supported, with the common functions)\n{tables}")]
@@ -211,11 +213,48 @@ fn select_problem(select: &Select) -> Option<QueryError> {
             return Some(QueryError::Ungrouped { column });
         }
     }
+    for item in &select.projection {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+            let mut windows = WindowsOverAggregates::default();
+            let _ = e.visit(&mut windows);
+            if let Some(function) = windows.found {
+                return Some(QueryError::WindowOverAggregate { function });
+            }
+        }
+    }
     let mut in_where = AggregateUse::default();
     if let Some(condition) = &select.selection {
         let _ = condition.visit(&mut in_where);
     }
     (in_where.aggregates > 0).then_some(QueryError::AggregateInWhere)
+}
+
+/// A window function (`… OVER (…)`) with an aggregate in its arguments or its window:
+/// polars cannot run it, and its error names a type mismatch instead.
+#[derive(Default)]
+struct WindowsOverAggregates {
+    found: Option<String>,
+}
+
+impl Visitor for WindowsOverAggregates {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            if f.over.is_some() {
+                let mut inside = AggregateUse::default();
+                let _ = f.args.visit(&mut inside);
+                if let Some(sqlparser::ast::WindowType::WindowSpec(spec)) = &f.over {
+                    let _ = spec.visit(&mut inside);
+                }
+                if inside.aggregates > 0 {
+                    self.found = Some(f.name.to_string());
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Aggregate calls in an expression, and the columns it names outside them (and outside
@@ -667,7 +706,22 @@ mod tests {
             check_statement("SELECT 单位 FROM cases WHERE sum(追发工资) > 0 GROUP BY 单位"),
             Err(QueryError::AggregateInWhere)
         ));
+        // A window over an aggregate: refused with the WITH form that works.
+        for sql in [
+            "SELECT 单位, row_number() OVER (ORDER BY sum(追发工资) DESC) FROM cases GROUP BY 单位",
+            "SELECT 单位, sum(sum(追发工资)) OVER () FROM cases GROUP BY 单位",
+        ] {
+            assert!(
+                matches!(
+                    check_statement(sql),
+                    Err(QueryError::WindowOverAggregate { .. })
+                ),
+                "{sql}"
+            );
+        }
         for fine in [
+            "SELECT 单位, sum(追发工资) OVER (PARTITION BY 单位) FROM cases",
+            "WITH t AS (SELECT 单位, sum(追发工资) AS s FROM cases GROUP BY 单位) SELECT 单位, row_number() OVER (ORDER BY s DESC) FROM t",
             "SELECT submitter_name, count(*) FROM cases GROUP BY submitter_name",
             "SELECT count(*), sum(追发工资) / sum(涉及金额) FROM cases",
             "SELECT 单位, rank() OVER (ORDER BY 追发工资) FROM cases",
