@@ -824,3 +824,71 @@ fn a_header_another_column_reads_is_not_offered_for_a_missing_one() {
     let message = missing[0]["message"].as_str().unwrap();
     assert!(!message.contains("最接近的表头是“案件编号”"), "{message}");
 }
+
+/// A yes/no column written in a ledger's own words (书面审查: 已审查, 待复核): one finding for
+/// the column naming each word with its count and the `values` line to add — not one per
+/// cell, not "多半是列对应错了" — and once the pipeline says what the words mean, every row
+/// is read and counted.
+#[test]
+fn yes_no_words_a_pipeline_does_not_know_are_one_finding_and_values_teach_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("案件编号,受理日期,书面审查\n");
+    for i in 0..12 {
+        let word = match i % 4 {
+            0 | 1 => "已审核",
+            2 => "待复核",
+            _ => "是",
+        };
+        csv.push_str(&format!("A{i},2024-03-01,{word}\n"));
+    }
+    let rest = "[measures.reviewed]\nsource = \"cases\"\nsql = \"count(*)\"\nfilter = \"书面审查\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"审查\"], value = \"reviewed\" }]";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        &csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"书面审查\" = { type = \"bool\" }",
+        rest,
+    );
+    // Every cell is listed (the JSON lines), all under the one rule.
+    let told: Vec<serde_json::Value> =
+        crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+            .into_iter()
+            .filter(|f| f["column"] == "书面审查")
+            .collect();
+    assert_eq!(told.len(), 9, "{told:#?}");
+    assert!(told.iter().all(|f| f["rule"] == "是/否取值"), "{told:#?}");
+    // The summary says it once, with every word and the line to add.
+    let output = laborstat()
+        .args(["validate", "--out-dir"])
+        .arg(dir.path().join("v"))
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(text.matches("写的不是“是/否”").count(), 1, "{text}");
+    assert!(
+        text.contains("9个单元格")
+            && text.contains("“已审核”6格")
+            && text.contains("“待复核”3格")
+            && text.contains("values = { \"是\" = [\"已审核\", \"待复核\"], \"否\" = [] }"),
+        "{text}"
+    );
+    // Taught: 已审核 is yes, 待复核 is no — all twelve rows read, nine of them yes.
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        &csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"书面审查\" = { type = \"bool\", values = { \"是\" = [\"已审核\"], \"否\" = [\"待复核\"] } }",
+        rest,
+    );
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(calamine::Data::Float(9.0))
+    );
+}

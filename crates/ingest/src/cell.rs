@@ -585,7 +585,12 @@ impl<'a> CellReader<'a> {
                 },
                 _ => date_to_days(parse_date(cell, date_system)?),
             }),
-            ColumnType::Bool => Parsed::Bool(parse_bool(cell)?),
+            // The column's own words first (values = { 是 = [...], 否 = [...] }).
+            ColumnType::Bool if self.exact.is_empty() => Parsed::Bool(parse_bool(cell)?),
+            ColumnType::Bool => match self.canonical(&cell_text(cell)) {
+                Some(word) => Parsed::Bool(word == "是"),
+                None => Parsed::Bool(parse_bool(cell)?),
+            },
             ColumnType::Enum => {
                 let text = cell_text(cell);
                 match self.canonical(&text) {

@@ -703,11 +703,19 @@ struct CellProblem<'a> {
 /// a column (`finding::is_systemic_share` of its `filled` cells), one finding each otherwise.
 fn cell_findings(ctx: &SheetContext, problems: Vec<CellProblem>, filled: &[usize]) -> Vec<Finding> {
     use std::collections::HashMap;
+    // Words a yes/no column does not know: one finding per column naming them all, with the
+    // line that teaches the pipeline what they mean (a cell-by-cell list would bury it).
+    let (unknown_words, problems): (Vec<CellProblem>, Vec<CellProblem>) =
+        problems.into_iter().partition(|p| {
+            p.rule == "type"
+                && ctx.source.columns[p.column].kind == ColumnType::Bool
+                && p.col.is_some()
+        });
+    let mut out = unknown_yes_no_words(ctx, unknown_words, filled);
     let mut sizes: HashMap<(usize, &str, Severity), usize> = HashMap::new();
     for p in &problems {
         *sizes.entry((p.column, p.rule, p.severity)).or_default() += 1;
     }
-    let mut out = Vec::new();
     let mut groups: HashMap<(usize, &str, Severity), CellDetailsBuilder> = HashMap::new();
     for p in problems {
         let key = (p.column, p.rule, p.severity);
@@ -737,6 +745,74 @@ fn cell_findings(ctx: &SheetContext, problems: Vec<CellProblem>, filled: &[usize
             .finding(severity, rule, String::new())
             .in_column(Some(ctx.source.columns[ci].name.as_str()));
         out.push(systemic(head, cells, filled[ci]));
+    }
+    out
+}
+
+/// Cells of yes/no columns holding a word that is neither a yes nor a no the pipeline
+/// knows: per column, one finding naming each word and how often it is written, and the
+/// `values` line to add. The rows stay rejected (their meaning is unknown); every cell is
+/// kept for the 问题明细.
+fn unknown_yes_no_words(
+    ctx: &SheetContext,
+    problems: Vec<CellProblem>,
+    filled: &[usize],
+) -> Vec<Finding> {
+    let mut by_column: std::collections::BTreeMap<usize, Vec<CellProblem>> = Default::default();
+    for p in problems {
+        by_column.entry(p.column).or_default().push(p);
+    }
+    let mut out = Vec::new();
+    for (ci, cells) in by_column {
+        let column = &ctx.source.columns[ci];
+        let mut words: Vec<(String, usize)> = Vec::new();
+        for p in &cells {
+            let word = p.value.clone().unwrap_or_default();
+            match words.iter_mut().find(|(w, _)| *w == word) {
+                Some((_, n)) => *n += 1,
+                None => words.push((word, 1)),
+            }
+        }
+        words.sort_by(|a, b| b.1.cmp(&a.1));
+        let listed: Vec<String> = words
+            .iter()
+            .take(10)
+            .map(|(w, n)| format!("“{w}”{n}格"))
+            .collect();
+        let more = match words.len() {
+            n if n > 10 => format!("等{n}种"),
+            _ => String::new(),
+        };
+        let quoted: Vec<String> = words
+            .iter()
+            .take(10)
+            .map(|(w, _)| format!("\"{w}\""))
+            .collect();
+        let message = format!(
+            "“{}”列有{}个单元格写的不是“是/否”：{}{more}，这些行未计入任何数字。如果这些词表示是或否，请在流水线中给该列加上 values，把表示“是”的词放进 是、表示“否”的放进 否，例如：\"{}\" = {{ type = \"bool\", values = {{ \"是\" = [{}], \"否\" = [] }} }}",
+            column.name,
+            cells.len(),
+            listed.join("、"),
+            column.name,
+            quoted.join(", ")
+        );
+        let mut details = CellDetailsBuilder::with_capacity(cells.len());
+        for p in cells {
+            if let Some(col) = p.col {
+                details.push(
+                    p.row + 1,
+                    col,
+                    p.value.map(String::into_boxed_str),
+                    p.message,
+                );
+            }
+        }
+        let head = ctx
+            .finding(Severity::Error, "是/否取值", String::new())
+            .in_column(Some(column.name.as_str()));
+        let mut finding = systemic(head, details, filled[ci]);
+        finding.message = message;
+        out.push(finding);
     }
     out
 }

@@ -314,10 +314,22 @@ fn compile_column(
             format!("{what}: an enum column needs `values` (canonical value = [aliases])"),
         );
     }
-    if kind != ColumnType::Enum && !spec.values.is_empty() {
+    if kind == ColumnType::Bool {
+        // A yes/no column's own words: values = { 是 = ["已审查合格"], 否 = ["待整改"] }.
+        if let Some(other) = spec
+            .values
+            .keys()
+            .find(|k| !["是", "否"].contains(&k.as_str()))
+        {
+            d.span(
+                &value.span(),
+                format!("{what}: a yes/no column's `values` are 是 and 否 with the words that mean each (\"是\" = [\"已审查合格\"], \"否\" = [\"待整改\"]), not `{other}`"),
+            );
+        }
+    } else if kind != ColumnType::Enum && !spec.values.is_empty() {
         d.span(
             &value.span(),
-            format!("{what}: `values` only applies to type = \"enum\""),
+            format!("{what}: `values` only applies to type = \"enum\" (and to type = \"bool\": \"是\" = [...], \"否\" = [...])"),
         );
     }
     let money_in_wan = match &spec.unit {
