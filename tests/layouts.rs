@@ -892,3 +892,54 @@ fn yes_no_words_a_pipeline_does_not_know_are_one_finding_and_values_teach_them()
         Some(calamine::Data::Float(9.0))
     );
 }
+
+/// A ledger without a status column (arbitration, projects: closed when 结案日期 is filled):
+/// the column's `derive` makes it for that file instead of the file being refused, the
+/// figures count it, and 数据核对 says the column was derived. A derive over a column the
+/// source does not declare is a `check` error at its place.
+#[test]
+fn a_column_a_ledger_lacks_is_derived_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期,结案日期\nA1,2024-03-01,2024-03-20\nA2,2024-04-01,\nA3,2024-05-01,2024-06-02\n";
+    let status = |derive: &str| {
+        format!("\"结案日期\" = {{ type = \"date\" }}\n\"办理状态\" = {{ type = \"enum\", required = true, values = {{ \"已结案\" = [\"结案\"], \"办理中\" = [] }}, derive = \"{derive}\" }}")
+    };
+    let rest = "[measures.closed]\nsource = \"cases\"\nsql = \"count(*)\"\nfilter = \"办理状态 = '已结案'\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"结案\"], value = \"closed\" }]";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        &status("case when 结案日期 is not null then '已结案' else '办理中' end"),
+        rest,
+    );
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(2.0))
+    );
+    let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+    assert!(findings.is_empty(), "{findings:#?}");
+    let account = sheet(&dir.path().join("v/u-2024-问题清单.xlsx"), "数据核对");
+    assert!(
+        account.rows().any(|r| r
+            .iter()
+            .any(|c| c.to_string().contains("按流水线推导：办理状态"))),
+        "数据核对 does not say the column was derived"
+    );
+    // A derive over a column the source does not declare: refused by check, at its place.
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        &status("case when 办结日期 is not null then '已结案' else '办理中' end"),
+        rest,
+    );
+    let output = laborstat().arg("check").arg(&pipeline).output().unwrap();
+    let told = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        told.contains("column `办理状态`: derive =") && told.contains("pipeline.toml:"),
+        "{told}"
+    );
+}

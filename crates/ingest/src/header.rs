@@ -1003,6 +1003,7 @@ mod tests {
             required: false,
             money_in_wan: false,
             working_days: None,
+            derive: None,
             values: vec![],
         }
     }
@@ -1160,6 +1161,7 @@ mod tests {
             required,
             money_in_wan: false,
             working_days: None,
+            derive: None,
             values: vec![],
         }
     }

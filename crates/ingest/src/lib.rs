@@ -206,6 +206,7 @@ pub fn ingest(
             error,
         };
         let outside = fill_working_days(plan, si, &mut tables[si]).map_err(fail)?;
+        findings.extend(fill_derived(plan, si, &mut tables[si], &reports).map_err(fail)?);
         if let (true, Some(calendar)) = (outside > 0, &plan.calendar) {
             findings.push(Finding::file(
                 Severity::Warning,
@@ -224,6 +225,102 @@ pub fn ingest(
         files: reports,
         findings,
     })
+}
+
+/// Fills each `derive` column of a source in the rows of the files that lack it, from the
+/// expression over their other columns (rows of files that have the column keep what they
+/// hold). An enum derived to a value it does not allow is a warning naming the values.
+fn fill_derived(
+    plan: &Plan,
+    si: usize,
+    table: &mut DataFrame,
+    reports: &[FileReport],
+) -> PolarsResult<Vec<Finding>> {
+    let source = &plan.sources[si];
+    let mut findings = Vec::new();
+    for column in &source.columns {
+        let Some(sql) = &column.derive else {
+            continue;
+        };
+        let lacking: Vec<bool> = reports
+            .iter()
+            .map(|r| r.source == source.id && r.derived_columns.contains(&column.name))
+            .collect();
+        if !lacking.contains(&true) || table.height() == 0 {
+            continue;
+        }
+        let files = table.column(FILE_COLUMN)?.u32()?;
+        let mask: BooleanChunked = files
+            .iter()
+            .map(|f| Some(f.is_some_and(|f| lacking.get(f as usize) == Some(&true))))
+            .collect();
+        let expr = polars::sql::sql_expr(sql)?.strict_cast(pipeline::evaluate::dtype(column.kind));
+        let derived = table
+            .clone()
+            .lazy()
+            .select([expr.alias(column.name.as_str())])
+            .collect()?;
+        let derived = derived
+            .column(&column.name)?
+            .as_materialized_series()
+            .clone();
+        let original = table.column(&column.name)?.as_materialized_series().clone();
+        let merged = original.zip_with(&!mask.clone(), &derived)?;
+        if column.kind == pipeline::ColumnType::Enum {
+            let allowed: Vec<&str> = column.values.iter().map(|(v, _)| v.as_str()).collect();
+            let mut strangers: Vec<String> = Vec::new();
+            for (value, made) in derived.str()?.iter().zip(mask.iter()) {
+                if let (Some(v), Some(true)) = (value, made) {
+                    if !allowed.contains(&v) && !strangers.iter().any(|s| s == v) {
+                        strangers.push(v.to_string());
+                    }
+                }
+            }
+            if !strangers.is_empty() {
+                findings.push(Finding::file(
+                    Severity::Warning,
+                    PathBuf::from(&source.title),
+                    "推导",
+                    format!(
+                        "按 derive 推导出的“{}”有不允许的取值：{}（允许：{}）；请核对流水线中该列的 derive",
+                        column.name,
+                        strangers.join("、"),
+                        allowed.join("、")
+                    ),
+                ));
+            }
+        }
+        let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
+        table.with_column(in_pieces(merged, &pieces)?.into_column())?;
+    }
+    Ok(findings)
+}
+
+/// The lengths of a table's pieces (one per file), read from one of its columns.
+fn chunk_lengths_of(table: &DataFrame, column: &str) -> PolarsResult<Vec<usize>> {
+    Ok(table
+        .column(column)?
+        .as_materialized_series()
+        .chunk_lengths()
+        .collect())
+}
+
+/// `series` cut into pieces of the given lengths: a column of other pieces than the rest of
+/// the table would break the frame's alignment.
+fn in_pieces(series: Series, pieces: &[usize]) -> PolarsResult<Series> {
+    let mut out: Option<Series> = None;
+    let mut offset = 0i64;
+    for &length in pieces {
+        let piece = series.slice(offset, length).rechunk();
+        offset += length as i64;
+        match &mut out {
+            None => out = Some(piece),
+            Some(all) => {
+                all.append(&piece)?;
+            }
+        }
+    }
+    Ok(out.unwrap_or_else(|| series.clear()))
 }
 
 /// Fills a source's computed `working_days` columns from their two dates on the pipeline's
@@ -616,6 +713,7 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         used: false,
         unmapped_headers: Vec::new(),
         absent_columns: Vec::new(),
+        derived_columns: Vec::new(),
         format: None,
         choice: None,
         outside_period: None,
@@ -978,6 +1076,7 @@ fn check_header(
 
     report.unmapped_headers = unmapped_headers(header, origin.1);
     report.absent_columns = absent_columns(plan, file.source, header);
+    report.derived_columns = derived_columns(plan, file.source, header);
     for (rule, column, hint) in column_problems(plan, file.source, header, origin) {
         findings.push(
             sheet_finding(rule, hint)
@@ -1231,7 +1330,8 @@ fn missing_required_columns<'a>(
         .columns
         .iter()
         .zip(&header.mapping)
-        .filter(|(c, m)| c.required && m.is_none())
+        // A column the pipeline can derive is made, not missed.
+        .filter(|(c, m)| c.required && m.is_none() && c.derive.is_none())
         .map(|(column, _)| {
             let hint = closest_label(&column.aliases, &header.unmapped_labels())
                 .map(|l| {
@@ -1369,7 +1469,20 @@ fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
         .columns
         .iter()
         .zip(&header.mapping)
-        .filter(|(c, m)| !c.required && m.is_none() && c.working_days.is_none())
+        .filter(|(c, m)| {
+            !c.required && m.is_none() && c.working_days.is_none() && c.derive.is_none()
+        })
+        .map(|(c, _)| c.name.clone())
+        .collect()
+}
+
+/// Declared columns the sheet does not have that the pipeline derives (`derive`).
+fn derived_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
+    plan.sources[source]
+        .columns
+        .iter()
+        .zip(&header.mapping)
+        .filter(|(c, m)| m.is_none() && c.derive.is_some())
         .map(|(c, _)| c.name.clone())
         .collect()
 }
@@ -1427,7 +1540,11 @@ fn column_problems(
         }
     }
     for (ci, column) in columns.iter().enumerate() {
-        if column.required || header.mapping[ci].is_some() || column.working_days.is_some() {
+        if column.required
+            || header.mapping[ci].is_some()
+            || column.working_days.is_some()
+            || column.derive.is_some()
+        {
             continue;
         }
         let close = closest_label(&column.aliases, &unmapped);

@@ -169,6 +169,7 @@ mod tests {
             required: false,
             money_in_wan: false,
             working_days: None,
+            derive: None,
             values: Vec::new(),
         }
     }

@@ -44,6 +44,8 @@ pub struct FileReport {
     pub unmapped_headers: Vec<(String, String)>,
     /// Optional declared columns the sheet does not have.
     pub absent_columns: Vec<String>,
+    /// Declared columns the sheet does not have that were made by their `derive`.
+    pub derived_columns: Vec<String>,
     /// What the file is (by content), in words.
     pub format: Option<&'static str>,
     /// Why this file was chosen among several of one submitter, or why it was not.
@@ -88,6 +90,7 @@ impl FileReport {
             used,
             unmapped_headers: Vec::new(),
             absent_columns: Vec::new(),
+            derived_columns: Vec::new(),
             format: None,
             choice: None,
             outside_period: None,

@@ -38,6 +38,7 @@ fn columns() -> Vec<Column> {
         required,
         money_in_wan: false,
         working_days: None,
+        derive: None,
         values: vec![],
     };
     vec![

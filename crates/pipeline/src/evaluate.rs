@@ -145,6 +145,36 @@ pub fn dry_run_check(source_id: &str, columns: &[super::Column], sql: &str) -> R
     Ok(())
 }
 
+/// Why a `derive` expression cannot make column `ci`: it must run over the source's other
+/// columns (not itself: the file lacks it) and give a value of the column's type.
+pub fn dry_run_derive(columns: &[super::Column], ci: usize, sql: &str) -> Result<(), String> {
+    let others: Vec<super::Column> = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != ci)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let expr = sql_expr(sql)
+        .map_err(|e| format!("not a SQL expression ({})", first_line(&e.to_string())))?;
+    let frame = frame_of_columns(&others, 2).map_err(|e| e.to_string())?;
+    let want = dtype(columns[ci].kind);
+    frame
+        .lazy()
+        .select([expr.strict_cast(want.clone()).alias("derived")])
+        .collect()
+        .map(|_| ())
+        .map_err(|_| {
+            format!(
+                "it must be computed from the source's other columns (by their names) and give {}",
+                type_words(&want)
+            )
+        })
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
 fn type_words(dtype: &DataType) -> &'static str {
     match dtype {
         DataType::String => "text",

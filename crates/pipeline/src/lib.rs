@@ -626,6 +626,9 @@ pub struct Column {
     pub working_days: Option<(usize, usize)>,
     /// For enums: canonical value and its aliases (the canonical spelling included).
     pub values: Vec<(String, Vec<String>)>,
+    /// `derive`: the SQL expression that makes the column for a file that lacks it (over
+    /// the source's other columns); such a file is not refused for lacking it.
+    pub derive: Option<String>,
 }
 
 /// A validation rule of a source, compiled.

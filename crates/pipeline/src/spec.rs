@@ -217,6 +217,10 @@ pub struct ColumnSpec {
     /// `type = "enum"`: canonical value → its aliases (`已结案 = ["结案", "办结"]`).
     #[serde(default)]
     pub values: BTreeMap<String, Vec<String>>,
+    /// How the column is made when a file lacks it: a SQL expression over the source's
+    /// other columns (`case when 结案日期 is not null then '已结案' else '办理中' end`).
+    #[serde(default)]
+    pub derive: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -355,7 +355,7 @@ fn write_row_accounts_sheet(
             .collect();
         let texts = [
             unmapped.join("；"),
-            file.absent_columns.join("、"),
+            absent_and_derived(file),
             file.format.unwrap_or("").to_string(),
             file.choice.clone().unwrap_or_default(),
         ];
@@ -769,4 +769,17 @@ mod tests {
         assert_eq!(parse_a1("AB12"), Some((11, 27)));
         assert_eq!(parse_a1("第3行"), None);
     }
+}
+
+/// The 数据核对 cell of a file's absent columns: those read as empty, then those made by the
+/// pipeline's `derive` (said, so that nobody takes a derived 办理状态 for one written).
+fn absent_and_derived(file: &ingest::FileReport) -> String {
+    let mut parts = Vec::new();
+    if !file.absent_columns.is_empty() {
+        parts.push(file.absent_columns.join("、"));
+    }
+    if !file.derived_columns.is_empty() {
+        parts.push(format!("按流水线推导：{}", file.derived_columns.join("、")));
+    }
+    parts.join("；")
 }

@@ -174,6 +174,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "required",
             "unit",
             "working_days",
+            "derive",
             "values",
         ]
     } else if what.starts_with("source") {

@@ -166,6 +166,8 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
     let mut columns = Vec::new();
     // Computed columns, resolved once every column is known: (column, from, to, where).
     let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
+    // Columns made for files that lack them, checked once every column is known.
+    let mut derived: Vec<(usize, Spanned<String>)> = Vec::new();
     match entry_value(value, "columns").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Table(all))) => {
             for (name, col) in all.iter() {
@@ -173,7 +175,11 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
                 let what = format!("source `{id}` column `{name}`");
                 if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
                     let working_days = spec.working_days.clone();
+                    let spec_derive = spec.derive.clone();
                     if let Some(column) = compile_column(d, &what, name, col, spec) {
+                        if let Some(derive) = &spec_derive {
+                            derived.push((columns.len(), derive.clone()));
+                        }
                         if let Some(w) = working_days {
                             if column.kind != ColumnType::Int {
                                 d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
@@ -190,6 +196,18 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
             &value.span(),
             format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
         ),
+    }
+    for (ci, derive) in derived {
+        if let Err(problem) = crate::evaluate::dry_run_derive(&columns, ci, derive.get_ref()) {
+            d.span(
+                &derive.span(),
+                format!(
+                    "source `{id}` column `{}`: derive = \"{}\": {problem}",
+                    columns[ci].name,
+                    derive.get_ref()
+                ),
+            );
+        }
     }
     for (ci, spec, span) in computed {
         let date = |name: &str, d: &mut Diagnostics| {
@@ -372,6 +390,7 @@ fn compile_column(
         money_in_wan,
         working_days: None,
         values,
+        derive: spec.derive.map(|d| d.get_ref().clone()),
     })
 }
 
