@@ -227,7 +227,9 @@ fn outputs_print_one_page_wide_and_feedback_keeps_the_townships_widths() {
     let out = tempfile::tempdir().unwrap();
     validate(data.path(), out.path());
     let list = out.path().join("layouts-2024-问题清单.xlsx");
-    let feedback = out.path().join("feedback/2024/510199002-苹果街道.xlsx");
+    let feedback = out
+        .path()
+        .join("feedback/layouts-2024/510199002-苹果街道.xlsx");
     for book in [&list, &feedback] {
         let parts = xlsx_parts(book);
         let sheets: Vec<&String> = parts
@@ -585,7 +587,7 @@ fn vertically_merged_data_cells_belong_to_every_row_they_cover() {
         findings.iter().all(|f| f["severity"] != "error"),
         "{findings:#?}"
     );
-    let check = crate::common::sheet(&dir.path().join("v/f-2024-问题清单.xlsx"), "数据核对");
+    let check = crate::common::sheet(&dir.path().join("v/out-问题清单.xlsx"), "数据核对");
     let column = (0..check.width())
         .find(|&c| {
             check.get((0, c)).map(|d| d.to_string()).as_deref() == Some("合并单元格补齐的格数")
@@ -683,7 +685,7 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_workbooks() {
     );
     let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
     assert!(findings.iter().any(|f| f["cell"] == "C2"), "{findings:#?}");
-    let list = crate::common::sheet(&dir.path().join("v/l-2024-问题清单.xlsx"), "问题清单");
+    let list = crate::common::sheet(&dir.path().join("v/out-问题清单.xlsx"), "问题清单");
     let longest = list
         .used_cells()
         .map(|(_, _, d)| d.to_string().chars().count())
@@ -692,7 +694,7 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_workbooks() {
     assert!((30_000..=32_767).contains(&longest), "{longest}");
     assert!(dir
         .path()
-        .join("v/feedback/2024/510199001-锦华街道.xlsx")
+        .join("v/feedback/out/510199001-锦华街道.xlsx")
         .is_file());
 }
 
@@ -920,7 +922,7 @@ fn a_column_a_ledger_lacks_is_derived_and_said() {
     );
     let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
     assert!(findings.is_empty(), "{findings:#?}");
-    let account = sheet(&dir.path().join("v/u-2024-问题清单.xlsx"), "数据核对");
+    let account = sheet(&dir.path().join("v/out-问题清单.xlsx"), "数据核对");
     assert!(
         account.rows().any(|r| r
             .iter()
@@ -942,4 +944,45 @@ fn a_column_a_ledger_lacks_is_derived_and_said() {
         told.contains("column `办理状态`: derive =") && told.contains("pipeline.toml:"),
         "{told}"
     );
+}
+
+/// A ledger whose every file is refused (a required column missing) is unknown, as one
+/// nobody sent: "—" on its sheet, on the 主要指标 sheet and in the sentences — never 0.
+#[test]
+fn a_ledger_whose_files_were_all_refused_is_a_dash_everywhere_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "案件编号,受理日期\nA1,2024-03-01\nA2,2024-04-01\n";
+    let rest = "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\nlabel = \"受理\"\n\n[report.headline]\nname = \"主要指标\"\ntitle = \"t\"\nrows = [{ label = \"受理（件）\", value = \"accepted\" }]\nsentences = [\"全年受理{accepted}件。\"]\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\"], value = \"accepted\" }]";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"办理状态\" = { type = \"text\", required = true }",
+        rest,
+    );
+    let out = dir.path().join("out.xlsx");
+    let output = laborstat()
+        .args(["run", "--no-store", "--out"])
+        .arg(&out)
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("全年受理—件"), "{printed}");
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::String("—".into()))
+    );
+    let headline = sheet(&out, "主要指标");
+    let row = headline
+        .rows()
+        .find(|r| r.iter().any(|c| c.to_string() == "受理（件）"))
+        .expect("the headline row");
+    assert_eq!(row[2], Data::String("—".into()), "{row:?}");
+    let sentence = headline
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+        .find(|t| t.contains("全年受理"))
+        .unwrap();
+    assert_eq!(sentence, "全年受理—件。");
 }

@@ -287,7 +287,7 @@ columns = [{ header = ["受理"], value = "accepted" }]"#,
         assert!(f["message"].as_str().unwrap().contains(&value), "{f}");
     }
     // The CSV: one line per cell, each with its value.
-    let csv = std::fs::read_to_string(out.join("wrong-2024-问题明细.csv")).unwrap();
+    let csv = std::fs::read_to_string(out.join("wrong-问题明细.csv")).unwrap();
     let cells: Vec<&str> = csv.lines().filter(|l| l.contains("人数范围")).collect();
     assert_eq!(cells.len(), 150);
     assert!(
@@ -296,7 +296,7 @@ columns = [{ header = ["受理"], value = "accepted" }]"#,
         cells[149]
     );
     // The 问题清单: one row for the column, naming its cells.
-    let list = sheet(&out.join("wrong-2024-问题清单.xlsx"), "问题清单");
+    let list = sheet(&out.join("wrong-问题清单.xlsx"), "问题清单");
     let rows: Vec<String> = list
         .rows()
         .map(|r| {
@@ -342,10 +342,7 @@ fn late_submissions_are_told_with_the_day_and_what_says_so() {
             .unwrap();
         let output = validate_json(&pipeline, dir.path().join("out"));
         let findings = String::from_utf8(output.stdout).unwrap();
-        let list = sheet(
-            &dir.path().join("out/due-2024-11-问题清单.xlsx"),
-            "报送情况",
-        );
+        let list = sheet(&dir.path().join("out/due-问题清单.xlsx"), "报送情况");
         let last = list.width() - 1;
         let status = list
             .get((1, last))
@@ -453,7 +450,7 @@ fn a_file_with_no_row_dated_in_the_period_is_told_not_taken_as_sent() {
         findings.contains("表中数据的日期都不在报告期内（最早2023-03-05，最晚2023-11-20）：没有一行的“受理日期”或“结案日期”在2024年内"),
         "{findings}"
     );
-    let list = sheet(&dir.path().join("out/old-2024-问题清单.xlsx"), "报送情况");
+    let list = sheet(&dir.path().join("out/old-问题清单.xlsx"), "报送情况");
     let status = list.get((1, 3)).map(|c| c.to_string()).unwrap_or_default();
     assert_eq!(status, "无报告期数据");
 }

@@ -84,8 +84,14 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
     let mut sources_read: Vec<usize> = data
         .files
         .iter()
-        // A sheet read as the table, rows or none (an empty ledger is a zero, not unknown).
-        .filter(|f| f.header_row.is_some())
+        // A sheet read as the table, rows or none (an empty ledger is a zero, not unknown);
+        // a file refused whole or whose every row was rejected (a required column missing)
+        // gave nothing to count: its figures are unknown ("—"), as a ledger nobody sent.
+        .filter(|f| {
+            f.header_row.is_some()
+                && f.counts.read > 0
+                && (f.counts.used > 0 || f.counts.rejected == 0)
+        })
         .filter_map(|f| plan.sources.iter().position(|s| s.id == f.source))
         .collect();
     sources_read.sort_unstable();

@@ -1,4 +1,6 @@
-//! The findings outputs: `<pipeline>-<period>-问题清单.xlsx` (counts per submitter and rule,
+//! The findings outputs, named after the report they go with (`annual-2024.xlsx` →
+//! `annual-2024-问题清单.xlsx`, `feedback/annual-2024/`: two districts' reports of one period
+//! in one folder keep theirs apart): the 问题清单 (counts per submitter and rule,
 //! every finding with its cell, the row account of every file, and who sent what) and one
 //! feedback workbook per township with findings — its own rows as it sent them, each bad
 //! cell filled red (error) or yellow (warning) with a note saying what is wrong.
@@ -16,15 +18,24 @@ use ingest::header::SkipReason;
 use ingest::{Completeness, Ingested};
 use pipeline::Plan;
 
-/// Where the findings workbook goes: beside the report.
+/// The report's file name without its extension: what the findings outputs are named by.
+fn report_stem(plan: &Plan) -> String {
+    plan.output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| format!("{}-{}", plan.name, plan.period))
+}
+
+/// Where the findings workbook goes: beside the report, named after it.
 pub fn findings_path(plan: &Plan) -> PathBuf {
-    output_dir(plan).join(format!("{}-{}-问题清单.xlsx", plan.name, plan.period))
+    output_dir(plan).join(format!("{}-问题清单.xlsx", report_stem(plan)))
 }
 
 /// Where the full list of findings goes, every cell of a systemic finding on its own line:
 /// a CSV beside the 问题清单, which has no row limit.
 pub fn findings_csv_path(plan: &Plan) -> PathBuf {
-    output_dir(plan).join(format!("{}-{}-问题明细.csv", plan.name, plan.period))
+    output_dir(plan).join(format!("{}-问题明细.csv", report_stem(plan)))
 }
 
 /// Excel's last row (0-based) and longest cell text: what does not fit goes to the CSV.
@@ -122,12 +133,10 @@ pub fn feedback_path(plan: &Plan, code: &str, name: &str) -> PathBuf {
 
 /// The folder of the feedback workbooks: one per township, named without the period, so two
 /// periods' runs sharing it would overwrite each other's.
-/// `feedback/<period>` beside the report: each period's feedback workbooks apart, so a
-/// range run (or next month's) never overwrites this month's.
+/// `feedback/<report name>` beside the report: each report's feedback workbooks apart, so a
+/// range run (or next month's, or another district's) never overwrites these.
 pub fn feedback_dir(plan: &Plan) -> PathBuf {
-    output_dir(plan)
-        .join("feedback")
-        .join(plan.period.to_string())
+    output_dir(plan).join("feedback").join(report_stem(plan))
 }
 
 fn output_dir(plan: &Plan) -> PathBuf {

@@ -113,7 +113,8 @@ pub fn headline_figures(
     data: &Ingested,
 ) -> HeadlineFigures {
     let total = results.total();
-    let current = results.column_value(&row.current, total);
+    // As the table sheets show it: "—" over ledgers nobody sent or every file refused.
+    let current = results.shown_value(plan, &row.current, total);
     let read = |source: usize| {
         let id = &plan.sources[source].id;
         data.files.iter().any(|f| &f.source == id && f.used)
@@ -169,7 +170,12 @@ pub fn fill_sentence(plan: &Plan, results: &Results, template: &str) -> String {
         let Some(indicator) = plan.indicator(&word) else {
             continue; // a placeholder, filled below
         };
-        let value = total.indicators.get(&word).copied().flatten();
+        // "—" as on the sheets when no file of its ledgers was read, not 0.
+        let sources = plan.sources_of(std::iter::once(word.as_str()));
+        let value = match results.nobody_sent(&sources) {
+            true => None,
+            false => total.indicators.get(&word).copied().flatten(),
+        };
         text = text.replace(
             &format!("{{{word}}}"),
             &plain_text(value, indicator.display),
