@@ -1187,3 +1187,64 @@ fn agency_inspections_add_up_at_every_level() {
     };
     check_every_level(&truth, &roster, check);
 }
+
+/// Last year's published report not sent, last year's ledgers kept in the store: each
+/// 主要指标 row takes 上年 from the store (the figures 2023's run stored, read back here by
+/// `query`) and its 上年数据来源 says so — not "—".
+#[test]
+fn last_year_comes_from_the_store_when_its_published_report_was_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    for year in ["2023", "2024"] {
+        crate::monthly::copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("sample-data")
+                .join(year),
+            &dir.path().join(year),
+        );
+    }
+    std::fs::remove_dir_all(dir.path().join("2024/上年年报")).unwrap();
+    let store = dir.path().join("store");
+    for year in ["2023", "2024"] {
+        run_ok(&[
+            "run",
+            "pipelines/annual.toml",
+            "--period",
+            year,
+            "--data",
+            dir.path().join(year).to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            dir.path().join(format!("a-{year}.xlsx")).to_str().unwrap(),
+            "-q",
+        ]);
+    }
+    let (csv, _) = run_ok(&[
+        "query",
+        "pipelines/annual.toml",
+        "--period",
+        "2023",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+        "SELECT accepted, closed FROM measures WHERE submitter_name = '合计'",
+    ]);
+    let stored = &crate::query::csv_rows(&csv)[0];
+    let headline = crate::common::sheet(&dir.path().join("a-2024.xlsx"), "主要指标");
+    for (label, figure) in [
+        ("受理投诉举报案件（件）", "accepted"),
+        ("结案（件）", "closed"),
+    ] {
+        let row = headline
+            .rows()
+            .find(|r| r.get(1).map(|c| c.to_string()).as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("row {label}"));
+        assert_eq!(row[3].to_string(), stored[figure], "{label}: {row:?}");
+        assert_eq!(
+            row[6].to_string(),
+            "上年年报未报送，取2023年存储的数据",
+            "{row:?}"
+        );
+    }
+}

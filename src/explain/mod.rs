@@ -175,7 +175,7 @@ pub fn explain(
     let headline_table;
     let headline = plan.headline.as_ref().filter(|h| h.name == address.sheet);
     let layout = match headline {
-        Some(h) => match headline_cell(plan, h, address) {
+        Some(h) => match headline_cell(plan, data, h, address) {
             HeadlineCell::Figure(table) => {
                 headline_table = *table;
                 Some(&headline_table)
@@ -410,7 +410,12 @@ enum HeadlineCell {
 }
 
 /// A cell of the 主要指标 sheet, placed by the sheet's own geometry (report::headline).
-fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> HeadlineCell {
+fn headline_cell(
+    plan: &Plan,
+    data: &Ingested,
+    h: &HeadlineLayout,
+    address: &CellAddress,
+) -> HeadlineCell {
     use report::headline::{HeadlineColumn as Col, HeadlineGeometry, HeadlinePlace};
     let (row, col) = match HeadlineGeometry::place(h.rows.len(), address.row, address.col) {
         HeadlinePlace::Title => return HeadlineCell::Other("the sheet's title".into()),
@@ -425,9 +430,17 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
         ),
         HeadlinePlace::Row(index, col) => (&h.rows[index], col),
     };
+    // Last year's published report not sent: the figure stored for last year, as the sheet.
+    let stored_last_year = row.stored_last_year();
+    let last_year = match row.last_year_published()
+        && !compute::windows::published_last_year_read(plan, row, data)
+    {
+        true => &stored_last_year,
+        false => &row.last_year,
+    };
     let (column, when) = match col {
         Col::Current => (&row.current, Col::Current.heading()),
-        Col::LastYear => (&row.last_year, Col::LastYear.heading()),
+        Col::LastYear => (last_year, Col::LastYear.heading()),
         Col::Change => {
             return HeadlineCell::Other(format!(
                 "增减量 of “{}”: 本年 − 上年 (D and C of this row; “—” for a rate, whose change is in 增减率 as 百分点); explain C or D for the figures",
@@ -444,7 +457,7 @@ fn headline_cell(plan: &Plan, h: &HeadlineLayout, address: &CellAddress) -> Head
             return HeadlineCell::Other(format!(
                 "where last year's “{}” comes from: {}",
                 row.label,
-                report::headline::last_year_source(plan, row)
+                report::headline::last_year_source(plan, row, data)
             ))
         }
         Col::Number | Col::Label => {

@@ -156,6 +156,17 @@ enum Outcome {
     Missing,
 }
 
+/// Whether any file of the published report a headline row's 上年 reads (`last_year`) was
+/// read this run: without one, its sums of nothing are no figure.
+pub fn published_last_year_read(plan: &Plan, row: &pipeline::HeadlineRow, data: &Ingested) -> bool {
+    plan.sources_of(std::iter::once(row.last_year.indicator.as_str()))
+        .into_iter()
+        .all(|source| {
+            let id = &plan.sources[source].id;
+            data.files.iter().any(|f| &f.source == id && f.used)
+        })
+}
+
 /// The figures of every non-current column of the report. `current` is the run's own result.
 pub fn window_figures(
     plan: &Plan,
@@ -165,12 +176,21 @@ pub fn window_figures(
     // The pipeline file's SHA-256, to tell periods stored by another version of it.
     pipeline_sha256: Option<&str>,
 ) -> Result<WindowFigures, WindowError> {
-    // The headline sheet's last-year figures are windows like any report column's.
+    // The headline sheet's last-year figures are windows like any report column's; a row
+    // over last year's published report that was not sent falls back on the store.
+    let fallbacks: Vec<ReportColumn> = plan
+        .headline
+        .iter()
+        .flat_map(|h| &h.rows)
+        .filter(|r| r.last_year_published() && !published_last_year_read(plan, r, data))
+        .map(|r| r.stored_last_year())
+        .collect();
     let headline = plan
         .headline
         .iter()
         .flat_map(|h| &h.rows)
-        .map(|r| &r.last_year);
+        .map(|r| &r.last_year)
+        .chain(&fallbacks);
     let columns: Vec<&ReportColumn> = plan
         .sheets
         .iter()

@@ -796,6 +796,16 @@ impl HeadlineRow {
     pub fn last_year_published(&self) -> bool {
         self.last_year.is_current()
     }
+
+    /// The same figure over the window a year back, from the store: last year's figure when
+    /// no other is named, and the fallback when last year's published report was not sent.
+    pub fn stored_last_year(&self) -> ReportColumn {
+        ReportColumn {
+            window: self.current.window.shifted(window::Compare::YearOnYear),
+            compare: None,
+            ..self.current.clone()
+        }
+    }
 }
 
 /// A list sheet: the rows a SQL query selects (placeholders filled).

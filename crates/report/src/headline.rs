@@ -115,16 +115,12 @@ pub fn headline_figures(
     let total = results.total();
     // As the table sheets show it: "—" over ledgers nobody sent or every file refused.
     let current = results.shown_value(plan, &row.current, total);
-    let read = |source: usize| {
-        let id = &plan.sources[source].id;
-        data.files.iter().any(|f| &f.source == id && f.used)
-    };
-    let published_read = plan
-        .sources_of(std::iter::once(row.last_year.indicator.as_str()))
-        .into_iter()
-        .all(read);
-    let last_year = match row.last_year_published() && !published_read {
-        true => None,
+    // Last year's published report when it was sent, else the same figure stored for last
+    // year (`last_year_source` says which).
+    let last_year = match row.last_year_published()
+        && !compute::windows::published_last_year_read(plan, row, data)
+    {
+        true => results.column_value(&row.stored_last_year(), total),
         false => results.column_value(&row.last_year, total),
     };
     let (change, change_rate) = match (current, last_year) {
@@ -144,7 +140,11 @@ pub fn headline_figures(
 }
 
 /// Where a row's last-year figure comes from, in words.
-pub fn last_year_source(plan: &Plan, row: &HeadlineRow) -> String {
+pub fn last_year_source(plan: &Plan, row: &HeadlineRow, data: &Ingested) -> String {
+    let stored = format!("{}年存储的数据", plan.period.year - 1);
+    if row.last_year_published() && !compute::windows::published_last_year_read(plan, row, data) {
+        return format!("上年年报未报送，取{stored}");
+    }
     if row.last_year_published() {
         let sources: Vec<&str> = plan
             .sources_of(std::iter::once(row.last_year.indicator.as_str()))
@@ -157,7 +157,7 @@ pub fn last_year_source(plan: &Plan, row: &HeadlineRow) -> String {
             plan.label_of(&row.last_year.indicator)
         )
     } else {
-        format!("{}年存储的数据", plan.period.year - 1)
+        stored
     }
 }
 
@@ -277,7 +277,7 @@ pub fn write_headline_sheet(
             (Some(v), false) => sheet.write_number_with_format(row, rate_col, v, &percent)?,
             (None, _) => sheet.write_string_with_format(row, rate_col, NO_VALUE, &f.dash)?,
         };
-        let source = last_year_source(plan, line);
+        let source = last_year_source(plan, line, data);
         sheet.write_string_with_format(row, source_col, &source, &f.label)?;
         widths.fit(source_col, &source);
         row += 1;
