@@ -986,3 +986,46 @@ fn a_ledger_whose_files_were_all_refused_is_a_dash_everywhere_not_zero() {
         .unwrap();
     assert_eq!(sentence, "全年受理—件。");
 }
+
+/// A measure dated by a column one township's ledger lacks (conclusions without 结论日期):
+/// `date = ["结论日期", "受理日期"]` counts that file's rows by 受理日期 — with a warning for
+/// that file and 数据核对 saying so — while a file that has 结论日期 is dated by it.
+#[test]
+fn a_measure_dated_by_a_column_a_file_lacks_uses_its_fallback_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // 锦华街道's ledger has no 结论日期: A1 and A2 accepted in 2024, A3 in 2023.
+    let csv = "案件编号,受理日期,认定结论\nA1,2024-03-01,认定工伤\nA2,2024-04-01,认定工伤\nA3,2023-05-01,认定工伤\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"结论日期\" = { type = \"date\" }\n\"认定结论\" = { type = \"text\" }",
+        "[measures.recognised]\nsource = \"cases\"\nsql = \"count(*)\"\nfilter = \"认定结论 = '认定工伤'\"\ndate = [\"结论日期\", \"受理日期\"]\nlabel = \"认定工伤数\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"认定\"], value = \"recognised\" }]",
+    );
+    // A measure's own date needs a source without period_column: drop it.
+    let text = std::fs::read_to_string(&pipeline)
+        .unwrap()
+        .replace("period_column = \"受理日期\"\n", "");
+    std::fs::write(&pipeline, text).unwrap();
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(2.0))
+    );
+    let told: Vec<serde_json::Value> =
+        crate::common::validate_findings(&pipeline, &dir.path().join("v"))
+            .into_iter()
+            .filter(|f| f["rule"] == "日期列代替")
+            .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("没有“结论日期”列") && message.contains("“认定工伤数”按“受理日期”"),
+        "{message}"
+    );
+    let account = sheet(&dir.path().join("v/out-问题清单.xlsx"), "数据核对");
+    assert!(account.rows().any(|r| r
+        .iter()
+        .any(|c| c.to_string().contains("“结论日期”以“受理日期”代替"))));
+}

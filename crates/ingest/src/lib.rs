@@ -293,6 +293,42 @@ fn fill_derived(
         let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
         table.with_column(in_pieces(merged, &pieces)?.into_column())?;
     }
+    // A date a file lacks, taken from the fallback its measures name (said per file).
+    let mut pairs: Vec<&(String, String)> = reports
+        .iter()
+        .filter(|r| r.source == source.id)
+        .flat_map(|r| &r.substituted_dates)
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    for (date, fallback) in pairs {
+        if table.height() == 0 {
+            break;
+        }
+        let lacking: Vec<bool> = reports
+            .iter()
+            .map(|r| {
+                r.source == source.id
+                    && r.substituted_dates
+                        .iter()
+                        .any(|(d, f)| d == date && f == fallback)
+            })
+            .collect();
+        let files = table.column(FILE_COLUMN)?.u32()?;
+        let mask: BooleanChunked = files
+            .iter()
+            .map(|f| Some(f.is_some_and(|f| lacking.get(f as usize) == Some(&true))))
+            .collect();
+        let original = table.column(date)?.as_materialized_series().clone();
+        let stand_in = table
+            .column(fallback)?
+            .as_materialized_series()
+            .clone()
+            .with_name(date.as_str().into());
+        let merged = original.zip_with(&!mask, &stand_in)?;
+        let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
+        table.with_column(in_pieces(merged, &pieces)?.into_column())?;
+    }
     Ok(findings)
 }
 
@@ -714,6 +750,7 @@ fn empty_report(source: &Source, file: &InputFile) -> FileReport {
         unmapped_headers: Vec::new(),
         absent_columns: Vec::new(),
         derived_columns: Vec::new(),
+        substituted_dates: Vec::new(),
         format: None,
         choice: None,
         outside_period: None,
@@ -1077,6 +1114,21 @@ fn check_header(
     report.unmapped_headers = unmapped_headers(header, origin.1);
     report.absent_columns = absent_columns(plan, file.source, header);
     report.derived_columns = derived_columns(plan, file.source, header);
+    for (date, fallback, measures) in date_substitutes(plan, file.source, header) {
+        findings.push(
+            sheet_finding(
+                "日期列代替",
+                format!(
+                    "本文件没有“{date}”列，{}按“{fallback}”计入报告期（流水线中这些度量的 date 指定了“{fallback}”代替）；如文件中另有“{date}”，请把它的表头加入 aliases",
+                    measures.join("、")
+                ),
+            )
+            .from_submitter(report.submitter.as_deref())
+            .in_column(Some(&date))
+            .with_severity(Severity::Warning),
+        );
+        report.substituted_dates.push((date, fallback));
+    }
     for (rule, column, hint) in column_problems(plan, file.source, header, origin) {
         findings.push(
             sheet_finding(rule, hint)
@@ -1474,6 +1526,39 @@ fn absent_columns(plan: &Plan, source: usize, header: &Header) -> Vec<String> {
         })
         .map(|(c, _)| c.name.clone())
         .collect()
+}
+
+/// The date columns the sheet lacks that measures name fallbacks for (`date = ["结论日期",
+/// "受理日期"]`): (the date, the first fallback the sheet has, the measures' labels).
+fn date_substitutes(
+    plan: &Plan,
+    source: usize,
+    header: &Header,
+) -> Vec<(String, String, Vec<String>)> {
+    let columns = &plan.sources[source].columns;
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    for m in plan.measures.iter().filter(|m| m.source == source) {
+        let Some(date) = m.date.filter(|&d| header.mapping[d].is_none()) else {
+            continue;
+        };
+        let Some(&fallback) = m
+            .date_fallbacks
+            .iter()
+            .find(|&&f| header.mapping[f].is_some())
+        else {
+            continue;
+        };
+        let (date, fallback) = (&columns[date].name, &columns[fallback].name);
+        match out.iter_mut().find(|(d, f, _)| d == date && f == fallback) {
+            Some((_, _, labels)) => labels.push(format!("“{}”", m.label)),
+            None => out.push((
+                date.clone(),
+                fallback.clone(),
+                vec![format!("“{}”", m.label)],
+            )),
+        }
+    }
+    out
 }
 
 /// Declared columns the sheet does not have that the pipeline derives (`derive`).

@@ -46,6 +46,9 @@ pub struct FileReport {
     pub absent_columns: Vec<String>,
     /// Declared columns the sheet does not have that were made by their `derive`.
     pub derived_columns: Vec<String>,
+    /// Date columns the sheet does not have, filled from the fallback its measures name:
+    /// (the date, the column it was taken from).
+    pub substituted_dates: Vec<(String, String)>,
     /// What the file is (by content), in words.
     pub format: Option<&'static str>,
     /// Why this file was chosen among several of one submitter, or why it was not.
@@ -91,6 +94,7 @@ impl FileReport {
             unmapped_headers: Vec::new(),
             absent_columns: Vec::new(),
             derived_columns: Vec::new(),
+            substituted_dates: Vec::new(),
             format: None,
             choice: None,
             outside_period: None,

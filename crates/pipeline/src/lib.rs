@@ -706,6 +706,10 @@ pub struct Measure {
     pub filter: Option<String>,
     /// Index into the source's columns of the date its event is counted by (`date = …`).
     pub date: Option<usize>,
+    /// Date columns (indices) that stand in for `date` in a file that lacks it, in order
+    /// (`date = ["结论日期", "受理日期"]`): ingest fills `date` from the first one the file
+    /// has, with a warning for that file.
+    pub date_fallbacks: Vec<usize>,
     pub kind: ValueKind,
     /// What it counts or adds up, in words, for the 说明 (`None` when beyond words).
     pub description: Option<String>,

@@ -245,9 +245,10 @@ pub struct MeasureSpec {
     #[serde(default)]
     pub filter: Option<Spanned<String>>,
     /// The date column of the event the measure counts (结案 by 结案日期): only rows whose
-    /// date lies in the period are aggregated. For a source without `period_column`.
+    /// date lies in the period are aggregated. For a source without `period_column`. A list
+    /// names fallbacks for a file that lacks the first (`["结论日期", "受理日期"]`).
     #[serde(default)]
-    pub date: Option<Spanned<String>>,
+    pub date: Option<Spanned<OneOrMany>>,
     #[serde(default)]
     pub label: Option<String>,
     /// A stock at the period's start that must equal another measure — a stock at the end —

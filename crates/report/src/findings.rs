@@ -790,5 +790,8 @@ fn absent_and_derived(file: &ingest::FileReport) -> String {
     if !file.derived_columns.is_empty() {
         parts.push(format!("按流水线推导：{}", file.derived_columns.join("、")));
     }
+    for (date, fallback) in &file.substituted_dates {
+        parts.push(format!("“{date}”以“{fallback}”代替"));
+    }
     parts.join("；")
 }

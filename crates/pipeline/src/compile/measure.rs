@@ -339,12 +339,39 @@ fn compile_measure(
     let filter = filter_filled.as_ref().map(|f| f.filled.text.clone());
     let mut description =
         crate::words::describe_measure(&expr, filter_expr.as_ref(), &source.title, &column_type);
-    let filter = match &spec.date {
+    // `date = "结案日期"`, or a list whose first is the date and the rest its fallbacks.
+    let (date, fallbacks): (Option<Spanned<String>>, Vec<Spanned<String>>) = match &spec.date {
+        None => (None, Vec::new()),
+        Some(d) => {
+            let names = d.get_ref().to_vec();
+            let spanned = |n: &String| Spanned::new(d.span(), n.clone());
+            (
+                names.first().map(spanned),
+                names.iter().skip(1).map(spanned).collect(),
+            )
+        }
+    };
+    let mut date_fallbacks = Vec::new();
+    for fallback in &fallbacks {
+        dated_filter(d, &what, fallback, source, placeholders)?;
+        if let Some(i) = source
+            .columns
+            .iter()
+            .position(|c| &c.name == fallback.get_ref())
+        {
+            date_fallbacks.push(i);
+        }
+    }
+    let filter = match &date {
         None => filter,
         Some(date) => {
             let dated = dated_filter(d, &what, date, source, placeholders)?;
             if let Some(words) = &mut description {
-                words.push_str(&format!("（按“{}”在报告期内计）", date.get_ref()));
+                words.push_str(&format!("（按“{}”在报告期内计", date.get_ref()));
+                for fallback in &fallbacks {
+                    words.push_str(&format!("；没有该列的文件按“{}”", fallback.get_ref()));
+                }
+                words.push('）');
             }
             Some(match filter {
                 Some(f) => format!("({f}) and {dated}"),
@@ -358,10 +385,10 @@ fn compile_measure(
         source: source_index?,
         sql: sql_filled.filled.text.clone(),
         filter,
-        date: spec
-            .date
+        date: date
             .as_ref()
             .and_then(|d| source.columns.iter().position(|c| &c.name == d.get_ref())),
+        date_fallbacks,
         kind: sql::measure_kind(&expr, &column_type),
         description,
         carry_over: None,
