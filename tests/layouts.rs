@@ -976,7 +976,7 @@ fn a_ledger_whose_files_were_all_refused_is_a_dash_everywhere_not_zero() {
     let headline = sheet(&out, "主要指标");
     let row = headline
         .rows()
-        .find(|r| r.iter().any(|c| c.to_string() == "受理（件）"))
+        .find(|r| r.iter().any(|c| *c == Data::String("受理（件）".into())))
         .expect("the headline row");
     assert_eq!(row[2], Data::String("—".into()), "{row:?}");
     let sentence = headline

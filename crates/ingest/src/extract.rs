@@ -773,7 +773,7 @@ fn unknown_yes_no_words(
                 None => words.push((word, 1)),
             }
         }
-        words.sort_by(|a, b| b.1.cmp(&a.1));
+        words.sort_by_key(|w| std::cmp::Reverse(w.1));
         let listed: Vec<String> = words
             .iter()
             .take(10)
