@@ -768,18 +768,6 @@ fn parse_a1(cell: &str) -> Option<(u32, u16)> {
     Some((row, u16::try_from(col).ok()?))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a1_parses_back() {
-        assert_eq!(parse_a1("A1"), Some((0, 0)));
-        assert_eq!(parse_a1("AB12"), Some((11, 27)));
-        assert_eq!(parse_a1("第3行"), None);
-    }
-}
-
 /// The 数据核对 cell of a file's absent columns: those read as empty, then those made by the
 /// pipeline's `derive` (said, so that nobody takes a derived 办理状态 for one written).
 fn absent_and_derived(file: &ingest::FileReport) -> String {
@@ -794,4 +782,16 @@ fn absent_and_derived(file: &ingest::FileReport) -> String {
         parts.push(format!("“{date}”以“{fallback}”代替"));
     }
     parts.join("；")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_parses_back() {
+        assert_eq!(parse_a1("A1"), Some((0, 0)));
+        assert_eq!(parse_a1("AB12"), Some((11, 27)));
+        assert_eq!(parse_a1("第3行"), None);
+    }
 }
