@@ -13,4 +13,5 @@ mod layouts;
 mod monthly;
 mod query;
 mod run;
+mod template;
 mod validate;

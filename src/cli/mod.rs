@@ -8,6 +8,7 @@ mod phases;
 mod query;
 mod run;
 mod summary;
+mod template;
 mod validate;
 
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum Command {
     Tables(query::TablesArgs),
     /// Where a number of the report came from: formula, window, submitter and its rows.
     Explain(explain::ExplainArgs),
+    /// 生成一个台账的填报模板（表头、下拉列表、数据验证、填报说明），发给街道乡镇填写。
+    Template(template::TemplateArgs),
 }
 
 /// Settings that replace the pipeline file's own.
@@ -175,6 +178,7 @@ pub fn main(cli: Cli) -> ExitStatus {
         Command::Query(args) => query::query(args),
         Command::Tables(args) => query::tables(args),
         Command::Explain(args) => explain::explain_cell(args),
+        Command::Template(args) => template::template(args),
     };
     match result {
         Ok(status) => status,

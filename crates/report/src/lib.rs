@@ -10,6 +10,7 @@ pub mod format;
 pub mod headline;
 mod lists;
 pub mod printed;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 
