@@ -156,7 +156,7 @@ fn the_employer_registry_gives_each_township_its_kind_subtotals_and_the_total() 
     let out = dir.path().join("annual.xlsx");
     let summary = run_report("pipelines/annual.toml", None, &out);
     assert!(
-        summary.contains("用人单位信息采集表: 13 found, 13 used"),
+        summary.contains("用人单位信息采集表：找到 13 个，采用 13"),
         "{summary}"
     );
     let truth = truth_csv("sample-data/2024/expected-employers.csv".as_ref());
@@ -356,7 +356,7 @@ fn the_dispute_ledger_gives_stocks_flows_and_rates_from_totals_at_every_level() 
     let out = dir.path().join("annual.xlsx");
     let summary = run_report("pipelines/annual.toml", None, &out);
     assert!(
-        summary.contains("劳动争议调解仲裁台账: 13 found, 13 used"),
+        summary.contains("劳动争议调解仲裁台账：找到 13 个，采用 13"),
         "{summary}"
     );
     let truth = truth_csv("sample-data/2024/expected-disputes.csv".as_ref());
@@ -588,7 +588,7 @@ fn the_headline_sheet_sets_this_year_beside_last_years_published_report() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
     let summed = format!(
-        "they add up to {}, the figure",
+        "合计为 {}，即报表中的数字",
         crate::common::grouped(last["accepted"])
     );
     assert!(text.contains(&summed), "{summed} in {text}");
@@ -657,7 +657,7 @@ fn the_injury_ledger_counts_each_conclusion_and_what_is_still_open() {
     let out = dir.path().join("annual.xlsx");
     let summary = run_report("pipelines/annual.toml", None, &out);
     assert!(
-        summary.contains("工伤认定台账: 13 found, 13 used"),
+        summary.contains("工伤认定台账：找到 13 个，采用 13"),
         "{summary}"
     );
     let truth = truth_csv("sample-data/2024/expected-injuries.csv".as_ref());
@@ -1057,7 +1057,7 @@ fn a_distribution_table_has_a_row_per_category_adding_up_to_the_total() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("of the category “企业”"), "{text}");
+    assert!(text.contains("类别“企业”的"), "{text}");
 
     // The same rows in query's `measures`: one per category and the other row, by table.
     let (csv, _) = run_ok(&[
@@ -1099,7 +1099,7 @@ fn inspections_count_each_employer_once_at_every_level() {
     let out = dir.path().join("annual.xlsx");
     let summary = run_report("pipelines/annual.toml", None, &out);
     assert!(
-        summary.contains("主动监察台账: 13 found, 13 used"),
+        summary.contains("主动监察台账：找到 13 个，采用 13"),
         "{summary}"
     );
     let truth = truth_csv("sample-data/2024/expected-inspections.csv".as_ref());

@@ -38,7 +38,7 @@ fn missing_file_is_an_error_not_a_panic() {
     let (code, _, stderr) = check("tests/fixtures/pipelines/does-not-exist.toml");
     assert_eq!(code, 2);
     assert!(
-        stderr.starts_with("error: cannot read pipeline file"),
+        stderr.starts_with("错误：cannot read pipeline file"),
         "{stderr}"
     );
 }

@@ -75,7 +75,7 @@ fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
         )),
         "{text}"
     );
-    assert!(text.contains("the figure"), "{text}");
+    assert!(text.contains("即报表中的数字"), "{text}");
     let mut book = open_workbook_auto(&rows).unwrap();
     let names = book.sheet_names();
     assert_eq!(names.len(), 3, "{names:?}");
@@ -114,7 +114,7 @@ fn explain_lists_the_rows_behind_a_rate_and_an_amount() {
         "--store",
         store.to_str().unwrap(),
     ]);
-    assert!(text.contains("title"), "{text}");
+    assert!(text.contains("标题"), "{text}");
 }
 
 #[test]
@@ -260,9 +260,9 @@ columns = [
     assert!(text.contains("锦华街道（510199001）"), "{text}");
     let text = explain("表!C4");
     assert!(text.contains("按期结案率 —"), "{text}");
-    assert!(text.contains("a denominator of the formula is 0"), "{text}");
+    assert!(text.contains("公式的分母为 0"), "{text}");
     assert!(text.contains("分母 结案数 = 0"), "{text}");
-    assert!(explain("表!A4").contains("the name of the row 锦华街道"));
-    assert!(explain("表!D4").contains("outside the table"));
-    assert!(explain("表!A8").contains("below the table"));
+    assert!(explain("表!A4").contains("锦华街道（510199001） 这一行的名称"));
+    assert!(explain("表!D4").contains("表格之外"));
+    assert!(explain("表!A8").contains("表格下方"));
 }

@@ -352,7 +352,7 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
     // The same files again: a re-run, not a restatement — and the report says nothing of one.
     let first = run(&pipeline, "2024-02");
     assert!(
-        first.contains("re-run    2024-02") && first.contains("not a restatement"),
+        first.contains("重新运行") && first.contains("2024-02：") && first.contains("不是重报"),
         "{first}"
     );
     let report = sheet(
@@ -377,7 +377,10 @@ fn a_restated_month_replaces_its_partition_and_says_what_changed() {
         .filter(|((p, c), _)| c == "510199002" && p.as_str() <= "2024-02")
         .map(|(_, v)| v["cases"])
         .sum();
-    assert!(restated.contains("restated  2024-02"), "{restated}");
+    assert!(
+        restated.contains("重报") && restated.contains("2024-02 替换"),
+        "{restated}"
+    );
     assert!(
         restated.contains(&format!("arrears 东湖街道：删除 {held} 条")),
         "{restated}"
@@ -503,7 +506,7 @@ fn a_retroactive_closing_is_caught_by_the_carry_over_check() {
     // validate reads no store: the check is the run's, against what was published.
     assert!(!String::from_utf8_lossy(&output.stdout).contains("上期结转核对"));
     let printed = run(&pipeline, "2024-11");
-    assert!(printed.contains("1 warning(s)"), "{printed}");
+    assert!(printed.contains("1 个警告"), "{printed}");
     let details =
         std::fs::read_to_string(dir.path().join("out/carry-2024-11-问题明细.csv")).unwrap();
     assert!(details.contains("上期结转核对"), "{details}");

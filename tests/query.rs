@@ -416,7 +416,7 @@ fn formula_like_text_is_exported_inert() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(stderr.contains("read the spreadsheets of 2024"), "{stderr}");
+        assert!(stderr.contains("读了2024年的表格文件"), "{stderr}");
     }
     let text = std::fs::read_to_string(&csv_out).unwrap();
     let rows = csv_rows(&text);

@@ -21,7 +21,7 @@ fn sample_report_matches_the_generators_truth() {
     let out = dir.path().join("annual.xlsx");
     let summary = run_sample(&out);
     assert!(
-        summary.contains("投诉举报案件台账: 13 found, 13 used"),
+        summary.contains("投诉举报案件台账：找到 13 个，采用 13"),
         "{summary}"
     );
 
@@ -443,7 +443,7 @@ columns = [{ header = ["案件", "受理"], value = "accepted" }]"#;
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("would both be written to"), "{stderr}");
+    assert!(stderr.contains("都会写到"), "{stderr}");
     assert!(!dir.path().join("out/one.xlsx").exists());
 
     // Reports apart in one folder: each period's feedback workbooks go to a folder of

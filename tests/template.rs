@@ -41,7 +41,7 @@ const CASES: [Case; 4] = [
         id: "A3",
         day: 45413,
         workers: 1,
-        fen: 99_999_99,
+        fen: 9_999_999,
         migrant: true,
         closed: true,
     },

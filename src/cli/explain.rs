@@ -14,15 +14,15 @@ use store::Store;
 pub struct ExplainArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// The report cell, as SHEET!CELL: '欠薪案件及线索'!D7
+    /// 报表中的单元格，写成 工作表!单元格：'欠薪案件及线索'!D7
     pub cell: String,
-    /// Write every row behind the figure to this xlsx, one sheet per measure and window.
+    /// 把数字背后的每一行写入这个 xlsx（每个度量和时段一个工作表）
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// 解释存储中第 N 版（1 为首次发布）的数字，而不是现行版。
     #[arg(long, value_name = "N")]
     pub vintage: Option<u32>,
-    /// Rows shown per measure in the terminal.
+    /// 终端中每个度量显示的行数
     #[arg(long, default_value_t = 20)]
     pub max_rows: usize,
 }
@@ -31,14 +31,12 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     let address = match CellAddress::parse(&args.cell) {
         Ok(address) => address,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("错误：{e}");
             return Ok(ExitStatus::Error);
         }
     };
     if let Some(range) = args.pipeline.period.as_deref().filter(|p| p.contains("..")) {
-        eprintln!(
-            "error: --period {range}: a cell belongs to one period's report; give one period"
-        );
+        eprintln!("错误：--period {range}：一个单元格属于某一个报告期的报表，请只给一个报告期");
         return Ok(ExitStatus::Error);
     }
     if let Some(path) = &args.out {
@@ -47,7 +45,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
         {
             eprintln!(
-                "error: --out {}: the rows are written as an xlsx workbook; name the file .xlsx",
+                "错误：--out {}：这些行写成 xlsx 工作簿，请把文件名写成 .xlsx",
                 path.display()
             );
             return Ok(ExitStatus::Error);
@@ -149,16 +147,16 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         Explanation::Figure(figure) => figure,
     };
     println!("{} — {}", figure.address, figure.level);
-    println!("  column    {}", figure.header);
+    println!("  列        {}", figure.header);
     let shown = if figure.shown.is_empty() {
-        "(blank)"
+        "（空白）"
     } else {
         figure.shown.as_str()
     };
-    println!("  figure    {} {shown}", figure.label);
-    println!("  formula   {}", figure.formula);
+    println!("  数字      {} {shown}", figure.label);
+    println!("  公式      {}", figure.formula);
     if let Some(c) = &figure.comparison {
-        println!("  change    {c}");
+        println!("  增减      {c}");
     }
     if let Some(Explanation::Figure(now)) = &recomputed {
         if now.shown != figure.shown {
@@ -177,10 +175,10 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     if let Some(why) = &figure.why_empty {
-        println!("  empty     {why}");
+        println!("  为空      {why}");
     }
     for line in &figure.excluded {
-        println!("  excluded  {line}");
+        println!("  未计入    {line}");
     }
     let mut sheets: Vec<(String, &polars::prelude::DataFrame)> = Vec::new();
     for window in &figure.windows {
@@ -193,7 +191,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
             println!("    {}", term.check);
             if term.rows.height() > 0 {
                 for line in
-                    output::render_table(&term.rows, args.max_rows, "--out rows.xlsx for all")
+                    output::render_table(&term.rows, args.max_rows, "--out rows.xlsx 可导出全部")
                         .lines()
                 {
                     println!("    {line}");
@@ -209,7 +207,7 @@ pub fn explain_cell(args: ExplainArgs) -> anyhow::Result<ExitStatus> {
     if let Some(path) = &args.out {
         output::save_xlsx_sheets(&sheets, path)?;
         println!();
-        println!("  rows      written to {}", path.display());
+        println!("  行        已写入 {}", path.display());
     }
     Ok(ExitStatus::Success)
 }

@@ -19,15 +19,15 @@ use pipeline::{self, Overrides, Source};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).
+    /// 表格文件（xlsx、xlsm、xlsb、xls、ods 或 csv）
     pub file: PathBuf,
-    /// Sheet name (default: every sheet).
+    /// 工作表名（默认为全部工作表）
     #[arg(long)]
     pub sheet: Option<String>,
-    /// Match the header against a pipeline source's column aliases.
+    /// 用流水线中某个台账的列名和别名来对表头
     #[arg(long, requires = "source")]
     pub pipeline: Option<PathBuf>,
-    /// The source id in that pipeline.
+    /// 该流水线中台账的 id
     #[arg(long, requires = "pipeline")]
     pub source: Option<String>,
 }
@@ -39,7 +39,7 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
             Some(
                 plan.source(id)
                     .cloned()
-                    .with_context(|| format!("{} has no source `{id}`", p.display()))?,
+                    .with_context(|| format!("{} 中没有台账（来源）“{id}”", p.display()))?,
             )
         }
         _ => None,
@@ -53,9 +53,9 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         || Err(crashed()),
     )?;
     let names = book.sheet_names();
-    println!("format: {}", book.format.label());
+    println!("格式：{}", book.format.label());
     if book.format.has_named_sheets() {
-        println!("sheets: {}", names.join(", "));
+        println!("工作表：{}", names.join("、"));
     }
     let wanted: Vec<String> = match &args.sheet {
         Some(s) => vec![s.clone()],
@@ -74,7 +74,7 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<ExitStatus> {
         );
         match read {
             Ok(sheet) => describe(&sheet, source.as_ref()),
-            Err(message) => println!("\n[{name}] cannot be read: {message}"),
+            Err(message) => println!("\n[{name}] 读不了：{message}"),
         }
     }
     Ok(ExitStatus::Success)
@@ -84,30 +84,30 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
     let range = &sheet.range;
     let origin = range.start().unwrap_or((0, 0));
     print!(
-        "\n[{}] {} rows × {} columns",
+        "\n[{}] {} 行 × {} 列",
         sheet.sheet_name,
         range.height() + origin.0 as usize,
         range.width()
     );
     if let Some(encoding) = sheet.encoding {
-        print!(", encoding {}", encoding.label());
+        print!("，编码 {}", encoding.label());
     }
     let merges = sheet.merges.as_deref().unwrap_or(&[]);
-    println!(", {} merged region(s)", merges.len());
+    println!("，{} 个合并区域", merges.len());
     let header = match source {
         Some(source) => find_header(range, &source.columns, merges),
         None => guess_header(range),
     };
     let Some(header) = header else {
-        println!("  no header row found in the first 12 rows");
+        println!("  前 12 行中找不到表头");
         return;
     };
     let first_row = origin.0 as usize + header.row + 1;
     println!(
-        "  header: row {first_row}{}",
+        "  表头：第 {first_row} 行{}",
         if header.height > 1 {
             format!(
-                "–{} ({} rows, flattened)",
+                "至第 {} 行（{} 行，已合并为一行）",
                 first_row + header.height - 1,
                 header.height
             )
@@ -128,7 +128,7 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         .filter(|(_, c)| c.is_none())
         .map(|(i, _)| header.first_data_row() + i)
         .collect();
-    println!("  columns:");
+    println!("  列：");
     for (c, label) in header.labels.iter().enumerate() {
         if label.is_empty() {
             continue;
@@ -153,25 +153,41 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         let target = match (mapped, source, &duplicate_of) {
             (Some(m), _, _) => format!(" → {m}"),
             (None, Some(_), Some((name, other))) => format!(
-                " (a second “{name}”: only column {} is read)",
+                "（第二个“{name}”：只读 {} 列）",
                 column_letters(origin.1 + *other as u32)
             ),
-            (None, Some(_), None) => " (no declared column)".to_string(),
+            (None, Some(_), None) => "（流水线没有对应的列）".to_string(),
             (None, None, _) => String::new(),
         };
-        println!("    {letter:<3} {label:<24} {kind:<7} {filled} value(s){target}");
+        let kind = match kind {
+            "empty" => "空",
+            "date" => "日期",
+            "int" => "整数",
+            "number" => "数值",
+            "bool" => "是/否",
+            _ => "文本",
+        };
+        let pad = |text: &str, width: usize| {
+            let w = unicode_width::UnicodeWidthStr::width(text);
+            format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+        };
+        println!(
+            "    {letter:<3} {} {} {filled} 个值{target}",
+            pad(label, 24),
+            pad(kind, 6)
+        );
     }
     if let Some(source) = source {
         print_columns_to_declare(range, source, &header, &data_rows);
     }
-    println!("  data rows: {}", data_rows.len());
+    println!("  数据行：{}", data_rows.len());
     let skipped = skipped_runs(&classes, origin, &header);
     println!(
-        "  rows skipped: {}",
+        "  跳过的行：{}",
         if skipped.is_empty() {
-            "none".to_string()
+            "无".to_string()
         } else {
-            skipped.join(", ")
+            skipped.join("，")
         }
     );
 }
@@ -204,7 +220,7 @@ fn print_columns_to_declare(
         .collect();
     if !undeclared.is_empty() {
         println!(
-            "    to read a column no declared column takes, declare it in [sources.{}.columns]:",
+            "    要读入流水线没有对应的列，请在 [sources.{}.columns] 中声明：",
             source.id
         );
     }
@@ -217,7 +233,7 @@ fn print_columns_to_declare(
             _ => "text",
         };
         println!(
-            "      \"{}\" = {{ type = \"{kind}\" }}    # column {}",
+            "      \"{}\" = {{ type = \"{kind}\" }}    # {} 列",
             label.replace('/', ""),
             column_letters(origin.1 + c as u32)
         );
@@ -228,15 +244,15 @@ fn print_columns_to_declare(
         }
         if let Some((from, to)) = column.working_days {
             println!(
-                "    (computed) {}: working days from {} to {}, on the pipeline's calendar",
+                "    （计算列）{}：按流水线的工作日历，从{}到{}的工作日数",
                 column.name, source.columns[from].name, source.columns[to].name
             );
             continue;
         }
         println!(
-            "    (missing) {}{}",
+            "    （缺少）{}{}",
             column.name,
-            if column.required { " — required" } else { "" }
+            if column.required { " — 必填" } else { "" }
         );
         if let Some(label) = closest_label(&column.aliases, &unmapped) {
             let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
@@ -244,7 +260,7 @@ fn print_columns_to_declare(
             aliases.push(label.to_string());
             let quoted: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
             println!(
-                "      column {} “{label}” looks like it; to read it, give the column in the pipeline:",
+                "      {} 列“{label}”像是它；要读入，请在流水线该列写上：",
                 column_letters(origin.1 + at as u32)
             );
             println!("      aliases = [{}]", quoted.join(", "));
@@ -270,8 +286,8 @@ fn skipped_runs(
     }
     runs.iter()
         .map(|(first, last, label)| match first == last {
-            true => format!("row {first} ({label})"),
-            false => format!("rows {first}–{last} ({label})"),
+            true => format!("第 {first} 行（{label}）"),
+            false => format!("第 {first}–{last} 行（{label}）"),
         })
         .collect()
 }

@@ -37,7 +37,7 @@ impl From<ExitStatus> for std::process::ExitCode {
 #[command(
     name = "laborstat",
     version,
-    about = "劳动保障监察统计: township ledgers → validated tables → official Excel reports"
+    about = "劳动保障监察统计：街道乡镇的台账 → 校验后的数据 → 规范的 Excel 报表"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -46,19 +46,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read the pipeline's files, compute its indicators and write the Excel report.
+    /// 读入各单位报送的文件，计算指标，写出 Excel 报表（并存入存储）
     Run(RunArgs),
-    /// Read and validate the files only: exit 1 when there are error findings.
+    /// 只读入并校验文件，写出问题清单和反馈表；有错误时退出码为 1
     Validate(ValidateArgs),
-    /// Check a pipeline file and report every error in it (exit 2 if any).
+    /// 检查流水线文件，列出其中每一处错误（有错误时退出码为 2）
     Check(CheckArgs),
-    /// Show a spreadsheet's sheets, detected header, column types and the rows that would be skipped.
+    /// 查看一个表格文件：工作表、识别出的表头、各列类型和会被跳过的行
     Inspect(inspect::InspectArgs),
-    /// SQL over the pipeline's stored periods: sources by id, `results`, `files`.
+    /// 对已存入的报告期做 SQL 查询：各台账（按 id）、results（报表所印数字）、measures、files
     Query(query::QueryArgs),
-    /// The tables `query` can name: columns, types, rows per stored period.
+    /// 列出 query 可用的表：列、类型、各报告期的行数、各版本
     Tables(query::TablesArgs),
-    /// Where a number of the report came from: formula, window, submitter and its rows.
+    /// 报表中一个数字的来历：公式、时段、单位以及背后的每一行
     Explain(explain::ExplainArgs),
     /// 生成一个台账的填报模板（表头、下拉列表、数据验证、填报说明），发给街道乡镇填写。
     Template(template::TemplateArgs),
@@ -67,24 +67,22 @@ pub enum Command {
 /// Settings that replace the pipeline file's own.
 #[derive(Debug, Args, Clone, Default)]
 pub struct PipelineArgs {
-    /// The pipeline file (TOML).
+    /// 流水线文件（TOML）
     pub pipeline: PathBuf,
-    /// Report period: 2024, 2024H1, 2024Q3 or 2024-11 (default: the file's `period`); `run`
-    /// also takes a range, 2024-01..2024-11: one run per period, in order.
+    /// 报告期：2024、2024H1、2024Q3 或 2024-11（默认为文件中的 period）；run 还可以给一个
+    /// 范围，如 2024-01..2024-11：逐期运行
     #[arg(long)]
     pub period: Option<String>,
-    /// Folder the source globs are relative to (default: the file's `data`).
+    /// 数据文件夹（默认为文件中的 data）
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// The store of periods kept between runs (default: the file's `store`, else `store`
-    /// beside the report).
+    /// 存储的文件夹（默认为文件中的 store，否则为报表旁的 store）
     #[arg(long, conflicts_with = "no_store")]
     pub store: Option<PathBuf>,
-    /// Neither read earlier periods from a store nor keep this one.
+    /// 不读存储中的往期，也不存入本期
     #[arg(long)]
     pub no_store: bool,
-    /// A setting of the pipeline for this run instead of the file's value, as
-    /// NAME=VALUE (`--set closure_denominator=filed`); may be given more than once.
+    /// 本次运行改用的流水线设置，写成 名称=值（如 --set closure_denominator=filed）；可给多个
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
     pub set: Vec<(String, String)>,
 }
@@ -124,10 +122,10 @@ impl PipelineArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// Where to write the report (default: the file's `output`).
+    /// 报表写到哪里（默认为文件中的 output）
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print only errors.
+    /// 只显示错误
     #[arg(long, short)]
     pub quiet: bool,
     /// 按首次发布时存入的数据重新生成本期报表（存储中的第 1 版）；不读数据文件夹，不写存储。
@@ -142,13 +140,13 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// `text` for people, `json` for one finding per line.
+    /// text：给人看；json：每条问题一行
     #[arg(long, default_value = "text")]
     pub format: OutputFormat,
-    /// Exit 1 on warnings too.
+    /// 有警告时也以退出码 1 结束
     #[arg(long)]
     pub deny_warnings: bool,
-    /// Folder for the 问题清单 and feedback workbooks (default: beside the pipeline's report).
+    /// 问题清单和反馈表写到哪个文件夹（默认在报表旁）
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
 }
@@ -161,7 +159,7 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The pipeline file (TOML).
+    /// 流水线文件（TOML）
     pub pipeline: PathBuf,
 }
 
@@ -201,9 +199,9 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Prints an error and the chain of its causes.
 pub fn report_error(error: &anyhow::Error) {
-    eprintln!("error: {error}");
+    eprintln!("错误：{error}");
     for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  原因：{cause}");
     }
 }
 

@@ -17,18 +17,18 @@ use store::{RunInfo, Store};
 pub struct QueryArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// The query: one SELECT over the pipeline's tables (`laborstat tables` lists them).
+    /// 查询：对流水线各表的一条 SELECT（laborstat tables 列出各表）
     pub sql: String,
-    /// Every stored period (default: --period, else the pipeline's own period).
+    /// 所有已存入的报告期（默认为 --period，否则为流水线的报告期）
     #[arg(long, conflicts_with = "period")]
     pub all_periods: bool,
-    /// `table` for people; `csv` or `json` (one object per line) for programs.
+    /// table：给人看；csv 或 json（每行一个对象）：给程序
     #[arg(long, default_value = "table")]
     pub format: QueryFormat,
-    /// Write the result to a file instead: .xlsx, .csv or .parquet.
+    /// 把结果写入文件：.xlsx、.csv 或 .parquet
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Rows the terminal table shows at most.
+    /// 终端中最多显示的行数
     #[arg(long, default_value_t = 100)]
     pub max_rows: usize,
     /// 读存储中该报告期的第 N 版（1 为首次发布）；要与一个 --period 同用。
@@ -47,7 +47,7 @@ pub enum QueryFormat {
 pub struct TablesArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-    /// Every stored period (default: --period, else the pipeline's own period).
+    /// 所有已存入的报告期（默认为 --period，否则为流水线的报告期）
     #[arg(long, conflicts_with = "period")]
     pub all_periods: bool,
     /// 列出存储中该报告期第 N 版的表（1 为首次发布）。
@@ -62,23 +62,23 @@ pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let Some(catalog) = open_catalog(&args.pipeline, args.all_periods, args.vintage)? else {
         return Ok(ExitStatus::Error);
     };
-    eprintln!("laborstat query: {}", catalog.origin.words());
+    eprintln!("laborstat 查询：{}", catalog.origin.words());
     let mut frame = match catalog.run(&args.sql) {
         Ok(answer) => {
             for note in &answer.notes {
-                eprintln!("laborstat query: {note}");
+                eprintln!("laborstat 查询：{note}");
             }
             answer.frame
         }
         Err(mistake) => {
-            eprintln!("error: {mistake}");
+            eprintln!("错误：{mistake}");
             return Ok(ExitStatus::Error);
         }
     };
     if let Some(path) = &args.out {
         output::save(&mut frame, path)?;
         eprintln!(
-            "laborstat query: {} rows written to {}",
+            "laborstat 查询：{} 行已写入 {}",
             frame.height(),
             path.display()
         );
@@ -117,9 +117,9 @@ pub fn tables(args: TablesArgs) -> anyhow::Result<ExitStatus> {
             .collect();
         text.push_str(&format!("\n{} — {}\n", table.name, table.title));
         if rows.is_empty() {
-            text.push_str("  rows      none stored for these periods\n");
+            text.push_str("  行数      这些报告期都没有存入\n");
         } else {
-            text.push_str(&format!("  rows      {}\n", rows.join(" · ")));
+            text.push_str(&format!("  行数      {}\n", rows.join(" · ")));
         }
         let widest = table
             .columns
@@ -153,7 +153,7 @@ pub(super) fn open_catalog(
         Some(text) => match Period::parse_range(text) {
             Ok(periods) => Some(periods),
             Err(e) => {
-                eprintln!("error: --period {text}: {e}");
+                eprintln!("错误：--period {text}：{e}");
                 return Ok(None);
             }
         },
@@ -192,10 +192,10 @@ pub(super) fn open_catalog(
         (store, None) => store,
     };
     if let Some(n) = store.as_ref().and_then(|s| s.reading_vintage(&plan.period)) {
-        eprintln!("laborstat query: {}读存储中的第{n}版", plan.period);
+        eprintln!("laborstat 查询：{}读存储中的第{n}版", plan.period);
     }
     let why = match &store {
-        None => "--no-store".to_string(),
+        None => "--no-store（不用存储）".to_string(),
         Some(store) => {
             let periods = stored_periods(&plan, store, &wanted)?;
             if let Periods::Some(asked) = &wanted {
@@ -206,7 +206,7 @@ pub(super) fn open_catalog(
                     .collect();
                 if !missing.is_empty() && !periods.is_empty() {
                     eprintln!(
-                        "laborstat query: not in the store, so not in the tables: {} (run those periods to store them)",
+                        "laborstat 查询：存储中没有这些报告期，表中也就没有：{}（运行这些报告期即可存入）",
                         missing.join(", ")
                     );
                 }
@@ -218,18 +218,16 @@ pub(super) fn open_catalog(
                 return Ok(Some(Catalog::from_store(&plan, store, &periods, &names)?));
             }
             match &wanted {
-                Periods::All => format!("the store {} holds no period yet", store.root().display()),
-                Periods::Some(_) => format!(
-                    "the store {} does not hold {}",
-                    store.root().display(),
-                    plan.period
-                ),
+                Periods::All => format!("存储 {} 中还没有任何报告期", store.root().display()),
+                Periods::Some(_) => {
+                    format!("存储 {} 中没有{}", store.root().display(), plan.period)
+                }
             }
         }
     };
     if range.as_ref().is_some_and(|r| r.len() > 1) {
         eprintln!(
-            "error: {why}, and none of the periods of --period {} is stored: run them first (laborstat run {} --period {})",
+            "错误：{why}，--period {} 中没有一个报告期已存入：请先运行它们（laborstat run {} --period {}）",
             args.period.as_deref().unwrap_or(""),
             args.pipeline.display(),
             args.period.as_deref().unwrap_or("")

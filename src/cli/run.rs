@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::summary::{print_account, print_findings, print_findings_outputs};
+use super::summary::{labelled, print_account, print_findings, print_findings_outputs};
 use super::{load_plan, ExitStatus, RunArgs};
 use crate::engine::RunOutput;
 use figure::text;
@@ -30,12 +30,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let periods = match Period::parse_range(range) {
         Ok(periods) => periods,
         Err(message) => {
-            eprintln!("error: --period: {message}");
+            eprintln!("错误：--period：{message}");
             return Ok(ExitStatus::Error);
         }
     };
     if args.out.is_some() {
-        eprintln!("error: --out names one file, but --period {range} writes a report per period; leave --out out and put {{period}} in the pipeline's `output`");
+        eprintln!("错误：--out 只是一个文件，而 --period {range} 每期写一份报表；请不要给 --out，并在流水线的 output 中写上 {{period}}");
         return Ok(ExitStatus::Error);
     }
     // Every period's plan first: a mistake in the file, or an output path that each period
@@ -49,7 +49,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         };
         if let Some(earlier) = plans.iter().find(|p| p.output == plan.output) {
             eprintln!(
-                "error: --period {range}: {} and {} would both be written to {}; put {{period}} in the pipeline's `output`",
+                "错误：--period {range}：{} 和 {} 都会写到 {}；请在流水线的 output 中写上 {{period}}",
                 earlier.period,
                 plan.period,
                 plan.output.display()
@@ -68,7 +68,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     }
     if !args.quiet {
         println!(
-            "laborstat run: {} periods, {} to {}, in {:.2} s",
+            "laborstat 汇总：{} 个报告期，{} 至 {}，用时 {:.2} 秒",
             plans.len(),
             periods[0],
             periods[periods.len() - 1],
@@ -124,7 +124,7 @@ fn republish(
     };
     if !quiet {
         println!(
-            "laborstat run: {}第{}版，按存入的 {} 行重新生成",
+            "laborstat 汇总：{}第{}版，按存入的 {} 行重新生成",
             plan.period,
             republished.vintage,
             republished
@@ -135,15 +135,24 @@ fn republish(
                 .sum::<usize>()
         );
         if republished.differs_from_stored.is_empty() {
-            println!("  核对      所印的每个数字与该版存入的相同");
+            println!("{}", labelled("核对", "所印的每个数字与该版存入的相同"));
         } else {
             println!(
-                "  核对      {} 个数字与该版存入时不同（其后重报了它读取的更早的报告期）：",
-                republished.differs_from_stored.len()
+                "{}",
+                labelled(
+                    "核对",
+                    &format!(
+                        "{} 个数字与该版存入时不同（其后重报了它读取的更早的报告期）：",
+                        republished.differs_from_stored.len()
+                    )
+                )
             );
             print_moved(&republished.differs_from_stored);
         }
-        println!("  output    {}", republished.report.display());
+        println!(
+            "{}",
+            labelled("报表", &republished.report.display().to_string())
+        );
     }
     Ok(ExitStatus::Success)
 }
@@ -174,22 +183,34 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
                     format!("{label} {}", text(value, c.display))
                 })
                 .collect();
-            println!("  合计      {}", headline.join(" · "));
+            println!("{}", labelled("合计", &headline.join(" · ")));
         }
         // The headline sentences, as the 主要指标 sheet has them, to paste.
         for sentence in plan.headline.iter().flat_map(|h| &h.sentences) {
             let filled = report::headline::fill_sentence(plan, &results, sentence);
-            println!("  主要情况  {filled}");
+            println!("{}", labelled("主要情况", &filled));
         }
-        println!("  output    {}", plan.output.display());
+        println!("{}", labelled("报表", &plan.output.display().to_string()));
         if let Some(store) = &store {
-            println!("  store     {} (period={})", store.display(), plan.period);
+            println!(
+                "{}",
+                labelled(
+                    "存储",
+                    &format!("{}（period={}）", store.display(), plan.period)
+                )
+            );
         }
         if let Some(r) = &restatement {
             print_restatement(r);
         }
         print_findings_outputs(&outputs);
-        println!("  time      {:.2} s", started.elapsed().as_secs_f64());
+        println!(
+            "{}",
+            labelled(
+                "用时",
+                &format!("{:.2} 秒", started.elapsed().as_secs_f64())
+            )
+        );
     }
     Ok(ExitStatus::Success)
 }
@@ -198,18 +219,39 @@ fn run_plan(plan: &Plan, quiet: bool, started: Instant) -> anyhow::Result<ExitSt
 fn print_restatement(r: &Restatement) {
     if r.identical_inputs && r.is_empty() {
         println!(
-            "  re-run    {}: the same files (SHA-256) and pipeline as the run stored {}; not a restatement",
-            r.period, r.replaced_written_at
+            "{}",
+            labelled(
+                "重新运行",
+                &format!(
+                    "{}：文件（SHA-256）和流水线与 {} 存入时相同，所印数字也相同，不是重报",
+                    r.period, r.replaced_written_at
+                )
+            )
         );
         return;
     }
     println!(
-        "  restated  {} replaces the run stored {}",
-        r.period, r.replaced_written_at
+        "{}",
+        labelled(
+            "重报",
+            &format!(
+                "{} 替换 {} 存入的数据（旧版保留为一个版本）",
+                r.period, r.replaced_written_at
+            )
+        )
     );
     if r.is_empty() {
-        println!("            nothing changed: the same records and figures");
+        println!("{}", labelled("", "记录和所印数字都没有变化"));
         return;
+    }
+    if r.identical_inputs {
+        println!(
+            "{}",
+            labelled(
+                "",
+                "文件和流水线未变，但它读取的更早报告期已重报，以下所印数字有变："
+            )
+        );
     }
     let examples = |c: &store::restatement::Changes| match c.examples.len() {
         0 => String::new(),

@@ -16,14 +16,14 @@ pub fn progress(files: usize, quiet: bool) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     } else {
         bar.set_style(
-            ProgressStyle::with_template("reading {bar:30} {pos}/{len} files {msg}")
+            ProgressStyle::with_template("读取 {bar:30} {pos}/{len} 个文件 {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     }
     bar
 }
 
-/// `rows  5,234 read = 5,000 used + 12 rejected + 222 skipped (…)`.
+/// `行数  读入 5,234 行 = 采用 5,000 + 剔除 12 + 跳过 222（…）`.
 /// The lines `run` and `validate` share: what was run, files and rows per source, findings
 /// and the roster.
 pub fn print_account(
@@ -33,35 +33,68 @@ pub fn print_account(
     completeness: &ingest::Completeness,
 ) {
     let (errors, warnings) = severity_counts(&data.findings);
+    let command = match command {
+        "run" => "汇总",
+        "validate" => "校验",
+        other => other,
+    };
     println!(
-        "laborstat {command}: {} — {}",
+        "laborstat {command}：{} — {}",
         plan.expand(&plan.title),
         plan.period.label()
     );
     for line in file_and_row_lines(plan, &data.files) {
         println!("{line}");
     }
-    println!("  findings  {errors} error(s), {warnings} warning(s); rows with errors are excluded from every figure");
+    println!(
+        "{}",
+        labelled(
+            "问题",
+            &format!("{errors} 个错误，{warnings} 个警告；有错误的行不计入任何数字")
+        )
+    );
     let systemic: Vec<&Finding> = data.findings.iter().filter(|f| f.is_systemic()).collect();
     if !systemic.is_empty() {
         let cells: usize = systemic.iter().map(|f| f.cells.len()).sum();
         println!(
-            "            {} of them systemic (one rule failing in most of a column), covering {} cells",
-            systemic.len(),
-            group(cells)
+            "{}",
+            labelled(
+                "",
+                &format!(
+                    "其中 {} 个是整列问题（同一规则在一列的大部分单元格不符），共 {} 个单元格",
+                    systemic.len(),
+                    group(cells)
+                )
+            )
         );
     }
     for line in completeness_lines(completeness) {
-        println!("  roster    {line}");
+        println!("{}", labelled("报送", &line));
     }
+}
+
+/// A summary line: its label padded to ten terminal columns (a Chinese character takes
+/// two), then the text.
+pub fn labelled(label: &str, text: &str) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(label);
+    format!(
+        "  {label}{} {text}",
+        " ".repeat(9usize.saturating_sub(width))
+    )
 }
 
 /// Where the 问题清单 and the feedback workbooks were written.
 pub fn print_findings_outputs(outputs: &report::findings::FindingsOutputs) {
-    println!("  问题清单  {}", outputs.list.display());
     println!(
-        "  问题明细  {} (every finding, one line per cell)",
-        outputs.csv.display()
+        "{}",
+        labelled("问题清单", &outputs.list.display().to_string())
+    );
+    println!(
+        "{}",
+        labelled(
+            "问题明细",
+            &format!("{}（全部问题，每格一行）", outputs.csv.display())
+        )
     );
     if let Some(first) = outputs.feedback.first() {
         let folder = first
@@ -69,8 +102,11 @@ pub fn print_findings_outputs(outputs: &report::findings::FindingsOutputs) {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         println!(
-            "  feedback  {} workbook(s) to send back, in {folder}",
-            outputs.feedback.len()
+            "{}",
+            labelled(
+                "反馈表",
+                &format!("{} 份，发回各单位，在 {folder}", outputs.feedback.len())
+            )
         );
     }
 }
@@ -84,12 +120,12 @@ fn file_and_row_lines(plan: &pipeline::Plan, files: &[FileReport]) -> Vec<String
     for source in ledgers_first {
         let mine: Vec<&FileReport> = files.iter().filter(|f| f.source == source.id).collect();
         let prefix = if plan.sources.len() > 1 {
-            format!("{}: ", source.title)
+            format!("{}：", source.title)
         } else {
             String::new()
         };
-        lines.push(format!("  files     {prefix}{}", files_line(&mine)));
-        lines.push(format!("  rows      {prefix}{}", rows_line(&mine)));
+        lines.push(labelled("文件", &format!("{prefix}{}", files_line(&mine))));
+        lines.push(labelled("行数", &format!("{prefix}{}", rows_line(&mine))));
     }
     lines
 }
@@ -99,24 +135,24 @@ fn rows_line(files: &[&FileReport]) -> String {
     for f in files {
         all.add(&f.counts);
     }
-    let mut parts = vec![format!("title/header {}", group(all.title + all.header))];
+    let mut parts = vec![format!("标题/表头 {}", group(all.title + all.header))];
     for (reason, n) in &all.skipped {
         parts.push(format!("{} {}", reason.label(), group(*n)));
     }
     format!(
-        "{} read = {} used + {} rejected + {} skipped ({})",
+        "读入 {} 行 = 采用 {} + 剔除 {} + 跳过 {}（{}）",
         group(all.read),
         group(all.used),
         group(all.rejected),
         group(all.title + all.header + all.skipped_total()),
-        parts.join(", ")
+        parts.join("，")
     )
 }
 
 fn files_line(files: &[&FileReport]) -> String {
     let used = files.iter().filter(|f| f.used).count();
     format!(
-        "{} found, {} used, {} not used",
+        "找到 {} 个，采用 {}，未采用 {}",
         files.len(),
         used,
         files.len() - used
@@ -131,14 +167,14 @@ pub fn print_findings(findings: &[Finding], roster: &ingest::Roster, limit: usiz
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for f in findings {
         let entry = per
-            .entry(f.submitter.clone().unwrap_or_else(|| "(unknown)".into()))
+            .entry(f.submitter.clone().unwrap_or_else(|| "（未知单位）".into()))
             .or_default();
         match f.severity {
             Severity::Error => entry.0 += 1,
             Severity::Warning => entry.1 += 1,
         }
     }
-    eprintln!("findings by submitter (errors / warnings):");
+    eprintln!("各单位的问题（错误 / 警告）：");
     for (submitter, (errors, warnings)) in &per {
         let name = roster.get(submitter).map_or("", |s| s.name.as_str());
         // Chinese characters take two terminal columns.
@@ -149,13 +185,13 @@ pub fn print_findings(findings: &[Finding], roster: &ingest::Roster, limit: usiz
         let pad = " ".repeat(12usize.saturating_sub(width));
         eprintln!("  {submitter:<10} {name}{pad} {errors:>6} / {warnings}");
     }
-    eprintln!("first findings:");
+    eprintln!("前几条问题：");
     for f in finding::in_reading_order(findings).into_iter().take(limit) {
         eprintln!("  {} {}: {}", f.severity.label(), f.location(), f.message);
     }
     if findings.len() > limit {
         eprintln!(
-            "  … and {} more (laborstat validate --format json lists them all)",
+            "  ……另有 {} 条（laborstat validate --format json 列出全部，问题明细 CSV 中也有）",
             findings.len() - limit
         );
     }
@@ -173,7 +209,7 @@ pub fn group(n: usize) -> String {
     figure::group_thousands(&n.to_string())
 }
 
-/// `14 submitter(s): 12 sent, 1 missing (天府科技园区), …` per ledger.
+/// `cases：名单中 14 个单位，已报送 12，未报送 1（天府科技园区），…` per ledger.
 fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
     use ingest::SubmissionStatus::*;
     let mut lines = Vec::new();
@@ -189,7 +225,7 @@ fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
                 .collect::<Vec<_>>()
         };
         let mut parts = vec![format!(
-            "{} sent",
+            "已报送 {}",
             names(Sent).len() + names(Duplicate).len()
         )];
         // Who sent twice is said with the file used and why.
@@ -201,11 +237,11 @@ fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
                 .collect::<Vec<_>>()
         };
         for (status, word) in [
-            (Missing, "missing"),
-            (Empty, "empty"),
-            (OutsidePeriod, "all rows outside the period"),
-            (Duplicate, "sent twice"),
-            (Unusable, "unusable"),
+            (Missing, "未报送"),
+            (Empty, "空表"),
+            (OutsidePeriod, "全部不在报告期"),
+            (Duplicate, "重复报送"),
+            (Unusable, "无法使用"),
         ] {
             let who = if status == Duplicate {
                 with_note(status)
@@ -213,7 +249,7 @@ fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
                 names(status).into_iter().map(String::from).collect()
             };
             if !who.is_empty() {
-                parts.push(format!("{} {word} ({})", who.len(), who.join("、")));
+                parts.push(format!("{word} {}（{}）", who.len(), who.join("、")));
             }
         }
         let late: Vec<&str> = entries
@@ -222,17 +258,16 @@ fn completeness_lines(c: &ingest::Completeness) -> Vec<String> {
             .map(|e| e.name.as_str())
             .collect();
         if !late.is_empty() {
-            parts.push(format!("{} late ({})", late.len(), late.join("、")));
+            parts.push(format!("迟报 {}（{}）", late.len(), late.join("、")));
         }
         let unmatched = c.unmatched.iter().filter(|(s, _)| s == source).count();
         if unmatched > 0 {
-            parts.push(format!("{unmatched} file(s) match no submitter"));
+            parts.push(format!("{unmatched} 个文件对不上名单中的单位"));
         }
         lines.push(format!(
-            "{source}: {} of {}: {}",
+            "{source}：名单中 {} 个单位，{}",
             entries.len(),
-            entries.len(),
-            parts.join(", ")
+            parts.join("，")
         ));
     }
     lines

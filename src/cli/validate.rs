@@ -7,7 +7,7 @@ use crate::engine::Validated;
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     if let Some(range) = args.pipeline.period.as_deref().filter(|p| p.contains("..")) {
-        eprintln!("error: --period {range}: validate checks one period at a time; `run` takes a range (or validate each period)");
+        eprintln!("错误：--period {range}：validate 一次只校验一个报告期；run 可以给一个范围（或逐期校验）");
         return Ok(ExitStatus::Error);
     }
     let Some(plan) = load_plan(&args.pipeline, None, args.out_dir.clone())? else {

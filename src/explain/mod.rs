@@ -41,11 +41,8 @@ pub struct CellAddress {
 
 impl CellAddress {
     pub fn parse(text: &str) -> Result<CellAddress, String> {
-        let bad = || {
-            format!(
-                "`{text}` is not a cell of the report: write SHEET!CELL, e.g. '欠薪案件及线索'!D7"
-            )
-        };
+        let bad =
+            || format!("“{text}”不是报表中的单元格：请写成 工作表!单元格，如 '欠薪案件及线索'!D7");
         let (sheet, cell) = text.rsplit_once('!').ok_or_else(bad)?;
         let sheet = sheet.trim().trim_matches('\'').trim().to_string();
         let cell = cell.trim().replace('$', "").to_uppercase();
@@ -236,7 +233,7 @@ pub fn explain(
     let excluded = excluded_rows(plan, data, level, column);
     let why_empty = if blank {
         Some(format!(
-            "{} sent none of the ledgers this figure reads this period: the cell is left blank",
+            "{}本期没有报送这个数字所读的台账：单元格留空",
             level.name
         ))
     } else if value.is_none() {
@@ -253,7 +250,7 @@ pub fn explain(
             _ => format!(
                 "{} {}",
                 plan.label_of(&column.indicator),
-                column_window_words(column).trim_start_matches("over ")
+                column_window_words(column).trim_start_matches("按")
             ),
         },
         shown: if blank {
@@ -277,23 +274,21 @@ fn table_cell_figure<'a>(
     cell: TableCell<'a>,
 ) -> Result<(&'a LevelRow, usize), String> {
     match cell {
-        TableCell::Title => Err("the sheet's title".into()),
-        TableCell::Subtitle => Err("the 填报单位 / 计量单位 / 报告期 line under the title".into()),
-        TableCell::Header(None) => Err("the heading of the row labels".into()),
+        TableCell::Title => Err("工作表的标题".into()),
+        TableCell::Subtitle => Err("标题下的 填报单位 / 计量单位 / 报告期 一行".into()),
+        TableCell::Header(None) => Err("行名称一列的表头".into()),
         TableCell::Header(Some(j)) => {
             let c = &layout.columns[j];
             Err(format!(
-                "the header of column “{}”: {} of each row below, {}",
+                "“{}”列的表头：下面各行的{}，{}",
                 layout.columns[j].header.join(" / "),
                 plan.label_of(&c.indicator),
                 column_window_words(c)
             ))
         }
-        TableCell::Label(level) => Err(format!("the name of the row {}", level_words(level))),
-        TableCell::Notes => {
-            Err("below the table: the signature line and the 说明 (notes), not a figure".into())
-        }
-        TableCell::Outside => Err("outside the table: the cell is empty".into()),
+        TableCell::Label(level) => Err(format!("{} 这一行的名称", level_words(level))),
+        TableCell::Notes => Err("表格下方：签字栏和说明，不是数字".into()),
+        TableCell::Outside => Err("表格之外：单元格是空的".into()),
         TableCell::Figure { level, column } => Ok((level, column)),
     }
 }
@@ -312,15 +307,12 @@ fn category_words(
     {
         let source = &plan.sources[c.source];
         let rows = if *value == c.other {
-            format!(
-                "whose “{}” is none of the categories listed above it (or empty)",
-                c.column
-            )
+            format!("中“{}”不是上面所列任何类别（或为空）的行", c.column)
         } else {
-            format!("whose “{}” is “{value}”", c.column)
+            format!("中“{}”为“{value}”的行", c.column)
         };
         Some(format!(
-            "{} of the category “{value}”: computed as 合计 is, over the rows of {} {rows}; `laborstat query` lists them: select * from {} where \"{}\" = '{value}'",
+            "类别“{value}”的{}：与合计的算法相同，只算{}{rows}；`laborstat query` 可列出这些行：select * from {} where \"{}\" = '{value}'",
             plan.label_of(&column.indicator),
             source.title,
             source.id,
@@ -382,7 +374,7 @@ fn excluded_rows(
                 .sum();
             (rejected > 0).then(|| {
                 format!(
-                    "{rejected} rows of {} read this period have error findings and are in no figure (`laborstat validate` lists them)",
+                    "本期读入的{}中有 {rejected} 行有错误，不计入任何数字（`laborstat validate` 列出它们）",
                     source.title
                 )
             })
@@ -396,7 +388,7 @@ fn no_such_sheet(plan: &Plan, sheet: &str) -> ExplainError {
     ExplainError::NoSheet {
         sheet: sheet.to_string(),
         hint: pipeline::diagnostics::closest_identifier(sheet, names.iter().map(String::as_str))
-            .map(|n| format!("; did you mean “{n}”?"))
+            .map(|n| format!("；是不是“{n}”？"))
             .unwrap_or_default(),
         sheets: names.join("、"),
     }
@@ -418,16 +410,16 @@ fn headline_cell(
 ) -> HeadlineCell {
     use report::headline::{HeadlineColumn as Col, HeadlineGeometry, HeadlinePlace};
     let (row, col) = match HeadlineGeometry::place(h.rows.len(), address.row, address.col) {
-        HeadlinePlace::Title => return HeadlineCell::Other("the sheet's title".into()),
+        HeadlinePlace::Title => return HeadlineCell::Other("工作表的标题".into()),
         HeadlinePlace::Subtitle => {
-            return HeadlineCell::Other("the 填报单位 / 报告期 line under the title".into())
+            return HeadlineCell::Other("标题下的 填报单位 / 报告期 一行".into())
         }
-        HeadlinePlace::Headings => {
-            return HeadlineCell::Other("the headings of the 主要指标 table".into())
+        HeadlinePlace::Headings => return HeadlineCell::Other("主要指标表的表头".into()),
+        HeadlinePlace::Below => {
+            return HeadlineCell::Other(
+                "表格下方：主要情况的句子和说明，由上面各行的合计数字填成".into(),
+            )
         }
-        HeadlinePlace::Below => return HeadlineCell::Other(
-            "below the table: the headline sentences and the 说明, filled from the 合计 figures of the rows above".into(),
-        ),
         HeadlinePlace::Row(index, col) => (&h.rows[index], col),
     };
     // Last year's published report not sent: the figure stored for last year, as the sheet.
@@ -443,25 +435,25 @@ fn headline_cell(
         Col::LastYear => (last_year, Col::LastYear.heading()),
         Col::Change => {
             return HeadlineCell::Other(format!(
-                "增减量 of “{}”: 本年 − 上年 (D and C of this row; “—” for a rate, whose change is in 增减率 as 百分点); explain C or D for the figures",
+                "“{}”的增减量：本年 − 上年（本行的 C 和 D；比率的增减量为“—”，其变化以百分点写在增减率中）；要看数字的来历请解释 C 或 D",
                 row.label
             ))
         }
         Col::ChangeRate => {
             return HeadlineCell::Other(format!(
-                "增减率 of “{}”: (本年 − 上年) ÷ 上年, or for a rate 本年 − 上年 in 百分点; “—” on a zero or missing 上年; explain C or D for the figures",
+                "“{}”的增减率：(本年 − 上年) ÷ 上年，比率则为 本年 − 上年（百分点）；上年为 0 或没有时为“—”；要看数字的来历请解释 C 或 D",
                 row.label
             ))
         }
         Col::LastYearSource => {
             return HeadlineCell::Other(format!(
-                "where last year's “{}” comes from: {}",
+                "“{}”上年数字的来源：{}",
                 row.label,
                 report::headline::last_year_source(plan, row, data)
             ))
         }
         Col::Number | Col::Label => {
-            return HeadlineCell::Other(format!("the label of the row “{}”", row.label))
+            return HeadlineCell::Other(format!("“{}”这一行的名称", row.label))
         }
     };
     let mut column = column.clone();
@@ -497,28 +489,26 @@ fn other_sheet(plan: &Plan, name: &str) -> Option<String> {
     if let Some(chart) = plan.charts.iter().find(|c| c.name == name) {
         if chart.by_township.is_some() {
             return Some(format!(
-                "a chart sheet: this period's “{}” of each township, as the table sheets show it; explain the same figure in a table sheet",
+                "图表工作表：各单位本期的“{}”，与表格工作表所示相同；请在表格工作表中解释同一数字",
                 plan.label_of(&chart.indicator)
             ));
         }
         return Some(format!(
-            "a chart sheet: the 合计 of “{}” for each period of the year; explain the same figure in a table sheet",
+            "图表工作表：“{}”全年各期的合计；请在表格工作表中解释同一数字",
             plan.label_of(&chart.indicator)
         ));
     }
     if let Some(list) = plan.lists.iter().find(|l| l.name == name) {
         return Some(format!(
-            "a list sheet: the rows its query selects, each with its file and row ({}); `laborstat query` runs such SQL over every stored period",
+            "清单工作表：其查询选出的行，每行带文件和行号（{}）；`laborstat query` 可对所有已存报告期运行这样的 SQL",
             list.sql.split_whitespace().collect::<Vec<_>>().join(" ")
         ));
     }
     match name {
         pipeline::SOURCES_SHEET => Some(format!(
-            "{name}: every file read and what happened to its rows; not computed figures"
+            "{name}：读入的每个文件及其各行的去向；不是计算出的数字"
         )),
-        pipeline::DEFINITIONS_SHEET => Some(format!(
-            "{name}: the definitions of the indicators and measures; not computed figures"
-        )),
+        pipeline::DEFINITIONS_SHEET => Some(format!("{name}：指标和度量的定义；不是计算出的数字")),
         _ => None,
     }
 }
@@ -533,7 +523,7 @@ fn level_words(level: &LevelRow) -> String {
 
 fn column_window_words(column: &ReportColumn) -> String {
     match column.compare {
-        None => format!("over {}", column.window.words()),
+        None => format!("按{}", column.window.words()),
         Some(k) => format!("{}{}", column.window.words(), k.words()),
     }
 }
@@ -551,14 +541,14 @@ fn comparison_words(column: &ReportColumn, compare: Compare) -> String {
 fn empty_reason(column: &ReportColumn, windows: &[WindowExplanation]) -> String {
     if let Some(w) = windows.iter().find(|w| !w.missing.is_empty()) {
         return format!(
-            "“—”: the store lacks {}, which the window needs; run those periods to store them",
+            "“—”：存储中没有这个时段所需的 {}；请先运行这些报告期，把它们存入",
             w.missing.join("、")
         );
     }
     if column.compare.is_some() {
-        return "“—”: the base of the comparison is 0 or has no figure".into();
+        return "“—”：比较的基数为 0 或没有数字".into();
     }
-    "“—”: a denominator of the formula is 0 (a rate over nothing is not 0%)".into()
+    "“—”：公式的分母为 0（没有分母的比率不是 0%）".into()
 }
 
 fn measure_definition(m: &Measure) -> String {
@@ -888,22 +878,19 @@ fn term(
     };
     let count = |n: usize| figure::group_thousands(&n.to_string());
     let check = match adds {
-        Contribution::Whole => format!(
-            "the measure is {}: every row it reads is listed",
-            measure.sql
-        ),
+        Contribution::Whole => format!("这个度量是 {}：列出它读取的每一行", measure.sql),
         _ => {
             let same = value.is_some_and(|v| (v - added).abs() < 0.5e-6 * v.abs().max(1.0));
             if same {
                 format!(
-                    "{} of the {} rows read add to it; they add up to {}, the figure",
+                    "读入的 {1} 行中有 {0} 行计入；合计为 {2}，即报表中的数字",
                     count(rows.height()),
                     count(rows_read),
                     shown(Some(added))
                 )
             } else {
                 format!(
-                    "{} of the {} rows read add to it; they add up to {}, but the figure is {}: please report this",
+                    "读入的 {1} 行中有 {0} 行计入；合计为 {2}，而报表中的数字是 {3}：请把这个情况报告给维护者",
                     count(rows.height()),
                     count(rows_read),
                     shown(Some(added)),
@@ -917,7 +904,7 @@ fn term(
         label: measure.label.clone(),
         name: measure.name.clone(),
         shown: shown(value),
-        definition: format!("{} over {}", measure_definition(measure), source.title),
+        definition: format!("{}，取自{}", measure_definition(measure), source.title),
         rows_read,
         rows,
         check,

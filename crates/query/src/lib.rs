@@ -118,7 +118,7 @@ impl Origin {
                 vintages,
             } => {
                 let list: Vec<String> = periods.iter().map(Period::to_string).collect();
-                let mut words = format!("store {} · periods {}", root.display(), list.join(", "));
+                let mut words = format!("存储 {} · 报告期 {}", root.display(), list.join("、"));
                 for line in vintages {
                     words.push_str(&format!("\n  {line}"));
                 }
@@ -131,9 +131,12 @@ impl Origin {
             } => {
                 let left_out = match rejected {
                     0 => String::new(),
-                    n => format!("; {n} rows with error findings are left out (`laborstat validate` lists them)"),
+                    n => format!("；其中有错误的 {n} 行未计入（laborstat validate 列出它们）"),
                 };
-                format!("{why}: read the spreadsheets of {period} as `run` does (nothing stored, nothing written){left_out}")
+                format!(
+                    "{why}：按 run 的方式读了{}的表格文件（不存入、不写文件）{left_out}",
+                    period.label()
+                )
             }
         }
     }

@@ -21,24 +21,24 @@ use super::Catalog;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
-    #[error("the SQL is not valid at line {line}, column {column}: {problem}\n{excerpt}")]
+    #[error("SQL 第 {line} 行第 {column} 列写得不对：{problem}\n{excerpt}")]
     Syntax {
         line: usize,
         column: usize,
         problem: String,
         excerpt: String,
     },
-    #[error("{what}; `query` reads the store and changes nothing, so it takes one SELECT (WITH … SELECT is fine)")]
+    #[error(
+        "{what}；query 只读存储、不改动任何数据，所以只接受一条 SELECT（WITH … SELECT 也可以）"
+    )]
     NotASelect { what: String },
-    #[error("there is no table `{name}`{hint}\n{tables}")]
+    #[error("没有表“{name}”{hint}\n{tables}")]
     UnknownTable {
         name: String,
         hint: String,
         tables: String,
     },
-    #[error(
-        "there is no column `{name}` in {scope}{hint} (line {line}, column {column})\n{columns}"
-    )]
+    #[error("{scope}中没有列“{name}”{hint}（第 {line} 行第 {column} 列）\n{columns}")]
     UnknownColumn {
         name: String,
         scope: String,
@@ -53,9 +53,9 @@ pub enum QueryError {
     AggregateInWhere,
     #[error("窗口函数 {function} 的参数或 OVER (…) 中用了聚合函数（如 OVER (ORDER BY sum(…))），查询引擎算不了。先在 WITH 中聚合，再在外层排名，例如：WITH t AS (SELECT submitter_name, sum(追发工资) AS 追发 FROM cases GROUP BY submitter_name) SELECT submitter_name, 追发, row_number() OVER (ORDER BY 追发 DESC) AS 名次 FROM t ORDER BY 名次")]
     WindowOverAggregate { function: String },
-    #[error("the query could not run: {why}\n{tables}")]
+    #[error("查询无法运行：{why}\n{tables}")]
     Failed { why: String, tables: String },
-    #[error("the query uses SQL that the engine does not support (SELECT with WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, JOIN, WITH and UNION is supported, with the common functions)\n{tables}")]
+    #[error("查询用了查询引擎不支持的 SQL（支持 SELECT 及 WHERE、GROUP BY、HAVING、ORDER BY、LIMIT、JOIN、WITH、UNION 和常用函数）\n{tables}")]
     Unsupported { tables: String },
     #[error("查询用了查询引擎不支持的函数 {function}：{instead}\n{tables}")]
     UnsupportedFunction {
@@ -67,7 +67,7 @@ pub enum QueryError {
 
 /// The tables, one line each, for the end of a message.
 pub fn table_list(catalog: &Catalog) -> String {
-    let mut lines = vec!["tables (`laborstat tables PIPELINE` lists their columns):".to_string()];
+    let mut lines = vec!["可查询的表（laborstat tables 流水线文件 列出各表的列）：".to_string()];
     for t in &catalog.tables {
         lines.push(format!("  {} — {}", t.name, t.title));
     }
@@ -93,7 +93,7 @@ pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> Que
     }
     let why = match error {
         PolarsError::ColumnNotFound(_) => {
-            "a column it names is not in the table it reads (a column of one table named under another, or an alias used before it is defined)".to_string()
+            "查询中有列不在它所读的表里（把一个表的列写在了另一个表名下，或别名在定义之前就用了）".to_string()
         }
         PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
             return unsupported(sql, tables);
@@ -101,18 +101,18 @@ pub fn explain_failure(catalog: &Catalog, sql: &str, error: &PolarsError) -> Que
         // polars 0.55 counts rows over a union of scans with a 128-bit integer it was not
         // built with (query::scan_table says when a table is a union).
         PolarsError::InvalidOperation(text) if text.contains("UInt128") => {
-            "count(*) over periods stored with different columns (by different versions of the pipeline file) cannot be taken; count a column that is always filled instead, e.g. count(period)".to_string()
+            "各报告期存入时的列不同（由不同版本的流水线文件写入），无法 count(*)；请改为对一个总有值的列计数，如 count(period)".to_string()
         }
         PolarsError::InvalidOperation(_)
         | PolarsError::SchemaMismatch(_)
-        | PolarsError::ComputeError(_) => "a value of one kind is used as another (text compared with a number, a date with text — write a date as date '2024-01-31' — or money divided by text); the types of the columns are in `laborstat tables`".to_string(),
+        | PolarsError::ComputeError(_) => "把一种类型的值当作另一种用了（文字和数字比较、日期和文字比较——日期请写成 date '2024-01-31'——或金额除以文字）；各列的类型见 laborstat tables".to_string(),
         PolarsError::Duplicate(_) => {
-            "two columns of the result have the same name; give one of them another with AS".to_string()
+            "结果中有两列同名；请用 AS 给其中一列另起名字".to_string()
         }
         PolarsError::OutOfBounds(_) | PolarsError::ShapeMismatch(_) => {
-            "a subquery gave more rows than its place takes, or a LIMIT/OFFSET is out of range".to_string()
+            "子查询返回的行多于该位置能容纳的，或 LIMIT/OFFSET 超出范围".to_string()
         }
-        _ => "the engine stopped on the data read".to_string(),
+        _ => "查询引擎在读数据时停止了".to_string(),
     };
     QueryError::Failed { why, tables }
 }
@@ -314,18 +314,18 @@ fn one_query(sql: &str) -> Result<Statement, QueryError> {
         [one] => one,
         [] => {
             return Err(QueryError::NotASelect {
-                what: "the SQL is empty".into(),
+                what: "SQL 是空的".into(),
             })
         }
         _ => {
             return Err(QueryError::NotASelect {
-                what: format!("the SQL holds {} statements", statements.len()),
+                what: format!("SQL 中有 {} 条语句", statements.len()),
             })
         }
     };
     if !matches!(statement, Statement::Query(_)) {
         return Err(QueryError::NotASelect {
-            what: "the SQL is not a query".into(),
+            what: "这条 SQL 不是查询".into(),
         });
     }
     Ok(statement.clone())
@@ -416,7 +416,7 @@ pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
                 return Err(QueryError::UnknownTable {
                     name: relation.clone(),
                     hint: did_you_mean(relation, candidates)
-                        .map(|n| format!("; did you mean `{n}`?"))
+                        .map(|n| format!("；是不是“{n}”？"))
                         .unwrap_or_default(),
                     tables: format!("{}{}", position_note(sql, ident), table_list(catalog)),
                 });
@@ -443,12 +443,12 @@ pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
             continue; // SELECT 1 + 1: nothing to look a column up in
         }
         let scope = match read.as_slice() {
-            [] => "the tables it defines".to_string(),
-            [one] => format!("table `{}`", one.name),
+            [] => "它定义的表".to_string(),
+            [one] => format!("表“{}”", one.name),
             many => format!(
-                "tables {}",
+                "表{}",
                 many.iter()
-                    .map(|t| format!("`{}`", t.name))
+                    .map(|t| format!("“{}”", t.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -473,12 +473,12 @@ pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
             });
         let hint = match (label, figure) {
             (_, Some(f)) => format!(
-                "; `results` holds one row per printed cell: write value … WHERE figure = '{}' (and window = '本期', '本年累计' …), or {} FROM measures for the period's own figure",
+                "；results 中报表所印的每个数字各占一行：请写 value … WHERE figure = '{}'（以及 window = '本期'、'本年累计' …），或者用 {} FROM measures 取本期自身的数字",
                 f.name, f.name
             ),
-            (Some(n), None) => format!("; “{name}” is the label of column `{n}`: write {n}"),
+            (Some(n), None) => format!("；“{name}”是列 {n} 的名称：请写 {n}"),
             (None, None) => did_you_mean(name, known_columns.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
+                .map(|n| format!("；是不是“{n}”？"))
                 .unwrap_or_default(),
         };
         let (line, column) = (
@@ -495,7 +495,7 @@ pub fn check_names(catalog: &Catalog, sql: &str) -> Result<(), QueryError> {
                     None => c.name.clone(),
                 })
                 .collect();
-            columns.push(format!("columns of {}: {}", t.name, list.join(", ")));
+            columns.push(format!("{} 的列：{}", t.name, list.join("、")));
         }
         return Err(QueryError::UnknownColumn {
             name: name.to_string(),
@@ -613,7 +613,7 @@ fn syntax_error(sql: &str, message: &str) -> QueryError {
         .replace("Expected: ", "expected ")
         .replace(", found: ", ", found ");
     if let Some((slip, keyword)) = keyword_slip(sql) {
-        problem.push_str(&format!(" (`{slip}`: did you mean {keyword}?)"));
+        problem.push_str(&format!("（“{slip}”是不是 {keyword}？）"));
     }
     QueryError::Syntax {
         line,
