@@ -1029,3 +1029,34 @@ fn a_measure_dated_by_a_column_a_file_lacks_uses_its_fallback_and_says_so() {
         .iter()
         .any(|c| c.to_string().contains("“结论日期”以“受理日期”代替"))));
 }
+
+/// A missing required column is offered a header only when that header's cells could be the
+/// column's: one named like it but holding case numbers is not offered (it would break every
+/// row), one named otherwise but holding its values (已结案/办理中) is.
+#[test]
+fn a_missing_column_is_offered_a_header_only_when_its_cells_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = "\"办理状态\" = { type = \"enum\", required = true, aliases = [\"案件状态\"], values = { \"已结案\" = [\"结案\"], \"办理中\" = [] } }";
+    let keys = "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"";
+    let message = |csv: &str| {
+        let pipeline = crate::common::one_township(
+            dir.path(),
+            csv,
+            keys,
+            status,
+            crate::common::ACCEPTED_TABLE,
+        );
+        let findings = crate::common::validate_findings(&pipeline, &dir.path().join("v"));
+        findings
+            .iter()
+            .find(|f| f["column"] == "办理状态")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .expect("a finding for the missing column")
+    };
+    // Named like 案件状态, holding numbers: no hint.
+    let told = message("案件编号,受理日期,案件状况号\nA1,2024-03-01,X-001\nA2,2024-04-01,X-002\n");
+    assert!(!told.contains("最接近的表头"), "{told}");
+    // Named otherwise, holding the column's values: offered.
+    let told = message("案件编号,受理日期,进度\nA1,2024-03-01,已结案\nA2,2024-04-01,办理中\n");
+    assert!(told.contains("最接近的表头是“进度”"), "{told}");
+}

@@ -12,7 +12,8 @@ use super::ExitStatus;
 use ingest::cell::{self, display_text, is_blank, CellReader};
 use ingest::column_letters;
 use ingest::header::{
-    classify_rows, closest_label, find_header, names_column, Header, RowEvidence, SkipReason,
+    classify_rows, closest_label, find_header, fitting_label, names_column, Header, RowEvidence,
+    SkipReason,
 };
 use ingest::workbook::{InputBook, LoadedSheet};
 use pipeline::{self, Overrides, Source};
@@ -178,7 +179,7 @@ fn describe(sheet: &LoadedSheet, source: Option<&Source>) {
         );
     }
     if let Some(source) = source {
-        print_columns_to_declare(range, source, &header, &data_rows);
+        print_columns_to_declare(range, source, &header, &data_rows, sheet.date_system);
     }
     println!("  数据行：{}", data_rows.len());
     let skipped = skipped_runs(&classes, origin, &header);
@@ -200,6 +201,7 @@ fn print_columns_to_declare(
     source: &Source,
     header: &Header,
     data_rows: &[usize],
+    date_system: ingest::cell::DateSystem,
 ) {
     let origin = range.start().unwrap_or((0, 0));
     let unmapped = header.unmapped_labels();
@@ -254,8 +256,8 @@ fn print_columns_to_declare(
             column.name,
             if column.required { " — 必填" } else { "" }
         );
-        if let Some(label) = closest_label(&column.aliases, &unmapped) {
-            let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+        if let Some(label) = fitting_label(column, header, range, date_system) {
+            let at = unmapped.iter().position(|l| *l == label).unwrap_or(0);
             let mut aliases: Vec<String> = column.aliases[1..].to_vec();
             aliases.push(label.to_string());
             let quoted: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();

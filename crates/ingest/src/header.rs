@@ -988,6 +988,55 @@ pub fn closest_label<'a>(aliases: &[String], labels: &'a [String]) -> Option<&'a
     best.map(|b| b.1)
 }
 
+/// The header an absent `column` most likely is, for a hint: the closest by name whose
+/// cells could be the column's (most filled cells under it parse as its type — an enum's
+/// values, a date, a number), else, for an enum or yes/no column, a header whose cells are
+/// its values whatever it is called. `None` when no header fits: a hint that would break
+/// every row (案件编号 offered for 办理状态) is worse than none.
+pub fn fitting_label(
+    column: &Column,
+    header: &Header,
+    head: &Range<Data>,
+    date_system: DateSystem,
+) -> Option<String> {
+    let unmapped = header.unmapped_labels();
+    let reader = CellReader::new(column);
+    // Share of the filled cells under sheet column `c` (the rows the head holds) that read
+    // as the column's values; `None` when none is filled.
+    let fits = |c: usize| -> Option<f64> {
+        let mut filled = 0usize;
+        let mut good = 0usize;
+        for row in head.rows().skip(header.first_data_row()).take(200) {
+            let Some(cell) = row.get(c) else { continue };
+            if is_blank(cell) {
+                continue;
+            }
+            filled += 1;
+            if reader.parse(cell, date_system).is_ok() {
+                good += 1;
+            }
+        }
+        (filled > 0).then(|| good as f64 / filled as f64)
+    };
+    const FITS: f64 = 0.8;
+    if let Some(label) = closest_label(&column.aliases, &unmapped) {
+        let c = unmapped.iter().position(|l| l == label)?;
+        // Text takes anything: the name is the only evidence, as before.
+        if column.kind == ColumnType::Text || fits(c).is_none_or(|share| share >= FITS) {
+            return Some(label.to_string());
+        }
+    }
+    if matches!(column.kind, ColumnType::Enum | ColumnType::Bool) {
+        return unmapped
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .find(|(c, _)| fits(*c).is_some_and(|share| share >= FITS))
+            .map(|(_, l)| l.clone());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ use cell::CellReader;
 pub use extract::{RowCounts, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use extract::{SheetContext, SheetExtractor};
 use finding::{Finding, Severity};
-use header::{closest_label, find_header, Header, RowClassifier, RowEvidence};
+use header::{find_header, fitting_label, Header, RowClassifier, RowEvidence};
 pub use model::*;
 use pipeline::evaluate::schema_frame;
 use pipeline::{Plan, Source, SourceKind, SubmitterFrom};
@@ -1099,7 +1099,7 @@ fn check_header(
         }
     };
 
-    let missing = missing_required_columns(source, header, origin);
+    let missing = missing_required_columns(source, header, origin, head, evidence.date_system);
     if !missing.is_empty() {
         for (column, message) in missing {
             findings.push(
@@ -1129,7 +1129,13 @@ fn check_header(
         );
         report.substituted_dates.push((date, fallback));
     }
-    for (rule, column, hint) in column_problems(plan, file.source, header, origin) {
+    for (rule, column, hint) in column_problems(
+        plan,
+        file.source,
+        header,
+        origin,
+        (head, evidence.date_system),
+    ) {
         findings.push(
             sheet_finding(rule, hint)
                 .from_submitter(report.submitter.as_deref())
@@ -1371,6 +1377,8 @@ fn missing_required_columns<'a>(
     source: &'a Source,
     header: &Header,
     origin: (u32, u32),
+    head: &Range<Data>,
+    date_system: cell::DateSystem,
 ) -> Vec<(&'a str, String)> {
     let found: Vec<&str> = header
         .labels
@@ -1385,7 +1393,7 @@ fn missing_required_columns<'a>(
         // A column the pipeline can derive is made, not missed.
         .filter(|(c, m)| c.required && m.is_none() && c.derive.is_none())
         .map(|(column, _)| {
-            let hint = closest_label(&column.aliases, &header.unmapped_labels())
+            let hint = fitting_label(column, header, head, date_system)
                 .map(|l| {
                     format!(
                         "；最接近的表头是“{l}”，如果它就是“{}”，请把它加入 aliases",
@@ -1582,6 +1590,7 @@ fn column_problems(
     source: usize,
     header: &Header,
     origin: (u32, u32),
+    head: (&Range<Data>, cell::DateSystem),
 ) -> Vec<(&'static str, String, String)> {
     let columns = &plan.sources[source].columns;
     let mut out = Vec::new();
@@ -1632,7 +1641,7 @@ fn column_problems(
         {
             continue;
         }
-        let close = closest_label(&column.aliases, &unmapped);
+        let close = fitting_label(column, header, head.0, head.1);
         let used = &uses[ci];
         // What the absence does: figures come out short, checks cannot be made.
         let (figures, checks): (Vec<&String>, Vec<&String>) =
@@ -1648,7 +1657,7 @@ fn column_problems(
         }
         let message = match close {
             Some(label) => {
-                let at = unmapped.iter().position(|l| l == label).unwrap_or(0);
+                let at = unmapped.iter().position(|l| *l == label).unwrap_or(0);
                 format!(
                     "找不到“{}”列；{}列表头“{label}”没有对应任何列，如果它就是“{}”，请在流水线文件该列加入 aliases = [\"{label}\"]。{consequence}",
                     column.name,
