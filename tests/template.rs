@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, Reader};
 
-use crate::common::{laborstat, run_report, total_cell};
+use crate::common::{run_ok, run_report, total_cell};
 
 /// One ledger row as a clerk fills it: 案件编号, 受理日期 (an Excel date), 涉及人数, 追发工资,
 /// 是否农民工 (from the drop-down), 办理状态 (from the drop-down).
@@ -156,24 +156,16 @@ fn a_filled_template_reads_back_exactly() {
         .replace("files = \"*/*.csv\"", "files = \"*/*.xlsx\"");
     std::fs::write(&pipeline, text).unwrap();
     let template = dir.path().join("模板.xlsx");
-    let output = laborstat()
-        .args([
-            "template",
-            "--source",
-            "cases",
-            "--submitter",
-            "510199001",
-            "--out",
-        ])
-        .arg(&template)
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_ok(&[
+        "template",
+        "--source",
+        "cases",
+        "--submitter",
+        "510199001",
+        "--out",
+        template.to_str().unwrap(),
+        pipeline.to_str().unwrap(),
+    ]);
 
     // What the template says: the title block, the headings in declared order, and a
     // drop-down for the enum and the yes/no column.

@@ -735,29 +735,7 @@ fn reader_crashed(plan: &Plan, file: &InputFile) -> FileOutcome {
 
 /// A file's report before anything of it is known.
 fn empty_report(source: &Source, file: &InputFile) -> FileReport {
-    FileReport {
-        source: source.id.clone(),
-        label: file.label.clone(),
-        sheet: None,
-        submitter: None,
-        submitter_evidence: None,
-        header_row: None,
-        header_height: 0,
-        encoding: None,
-        counts: RowCounts::default(),
-        columns: Vec::new(),
-        used: false,
-        unmapped_headers: Vec::new(),
-        absent_columns: Vec::new(),
-        derived_columns: Vec::new(),
-        substituted_dates: Vec::new(),
-        format: None,
-        choice: None,
-        outside_period: None,
-        submitted_on: None,
-        dated_outside: None,
-        undated_rows: None,
-    }
+    FileReport::blank(&source.id, file.label.clone())
 }
 
 /// Why a file counts for nothing in the period: its dates, earliest and latest.

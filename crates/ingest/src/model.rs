@@ -69,6 +69,33 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// A file's report before anything of it is known.
+    pub fn blank(source: &str, label: PathBuf) -> FileReport {
+        FileReport {
+            source: source.to_string(),
+            label,
+            sheet: None,
+            submitter: None,
+            submitter_evidence: None,
+            header_row: None,
+            header_height: 0,
+            encoding: None,
+            counts: RowCounts::default(),
+            columns: Vec::new(),
+            used: false,
+            unmapped_headers: Vec::new(),
+            absent_columns: Vec::new(),
+            derived_columns: Vec::new(),
+            substituted_dates: Vec::new(),
+            format: None,
+            choice: None,
+            outside_period: None,
+            submitted_on: None,
+            dated_outside: None,
+            undated_rows: None,
+        }
+    }
+
     /// A file as a stored run recorded it (its manifest): what it was, whose, and its row
     /// account; what only reading it tells (header, columns, encoding) is unknown.
     pub fn as_stored(
@@ -80,27 +107,11 @@ impl FileReport {
         used: bool,
     ) -> FileReport {
         FileReport {
-            source: source.to_string(),
-            label,
             sheet,
             submitter,
-            submitter_evidence: None,
-            header_row: None,
-            header_height: 0,
-            encoding: None,
             counts,
-            columns: Vec::new(),
             used,
-            unmapped_headers: Vec::new(),
-            absent_columns: Vec::new(),
-            derived_columns: Vec::new(),
-            substituted_dates: Vec::new(),
-            format: None,
-            choice: None,
-            outside_period: None,
-            submitted_on: None,
-            dated_outside: None,
-            undated_rows: None,
+            ..FileReport::blank(source, label)
         }
     }
 }
