@@ -1060,3 +1060,104 @@ fn a_missing_column_is_offered_a_header_only_when_its_cells_fit() {
     let told = message("案件编号,受理日期,进度\nA1,2024-03-01,已结案\nA2,2024-04-01,办理中\n");
     assert!(told.contains("最接近的表头是“进度”"), "{told}");
 }
+
+/// 排名通报: townships in the order of their closure rate (ties keep roster order), a 名次
+/// column (ties share a place: 1, 2, 2, 4), the 合计 row named 全区, and rates under 80 %
+/// highlighted by a conditional format the sheet keeps.
+#[test]
+fn a_ranked_table_sorts_ranks_renames_its_total_and_highlights() {
+    let dir = tempfile::tempdir().unwrap();
+    // (code, name, closed of 4): rates 0.5, 0.75, 0.75, 1.0.
+    let towns = [
+        ("510199001", "甲街道", 2),
+        ("510199002", "乙街道", 3),
+        ("510199003", "丙街道", 3),
+        ("510199004", "丁街道", 4),
+    ];
+    let mut entries = Vec::new();
+    for (code, name, closed) in towns {
+        let folder = dir.path().join("data").join(format!("{code}-{name}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut csv = String::from("案件编号,受理日期,办理状态\n");
+        for i in 0..4 {
+            let status = if i < closed { "已结案" } else { "办理中" };
+            csv.push_str(&format!("{code}-{i},2024-03-01,{status}\n"));
+        }
+        std::fs::write(folder.join("台账.csv"), csv).unwrap();
+        entries.push(format!("{{ code = \"{code}\", name = \"{name}\" }}"));
+    }
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            r#"[pipeline]
+name = "r"
+title = "t"
+period = "2024"
+data = "data"
+output = "out.xlsx"
+
+[roster]
+entries = [{}]
+
+[sources.cases]
+files = "*/*.csv"
+
+[sources.cases.columns]
+"案件编号" = {{ type = "text", required = true }}
+"受理日期" = {{ type = "date", required = true }}
+"办理状态" = {{ type = "enum", values = {{ "已结案" = [], "办理中" = [] }} }}
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[measures.closed]
+source = "cases"
+sql = "count(*)"
+filter = "办理状态 = '已结案'"
+
+[indicators.closure_rate]
+expr = "closed / accepted"
+display = "percent"
+label = "结案率"
+
+[[report.sheets]]
+name = "排名"
+title = "t"
+sort = "closure_rate"
+total_label = "全区"
+columns = [{{ header = ["结案率"], value = "closure_rate", below = 0.8 }}, {{ header = ["名次"], value = "closure_rate", display = "名次" }}]
+"#,
+            entries.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    let table = sheet(&out, "排名");
+    let rows: Vec<(String, String)> = table
+        .rows()
+        .filter(|r| r[0].to_string().ends_with("街道") || r[0].to_string() == "全区")
+        .map(|r| (r[0].to_string(), r[2].to_string()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("全区".to_string(), "—".to_string()),
+            ("丁街道".to_string(), "1".to_string()),
+            ("乙街道".to_string(), "2".to_string()),
+            ("丙街道".to_string(), "2".to_string()),
+            ("甲街道".to_string(), "4".to_string()),
+        ],
+        "{rows:?}"
+    );
+    let parts = xlsx_parts(&out);
+    let xml = &parts["xl/worksheets/sheet1.xml"];
+    assert!(
+        xml.contains("<conditionalFormatting")
+            && xml.contains("sqref=\"B5:B8\"")
+            && xml.contains("ISNUMBER(B5),B5&lt;0.8"),
+        "{xml}"
+    );
+}

@@ -205,6 +205,14 @@ pub fn explain(
     if let Some(what) = category_words(plan, layout, level, column) {
         return not_a_figure(what);
     }
+    if column.display == Display::Rank {
+        return not_a_figure(format!(
+            "名次：{}在本表各单位中按“{}”由高到低的名次（并列的同一名次）；解释同一行“{}”所在的列可看这个数字的来历",
+            level_words(level),
+            plan.label_of(&column.indicator),
+            plan.label_of(&column.indicator)
+        ));
+    }
     let blank = !level.sent_any(&plan.sources_of(std::iter::once(column.indicator.as_str())));
     let mut windows = vec![column.window];
     if let Some(k) = column.compare {
@@ -470,6 +478,8 @@ fn headline_cell(
         row_header: String::new(),
         columns: vec![column],
         notes: Vec::new(),
+        sort: None,
+        total_label: None,
     }))
 }
 

@@ -38,6 +38,7 @@ pub fn unit(display: Display) -> &'static str {
         Display::PercentagePoints => "百分点",
         Display::Count => "计数",
         Display::Number => "数值",
+        Display::Rank => "名次",
     }
 }
 

@@ -132,11 +132,61 @@ impl Results {
             .iter()
             .filter(|r| layout.subtotals && r.subtotal.is_some());
         let head: Vec<&LevelRow> = total.chain(subtotals).collect();
-        let others = results.rows.iter().filter(|r| r.code.is_some());
+        let mut others: Vec<&LevelRow> = results.rows.iter().filter(|r| r.code.is_some()).collect();
+        // 排名通报: townships by a figure of the sheet (a stable sort: ties keep roster order;
+        // a township without the figure last).
+        if let Some(sort) = &layout.sort {
+            if let Some(column) = layout
+                .columns
+                .iter()
+                .find(|c| c.indicator == sort.indicator)
+            {
+                let key = |r: &&LevelRow| self.column_value(column, r);
+                others.sort_by(|a, b| match (key(a), key(b)) {
+                    (Some(x), Some(y)) if sort.ascending => x.total_cmp(&y),
+                    (Some(x), Some(y)) => y.total_cmp(&x),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                });
+            }
+        }
         match layout.total {
             TotalPosition::First => head.into_iter().chain(others).collect(),
-            TotalPosition::Last => others.chain(head).collect(),
+            TotalPosition::Last => others.into_iter().chain(head).collect(),
         }
+    }
+
+    /// What a cell of a table sheet holds: [`Results::shown_value`], except a 名次 column,
+    /// which holds the township's place among the sheet's townships that sent its ledgers,
+    /// by the column's figure, highest first, ties sharing a place (1, 2, 2, 4); none for
+    /// 合计, subtotals and categories.
+    pub fn sheet_value(
+        &self,
+        plan: &Plan,
+        layout: &SheetLayout,
+        column: &pipeline::ReportColumn,
+        level: &LevelRow,
+    ) -> Option<f64> {
+        if column.display != pipeline::Display::Rank {
+            return self.shown_value(plan, column, level);
+        }
+        level.code.as_ref()?;
+        let sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
+        let value_of = |r: &LevelRow| {
+            r.sent_any(&sources)
+                .then(|| self.shown_value(plan, column, r))
+                .flatten()
+        };
+        let mine = value_of(level)?;
+        let above = self
+            .rows
+            .iter()
+            .filter(|r| r.code.is_some())
+            .filter_map(value_of)
+            .filter(|v| *v > mine)
+            .count();
+        Some(above as f64 + 1.0)
     }
 
     /// What a report column shows for a level: [`Results::column_value`], except a figure

@@ -15,7 +15,11 @@ pub fn cell_number(value: f64, display: Display) -> f64 {
         Display::Yuan => round_fen_to(value, 1) / 100.0,
         // A difference of two ratios, shown in points: 0.337 → 33.7.
         Display::PercentagePoints => value * 100.0,
-        Display::Count | Display::Percent | Display::PercentTwoDecimals | Display::Number => value,
+        Display::Count
+        | Display::Percent
+        | Display::PercentTwoDecimals
+        | Display::Number
+        | Display::Rank => value,
     }
 }
 
@@ -38,7 +42,7 @@ pub fn text(value: Option<f64>, display: Display) -> String {
     };
     let n = cell_number(value, display);
     match display {
-        Display::Count => group_thousands(&format!("{:.0}", n)),
+        Display::Count | Display::Rank => group_thousands(&format!("{:.0}", n)),
         Display::Percent => format!("{:.1}%", n * 100.0),
         Display::PercentTwoDecimals => format!("{:.2}%", n * 100.0),
         Display::PercentagePoints => format!("{n:.1}"),

@@ -747,6 +747,18 @@ pub struct SheetLayout {
     pub row_header: String,
     pub columns: Vec<ReportColumn>,
     pub notes: Vec<String>,
+    /// Townships ordered by this figure (a column's indicator): highest first unless
+    /// `ascending`.
+    pub sort: Option<SortBy>,
+    /// The 合计 row's label when not 合计.
+    pub total_label: Option<String>,
+}
+
+/// `sort = "closure_rate"` of a sheet.
+#[derive(Debug, Clone)]
+pub struct SortBy {
+    pub indicator: String,
+    pub ascending: bool,
 }
 
 /// A distribution table's rows (`rows = { by, values, other }`): the rows of `source` whose
@@ -805,6 +817,7 @@ impl HeadlineRow {
     /// no other is named, and the fallback when last year's published report was not sent.
     pub fn stored_last_year(&self) -> ReportColumn {
         ReportColumn {
+            below: None,
             window: self.current.window.shifted(window::Compare::YearOnYear),
             compare: None,
             ..self.current.clone()
@@ -848,6 +861,8 @@ pub struct ReportColumn {
     pub window: window::Window,
     /// 同比/环比: the change against the window a year or a period back.
     pub compare: Option<window::Compare>,
+    /// Townships' cells below this are highlighted.
+    pub below: Option<f64>,
 }
 
 impl ReportColumn {

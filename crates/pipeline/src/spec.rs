@@ -304,6 +304,10 @@ pub enum Display {
     /// Any other number: `#,##0.00`.
     #[serde(rename = "number")]
     Number,
+    /// The township's place among the sheet's townships by the column's figure, highest
+    /// first; ties share a place (1, 2, 2, 4).
+    #[serde(rename = "名次", alias = "rank")]
+    Rank,
 }
 
 impl Display {
@@ -438,6 +442,13 @@ pub struct SheetLayoutSpec {
     /// Heading of the row-label column(s).
     #[serde(default)]
     pub row_header: Option<String>,
+    /// Townships in the order of a figure of the sheet, highest first: `sort =
+    /// "closure_rate"`; `"closure_rate asc"` for lowest first (排名通报).
+    #[serde(default)]
+    pub sort: Option<Spanned<String>>,
+    /// The 合计 row's label (`全区`), when the table calls it otherwise.
+    #[serde(default)]
+    pub total_label: Option<String>,
     pub columns: Vec<ReportColumnSpec>,
     /// Extra lines under the table, after the generated formula notes.
     #[serde(default)]
@@ -497,6 +508,10 @@ pub struct ReportColumnSpec {
     /// 同比 or 环比: the change against the same window a year or a period back.
     #[serde(default)]
     pub compare: Option<Spanned<String>>,
+    /// Townships' cells below this number (a rate as a fraction: 0.95) are highlighted
+    /// (an Excel conditional format, so the sheet keeps it when edited).
+    #[serde(default)]
+    pub below: Option<f64>,
 }
 
 /// `working_days = { from = "受理日期", to = "结案日期" }` of a computed column.

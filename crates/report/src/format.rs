@@ -11,7 +11,7 @@ pub const FONT: &str = "宋体";
 /// Excel number format of a display.
 pub fn number_format(display: Display) -> &'static str {
     match display {
-        Display::Count => "#,##0",
+        Display::Count | Display::Rank => "#,##0",
         Display::TenThousandYuan => "#,##0.00",
         Display::Yuan => "#,##0.00",
         Display::Percent => "0.0%",

@@ -256,6 +256,32 @@ fn write_table(
         .clamp(9.0, 18.0);
         sheet.set_column_width(label_columns + j as u16, width)?;
     }
+    // Townships' cells below a column's `below` highlighted, as a conditional format: the
+    // sheet keeps it when a figure is corrected by hand.
+    let townships: Vec<u32> = (geometry.first_row..)
+        .zip(&geometry.rows)
+        .filter(|(_, level)| level.code.is_some())
+        .map(|(row, _)| row)
+        .collect();
+    if let (Some(&first), Some(&last)) = (townships.first(), townships.last()) {
+        for (j, column) in layout.columns.iter().enumerate() {
+            let Some(below) = column.below else {
+                continue;
+            };
+            let col = label_columns + j as u16;
+            // `below` is in the number the cell holds (a rate as a fraction, 万元 in 万元);
+            // a blank (未报送) or "—" cell is no number and stays plain.
+            let top_left = format!("{}{}", finding::column_letters(col as u32), first + 1);
+            let highlight = rust_xlsxwriter::ConditionalFormatFormula::new()
+                .set_rule(format!("=AND(ISNUMBER({top_left}),{top_left}<{below})").as_str())
+                .set_format(
+                    rust_xlsxwriter::Format::new()
+                        .set_background_color("#FFC7CE")
+                        .set_font_color("#9C0006"),
+                );
+            sheet.add_conditional_format(first, col, last, col, &highlight)?;
+        }
+    }
     sheet.set_freeze_panes(header_bottom + 1, label_columns)?;
     sheet.set_landscape();
     sheet.set_paper_size(9); // A4
@@ -324,7 +350,10 @@ fn write_level_rows(
         // 合计 and its subtotals are summary rows, set off the same way (a category is not).
         let total = level.code.is_none() && level.category.is_none();
         let sent = level.sent_any(&sheet_sources);
-        let name = level.row_label(sent);
+        let name = match (&layout.total_label, level.is_total()) {
+            (Some(label), true) => label.clone(),
+            _ => level.row_label(sent),
+        };
         name_width = name_width.max(text_width(&name));
         let label_format = if total { &f.total_label } else { &f.label };
         if layout.show_codes {
@@ -339,7 +368,7 @@ fn write_level_rows(
         for (j, column) in layout.columns.iter().enumerate() {
             let col = label_columns + j as u16;
             // A figure over tables nobody sent (no published report of last year) is "—".
-            let value = results.shown_value(plan, column, level);
+            let value = results.sheet_value(plan, layout, column, level);
             match value {
                 Some(v) if sent => {
                     sheet.write_number_with_format(

@@ -1,6 +1,6 @@
 //! Every figure the report prints, cell by cell, by the rules its sheets are written by:
 //! a table sheet's rows in their order (`Results::sheet_rows`), each column's figure as
-//! `Results::shown_value` gives it (blank for a township that sent none of the sheet's
+//! `Results::sheet_value` gives it (blank for a township that sent none of the sheet's
 //! ledgers), and the 主要指标 sheet's 本年, 上年, 增减量 and 增减率.
 
 use compute::printed::{money_fen, printed_value, window_words, PrintedFigure};
@@ -52,9 +52,14 @@ pub fn printed_figures(plan: &Plan, results: &Results, data: &Ingested) -> Vec<P
         let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
         for level in results.sheet_rows(layout) {
             let sent = level.sent_any(&sheet_sources);
-            let row = level.row_label(sent);
+            let row = match (&layout.total_label, level.is_total()) {
+                (Some(label), true) => label.clone(),
+                _ => level.row_label(sent),
+            };
             for column in &layout.columns {
-                let value = results.shown_value(plan, column, level).filter(|_| sent);
+                let value = results
+                    .sheet_value(plan, layout, column, level)
+                    .filter(|_| sent);
                 printed.push(PrintedFigure {
                     sheet: layout.name.clone(),
                     row: row.clone(),

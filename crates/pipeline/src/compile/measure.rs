@@ -662,5 +662,6 @@ pub fn display_name(display: Display) -> &'static str {
         Display::PercentTwoDecimals => "percent2",
         Display::PercentagePoints => "百分点",
         Display::Number => "number",
+        Display::Rank => "名次",
     }
 }

@@ -140,6 +140,7 @@ fn compile_sheet(
             display,
             window,
             compare,
+            below: column.below,
         });
     }
     let categories = spec.rows.as_ref().and_then(|rows| {
@@ -178,9 +179,53 @@ fn compile_sheet(
             })
             .collect(),
         row_header: spec.row_header.unwrap_or_else(|| "单位".into()),
+        sort: sort_by(d, &what, spec.sort.as_ref(), &columns),
+        total_label: spec.total_label,
         columns,
         notes: spec.notes,
     }
+}
+
+/// `sort = "closure_rate"` or `"closure_rate asc"`: a figure one of the sheet's columns shows.
+fn sort_by(
+    d: &mut Diagnostics,
+    what: &str,
+    sort: Option<&Spanned<String>>,
+    columns: &[ReportColumn],
+) -> Option<crate::SortBy> {
+    let sort = sort?;
+    let mut words = sort.get_ref().split_whitespace();
+    let indicator = words.next().unwrap_or("").to_string();
+    let ascending = match words.next() {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(other) => {
+            d.span(
+                &sort.span(),
+                format!(
+                    "{what}: sort = \"{}\": `{other}` is neither asc nor desc",
+                    sort.get_ref()
+                ),
+            );
+            return None;
+        }
+    };
+    if !columns.iter().any(|c| c.indicator == indicator) {
+        let shown: Vec<&str> = columns.iter().map(|c| c.indicator.as_str()).collect();
+        d.span(
+            &sort.span(),
+            format!(
+                "{what}: sort = \"{}\": the sheet sorts by a figure it shows; its columns show {}",
+                sort.get_ref(),
+                shown.join(", ")
+            ),
+        );
+        return None;
+    }
+    Some(crate::SortBy {
+        indicator,
+        ascending,
+    })
 }
 
 /// `rows = { by, values, other }`: the sheet's figures must all come from one ledger that has
@@ -511,6 +556,7 @@ pub(super) fn compile_headline(
             display,
             window,
             compare: None,
+            below: None,
         };
         let last_year = match &row.last_year {
             Some(other) => match resolve(other, d) {

@@ -126,7 +126,9 @@ fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
         (w, "submitter") if w.starts_with("source") => &["from", "label", "column"],
         (w, "range" | "length") if w.contains(" rule ") => &["min", "max"],
         (w, "reference") if w.contains(" rule ") => &["source", "column"],
-        (w, "columns") if w.starts_with("report sheet") => &["header", "value", "display"],
+        (w, "columns") if w.starts_with("report sheet") => {
+            &["header", "value", "display", "window", "compare", "below"]
+        }
         _ => &[],
     }
 }
@@ -206,6 +208,8 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "rows",
             "form",
             "row_header",
+            "sort",
+            "total_label",
             "columns",
             "notes",
         ]
