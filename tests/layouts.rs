@@ -1138,7 +1138,10 @@ columns = [{{ header = ["结案率"], value = "closure_rate", below = 0.8 }}, {{
     let table = sheet(&out, "排名");
     let rows: Vec<(String, String)> = table
         .rows()
-        .filter(|r| r[0].to_string().ends_with("街道") || r[0].to_string() == "全区")
+        .filter(|r| {
+            let label = r[0].to_string();
+            label.ends_with("街道") || label == "全区"
+        })
         .map(|r| (r[0].to_string(), r[2].to_string()))
         .collect();
     assert_eq!(
