@@ -1164,3 +1164,34 @@ columns = [{{ header = ["结案率"], value = "closure_rate", below = 0.8 }}, {{
         "{xml}"
     );
 }
+
+/// A part of a total written as a row of its own (其中：农民工 under 合计) identifies no
+/// record: it is skipped under its own reason, counted in the row account, and its numbers
+/// are not added a second time.
+#[test]
+fn a_part_of_total_row_is_skipped_under_its_own_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv =
+        "案件编号,受理日期,涉及人数\nA1,2024-03-01,3\nA2,2024-04-01,4\n合计,,7\n其中：农民工,,5\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"涉及人数\" = { type = \"int\" }",
+        "[measures.workers]\nsource = \"cases\"\nsql = \"sum(涉及人数)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"人数\"], value = \"workers\" }]",
+    );
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    assert_eq!(
+        crate::common::total_cell(&out, "表", 1),
+        Some(Data::Float(7.0))
+    );
+    let (text, told) = crate::common::run_ok(&[
+        "validate",
+        pipeline.to_str().unwrap(),
+        "--out-dir",
+        dir.path().join("v").to_str().unwrap(),
+    ]);
+    let all = format!("{text}{told}");
+    assert!(all.contains("“其中”行 1"), "{all}");
+}

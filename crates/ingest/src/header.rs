@@ -340,11 +340,14 @@ pub enum SkipReason {
     /// The title and header of another table in the same sheet (上年结转案件 under this
     /// year's cases), whose rows are read by their own header.
     NewTable,
+    /// A part of a total written as a row of its own (其中：街道, 其中：农民工): counted in
+    /// the rows above it already, so read as data it would count twice.
+    PartOfTotal,
 }
 
 impl SkipReason {
     /// Every reason, in the order the row-account sheets show them as columns.
-    pub const ALL: [SkipReason; 7] = [
+    pub const ALL: [SkipReason; 8] = [
         SkipReason::Blank,
         SkipReason::Total,
         SkipReason::Footer,
@@ -352,6 +355,7 @@ impl SkipReason {
         SkipReason::OutsidePeriod,
         SkipReason::SupersededFile,
         SkipReason::NewTable,
+        SkipReason::PartOfTotal,
     ];
 
     pub fn label(self) -> &'static str {
@@ -363,11 +367,14 @@ impl SkipReason {
             SkipReason::OutsidePeriod => "不在报告期内",
             SkipReason::SupersededFile => "重复报送未采用",
             SkipReason::NewTable => "另一表格的标题/表头",
+            SkipReason::PartOfTotal => "“其中”行",
         }
     }
 }
 
 const TOTAL_WORDS: [&str; 5] = ["合计", "总计", "小计", "累计", "总数"];
+/// The word a part of a total is written under (其中：街道).
+const PART_OF_TOTAL: &str = "其中";
 /// Words a footer row starts with (compared after `normalize_key`: half-width, no spaces).
 /// A row starting with one is a footer only when it does not parse as a record, so a word
 /// here never costs a company called 电话机械有限公司 its case.
@@ -495,6 +502,7 @@ impl RowEvidence<'_> {
                             .all(|c| c.is_ascii_punctuation() || "—－／、".contains(c))
                             && !TOTAL_WORDS.iter().any(|w| t.contains(w))
                             && !t.starts_with('共')
+                            && !t.starts_with(PART_OF_TOTAL)
                     }
                     Some(_) => true,
                     None => false,
@@ -623,6 +631,7 @@ impl<'e> RowClassifier<'e> {
             keyword_starts: FOOTER_WORDS
                 .iter()
                 .chain(TOTAL_WORDS.iter())
+                .chain(std::iter::once(&PART_OF_TOTAL))
                 .map(|w| w.to_string())
                 .chain(evidence.header.labels.iter().map(|l| normalize_key(l)))
                 .chain(
@@ -899,6 +908,18 @@ impl<'e> RowClassifier<'e> {
             if !evidence.has_identity(row, label_col) || self.sums_rows_above(row) {
                 return Some(SkipReason::Total);
             }
+        }
+        // 其中：… in the label cell of a row that identifies no record: part of a total above.
+        let part_of = |t: &str| t.starts_with(PART_OF_TOTAL);
+        let part_col = if first_text.as_deref().is_some_and(part_of) {
+            Some(first_col)
+        } else {
+            second
+                .filter(|(_, c)| self.keyword_key(c).as_deref().is_some_and(part_of))
+                .map(|(c, _)| c)
+        };
+        if part_col.is_some_and(|col| !evidence.has_identity(row, col)) {
+            return Some(SkipReason::PartOfTotal);
         }
         // A repeated header starts with a header label; only then compare the whole row.
         let header_keys = &self.header_keys;
