@@ -1195,3 +1195,47 @@ fn a_part_of_total_row_is_skipped_under_its_own_reason() {
     let all = format!("{text}{told}");
     assert!(all.contains("“其中”行 1"), "{all}");
 }
+
+/// A list sheet shows each computed column as the pipeline says: money the query sums (in
+/// fen) in 万元 under a heading that says so, a ratio as a percentage; a display named for a
+/// column the query does not give is said under the list.
+#[test]
+fn a_list_shows_its_computed_columns_as_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv =
+        "案件编号,受理日期,追发工资,涉及人数\nA1,2024-03-01,12345.67,4\nA2,2024-04-01,100,1\n";
+    let pipeline = crate::common::one_township(
+        dir.path(),
+        csv,
+        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        "\"追发工资\" = { type = \"money\" }\n\"涉及人数\" = { type = \"int\" }",
+        &format!(
+            "{}\n\n[[report.lists]]\nname = \"清单\"\ntitle = \"t\"\nsql = \"select 案件编号, 追发工资 * 2 as 两倍, 涉及人数 / 8.0 as 比例 from cases order by 案件编号\"\ndisplay = {{ \"两倍\" = \"万元\", \"比例\" = \"percent\", \"没有\" = \"count\" }}",
+            crate::common::ACCEPTED_TABLE
+        ),
+    );
+    let out = dir.path().join("out.xlsx");
+    run_report(pipeline.to_str().unwrap(), None, &out);
+    let list = sheet(&out, "清单");
+    let cells: Vec<Vec<String>> = list
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let heading = cells
+        .iter()
+        .find(|r| r[0] == "案件编号")
+        .expect("heading row");
+    assert_eq!(heading[1], "两倍（万元）", "{cells:?}");
+    let a1 = cells.iter().find(|r| r[0] == "A1").unwrap();
+    // 12,345.67 元 × 2 = 24,691.34 元 = 2.47 万元 (rounded once); 4 ÷ 8 = 50 %.
+    assert_eq!(a1[1], "2.47", "{cells:?}");
+    assert_eq!(a1[2], "0.5", "{cells:?}");
+    assert!(
+        cells
+            .iter()
+            .any(|r| r[0].contains("列“没有”指定了显示格式")),
+        "{cells:?}"
+    );
+    let xml = &xlsx_parts(&out)["xl/styles.xml"];
+    assert!(xml.contains("0.0%"), "no percent format");
+}

@@ -832,6 +832,8 @@ pub struct ListLayout {
     pub title: String,
     pub sql: String,
     pub notes: Vec<String>,
+    /// A display per result column (by name), for columns the query computes.
+    pub display: Vec<(String, Display)>,
 }
 
 impl SheetLayout {

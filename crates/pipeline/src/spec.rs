@@ -413,6 +413,10 @@ pub struct ListSpec {
     pub sql: Spanned<String>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// How a column of the result is shown, by its name: `{ 结案率 = "percent", 追发 =
+    /// "万元" }` (money the query computes is in fen, as the ledgers' columns).
+    #[serde(default)]
+    pub display: BTreeMap<String, Display>,
 }
 
 /// `[[report.sheets]]`: one table of the report workbook.

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
 use super::format::{excel_text, ColumnWidths, Formats, FONT};
 use compute::lists::ListRows;
-use pipeline::{ColumnType, ListLayout, Plan};
+use pipeline::{ColumnType, Display, ListLayout, Plan};
 
 /// Excel's last row; rows past it are said in a note, never an aborted run.
 const EXCEL_ROWS: usize = 1_048_576;
@@ -35,14 +35,22 @@ pub fn write_list_sheet(
     sheet.set_row_height(0, 30)?;
     let top = 2u32;
     let mut widths = ColumnWidths::default();
-    let money: Vec<bool> = columns
+    // A display the list names for a column; else money by a declared money column's name.
+    let display: Vec<Option<Display>> = columns
         .iter()
-        .map(|c| is_money(plan, c.name().as_str()))
+        .map(|c| {
+            let named = list.display.iter().find(|(n, _)| n == c.name().as_str());
+            match named {
+                Some((_, d)) => Some(*d),
+                None => is_money(plan, c.name().as_str()).then_some(Display::Yuan),
+            }
+        })
         .collect();
     for (j, c) in columns.iter().enumerate() {
-        let heading = match money[j] {
-            true => format!("{}（元）", c.name()),
-            false => c.name().to_string(),
+        let heading = match display[j] {
+            Some(Display::Yuan) => format!("{}（元）", c.name()),
+            Some(Display::TenThousandYuan) => format!("{}（万元）", c.name()),
+            _ => c.name().to_string(),
         };
         sheet.write_string_with_format(top, j as u16, &heading, &f.header)?;
         widths.fit_heading(j as u16, &heading);
@@ -50,8 +58,16 @@ pub fn write_list_sheet(
     let cell = Format::new()
         .set_font_name(FONT)
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    let yuan = cell.clone().set_num_format("#,##0.00");
     let date = cell.clone().set_num_format("yyyy-mm-dd");
+    let shown: Vec<Format> = display
+        .iter()
+        .map(|d| match d {
+            Some(d) => cell
+                .clone()
+                .set_num_format(crate::format::number_format(*d)),
+            None => cell.clone(),
+        })
+        .collect();
     let fits = frame.height().min(EXCEL_ROWS - top as usize - 4);
     for i in 0..fits {
         let row = top + 1 + i as u32;
@@ -95,9 +111,13 @@ pub fn write_list_sheet(
                     widths.fit(col, "2024-11-30");
                 }
                 value => match value.extract::<f64>() {
-                    Some(n) if money[j] => {
-                        sheet.write_number_with_format(row, col, n / 100.0, &yuan)?;
-                        widths.fit(col, &format!("{:.2}", n / 100.0));
+                    // Money in fen → 元 or 万元 (rounded once, to the fen's place shown);
+                    // a rate as a fraction under a percent format.
+                    Some(n) if display[j].is_some() => {
+                        let d = display[j].unwrap_or(Display::Number);
+                        let number = figure::cell_number(n, d);
+                        sheet.write_number_with_format(row, col, number, &shown[j])?;
+                        widths.fit(col, &figure::text(Some(n), d));
                     }
                     Some(n) => {
                         sheet.write_number_with_format(row, col, n, &cell)?;
@@ -120,6 +140,14 @@ pub fn write_list_sheet(
     let mut notes = rows.notes.clone();
     notes.extend(list.notes.iter().map(|n| plan.expand(n)));
     notes.push(format!("共{}行。", frame.height()));
+    // A display named for a column the query does not give: said, not dropped silently.
+    for (name, _) in &list.display {
+        if !columns.iter().any(|c| c.name().as_str() == name) {
+            notes.push(format!(
+                "流水线为列“{name}”指定了显示格式，但查询结果中没有这一列。"
+            ));
+        }
+    }
     if fits < frame.height() {
         notes.push(format!(
             "超出Excel行数上限，仅列出前{fits}行；全部结果可用 laborstat 的查询导出为CSV。"

@@ -496,6 +496,7 @@ pub(super) fn compile_charts_and_lists(
                 title: spec.title,
                 sql,
                 notes: spec.notes,
+                display: spec.display.into_iter().collect(),
             });
         }
     }
