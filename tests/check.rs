@@ -123,3 +123,36 @@ fn mistakes_in_windows_history_charts_and_lists_are_reported_at_their_keys() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr);
 }
+
+/// A list's SQL that cannot run says why: a duplicate column name, a function the engine
+/// lacks (named), a column that does not exist (named) — not one sentence for all three.
+#[test]
+fn a_list_sql_mistake_names_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "select 案件编号, 案件编号 from cases",
+            "same name (`案件编号`)",
+        ),
+        (
+            "select rank() over (order by 案件编号) as r from cases",
+            "does not have: `rank`",
+        ),
+        ("select 没有 from cases", "no column `没有`"),
+    ];
+    for (sql, cause) in cases {
+        let pipeline = crate::common::one_township(
+            dir.path(),
+            "案件编号,受理日期\nA1,2024-03-01\n",
+            "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+            "",
+            &format!(
+                "{}\n\n[[report.lists]]\nname = \"清单\"\ntitle = \"t\"\nsql = \"{sql}\"",
+                crate::common::ACCEPTED_TABLE
+            ),
+        );
+        let (code, _, stderr) = check(pipeline.to_str().unwrap());
+        assert_eq!(code, 2, "{sql}");
+        assert!(stderr.contains(cause), "{sql}: {stderr}");
+    }
+}

@@ -227,10 +227,53 @@ pub fn dry_run_list(sources: &[Source], sql: &str) -> Result<(), String> {
         tables.push((source.id.clone(), frame));
     }
     let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
-    run_list(sql, tables).map(|_| ()).map_err(|_| {
-        format!(
-            "the query cannot run over the declared columns; it may name the tables {} (each with its declared columns, `submitter_name` and `source_row`)",
+    run_list(sql, tables).map(|_| ()).map_err(|error| {
+        let tables = format!(
+            "it may name the tables {} (each with its declared columns, `submitter_name` and `source_row`)",
             names.join(", ")
-        )
+        );
+        // The cause by the kind of error, the name it is about quoted from polars' text
+        // (never the text itself: it speaks of polars' internals).
+        let mut error = &error;
+        while let PolarsError::Context { error: inner, .. } = error {
+            error = inner.as_ref();
+        }
+        let quoted = |text: &str| {
+            let text = text.replace('\'', "\"");
+            text.split('"').nth(1).map(str::to_string)
+        };
+        match error {
+            PolarsError::ColumnNotFound(text) => match quoted(text) {
+                Some(name) => format!("there is no column `{name}` in the table it reads; {tables}"),
+                None => format!("a column it names is not in the table it reads; {tables}"),
+            },
+            PolarsError::Duplicate(text) => format!(
+                "two columns of the result have the same name{}; give one of them another with AS",
+                quoted(text).map(|n| format!(" (`{n}`)")).unwrap_or_default()
+            ),
+            PolarsError::SQLInterface(text) | PolarsError::SQLSyntax(text)
+                if text.to_lowercase().contains("function") =>
+            {
+                format!(
+                    "it uses a function the engine does not have{} (row_number() OVER (ORDER BY …) works where rank() does not)",
+                    quoted(text).map(|n| format!(": `{n}`")).unwrap_or_default()
+                )
+            }
+            PolarsError::SQLInterface(text)
+                if text.contains("not found") || text.contains("relation") =>
+            {
+                match quoted(text) {
+                    Some(name) => format!("there is no table `{name}`; {tables}"),
+                    None => format!("it names a table that does not exist; {tables}"),
+                }
+            }
+            PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
+                format!("the engine does not take this SQL; {tables}")
+            }
+            PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) | PolarsError::ComputeError(_) => {
+                format!("a value of one kind is used as another (text compared with a number, a date with text: write a date as date '2024-01-31'); {tables}")
+            }
+            _ => format!("the query cannot run over the declared columns; {tables}"),
+        }
     })
 }
