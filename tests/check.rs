@@ -144,7 +144,7 @@ fn a_list_sql_mistake_names_its_cause() {
         let pipeline = crate::common::one_township(
             dir.path(),
             "案件编号,受理日期\nA1,2024-03-01\n",
-            "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+            crate::common::YEAR_KEYS,
             "",
             &format!(
                 "{}\n\n[[report.lists]]\nname = \"清单\"\ntitle = \"t\"\nsql = \"{sql}\"",

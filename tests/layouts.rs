@@ -275,7 +275,7 @@ fn a_unit_in_a_money_header_is_read_and_applied_exactly() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"追发工资\" = { type = \"money\" }\n\"罚款金额\" = { type = \"money\", unit = \"万元\" }",
         "[measures.recovered]\nsource = \"cases\"\nsql = \"sum(追发工资)\"\n\n[measures.fines]\nsource = \"cases\"\nsql = \"sum(罚款金额)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"追发\"], value = \"recovered\", display = \"元\" }, { header = [\"罚款\"], value = \"fines\", display = \"元\" }]",
     );
@@ -314,7 +314,7 @@ fn amounts_finer_than_fen_in_a_yuan_column_are_told() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"追发工资\" = { type = \"money\" }",
         crate::common::ACCEPTED_TABLE,
     );
@@ -847,7 +847,7 @@ fn yes_no_words_a_pipeline_does_not_know_are_one_finding_and_values_teach_them()
     let pipeline = crate::common::one_township(
         dir.path(),
         &csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"书面审查\" = { type = \"bool\" }",
         rest,
     );
@@ -883,7 +883,7 @@ fn yes_no_words_a_pipeline_does_not_know_are_one_finding_and_values_teach_them()
     let pipeline = crate::common::one_township(
         dir.path(),
         &csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"书面审查\" = { type = \"bool\", values = { \"是\" = [\"已审核\"], \"否\" = [\"待复核\"] } }",
         rest,
     );
@@ -910,7 +910,7 @@ fn a_column_a_ledger_lacks_is_derived_and_said() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         &status("case when 结案日期 is not null then '已结案' else '办理中' end"),
         rest,
     );
@@ -933,7 +933,7 @@ fn a_column_a_ledger_lacks_is_derived_and_said() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         &status("case when 办结日期 is not null then '已结案' else '办理中' end"),
         rest,
     );
@@ -956,7 +956,7 @@ fn a_ledger_whose_files_were_all_refused_is_a_dash_everywhere_not_zero() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"办理状态\" = { type = \"text\", required = true }",
         rest,
     );
@@ -998,7 +998,7 @@ fn a_measure_dated_by_a_column_a_file_lacks_uses_its_fallback_and_says_so() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"结论日期\" = { type = \"date\" }\n\"认定结论\" = { type = \"text\" }",
         "[measures.recognised]\nsource = \"cases\"\nsql = \"count(*)\"\nfilter = \"认定结论 = '认定工伤'\"\ndate = [\"结论日期\", \"受理日期\"]\nlabel = \"认定工伤数\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"认定\"], value = \"recognised\" }]",
     );
@@ -1037,7 +1037,7 @@ fn a_measure_dated_by_a_column_a_file_lacks_uses_its_fallback_and_says_so() {
 fn a_missing_column_is_offered_a_header_only_when_its_cells_fit() {
     let dir = tempfile::tempdir().unwrap();
     let status = "\"办理状态\" = { type = \"enum\", required = true, aliases = [\"案件状态\"], values = { \"已结案\" = [\"结案\"], \"办理中\" = [] } }";
-    let keys = "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"";
+    let keys = crate::common::YEAR_KEYS;
     let message = |csv: &str| {
         let pipeline = crate::common::one_township(
             dir.path(),
@@ -1176,7 +1176,7 @@ fn a_part_of_total_row_is_skipped_under_its_own_reason() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"涉及人数\" = { type = \"int\" }",
         "[measures.workers]\nsource = \"cases\"\nsql = \"sum(涉及人数)\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"人数\"], value = \"workers\" }]",
     );
@@ -1207,7 +1207,7 @@ fn a_list_shows_its_computed_columns_as_declared() {
     let pipeline = crate::common::one_township(
         dir.path(),
         csv,
-        "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"",
+        crate::common::YEAR_KEYS,
         "\"追发工资\" = { type = \"money\" }\n\"涉及人数\" = { type = \"int\" }",
         &format!(
             "{}\n\n[[report.lists]]\nname = \"清单\"\ntitle = \"t\"\nsql = \"select 案件编号, 追发工资 * 2 as 两倍, 涉及人数 / 8.0 as 比例 from cases order by 案件编号\"\ndisplay = {{ \"两倍\" = \"万元\", \"比例\" = \"percent\", \"没有\" = \"count\" }}",

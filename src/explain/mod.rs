@@ -431,16 +431,10 @@ fn headline_cell(
         HeadlinePlace::Row(index, col) => (&h.rows[index], col),
     };
     // Last year's published report not sent: the figure stored for last year, as the sheet.
-    let stored_last_year = row.stored_last_year();
-    let last_year = match row.last_year_published()
-        && !compute::windows::published_last_year_read(plan, row, data)
-    {
-        true => &stored_last_year,
-        false => &row.last_year,
-    };
+    let last_year = compute::windows::last_year_column(plan, row, data);
     let (column, when) = match col {
         Col::Current => (&row.current, Col::Current.heading()),
-        Col::LastYear => (last_year, Col::LastYear.heading()),
+        Col::LastYear => (&last_year, Col::LastYear.heading()),
         Col::Change => {
             return HeadlineCell::Other(format!(
                 "“{}”的增减量：本年 − 上年（本行的 C 和 D；比率的增减量为“—”，其变化以百分点写在增减率中）；要看数字的来历请解释 C 或 D",

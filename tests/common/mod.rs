@@ -42,6 +42,9 @@ pub fn run_report(pipeline: &str, data: Option<&str>, out: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// The `[pipeline]` keys of a one-township test pipeline over 2024 writing `out.xlsx`.
+pub const YEAR_KEYS: &str = "name = \"u\"\ntitle = \"t\"\nperiod = \"2024\"\noutput = \"out.xlsx\"";
+
 /// A ledger and its pipeline for a district of one township (510199001 锦华街道), in `dir`:
 /// `csv` is written as `data/510199001-锦华街道/台账.csv`; the pipeline reads it as source
 /// `cases` with 案件编号 and 受理日期 (the period column) and the `columns` given, under the

@@ -40,6 +40,15 @@ impl LevelRow {
         }
     }
 
+    /// The row's label on a table sheet: [`LevelRow::row_label`], with the sheet's own name
+    /// for 合计 when it gives one (`total_label = "全区"`).
+    pub fn label_on(&self, layout: &SheetLayout, sent: bool) -> String {
+        match (&layout.total_label, self.is_total()) {
+            (Some(label), true) => label.clone(),
+            _ => self.row_label(sent),
+        }
+    }
+
     pub fn is_total(&self) -> bool {
         self.code.is_none() && self.subtotal.is_none() && self.category.is_none()
     }

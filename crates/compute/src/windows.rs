@@ -167,6 +167,15 @@ pub fn published_last_year_read(plan: &Plan, row: &pipeline::HeadlineRow, data: 
         })
 }
 
+/// The column a headline row's 上年 is read from this run: last year's published report
+/// when a file of it was read, else the same figure stored for last year.
+pub fn last_year_column(plan: &Plan, row: &pipeline::HeadlineRow, data: &Ingested) -> ReportColumn {
+    match row.last_year_published() && !published_last_year_read(plan, row, data) {
+        true => row.stored_last_year(),
+        false => row.last_year.clone(),
+    }
+}
+
 /// The figures of every non-current column of the report. `current` is the run's own result.
 pub fn window_figures(
     plan: &Plan,
@@ -178,24 +187,17 @@ pub fn window_figures(
 ) -> Result<WindowFigures, WindowError> {
     // The headline sheet's last-year figures are windows like any report column's; a row
     // over last year's published report that was not sent falls back on the store.
-    let fallbacks: Vec<ReportColumn> = plan
+    let headline: Vec<ReportColumn> = plan
         .headline
         .iter()
         .flat_map(|h| &h.rows)
-        .filter(|r| r.last_year_published() && !published_last_year_read(plan, r, data))
-        .map(|r| r.stored_last_year())
+        .map(|r| last_year_column(plan, r, data))
         .collect();
-    let headline = plan
-        .headline
-        .iter()
-        .flat_map(|h| &h.rows)
-        .map(|r| &r.last_year)
-        .chain(&fallbacks);
     let columns: Vec<&ReportColumn> = plan
         .sheets
         .iter()
         .flat_map(|s| &s.columns)
-        .chain(headline)
+        .chain(&headline)
         .filter(|c| !c.is_current())
         .collect();
     let mut figures = WindowFigures::default();

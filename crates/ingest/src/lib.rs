@@ -249,11 +249,7 @@ fn fill_derived(
         if !lacking.contains(&true) || table.height() == 0 {
             continue;
         }
-        let files = table.column(FILE_COLUMN)?.u32()?;
-        let mask: BooleanChunked = files
-            .iter()
-            .map(|f| Some(f.is_some_and(|f| lacking.get(f as usize) == Some(&true))))
-            .collect();
+        let mask = rows_of_files(table, &lacking)?;
         let expr = polars::sql::sql_expr(sql)?.strict_cast(pipeline::evaluate::dtype(column.kind));
         let derived = table
             .clone()
@@ -264,8 +260,7 @@ fn fill_derived(
             .column(&column.name)?
             .as_materialized_series()
             .clone();
-        let original = table.column(&column.name)?.as_materialized_series().clone();
-        let merged = original.zip_with(&!mask.clone(), &derived)?;
+
         if column.kind == pipeline::ColumnType::Enum {
             let allowed: Vec<&str> = column.values.iter().map(|(v, _)| v.as_str()).collect();
             let mut strangers: Vec<String> = Vec::new();
@@ -290,8 +285,7 @@ fn fill_derived(
                 ));
             }
         }
-        let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
-        table.with_column(in_pieces(merged, &pieces)?.into_column())?;
+        replace_in_rows(table, &column.name, &mask, &derived)?;
     }
     // A date a file lacks, taken from the fallback its measures name (said per file).
     let mut pairs: Vec<&(String, String)> = reports
@@ -314,22 +308,39 @@ fn fill_derived(
                         .any(|(d, f)| d == date && f == fallback)
             })
             .collect();
-        let files = table.column(FILE_COLUMN)?.u32()?;
-        let mask: BooleanChunked = files
-            .iter()
-            .map(|f| Some(f.is_some_and(|f| lacking.get(f as usize) == Some(&true))))
-            .collect();
-        let original = table.column(date)?.as_materialized_series().clone();
+        let mask = rows_of_files(table, &lacking)?;
         let stand_in = table
             .column(fallback)?
             .as_materialized_series()
             .clone()
             .with_name(date.as_str().into());
-        let merged = original.zip_with(&!mask, &stand_in)?;
-        let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
-        table.with_column(in_pieces(merged, &pieces)?.into_column())?;
+        replace_in_rows(table, date, &mask, &stand_in)?;
     }
     Ok(findings)
+}
+
+/// The rows of the files marked in `files` (by index into the file reports).
+fn rows_of_files(table: &DataFrame, files: &[bool]) -> PolarsResult<BooleanChunked> {
+    Ok(table
+        .column(FILE_COLUMN)?
+        .u32()?
+        .iter()
+        .map(|f| Some(f.is_some_and(|f| files.get(f as usize) == Some(&true))))
+        .collect())
+}
+
+/// Column `name` takes `with`'s values in the rows `mask` marks, kept in the table's pieces.
+fn replace_in_rows(
+    table: &mut DataFrame,
+    name: &str,
+    mask: &BooleanChunked,
+    with: &Series,
+) -> PolarsResult<()> {
+    let original = table.column(name)?.as_materialized_series().clone();
+    let merged = original.zip_with(&!mask.clone(), with)?;
+    let pieces = chunk_lengths_of(table, FILE_COLUMN)?;
+    table.with_column(in_pieces(merged, &pieces)?.into_column())?;
+    Ok(())
 }
 
 /// The lengths of a table's pieces (one per file), read from one of its columns.

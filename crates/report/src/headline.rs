@@ -117,12 +117,8 @@ pub fn headline_figures(
     let current = results.shown_value(plan, &row.current, total);
     // Last year's published report when it was sent, else the same figure stored for last
     // year (`last_year_source` says which).
-    let last_year = match row.last_year_published()
-        && !compute::windows::published_last_year_read(plan, row, data)
-    {
-        true => results.column_value(&row.stored_last_year(), total),
-        false => results.column_value(&row.last_year, total),
-    };
+    let last_year =
+        results.column_value(&compute::windows::last_year_column(plan, row, data), total);
     let (change, change_rate) = match (current, last_year) {
         (Some(now), Some(before)) if row.current.display.is_ratio() => (None, Some(now - before)),
         (Some(now), Some(before)) => (

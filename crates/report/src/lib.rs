@@ -350,10 +350,7 @@ fn write_level_rows(
         // 合计 and its subtotals are summary rows, set off the same way (a category is not).
         let total = level.code.is_none() && level.category.is_none();
         let sent = level.sent_any(&sheet_sources);
-        let name = match (&layout.total_label, level.is_total()) {
-            (Some(label), true) => label.clone(),
-            _ => level.row_label(sent),
-        };
+        let name = level.label_on(layout, sent);
         name_width = name_width.max(text_width(&name));
         let label_format = if total { &f.total_label } else { &f.label };
         if layout.show_codes {

@@ -52,10 +52,7 @@ pub fn printed_figures(plan: &Plan, results: &Results, data: &Ingested) -> Vec<P
         let sheet_sources = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
         for level in results.sheet_rows(layout) {
             let sent = level.sent_any(&sheet_sources);
-            let row = match (&layout.total_label, level.is_total()) {
-                (Some(label), true) => label.clone(),
-                _ => level.row_label(sent),
-            };
+            let row = level.label_on(layout, sent);
             for column in &layout.columns {
                 let value = results
                     .sheet_value(plan, layout, column, level)
