@@ -454,3 +454,34 @@ fn a_file_with_no_row_dated_in_the_period_is_told_not_taken_as_sent() {
     let status = list.get((1, 3)).map(|c| c.to_string()).unwrap_or_default();
     assert_eq!(status, "无报告期数据");
 }
+
+/// The same cumulative ledger in a monthly run whose sheet shows 本年累计: a township with
+/// no case in November but cases in March sends a file that counts in 本年累计 — not told
+/// "counted in no figure"; a file whose rows are all from last year still is, with the days
+/// the report counts in.
+#[test]
+fn a_file_counted_in_the_year_to_date_is_not_told_it_counts_nowhere() {
+    let pipeline_keys =
+        "name = \"m\"\ntitle = \"t\"\nperiod = \"2024-11\"\noutput = \"out/m.xlsx\"";
+    let rest = "[measures.accepted]\nsource = \"cases\"\nsql = \"count(*)\"\ndate = \"受理日期\"\n\n[[report.sheets]]\nname = \"表\"\ntitle = \"t\"\ncolumns = [{ header = [\"受理\", \"本月\"], value = \"accepted\" }, { header = [\"受理\", \"本年累计\"], value = \"accepted\", window = \"本年累计\" }]";
+    let run = |csv: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = one_township(dir.path(), csv, pipeline_keys, "", rest);
+        let text = std::fs::read_to_string(&pipeline).unwrap();
+        std::fs::write(
+            &pipeline,
+            text.replace("period_column = \"受理日期\"\n", ""),
+        )
+        .unwrap();
+        let output = validate_json(&pipeline, dir.path().join("out"));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let march = run("案件编号,受理日期\nL1,2024-03-05\nL2,2024-03-20\n");
+    assert!(!march.contains("报告期"), "{march}");
+    let last_year = run("案件编号,受理日期\nL1,2023-03-05\n");
+    assert!(
+        last_year
+            .contains("没有一行的“受理日期”在2024年11月（含本表所用的2024年1月1日起的累计期间）内"),
+        "{last_year}"
+    );
+}

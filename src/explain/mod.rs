@@ -336,9 +336,7 @@ fn formula_words(plan: &Plan, column: &ReportColumn) -> String {
         Some(i) => match &i.expr {
             // A measure shown as it is: said in words (its days are each window's, below).
             Arith::Measure(m) if *m == i.name => {
-                let words = plan
-                    .measure(m)
-                    .map(|m| m.description.clone().unwrap_or_else(|| m.sql.clone()));
+                let words = plan.measure(m).map(|m| m.description.clone());
                 format!("{} = {}", i.label, words.unwrap_or_default())
             }
             _ => format!("{} = {}", i.label, i.formula),

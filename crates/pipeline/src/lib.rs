@@ -396,9 +396,10 @@ pub(crate) fn expand_template(template: &str, name: &str, period: &Period) -> St
 
 /// The placeholders a pipeline's texts may hold — paths, titles, notes and SQL — and their
 /// values for one run: `{name}`, `{period}` (2024, 2024H1, 2024Q3, 2024-11), `{period_label}`
-/// (2024年1-6月), `{year}`, `{month}` (the period's last month, 1–12), `{period_start}` and
-/// `{period_end}` (its first and last day, 2024-01-01, for SQL: `受理日期 <= date
-/// '{period_end}'`).
+/// (2024年1-6月), `{year}`, `{month}` (the period's last month, 1–12), `{mm}` (the same, two
+/// digits: 01–12, for file names), `{quarter}` (1–4) and `{half}` (1–2) of that month,
+/// `{prev_year}`, `{period_start}` and `{period_end}` (its first and last day, 2024-01-01, for
+/// SQL: `受理日期 <= date '{period_end}'`).
 pub struct Placeholders {
     values: Vec<(String, String)>,
 }
@@ -425,6 +426,10 @@ impl Placeholders {
                     period.label(),
                     period.year.to_string(),
                     period.months().1.to_string(),
+                    format!("{:02}", period.months().1),
+                    period.months().1.div_ceil(3).to_string(),
+                    period.months().1.div_ceil(6).to_string(),
+                    (period.year - 1).to_string(),
                     start.format("%Y-%m-%d").to_string(),
                     end.format("%Y-%m-%d").to_string(),
                 ])
@@ -434,12 +439,16 @@ impl Placeholders {
 
     /// The names filled in by the engine (a setting may not take one), in the order
     /// `with_days` gives their values.
-    pub const BUILT_IN: [&'static str; 7] = [
+    pub const BUILT_IN: [&'static str; 11] = [
         "name",
         "period",
         "period_label",
         "year",
         "month",
+        "mm",
+        "quarter",
+        "half",
+        "prev_year",
         "period_start",
         "period_end",
     ];
@@ -478,6 +487,23 @@ impl Placeholders {
             text.push_str(head);
             filled_chars += head_chars;
             written_chars += head_chars;
+            if !word.is_empty() && after[word_len..].starts_with(':') {
+                // `{month:02}`: a format the way Python or Rust writes one; laborstat's
+                // placeholders take none, and left as text it would be printed as written.
+                let written_len = after.find('}').map_or(after.len(), |close| close + 1);
+                let written = format!("{{{}", &after[..written_len]);
+                let instead = if word == "month" {
+                    " (`{mm}` is the month with two digits: 01–12)"
+                } else {
+                    ""
+                };
+                return Err((
+                    written_chars,
+                    format!(
+                        "`{written}` is not a placeholder: placeholders take no format{instead}"
+                    ),
+                ));
+            }
             if word.is_empty() || !closes {
                 text.push('{');
                 (filled_chars, written_chars, rest) = (filled_chars + 1, written_chars + 1, after);
@@ -711,8 +737,9 @@ pub struct Measure {
     /// has, with a warning for that file.
     pub date_fallbacks: Vec<usize>,
     pub kind: ValueKind,
-    /// What it counts or adds up, in words, for the 说明 (`None` when beyond words).
-    pub description: Option<String>,
+    /// What it counts or adds up, for the 说明 and 指标说明: in words, or as written when
+    /// beyond them.
+    pub description: String,
     /// The measure whose value, stored for the period before, this one must equal
     /// (`carry_over`): checked against the store on every run.
     pub carry_over: Option<String>,
@@ -1030,5 +1057,25 @@ mod tests {
             ),
             "annual-2024H1: 2024年1-6月, 2024年6月, 2024-01-01..2024-06-30"
         );
+        let november = Placeholders::new("m", &Period::parse("2024-11").unwrap());
+        assert_eq!(
+            november.fill("{year}{mm}-Q{quarter}-H{half}-{prev_year}"),
+            "202411-Q4-H2-2023"
+        );
+        let march = Placeholders::new("m", &Period::parse("2025-03").unwrap());
+        assert_eq!(
+            march.fill("{mm}/{quarter}/{half}/{prev_year}"),
+            "03/1/1/2024"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_with_a_format_is_an_error_that_names_the_two_digit_month() {
+        let (offset, message) = placeholders()
+            .fill_strict("工资{year}-{month:02}.xlsx")
+            .unwrap_err();
+        assert_eq!(offset, 9);
+        assert!(message.contains("`{month:02}`"), "{message}");
+        assert!(message.contains("`{mm}`"), "{message}");
     }
 }

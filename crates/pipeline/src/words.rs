@@ -136,6 +136,19 @@ fn condition(e: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> Opti
                 values.join("、")
             ))
         }
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let (low, high) = (term(low)?, term(high)?);
+            let verb = if *negated { "不在" } else { "在" };
+            Some(format!(
+                "“{}”{verb}{low}至{high}之间（含两端）",
+                column_name(expr)?
+            ))
+        }
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::And => Some(format!(
                 "{}且{}",
@@ -148,15 +161,13 @@ fn condition(e: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> Opti
                 condition(right, column_type)?
             )),
             _ => {
-                let column = column_name(left)?;
-                let dated = column_type(&column) == Some(ColumnType::Date);
-                let value = match (literal(right), column_name(right)) {
-                    (Some(v), _) if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) => {
+                let column = term(left)?;
+                let dated = date_valued(left, column_type);
+                let value = match literal(right) {
+                    Some(v) if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) => {
                         format!("“{v}”")
                     }
-                    (Some(v), _) => v,
-                    (None, Some(other)) => format!("“{other}”"),
-                    (None, None) => return None,
+                    _ => term(right)?,
                 };
                 let verb = match (op, dated) {
                     (BinaryOperator::Eq, _) => "为",
@@ -171,10 +182,77 @@ fn condition(e: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> Opti
                     (BinaryOperator::LtEq, true) => "不晚于",
                     _ => return None,
                 };
-                Some(format!("“{column}”{verb}{value}"))
+                Some(format!("{column}{verb}{value}"))
             }
         },
         _ => None,
+    }
+}
+
+/// One side of a comparison in words: “受理日期”, 2024-07-01, 60, “受理日期”加60天,
+/// “结案日期”减“受理日期”.
+fn term(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Nested(inner) => term(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Some(format!("“{}”", column_name(e)?)),
+        Expr::Interval(interval) => interval_words(interval),
+        Expr::BinaryOp { left, op, right } => {
+            let verb = match op {
+                BinaryOperator::Plus => "加",
+                BinaryOperator::Minus => "减",
+                _ => return None,
+            };
+            Some(format!("{}{verb}{}", term(left)?, term(right)?))
+        }
+        _ => literal(e),
+    }
+}
+
+/// Whether a side of a comparison is a date (a date column, a date literal, a date moved by
+/// an interval), so that 早于/晚于 are said instead of 小于/大于.
+fn date_valued(e: &Expr, column_type: &dyn Fn(&str) -> Option<ColumnType>) -> bool {
+    match e {
+        Expr::Nested(inner) => date_valued(inner, column_type),
+        Expr::TypedString(_) => true,
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            right,
+        } => {
+            date_valued(left, column_type)
+                && matches!(right.as_ref(), Expr::Interval(_) | Expr::Value(_))
+        }
+        _ => column_name(e).is_some_and(|c| column_type(&c) == Some(ColumnType::Date)),
+    }
+}
+
+/// `interval '30 days'`, `interval '60' day`, `interval 1 year` in words: 30天, 60天, 1年.
+fn interval_words(interval: &sqlparser::ast::Interval) -> Option<String> {
+    let written = literal(&interval.value)?;
+    let mut parts = written.split_whitespace();
+    let amount = parts.next()?;
+    let unit = match (parts.next(), &interval.leading_field) {
+        (Some(unit), None) => unit.to_lowercase(),
+        (None, Some(field)) => field.to_string().to_lowercase(),
+        _ => return None,
+    };
+    let unit = match unit.trim_end_matches('s') {
+        "day" => "天",
+        "week" => "周",
+        "month" => "个月",
+        "year" => "年",
+        _ => return None,
+    };
+    amount.parse::<f64>().ok()?;
+    Some(format!("{amount}{unit}"))
+}
+
+/// A measure beyond these words, said as written so that no note vanishes: the ledger, the
+/// filter and the expression in the pipeline's own text.
+pub fn measure_as_written(sql: &str, filter: Option<&str>, source_title: &str) -> String {
+    match filter {
+        Some(f) => format!("{source_title}中满足条件“{f}”的行按“{sql}”计算"),
+        None => format!("{source_title}的行按“{sql}”计算"),
     }
 }
 
@@ -185,7 +263,7 @@ mod tests {
 
     fn describe(sql: &str, filter: Option<&str>) -> Option<String> {
         let types = |c: &str| match c {
-            "受理日期" => Some(ColumnType::Date),
+            "受理日期" | "结案日期" => Some(ColumnType::Date),
             "是否立案" => Some(ColumnType::Bool),
             _ => Some(ColumnType::Text),
         };
@@ -221,5 +299,33 @@ mod tests {
             "台账中“办理状态”为“已结案”的行数"
         );
         assert_eq!(describe("sum(a) / count(*)", None), None);
+        assert_eq!(
+            describe(
+                "count(*)",
+                Some("受理日期 between date '2024-01-01' and date '2024-06-30'")
+            )
+            .unwrap(),
+            "台账中“受理日期”在2024-01-01至2024-06-30之间（含两端）的行数"
+        );
+        assert_eq!(
+            describe(
+                "count(*)",
+                Some("结案日期 <= 受理日期 + interval '60 days'")
+            )
+            .unwrap(),
+            "台账中“结案日期”不晚于“受理日期”加60天的行数"
+        );
+        assert_eq!(
+            describe(
+                "count(*)",
+                Some("受理日期 > date '2024-12-31' - interval '3' month")
+            )
+            .unwrap(),
+            "台账中“受理日期”晚于2024-12-31减3个月的行数"
+        );
+        assert_eq!(
+            measure_as_written("sum(a) / count(*)", Some("a > 0"), "台账"),
+            "台账中满足条件“a > 0”的行按“sum(a) / count(*)”计算"
+        );
     }
 }

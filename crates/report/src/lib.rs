@@ -402,8 +402,8 @@ fn table_notes(plan: &Plan, layout: &SheetLayout, results: &Results) -> Vec<Stri
         if let Some(indicator) = plan.indicator(&column.indicator) {
             // A plain measure is said in words ("受理数：…台账中的行数"), never "受理数 = 受理数".
             let line = match &indicator.expr {
-                Arith::Measure(m) => match plan.measure(m).and_then(|m| m.description.as_ref()) {
-                    Some(words) => format!("{}：{words}", indicator.label),
+                Arith::Measure(m) => match plan.measure(m) {
+                    Some(measure) => format!("{}：{}", indicator.label, measure.description),
                     None => continue,
                 },
                 _ => format!("{} = {}", indicator.label, indicator.formula),
@@ -698,7 +698,7 @@ fn write_definitions_sheet(
         let formula = match &indicator.expr {
             Arith::Measure(m) => plan
                 .measure(m)
-                .and_then(|m| m.description.clone())
+                .map(|m| m.description.clone())
                 .unwrap_or_else(|| indicator.formula.clone()),
             _ => indicator.formula.clone(),
         };

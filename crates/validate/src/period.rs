@@ -1,5 +1,6 @@
 //! A source without a period column keeps every row (a cumulative ledger), and each measure
-//! counts its rows by its own date (`date = "结案日期"`). A file none of whose rows has any
+//! counts its rows by its own date (`date = "结案日期"`), over the period and over the windows
+//! the report reads from the same files (本年累计, 近N个月). A file none of whose rows has any
 //! of those dates in the period — last year's ledger sent by mistake — would add nothing to
 //! any figure while looking sent: it is told, with its dates, and marked for completeness.
 //! When the source also has undated measures (stocks at the period's end), its rows are in
@@ -15,7 +16,24 @@ use ingest::{cell::date_to_days, outside_words, Ingested, FILE_COLUMN};
 use pipeline::Plan;
 
 pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), ValidateError> {
-    let (start, end) = plan.period.bounds();
+    let (period_start, end) = plan.period.bounds();
+    // This period's files are counted in the windows anchored at it too (本年累计, 近N个月
+    // read this submission's rows by their dates): a row dated there is in a figure.
+    let start = plan
+        .sheets
+        .iter()
+        .flat_map(|sheet| sheet.windows())
+        .filter(|w| w.years_back == 0 && w.periods_back == 0)
+        .map(|w| w.resolve(&plan.period).start)
+        .fold(period_start, |a, b| a.min(b));
+    let days_counted = match start < period_start {
+        false => plan.period.label(),
+        true => format!(
+            "{}（含本表所用的{}起的累计期间）",
+            plan.period.label(),
+            start.format("%Y年%-m月%-d日")
+        ),
+    };
     let (start, end) = (date_to_days(start), date_to_days(end));
     for (si, source) in plan.sources.iter().enumerate() {
         let dates: BTreeSet<usize> = plan
@@ -105,7 +123,7 @@ pub fn files_outside_period(plan: &Plan, data: &mut Ingested) -> Result<(), Vali
                         "{}：没有一行的“{}”在{}内，{counted}；是否报错了期间的台账？",
                         outside_words(seen[i]),
                         names.join("”或“"),
-                        plan.period.label()
+                        days_counted
                     ),
                 )
                 .in_sheet(report.sheet.as_deref())

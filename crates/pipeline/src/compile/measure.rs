@@ -337,8 +337,16 @@ fn compile_measure(
         _ => true,
     };
     let filter = filter_filled.as_ref().map(|f| f.filled.text.clone());
+    // Said in words where it can be, else as written: a note never vanishes.
     let mut description =
-        crate::words::describe_measure(&expr, filter_expr.as_ref(), &source.title, &column_type);
+        crate::words::describe_measure(&expr, filter_expr.as_ref(), &source.title, &column_type)
+            .unwrap_or_else(|| {
+                crate::words::measure_as_written(
+                    &sql_filled.filled.text,
+                    filter.as_deref(),
+                    &source.title,
+                )
+            });
     // `date = "结案日期"`, or a list whose first is the date and the rest its fallbacks.
     let (date, fallbacks): (Option<Spanned<String>>, Vec<Spanned<String>>) = match &spec.date {
         None => (None, Vec::new()),
@@ -366,13 +374,11 @@ fn compile_measure(
         None => filter,
         Some(date) => {
             let dated = dated_filter(d, &what, date, source, placeholders)?;
-            if let Some(words) = &mut description {
-                words.push_str(&format!("（按“{}”在报告期内计", date.get_ref()));
-                for fallback in &fallbacks {
-                    words.push_str(&format!("；没有该列的文件按“{}”", fallback.get_ref()));
-                }
-                words.push('）');
+            description.push_str(&format!("（按“{}”在报告期内计", date.get_ref()));
+            for fallback in &fallbacks {
+                description.push_str(&format!("；没有该列的文件按“{}”", fallback.get_ref()));
             }
+            description.push('）');
             Some(match filter {
                 Some(f) => format!("({f}) and {dated}"),
                 None => dated,
