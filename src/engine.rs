@@ -100,6 +100,8 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
         let moved = validate::carry_over::check_carry_over(plan, &data, &results, history)?;
         data.findings.extend(moved);
     }
+    let questioned = validate::plausibility::review(plan, &data, &results);
+    data.findings.extend(questioned);
     observer.phase_ended("windows");
     let restatement = match (&store, &run) {
         (Some(store), Some(run)) => {
@@ -216,13 +218,37 @@ pub fn republish(
     }))
 }
 
-/// `validate`: read and validate, write the 问题清单 and the feedback workbooks; no store,
-/// no report.
+/// `validate`: read and validate, run the plausibility reviews (reading the store's earlier
+/// periods for those that compare with them), write the 问题清单 and the feedback
+/// workbooks; nothing is stored, no report.
 pub fn validate(
     plan: &Plan,
     observer: &dyn Observer,
 ) -> anyhow::Result<(Validated, FindingsOutputs)> {
-    let validated = read_and_validate(plan, observer)?;
+    let mut validated = read_and_validate(plan, observer)?;
+    if plan.plausibility_bases().next().is_some() {
+        // Read only: a store not made yet is not made by a validation.
+        let store = plan
+            .store
+            .as_ref()
+            .map(|dir| Store::new(dir, &plan.name))
+            .filter(|s| s.root().exists());
+        let _lock = store.as_ref().map(Store::lock).transpose()?;
+        let history = store.as_ref().map(|s| s as &dyn History);
+        let sha = store
+            .as_ref()
+            .map(|_| store::pipeline_sha256(plan))
+            .transpose()?;
+        validated.results.windows = compute::windows::window_figures(
+            plan,
+            &validated.data,
+            &validated.results.rows,
+            history,
+            sha.as_deref(),
+        )?;
+    }
+    let questioned = validate::plausibility::review(plan, &validated.data, &validated.results);
+    validated.data.findings.extend(questioned);
     let outputs =
         report::findings::write_findings_outputs(plan, &validated.data, &validated.completeness)?;
     observer.phase_ended("findings");

@@ -156,3 +156,10 @@ fn a_list_sql_mistake_names_its_cause() {
         assert!(stderr.contains(cause), "{sql}: {stderr}");
     }
 }
+
+#[test]
+fn plausibility_mistakes_are_reported_at_their_keys() {
+    let (code, _, stderr) = check("tests/fixtures/pipelines/plausibility.toml");
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr);
+}

@@ -11,6 +11,7 @@ mod hostile;
 mod inspect;
 mod layouts;
 mod monthly;
+mod plausibility;
 mod query;
 mod run;
 mod template;

@@ -93,7 +93,12 @@ fn every_planted_mistake_is_found_at_its_cell_and_nothing_else() {
                 "{year}: not found: {mistake:?}\nfound: {found:#?}"
             );
         }
-        let extra: Vec<_> = found.difference(&planted).collect();
+        // The 合理性审核 questions are about figures, not cells: annual::
+        // plausibility_reviews_question_the_townships_the_truth_says checks them.
+        let extra: Vec<_> = found
+            .difference(&planted)
+            .filter(|(_, _, rule, _)| !rule.starts_with("合理性审核"))
+            .collect();
         assert!(
             extra.is_empty(),
             "{year}: findings nobody planted: {extra:#?}"

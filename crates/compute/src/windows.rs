@@ -193,11 +193,13 @@ pub fn window_figures(
         .flat_map(|h| &h.rows)
         .map(|r| last_year_column(plan, r, data))
         .collect();
+    // The earlier figures the plausibility reviews compare with are windows too.
     let columns: Vec<&ReportColumn> = plan
         .sheets
         .iter()
         .flat_map(|s| &s.columns)
         .chain(&headline)
+        .chain(plan.plausibility_bases())
         .filter(|c| !c.is_current())
         .collect();
     let mut figures = WindowFigures::default();

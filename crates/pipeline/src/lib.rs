@@ -83,6 +83,8 @@ pub struct Plan {
     /// `[report.headline]`: the 主要指标 sheet, written first.
     pub headline: Option<HeadlineLayout>,
     pub reconciliations: Vec<Reconciliation>,
+    /// `[[plausibility]]`: the reviews run after compute (合理性审核), in the file's order.
+    pub plausibility: Vec<PlausibilityCheck>,
     pub limits: Limits,
     /// `[settings]`, in the file's order.
     pub settings: Vec<Setting>,
@@ -234,7 +236,189 @@ pub struct Reconciliation {
     pub severity: finding::Severity,
 }
 
+/// `[[plausibility]]`, compiled: a review statistics offices run before publishing. A figure
+/// that fails it is a warning to its township (a question, never an exclusion), naming both
+/// values and the threshold.
+#[derive(Debug, Clone)]
+pub struct PlausibilityCheck {
+    pub name: String,
+    pub test: PlausibilityTest,
+    /// The indicators and measures it reads, for the 说明 of the sheets that show them.
+    pub figures: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PlausibilityTest {
+    /// 历史比较: the figure of the period against an earlier one: the same figure over a
+    /// window (上期, 上年同期, from the store) or another figure (last year's published one).
+    Change {
+        base: ChangeBase,
+        /// How the figure is shown (the values in the message are shown so).
+        display: Display,
+        limit: ChangeLimit,
+        /// An earlier figure smaller than this (in the figure's own unit: cases, 万元, a
+        /// fraction for rates) is not compared.
+        min_base: f64,
+    },
+    /// 定额分析: a township's figure against the others': |x − median| / (1.4826 · MAD).
+    Outlier { indicator: String, threshold: f64 },
+    /// 关联审核: `left op right`, at every township and the total.
+    Relation {
+        left: sql::Arith,
+        op: Comparison,
+        right: sql::Arith,
+        /// The relation in words: 结案数 ≤ 上期未结案件数 + 受理数.
+        words: String,
+    },
+}
+
+/// What a figure is compared with in a `[[plausibility]]` change review.
+#[derive(Debug, Clone)]
+pub enum ChangeBase {
+    /// The same figure over an earlier window: `indicator`, `display` and `window` say which.
+    Window(ReportColumn),
+    /// Another indicator or measure of the same run (`recovered_wan_last_year`, read from
+    /// last year's published report): `figure` is the one reviewed.
+    Figure { figure: String, base: String },
+}
+
+impl ChangeBase {
+    /// The figure reviewed.
+    pub fn figure(&self) -> &str {
+        match self {
+            ChangeBase::Window(column) => &column.indicator,
+            ChangeBase::Figure { figure, .. } => figure,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ChangeLimit {
+    /// Percent of the earlier figure.
+    Percent(f64),
+    /// 百分点, for rates.
+    Points(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    AtMost,
+    Below,
+    AtLeast,
+    Above,
+    Equal,
+}
+
+impl PlausibilityCheck {
+    /// What a change review compares with, in words: 上年同期, or the other figure's label.
+    pub fn against_words(&self, plan: &Plan) -> String {
+        match &self.test {
+            PlausibilityTest::Change {
+                base: ChangeBase::Window(column),
+                ..
+            } => column.window.words(),
+            PlausibilityTest::Change {
+                base: ChangeBase::Figure { base, .. },
+                ..
+            } => plan
+                .indicator(base)
+                .map(|i| i.label.clone())
+                .or_else(|| plan.measure(base).map(|m| m.label.clone()))
+                .unwrap_or_else(|| base.clone()),
+            _ => String::new(),
+        }
+    }
+
+    /// What the review questions, in words, for the 说明.
+    pub fn describe(&self, plan: &Plan) -> String {
+        let label = |name: &str| {
+            plan.indicator(name)
+                .map(|i| i.label.clone())
+                .or_else(|| plan.measure(name).map(|m| m.label.clone()))
+                .unwrap_or_else(|| name.to_string())
+        };
+        match &self.test {
+            PlausibilityTest::Change {
+                base,
+                display,
+                limit,
+                min_base,
+            } => {
+                let against = self.against_words(plan);
+                let limit = match limit {
+                    ChangeLimit::Percent(p) => format!("{p}%"),
+                    ChangeLimit::Points(p) => format!("{p}个百分点"),
+                };
+                // `min_base` is held as the figure is (fen for money), said as it is shown.
+                let smallest = match display {
+                    Display::TenThousandYuan => format!("{}万元", min_base / 1_000_000.0),
+                    Display::Yuan => format!("{}元", min_base / 100.0),
+                    Display::Percent | Display::PercentTwoDecimals => {
+                        format!("{}%", min_base * 100.0)
+                    }
+                    _ => min_base.to_string(),
+                };
+                let floor = match *min_base > 0.0 {
+                    true => format!("（{against}小于{smallest}的不比较）"),
+                    false => String::new(),
+                };
+                format!(
+                    "{}与{against}相比变动超过{limit}的提请核实{floor}",
+                    label(base.figure()),
+                )
+            }
+            PlausibilityTest::Outlier {
+                indicator,
+                threshold,
+            } => format!(
+                "{}偏离各单位中位数超过{threshold}个稳健标准差（中位数绝对偏差×1.4826）的提请核实",
+                label(indicator)
+            ),
+            PlausibilityTest::Relation { words, .. } => {
+                format!("各单位及合计应满足“{words}”")
+            }
+        }
+    }
+}
+
+impl Comparison {
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        // Money arrives as whole fen and counts as whole numbers: a small tolerance only
+        // absorbs the float sums of a rate or an average.
+        let tolerance = 1e-9 * left.abs().max(right.abs()).max(1.0);
+        match self {
+            Comparison::AtMost => left <= right + tolerance,
+            Comparison::Below => left < right - tolerance,
+            Comparison::AtLeast => left + tolerance >= right,
+            Comparison::Above => left > right + tolerance,
+            Comparison::Equal => (left - right).abs() <= tolerance,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtMost => "≤",
+            Comparison::Below => "<",
+            Comparison::AtLeast => "≥",
+            Comparison::Above => ">",
+            Comparison::Equal => "=",
+        }
+    }
+}
+
 impl Plan {
+    /// The earlier-window figures the `[[plausibility]]` comparisons need, computed with the
+    /// report's windows.
+    pub fn plausibility_bases(&self) -> impl Iterator<Item = &ReportColumn> {
+        self.plausibility.iter().filter_map(|c| match &c.test {
+            PlausibilityTest::Change {
+                base: ChangeBase::Window(column),
+                ..
+            } => Some(column),
+            _ => None,
+        })
+    }
+
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.id == id)
     }

@@ -616,6 +616,43 @@ pub struct ReferenceSpec {
     pub column: Spanned<String>,
 }
 
+/// `[[plausibility]]`: one review a statistics office runs before publishing (合理性审核).
+/// Exactly one of `against` (历史比较), `outlier` (定额分析) and `relation` (关联审核).
+#[derive(Debug, Deserialize)]
+pub struct PlausibilitySpec {
+    pub name: String,
+    /// The indicator or measure compared (with `against` or `outlier`).
+    #[serde(default)]
+    pub figure: Option<Spanned<String>>,
+    /// The window the figure is compared with: 上期 or 上年同期.
+    #[serde(default)]
+    pub against: Option<Spanned<String>>,
+    /// The largest move allowed against `against`, in percent of the earlier figure.
+    #[serde(default)]
+    pub max_change_percent: Option<Spanned<Threshold>>,
+    /// The largest move allowed for a rate, in 百分点.
+    #[serde(default)]
+    pub max_change_points: Option<Spanned<Threshold>>,
+    /// An earlier figure below this is not compared (2 cases → 5 is no signal); default 0.
+    #[serde(default)]
+    pub min_base: Option<Spanned<Threshold>>,
+    /// A township this many robust standard deviations (MAD) from the others' median.
+    #[serde(default)]
+    pub outlier: Option<Spanned<Threshold>>,
+    /// `closed <= cases_carried + accepted`: holds for each township and the total.
+    #[serde(default)]
+    pub relation: Option<Spanned<String>>,
+}
+
+/// A threshold: a number, or a setting's placeholder (`"{change_limit}"`) so that `--set`
+/// changes it and the 说明 prints it.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Threshold {
+    Number(f64),
+    Setting(String),
+}
+
 /// `[[reconcile]]`: a submitter's own summary must equal what its ledger gives.
 #[derive(Debug, Deserialize)]
 pub struct ReconcileSpec {

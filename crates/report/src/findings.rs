@@ -38,6 +38,10 @@ pub fn findings_csv_path(plan: &Plan) -> PathBuf {
     output_dir(plan).join(format!("{}-问题明细.csv", report_stem(plan)))
 }
 
+/// The column a township answers a finding in (a 合理性审核 question above all): left empty
+/// for it to fill, kept with the report.
+pub const EXPLANATION_HEADING: &str = "情况说明（报送单位填写）";
+
 /// Excel's last row (0-based) and longest cell text: what does not fit goes to the CSV.
 const LAST_ROW: u32 = 1_048_575;
 const MAX_CELL_CHARS: usize = 32_767;
@@ -255,6 +259,7 @@ fn write_findings_sheet(
             "规则",
             "严重程度",
             "说明",
+            EXPLANATION_HEADING,
         ],
         f,
     )?;
@@ -634,14 +639,22 @@ fn write_feedback_list(
         0,
         0,
         0,
-        5,
+        6,
         &format!("{township}：报送数据问题清单（请核实修改后重新报送）"),
         &f.title,
     )?;
     let mut widths = ColumnWidths::default();
-    for (c, h) in ["文件", "单元格", "列", "填写的值", "严重程度", "说明"]
-        .iter()
-        .enumerate()
+    for (c, h) in [
+        "文件",
+        "单元格",
+        "列",
+        "填写的值",
+        "严重程度",
+        "说明",
+        EXPLANATION_HEADING,
+    ]
+    .iter()
+    .enumerate()
     {
         sheet.write_string_with_format(1, c as u16, *h, &f.header)?;
         widths.fit_heading(c as u16, h);
@@ -652,7 +665,12 @@ fn write_feedback_list(
             .cell
             .clone()
             .or_else(|| finding.row.map(|r| format!("第{r}行")))
-            .unwrap_or_else(|| "整个文件".into());
+            .unwrap_or_else(
+                || match finding.rule.starts_with(validate::plausibility::RULE) {
+                    true => "汇总数字".into(), // a figure its rows give, not a place in the file
+                    false => "整个文件".into(),
+                },
+            );
         let texts = [
             finding.file.display().to_string(),
             cell,

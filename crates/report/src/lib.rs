@@ -453,6 +453,17 @@ fn table_notes(plan: &Plan, layout: &SheetLayout, results: &Results) -> Vec<Stri
         lines.push("“其中”各行为单位名单中该类型（街道、镇、乡、园区等）单位的小计，按其台账行重新计算（比率不是各单位比率的平均）；各小计之和为合计（名单未填类型的单位只计入合计）。".to_string());
     }
     lines.extend(layout.notes.iter().map(|note| plan.expand(note)));
+    // The plausibility reviews of this sheet's ledgers: what each checks and what it found.
+    let shown = plan.sources_of(layout.columns.iter().map(|c| c.indicator.as_str()));
+    for check in &plan.plausibility {
+        let reviewed = plan.sources_of(check.figures.iter().map(String::as_str));
+        if reviewed.iter().any(|s| shown.contains(s)) {
+            lines.push(format!(
+                "{}。",
+                validate::plausibility::review_words(plan, check, results)
+            ));
+        }
+    }
     let history = results.windows.notes_for(
         plan,
         &layout.windows(),

@@ -6,9 +6,11 @@
 //! (`[[reconcile]]`), after compute. `period.rs` tells the files of a source without a
 //! period column none of whose rows is dated in the period. `carry_over.rs` compares a stock
 //! at the period's start with the stock at the end of the period before, as stored then.
+//! `plausibility.rs` runs the `[[plausibility]]` reviews (合理性审核) over the figures.
 
 pub mod carry_over;
 pub mod period;
+pub mod plausibility;
 pub mod summary;
 pub mod table;
 

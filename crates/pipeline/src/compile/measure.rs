@@ -506,7 +506,7 @@ pub(super) struct Declared<'a> {
 /// An indicator's `expr`: arithmetic over declared measures and the indicators compiled
 /// before it. Checked on its own, so that a mistake elsewhere in the indicator (a wrong
 /// `display`) does not hide one here.
-fn check_indicator_expr(
+pub(super) fn check_indicator_expr(
     d: &mut Diagnostics,
     what: &str,
     expr_text: &Spanned<String>,

@@ -9,6 +9,7 @@
 //! top level and resolves paths.
 
 mod measure;
+mod plausibility;
 mod reconcile;
 mod report;
 mod rule;
@@ -29,7 +30,7 @@ pub use measure::display_name;
 pub use report::sentence_words;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 11] = [
+const TOP_LEVEL_KEYS: [&str; 12] = [
     "include",
     "calendar",
     "pipeline",
@@ -41,6 +42,7 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "indicators",
     "report",
     "reconcile",
+    "plausibility",
 ];
 
 /// Compiles the text of a pipeline file. `path` is used for messages and relative paths;
@@ -188,6 +190,14 @@ pub fn compile(
         &measures,
         &declared_measures,
     );
+    let plausibility = plausibility::compile_plausibility(
+        &mut d,
+        entry(table, "plausibility"),
+        &measures,
+        &mut indicators,
+        &declared_names,
+        &placeholders,
+    );
 
     // An error over a value `--set` chose (a measure name misspelt on the command line) is
     // told where it shows, and here what gave the value.
@@ -227,6 +237,7 @@ pub fn compile(
         lists,
         headline,
         reconciliations,
+        plausibility,
         limits,
         settings,
         calendar,
@@ -624,7 +635,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]] and [[reconcile]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]], [[reconcile]] and [[plausibility]]{hint}"),
             );
         }
     }

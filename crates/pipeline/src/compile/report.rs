@@ -304,7 +304,7 @@ fn compile_categories(
 
 /// The display of the indicator or measure a column or chart shows; a measure shown as it is
 /// becomes an indicator of itself. `None`: neither.
-fn shown_value(
+pub(super) fn shown_value(
     indicators: &mut Vec<Indicator>,
     measures: &[Measure],
     name: &str,

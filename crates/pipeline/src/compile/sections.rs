@@ -193,6 +193,17 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         ]
     } else if what.starts_with("reconcile") {
         &["name", "summary", "pairs", "severity"]
+    } else if what.starts_with("plausibility") {
+        &[
+            "name",
+            "figure",
+            "against",
+            "max_change_percent",
+            "max_change_points",
+            "min_base",
+            "outlier",
+            "relation",
+        ]
     } else if what.starts_with("measure") {
         &["source", "sql", "filter", "date", "label"]
     } else if what.starts_with("indicator") {
