@@ -95,19 +95,18 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
     let history = store.as_ref().map(|s| s as &dyn History);
     results.windows =
         compute::windows::window_figures(plan, &data, &results.rows, history, pipeline_sha256)?;
-    results.lists = compute::lists::list_rows(plan, &data, history)?;
     if let Some(history) = history {
         let moved = validate::carry_over::check_carry_over(plan, &data, &results, history)?;
         data.findings.extend(moved);
     }
     let questioned = validate::plausibility::review(plan, &data, &results);
     data.findings.extend(questioned);
+    // The figures the tables print, for the lists that read them and for the store.
+    let printed = report::printed::printed_figures(plan, &results, &data);
+    results.lists = compute::lists::list_rows(plan, &data, history, &printed)?;
     observer.phase_ended("windows");
     let restatement = match (&store, &run) {
-        (Some(store), Some(run)) => {
-            let printed = report::printed::printed_figures(plan, &results, &data);
-            store.write_period(plan, &data, &results, &printed, run)?
-        }
+        (Some(store), Some(run)) => store.write_period(plan, &data, &results, &printed, run)?,
         _ => None,
     };
     // The same files and pipeline stored again is a re-run, not a restatement.
@@ -193,9 +192,9 @@ pub fn republish(
         Some(history),
         sha.as_deref(),
     )?;
-    results.lists = compute::lists::list_rows(plan, &data, Some(history))?;
-    observer.phase_ended("windows");
     let printed = report::printed::printed_figures(plan, &results, &data);
+    results.lists = compute::lists::list_rows(plan, &data, Some(history), &printed)?;
+    observer.phase_ended("windows");
     let differs_from_stored = match store.read_printed(&plan.period)? {
         Some(stored) => {
             store::restatement::compare_printed(&stored, &store::printed_frame(&printed)?)?

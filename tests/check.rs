@@ -135,8 +135,8 @@ fn a_list_sql_mistake_names_its_cause() {
             "same name (`案件编号`)",
         ),
         (
-            "select rank() over (order by 案件编号) as r from cases",
-            "does not have: `rank`",
+            "select ntile(4) over (order by 案件编号) as r from cases",
+            "does not have: `ntile`",
         ),
         ("select 没有 from cases", "no column `没有`"),
     ];

@@ -1227,8 +1227,9 @@ fn a_list_shows_its_computed_columns_as_declared() {
         .expect("heading row");
     assert_eq!(heading[1], "两倍（万元）", "{cells:?}");
     let a1 = cells.iter().find(|r| r[0] == "A1").unwrap();
-    // 12,345.67 元 × 2 = 24,691.34 元 = 2.47 万元 (rounded once); 4 ÷ 8 = 50 %.
-    assert_eq!(a1[1], "2.47", "{cells:?}");
+    // 12,345.67 元 × 2 = 24,691.34 元 = 2.469134 万元, every fen held (the 0.00 format shows
+    // 2.47); 4 ÷ 8 = 50 %.
+    assert_eq!(a1[1], "2.469134", "{cells:?}");
     assert_eq!(a1[2], "0.5", "{cells:?}");
     assert!(
         cells
@@ -1238,4 +1239,72 @@ fn a_list_shows_its_computed_columns_as_declared() {
     );
     let xml = &xlsx_parts(&out)["xl/styles.xml"];
     assert!(xml.contains("0.0%"), "no percent format");
+}
+
+/// A 排名通报 as a list: the printed closure rate of each township (`results`) with its
+/// roster entry (`roster`), ranked by `rank()` — ties share a place — against the ranks the
+/// test computes from the ledgers it wrote.
+#[test]
+fn a_list_ranks_the_printed_figures_with_the_roster() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = crate::plausibility::write_district(dir.path());
+    let mut text = std::fs::read_to_string(&pipeline).unwrap();
+    text.push_str(
+        r#"
+[[report.lists]]
+name = "结案率排名"
+title = "t"
+sql = """select r.row as 单位, o.code as 代码, r.value as 结案率, rank() over (order by r.value desc) as 名次
+  from results r join roster o on o.code = r.submitter
+  where r.figure = 'closure_rate' and r.window = '本期' and r.sheet = '表'
+  order by 名次, 代码"""
+display = { "结案率" = "percent" }
+"#,
+    );
+    std::fs::write(&pipeline, text).unwrap();
+    crate::common::run_period(&pipeline, "2024-11");
+
+    // The ranks, from the November ledgers: ties share the best place.
+    let rates: Vec<(String, f64)> = crate::plausibility::months()
+        .iter()
+        .map(|(code, [_, (cases, closed, _, _)])| {
+            (code.to_string(), *closed as f64 / *cases as f64)
+        })
+        .collect();
+    let mut expected: Vec<(String, f64, usize)> = rates
+        .iter()
+        .map(|(code, rate)| {
+            let better = rates.iter().filter(|(_, other)| other > rate).count();
+            (code.clone(), *rate, better + 1)
+        })
+        .collect();
+    expected.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+
+    let list = sheet(&dir.path().join("out/p-2024-11.xlsx"), "结案率排名");
+    let rows: Vec<Vec<Data>> = list.rows().map(|r| r.to_vec()).collect();
+    let first = rows
+        .iter()
+        .position(|r| r.first().map(|c| c.to_string()).as_deref() == Some("单位"))
+        .expect("heading row");
+    let listed: Vec<(String, f64, usize)> = rows[first + 1..]
+        .iter()
+        .take_while(|r| matches!(r.get(1), Some(Data::String(c)) if c.starts_with("5101")))
+        .map(|r| {
+            let number = |c: &Data| match c {
+                Data::Float(f) => *f,
+                Data::Int(i) => *i as f64,
+                other => panic!("not a number: {other:?}"),
+            };
+            (r[1].to_string(), number(&r[2]), number(&r[3]) as usize)
+        })
+        .collect();
+    assert_eq!(listed.len(), expected.len(), "{rows:?}");
+    for (got, want) in listed.iter().zip(&expected) {
+        assert_eq!((&got.0, got.2), (&want.0, want.2), "{listed:?}");
+        assert!((got.1 - want.1).abs() < 1e-12, "{listed:?}");
+    }
+    assert!(
+        expected.iter().filter(|e| e.2 == 1).count() > 1,
+        "a tie is tested"
+    );
 }

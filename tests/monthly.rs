@@ -82,6 +82,8 @@ impl Grid {
             let key = match (&row[0], &row[1]) {
                 (_, Data::String(s)) if s == "合计" => "合计".to_string(),
                 (Data::String(code), _) if code.len() == 9 => code.clone(),
+                // A category row of a distribution table, by its label.
+                (Data::String(label), _) if !label.is_empty() => label.clone(),
                 _ => continue,
             };
             rows.insert(key, row.to_vec());
@@ -848,4 +850,89 @@ columns = [
         !grid.rows.contains_key("510199103"),
         "the old entry is not a row of 2024-11"
     );
+}
+
+/// A monthly form by 行业: each category's 本月, 上年同期 and 同比, each computed over that
+/// window's rows of the category (the other row takes what no listed 行业 holds), 合计 from
+/// all rows — against counts the test makes itself.
+#[test]
+fn category_rows_take_windows_and_comparisons() {
+    let dir = tempfile::tempdir().unwrap();
+    // (month, 行业 of each case): 2023-11 the base, 2024-11 this month.
+    let months = [
+        ("2023-11", vec!["建筑业", "建筑业", "建筑业", "制造业"]),
+        (
+            "2024-11",
+            vec![
+                "建筑业",
+                "建筑业",
+                "建筑业",
+                "建筑业",
+                "建筑业",
+                "制造业",
+                "制造业",
+                "住宿餐饮",
+            ],
+        ),
+    ];
+    let ledgers: Vec<(&str, &str, String)> = months
+        .iter()
+        .map(|(month, trades)| {
+            let mut csv = "案件编号,受理日期,行业\n".to_string();
+            for (i, trade) in trades.iter().enumerate() {
+                csv.push_str(&format!("C{i},{month}-{:02},{trade}\n", i + 1));
+            }
+            (*month, "510199001-锦华街道", csv)
+        })
+        .collect();
+    write_ledgers(dir.path(), &ledgers);
+    let pipeline = small_pipeline(
+        dir.path(),
+        "trades",
+        r#"[roster]
+entries = [{ code = "510199001", name = "锦华街道" }]
+
+[sources.cases]
+files = "*/*.csv"
+period_column = "受理日期"
+
+[sources.cases.columns]
+"案件编号" = { type = "text", required = true }
+"受理日期" = { type = "date", required = true }
+"行业" = { type = "text" }
+
+[measures.accepted]
+source = "cases"
+sql = "count(*)"
+
+[[report.sheets]]
+name = "分行业"
+title = "{period_label}"
+rows = { by = "行业", values = ["建筑业", "制造业"], other = "其他行业" }
+columns = [
+  { header = ["受理", "本月"], value = "accepted" },
+  { header = ["受理", "上年同期"], value = "accepted", window = "上年同期" },
+  { header = ["受理", "同比"], value = "accepted", compare = "同比" },
+]
+"#,
+    );
+    run(&pipeline, "2023-11");
+    run(&pipeline, "2024-11");
+    let grid = Grid::read(&dir.path().join("out/trades-2024-11.xlsx"), "分行业");
+    let count = |month: usize, keep: &dyn Fn(&str) -> bool| {
+        months[month].1.iter().filter(|t| keep(t)).count() as f64
+    };
+    type Keep<'a> = &'a dyn Fn(&str) -> bool;
+    let rows: [(&str, Keep); 4] = [
+        ("建筑业", &|t| t == "建筑业"),
+        ("制造业", &|t| t == "制造业"),
+        ("其他行业", &|t| t != "建筑业" && t != "制造业"),
+        ("合计", &|_| true),
+    ];
+    for (label, keep) in rows {
+        let (now, then) = (count(1, keep), count(0, keep));
+        close(grid.value(label, "受理/本月"), Some(now), label);
+        close(grid.value(label, "受理/上年同期"), Some(then), label);
+        close(grid.value(label, "受理/同比"), change(now, then), label);
+    }
 }

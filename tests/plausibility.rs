@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::common::{laborstat, run_period, validate_findings};
 
-const TOWNSHIPS: [(&str, &str); 6] = [
+pub(crate) const TOWNSHIPS: [(&str, &str); 6] = [
     ("510199001", "甲街道"),
     ("510199002", "乙街道"),
     ("510199003", "丙街道"),
@@ -18,12 +18,12 @@ const TOWNSHIPS: [(&str, &str); 6] = [
 ];
 
 /// One township's month: (cases, closed, 涉及金额 per case in 元, 追发工资 per case in 元).
-type Month = (usize, usize, i64, f64);
+pub(crate) type Month = (usize, usize, i64, f64);
 
 /// The two months of every township. October is even; in November 乙街道 recovers more
 /// than the cases involved, 丙街道 closes few, and 己乡's 追发 falls from 8万元 to 44元
 /// (a misread column, say) — and 甲街道 moves within every limit.
-fn months() -> BTreeMap<&'static str, [Month; 2]> {
+pub(crate) fn months() -> BTreeMap<&'static str, [Month; 2]> {
     let even: Month = (10, 9, 10_000, 8_000.0);
     TOWNSHIPS
         .iter()
@@ -40,7 +40,11 @@ fn months() -> BTreeMap<&'static str, [Month; 2]> {
         .collect()
 }
 
-fn write_district(dir: &Path) -> std::path::PathBuf {
+/// The six townships' ledgers of October and November 2024 under `dir/data/<period>/`, and
+/// their pipeline (`dir/pipeline.toml`, period 2024-11, output `out/p-<period>.xlsx`): three
+/// measures, a rate, an amount, a sheet and the three kinds of review. Other tests append
+/// to it.
+pub(crate) fn write_district(dir: &Path) -> std::path::PathBuf {
     for (i, period) in ["2024-10", "2024-11"].iter().enumerate() {
         for (code, name) in TOWNSHIPS {
             let (cases, closed, involved, recovered) = months()[code][i];

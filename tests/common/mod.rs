@@ -229,9 +229,10 @@ impl Table {
     }
 }
 
-/// fen → 万元 rounded half up to 2 decimals, as an official table prints it.
+/// fen → 万元 as a report's cell holds it: every fen (the cell's number format shows it
+/// rounded to 0.01 万元), so that a workbook read back — a city over its districts — is exact.
 pub fn wan(fen: i64) -> f64 {
-    ((fen + 5_000) / 10_000) as f64 / 100.0
+    fen as f64 / 1_000_000.0
 }
 
 /// Compares every figure of one report row with a truth row.

@@ -106,72 +106,85 @@ pub fn compute(plan: &Plan, data: &Ingested) -> Result<Results, ComputeError> {
     })
 }
 
-/// The rows of every distribution table: for each category, the measures over the rows of
-/// the sheet's ledger whose column holds it (the other ledgers empty), as 合计 is computed;
-/// the other row takes every row no listed category holds (an empty cell too), so the rows
-/// add up to 合计.
+/// The rows of every distribution table, by sheet name ([`category_levels`]).
 fn category_rows(
     plan: &Plan,
     data: &Ingested,
 ) -> Result<HashMap<String, Vec<LevelRow>>, ComputeError> {
     let mut out = HashMap::new();
-    for sheet in &plan.sheets {
-        let Some(categories) = &sheet.categories else {
-            continue;
-        };
-        let source = &plan.sources[categories.source];
-        let fail = |error| ComputeError {
-            measures: format!("“{}”分类", categories.column),
-            source_id: source.id.clone(),
-            error,
-        };
-        let table = &data.tables[categories.source];
-        let column = table
-            .column(&categories.column)
-            .map_err(fail)?
-            .str()
-            .map_err(fail)?
-            .clone();
-        let listed: Vec<&str> = categories
-            .values
-            .iter()
-            .map(String::as_str)
-            .filter(|v| *v != categories.other)
-            .collect();
-        let mut labels: Vec<&str> = categories.values.iter().map(String::as_str).collect();
-        if !labels.contains(&categories.other.as_str()) {
-            labels.push(&categories.other);
-        }
-        let mut rows = Vec::new();
-        for label in labels {
-            let mask: BooleanChunked = column
-                .iter()
-                .map(|v| {
-                    Some(match v {
-                        _ if label == categories.other => v.is_none_or(|v| !listed.contains(&v)),
-                        Some(v) => v == label,
-                        None => false,
-                    })
-                })
-                .collect();
-            // Only the sheet's ledger is read (the other tables are never touched).
-            let mut tables: Vec<DataFrame> = vec![DataFrame::empty(); plan.sources.len()];
-            tables[categories.source] = table.filter(&mask).map_err(fail)?;
-            let scope = Scope::TotalOf(categories.source);
-            let values = measure_values(plan, &tables, &data.roster, scope)?;
-            let mut measures = complete(plan, values.total);
-            // A roster constant (a township's target) has no share in a category.
-            for c in &plan.constants {
-                measures.insert(c.name.clone(), None);
-            }
-            let every_source = (0..plan.sources.len()).collect();
-            let mut row = level_row(plan, None, None, label.to_string(), every_source, measures);
-            row.category = Some(label.to_string());
-            rows.push(row);
-        }
+    for sheet in plan.sheets.iter().filter(|s| s.categories.is_some()) {
+        let rows = category_levels(plan, sheet, &data.tables, &data.roster)?;
         out.insert(sheet.name.clone(), rows);
     }
     Ok(out)
+}
+
+/// The rows of one distribution table over `tables` (this period's, or a window's): for
+/// each category, the measures over the rows of the sheet's ledger whose column holds it
+/// (the other ledgers empty), as 合计 is computed; the other row takes every row no listed
+/// category holds (an empty cell too), so the rows add up to 合计. Empty for a sheet
+/// without categories.
+pub fn category_levels(
+    plan: &Plan,
+    sheet: &pipeline::SheetLayout,
+    tables: &[DataFrame],
+    roster: &Roster,
+) -> Result<Vec<LevelRow>, ComputeError> {
+    let Some(categories) = &sheet.categories else {
+        return Ok(Vec::new());
+    };
+    let source = &plan.sources[categories.source];
+    let fail = |error| ComputeError {
+        measures: format!("“{}”分类", categories.column),
+        source_id: source.id.clone(),
+        error,
+    };
+    let table = &tables[categories.source];
+    let column = table
+        .column(&categories.column)
+        .map_err(fail)?
+        .str()
+        .map_err(fail)?
+        .clone();
+    let listed: Vec<&str> = categories
+        .values
+        .iter()
+        .map(String::as_str)
+        .filter(|v| *v != categories.other)
+        .collect();
+    let mut labels: Vec<&str> = categories.values.iter().map(String::as_str).collect();
+    if !labels.contains(&categories.other.as_str()) {
+        labels.push(&categories.other);
+    }
+    let mut rows = Vec::new();
+    for label in labels {
+        let mask: BooleanChunked = column
+            .iter()
+            .map(|v| {
+                Some(match v {
+                    _ if label == categories.other => v.is_none_or(|v| !listed.contains(&v)),
+                    Some(v) => v == label,
+                    None => false,
+                })
+            })
+            .collect();
+        // Only the sheet's ledger is read (the other tables are never touched).
+        let mut only: Vec<DataFrame> = vec![DataFrame::empty(); plan.sources.len()];
+        only[categories.source] = table.filter(&mask).map_err(fail)?;
+        let scope = Scope::TotalOf(categories.source);
+        let values = measure_values(plan, &only, roster, scope)?;
+        let mut measures = complete(plan, values.total);
+        // A roster constant (a township's target) has no share in a category.
+        for c in &plan.constants {
+            measures.insert(c.name.clone(), None);
+        }
+        let every_source = (0..plan.sources.len()).collect();
+        let mut row = level_row(plan, None, None, label.to_string(), every_source, measures);
+        row.category = Some(label.to_string());
+        row.breakdown = Some(sheet.name.clone());
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 /// Every level — 合计 first, then each roster submitter — over `tables` alone: the figures
@@ -545,6 +558,7 @@ fn level_row(
         code,
         subtotal,
         category: None,
+        breakdown: None,
         name,
         submitted: !sent.is_empty(),
         sent,

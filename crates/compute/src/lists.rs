@@ -1,12 +1,18 @@
 //! List sheets (`[[report.lists]]`): the rows a SQL query selects over this period's
-//! accepted rows (each source under its id) and the period before (`<id>_上期`, from the
-//! store) — e.g. the projects that lost a wage-payment system since last month.
+//! accepted rows (each source under its id), the period before (`<id>_上期`, from the
+//! store), the report's printed figures (`results`) and the roster (`roster`) — e.g. the
+//! projects that lost a wage-payment system since last month, or the townships ranked by
+//! their closure rate (`rank() over (order by value desc)`).
 
 use polars::prelude::*;
 
+use crate::printed::{printed_frame, PrintedFigure};
 use history::{History, HistoryError};
 use ingest::Ingested;
-use pipeline::evaluate::{list_table, previous_table_name, run_list, schema_frame};
+use pipeline::evaluate::{
+    list_table, previous_table_name, roster_frame, run_list, schema_frame, RosterRow,
+    RESULTS_TABLE, ROSTER_TABLE,
+};
 use pipeline::Plan;
 
 /// One list sheet's rows, and what the 说明 must say about them.
@@ -29,10 +35,13 @@ pub enum ListError {
     },
 }
 
+/// Every list sheet's rows; `printed` is what the report's tables print (the `results`
+/// table).
 pub fn list_rows(
     plan: &Plan,
     data: &Ingested,
     history: Option<&dyn History>,
+    printed: &[PrintedFigure],
 ) -> Result<Vec<ListRows>, ListError> {
     if plan.lists.is_empty() {
         return Ok(Vec::new());
@@ -48,7 +57,33 @@ pub fn list_rows(
         let name = name.to_string();
         move |error| ListError::Query { name, error }
     };
-    let mut tables = Vec::new();
+    let roster: Vec<RosterRow> = data
+        .roster
+        .submitters
+        .iter()
+        .map(|s| RosterRow {
+            code: &s.code,
+            name: &s.name,
+            kind: &s.kind,
+            constants: plan
+                .constants
+                .iter()
+                .map(|c| s.constants.get(&c.name).copied())
+                .collect(),
+        })
+        .collect();
+    // The sources are registered after these: a source named `results` or `roster` is read
+    // as itself.
+    let mut tables = vec![
+        (
+            RESULTS_TABLE.to_string(),
+            printed_frame(printed).map_err(fail(RESULTS_TABLE))?,
+        ),
+        (
+            ROSTER_TABLE.to_string(),
+            roster_frame(&roster, &plan.constants).map_err(fail(ROSTER_TABLE))?,
+        ),
+    ];
     let mut missing = Vec::new();
     let mut absent = Vec::new();
     for (si, source) in plan.sources.iter().enumerate() {

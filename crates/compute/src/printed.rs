@@ -3,6 +3,9 @@
 //! people read (本年累计 and 同比 columns included), not about the run's own period alone.
 //! `report::printed` fills them by the same rules the sheets are written by.
 
+use polars::prelude::*;
+
+use history::FEN_SUFFIX;
 use pipeline::window::{Compare, Window};
 use pipeline::Display;
 
@@ -65,4 +68,40 @@ pub fn printed_value(value: f64, display: Display) -> f64 {
 /// The exact fen of a money figure (fen totals are whole numbers held exactly in f64).
 pub fn money_fen(value: f64, display: Display) -> Option<i64> {
     matches!(display, Display::TenThousandYuan | Display::Yuan).then(|| value.round() as i64)
+}
+
+/// The printed figures as the `_results` table: `sheet`, `row`, `submitter`, `column`,
+/// `figure`, `window`, `unit`, `value` (as the cell holds it before rounding, in `unit`;
+/// a rate as a fraction), `value_分` (a money figure exactly, in fen).
+pub fn printed_frame(printed: &[PrintedFigure]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&PrintedFigure) -> Option<&str>| -> Column {
+        printed
+            .iter()
+            .map(f)
+            .collect::<StringChunked>()
+            .with_name(name.into())
+            .into_column()
+    };
+    let columns = vec![
+        text("sheet", &|p| Some(&p.sheet)),
+        text("row", &|p| Some(&p.row)),
+        text("submitter", &|p| p.submitter.as_deref()),
+        text("column", &|p| Some(&p.column)),
+        text("figure", &|p| Some(&p.figure)),
+        text("window", &|p| Some(&p.window)),
+        text("unit", &|p| Some(unit(p.display))),
+        printed
+            .iter()
+            .map(|p| p.value)
+            .collect::<Float64Chunked>()
+            .with_name("value".into())
+            .into_column(),
+        printed
+            .iter()
+            .map(|p| p.fen)
+            .collect::<Int64Chunked>()
+            .with_name(format!("value{FEN_SUFFIX}").as_str().into())
+            .into_column(),
+    ];
+    DataFrame::new(printed.len(), columns)
 }

@@ -18,6 +18,9 @@ pub struct LevelRow {
     pub subtotal: Option<String>,
     /// A category row of a distribution table (`rows = { by }`): the value its rows hold.
     pub category: Option<String>,
+    /// The distribution table (sheet name) a category row is of: two tables may both have
+    /// a row 其他.
+    pub breakdown: Option<String>,
     pub name: String,
     /// False when no file at all came from this submitter.
     pub submitted: bool,
@@ -61,12 +64,16 @@ impl LevelRow {
     }
 
     /// What a level is known by in maps of figures (windows): its code, `其中：<kind>` for a
-    /// subtotal (never a code: codes are digits), `None` for 合计.
+    /// subtotal (never a code: codes are digits), `类别：<sheet>：<value>` for a category
+    /// row, `None` for 合计.
     pub fn key(&self) -> Option<String> {
         match (&self.code, &self.subtotal, &self.category) {
             (Some(code), _, _) => Some(code.clone()),
             (None, Some(kind), _) => Some(subtotal_name(kind)),
-            (None, None, Some(value)) => Some(format!("类别：{value}")),
+            (None, None, Some(value)) => Some(format!(
+                "类别：{}：{value}",
+                self.breakdown.as_deref().unwrap_or_default()
+            )),
             (None, None, None) => None,
         }
     }

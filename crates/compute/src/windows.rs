@@ -217,7 +217,16 @@ pub fn window_figures(
         }
         let span = window.resolve(&plan.period);
         let outcome = if (span.anchor, span.start, span.end) == (own.anchor, own.start, own.end) {
-            Outcome::Rows(current.to_vec())
+            let mut rows = current.to_vec();
+            for sheet in plan.sheets.iter().filter(|s| windowed_categories(s)) {
+                rows.extend(super::category_levels(
+                    plan,
+                    sheet,
+                    &data.tables,
+                    &data.roster,
+                )?);
+            }
+            Outcome::Rows(rows)
         } else {
             let mut read = WindowRead::default();
             let input = window_input(
@@ -400,7 +409,23 @@ fn window_levels(
         .zip(&input.sources)
         .map(|(source, parts)| joined(source, parts))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Outcome::Rows(levels(&input.plan, &tables, &data.roster)?))
+    let mut rows = levels(&input.plan, &tables, &data.roster)?;
+    // Each distribution table's rows over the window's days too (本月/累计/同比 per 行业).
+    for sheet in input.plan.sheets.iter().filter(|s| windowed_categories(s)) {
+        rows.extend(super::category_levels(
+            &input.plan,
+            sheet,
+            &tables,
+            &data.roster,
+        )?);
+    }
+    Ok(Outcome::Rows(rows))
+}
+
+/// A distribution table with a column over another window: its category rows are
+/// computed for each window read.
+fn windowed_categories(sheet: &pipeline::SheetLayout) -> bool {
+    sheet.categories.is_some() && sheet.columns.iter().any(|c| !c.is_current())
 }
 
 /// A source's parts as one table (an empty one of its schema when it has none).

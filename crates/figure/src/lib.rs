@@ -7,12 +7,14 @@ use pipeline::Display;
 /// The dash shown when a rate has a zero denominator (never 0% and never #DIV/0!).
 pub const NO_VALUE: &str = "—";
 
-/// The number a cell holds for a value, converted for its display. Money arrives in fen;
-/// 万元 is rounded once, half away from zero, to 0.01 万元 (100 元).
+/// The number a cell holds for a value, converted for its display. Money arrives in fen and
+/// is kept whole: 万元 to six decimals (a fen), 元 to two; the cell's number format rounds
+/// what is shown (0.00 万元), so a workbook read back — a city adding up its districts'
+/// reports — gets every fen, while the cell shows the figure rounded once.
 pub fn cell_number(value: f64, display: Display) -> f64 {
     match display {
-        Display::TenThousandYuan => round_fen_to(value, 10_000) / 100.0,
-        Display::Yuan => round_fen_to(value, 1) / 100.0,
+        Display::TenThousandYuan => value.round() / 1_000_000.0,
+        Display::Yuan => value.round() / 100.0,
         // A difference of two ratios, shown in points: 0.337 → 33.7.
         Display::PercentagePoints => value * 100.0,
         Display::Count
@@ -20,6 +22,16 @@ pub fn cell_number(value: f64, display: Display) -> f64 {
         | Display::PercentTwoDecimals
         | Display::Number
         | Display::Rank => value,
+    }
+}
+
+/// The number as the cell shows it: money rounded once, half away from zero, to 0.01 万元
+/// (100 元) or to the fen — what a sentence or the terminal prints beside the workbook.
+pub fn shown_number(value: f64, display: Display) -> f64 {
+    match display {
+        Display::TenThousandYuan => round_fen_to(value, 10_000) / 100.0,
+        Display::Yuan => round_fen_to(value, 1) / 100.0,
+        _ => cell_number(value, display),
     }
 }
 
@@ -40,7 +52,7 @@ pub fn text(value: Option<f64>, display: Display) -> String {
     let Some(value) = value else {
         return NO_VALUE.to_string();
     };
-    let n = cell_number(value, display);
+    let n = shown_number(value, display);
     match display {
         Display::Count | Display::Rank => group_thousands(&format!("{:.0}", n)),
         Display::Percent => format!("{:.1}%", n * 100.0),
@@ -92,15 +104,24 @@ mod tests {
 
     #[test]
     fn wan_yuan_is_rounded_once_from_exact_fen() {
-        // 28,612,149.50 元 = 2861214950 fen → 2861.21 万元
+        // 28,612,149.50 元 = 2861214950 fen → shown 2861.21 万元, held to the fen.
         assert_eq!(
-            cell_number(2_861_214_950.0, Display::TenThousandYuan),
+            shown_number(2_861_214_950.0, Display::TenThousandYuan),
             2861.21
         );
-        // 49.99 元 rounds down to 0.00 万元, 50.00 元 up to 0.01 万元.
-        assert_eq!(cell_number(4_999.0, Display::TenThousandYuan), 0.0);
-        assert_eq!(cell_number(5_000.0, Display::TenThousandYuan), 0.01);
-        assert_eq!(cell_number(-5_000.0, Display::TenThousandYuan), -0.01);
+        assert_eq!(
+            cell_number(2_861_214_950.0, Display::TenThousandYuan),
+            2861.21495
+        );
+        // Read back (万元 × 10⁶) it is the fen again, for any fen a district can hold.
+        for fen in [1.0, 4_999.0, 123_456_789.0, 987_654_321_012.0] {
+            let held = cell_number(fen, Display::TenThousandYuan);
+            assert_eq!((held * 1_000_000.0).round(), fen);
+        }
+        // 49.99 元 is shown 0.00 万元, 50.00 元 0.01 万元.
+        assert_eq!(shown_number(4_999.0, Display::TenThousandYuan), 0.0);
+        assert_eq!(shown_number(5_000.0, Display::TenThousandYuan), 0.01);
+        assert_eq!(shown_number(-5_000.0, Display::TenThousandYuan), -0.01);
         assert_eq!(cell_number(123_456.0, Display::Yuan), 1234.56);
     }
 

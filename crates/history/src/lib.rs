@@ -9,8 +9,7 @@ use polars::prelude::DataFrame;
 use ingest::roster::Roster;
 use pipeline::{Period, Source, ValueKind};
 
-/// The suffix of a money column in the store: the unit is in the name, for a DuckDB user.
-pub const FEN_SUFFIX: &str = "_分";
+pub use pipeline::FEN_SUFFIX;
 
 /// A stored partition read back as an engine table, and what did not carry over: rows
 /// under a code the roster does not know (they count in 合计 only) and declared columns

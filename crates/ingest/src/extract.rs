@@ -182,6 +182,9 @@ pub struct SheetExtractor<'a> {
     /// A summary source's 合计 rows, held until the sheet ends: with no other data row, a
     /// one-line summary labelled 合计 is the data itself.
     held_totals: Vec<(u32, Vec<Data>)>,
+    /// A `use_total_row` source's other rows, held until the sheet ends: skipped as the
+    /// total's detail when it has a 合计 row, read when it has none.
+    held_details: Vec<(u32, Vec<Data>)>,
     data_rows: usize,
     last_row: Option<u32>,
     /// Where another table in the sheet puts each declared column (its rows come
@@ -236,6 +239,7 @@ impl<'a> SheetExtractor<'a> {
             outside: None,
             totals: Vec::new(),
             held_totals: Vec::new(),
+            held_details: Vec::new(),
             data_rows: 0,
             last_row: None,
             table_columns: None,
@@ -247,15 +251,22 @@ impl<'a> SheetExtractor<'a> {
     /// `totals` the sums each 合计 row may state, which it must equal.
     pub fn finish(mut self, data_sums: &[i128], totals: &[TotalSums]) -> PolarsResult<Extracted> {
         let held = std::mem::take(&mut self.held_totals);
-        let as_data = self.data_rows == 0;
-        for (row, cells) in held {
-            if as_data {
-                self.data_row(row, &cells);
-            } else {
-                self.skipped_row(row, &cells, SkipReason::Total);
+        let details = std::mem::take(&mut self.held_details);
+        if self.ctx.source.use_total_row {
+            self.take_total_row(held, details);
+        } else {
+            let as_data = self.data_rows == 0;
+            for (row, cells) in held {
+                if as_data {
+                    self.data_row(row, &cells);
+                } else {
+                    self.skipped_row(row, &cells, SkipReason::Total);
+                }
             }
         }
-        self.reconcile_totals(data_sums, totals);
+        if self.ctx.source.check_totals {
+            self.reconcile_totals(data_sums, totals);
+        }
         let ctx = self.ctx;
         let source = ctx.source;
         self.counts.read = self
@@ -369,6 +380,46 @@ impl<'a> SheetExtractor<'a> {
             }
         }
         self.totals.push(StatedTotal { row, values });
+    }
+
+    /// A `use_total_row` source: the sheet's first 合计 row is its submitter's figures, every
+    /// other row its detail (skipped and counted as such); a sheet without one is read row
+    /// by row, and told.
+    fn take_total_row(&mut self, totals: Vec<(u32, Vec<Data>)>, details: Vec<(u32, Vec<Data>)>) {
+        let mut totals = totals.into_iter();
+        let Some((row, cells)) = totals.next() else {
+            if !details.is_empty() {
+                let first = details[0].0 + 1;
+                self.findings.push(
+                    self.ctx
+                        .finding(
+                            Severity::Warning,
+                            "合计行",
+                            format!(
+                                "本表应读取合计行，但没有找到以“合计”开头的行：已改为把第{first}行起的{}行相加；如果其中有小计或“其中”行，数字会偏大，请核实",
+                                details.len()
+                            ),
+                        )
+                        .at_row(first),
+                );
+            }
+            for (row, cells) in details {
+                self.data_row(row, &cells);
+            }
+            return;
+        };
+        self.data_row(row, &cells);
+        for (row, cells) in totals {
+            self.skipped_row(row, &cells, SkipReason::Total);
+        }
+        for (row, _) in details {
+            *self
+                .counts
+                .skipped
+                .entry(SkipReason::InTotalRow)
+                .or_default() += 1;
+            self.last_row = Some(self.last_row.map_or(row, |r| r.max(row)));
+        }
     }
 
     /// A sheet's own 合计/总计 row must equal the sum of its detail rows, exactly for counts
@@ -675,6 +726,7 @@ impl RowSink for SheetExtractor<'_> {
     fn row(&mut self, row: u32, cells: &[Data], verdict: Option<SkipReason>) {
         self.last_row = Some(self.last_row.map_or(row, |r| r.max(row)));
         match verdict {
+            None if self.ctx.source.use_total_row => self.held_details.push((row, cells.to_vec())),
             None => self.data_row(row, cells),
             Some(SkipReason::Total) if self.ctx.source.kind == SourceKind::Summary => {
                 self.held_totals.push((row, cells.to_vec()))

@@ -343,11 +343,14 @@ pub enum SkipReason {
     /// A part of a total written as a row of its own (其中：街道, 其中：农民工): counted in
     /// the rows above it already, so read as data it would count twice.
     PartOfTotal,
+    /// A row of a summary source read for its 合计 row alone (`use_total_row`): its figures
+    /// are in the total.
+    InTotalRow,
 }
 
 impl SkipReason {
     /// Every reason, in the order the row-account sheets show them as columns.
-    pub const ALL: [SkipReason; 8] = [
+    pub const ALL: [SkipReason; 9] = [
         SkipReason::Blank,
         SkipReason::Total,
         SkipReason::Footer,
@@ -356,6 +359,7 @@ impl SkipReason {
         SkipReason::SupersededFile,
         SkipReason::NewTable,
         SkipReason::PartOfTotal,
+        SkipReason::InTotalRow,
     ];
 
     pub fn label(self) -> &'static str {
@@ -368,11 +372,14 @@ impl SkipReason {
             SkipReason::SupersededFile => "重复报送未采用",
             SkipReason::NewTable => "另一表格的标题/表头",
             SkipReason::PartOfTotal => "“其中”行",
+            SkipReason::InTotalRow => "明细行(采用合计行)",
         }
     }
 }
 
 const TOTAL_WORDS: [&str; 5] = ["合计", "总计", "小计", "累计", "总数"];
+/// Words a total's label may end with instead (街道小计, 全区合计).
+const TOTAL_ENDINGS: [&str; 3] = ["合计", "总计", "小计"];
 /// The word a part of a total is written under (其中：街道).
 const PART_OF_TOTAL: &str = "其中";
 /// Words a footer row starts with (compared after `normalize_key`: half-width, no spaces).
@@ -658,9 +665,9 @@ impl<'e> RowClassifier<'e> {
             return None;
         };
         let first = text.chars().find_map(normalize_char)?;
-        self.keyword_starts
-            .contains(&first)
-            .then(|| normalize_key(text))
+        // A total's label may end in its word instead (街道小计): its last letter is 计.
+        let last = text.chars().rev().find_map(normalize_char);
+        (self.keyword_starts.contains(&first) || last == Some('计')).then(|| normalize_key(text))
     }
 
     /// The next row of the sheet (rows after the header, in order, gaps as empty rows).
@@ -896,7 +903,11 @@ impl<'e> RowClassifier<'e> {
             return Some(SkipReason::Footer);
         }
         let second = filled.next();
-        let is_total = |t: &str| TOTAL_WORDS.iter().any(|w| t.starts_with(w));
+        // 合计, 总计…, and a label ending in one: 街道小计, 全区合计.
+        let is_total = |t: &str| {
+            TOTAL_WORDS.iter().any(|w| t.starts_with(w))
+                || TOTAL_ENDINGS.iter().any(|w| t.ends_with(w))
+        };
         let label_col = if first_text.as_deref().is_some_and(is_total) {
             Some(first_col)
         } else {
@@ -1292,6 +1303,32 @@ mod tests {
                 None,
                 Some(SkipReason::Total),
                 Some(SkipReason::Footer),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_label_ending_in_a_total_word_is_a_subtotal_and_a_part_of_a_total_is_its_own() {
+        let columns = employer_columns();
+        let range = grid(&[
+            &["用人单位名称", "受理日期", "涉及人数", "追发工资"],
+            &["甲公司", "2024-03-05", "3", "1200"],
+            &["乙公司", "2024-05-01", "4", "100"],
+            &["街道小计", "", "7", "1300"],
+            &["丙公司", "2024-06-01", "2", "50"],
+            &["　　其中：农民工", "", "1", "20"],
+            &["全区合计", "", "9", "1350"],
+        ]);
+        let header = find_header(&range, &columns, &[]).unwrap();
+        assert_eq!(
+            classify(&range, &header, &columns),
+            vec![
+                None,
+                None,
+                Some(SkipReason::Total),
+                None,
+                Some(SkipReason::PartOfTotal),
+                Some(SkipReason::Total),
             ]
         );
     }

@@ -215,10 +215,95 @@ pub fn run_list(sql: &str, tables: Vec<(String, DataFrame)>) -> PolarsResult<Dat
     context.execute(sql)?.collect()
 }
 
-/// Why a list sheet's SQL cannot run, found on two empty rows of every source's schema: in
-/// words, with the tables it may name.
-pub fn dry_run_list(sources: &[Source], sql: &str) -> Result<(), String> {
-    let mut tables = Vec::new();
+/// The table of the report's printed figures a list sheet may read: one row per figure
+/// cell, the columns `compute::printed::printed_frame` gives (`rows` empty rows of them).
+pub const RESULTS_TABLE: &str = "results";
+/// The roster a list sheet may read: `code`, `name`, `kind` and each roster constant.
+pub const ROSTER_TABLE: &str = "roster";
+
+/// An empty `results` table, for `check`'s dry run.
+pub fn results_schema_frame() -> PolarsResult<DataFrame> {
+    let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
+    let mut columns: Vec<Column> = [
+        "sheet",
+        "row",
+        "submitter",
+        "column",
+        "figure",
+        "window",
+        "unit",
+    ]
+    .iter()
+    .map(|n| text(n))
+    .collect();
+    columns.push(Column::new_empty("value".into(), &DataType::Float64));
+    columns.push(Column::new_empty(
+        format!("value{}", crate::FEN_SUFFIX).as_str().into(),
+        &DataType::Int64,
+    ));
+    DataFrame::new(0, columns)
+}
+
+/// One roster entry as a list reads it: code, name, kind and the value of each constant.
+pub struct RosterRow<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub constants: Vec<Option<f64>>,
+}
+
+/// The `roster` table: `code`, `name`, `kind`, then each roster constant by its name.
+pub fn roster_frame(
+    rows: &[RosterRow],
+    constants: &[crate::RosterConstant],
+) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&RosterRow) -> String| -> Column {
+        rows.iter()
+            .map(|r| Some(f(r)))
+            .collect::<StringChunked>()
+            .with_name(name.into())
+            .into_column()
+    };
+    let mut columns = vec![
+        text("code", &|r| r.code.to_string()),
+        text("name", &|r| r.name.to_string()),
+        text("kind", &|r| r.kind.to_string()),
+    ];
+    for (i, constant) in constants.iter().enumerate() {
+        columns.push(
+            rows.iter()
+                .map(|r| r.constants.get(i).copied().flatten())
+                .collect::<Float64Chunked>()
+                .with_name(constant.name.as_str().into())
+                .into_column(),
+        );
+    }
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Why a list sheet's SQL cannot run, found on two empty rows of every source's schema (and
+/// empty `results` and `roster` tables): in words, with the tables it may name.
+/// What a list sheet's SQL may read, as far as the pipeline file knows it: the sources'
+/// declared columns and the roster constants (`results` has fixed columns).
+pub struct ListTables<'a> {
+    pub sources: &'a [Source],
+    pub constants: &'a [crate::RosterConstant],
+}
+
+pub fn dry_run_list(tables: &ListTables, sql: &str) -> Result<(), String> {
+    let ListTables { sources, constants } = *tables;
+    let mut tables = vec![
+        (
+            RESULTS_TABLE.to_string(),
+            results_schema_frame()
+                .map_err(|_| "the results table could not be laid out".to_string())?,
+        ),
+        (
+            ROSTER_TABLE.to_string(),
+            roster_frame(&[], constants)
+                .map_err(|_| "the roster could not be laid out".to_string())?,
+        ),
+    ];
     for source in sources {
         let frame = schema_frame(source, 2)
             .and_then(|f| list_table(&f, &[String::new()]))
@@ -229,7 +314,7 @@ pub fn dry_run_list(sources: &[Source], sql: &str) -> Result<(), String> {
     let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
     run_list(sql, tables).map(|_| ()).map_err(|error| {
         let tables = format!(
-            "it may name the tables {} (each with its declared columns, `submitter_name` and `source_row`)",
+            "it may name the tables {} (each source with its declared columns, `submitter_name` and `source_row`; `results`: sheet, row, submitter, column, figure, window, unit, value, value_分; `roster`: code, name, kind and the roster constants)",
             names.join(", ")
         );
         // The cause by the kind of error, the name it is about quoted from polars' text

@@ -22,6 +22,10 @@ pub use spec::{ColumnType, Display, SourceKind, SubmitterFrom, TotalPosition};
 pub use sql::{Arith, ArithOp, ValueKind};
 pub use texts::FileTexts;
 
+/// The suffix of a money column in the store and the `results` table: the unit is in the
+/// name, for a DuckDB user.
+pub const FEN_SUFFIX: &str = "_分";
+
 /// The sheet every report adds after its tables: each file read and its row account.
 pub const SOURCES_SHEET: &str = "数据来源";
 /// The sheet every report adds last: the definitions of its indicators and measures.
@@ -797,6 +801,11 @@ pub struct Source {
     pub periodic: bool,
     pub columns: Vec<Column>,
     pub rules: Vec<Rule>,
+    /// A summary source whose figure per submitter is its sheet's 合计 row; its other rows
+    /// are skipped as the total's detail.
+    pub use_total_row: bool,
+    /// A sheet's own 合计 row is checked against the sum of its rows.
+    pub check_totals: bool,
 }
 
 impl Source {

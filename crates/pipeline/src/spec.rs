@@ -132,6 +132,15 @@ pub struct SourceSpec {
     /// `[[sources.<id>.rules]]`, each deserialized on its own.
     #[serde(default)]
     pub rules: Option<serde::de::IgnoredAny>,
+    /// A summary source whose figure per submitter is its sheet's 合计 row (a city reading
+    /// its districts' reports): the rows above and below it are its detail, skipped and
+    /// counted as such.
+    #[serde(default)]
+    pub use_total_row: Option<Spanned<bool>>,
+    /// Whether a sheet's own 合计 row is checked against the sum of its rows (default true);
+    /// `false` for tables whose rows are rounded on their own (万元 to two decimals).
+    #[serde(default)]
+    pub check_totals: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]

@@ -39,12 +39,13 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use compute::printed::{unit, PrintedFigure};
+use compute::printed::PrintedFigure;
 use compute::Results;
 use ingest::roster::Roster;
 use ingest::{Ingested, FILE_COLUMN, ROW_COLUMN, SUBMITTER_COLUMN};
 use pipeline::{ColumnType, Period, Plan, Source, ValueKind};
 
+pub use compute::printed::printed_frame;
 pub use history::{result_column_name, StoredRows, FEN_SUFFIX};
 use history::{History, HistoryError, StoredVintage};
 /// The data file of every partition.
@@ -860,42 +861,6 @@ fn figure_column(
             .with_name(name.into())
             .into_column(),
     }
-}
-
-/// The printed figures as the `_results` table: `sheet`, `row`, `submitter`, `column`,
-/// `figure`, `window`, `unit`, `value` (as the cell holds it before rounding, in `unit`;
-/// a rate as a fraction), `value_分` (a money figure exactly, in fen).
-pub fn printed_frame(printed: &[PrintedFigure]) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&PrintedFigure) -> Option<&str>| -> Column {
-        printed
-            .iter()
-            .map(f)
-            .collect::<StringChunked>()
-            .with_name(name.into())
-            .into_column()
-    };
-    let columns = vec![
-        text("sheet", &|p| Some(&p.sheet)),
-        text("row", &|p| Some(&p.row)),
-        text("submitter", &|p| p.submitter.as_deref()),
-        text("column", &|p| Some(&p.column)),
-        text("figure", &|p| Some(&p.figure)),
-        text("window", &|p| Some(&p.window)),
-        text("unit", &|p| Some(unit(p.display))),
-        printed
-            .iter()
-            .map(|p| p.value)
-            .collect::<Float64Chunked>()
-            .with_name("value".into())
-            .into_column(),
-        printed
-            .iter()
-            .map(|p| p.fen)
-            .collect::<Int64Chunked>()
-            .with_name(format!("value{FEN_SUFFIX}").as_str().into())
-            .into_column(),
-    ];
-    DataFrame::new(printed.len(), columns)
 }
 
 fn temporary_path(dir: &Path, name: &str) -> PathBuf {

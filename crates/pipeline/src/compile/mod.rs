@@ -167,7 +167,10 @@ pub fn compile(
         entry(table, "report"),
         &measures,
         &mut indicators,
-        &sources,
+        &crate::evaluate::ListTables {
+            sources: &sources,
+            constants: &constants,
+        },
         &taken,
         &placeholders,
     );

@@ -229,7 +229,7 @@ fn sort_by(
 }
 
 /// `rows = { by, values, other }`: the sheet's figures must all come from one ledger that has
-/// the column, and be this period's (a window over categories is not computed).
+/// the column; each window of its columns is computed per category as this period is.
 fn compile_categories(
     d: &mut Diagnostics,
     what: &str,
@@ -267,10 +267,6 @@ fn compile_categories(
         );
         return None;
     };
-    if columns.iter().any(|c| !c.is_current()) {
-        d.span(&rows.span(), format!("{what}: a sheet with rows by “{}” shows this period's figures only; its columns cannot have `window` or `compare`", spec.by));
-        return None;
-    }
     let other = spec.other.clone().unwrap_or_else(|| "其他".into());
     let values = if spec.values.is_empty() {
         // The enum's values; one named as the other row goes last, where that row is.
@@ -389,7 +385,7 @@ pub(super) fn compile_charts_and_lists(
     report: Option<&Spanned<DeValue<'_>>>,
     measures: &[Measure],
     indicators: &mut Vec<Indicator>,
-    sources: &[crate::Source],
+    list_tables: &crate::evaluate::ListTables,
     taken: &[String],
     placeholders: &Placeholders,
 ) -> (Vec<ChartLayout>, Vec<ListLayout>) {
@@ -487,7 +483,7 @@ pub(super) fn compile_charts_and_lists(
                     continue;
                 }
             };
-            if let Err(message) = crate::evaluate::dry_run_list(sources, &sql) {
+            if let Err(message) = crate::evaluate::dry_run_list(list_tables, &sql) {
                 d.span(&spec.sql.span(), format!("{what}: sql: {message}"));
                 continue;
             }

@@ -187,9 +187,12 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "sheet",
             "submitter",
             "period_column",
+            "submission",
             "key",
             "columns",
             "rules",
+            "use_total_row",
+            "check_totals",
         ]
     } else if what.starts_with("reconcile") {
         &["name", "summary", "pairs", "severity"]

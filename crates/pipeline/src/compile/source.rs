@@ -143,6 +143,14 @@ fn compile_source(
     }
     let files = compile_globs(d, &what, value, &spec.files.to_vec(), placeholders);
     let sheet = sheet_selector(spec.sheet);
+    let use_total_row = match &spec.use_total_row {
+        Some(flag) if *flag.get_ref() && spec.kind != SourceKind::Summary => {
+            d.span(&flag.span(), format!("{what}: `use_total_row` is for a summary source (kind = \"summary\"): a ledger's figures are its rows"));
+            false
+        }
+        Some(flag) => *flag.get_ref(),
+        None => false,
+    };
     Some(Source {
         id: id.to_string(),
         title: spec.title.unwrap_or_else(|| id.to_string()),
@@ -156,6 +164,8 @@ fn compile_source(
         periodic,
         columns,
         rules,
+        use_total_row,
+        check_totals: spec.check_totals.unwrap_or(true),
     })
 }
 
