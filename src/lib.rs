@@ -10,8 +10,10 @@
 //!
 //! This crate holds what runs them: [`engine`] (the run as library functions — no printing,
 //! no exit, no environment), [`explain`] (the rows behind any number of the report) and
-//! [`cli`], the only module that prints. docs/architecture.md draws the arrows.
+//! [`serve`] (the web application over the same engine) and [`cli`], the only module that
+//! prints. docs/architecture.md draws the arrows.
 
 pub mod cli;
 pub mod engine;
 pub mod explain;
+pub mod serve;

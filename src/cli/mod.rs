@@ -7,8 +7,10 @@ mod inspect;
 mod phases;
 mod query;
 mod run;
+mod serve;
 mod summary;
 mod template;
+mod users;
 mod validate;
 
 use std::path::PathBuf;
@@ -62,6 +64,10 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// 生成一个台账的填报模板（表头、下拉列表、数据验证、填报说明），发给街道乡镇填写。
     Template(template::TemplateArgs),
+    /// 启动网页：街道乡镇在浏览器中报送台账、查看回执；区县查看报送情况、运行报表、下载
+    Serve(serve::ServeArgs),
+    /// 管理网页的账户（街道乡镇和区县），密码以 Argon2 散列保存
+    Users(users::UsersArgs),
 }
 
 /// Settings that replace the pipeline file's own.
@@ -177,6 +183,8 @@ pub fn main(cli: Cli) -> ExitStatus {
         Command::Tables(args) => query::tables(args),
         Command::Explain(args) => explain::explain_cell(args),
         Command::Template(args) => template::template(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Users(args) => users::users(args),
     };
     match result {
         Ok(status) => status,

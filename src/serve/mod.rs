@@ -1,0 +1,582 @@
+//! `laborstat serve PIPELINE`: a local web application on the same engine, data folder and
+//! store as the CLI. A township signs in, sends its ledgers and sees at once how each was
+//! read (format, sheet, header row, rows read = used + rejected + skipped, the figures its
+//! rows give, every finding at its cell) and downloads its feedback workbook; the district
+//! sees every township × ledger, runs the report and downloads it. A file sent here is a file
+//! the CLI reads, and the other way round.
+//!
+//! Security: accounts from `laborstat users` (Argon2id hashes, `accounts.rs`), sessions and
+//! one-time form tokens (`sessions.rs`), a township's requests always about its own code (no
+//! code is ever taken from a URL or form for a township), uploads bounded by `[limits]`
+//! before they are stored (`submissions.rs`), every action in an append-only log
+//! (`audit.rs`). Engine jobs (validations, runs) go one at a time through one queue, so an
+//! upload never lands in the middle of a run.
+
+pub mod accounts;
+mod audit;
+mod pages;
+mod sessions;
+mod submissions;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use accounts::{Accounts, Role};
+use audit::Audit;
+use pipeline::Plan;
+use sessions::{Session, Sessions, COOKIE};
+
+/// Where the server keeps its own files: `<output folder>/serve/` (accounts, audit log,
+/// earlier versions of files sent, uploads being checked).
+pub fn serve_dir(plan: &Plan) -> PathBuf {
+    plan.output
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("serve")
+}
+
+struct Server {
+    plan: Plan,
+    dir: PathBuf,
+    sessions: Sessions,
+    audit: Audit,
+    /// One engine job at a time (a validation for a receipt, a run).
+    jobs: tokio::sync::Mutex<()>,
+}
+
+type Shared = Arc<Server>;
+
+/// Serves until the process is stopped; `ready` hears the address bound (port 0: any free).
+pub async fn serve(
+    plan: Plan,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let dir = serve_dir(&plan);
+    std::fs::create_dir_all(&dir)?;
+    // Several files in one request, each within the pipeline's bound.
+    let body_limit = (plan.limits.file_bytes as usize)
+        .saturating_mul(8)
+        .saturating_add(1 << 20);
+    let server = Arc::new(Server {
+        audit: Audit::new(&dir),
+        dir,
+        plan,
+        sessions: Sessions::default(),
+        jobs: tokio::sync::Mutex::new(()),
+    });
+    let app = Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/township", get(township_page))
+        .route("/township/upload", post(upload))
+        .route("/township/feedback", get(township_feedback))
+        .route("/township/template/{source}", get(township_template))
+        .route("/district", get(district_page))
+        .route("/district/run", post(district_run))
+        .route("/district/download/{what}", get(district_download))
+        .route("/district/feedback/{code}", get(district_feedback))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(server);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    ready(listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// The session of the request's cookie: (cookie token, session).
+fn session_of(server: &Server, headers: &HeaderMap) -> Option<(String, Session)> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    let token = cookies
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())?;
+    let session = server.sessions.get(&token)?;
+    Some((token, session))
+}
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Html(pages::message("无法完成", message).into_string()),
+    )
+        .into_response()
+}
+
+fn sign_in_first() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+/// The township of a session (`None`: not a township's session).
+fn township_of(session: &Session) -> Option<&str> {
+    match &session.role {
+        Role::Township { code } => Some(code),
+        Role::District => None,
+    }
+}
+
+fn roster_name(plan: &Plan, code: &str) -> String {
+    ingest::roster::Roster::load(&plan.roster, &plan.period)
+        .ok()
+        .and_then(|r| r.get(code).map(|s| s.name.clone()))
+        .unwrap_or_default()
+}
+
+async fn home(State(server): State<Shared>, headers: HeaderMap) -> Response {
+    match session_of(&server, &headers) {
+        Some((_, s)) if township_of(&s).is_some() => Redirect::to("/township").into_response(),
+        Some(_) => Redirect::to("/district").into_response(),
+        None => sign_in_first(),
+    }
+}
+
+async fn login_page(State(server): State<Shared>) -> Html<String> {
+    Html(pages::login(&server.plan, None).into_string())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    account: String,
+    password: String,
+}
+
+async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Response {
+    let accounts = match Accounts::load(&server.dir) {
+        Ok(accounts) => accounts,
+        Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    };
+    let checked = {
+        let (name, password) = (form.account.clone(), form.password.clone());
+        tokio::task::spawn_blocking(move || {
+            accounts.verify(&name, &password).map(|a| a.role.clone())
+        })
+        .await
+        .ok()
+        .flatten()
+    };
+    let Some(role) = checked else {
+        server.audit.record(&form.account, "登录失败", "");
+        let page = pages::login(&server.plan, Some("账户或密码不对"));
+        return (StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response();
+    };
+    let token = server.sessions.start(&form.account, role);
+    server.audit.record(&form.account, "登录", "");
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    token: String,
+}
+
+async fn logout(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if !server.sessions.take_form_token(&cookie, &form.token) {
+        return forged();
+    }
+    server.sessions.end(&cookie);
+    server.audit.record(&session.account, "退出", "");
+    Redirect::to("/login").into_response()
+}
+
+fn forged() -> Response {
+    refused(
+        StatusCode::FORBIDDEN,
+        "这个请求没有本页面发出的有效令牌（可能来自其他网站，或是重复提交）；请回到页面重新操作",
+    )
+}
+
+/// Reads and validates the period's files (one job at a time): what every page shows.
+async fn validated(server: &Shared) -> anyhow::Result<crate::engine::Validated> {
+    let _job = server.jobs.lock().await;
+    let shared = server.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::engine::validate(&shared.plan, &crate::engine::Quiet).map(|(v, _)| v)
+    })
+    .await?
+}
+
+async fn township_page(State(server): State<Shared>, headers: HeaderMap) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    let Some(code) = township_of(&session).map(str::to_string) else {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "这是街道乡镇的页面；区县账户请到“报送情况”页面",
+        );
+    };
+    match validated(&server).await {
+        Ok(validated) => {
+            let token = server.sessions.form_token(&cookie);
+            let page = pages::township(&server.plan, &code, &validated, &token, &[]);
+            Html(page.into_string()).into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    }
+}
+
+async fn upload(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    let Some(code) = township_of(&session).map(str::to_string) else {
+        return refused(StatusCode::FORBIDDEN, "只有街道乡镇的账户可以报送文件");
+    };
+    let mut token = None;
+    let mut source_id = None;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                return refused(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "发送的内容超过了上限或不完整；请一次少发几个文件，或检查文件大小",
+                )
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let Ok(bytes) = field.bytes().await else {
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "发送的内容超过了上限或不完整；请一次少发几个文件，或检查文件大小",
+            );
+        };
+        match name.as_str() {
+            "token" => token = Some(String::from_utf8_lossy(&bytes).to_string()),
+            "source" => source_id = Some(String::from_utf8_lossy(&bytes).to_string()),
+            "file" if !bytes.is_empty() => {
+                files.push((file_name.unwrap_or_default(), bytes.to_vec()))
+            }
+            _ => {}
+        }
+    }
+    if !token.is_some_and(|t| server.sessions.take_form_token(&cookie, &t)) {
+        return forged();
+    }
+    let plan = &server.plan;
+    let Some(source) = source_id
+        .as_deref()
+        .and_then(|id| plan.sources.iter().find(|s| s.id == id))
+    else {
+        return refused(StatusCode::BAD_REQUEST, "请选择报送的是哪一个台账");
+    };
+    if files.is_empty() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "没有收到文件；请选择或拖入要报送的文件",
+        );
+    }
+    let name = roster_name(plan, &code);
+    let mut told = Vec::new();
+    {
+        let _job = server.jobs.lock().await;
+        for (sent_name, bytes) in &files {
+            let Some(extension) = submissions::extension_of(sent_name) else {
+                told.push(format!(
+                    "“{sent_name}”未保存：只接收 {} 文件",
+                    submissions::EXTENSIONS.join("、")
+                ));
+                continue;
+            };
+            if bytes.len() as u64 > plan.limits.file_bytes {
+                told.push(format!(
+                    "“{sent_name}”未保存：文件超过流水线 [limits] 规定的大小上限"
+                ));
+                continue;
+            }
+            let stored = submissions::store_upload(
+                plan,
+                &server.dir,
+                source,
+                &code,
+                &name,
+                &extension,
+                bytes,
+            );
+            match stored {
+                Ok(Ok(stored)) => {
+                    let replaced = stored
+                        .replaced
+                        .as_ref()
+                        .map(|p| format!("；原来的文件已保留为 {}", p.display()))
+                        .unwrap_or_default();
+                    server.audit.record(
+                        &session.account,
+                        "报送",
+                        &format!(
+                            "{} {} → {}{replaced}",
+                            source.id,
+                            sent_name,
+                            stored.path.display()
+                        ),
+                    );
+                    told.push(format!(
+                        "“{sent_name}”已保存为{}的文件{}",
+                        source.title,
+                        match stored.replaced {
+                            Some(_) => "（替换了之前报送的文件，旧文件作为历史版本保留）",
+                            None => "",
+                        }
+                    ));
+                }
+                Ok(Err(why)) => {
+                    server.audit.record(
+                        &session.account,
+                        "报送被拒",
+                        &format!("{sent_name}: {why}"),
+                    );
+                    told.push(format!("“{sent_name}”未保存：{why}"));
+                }
+                Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+            }
+        }
+    }
+    match validated(&server).await {
+        Ok(validated) => {
+            let token = server.sessions.form_token(&cookie);
+            let page = pages::township(plan, &code, &validated, &token, &told);
+            Html(page.into_string()).into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    }
+}
+
+fn xlsx_download(path: &Path, name: &str) -> Response {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let disposition = format!(
+                "attachment; filename=\"download.xlsx\"; filename*=UTF-8''{}",
+                percent_encode(name)
+            );
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(_) => refused(StatusCode::NOT_FOUND, "还没有这个文件（先报送或运行一次）"),
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn township_feedback(State(server): State<Shared>, headers: HeaderMap) -> Response {
+    let Some((_, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    let Some(code) = township_of(&session) else {
+        return refused(StatusCode::FORBIDDEN, "这是街道乡镇的下载");
+    };
+    let name = roster_name(&server.plan, code);
+    let path = report::findings::feedback_path(&server.plan, code, &name);
+    server.audit.record(&session.account, "下载反馈表", code);
+    xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
+}
+
+async fn township_template(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(source_id): UrlPath<String>,
+) -> Response {
+    let Some((_, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    let Some(code) = township_of(&session).map(str::to_string) else {
+        return refused(StatusCode::FORBIDDEN, "这是街道乡镇的下载");
+    };
+    let plan = &server.plan;
+    let Some(source) = plan.sources.iter().find(|s| s.id == source_id) else {
+        return refused(StatusCode::NOT_FOUND, "流水线中没有这个台账");
+    };
+    let roster = match ingest::roster::Roster::load(&plan.roster, &plan.period) {
+        Ok(roster) => roster,
+        Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let Some(submitter) = roster.get(&code) else {
+        return refused(StatusCode::NOT_FOUND, "名单中没有本单位");
+    };
+    let path = server
+        .dir
+        .join("incoming")
+        .join(format!("{}.xlsx", sessions::random_token()));
+    let _ = std::fs::create_dir_all(server.dir.join("incoming"));
+    let written = report::template::write_template(
+        plan,
+        source,
+        &report::template::TemplateFor {
+            code: Some(&submitter.code),
+            name: Some(&submitter.name),
+        },
+        &path,
+    );
+    if let Err(e) = written {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    server
+        .audit
+        .record(&session.account, "下载模板", &source.id);
+    let response = xlsx_download(
+        &path,
+        &format!("{code}-{}-{}模板.xlsx", submitter.name, source.title),
+    );
+    let _ = std::fs::remove_file(&path);
+    response
+}
+
+async fn district_page(State(server): State<Shared>, headers: HeaderMap) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(StatusCode::FORBIDDEN, "这是区县的页面");
+    }
+    match validated(&server).await {
+        Ok(validated) => {
+            let token = server.sessions.form_token(&cookie);
+            let page = pages::district(&server.plan, &validated, &token, None);
+            Html(page.into_string()).into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    }
+}
+
+async fn district_run(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以运行报表");
+    }
+    if !server.sessions.take_form_token(&cookie, &form.token) {
+        return forged();
+    }
+    let ran = {
+        let _job = server.jobs.lock().await;
+        let shared = server.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::engine::run(&shared.plan, &crate::engine::Quiet)
+                .map(|out| (out.report, out.restatement.is_some()))
+        })
+        .await
+    };
+    let outcome = match ran {
+        Ok(Ok((report, _))) => {
+            server
+                .audit
+                .record(&session.account, "运行报表", &report.display().to_string());
+            format!("报表已生成：{}", report.display())
+        }
+        Ok(Err(e)) => format!("运行没有完成：{e:#}"),
+        Err(e) => format!("运行没有完成：{e}"),
+    };
+    match validated(&server).await {
+        Ok(validated) => {
+            let token = server.sessions.form_token(&cookie);
+            let page = pages::district(&server.plan, &validated, &token, Some(&outcome));
+            Html(page.into_string()).into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    }
+}
+
+async fn district_download(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(what): UrlPath<String>,
+) -> Response {
+    let Some((_, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以下载");
+    }
+    let plan = &server.plan;
+    let (path, name) = match what.as_str() {
+        "report" => (
+            plan.output.clone(),
+            plan.output
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        ),
+        "findings" => {
+            let path = report::findings::findings_path(plan);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            (path, name)
+        }
+        _ => return refused(StatusCode::NOT_FOUND, "没有这个下载"),
+    };
+    server.audit.record(&session.account, "下载", &what);
+    xlsx_download(&path, &name)
+}
+
+async fn district_feedback(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(code): UrlPath<String>,
+) -> Response {
+    let Some((_, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "只有区县的账户可以下载各单位的反馈表",
+        );
+    }
+    // The code is looked up in the roster, never used as a path as it is.
+    let name = roster_name(&server.plan, &code);
+    if name.is_empty() {
+        return refused(StatusCode::NOT_FOUND, "名单中没有这个单位");
+    }
+    let path = report::findings::feedback_path(&server.plan, &code, &name);
+    server.audit.record(&session.account, "下载反馈表", &code);
+    xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
+}

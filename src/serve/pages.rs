@@ -1,0 +1,284 @@
+//! The server's pages, in Chinese, rendered on the server (maud escapes every value); one
+//! small stylesheet, no script. A township's page is its receipt: each file as read, the
+//! figures its rows give, each finding at its cell. The district's page is the table of
+//! townships × ledgers, the run button and the downloads.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::engine::Validated;
+use finding::Severity;
+use ingest::SubmissionStatus;
+use pipeline::Plan;
+
+const STYLE: &str = "
+body{font-family:'Microsoft YaHei','PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222;background:#f5f6f8}
+header{background:#1f4e79;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}
+header h1{font-size:18px;margin:0}
+main{padding:16px 24px;max-width:1200px}
+section{background:#fff;border:1px solid #d9dde3;border-radius:6px;padding:12px 16px;margin-bottom:16px}
+h2{font-size:16px;margin:4px 0 12px}
+table{border-collapse:collapse;font-size:13px}
+th,td{border:1px solid #c8ccd2;padding:4px 8px;text-align:left}
+th{background:#e8eef5}
+td.num{text-align:right}
+.ok{color:#2e7d32}.bad{color:#c62828}.warn{color:#b26a00}.muted{color:#777}
+.told{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;margin-bottom:12px}
+input[type=file]{border:2px dashed #90a4ae;padding:24px;width:420px;background:#fafbfc}
+button{background:#1f4e79;color:#fff;border:0;border-radius:4px;padding:6px 16px;cursor:pointer}
+";
+
+fn page(plan: &Plan, title: &str, token: Option<&str>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                title { (title) " — " (plan.title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { (plan.title) "（" (plan.period.label()) "）" }
+                    @if let Some(token) = token {
+                        form method="post" action="/logout" {
+                            input type="hidden" name="token" value=(token);
+                            button type="submit" { "退出" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+pub fn message(title: &str, text: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head { meta charset="utf-8"; title { (title) } style { (PreEscaped(STYLE)) } }
+            body { main { section { h2 { (title) } p { (text) } p { a href="/" { "返回" } } } } }
+        }
+    }
+}
+
+pub fn login(plan: &Plan, problem: Option<&str>) -> Markup {
+    page(
+        plan,
+        "登录",
+        None,
+        html! {
+            section {
+                h2 { "登录" }
+                @if let Some(problem) = problem { p.bad { (problem) } }
+                form method="post" action="/login" {
+                    p { label { "账户 " input name="account" autocomplete="username" required; } }
+                    p { label { "密码 " input name="password" type="password" autocomplete="current-password" required; } }
+                    button type="submit" { "登录" }
+                }
+                p.muted { "账户由区县用 laborstat users 命令发放。" }
+            }
+        },
+    )
+}
+
+/// A township's page: the upload form, then its receipt.
+pub fn township(
+    plan: &Plan,
+    code: &str,
+    validated: &Validated,
+    token: &str,
+    told: &[String],
+) -> Markup {
+    let data = &validated.data;
+    let name = data
+        .roster
+        .get(code)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let files: Vec<_> = data
+        .files
+        .iter()
+        .filter(|f| f.submitter.as_deref() == Some(code))
+        .collect();
+    let findings: Vec<_> = finding::in_reading_order(&data.findings)
+        .into_iter()
+        .filter(|f| f.submitter.as_deref() == Some(code))
+        .collect();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let row = validated
+        .results
+        .rows
+        .iter()
+        .find(|r| r.code.as_deref() == Some(code));
+    let title_of = |id: &str| {
+        plan.source(id)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    page(
+        plan,
+        &format!("{name} 报送"),
+        Some(token),
+        html! {
+            @for line in told { div.told { (line) } }
+            section {
+                h2 { (code) " " (name) "：报送台账" }
+                form method="post" action="/township/upload" enctype="multipart/form-data" {
+                    input type="hidden" name="token" value=(token);
+                    p {
+                        label { "台账 " select name="source" {
+                            @for source in &plan.sources {
+                                option value=(source.id) { (source.title) }
+                            }
+                        } }
+                    }
+                    p { input type="file" name="file" multiple accept=".xlsx,.xls,.xlsb,.xlsm,.ods,.csv"; }
+                    p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
+                    button type="submit" { "报送" }
+                }
+                p { "填报模板：" @for source in &plan.sources {
+                    a href=(format!("/township/template/{}", source.id)) { (source.title) } " "
+                } }
+            }
+            section {
+                h2 { "回执：文件是怎样读取的" }
+                @if files.is_empty() { p.muted { "本期还没有收到本单位的文件。" } }
+                @else {
+                    table {
+                        tr { th { "台账" } th { "文件" } th { "格式" } th { "工作表" } th { "表头行" }
+                             th { "读入行" } th { "采用" } th { "剔除（有错误）" } th { "跳过" } th { "状态" } }
+                        @for file in &files {
+                            tr {
+                                td { (title_of(&file.source)) }
+                                td { (file.label.display().to_string()) }
+                                td { (file.format.unwrap_or("")) }
+                                td { (file.sheet.clone().unwrap_or_default()) }
+                                td.num { (file.header_row.map(|r| r.to_string()).unwrap_or_else(|| "—".into())) }
+                                td.num { (file.counts.read) }
+                                td.num { (file.counts.used) }
+                                td.num { (file.counts.rejected) }
+                                td { (file.counts.skipped_total())
+                                    @for (reason, n) in &file.counts.skipped {
+                                        span.muted { "（" (reason.label()) " " (n) "）" }
+                                    }
+                                }
+                                td { @if file.used { span.ok { "已采用" } } @else { span.bad { (file.choice.clone().unwrap_or_else(|| "未采用".into())) } } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(row) = row {
+                section {
+                    h2 { "本单位的数字（按本期采用的行计算）" }
+                    table {
+                        tr { th { "表" } th { "指标" } th { "数值" } }
+                        @for sheet in &plan.sheets {
+                            @let sources = plan.sources_of(sheet.columns.iter().map(|c| c.indicator.as_str()));
+                            @if sheet.categories.is_none() && row.sent_any(&sources) && !sources.is_empty() {
+                                @for column in sheet.columns.iter().filter(|c| c.is_current()) {
+                                    tr {
+                                        td { (sheet.name) }
+                                        td { (column.header.join("·")) }
+                                        td.num { (figure::text(validated.results.sheet_value(plan, sheet, column, row), column.display)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { "问题（" (errors) " 个错误，" (findings.len() - errors) " 个警告）" }
+                @if findings.is_empty() { p.ok { "没有发现问题。" } }
+                @else {
+                    p { a href="/township/feedback" { "下载反馈表（问题单元格已标出）" } }
+                    table {
+                        tr { th { "文件" } th { "单元格" } th { "列" } th { "填写的值" } th { "严重程度" } th { "说明" } }
+                        @for f in &findings {
+                            tr {
+                                td { (f.file.display().to_string()) }
+                                td { (f.cell.clone().or_else(|| f.row.map(|r| format!("第{r}行"))).unwrap_or_default()) }
+                                td { (f.column.clone().unwrap_or_default()) }
+                                td { (f.value.clone().unwrap_or_default()) }
+                                td { @if f.severity == Severity::Error { span.bad { "错误" } } @else { span.warn { "警告" } } }
+                                td { (f.message) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The district's page: every township × ledger, the run, the downloads.
+pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option<&str>) -> Markup {
+    let data = &validated.data;
+    let sources: Vec<_> = plan.sources.iter().collect();
+    let status = |code: &str, source: &str| {
+        let entry = validated
+            .completeness
+            .entries
+            .iter()
+            .find(|e| e.code == code && e.source == source);
+        let errors = data
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.submitter.as_deref() == Some(code))
+            .filter(|f| {
+                data.files
+                    .iter()
+                    .any(|file| file.label == f.file && file.source == source)
+            })
+            .count();
+        match entry {
+            None => ("—".to_string(), "muted"),
+            Some(e) if e.status == SubmissionStatus::Missing => ("未报送".to_string(), "bad"),
+            Some(_) if errors > 0 => (format!("有错误（{errors}）"), "warn"),
+            Some(e) if e.late.is_some() => ("迟报".to_string(), "warn"),
+            Some(e) => (e.status.label().to_string(), "ok"),
+        }
+    };
+    page(
+        plan,
+        "报送情况",
+        Some(token),
+        html! {
+            @if let Some(outcome) = outcome { div.told { (outcome) } }
+            section {
+                h2 { "报送情况（" (plan.period.label()) "）" }
+                table {
+                    tr { th { "代码" } th { "单位" } @for s in &sources { th { (s.title) } } th { "反馈表" } }
+                    @for submitter in &data.roster.submitters {
+                        tr {
+                            td { (submitter.code) }
+                            td { (submitter.name) }
+                            @for s in &sources {
+                                @let (text, class) = status(&submitter.code, &s.id);
+                                td class=(class) { (text) }
+                            }
+                            td { a href=(format!("/district/feedback/{}", submitter.code)) { "下载" } }
+                        }
+                    }
+                }
+            }
+            section {
+                h2 { "报表" }
+                form method="post" action="/district/run" {
+                    input type="hidden" name="token" value=(token);
+                    button type="submit" { "运行报表" }
+                    span.muted { "（读入全部文件、计算、存入存储并写出报表；运行期间新报送的文件排队等待）" }
+                }
+                p {
+                    a href="/district/download/report" { "下载报表" } " · "
+                    a href="/district/download/findings" { "下载问题清单" }
+                }
+            }
+        },
+    )
+}
