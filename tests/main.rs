@@ -16,5 +16,6 @@ mod other_district;
 mod plausibility;
 mod query;
 mod run;
+mod serve;
 mod template;
 mod validate;
