@@ -33,12 +33,12 @@ fn page(plan: &Plan, title: &str, token: Option<&str>, body: Markup) -> Markup {
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
-                title { (title) " — " (plan.title) }
+                title { (title) " — " (plan.expand(&plan.title)) }
                 style { (PreEscaped(STYLE)) }
             }
             body {
                 header {
-                    h1 { (plan.title) "（" (plan.period.label()) "）" }
+                    h1 { (plan.expand(&plan.title)) }
                     @if let Some(token) = token {
                         form method="post" action="/logout" {
                             input type="hidden" name="token" value=(token);
@@ -219,13 +219,25 @@ pub fn township(
 /// The district's page: every township × ledger, the run, the downloads.
 pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option<&str>) -> Markup {
     let data = &validated.data;
-    let sources: Vec<_> = plan.sources.iter().collect();
-    let status = |code: &str, source: &str| {
+    // The ledgers every township owes (optional summaries and last year's report aside).
+    let sources: Vec<_> = plan
+        .sources
+        .iter()
+        .filter(|s| {
+            validated
+                .completeness
+                .entries
+                .iter()
+                .any(|e| e.source == s.title)
+        })
+        .collect();
+    let status = |code: &str, source: &pipeline::Source| {
+        // Completeness names a ledger by its title.
         let entry = validated
             .completeness
             .entries
             .iter()
-            .find(|e| e.code == code && e.source == source);
+            .find(|e| e.code == code && e.source == source.title);
         let errors = data
             .findings
             .iter()
@@ -233,7 +245,7 @@ pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option
             .filter(|f| {
                 data.files
                     .iter()
-                    .any(|file| file.label == f.file && file.source == source)
+                    .any(|file| file.label == f.file && file.source == source.id)
             })
             .count();
         match entry {
@@ -259,7 +271,7 @@ pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option
                             td { (submitter.code) }
                             td { (submitter.name) }
                             @for s in &sources {
-                                @let (text, class) = status(&submitter.code, &s.id);
+                                @let (text, class) = status(&submitter.code, s);
                                 td class=(class) { (text) }
                             }
                             td { a href=(format!("/district/feedback/{}", submitter.code)) { "下载" } }
