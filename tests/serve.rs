@@ -569,3 +569,79 @@ fn fifty_townships_upload_at_once_and_each_file_is_stored_once_with_its_receipt(
     );
     assert!(total < Duration::from_secs(240), "bounded: {total:?}");
 }
+
+#[test]
+fn a_township_confirms_its_data_and_a_later_file_voids_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let (csv, _, _) = ledger("510199001", 3, 1_000);
+    let token = get(&server, "/township", &cookie).token();
+    let page = upload(&server, &cookie, &token, &[("a.csv", csv.as_bytes())]);
+    assert!(page.text().contains("以上数据无误"));
+    // The confirm form's token is the second on the page (after the upload form's).
+    let text = page.text();
+    let form = text.find("action=\"/township/confirm\"").unwrap();
+    let at = form + text[form..].find("name=\"token\" value=\"").unwrap() + 20;
+    let body = format!("token={}&name=%E5%BC%A0%E4%B8%89", &text[at..at + 64]);
+    let reply = request(
+        &server,
+        "POST",
+        "/township/confirm",
+        Some(&cookie),
+        Some(("application/x-www-form-urlencoded", body.as_bytes())),
+    );
+    assert_eq!(reply.status, 303);
+    assert!(get(&server, "/township", &cookie)
+        .text()
+        .contains("已确认以上数据无误：张三"));
+    let district = login(&server, "qu", "district-secret");
+    assert!(get(&server, "/district", &district)
+        .text()
+        .contains("已确认（张三"));
+    let audit = std::fs::read_to_string(dir.path().join("out/serve/audit.log")).unwrap();
+    assert!(audit.contains("确认数据无误"));
+    // A file sent afterwards is not what was confirmed.
+    let token = get(&server, "/township", &cookie).token();
+    let page = upload(&server, &cookie, &token, &[("b.csv", csv.as_bytes())]);
+    assert!(page.text().contains("确认已作废"), "{}", page.text());
+    assert!(get(&server, "/district", &district)
+        .text()
+        .contains("未确认"));
+}
+
+#[test]
+fn a_server_killed_mid_upload_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let mut server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let token = get(&server, "/township", &cookie).token();
+    let (csv, _, _) = ledger("510199001", 2000, 1_000);
+    let (kind, body) = multipart(&token, "cases", &[("a.csv", csv.as_bytes())]);
+    // Half the body sent, then the server is killed.
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    let head = format!(
+        "POST /township/upload HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..body.len() / 2]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    // Nothing in the data folder: the upload was never acknowledged.
+    let folder = dir.path().join("data/510199001-第1街道");
+    assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none());
+    // A new server takes the same file whole.
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let token = get(&server, "/township", &cookie).token();
+    let reply = upload(&server, &cookie, &token, &[("a.csv", csv.as_bytes())]);
+    assert!(reply.text().contains("已保存为"));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("案件台账.csv")).unwrap(),
+        csv
+    );
+}

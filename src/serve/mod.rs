@@ -14,6 +14,7 @@
 
 pub mod accounts;
 mod audit;
+mod confirmations;
 mod pages;
 mod sessions;
 mod submissions;
@@ -81,6 +82,7 @@ pub async fn serve(
         .route("/township", get(township_page))
         .route("/township/upload", post(upload))
         .route("/township/feedback", get(township_feedback))
+        .route("/township/confirm", post(township_confirm))
         .route("/township/template/{source}", get(township_template))
         .route("/district", get(district_page))
         .route("/district/run", post(district_run))
@@ -227,7 +229,15 @@ async fn township_page(State(server): State<Shared>, headers: HeaderMap) -> Resp
     match validated(&server).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let page = pages::township(&server.plan, &code, &validated, &token, &[]);
+            let confirmed = confirmation_of(&server, &code);
+            let page = pages::township(
+                &server.plan,
+                &code,
+                &validated,
+                &token,
+                &[],
+                confirmed.as_ref(),
+            );
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -321,6 +331,14 @@ async fn upload(
             );
             match stored {
                 Ok(Ok(stored)) => {
+                    let period = plan.period.to_string();
+                    if let Ok(true) =
+                        confirmations::Confirmations::void(&server.dir, &period, &code)
+                    {
+                        told.push(
+                            "之前的“以上数据无误”确认已作废：文件有了变化，请核对后重新确认".into(),
+                        );
+                    }
                     let replaced = stored
                         .replaced
                         .as_ref()
@@ -360,11 +378,65 @@ async fn upload(
     match validated(&server).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let page = pages::township(plan, &code, &validated, &token, &told);
+            let confirmed = confirmation_of(&server, &code);
+            let page = pages::township(plan, &code, &validated, &token, &told, confirmed.as_ref());
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     }
+}
+
+fn confirmation_of(server: &Server, code: &str) -> Option<confirmations::Confirmation> {
+    confirmations::Confirmations::load(&server.dir)
+        .ok()?
+        .get(&server.plan.period.to_string(), code)
+        .cloned()
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    token: String,
+    name: String,
+}
+
+/// "以上数据无误": the clerk's name and the time, for the period's files as they are now.
+async fn township_confirm(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    let Some(code) = township_of(&session).map(str::to_string) else {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "只有街道乡镇的账户可以确认本单位的数据",
+        );
+    };
+    if !server.sessions.take_form_token(&cookie, &form.token) {
+        return forged();
+    }
+    let name = form.name.trim();
+    if name.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, "请填写确认人的姓名");
+    }
+    let confirmation = confirmations::Confirmation {
+        name: name.to_string(),
+        account: session.account.clone(),
+        time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+    };
+    let period = server.plan.period.to_string();
+    if let Err(e) = confirmations::Confirmations::confirm(&server.dir, &period, &code, confirmation)
+    {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"));
+    }
+    server.audit.record(
+        &session.account,
+        "确认数据无误",
+        &format!("{code} {period} {name}"),
+    );
+    Redirect::to("/township").into_response()
 }
 
 fn xlsx_download(path: &Path, name: &str) -> Response {
@@ -473,7 +545,8 @@ async fn district_page(State(server): State<Shared>, headers: HeaderMap) -> Resp
     match validated(&server).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let page = pages::district(&server.plan, &validated, &token, None);
+            let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
+            let page = pages::district(&server.plan, &validated, &token, None, &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -516,7 +589,9 @@ async fn district_run(
     match validated(&server).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let page = pages::district(&server.plan, &validated, &token, Some(&outcome));
+            let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
+            let page =
+                pages::district(&server.plan, &validated, &token, Some(&outcome), &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),

@@ -89,6 +89,7 @@ pub fn township(
     validated: &Validated,
     token: &str,
     told: &[String],
+    confirmed: Option<&super::confirmations::Confirmation>,
 ) -> Markup {
     let data = &validated.data;
     let name = data
@@ -192,6 +193,21 @@ pub fn township(
                     }
                 }
             }
+            @if !files.is_empty() {
+                section {
+                    h2 { "确认" }
+                    @if let Some(c) = confirmed {
+                        p.ok { "已确认以上数据无误：" (c.name) "，" (c.time) }
+                    } @else {
+                        form method="post" action="/township/confirm" {
+                            input type="hidden" name="token" value=(token);
+                            label { "确认人 " input name="name" required; }
+                            " "
+                            button type="submit" { "以上数据无误" }
+                        }
+                    }
+                }
+            }
             section {
                 h2 { "问题（" (errors) " 个错误，" (findings.len() - errors) " 个警告）" }
                 @if findings.is_empty() { p.ok { "没有发现问题。" } }
@@ -217,7 +233,14 @@ pub fn township(
 }
 
 /// The district's page: every township × ledger, the run, the downloads.
-pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option<&str>) -> Markup {
+pub fn district(
+    plan: &Plan,
+    validated: &Validated,
+    token: &str,
+    outcome: Option<&str>,
+    confirmed: &super::confirmations::Confirmations,
+) -> Markup {
+    let period = plan.period.to_string();
     let data = &validated.data;
     // The ledgers every township owes (optional summaries and last year's report aside).
     let sources: Vec<_> = plan
@@ -265,7 +288,7 @@ pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option
             section {
                 h2 { "报送情况（" (plan.period.label()) "）" }
                 table {
-                    tr { th { "代码" } th { "单位" } @for s in &sources { th { (s.title) } } th { "反馈表" } }
+                    tr { th { "代码" } th { "单位" } @for s in &sources { th { (s.title) } } th { "确认" } th { "反馈表" } }
                     @for submitter in &data.roster.submitters {
                         tr {
                             td { (submitter.code) }
@@ -274,6 +297,10 @@ pub fn district(plan: &Plan, validated: &Validated, token: &str, outcome: Option
                                 @let (text, class) = status(&submitter.code, s);
                                 td class=(class) { (text) }
                             }
+                            td { @match confirmed.get(&period, &submitter.code) {
+                                Some(c) => span.ok { "已确认（" (c.name) " " (c.time) "）" },
+                                None => span.muted { "未确认" },
+                            } }
                             td { a href=(format!("/district/feedback/{}", submitter.code)) { "下载" } }
                         }
                     }
