@@ -645,3 +645,28 @@ fn a_server_killed_mid_upload_leaves_nothing_half_written() {
         csv
     );
 }
+
+#[test]
+fn a_page_shows_another_period_when_asked_and_refuses_a_wrong_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let page = get(&server, "/township?period=2023", &cookie);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("<strong>2023年</strong>"),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("name=\"period\" value=\"2023\""));
+    let wrong = get(&server, "/township?period=2024-13", &cookie);
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.text().contains("不是一个报告期"), "{}", wrong.text());
+    let district = login(&server, "qu", "district-secret");
+    let page = get(&server, "/district?period=2023", &district);
+    assert!(page.text().contains("报送情况（2023年）"));
+    assert!(page
+        .text()
+        .contains("/district/download/report?period=2023"));
+}

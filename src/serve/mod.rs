@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -46,7 +46,10 @@ pub fn serve_dir(plan: &Plan) -> PathBuf {
 }
 
 struct Server {
+    /// The pipeline as loaded: its own period.
     plan: Plan,
+    /// The pipeline compiled for other periods a page asked for (`?period=2024-10`).
+    other_periods: std::sync::Mutex<std::collections::HashMap<String, Arc<Plan>>>,
     dir: PathBuf,
     sessions: Sessions,
     audit: Audit,
@@ -72,6 +75,7 @@ pub async fn serve(
         audit: Audit::new(&dir),
         dir,
         plan,
+        other_periods: Default::default(),
         sessions: Sessions::default(),
         jobs: tokio::sync::Mutex::new(()),
     });
@@ -94,6 +98,37 @@ pub async fn serve(
     ready(listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())
+}
+
+/// Which period a page is about: `?period=` (or a form's `period`), else the pipeline's.
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+impl Server {
+    /// The pipeline compiled for `period` (its own when none is asked for); `Err` says in
+    /// words why a period asked for is none.
+    fn plan_for(&self, period: Option<&str>) -> Result<Arc<Plan>, String> {
+        let asked = period.map(str::trim).filter(|p| !p.is_empty());
+        let Some(asked) = asked.filter(|p| *p != self.plan.period.to_string()) else {
+            return Ok(Arc::new(self.plan.clone()));
+        };
+        let mut cache = self.other_periods.lock().expect("plans");
+        if let Some(plan) = cache.get(asked) {
+            return Ok(plan.clone());
+        }
+        let overrides = pipeline::Overrides {
+            period: Some(asked.to_string()),
+            ..self.plan.overrides.clone()
+        };
+        let plan = self.plan.recompile(&overrides).map_err(|_| {
+            format!("“{asked}”不是一个报告期：请写成 2024、2024H1、2024Q3 或 2024-11")
+        })?;
+        let plan = Arc::new(plan);
+        cache.insert(asked.to_string(), plan.clone());
+        Ok(plan)
+    }
 }
 
 /// The session of the request's cookie: (cookie token, session).
@@ -181,6 +216,7 @@ async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Res
 #[derive(Deserialize)]
 struct TokenForm {
     token: String,
+    period: Option<String>,
 }
 
 async fn logout(
@@ -207,16 +243,20 @@ fn forged() -> Response {
 }
 
 /// Reads and validates the period's files (one job at a time): what every page shows.
-async fn validated(server: &Shared) -> anyhow::Result<crate::engine::Validated> {
+async fn validated(server: &Shared, plan: &Arc<Plan>) -> anyhow::Result<crate::engine::Validated> {
     let _job = server.jobs.lock().await;
-    let shared = server.clone();
+    let plan = plan.clone();
     tokio::task::spawn_blocking(move || {
-        crate::engine::validate(&shared.plan, &crate::engine::Quiet).map(|(v, _)| v)
+        crate::engine::validate(&plan, &crate::engine::Quiet).map(|(v, _)| v)
     })
     .await?
 }
 
-async fn township_page(State(server): State<Shared>, headers: HeaderMap) -> Response {
+async fn township_page(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
     let Some((cookie, session)) = session_of(&server, &headers) else {
         return sign_in_first();
     };
@@ -226,18 +266,15 @@ async fn township_page(State(server): State<Shared>, headers: HeaderMap) -> Resp
             "这是街道乡镇的页面；区县账户请到“报送情况”页面",
         );
     };
-    match validated(&server).await {
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &code);
-            let page = pages::township(
-                &server.plan,
-                &code,
-                &validated,
-                &token,
-                &[],
-                confirmed.as_ref(),
-            );
+            let confirmed = confirmation_of(&server, &plan, &code);
+            let page = pages::township(&plan, &code, &validated, &token, &[], confirmed.as_ref());
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -256,6 +293,7 @@ async fn upload(
         return refused(StatusCode::FORBIDDEN, "只有街道乡镇的账户可以报送文件");
     };
     let mut token = None;
+    let mut period = None;
     let mut source_id = None;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     loop {
@@ -280,6 +318,7 @@ async fn upload(
         match name.as_str() {
             "token" => token = Some(String::from_utf8_lossy(&bytes).to_string()),
             "source" => source_id = Some(String::from_utf8_lossy(&bytes).to_string()),
+            "period" => period = Some(String::from_utf8_lossy(&bytes).to_string()),
             "file" if !bytes.is_empty() => {
                 files.push((file_name.unwrap_or_default(), bytes.to_vec()))
             }
@@ -289,7 +328,10 @@ async fn upload(
     if !token.is_some_and(|t| server.sessions.take_form_token(&cookie, &t)) {
         return forged();
     }
-    let plan = &server.plan;
+    let plan = match server.plan_for(period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
     let Some(source) = source_id
         .as_deref()
         .and_then(|id| plan.sources.iter().find(|s| s.id == id))
@@ -302,7 +344,7 @@ async fn upload(
             "没有收到文件；请选择或拖入要报送的文件",
         );
     }
-    let name = roster_name(plan, &code);
+    let name = roster_name(&plan, &code);
     let mut told = Vec::new();
     {
         let _job = server.jobs.lock().await;
@@ -321,7 +363,7 @@ async fn upload(
                 continue;
             }
             let stored = submissions::store_upload(
-                plan,
+                &plan,
                 &server.dir,
                 source,
                 &code,
@@ -375,21 +417,25 @@ async fn upload(
             }
         }
     }
-    match validated(&server).await {
+    match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &code);
-            let page = pages::township(plan, &code, &validated, &token, &told, confirmed.as_ref());
+            let confirmed = confirmation_of(&server, &plan, &code);
+            let page = pages::township(&plan, &code, &validated, &token, &told, confirmed.as_ref());
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     }
 }
 
-fn confirmation_of(server: &Server, code: &str) -> Option<confirmations::Confirmation> {
+fn confirmation_of(
+    server: &Server,
+    plan: &Plan,
+    code: &str,
+) -> Option<confirmations::Confirmation> {
     confirmations::Confirmations::load(&server.dir)
         .ok()?
-        .get(&server.plan.period.to_string(), code)
+        .get(&plan.period.to_string(), code)
         .cloned()
 }
 
@@ -397,6 +443,7 @@ fn confirmation_of(server: &Server, code: &str) -> Option<confirmations::Confirm
 struct ConfirmForm {
     token: String,
     name: String,
+    period: Option<String>,
 }
 
 /// "以上数据无误": the clerk's name and the time, for the period's files as they are now.
@@ -426,7 +473,11 @@ async fn township_confirm(
         account: session.account.clone(),
         time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
     };
-    let period = server.plan.period.to_string();
+    let plan = match server.plan_for(form.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    let period = plan.period.to_string();
     if let Err(e) = confirmations::Confirmations::confirm(&server.dir, &period, &code, confirmation)
     {
         return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"));
@@ -436,7 +487,7 @@ async fn township_confirm(
         "确认数据无误",
         &format!("{code} {period} {name}"),
     );
-    Redirect::to("/township").into_response()
+    Redirect::to(&format!("/township?period={period}")).into_response()
 }
 
 fn xlsx_download(path: &Path, name: &str) -> Response {
@@ -472,15 +523,23 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-async fn township_feedback(State(server): State<Shared>, headers: HeaderMap) -> Response {
+async fn township_feedback(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
     let Some((_, session)) = session_of(&server, &headers) else {
         return sign_in_first();
     };
     let Some(code) = township_of(&session) else {
         return refused(StatusCode::FORBIDDEN, "这是街道乡镇的下载");
     };
-    let name = roster_name(&server.plan, code);
-    let path = report::findings::feedback_path(&server.plan, code, &name);
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    let name = roster_name(&plan, code);
+    let path = report::findings::feedback_path(&plan, code, &name);
     server.audit.record(&session.account, "下载反馈表", code);
     xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
 }
@@ -535,18 +594,26 @@ async fn township_template(
     response
 }
 
-async fn district_page(State(server): State<Shared>, headers: HeaderMap) -> Response {
+async fn district_page(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
     let Some((cookie, session)) = session_of(&server, &headers) else {
         return sign_in_first();
     };
     if session.role != Role::District {
         return refused(StatusCode::FORBIDDEN, "这是区县的页面");
     }
-    match validated(&server).await {
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
             let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
-            let page = pages::district(&server.plan, &validated, &token, None, &confirmed);
+            let page = pages::district(&plan, &validated, &token, None, &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -567,11 +634,15 @@ async fn district_run(
     if !server.sessions.take_form_token(&cookie, &form.token) {
         return forged();
     }
+    let plan = match server.plan_for(form.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
     let ran = {
         let _job = server.jobs.lock().await;
-        let shared = server.clone();
+        let plan = plan.clone();
         tokio::task::spawn_blocking(move || {
-            crate::engine::run(&shared.plan, &crate::engine::Quiet)
+            crate::engine::run(&plan, &crate::engine::Quiet)
                 .map(|out| (out.report, out.restatement.is_some()))
         })
         .await
@@ -586,12 +657,11 @@ async fn district_run(
         Ok(Err(e)) => format!("运行没有完成：{e:#}"),
         Err(e) => format!("运行没有完成：{e}"),
     };
-    match validated(&server).await {
+    match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
             let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
-            let page =
-                pages::district(&server.plan, &validated, &token, Some(&outcome), &confirmed);
+            let page = pages::district(&plan, &validated, &token, Some(&outcome), &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -602,6 +672,7 @@ async fn district_download(
     State(server): State<Shared>,
     headers: HeaderMap,
     UrlPath(what): UrlPath<String>,
+    Query(query): Query<PeriodQuery>,
 ) -> Response {
     let Some((_, session)) = session_of(&server, &headers) else {
         return sign_in_first();
@@ -609,7 +680,10 @@ async fn district_download(
     if session.role != Role::District {
         return refused(StatusCode::FORBIDDEN, "只有区县的账户可以下载");
     }
-    let plan = &server.plan;
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
     let (path, name) = match what.as_str() {
         "report" => (
             plan.output.clone(),
@@ -619,7 +693,7 @@ async fn district_download(
                 .unwrap_or_default(),
         ),
         "findings" => {
-            let path = report::findings::findings_path(plan);
+            let path = report::findings::findings_path(&plan);
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -636,6 +710,7 @@ async fn district_feedback(
     State(server): State<Shared>,
     headers: HeaderMap,
     UrlPath(code): UrlPath<String>,
+    Query(query): Query<PeriodQuery>,
 ) -> Response {
     let Some((_, session)) = session_of(&server, &headers) else {
         return sign_in_first();
@@ -646,12 +721,16 @@ async fn district_feedback(
             "只有区县的账户可以下载各单位的反馈表",
         );
     }
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
     // The code is looked up in the roster, never used as a path as it is.
-    let name = roster_name(&server.plan, &code);
+    let name = roster_name(&plan, &code);
     if name.is_empty() {
         return refused(StatusCode::NOT_FOUND, "名单中没有这个单位");
     }
-    let path = report::findings::feedback_path(&server.plan, &code, &name);
+    let path = report::findings::feedback_path(&plan, &code, &name);
     server.audit.record(&session.account, "下载反馈表", &code);
     xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
 }

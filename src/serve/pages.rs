@@ -23,6 +23,7 @@ th{background:#e8eef5}
 td.num{text-align:right}
 .ok{color:#2e7d32}.bad{color:#c62828}.warn{color:#b26a00}.muted{color:#777}
 .told{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;margin-bottom:12px}
+form.period{margin-bottom:12px}
 input[type=file]{border:2px dashed #90a4ae;padding:24px;width:420px;background:#fafbfc}
 button{background:#1f4e79;color:#fff;border:0;border-radius:4px;padding:6px 16px;cursor:pointer}
 ";
@@ -48,6 +49,17 @@ fn page(plan: &Plan, title: &str, token: Option<&str>, body: Markup) -> Markup {
                 }
                 main { (body) }
             }
+        }
+    }
+}
+
+/// The period the page is about, and a field to see another (`?period=`).
+fn period_switch(plan: &Plan, action: &str) -> Markup {
+    html! {
+        form.period method="get" action=(action) {
+            "报告期：" strong { (plan.period.label()) } " "
+            input name="period" size="10" placeholder=(plan.period.to_string());
+            " " button type="submit" { "查看其他报告期" }
         }
     }
 }
@@ -126,10 +138,12 @@ pub fn township(
         Some(token),
         html! {
             @for line in told { div.told { (line) } }
+            (period_switch(plan, "/township"))
             section {
                 h2 { (code) " " (name) "：报送台账" }
                 form method="post" action="/township/upload" enctype="multipart/form-data" {
                     input type="hidden" name="token" value=(token);
+                    input type="hidden" name="period" value=(plan.period.to_string());
                     p {
                         label { "台账 " select name="source" {
                             @for source in &plan.sources {
@@ -201,6 +215,7 @@ pub fn township(
                     } @else {
                         form method="post" action="/township/confirm" {
                             input type="hidden" name="token" value=(token);
+                            input type="hidden" name="period" value=(plan.period.to_string());
                             label { "确认人 " input name="name" required; }
                             " "
                             button type="submit" { "以上数据无误" }
@@ -212,7 +227,7 @@ pub fn township(
                 h2 { "问题（" (errors) " 个错误，" (findings.len() - errors) " 个警告）" }
                 @if findings.is_empty() { p.ok { "没有发现问题。" } }
                 @else {
-                    p { a href="/township/feedback" { "下载反馈表（问题单元格已标出）" } }
+                    p { a href=(format!("/township/feedback?period={}", plan.period)) { "下载反馈表（问题单元格已标出）" } }
                     table {
                         tr { th { "文件" } th { "单元格" } th { "列" } th { "填写的值" } th { "严重程度" } th { "说明" } }
                         @for f in &findings {
@@ -285,6 +300,7 @@ pub fn district(
         Some(token),
         html! {
             @if let Some(outcome) = outcome { div.told { (outcome) } }
+            (period_switch(plan, "/district"))
             section {
                 h2 { "报送情况（" (plan.period.label()) "）" }
                 table {
@@ -301,7 +317,7 @@ pub fn district(
                                 Some(c) => span.ok { "已确认（" (c.name) " " (c.time) "）" },
                                 None => span.muted { "未确认" },
                             } }
-                            td { a href=(format!("/district/feedback/{}", submitter.code)) { "下载" } }
+                            td { a href=(format!("/district/feedback/{}?period={}", submitter.code, plan.period)) { "下载" } }
                         }
                     }
                 }
@@ -310,12 +326,13 @@ pub fn district(
                 h2 { "报表" }
                 form method="post" action="/district/run" {
                     input type="hidden" name="token" value=(token);
+                    input type="hidden" name="period" value=(plan.period.to_string());
                     button type="submit" { "运行报表" }
                     span.muted { "（读入全部文件、计算、存入存储并写出报表；运行期间新报送的文件排队等待）" }
                 }
                 p {
-                    a href="/district/download/report" { "下载报表" } " · "
-                    a href="/district/download/findings" { "下载问题清单" }
+                    a href=(format!("/district/download/report?period={}", plan.period)) { "下载报表" } " · "
+                    a href=(format!("/district/download/findings?period={}", plan.period)) { "下载问题清单" }
                 }
             }
         },
