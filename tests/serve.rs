@@ -254,6 +254,10 @@ display = "万元"
 name = "案件"
 title = "t"
 columns = [{{ header = ["受理"], value = "accepted" }}, {{ header = ["追发（万元）"], value = "recovered_wan" }}]
+
+[[queries]]
+name = "各单位案件数"
+sql = "SELECT submitter_name AS 单位, count(*) AS 案件数 FROM cases GROUP BY submitter_name ORDER BY 单位"
 "#,
             entries.join(", ")
         ),
@@ -669,4 +673,52 @@ fn a_page_shows_another_period_when_asked_and_refuses_a_wrong_one() {
     assert!(page
         .text()
         .contains("/district/download/report?period=2023"));
+}
+
+#[test]
+fn the_district_runs_the_report_and_asks_its_saved_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 2);
+    let server = start(&pipeline);
+    let township = login(&server, "t510199001", "pw-510199001");
+    let (csv, _, used) = ledger("510199001", 6, 1_000);
+    let token = get(&server, "/township", &township).token();
+    assert_eq!(
+        upload(&server, &township, &token, &[("a.csv", csv.as_bytes())]).status,
+        200
+    );
+
+    let cookie = login(&server, "qu", "district-secret");
+    let page = get(&server, "/district", &cookie);
+    // 第1街道 sent a file with one rejected row; 第2街道 sent nothing.
+    assert!(
+        page.text().contains("有错误（1）") && page.text().contains("未报送"),
+        "{}",
+        page.text()
+    );
+    // Nothing stored yet: the query says so.
+    let before = get(&server, "/district/queries?q=0", &cookie).text();
+    assert!(before.contains("先运行报表"), "{before}");
+    // The run, then the report and the answer.
+    let body = format!("token={}", page.token());
+    let ran = request(
+        &server,
+        "POST",
+        "/district/run",
+        Some(&cookie),
+        Some(("application/x-www-form-urlencoded", body.as_bytes())),
+    );
+    assert!(ran.text().contains("报表已生成"), "{}", ran.text());
+    let report = get(&server, "/district/download/report", &cookie);
+    assert_eq!(report.status, 200);
+    assert!(report.body.starts_with(b"PK"));
+    let answer = get(&server, "/district/queries?q=0", &cookie).text();
+    assert!(
+        answer.contains("<td>第1街道</td><td>") && answer.contains(&format!("<td>{used}</td>")),
+        "{answer}"
+    );
+    let download = get(&server, "/district/queries/0/download", &cookie);
+    assert!(download.body.starts_with(b"PK"));
+    // Not for a township.
+    assert_eq!(get(&server, "/district/queries?q=0", &township).status, 403);
 }

@@ -92,6 +92,11 @@ pub async fn serve(
         .route("/district/run", post(district_run))
         .route("/district/download/{what}", get(district_download))
         .route("/district/feedback/{code}", get(district_feedback))
+        .route("/district/queries", get(district_queries))
+        .route(
+            "/district/queries/{index}/download",
+            get(district_query_download),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(server);
     let listener = tokio::net::TcpListener::bind(listen).await?;
@@ -733,4 +738,119 @@ async fn district_feedback(
     let path = report::findings::feedback_path(&plan, &code, &name);
     server.audit.record(&session.account, "下载反馈表", &code);
     xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
+}
+
+#[derive(Deserialize, Default)]
+struct QueryPage {
+    period: Option<String>,
+    /// The saved query to answer (its place in the pipeline's list).
+    q: Option<usize>,
+}
+
+/// A saved query's answer over the store's period: the frame, or why there is none.
+fn answer(plan: &Plan, index: usize) -> Result<polars::prelude::DataFrame, String> {
+    let query = plan.queries.get(index).ok_or("流水线中没有这个查询")?;
+    let store = plan
+        .store
+        .as_ref()
+        .map(|dir| store::Store::new(dir, &plan.name))
+        .ok_or("本流水线不用存储（--no-store），查询没有数据可读")?;
+    let wanted = query::Periods::Some(vec![plan.period]);
+    let periods = query::stored_periods(plan, &store, &wanted).map_err(|e| e.to_string())?;
+    if periods.is_empty() {
+        return Err(format!("存储中还没有{}：先运行报表", plan.period.label()));
+    }
+    let roster = ingest::roster::Roster::load(&plan.roster, &plan.period)?;
+    let names = |code: &str| roster.get(code).map(|s| s.name.clone());
+    let catalog =
+        query::Catalog::from_store(plan, &store, &periods, &names).map_err(|e| e.to_string())?;
+    catalog
+        .run(&query.sql)
+        .map(|a| a.frame)
+        .map_err(|mistake| mistake.to_string())
+}
+
+/// The page of saved queries (`[[queries]]`): each by name; the one asked for answered as a
+/// table, with a download.
+async fn district_queries(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<QueryPage>,
+) -> Response {
+    let Some((cookie, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(StatusCode::FORBIDDEN, "这是区县的页面");
+    }
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    let answered = match query.q {
+        Some(index) => {
+            let _job = server.jobs.lock().await;
+            let asked = plan.clone();
+            let result = tokio::task::spawn_blocking(move || answer(&asked, index))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            server.audit.record(
+                &session.account,
+                "查询",
+                &format!("{index} {}", plan.period),
+            );
+            Some((index, result))
+        }
+        None => None,
+    };
+    let token = server.sessions.form_token(&cookie);
+    Html(pages::queries(&plan, &token, answered.as_ref()).into_string()).into_response()
+}
+
+async fn district_query_download(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(index): UrlPath<usize>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let Some((_, session)) = session_of(&server, &headers) else {
+        return sign_in_first();
+    };
+    if session.role != Role::District {
+        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以下载");
+    }
+    let plan = match server.plan_for(query.period.as_deref()) {
+        Ok(plan) => plan,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    let asked = plan.clone();
+    let result = {
+        let _job = server.jobs.lock().await;
+        tokio::task::spawn_blocking(move || answer(&asked, index))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+    };
+    let mut frame = match result {
+        Ok(frame) => frame,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
+    };
+    let path = server
+        .dir
+        .join("incoming")
+        .join(format!("{}.xlsx", sessions::random_token()));
+    let _ = std::fs::create_dir_all(server.dir.join("incoming"));
+    if let Err(e) = query::output::save(&mut frame, &path) {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    server
+        .audit
+        .record(&session.account, "下载查询结果", &index.to_string());
+    let name = plan
+        .queries
+        .get(index)
+        .map(|q| q.name.clone())
+        .unwrap_or_default();
+    let response = xlsx_download(&path, &format!("{name}-{}.xlsx", plan.period));
+    let _ = std::fs::remove_file(&path);
+    response
 }

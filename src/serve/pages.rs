@@ -331,10 +331,73 @@ pub fn district(
                     span.muted { "（读入全部文件、计算、存入存储并写出报表；运行期间新报送的文件排队等待）" }
                 }
                 p {
+                    a href=(format!("/district/queries?period={}", plan.period)) { "常用查询" } " · "
                     a href=(format!("/district/download/report?period={}", plan.period)) { "下载报表" } " · "
                     a href=(format!("/district/download/findings?period={}", plan.period)) { "下载问题清单" }
                 }
             }
         },
     )
+}
+
+/// The page of saved queries: each by name; the one asked for answered as a table.
+pub fn queries(
+    plan: &Plan,
+    token: &str,
+    answered: Option<&(usize, Result<polars::prelude::DataFrame, String>)>,
+) -> Markup {
+    const SHOWN_ROWS: usize = 500;
+    page(
+        plan,
+        "常用查询",
+        Some(token),
+        html! {
+            (period_switch(plan, "/district/queries"))
+            section {
+                h2 { "常用查询（" (plan.period.label()) "）" }
+                @if plan.queries.is_empty() { p.muted { "流水线文件中没有 [[queries]]。" } }
+                ul {
+                    @for (i, q) in plan.queries.iter().enumerate() {
+                        li {
+                            a href=(format!("/district/queries?q={i}&period={}", plan.period)) { (q.name) }
+                            @if let Some(note) = &q.note { span.muted { "（" (note) "）" } }
+                        }
+                    }
+                }
+                p { a href=(format!("/district?period={}", plan.period)) { "返回报送情况" } }
+            }
+            @if let Some((index, result)) = answered {
+                section {
+                    h2 { (plan.queries.get(*index).map(|q| q.name.as_str()).unwrap_or("")) }
+                    @match result {
+                        Err(why) => p.bad { (why) },
+                        Ok(frame) => {
+                            p { (frame.height()) " 行 · "
+                                a href=(format!("/district/queries/{index}/download?period={}", plan.period)) { "下载 Excel" } }
+                            table {
+                                tr { @for name in frame.get_column_names() { th { (name.as_str()) } } }
+                                @for row in 0..frame.height().min(SHOWN_ROWS) {
+                                    tr { @for column in frame.columns() {
+                                        td { (cell_text(column, row)) }
+                                    } }
+                                }
+                            }
+                            @if frame.height() > SHOWN_ROWS { p.muted { "只显示前 " (SHOWN_ROWS) " 行；全部请下载。" } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// One cell of an answer as text: empty for null, strings without quotes.
+fn cell_text(column: &polars::prelude::Column, row: usize) -> String {
+    use polars::prelude::AnyValue;
+    match column.get(row) {
+        Ok(AnyValue::Null) | Err(_) => String::new(),
+        Ok(AnyValue::String(s)) => s.to_string(),
+        Ok(AnyValue::StringOwned(s)) => s.to_string(),
+        Ok(other) => other.to_string(),
+    }
 }

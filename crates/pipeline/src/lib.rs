@@ -89,6 +89,8 @@ pub struct Plan {
     pub reconciliations: Vec<Reconciliation>,
     /// `[[plausibility]]`: the reviews run after compute (合理性审核), in the file's order.
     pub plausibility: Vec<PlausibilityCheck>,
+    /// `[[queries]]`: saved questions for the store (placeholders filled), in order.
+    pub queries: Vec<SavedQuery>,
     pub limits: Limits,
     /// `[settings]`, in the file's order.
     pub settings: Vec<Setting>,
@@ -238,6 +240,14 @@ pub struct Reconciliation {
     /// (index into the summary source's columns, index into `Plan::measures`).
     pub pairs: Vec<(usize, usize)>,
     pub severity: finding::Severity,
+}
+
+/// `[[queries]]`, compiled: a name, the SQL with its placeholders filled, a note.
+#[derive(Debug, Clone)]
+pub struct SavedQuery {
+    pub name: String,
+    pub sql: String,
+    pub note: Option<String>,
 }
 
 /// `[[plausibility]]`, compiled: a review statistics offices run before publishing. A figure

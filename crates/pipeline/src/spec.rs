@@ -428,6 +428,17 @@ pub struct ListSpec {
     pub display: BTreeMap<String, Display>,
 }
 
+/// `[[queries]]`: an analyst's question kept with the pipeline, asked of the store by
+/// `laborstat serve`'s page of saved queries (the SQL `laborstat query` takes).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedQuerySpec {
+    pub name: String,
+    pub sql: Spanned<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// `[[report.sheets]]`: one table of the report workbook.
 #[derive(Debug, Deserialize)]
 pub struct SheetLayoutSpec {

@@ -30,7 +30,7 @@ pub use measure::display_name;
 pub use report::sentence_words;
 use sections::{entry, section};
 
-const TOP_LEVEL_KEYS: [&str; 12] = [
+const TOP_LEVEL_KEYS: [&str; 13] = [
     "include",
     "calendar",
     "pipeline",
@@ -43,6 +43,7 @@ const TOP_LEVEL_KEYS: [&str; 12] = [
     "report",
     "reconcile",
     "plausibility",
+    "queries",
 ];
 
 /// Compiles the text of a pipeline file. `path` is used for messages and relative paths;
@@ -201,6 +202,7 @@ pub fn compile(
         &declared_names,
         &placeholders,
     );
+    let queries = compile_queries(&mut d, entry(table, "queries"), &placeholders);
 
     // An error over a value `--set` chose (a measure name misspelt on the command line) is
     // told where it shows, and here what gave the value.
@@ -241,6 +243,7 @@ pub fn compile(
         headline,
         reconciliations,
         plausibility,
+        queries,
         limits,
         settings,
         calendar,
@@ -638,7 +641,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]], [[reconcile]] and [[plausibility]]{hint}"),
+                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]], [[reconcile]], [[plausibility]] and [[queries]]{hint}"),
             );
         }
     }
@@ -667,6 +670,49 @@ pub(super) fn check_template(
         None => table.span().start,
     };
     d.at(at, format!("{what}: `{key}`: {message}"));
+}
+
+/// `[[queries]]`: each a name and a SELECT; placeholders filled (a misspelt one is an error
+/// where written). The SQL runs over the store's tables, known only when it is asked.
+fn compile_queries(
+    d: &mut Diagnostics,
+    value: Option<&toml::Spanned<DeValue<'_>>>,
+    placeholders: &Placeholders,
+) -> Vec<crate::SavedQuery> {
+    let mut queries: Vec<crate::SavedQuery> = Vec::new();
+    match value.map(|v| (v, v.get_ref())) {
+        Some((_, DeValue::Array(list))) => {
+            for (i, value) in list.iter().enumerate() {
+                let what = format!("query {}", i + 1);
+                let Some(spec) = section::<crate::spec::SavedQuerySpec>(d, value, &what) else {
+                    continue;
+                };
+                if queries.iter().any(|q| q.name == spec.name) {
+                    d.span(
+                        &value.span(),
+                        format!(
+                            "{what}: the name “{}” is taken by an earlier query",
+                            spec.name
+                        ),
+                    );
+                    continue;
+                }
+                match placeholders.fill_strict(spec.sql.get_ref()) {
+                    Ok(filled) => queries.push(crate::SavedQuery {
+                        name: spec.name,
+                        sql: filled.text,
+                        note: spec.note,
+                    }),
+                    Err((_, message)) => {
+                        d.span(&spec.sql.span(), format!("{what}: sql: {message}"))
+                    }
+                }
+            }
+        }
+        Some((v, _)) => d.span(&v.span(), "`queries` must be written [[queries]]"),
+        None => {}
+    }
+    queries
 }
 
 /// The names of the sub-tables of a top-level table (`[measures.<name>]`).

@@ -196,6 +196,8 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         ]
     } else if what.starts_with("reconcile") {
         &["name", "summary", "pairs", "severity"]
+    } else if what.starts_with("query") {
+        &["name", "sql", "note"]
     } else if what.starts_with("plausibility") {
         &[
             "name",
