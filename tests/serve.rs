@@ -722,3 +722,28 @@ fn the_district_runs_the_report_and_asks_its_saved_queries() {
     // Not for a township.
     assert_eq!(get(&server, "/district/queries?q=0", &township).status, 403);
 }
+
+#[test]
+fn guessing_a_password_is_stopped_after_five_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let server = start(&pipeline);
+    let attempt = |password: &str| {
+        let body = format!("account=t510199001&password={password}");
+        request(
+            &server,
+            "POST",
+            "/login",
+            None,
+            Some(("application/x-www-form-urlencoded", body.as_bytes())),
+        )
+        .status
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("guess"), 401);
+    }
+    // Now even the right password waits.
+    assert_eq!(attempt("pw-510199001"), 429);
+    // Another account is not affected.
+    login(&server, "qu", "district-secret");
+}

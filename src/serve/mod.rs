@@ -55,7 +55,13 @@ struct Server {
     audit: Audit,
     /// One engine job at a time (a validation for a receipt, a run).
     jobs: tokio::sync::Mutex<()>,
+    /// Failed sign-ins per account name: (count, first failure), to stop password guessing.
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
 }
+
+/// Failed sign-ins of one account name allowed within [`LOCKOUT`] before it is refused.
+const FAILURES_ALLOWED: u32 = 5;
+const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 type Shared = Arc<Server>;
 
@@ -76,6 +82,7 @@ pub async fn serve(
         dir,
         plan,
         other_periods: Default::default(),
+        failures: Default::default(),
         sessions: Sessions::default(),
         jobs: tokio::sync::Mutex::new(()),
     });
@@ -194,6 +201,23 @@ struct LoginForm {
 }
 
 async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Response {
+    let locked = {
+        let mut failures = server.failures.lock().expect("failures");
+        failures.retain(|_, (_, first)| first.elapsed() < LOCKOUT);
+        failures
+            .get(&form.account)
+            .is_some_and(|(n, _)| *n >= FAILURES_ALLOWED)
+    };
+    if locked {
+        server
+            .audit
+            .record(&form.account, "登录被拒（尝试过多）", "");
+        let page = pages::login(
+            &server.plan,
+            Some("这个账户密码错误的次数过多，请 10 分钟后再试"),
+        );
+        return (StatusCode::TOO_MANY_REQUESTS, Html(page.into_string())).into_response();
+    }
     let accounts = match Accounts::load(&server.dir) {
         Ok(accounts) => accounts,
         Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -208,6 +232,13 @@ async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Res
         .flatten()
     };
     let Some(role) = checked else {
+        server
+            .failures
+            .lock()
+            .expect("failures")
+            .entry(form.account.clone())
+            .or_insert((0, std::time::Instant::now()))
+            .0 += 1;
         server.audit.record(&form.account, "登录失败", "");
         let page = pages::login(&server.plan, Some("账户或密码不对"));
         return (StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response();
