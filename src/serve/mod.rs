@@ -12,6 +12,10 @@
 //! (`audit.rs`). Engine jobs (validations, runs) go one at a time through one queue, so an
 //! upload never lands in the middle of a run.
 
+// A refusal is the handler's own response, built once per request and returned at once:
+// boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 pub mod accounts;
 mod audit;
 mod confirmations;
@@ -119,6 +123,12 @@ struct PeriodQuery {
 }
 
 impl Server {
+    /// [`Server::plan_for`], a period that is none refused with its reason.
+    fn plan_or_refuse(&self, period: Option<&str>) -> Result<Arc<Plan>, Response> {
+        self.plan_for(period)
+            .map_err(|why| refused(StatusCode::BAD_REQUEST, &why))
+    }
+
     /// The pipeline compiled for `period` (its own when none is asked for); `Err` says in
     /// words why a period asked for is none.
     fn plan_for(&self, period: Option<&str>) -> Result<Arc<Plan>, String> {
@@ -140,6 +150,44 @@ impl Server {
         let plan = Arc::new(plan);
         cache.insert(asked.to_string(), plan.clone());
         Ok(plan)
+    }
+}
+
+/// The value of a `Result<T, Response>`, or the refusal returned from the handler.
+macro_rules! or_refuse {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
+/// A township's request: (cookie token, session, its roster code); else sign-in, or
+/// `refusal` for a district session.
+fn township_caller(
+    server: &Server,
+    headers: &HeaderMap,
+    refusal: &str,
+) -> Result<(String, Session, String), Response> {
+    let (cookie, session) = session_of(server, headers).ok_or_else(sign_in_first)?;
+    match township_of(&session).map(str::to_string) {
+        Some(code) => Ok((cookie, session, code)),
+        None => Err(refused(StatusCode::FORBIDDEN, refusal)),
+    }
+}
+
+/// The district's request: (cookie token, session); else sign-in, or `refusal` for a
+/// township session.
+fn district_caller(
+    server: &Server,
+    headers: &HeaderMap,
+    refusal: &str,
+) -> Result<(String, Session), Response> {
+    let (cookie, session) = session_of(server, headers).ok_or_else(sign_in_first)?;
+    match session.role {
+        Role::District => Ok((cookie, session)),
+        Role::Township { .. } => Err(refused(StatusCode::FORBIDDEN, refusal)),
     }
 }
 
@@ -293,19 +341,12 @@ async fn township_page(
     headers: HeaderMap,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    let Some(code) = township_of(&session).map(str::to_string) else {
-        return refused(
-            StatusCode::FORBIDDEN,
-            "这是街道乡镇的页面；区县账户请到“报送情况”页面",
-        );
-    };
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (cookie, _, code) = or_refuse!(township_caller(
+        &server,
+        &headers,
+        "这是街道乡镇的页面；区县账户请到“报送情况”页面"
+    ));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
@@ -322,12 +363,11 @@ async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    let Some(code) = township_of(&session).map(str::to_string) else {
-        return refused(StatusCode::FORBIDDEN, "只有街道乡镇的账户可以报送文件");
-    };
+    let (cookie, session, code) = or_refuse!(township_caller(
+        &server,
+        &headers,
+        "只有街道乡镇的账户可以报送文件"
+    ));
     let mut token = None;
     let mut period = None;
     let mut source_id = None;
@@ -364,10 +404,7 @@ async fn upload(
     if !token.is_some_and(|t| server.sessions.take_form_token(&cookie, &t)) {
         return forged();
     }
-    let plan = match server.plan_for(period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let plan = or_refuse!(server.plan_or_refuse(period.as_deref()));
     let Some(source) = source_id
         .as_deref()
         .and_then(|id| plan.sources.iter().find(|s| s.id == id))
@@ -488,15 +525,11 @@ async fn township_confirm(
     headers: HeaderMap,
     Form(form): Form<ConfirmForm>,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    let Some(code) = township_of(&session).map(str::to_string) else {
-        return refused(
-            StatusCode::FORBIDDEN,
-            "只有街道乡镇的账户可以确认本单位的数据",
-        );
-    };
+    let (cookie, session, code) = or_refuse!(township_caller(
+        &server,
+        &headers,
+        "只有街道乡镇的账户可以确认本单位的数据"
+    ));
     if !server.sessions.take_form_token(&cookie, &form.token) {
         return forged();
     }
@@ -509,10 +542,7 @@ async fn township_confirm(
         account: session.account.clone(),
         time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
     };
-    let plan = match server.plan_for(form.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let plan = or_refuse!(server.plan_or_refuse(form.period.as_deref()));
     let period = plan.period.to_string();
     if let Err(e) = confirmations::Confirmations::confirm(&server.dir, &period, &code, confirmation)
     {
@@ -564,19 +594,11 @@ async fn township_feedback(
     headers: HeaderMap,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((_, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    let Some(code) = township_of(&session) else {
-        return refused(StatusCode::FORBIDDEN, "这是街道乡镇的下载");
-    };
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
-    let name = roster_name(&plan, code);
-    let path = report::findings::feedback_path(&plan, code, &name);
-    server.audit.record(&session.account, "下载反馈表", code);
+    let (_, session, code) = or_refuse!(township_caller(&server, &headers, "这是街道乡镇的下载"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
+    let name = roster_name(&plan, &code);
+    let path = report::findings::feedback_path(&plan, &code, &name);
+    server.audit.record(&session.account, "下载反馈表", &code);
     xlsx_download(&path, &format!("{code}-{name}-反馈表.xlsx"))
 }
 
@@ -585,12 +607,7 @@ async fn township_template(
     headers: HeaderMap,
     UrlPath(source_id): UrlPath<String>,
 ) -> Response {
-    let Some((_, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    let Some(code) = township_of(&session).map(str::to_string) else {
-        return refused(StatusCode::FORBIDDEN, "这是街道乡镇的下载");
-    };
+    let (_, session, code) = or_refuse!(township_caller(&server, &headers, "这是街道乡镇的下载"));
     let plan = &server.plan;
     let Some(source) = plan.sources.iter().find(|s| s.id == source_id) else {
         return refused(StatusCode::NOT_FOUND, "流水线中没有这个台账");
@@ -635,16 +652,8 @@ async fn district_page(
     headers: HeaderMap,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(StatusCode::FORBIDDEN, "这是区县的页面");
-    }
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (cookie, _) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
@@ -661,19 +670,15 @@ async fn district_run(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以运行报表");
-    }
+    let (cookie, session) = or_refuse!(district_caller(
+        &server,
+        &headers,
+        "只有区县的账户可以运行报表"
+    ));
     if !server.sessions.take_form_token(&cookie, &form.token) {
         return forged();
     }
-    let plan = match server.plan_for(form.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let plan = or_refuse!(server.plan_or_refuse(form.period.as_deref()));
     let ran = {
         let _job = server.jobs.lock().await;
         let plan = plan.clone();
@@ -710,16 +715,8 @@ async fn district_download(
     UrlPath(what): UrlPath<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((_, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以下载");
-    }
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (_, session) = or_refuse!(district_caller(&server, &headers, "只有区县的账户可以下载"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     let (path, name) = match what.as_str() {
         "report" => (
             plan.output.clone(),
@@ -748,19 +745,12 @@ async fn district_feedback(
     UrlPath(code): UrlPath<String>,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((_, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(
-            StatusCode::FORBIDDEN,
-            "只有区县的账户可以下载各单位的反馈表",
-        );
-    }
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (_, session) = or_refuse!(district_caller(
+        &server,
+        &headers,
+        "只有区县的账户可以下载各单位的反馈表"
+    ));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     // The code is looked up in the roster, never used as a path as it is.
     let name = roster_name(&plan, &code);
     if name.is_empty() {
@@ -808,16 +798,8 @@ async fn district_queries(
     headers: HeaderMap,
     Query(query): Query<QueryPage>,
 ) -> Response {
-    let Some((cookie, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(StatusCode::FORBIDDEN, "这是区县的页面");
-    }
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (cookie, session) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     let answered = match query.q {
         Some(index) => {
             let _job = server.jobs.lock().await;
@@ -844,16 +826,8 @@ async fn district_query_download(
     UrlPath(index): UrlPath<usize>,
     Query(query): Query<PeriodQuery>,
 ) -> Response {
-    let Some((_, session)) = session_of(&server, &headers) else {
-        return sign_in_first();
-    };
-    if session.role != Role::District {
-        return refused(StatusCode::FORBIDDEN, "只有区县的账户可以下载");
-    }
-    let plan = match server.plan_for(query.period.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => return refused(StatusCode::BAD_REQUEST, &why),
-    };
+    let (_, session) = or_refuse!(district_caller(&server, &headers, "只有区县的账户可以下载"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
     let asked = plan.clone();
     let result = {
         let _job = server.jobs.lock().await;

@@ -334,23 +334,14 @@ impl PlausibilityCheck {
             PlausibilityTest::Change {
                 base: ChangeBase::Figure { base, .. },
                 ..
-            } => plan
-                .indicator(base)
-                .map(|i| i.label.clone())
-                .or_else(|| plan.measure(base).map(|m| m.label.clone()))
-                .unwrap_or_else(|| base.clone()),
+            } => plan.label_of(base),
             _ => String::new(),
         }
     }
 
     /// What the review questions, in words, for the 说明.
     pub fn describe(&self, plan: &Plan) -> String {
-        let label = |name: &str| {
-            plan.indicator(name)
-                .map(|i| i.label.clone())
-                .or_else(|| plan.measure(name).map(|m| m.label.clone()))
-                .unwrap_or_else(|| name.to_string())
-        };
+        let label = |name: &str| plan.label_of(name);
         match &self.test {
             PlausibilityTest::Change {
                 base,

@@ -105,7 +105,7 @@ fn failures<'r>(
             limit,
             min_base,
         } => {
-            let label = figure_label(plan, base.figure());
+            let label = plan.label_of(base.figure());
             let against = check.against_words(plan);
             for row in townships().chain(total) {
                 let now = row.indicators.get(base.figure()).copied().flatten();
@@ -173,7 +173,7 @@ fn failures<'r>(
             let display = plan
                 .indicator(indicator)
                 .map_or(Display::Number, |i| i.display);
-            let label = figure_label(plan, indicator);
+            let label = plan.label_of(indicator);
             for (row, value) in values {
                 let z = (value - median) / spread;
                 if z.abs() <= *threshold {
@@ -290,18 +290,11 @@ fn relation_display(plan: &Plan, side: &Arith) -> Display {
     }
 }
 
-fn figure_label(plan: &Plan, name: &str) -> String {
-    plan.indicator(name)
-        .map(|i| i.label.clone())
-        .or_else(|| plan.measure(name).map(|m| m.label.clone()))
-        .unwrap_or_else(|| name.to_string())
-}
-
 /// What the finding's 列 says: the figure reviewed, or the relation.
 fn check_label(plan: &Plan, check: &PlausibilityCheck) -> String {
     match &check.test {
-        PlausibilityTest::Change { base, .. } => figure_label(plan, base.figure()),
-        PlausibilityTest::Outlier { indicator, .. } => figure_label(plan, indicator),
+        PlausibilityTest::Change { base, .. } => plan.label_of(base.figure()),
+        PlausibilityTest::Outlier { indicator, .. } => plan.label_of(indicator),
         PlausibilityTest::Relation { words, .. } => words.clone(),
     }
 }

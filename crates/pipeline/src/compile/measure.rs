@@ -626,21 +626,7 @@ fn compile_indicator(
         }
         None => default_display(kind),
     };
-    let label_of = |m: &str| {
-        let measure = measures.iter().find(|x| x.name == m).map(|x| &x.label);
-        let indicator = indicators.iter().find(|x| x.name == m).map(|x| &x.label);
-        let constant = declared
-            .constants
-            .iter()
-            .find(|x| x.name == m)
-            .map(|x| &x.label);
-        measure
-            .or(indicator)
-            .or(constant)
-            .cloned()
-            .unwrap_or_else(|| m.to_string())
-    };
-    let formula = arith.render(&label_of);
+    let formula = arith.render(&|m| label_of(m, measures, indicators, declared));
     Some(Indicator {
         name: name.to_string(),
         label: spec.label,
@@ -649,6 +635,28 @@ fn compile_indicator(
         display,
         formula,
     })
+}
+
+/// A measure's, indicator's or roster constant's label (its name when it has none), for
+/// formulas and relations in words.
+pub(super) fn label_of(
+    name: &str,
+    measures: &[Measure],
+    indicators: &[Indicator],
+    declared: &Declared,
+) -> String {
+    let measure = measures.iter().find(|x| x.name == name).map(|x| &x.label);
+    let indicator = indicators.iter().find(|x| x.name == name).map(|x| &x.label);
+    let constant = declared
+        .constants
+        .iter()
+        .find(|x| x.name == name)
+        .map(|x| &x.label);
+    measure
+        .or(indicator)
+        .or(constant)
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
 }
 
 pub(super) fn default_display(kind: Option<ValueKind>) -> Display {

@@ -6,7 +6,7 @@
 use toml::de::DeValue;
 use toml::Spanned;
 
-use super::measure::{check_indicator_expr, Declared};
+use super::measure::{check_indicator_expr, label_of, Declared};
 use super::report::shown_value;
 use super::sections::section;
 use crate::diagnostics::{did_you_mean, Diagnostics};
@@ -301,21 +301,7 @@ fn compile_relation(
         d.span(&relation.span(), format!("{what}: `relation` compares an amount of money with a number that is not one; compare money with money (recovered <= involved)"));
         return None;
     }
-    let label_of = |m: &str| {
-        let measure = cx.measures.iter().find(|x| x.name == m).map(|x| &x.label);
-        let indicator = indicators.iter().find(|x| x.name == m).map(|x| &x.label);
-        let constant = cx
-            .declared
-            .constants
-            .iter()
-            .find(|x| x.name == m)
-            .map(|x| &x.label);
-        measure
-            .or(indicator)
-            .or(constant)
-            .cloned()
-            .unwrap_or_else(|| m.to_string())
-    };
+    let label_of = |m: &str| label_of(m, cx.measures, indicators, cx.declared);
     let words = format!(
         "{} {} {}",
         left.render(&label_of),
