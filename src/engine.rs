@@ -89,7 +89,11 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
     let _lock = store.as_ref().map(Store::lock).transpose()?;
     let run = store
         .as_ref()
-        .map(|_| RunInfo::new(plan, &data))
+        .map(|store| {
+            let mut run = RunInfo::new(plan, &data)?;
+            run.confirmations = store.confirmations(&plan.period)?;
+            Ok::<_, store::StoreError>(run)
+        })
         .transpose()?;
     let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
     let history = store.as_ref().map(|s| s as &dyn History);

@@ -286,6 +286,30 @@ sql = "SELECT submitter_name AS 单位, count(*) AS 案件数 FROM cases GROUP B
     pipeline
 }
 
+/// Presses 运行报表 and follows its progress page (it reloads itself while the run goes)
+/// until the run has ended; the last progress page.
+fn run_report(server: &Server, cookie: &str, token: &str) -> String {
+    let body = format!("token={token}");
+    let started = request(
+        server,
+        "POST",
+        "/district/run",
+        Some(cookie),
+        Some(("application/x-www-form-urlencoded", body.as_bytes())),
+    );
+    assert_eq!(started.status, 303, "{}", started.text());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = get(server, "/district/run", cookie).text();
+        let running = page.contains("http-equiv=\"refresh\"");
+        if !running {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "the run did not end: {page}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// A township's ledger: `cases` rows, the second with 涉及人数 0 (out of range, rejected).
 fn ledger(code: &str, cases: usize, fen_each: i64) -> (String, i64, usize) {
     let mut csv = "案件编号,受理日期,涉及人数,追发工资\n".to_string();
@@ -399,6 +423,8 @@ fn a_township_reaches_nothing_of_another_and_forged_or_replayed_requests_are_ref
     // The district's pages and every download of another township: refused.
     for path in [
         "/district",
+        "/district/run",
+        "/district/queries",
         "/district/download/report",
         "/district/download/findings",
         "/district/feedback/510199002",
@@ -606,6 +632,38 @@ fn a_township_confirms_its_data_and_a_later_file_voids_it() {
         .contains("已确认（张三"));
     let audit = std::fs::read_to_string(dir.path().join("out/serve/audit.log")).unwrap();
     assert!(audit.contains("确认数据无误"));
+    // The run's manifest says who confirmed the very file it read.
+    let ran = run_report(
+        &server,
+        &district,
+        &get(&server, "/district", &district).token(),
+    );
+    assert!(ran.contains("报表已生成"), "{ran}");
+    let manifest = std::fs::read_to_string(
+        dir.path()
+            .join("out/store/web/_manifests/cases/period=2024.json"),
+    )
+    .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let file = &manifest["files"][0];
+    assert_eq!(file["confirmed"]["name"], "张三", "{manifest}");
+    assert_eq!(file["confirmed"]["account"], "t510199001");
+    // A file changed in the folder by hand (not through the page) lapses the confirmation.
+    let stored = dir.path().join("data/510199001-第1街道/案件台账.csv");
+    let original = std::fs::read(&stored).unwrap();
+    std::fs::write(&stored, [original.as_slice(), b"\n"].concat()).unwrap();
+    let page = get(&server, "/township", &cookie).text();
+    assert!(
+        page.contains("确认已失效") && page.contains("在确认后有改动"),
+        "{page}"
+    );
+    assert!(get(&server, "/district", &district)
+        .text()
+        .contains("确认已失效"));
+    std::fs::write(&stored, &original).unwrap();
+    assert!(get(&server, "/township", &cookie)
+        .text()
+        .contains("已确认以上数据无误：张三"));
     // A file sent afterwards is not what was confirmed.
     let token = get(&server, "/township", &cookie).token();
     let page = upload(&server, &cookie, &token, &[("b.csv", csv.as_bytes())]);
@@ -700,15 +758,15 @@ fn the_district_runs_the_report_and_asks_its_saved_queries() {
     let before = get(&server, "/district/queries?q=0", &cookie).text();
     assert!(before.contains("先运行报表"), "{before}");
     // The run, then the report and the answer.
-    let body = format!("token={}", page.token());
-    let ran = request(
-        &server,
-        "POST",
-        "/district/run",
-        Some(&cookie),
-        Some(("application/x-www-form-urlencoded", body.as_bytes())),
-    );
-    assert!(ran.text().contains("报表已生成"), "{}", ran.text());
+    let ran = run_report(&server, &cookie, &page.token());
+    assert!(ran.contains("报表已生成"), "{ran}");
+    // The progress told the file read and every step.
+    assert!(ran.contains("读取文件：1 / 1"), "{ran}");
+    assert_eq!(ran.matches(" ✓</li>").count(), 7, "{ran}");
+    // The district page tells the last run.
+    assert!(get(&server, "/district", &cookie)
+        .text()
+        .contains("上次运行"));
     let report = get(&server, "/district/download/report", &cookie);
     assert_eq!(report.status, 200);
     assert!(report.body.starts_with(b"PK"));

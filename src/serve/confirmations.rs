@@ -1,80 +1,75 @@
-//! A township's "以上数据无误": who confirmed its files for a period, and when. Kept in
-//! `<output>/serve/confirmations.json` (written atomically); a file sent afterwards voids
-//! the confirmation — what was confirmed is no longer what is there.
+//! A township's "以上数据无误" as the pages see it. The confirmation itself is kept in the
+//! store (`store::confirmations`: name, time, the files by SHA-256) and copied into the
+//! manifest of the run that reads those files; here: which store, which files a township
+//! confirms, and whether its confirmation still holds for the files there now.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use ingest::Ingested;
+use pipeline::Plan;
+use store::{Confirmation, ConfirmedFile, PeriodConfirmations, Store};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Confirmation {
-    /// The name the clerk typed (填报人).
-    pub name: String,
-    pub account: String,
-    pub time: String,
+/// A township's confirmation against its files now.
+pub enum State {
+    /// Confirmed, and the files are those confirmed.
+    Holds(Confirmation),
+    /// Confirmed, but a file changed since (why, in words).
+    Lapsed(Confirmation, String),
+    None,
 }
 
-/// period → township code → its confirmation.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Confirmations {
-    periods: BTreeMap<String, BTreeMap<String, Confirmation>>,
+/// The store that keeps confirmations: the pipeline's, or (a pipeline without one) a store
+/// in the server's own folder.
+pub fn store_of(plan: &Plan, serve_dir: &Path) -> Store {
+    match &plan.store {
+        Some(dir) => Store::new(dir, &plan.name),
+        None => Store::new(&serve_dir.join("store"), &plan.name),
+    }
 }
 
-impl Confirmations {
-    fn path(serve_dir: &Path) -> PathBuf {
-        serve_dir.join("confirmations.json")
+/// The township's files of the period as read now, each with its SHA-256.
+pub fn files_now(plan: &Plan, data: &Ingested, code: &str) -> anyhow::Result<Vec<ConfirmedFile>> {
+    let mut labels: Vec<&Path> = data
+        .files
+        .iter()
+        .filter(|f| f.submitter.as_deref() == Some(code))
+        .map(|f| f.label.as_path())
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
+        .into_iter()
+        .map(|label| {
+            Ok(ConfirmedFile {
+                path: label.to_string_lossy().into_owned(),
+                sha256: store::sha256_of(&plan.data_dir.join(label))?,
+            })
+        })
+        .collect()
+}
+
+/// Every township's state for the period, from one read of the store.
+pub struct Period {
+    confirmations: PeriodConfirmations,
+}
+
+impl Period {
+    pub fn load(plan: &Plan, serve_dir: &Path) -> anyhow::Result<Period> {
+        Ok(Period {
+            confirmations: store_of(plan, serve_dir).confirmations(&plan.period)?,
+        })
     }
 
-    pub fn load(serve_dir: &Path) -> anyhow::Result<Confirmations> {
-        let path = Confirmations::path(serve_dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .with_context(|| format!("确认记录 {} 无法读取", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Confirmations::default()),
-            Err(e) => Err(e).with_context(|| format!("读取 {}", path.display())),
-        }
-    }
-
-    fn save(&self, serve_dir: &Path) -> anyhow::Result<()> {
-        let path = Confirmations::path(serve_dir);
-        let temporary = serve_dir.join(".confirmations.json.tmp");
-        std::fs::write(&temporary, serde_json::to_string_pretty(self)?)
-            .with_context(|| format!("写入 {}", temporary.display()))?;
-        std::fs::rename(&temporary, &path).with_context(|| format!("写入 {}", path.display()))
-    }
-
-    pub fn get(&self, period: &str, code: &str) -> Option<&Confirmation> {
-        self.periods.get(period)?.get(code)
-    }
-
-    /// Records a confirmation (replacing an earlier one of the period).
-    pub fn confirm(
-        serve_dir: &Path,
-        period: &str,
-        code: &str,
-        confirmation: Confirmation,
-    ) -> anyhow::Result<()> {
-        let mut all = Confirmations::load(serve_dir)?;
-        all.periods
-            .entry(period.to_string())
-            .or_default()
-            .insert(code.to_string(), confirmation);
-        all.save(serve_dir)
-    }
-
-    /// A file sent after a confirmation voids it.
-    pub fn void(serve_dir: &Path, period: &str, code: &str) -> anyhow::Result<bool> {
-        let mut all = Confirmations::load(serve_dir)?;
-        let removed = all
-            .periods
-            .get_mut(period)
-            .and_then(|p| p.remove(code))
-            .is_some();
-        if removed {
-            all.save(serve_dir)?;
-        }
-        Ok(removed)
+    /// The township's confirmation against its files now (hashes only a confirmed
+    /// township's files).
+    pub fn state(&self, plan: &Plan, data: &Ingested, code: &str) -> anyhow::Result<State> {
+        let Some(confirmation) = self.confirmations.get(code) else {
+            return Ok(State::None);
+        };
+        let now = files_now(plan, data, code)?;
+        Ok(match confirmation.still_holds(&now) {
+            Ok(()) => State::Holds(confirmation.clone()),
+            Err(why) => State::Lapsed(confirmation.clone(), why),
+        })
     }
 }

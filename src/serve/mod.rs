@@ -20,6 +20,7 @@ pub mod accounts;
 mod audit;
 mod confirmations;
 mod pages;
+mod runs;
 mod sessions;
 mod submissions;
 
@@ -59,6 +60,8 @@ struct Server {
     audit: Audit,
     /// One engine job at a time (a validation for a receipt, a run).
     jobs: tokio::sync::Mutex<()>,
+    /// The latest report run started from the page (running or ended).
+    last_run: std::sync::Mutex<Option<Arc<runs::RunProgress>>>,
     /// Failed sign-ins per account name: (count, first failure), to stop password guessing.
     failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
 }
@@ -89,6 +92,7 @@ pub async fn serve(
         failures: Default::default(),
         sessions: Sessions::default(),
         jobs: tokio::sync::Mutex::new(()),
+        last_run: Default::default(),
     });
     let app = Router::new()
         .route("/", get(home))
@@ -100,7 +104,7 @@ pub async fn serve(
         .route("/township/confirm", post(township_confirm))
         .route("/township/template/{source}", get(township_template))
         .route("/district", get(district_page))
-        .route("/district/run", post(district_run))
+        .route("/district/run", get(district_run_page).post(district_run))
         .route("/district/download/{what}", get(district_download))
         .route("/district/feedback/{code}", get(district_feedback))
         .route("/district/queries", get(district_queries))
@@ -123,6 +127,13 @@ struct PeriodQuery {
 }
 
 impl Server {
+    fn last_run(&self) -> Option<Arc<runs::RunProgress>> {
+        self.last_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// [`Server::plan_for`], a period that is none refused with its reason.
     fn plan_or_refuse(&self, period: Option<&str>) -> Result<Arc<Plan>, Response> {
         self.plan_for(period)
@@ -350,8 +361,8 @@ async fn township_page(
     match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &plan, &code);
-            let page = pages::township(&plan, &code, &validated, &token, &[], confirmed.as_ref());
+            let confirmed = confirmation_of(&server, &plan, &validated, &code);
+            let page = pages::township(&plan, &code, &validated, &token, &[], &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -446,10 +457,8 @@ async fn upload(
             );
             match stored {
                 Ok(Ok(stored)) => {
-                    let period = plan.period.to_string();
-                    if let Ok(true) =
-                        confirmations::Confirmations::void(&server.dir, &period, &code)
-                    {
+                    let store = confirmations::store_of(&plan, &server.dir);
+                    if let Ok(true) = store.void_confirmation(&plan.period, &code) {
                         told.push(
                             "之前的“以上数据无误”确认已作废：文件有了变化，请核对后重新确认".into(),
                         );
@@ -493,23 +502,25 @@ async fn upload(
     match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &plan, &code);
-            let page = pages::township(&plan, &code, &validated, &token, &told, confirmed.as_ref());
+            let confirmed = confirmation_of(&server, &plan, &validated, &code);
+            let page = pages::township(&plan, &code, &validated, &token, &told, &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     }
 }
 
+/// The township's confirmation against its files now (none when it cannot be read: the
+/// page then offers to confirm again).
 fn confirmation_of(
     server: &Server,
     plan: &Plan,
+    validated: &crate::engine::Validated,
     code: &str,
-) -> Option<confirmations::Confirmation> {
-    confirmations::Confirmations::load(&server.dir)
-        .ok()?
-        .get(&plan.period.to_string(), code)
-        .cloned()
+) -> confirmations::State {
+    confirmations::Period::load(plan, &server.dir)
+        .and_then(|period| period.state(plan, &validated.data, code))
+        .unwrap_or(confirmations::State::None)
 }
 
 #[derive(Deserialize)]
@@ -537,17 +548,41 @@ async fn township_confirm(
     if name.is_empty() {
         return refused(StatusCode::BAD_REQUEST, "请填写确认人的姓名");
     }
-    let confirmation = confirmations::Confirmation {
-        name: name.to_string(),
-        account: session.account.clone(),
-        time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-    };
     let plan = or_refuse!(server.plan_or_refuse(form.period.as_deref()));
-    let period = plan.period.to_string();
-    if let Err(e) = confirmations::Confirmations::confirm(&server.dir, &period, &code, confirmation)
-    {
-        return refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}"));
+    // What is confirmed is the files as read now, by their hashes; no upload or run in
+    // between.
+    let recorded = {
+        let _job = server.jobs.lock().await;
+        let plan = plan.clone();
+        let (dir, account, name, code) = (
+            server.dir.clone(),
+            session.account.clone(),
+            name.to_string(),
+            code.clone(),
+        );
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let (validated, _) = crate::engine::validate(&plan, &crate::engine::Quiet)?;
+            let files = confirmations::files_now(&plan, &validated.data, &code)?;
+            if files.is_empty() {
+                anyhow::bail!("本期还没有报送文件，没有可以确认的数据");
+            }
+            let confirmation = store::Confirmation {
+                name,
+                account,
+                time: chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+                files,
+            };
+            confirmations::store_of(&plan, &dir).confirm(&plan.period, &code, confirmation)?;
+            Ok(())
+        })
+        .await
+    };
+    match recorded {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return refused(StatusCode::CONFLICT, &format!("{e:#}")),
+        Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
+    let period = plan.period.to_string();
     server.audit.record(
         &session.account,
         "确认数据无误",
@@ -654,17 +689,49 @@ async fn district_page(
 ) -> Response {
     let (cookie, _) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
     let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
+    // While a run goes the files cannot be read again: its progress instead.
+    if let Some(run) = server.last_run().filter(|r| r.is_running()) {
+        return Redirect::to(&format!("/district/run?period={}", run.period)).into_response();
+    }
     match validated(&server, &plan).await {
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
-            let page = pages::district(&plan, &validated, &token, None, &confirmed);
+            let confirmed = district_confirmations(&server, &plan, &validated);
+            let last_run = server
+                .last_run()
+                .filter(|r| r.period == plan.period.to_string());
+            let last_run = last_run.as_deref().map(|r| (r, r.snapshot()));
+            let page = pages::district(&plan, &validated, &token, last_run, &confirmed);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
     }
 }
 
+/// Every township's confirmation state, by code, for the district's table.
+fn district_confirmations(
+    server: &Server,
+    plan: &Plan,
+    validated: &crate::engine::Validated,
+) -> std::collections::HashMap<String, confirmations::State> {
+    let period = confirmations::Period::load(plan, &server.dir).ok();
+    validated
+        .data
+        .roster
+        .submitters
+        .iter()
+        .map(|s| {
+            let state = period
+                .as_ref()
+                .and_then(|p| p.state(plan, &validated.data, &s.code).ok())
+                .unwrap_or(confirmations::State::None);
+            (s.code.clone(), state)
+        })
+        .collect()
+}
+
+/// Starts the report run in the background and shows its progress; a run already going
+/// is shown instead of starting another.
 async fn district_run(
     State(server): State<Shared>,
     headers: HeaderMap,
@@ -679,34 +746,70 @@ async fn district_run(
         return forged();
     }
     let plan = or_refuse!(server.plan_or_refuse(form.period.as_deref()));
-    let ran = {
-        let _job = server.jobs.lock().await;
-        let plan = plan.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::engine::run(&plan, &crate::engine::Quiet)
-                .map(|out| (out.report, out.restatement.is_some()))
-        })
-        .await
+    let progress = {
+        let mut last = server.last_run.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(running) = last.as_ref().filter(|r| r.is_running()) {
+            return Redirect::to(&format!("/district/run?period={}", running.period))
+                .into_response();
+        }
+        let progress = Arc::new(runs::RunProgress::new(
+            &plan.period.to_string(),
+            &session.account,
+        ));
+        *last = Some(progress.clone());
+        progress
     };
-    let outcome = match ran {
-        Ok(Ok((report, _))) => {
-            server
+    server
+        .audit
+        .record(&session.account, "开始运行报表", &plan.period.to_string());
+    let background = server.clone();
+    let period = plan.period.to_string();
+    tokio::spawn(async move {
+        let ran = {
+            let _job = background.jobs.lock().await;
+            let observer = progress.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::engine::run(&plan, observer.as_ref()).map(|out| out.report)
+            })
+            .await
+        };
+        let (succeeded, words) = match ran {
+            Ok(Ok(report)) => {
+                background.audit.record(
+                    &progress.account,
+                    "运行报表",
+                    &report.display().to_string(),
+                );
+                let name = report.file_name().map(|n| n.to_string_lossy().into_owned());
+                (true, format!("报表已生成：{}", name.unwrap_or_default()))
+            }
+            Ok(Err(e)) => (false, format!("运行没有完成：{e:#}")),
+            Err(e) => (false, format!("运行没有完成：{e}")),
+        };
+        if !succeeded {
+            background
                 .audit
-                .record(&session.account, "运行报表", &report.display().to_string());
-            format!("报表已生成：{}", report.display())
+                .record(&progress.account, "运行报表失败", &words);
         }
-        Ok(Err(e)) => format!("运行没有完成：{e:#}"),
-        Err(e) => format!("运行没有完成：{e}"),
-    };
-    match validated(&server, &plan).await {
-        Ok(validated) => {
-            let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmations::Confirmations::load(&server.dir).unwrap_or_default();
-            let page = pages::district(&plan, &validated, &token, Some(&outcome), &confirmed);
-            Html(page.into_string()).into_response()
-        }
-        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
-    }
+        progress.finish(succeeded, words);
+    });
+    Redirect::to(&format!("/district/run?period={period}")).into_response()
+}
+
+/// The progress of the period's latest run from the page (reloading while it goes).
+async fn district_run_page(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (cookie, _) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
+    let run = server
+        .last_run()
+        .filter(|r| r.period == plan.period.to_string());
+    let token = server.sessions.form_token(&cookie);
+    let shown = run.as_deref().map(|r| (r, r.snapshot()));
+    Html(pages::run_progress(&plan, &token, shown).into_string()).into_response()
 }
 
 async fn district_download(

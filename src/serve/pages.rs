@@ -5,6 +5,8 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::confirmations::State;
+use super::runs::{RunProgress, Snapshot};
 use crate::engine::Validated;
 use finding::Severity;
 use ingest::SubmissionStatus;
@@ -25,15 +27,29 @@ td.num{text-align:right}
 .told{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;margin-bottom:12px}
 form.period{margin-bottom:12px}
 input[type=file]{border:2px dashed #90a4ae;padding:24px;width:420px;background:#fafbfc}
+progress{width:420px;height:18px}
+ol.steps li.done{color:#2e7d32}
 button{background:#1f4e79;color:#fff;border:0;border-radius:4px;padding:6px 16px;cursor:pointer}
 ";
 
 fn page(plan: &Plan, title: &str, token: Option<&str>, body: Markup) -> Markup {
+    document(plan, title, token, false, body)
+}
+
+/// A page; `refreshing`: it reloads itself every second (a run's progress, without script).
+fn document(
+    plan: &Plan,
+    title: &str,
+    token: Option<&str>,
+    refreshing: bool,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
+                @if refreshing { meta http-equiv="refresh" content="1"; }
                 title { (title) " — " (plan.expand(&plan.title)) }
                 style { (PreEscaped(STYLE)) }
             }
@@ -101,7 +117,7 @@ pub fn township(
     validated: &Validated,
     token: &str,
     told: &[String],
-    confirmed: Option<&super::confirmations::Confirmation>,
+    confirmed: &super::confirmations::State,
 ) -> Markup {
     let data = &validated.data;
     let name = data
@@ -210,9 +226,12 @@ pub fn township(
             @if !files.is_empty() {
                 section {
                     h2 { "确认" }
-                    @if let Some(c) = confirmed {
+                    @if let State::Holds(c) = confirmed {
                         p.ok { "已确认以上数据无误：" (c.name) "，" (c.time) }
                     } @else {
+                        @if let State::Lapsed(c, why) = confirmed {
+                            p.warn { (c.name) "于" (c.time) "的确认已失效：" (why) "。请核对后重新确认。" }
+                        }
                         form method="post" action="/township/confirm" {
                             input type="hidden" name="token" value=(token);
                             input type="hidden" name="period" value=(plan.period.to_string());
@@ -252,10 +271,9 @@ pub fn district(
     plan: &Plan,
     validated: &Validated,
     token: &str,
-    outcome: Option<&str>,
-    confirmed: &super::confirmations::Confirmations,
+    last_run: Option<(&RunProgress, Snapshot)>,
+    confirmed: &std::collections::HashMap<String, State>,
 ) -> Markup {
-    let period = plan.period.to_string();
     let data = &validated.data;
     // The ledgers every township owes (optional summaries and last year's report aside).
     let sources: Vec<_> = plan
@@ -299,7 +317,14 @@ pub fn district(
         "报送情况",
         Some(token),
         html! {
-            @if let Some(outcome) = outcome { div.told { (outcome) } }
+            @if let Some(run) = last_run {
+                @if let Some((succeeded, words)) = &run.1.outcome {
+                    div.told {
+                        "上次运行（" (run.0.started_at) "，" (run.0.account) "，用时 " (format!("{:.1}", run.1.seconds)) " 秒）："
+                        @if *succeeded { span.ok { (words) } } @else { span.bad { (words) } }
+                    }
+                }
+            }
             (period_switch(plan, "/district"))
             section {
                 h2 { "报送情况（" (plan.period.label()) "）" }
@@ -313,9 +338,10 @@ pub fn district(
                                 @let (text, class) = status(&submitter.code, s);
                                 td class=(class) { (text) }
                             }
-                            td { @match confirmed.get(&period, &submitter.code) {
-                                Some(c) => span.ok { "已确认（" (c.name) " " (c.time) "）" },
-                                None => span.muted { "未确认" },
+                            td { @match confirmed.get(&submitter.code) {
+                                Some(State::Holds(c)) => span.ok { "已确认（" (c.name) " " (c.time) "）" },
+                                Some(State::Lapsed(c, why)) => span.warn { "确认已失效（" (c.name) " " (c.time) "；" (why) "）" },
+                                _ => span.muted { "未确认" },
                             } }
                             td { a href=(format!("/district/feedback/{}?period={}", submitter.code, plan.period)) { "下载" } }
                         }
@@ -332,6 +358,48 @@ pub fn district(
                 }
                 p {
                     a href=(format!("/district/queries?period={}", plan.period)) { "常用查询" } " · "
+                    a href=(format!("/district/download/report?period={}", plan.period)) { "下载报表" } " · "
+                    a href=(format!("/district/download/findings?period={}", plan.period)) { "下载问题清单" }
+                }
+            }
+        },
+    )
+}
+
+/// A run's progress: files read of files found, each step, and when it has ended, how;
+/// reloads itself while the run goes.
+pub fn run_progress(plan: &Plan, token: &str, run: Option<(&RunProgress, Snapshot)>) -> Markup {
+    let running = run.as_ref().is_some_and(|(_, now)| now.outcome.is_none());
+    document(
+        plan,
+        "运行报表",
+        Some(token),
+        running,
+        html! {
+            section {
+                h2 { "运行报表（" (plan.period.label()) "）" }
+                @match &run {
+                    None => p { "本报告期还没有从网页运行过报表。" },
+                    Some((run, now)) => {
+                        p { (run.account) " 于 " (run.started_at) " 开始运行，已用 " (format!("{:.1}", now.seconds)) " 秒。" }
+                        p {
+                            "读取文件：" (now.files_read) " / " (now.files_found) " "
+                            progress max=(now.files_found.max(1)) value=(now.files_read) {}
+                        }
+                        ol.steps {
+                            @for (words, done) in &now.steps {
+                                @if *done { li.done { (words) " ✓" } } @else { li { (words) } }
+                            }
+                        }
+                        @match &now.outcome {
+                            None => p.muted { "正在运行，本页每秒自动刷新。运行期间报送的文件排队等待。" },
+                            Some((true, words)) => p.ok { (words) },
+                            Some((false, words)) => p.bad { (words) },
+                        }
+                    }
+                }
+                p {
+                    a href=(format!("/district?period={}", plan.period)) { "返回报送情况" } " · "
                     a href=(format!("/district/download/report?period={}", plan.period)) { "下载报表" } " · "
                     a href=(format!("/district/download/findings?period={}", plan.period)) { "下载问题清单" }
                 }

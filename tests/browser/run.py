@@ -123,6 +123,12 @@ def main():
             path = wait_for_download(".xlsx")
             check(path is not None and open(path, "rb").read(2) == b"PK", "feedback workbook downloaded")
 
+        # The clerk confirms 以上数据无误 with a name.
+        browser.find_element(By.NAME, "name").send_keys("王芳")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/township/confirm'] button").click()
+        wait.until(lambda b: "已确认以上数据无误" in b.page_source)
+        check("王芳" in browser.page_source, "township confirmed its data")
+
         # The district: the status table, the run, the download.
         sign_in("qu", "district-secret-1")
         wait.until(lambda b: "报送情况" in b.page_source)
@@ -130,16 +136,23 @@ def main():
         if not ("未报送" in page and "锦华街道" in page):
             print(page[page.find("<main>"):][:3000])
         check("未报送" in page and "锦华街道" in page, "district page shows who sent what")
+        check("已确认（王芳" in page, "district page shows the confirmation")
         browser.find_element(By.CSS_SELECTOR, "form[action='/district/run'] button").click()
+        # The progress page reloads itself until the run has ended.
+        wait.until(lambda b: "运行报表（" in b.page_source)
+        check("读取文件：" in browser.page_source, "run progress shown")
         WebDriverWait(browser, 300).until(lambda b: "报表已生成" in b.page_source)
         check(True, "the district ran the report")
+        full_page_shot("run.png")
+        browser.find_element(By.LINK_TEXT, "返回报送情况").click()
+        wait.until(lambda b: "上次运行" in b.page_source)
         full_page_shot("district.png")
         for f in os.listdir(downloads):
             os.remove(os.path.join(downloads, f))
         browser.find_element(By.LINK_TEXT, "下载报表").click()
         path = wait_for_download(".xlsx")
         check(path is not None and open(path, "rb").read(2) == b"PK", "report downloaded")
-        print("screenshots: docs/screenshots/township.png, docs/screenshots/district.png")
+        print("screenshots: docs/screenshots/township.png, district.png, run.png")
     finally:
         browser.quit()
         server.kill()

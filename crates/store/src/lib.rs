@@ -7,6 +7,7 @@
 //! <store>/<pipeline>/_measures/period=2024-11/data.parquet     every measure and indicator of the period per level
 //! <store>/<pipeline>/_manifests/<source>/period=2024-11.json   pipeline hash, engine version, files (SHA-256, row account), vintages
 //! <store>/<pipeline>/_vintages/<table>/period=2024-11/vintage=1/…  a replaced partition as first stored (and its manifest)
+//! <store>/<pipeline>/_confirmations/period=2024-11.json  townships' 以上数据无误 (name, time, files by SHA-256)
 //! <store>/<pipeline>/.lock                                     held while a run writes
 //! ```
 //!
@@ -26,8 +27,10 @@
 //! the old partition or the new, never half of one. Replacing a stored period compares the
 //! two by business key (`restatement`).
 
+pub mod confirmations;
 pub mod restatement;
 
+pub use confirmations::{Confirmation, ConfirmedBy, ConfirmedFile, PeriodConfirmations};
 pub use restatement::Restatement;
 
 use std::collections::HashMap;
@@ -941,6 +944,9 @@ pub struct RunInfo {
     pub written_at: String,
     /// SHA-256 of each input file, by its path under the data folder.
     pub file_sha256: HashMap<PathBuf, String>,
+    /// The townships' confirmations of the period (read under the run's lock), for the
+    /// manifests' file entries they still match.
+    pub confirmations: PeriodConfirmations,
 }
 
 impl RunInfo {
@@ -959,6 +965,7 @@ impl RunInfo {
             engine_version: env!("CARGO_PKG_VERSION").to_string(),
             written_at: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             file_sha256,
+            confirmations: PeriodConfirmations::new(),
         })
     }
 }
@@ -1096,6 +1103,9 @@ pub struct ManifestFile {
     /// The skipped rows by reason, under the reasons' words (空行, 合计/小计行 …).
     #[serde(default)]
     pub rows_skipped_by: std::collections::BTreeMap<String, usize>,
+    /// The township's "以上数据无误" for exactly this file (same path and SHA-256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<ConfirmedBy>,
 }
 
 impl ManifestFile {
@@ -1104,28 +1114,38 @@ impl ManifestFile {
         data.files
             .iter()
             .filter(|f| f.source == source.id)
-            .map(|f| ManifestFile {
-                path: f.label.to_string_lossy().into_owned(),
-                sha256: run.file_sha256.get(&f.label).cloned().unwrap_or_default(),
-                submitter: f.submitter.clone(),
-                sheet: f.sheet.clone(),
-                used: f.used,
-                rows_read: f.counts.read,
-                rows_used: f.counts.used,
-                rows_rejected: f.counts.rejected,
-                rows_skipped: f.counts.skipped_total(),
-                header_row: f.header_row,
-                header_height: f.header_height,
-                undated_rows: f.undated_rows,
-                submitter_evidence: f.submitter_evidence.clone(),
-                rows_title: f.counts.title,
-                rows_header: f.counts.header,
-                rows_skipped_by: f
-                    .counts
-                    .skipped
-                    .iter()
-                    .map(|(reason, n)| (reason.label().to_string(), *n))
-                    .collect(),
+            .map(|f| {
+                let path = f.label.to_string_lossy().into_owned();
+                let sha256 = run.file_sha256.get(&f.label).cloned().unwrap_or_default();
+                let confirmed = f
+                    .submitter
+                    .as_ref()
+                    .and_then(|code| run.confirmations.get(code))
+                    .and_then(|c| c.of_file(&path, &sha256));
+                ManifestFile {
+                    path,
+                    sha256,
+                    confirmed,
+                    submitter: f.submitter.clone(),
+                    sheet: f.sheet.clone(),
+                    used: f.used,
+                    rows_read: f.counts.read,
+                    rows_used: f.counts.used,
+                    rows_rejected: f.counts.rejected,
+                    rows_skipped: f.counts.skipped_total(),
+                    header_row: f.header_row,
+                    header_height: f.header_height,
+                    undated_rows: f.undated_rows,
+                    submitter_evidence: f.submitter_evidence.clone(),
+                    rows_title: f.counts.title,
+                    rows_header: f.counts.header,
+                    rows_skipped_by: f
+                        .counts
+                        .skipped
+                        .iter()
+                        .map(|(reason, n)| (reason.label().to_string(), *n))
+                        .collect(),
+                }
             })
             .collect()
     }
