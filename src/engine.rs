@@ -127,7 +127,7 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
     let findings_outputs = report::findings::write_findings_outputs(plan, &data, &completeness)?;
     observer.phase_ended("findings");
     report::write_report(plan, &results, &data, &plan.output)
-        .with_context(|| format!("writing {}", plan.output.display()))?;
+        .with_context(|| format!("写出报表 {}", plan.output.display()))?;
     observer.phase_ended("report");
     Ok(RunOutput {
         data,
@@ -210,7 +210,7 @@ pub fn republish(
         plan.period
     ));
     report::write_report(plan, &results, &data, output)
-        .with_context(|| format!("writing {}", output.display()))?;
+        .with_context(|| format!("写出报表 {}", output.display()))?;
     observer.phase_ended("report");
     Ok(Some(Republished {
         vintage,

@@ -38,7 +38,7 @@ fn missing_file_is_an_error_not_a_panic() {
     let (code, _, stderr) = check("tests/fixtures/pipelines/does-not-exist.toml");
     assert_eq!(code, 2);
     assert!(
-        stderr.starts_with("错误：cannot read pipeline file"),
+        stderr.starts_with("错误：流水线文件") && stderr.contains("无法读取：文件或文件夹不存在"),
         "{stderr}"
     );
 }
@@ -110,9 +110,7 @@ fn a_measure_date_needs_a_source_that_keeps_every_row() {
     let (code, _, stderr) = check(pipeline.to_str().unwrap());
     assert_eq!(code, 2);
     assert!(
-        stderr.contains(
-            "keeps only the rows whose `受理日期` lies in the period; remove its `period_column`"
-        ),
+        stderr.contains("只保留 `受理日期` 在本期的行；请去掉它的 `period_column`"),
         "{stderr}"
     );
 }
@@ -132,13 +130,13 @@ fn a_list_sql_mistake_names_its_cause() {
     let cases = [
         (
             "select 案件编号, 案件编号 from cases",
-            "same name (`案件编号`)",
+            "两列同名（`案件编号`）",
         ),
         (
             "select ntile(4) over (order by 案件编号) as r from cases",
-            "does not have: `ntile`",
+            "引擎没有的函数：`ntile`",
         ),
-        ("select 没有 from cases", "no column `没有`"),
+        ("select 没有 from cases", "没有列 `没有`"),
     ];
     for (sql, cause) in cases {
         let pipeline = crate::common::one_township(

@@ -941,7 +941,7 @@ fn a_column_a_ledger_lacks_is_derived_and_said() {
     let told = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        told.contains("column `办理状态`: derive =") && told.contains("pipeline.toml:"),
+        told.contains("“办理状态”：derive =") && told.contains("pipeline.toml:"),
         "{told}"
     );
 }

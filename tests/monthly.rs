@@ -720,7 +720,7 @@ columns = [
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        stderr.contains("another laborstat run is writing the store"),
+        stderr.contains("另一次 laborstat 运行正在写入存储"),
         "{stderr}"
     );
     assert!(!dir

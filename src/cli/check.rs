@@ -10,13 +10,13 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         Ok(plan) => {
             let mut extra = String::new();
             if !plan.charts.is_empty() {
-                extra.push_str(&format!(", {} chart(s)", plan.charts.len()));
+                extra.push_str(&format!("、图表 {} 个", plan.charts.len()));
             }
             if !plan.lists.is_empty() {
-                extra.push_str(&format!(", {} list sheet(s)", plan.lists.len()));
+                extra.push_str(&format!("、清单表 {} 张", plan.lists.len()));
             }
             println!(
-                "{}: ok — {} source(s), {} measure(s), {} indicator(s), {} report sheet(s){extra}",
+                "{}：检查通过 — 台账 {} 个、基础指标 {} 个、计算指标 {} 个、报表工作表 {} 张{extra}",
                 args.pipeline.display(),
                 plan.sources.len(),
                 plan.measures.len(),
@@ -33,16 +33,21 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// One line per diagnostic, then a count: `file:line:col: error: message`.
+/// One line per diagnostic, then a count: `file:line:col: 错误：message` (the position the
+/// way editors jump to it).
 pub fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         eprintln!(
-            "{}:{}:{}: error: {}",
+            "{}:{}:{}: 错误：{}",
             d.file.display(),
             d.line,
             d.column,
             d.message
         );
     }
-    eprintln!("{}: {} error(s)", file.display(), diagnostics.len());
+    eprintln!(
+        "{}：共 {} 处错误（每行开头是文件:行:列），改正后再运行",
+        file.display(),
+        diagnostics.len()
+    );
 }

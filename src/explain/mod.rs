@@ -133,7 +133,7 @@ pub struct Term {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
-    #[error("the report has no sheet “{sheet}”{hint}; its sheets: {sheets}")]
+    #[error("报表中没有工作表“{sheet}”{hint}；现有的工作表：{sheets}")]
     NoSheet {
         sheet: String,
         hint: String,
@@ -143,7 +143,7 @@ pub enum ExplainError {
     Window(#[from] compute::windows::WindowError),
     #[error(transparent)]
     Compute(#[from] compute::ComputeError),
-    #[error("listing the rows of measure `{measure}` failed")]
+    #[error("指标“{measure}”的明细行无法列出")]
     Rows {
         measure: String,
         #[source]

@@ -37,7 +37,7 @@ pub fn subtotal_kinds(plan: &Plan, roster: &Roster) -> Vec<String> {
 #[derive(Debug, thiserror::Error)]
 // polars' own text stays out of the message (`error` is kept for a debugger): `check`
 // dry-runs every measure, so this is reached only by what the data itself does.
-#[error("computing measure(s) {measures} over source `{source_id}` failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
+#[error("台账“{source_id}”的数据在计算指标 {measures} 时出错；请先用 laborstat check 检查流水线文件，若检查通过，请把这一情况连同所读文件报告给维护人员")]
 pub struct ComputeError {
     measures: String,
     source_id: String,

@@ -27,7 +27,7 @@ pub enum ListError {
     #[error(transparent)]
     History(#[from] HistoryError),
     // `check` dry-runs the query on the declared schema; polars' text stays out.
-    #[error("list sheet `{name}`: the query failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
+    #[error("清单表“{name}”的查询在所读数据上出错；请先用 laborstat check 检查流水线文件，若检查通过，请报告给维护人员")]
     Query {
         name: String,
         #[source]

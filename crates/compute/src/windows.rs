@@ -133,7 +133,7 @@ impl WindowFigures {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WindowError {
-    #[error("the pipeline file could not be compiled for the window {window}: {source}")]
+    #[error("流水线文件无法按时间窗口“{window}”编译：{source}")]
     Load {
         window: String,
         source: pipeline::LoadError,
@@ -142,7 +142,7 @@ pub enum WindowError {
     History(#[from] HistoryError),
     #[error(transparent)]
     Compute(#[from] ComputeError),
-    #[error("joining the stored periods of source `{source_id}` failed")]
+    #[error("台账“{source_id}”各期存储数据合并时出错")]
     Join {
         source_id: String,
         #[source]

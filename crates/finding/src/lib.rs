@@ -7,6 +7,24 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+/// A file system error in a user's words (the system's own text is English): what a
+/// finding, a run's error or a pipeline diagnostic says when a file cannot be read or written.
+pub fn io_words(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "文件或文件夹不存在",
+        PermissionDenied => "没有读写权限",
+        AlreadyExists => "同名文件已存在",
+        InvalidData => "内容不是 UTF-8 文本",
+        StorageFull => "磁盘已满",
+        ReadOnlyFilesystem => "磁盘是只读的",
+        IsADirectory => "这是一个文件夹，不是文件",
+        NotADirectory => "路径中有一段不是文件夹",
+        UnexpectedEof => "文件不完整（提前结束）",
+        _ => "读写出错",
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]

@@ -40,12 +40,12 @@ use workbook::{InputBook, LoadedSheet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("data folder {} does not exist (set `data` in [pipeline] or pass --data DIR)", .0.display())]
+    #[error("数据文件夹 {} 不存在（在流水线文件 [pipeline] 的 data 中指定，或用 --data 文件夹）", .0.display())]
     NoDataDir(PathBuf),
     #[error("{0}")]
     Roster(String),
     // polars' own text stays out of the message.
-    #[error("building the table for source `{source_id}` failed; report it with the files that were read")]
+    #[error("台账“{source_id}”的数据表无法生成；请把这一情况连同所读文件报告给维护人员")]
     Polars {
         source_id: String,
         error: PolarsError,

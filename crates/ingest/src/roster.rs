@@ -105,7 +105,7 @@ impl Roster {
             for code in &e.succeeds {
                 let Some(old) = specs.iter().find(|o| o.code.trim() == code.trim()) else {
                     return Err(format!(
-                        "the roster says {} succeeds {code}, which it does not list",
+                        "名单写明 {} 承继 {code}，但名单中没有 {code}",
                         e.code.trim()
                     ));
                 };
@@ -125,7 +125,7 @@ impl Roster {
         for pair in submitters.windows(2) {
             if pair[0].code == pair[1].code {
                 return Err(format!(
-                    "the roster lists code {} twice ({} and {})",
+                    "名单中代码 {} 出现了两次（{} 和 {}）",
                     pair[0].code, pair[0].name, pair[1].name
                 ));
             }
@@ -273,8 +273,7 @@ fn exists_in(entry: &RosterEntrySpec, period: &Period) -> Result<bool, String> {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(|t| {
-                Period::parse(t)
-                    .map_err(|m| format!("the roster's {key} of {}: {m}", entry.code.trim()))
+                Period::parse(t).map_err(|m| format!("名单中 {} 的 {key}：{m}", entry.code.trim()))
             })
             .transpose()
     };
@@ -296,7 +295,8 @@ fn short_name(name: &str) -> Option<&str> {
 type RosterFile = (Vec<RosterEntrySpec>, Vec<Vec<RosterValue>>);
 
 fn read_roster_file(path: &Path) -> Result<RosterFile, String> {
-    let records = read_text_records(path).map_err(|e| format!("roster {}: {e}", path.display()))?;
+    let records =
+        read_text_records(path).map_err(|e| format!("名单文件 {}：{e}", path.display()))?;
     let mut rows = records.into_iter();
     let header: Vec<String> = rows
         .next()
@@ -309,7 +309,7 @@ fn read_roster_file(path: &Path) -> Result<RosterFile, String> {
     let name = find(&["name", "名称", "单位名称", "街道/乡镇"]);
     let (Some(code), Some(name)) = (code, name) else {
         return Err(format!(
-            "roster {}: the first row must name the columns `code` and `name`",
+            "名单文件 {}：第一行应为列名，且须有“代码”（code）和“名称”（name）两列",
             path.display()
         ));
     };

@@ -20,7 +20,7 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}",
+            "{}:{}:{}: 错误：{}",
             self.file.display(),
             self.line,
             self.column,
@@ -126,10 +126,10 @@ pub fn closest<'n>(word: &str, known: impl IntoIterator<Item = &'n str>) -> Opti
         .map(|(_, candidate)| candidate)
 }
 
-/// ", did you mean `x`?" or nothing.
+/// "；是不是 `x`？" or nothing.
 pub fn did_you_mean<'n>(word: &str, known: impl IntoIterator<Item = &'n str>) -> String {
     closest(word, known)
-        .map(|c| format!("; did you mean `{c}`?"))
+        .map(|c| format!("；是不是 `{c}`？"))
         .unwrap_or_default()
 }
 

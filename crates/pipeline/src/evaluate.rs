@@ -86,11 +86,14 @@ impl MeasureQuery {
 /// in words, never polars' own text.
 pub fn dry_run_measure(source: &Source, measure: &Measure) -> Result<(), String> {
     let cannot = |what: &str| {
-        format!("{what} cannot be computed from the declared column types of source `{}`; check the column types and the functions used", source.id)
+        format!(
+            "{what}无法按台账 `{}` 声明的列类型计算；请检查列的类型和所用的函数",
+            source.id
+        )
     };
-    let frame = schema_frame(source, 2).map_err(|_| cannot("the measure"))?;
-    let query = MeasureQuery::new(measure.filter.as_deref(), &[measure])
-        .map_err(|_| cannot("the measure"))?;
+    let frame = schema_frame(source, 2).map_err(|_| cannot("这个指标"))?;
+    let query =
+        MeasureQuery::new(measure.filter.as_deref(), &[measure]).map_err(|_| cannot("这个指标"))?;
     let overall = query
         .over(frame.clone().lazy())
         .collect()
@@ -105,13 +108,13 @@ pub fn dry_run_measure(source: &Source, measure: &Measure) -> Result<(), String>
         .map_err(|_| cannot("`sql`"))?;
     if overall.height() != 1 || matches!(dtype, DataType::List(_)) {
         return Err(format!(
-            "`{}` is not an aggregate: it gives one value per row. A measure adds rows up: count(*), sum(<column>), count(distinct <column>)…",
+            "`{}` 不是汇总：它每一行得出一个值。指标要把行汇总起来：count(*)、sum(<列>)、count(distinct <列>)…",
             measure.sql
         ));
     }
     if !dtype.is_primitive_numeric() && dtype != DataType::Boolean {
         return Err(format!(
-            "`{}` gives {}, not a number: a measure counts or adds up",
+            "`{}` 得出的是{}，不是数：指标是计数或求和",
             measure.sql,
             type_words(&dtype)
         ));
@@ -121,9 +124,7 @@ pub fn dry_run_measure(source: &Source, measure: &Measure) -> Result<(), String>
 
 /// Why a row check cannot run: it must give yes/no for every row.
 pub fn dry_run_check(source_id: &str, columns: &[super::Column], sql: &str) -> Result<(), String> {
-    let cannot = format!(
-        "`check` cannot be computed from the declared column types of source `{source_id}`"
-    );
+    let cannot = format!("`check` 无法按台账 `{source_id}` 声明的列类型计算");
     let frame = frame_of_columns(columns, 2).map_err(|_| cannot.clone())?;
     let expr = sql_expr(sql).map_err(|_| cannot.clone())?;
     let out = frame
@@ -138,7 +139,7 @@ pub fn dry_run_check(source_id: &str, columns: &[super::Column], sql: &str) -> R
         .clone();
     if dtype != DataType::Boolean || out.height() != 2 {
         return Err(format!(
-            "`check` must be a condition every row meets (结案日期 >= 受理日期), but `{sql}` gives {}",
+            "`check` 应是每一行都满足的条件（例如 结案日期 >= 受理日期），但 `{sql}` 得出的是{}",
             type_words(&dtype)
         ));
     }
@@ -154,8 +155,8 @@ pub fn dry_run_derive(columns: &[super::Column], ci: usize, sql: &str) -> Result
         .filter(|(i, _)| *i != ci)
         .map(|(_, c)| c.clone())
         .collect();
-    let expr = sql_expr(sql)
-        .map_err(|e| format!("not a SQL expression ({})", first_line(&e.to_string())))?;
+    let expr =
+        sql_expr(sql).map_err(|e| format!("不是 SQL 表达式（{}）", first_line(&e.to_string())))?;
     let frame = frame_of_columns(&others, 2).map_err(|e| e.to_string())?;
     let want = dtype(columns[ci].kind);
     frame
@@ -165,7 +166,7 @@ pub fn dry_run_derive(columns: &[super::Column], ci: usize, sql: &str) -> Result
         .map(|_| ())
         .map_err(|_| {
             format!(
-                "it must be computed from the source's other columns (by their names) and give {}",
+                "它应由本台账的其他列（按列名）算出，并得出{}",
                 type_words(&want)
             )
         })
@@ -177,12 +178,12 @@ fn first_line(text: &str) -> &str {
 
 fn type_words(dtype: &DataType) -> &'static str {
     match dtype {
-        DataType::String => "text",
-        DataType::Date | DataType::Datetime(..) => "a date",
-        DataType::Boolean => "yes/no",
-        DataType::List(_) => "a list",
-        d if d.is_primitive_numeric() => "a number",
-        _ => "a value of another kind",
+        DataType::String => "文字",
+        DataType::Date | DataType::Datetime(..) => "日期",
+        DataType::Boolean => "是/否",
+        DataType::List(_) => "一组值",
+        d if d.is_primitive_numeric() => "数",
+        _ => "另一类的值",
     }
 }
 
@@ -295,27 +296,25 @@ pub fn dry_run_list(tables: &ListTables, sql: &str) -> Result<(), String> {
     let mut tables = vec![
         (
             RESULTS_TABLE.to_string(),
-            results_schema_frame()
-                .map_err(|_| "the results table could not be laid out".to_string())?,
+            results_schema_frame().map_err(|_| "results 表无法生成".to_string())?,
         ),
         (
             ROSTER_TABLE.to_string(),
-            roster_frame(&[], constants)
-                .map_err(|_| "the roster could not be laid out".to_string())?,
+            roster_frame(&[], constants).map_err(|_| "roster 表无法生成".to_string())?,
         ),
     ];
     for source in sources {
         let frame = schema_frame(source, 2)
             .and_then(|f| list_table(&f, &[String::new()]))
-            .map_err(|_| "the sources' columns could not be laid out".to_string())?;
+            .map_err(|_| "台账的列无法排成表".to_string())?;
         tables.push((previous_table_name(&source.id), frame.clone()));
         tables.push((source.id.clone(), frame));
     }
     let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
     run_list(sql, tables).map(|_| ()).map_err(|error| {
         let tables = format!(
-            "it may name the tables {} (each source with its declared columns, `submitter_name` and `source_row`; `results`: sheet, row, submitter, column, figure, window, unit, value, value_分; `roster`: code, name, kind and the roster constants)",
-            names.join(", ")
+            "可用的表：{}（每个台账有它声明的列、`submitter_name` 和 `source_row`；`results`：sheet、row、submitter、column、figure、window、unit、value、value_分；`roster`：code、name、kind 和名单常量）",
+            names.join("、")
         );
         // The cause by the kind of error, the name it is about quoted from polars' text
         // (never the text itself: it speaks of polars' internals).
@@ -329,36 +328,36 @@ pub fn dry_run_list(tables: &ListTables, sql: &str) -> Result<(), String> {
         };
         match error {
             PolarsError::ColumnNotFound(text) => match quoted(text) {
-                Some(name) => format!("there is no column `{name}` in the table it reads; {tables}"),
-                None => format!("a column it names is not in the table it reads; {tables}"),
+                Some(name) => format!("所读的表中没有列 `{name}`；{tables}"),
+                None => format!("写到的某一列不在所读的表中；{tables}"),
             },
             PolarsError::Duplicate(text) => format!(
-                "two columns of the result have the same name{}; give one of them another with AS",
-                quoted(text).map(|n| format!(" (`{n}`)")).unwrap_or_default()
+                "结果中有两列同名{}；请用 AS 给其中一列另起名字",
+                quoted(text).map(|n| format!("（`{n}`）")).unwrap_or_default()
             ),
             PolarsError::SQLInterface(text) | PolarsError::SQLSyntax(text)
                 if text.to_lowercase().contains("function") =>
             {
                 format!(
-                    "it uses a function the engine does not have{} (row_number() OVER (ORDER BY …) works where rank() does not)",
-                    quoted(text).map(|n| format!(": `{n}`")).unwrap_or_default()
+                    "用了引擎没有的函数{}",
+                    quoted(text).map(|n| format!("：`{n}`")).unwrap_or_default()
                 )
             }
             PolarsError::SQLInterface(text)
                 if text.contains("not found") || text.contains("relation") =>
             {
                 match quoted(text) {
-                    Some(name) => format!("there is no table `{name}`; {tables}"),
-                    None => format!("it names a table that does not exist; {tables}"),
+                    Some(name) => format!("没有表 `{name}`；{tables}"),
+                    None => format!("写到的表不存在；{tables}"),
                 }
             }
             PolarsError::SQLSyntax(_) | PolarsError::SQLInterface(_) => {
-                format!("the engine does not take this SQL; {tables}")
+                format!("引擎不接受这段 SQL；{tables}")
             }
             PolarsError::SchemaMismatch(_) | PolarsError::InvalidOperation(_) | PolarsError::ComputeError(_) => {
-                format!("a value of one kind is used as another (text compared with a number, a date with text: write a date as date '2024-01-31'); {tables}")
+                format!("把一类值当作另一类用了（文字与数比较、日期与文字比较：日期请写成 date '2024-01-31'）；{tables}")
             }
-            _ => format!("the query cannot run over the declared columns; {tables}"),
+            _ => format!("这个查询无法在声明的列上运行；{tables}"),
         }
     })
 }

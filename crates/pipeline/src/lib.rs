@@ -682,15 +682,13 @@ impl Placeholders {
                 let written_len = after.find('}').map_or(after.len(), |close| close + 1);
                 let written = format!("{{{}", &after[..written_len]);
                 let instead = if word == "month" {
-                    " (`{mm}` is the month with two digits: 01–12)"
+                    "（两位数的月份请用 `{mm}`：01–12）"
                 } else {
                     ""
                 };
                 return Err((
                     written_chars,
-                    format!(
-                        "`{written}` is not a placeholder: placeholders take no format{instead}"
-                    ),
+                    format!("`{written}` 不是占位符：占位符不带格式{instead}"),
                 ));
             }
             if word.is_empty() || !closes {
@@ -709,8 +707,8 @@ impl Placeholders {
                 return Err((
                     written_chars,
                     format!(
-                        "`{written}` is not a placeholder{hint} (placeholders: {})",
-                        names.join(", ")
+                        "`{written}` 不是占位符{hint}（可用的占位符：{}）",
+                        names.join("、")
                     ),
                 ));
             };
@@ -1098,12 +1096,12 @@ impl ReportColumn {
 /// Why a pipeline could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read pipeline file {}: {source}", path.display())]
+    #[error("流水线文件 {} 无法读取：{}", path.display(), finding::io_words(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} has {} error(s)", file.display(), diagnostics.len())]
+    #[error("流水线文件 {} 有 {} 处错误", file.display(), diagnostics.len())]
     Invalid {
         file: PathBuf,
         diagnostics: Vec<Diagnostic>,
@@ -1189,7 +1187,7 @@ mod tests {
     fn an_unknown_placeholder_is_an_error_at_its_place_and_other_braces_are_text() {
         let (offset, message) = placeholders().fill_strict("a = '{yaer}'").unwrap_err();
         assert_eq!(offset, 5);
-        assert!(message.contains("did you mean `{year}`"), "{message}");
+        assert!(message.contains("是不是 `{year}`？"), "{message}");
         let filled = placeholders()
             .fill_strict("a = '{' or b = '{A}' or c = '{month}'")
             .unwrap();

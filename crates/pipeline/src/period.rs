@@ -36,7 +36,7 @@ impl Period {
             .replace('月', "");
         let t = t.trim_end_matches('-').to_uppercase();
         let bad = || {
-            format!("period `{text}` is not a year (2024), a half-year (2024H1), a quarter (2024Q3) or a month (2024-11)")
+            format!("“{text}”不是一个报告期：请写成年（2024）、半年（2024H1 或 2024年上半年）、季度（2024Q3）或月（2024-11 或 2024年11月）")
         };
         let (year, rest) = match t.find(['-', 'Q', 'H']) {
             Some(i) => (&t[..i], t[i..].trim_start_matches('-')),
@@ -89,17 +89,17 @@ impl Period {
         let (first, last) = (Period::parse(first)?, Period::parse(last)?);
         if std::mem::discriminant(&first.kind) != std::mem::discriminant(&last.kind) {
             return Err(format!(
-                "the range `{text}` mixes kinds of period: give two months (2024-01..2024-11), two quarters, two half-years or two years"
+                "范围“{text}”两端不是同一种报告期：请写两个月（2024-01..2024-11）、两个季度、两个半年或两个年份"
             ));
         }
         if first.bounds().0 > last.bounds().0 {
-            return Err(format!("the range `{text}` ends before it starts"));
+            return Err(format!("范围“{text}”的结束早于开始"));
         }
         let mut periods = vec![first];
         while periods.last() != Some(&last) {
             let next = periods[periods.len() - 1].next();
             if periods.len() >= 600 {
-                return Err(format!("the range `{text}` holds more than 600 periods"));
+                return Err(format!("范围“{text}”包含 600 个以上的报告期"));
             }
             periods.push(next);
         }
@@ -255,10 +255,10 @@ mod tests {
         assert_eq!(Period::parse_range("2024").unwrap().len(), 1);
         assert!(Period::parse_range("2024-01..2024Q3")
             .unwrap_err()
-            .contains("mixes"));
+            .contains("不是同一种报告期"));
         assert!(Period::parse_range("2024-05..2024-01")
             .unwrap_err()
-            .contains("before"));
+            .contains("结束早于开始"));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn parse_expr(sql: &str) -> Result<Expr, SqlProblem> {
         let location = parser.peek_token().span.start;
         return Err(SqlProblem {
             offset: offset_of(sql, location.line as usize, location.column as usize),
-            message: format!("unexpected `{}` after the expression", parser.peek_token()),
+            message: format!("表达式之后多出了 `{}`", parser.peek_token()),
         });
     }
     Ok(expr)
@@ -60,8 +60,36 @@ fn problem_from_parser(sql: &str, message: &str) -> SqlProblem {
     };
     SqlProblem {
         offset,
-        message: text.to_string(),
+        message: parser_words(text),
     }
+}
+
+/// sqlparser's description of a syntax error ("Expected: an expression, found: EOF") in a
+/// user's words; a description it does not know is kept as it is, after the words around it.
+pub fn parser_words(message: &str) -> String {
+    let message = message.trim_start_matches("sql parser error: ").trim();
+    let Some((expected, found)) = message
+        .strip_prefix("Expected: ")
+        .and_then(|rest| rest.rsplit_once(", found: "))
+    else {
+        return format!("SQL 写得不对（{message}）");
+    };
+    let expected = match expected {
+        "an expression" | "expression" => "一个表达式".to_string(),
+        "end of statement" => "语句结束".to_string(),
+        "identifier" | "an identifier" => "一个名字".to_string(),
+        "a value" => "一个值".to_string(),
+        "literal string" | "a literal string" => "一段加单引号的文字".to_string(),
+        "SELECT, VALUES, or a subquery in the query body" => "SELECT 查询".to_string(),
+        "joined table" => "要连接的表".to_string(),
+        "(" | ")" | "," | "=" | "AS" | "BY" | "THEN" | "END" | "FROM" => format!("“{expected}”"),
+        other => other.to_string(),
+    };
+    let found = match found {
+        "EOF" => "结尾".to_string(),
+        other => format!("“{other}”"),
+    };
+    format!("这里应是{expected}，却遇到{found}")
 }
 
 /// Character offset of a 1-based (line, column) inside `sql`.
@@ -142,11 +170,11 @@ impl SqlType {
     /// In words, for messages.
     pub fn words(self) -> &'static str {
         match self {
-            SqlType::Text => "text",
-            SqlType::Number => "a number",
-            SqlType::Date => "a date",
-            SqlType::Bool => "yes/no",
-            SqlType::Unknown => "unknown",
+            SqlType::Text => "文字",
+            SqlType::Number => "数",
+            SqlType::Date => "日期",
+            SqlType::Bool => "是/否",
+            SqlType::Unknown => "未知类型",
         }
     }
 }
@@ -255,9 +283,7 @@ fn type_of(
                         if t == SqlType::Text {
                             problems.push(SqlProblem {
                                 offset: expr_offset(sql, side),
-                                message: format!(
-                                    "`{side}` is text and cannot be used in arithmetic"
-                                ),
+                                message: format!("`{side}` 是文字，不能做加减乘除"),
                             });
                         }
                     }
@@ -321,7 +347,7 @@ fn type_of(
                         problems.push(SqlProblem {
                             offset: expr_offset(sql, e),
                             message: format!(
-                                "{name}() adds up numbers, but `{e}` is {}: count rows with count(*) or sum a number or money column",
+                                "{name}() 是对数求和（或平均），但 `{e}` 是{}：数行数请用 count(*)，求和请用数字列或金额列",
                                 t.words()
                             ),
                         });
@@ -364,14 +390,14 @@ fn compare(
     let hint = match (l, r, literal) {
         (SqlType::Date, SqlType::Text, Expr::Value(v))
         | (SqlType::Text, SqlType::Date, Expr::Value(v)) => {
-            format!("; write the date as date {v}")
+            format!("；日期请写成 date {v}")
         }
         _ => String::new(),
     };
     problems.push(SqlProblem {
         offset: expr_offset(sql, left),
         message: format!(
-            "`{left}` is {} and `{right}` is {}: they cannot be compared{hint}",
+            "`{left}` 是{}，`{right}` 是{}：两者不能比较{hint}",
             l.words(),
             r.words()
         ),
@@ -526,10 +552,8 @@ impl Arith {
                 Value::Number(n, _) => n
                     .parse::<f64>()
                     .map(Arith::Number)
-                    .map_err(|_| format!("`{n}` is not a number")),
-                other => Err(format!(
-                    "`{other}` is not allowed here: an indicator combines measures and numbers"
-                )),
+                    .map_err(|_| format!("`{n}` 不是数")),
+                other => Err(format!("这里不能写 `{other}`：计算指标由指标和数组合而成")),
             },
             Expr::Identifier(ident) => Ok(Arith::Measure(ident.value.clone())),
             Expr::Nested(inner) => Arith::from_sql(inner),
@@ -549,7 +573,7 @@ impl Arith {
                     BinaryOperator::Divide => ArithOp::Divide,
                     other => {
                         return Err(format!(
-                            "operator `{other}` is not allowed: an indicator uses + - * / and parentheses"
+                            "不能用运算符 `{other}`：计算指标只用 + - * / 和括号"
                         ))
                     }
                 };
@@ -561,7 +585,7 @@ impl Arith {
             }
             Expr::Function(call) => Arith::from_call(call),
             other => Err(format!(
-                "`{other}` is not allowed: an indicator uses measures, indicators, numbers, + - * /, parentheses, round, min and max"
+                "不能写 `{other}`：计算指标只用指标、数、+ - * /、括号、round、min 和 max"
             )),
         }
     }
@@ -575,32 +599,37 @@ impl Arith {
             "max" => ArithFn::Max,
             _ => {
                 return Err(format!(
-                    "function `{name}` is not allowed: an indicator may use round(x, n), min(a, b, …) and max(a, b, …)"
+                    "不能用函数 `{name}`：计算指标可用 round(x, n)、min(a, b, …) 和 max(a, b, …)"
                 ))
             }
         };
         let FunctionArguments::List(list) = &call.args else {
-            return Err(format!("`{name}` needs its arguments in parentheses"));
+            return Err(format!("`{name}` 的参数要写在括号里"));
         };
         let args = list
             .args
             .iter()
             .map(|arg| match arg {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Arith::from_sql(e),
-                other => Err(format!("`{other}` is not an argument `{name}` takes")),
+                other => Err(format!("`{other}` 不是 `{name}` 可用的参数")),
             })
             .collect::<Result<Vec<_>, _>>()?;
         match (function, args.as_slice()) {
-            (ArithFn::Round, [_]) => Ok(Arith::Call(function, vec![args[0].clone(), Arith::Number(0.0)])),
-            (ArithFn::Round, [_, Arith::Number(n)]) if (0.0..=6.0).contains(n) && n.fract() == 0.0 => {
+            (ArithFn::Round, [_]) => Ok(Arith::Call(
+                function,
+                vec![args[0].clone(), Arith::Number(0.0)],
+            )),
+            (ArithFn::Round, [_, Arith::Number(n)])
+                if (0.0..=6.0).contains(n) && n.fract() == 0.0 =>
+            {
                 Ok(Arith::Call(function, args))
             }
             (ArithFn::Round, _) => Err(
-                "round takes a value and a number of decimals from 0 to 6: round(closure_rate * 100, 1)"
+                "round 需要一个值和 0 到 6 的小数位数，例如 round(closure_rate * 100, 1)"
                     .to_string(),
             ),
             (_, [_, _, ..]) => Ok(Arith::Call(function, args)),
-            _ => Err(format!("`{name}` compares two or more values: {name}(a, b)")),
+            _ => Err(format!("`{name}` 比较两个或更多的值：{name}(a, b)")),
         }
     }
 
@@ -799,10 +828,10 @@ mod tests {
     #[test]
     fn functions_are_refused_with_what_is_allowed() {
         let refused = |text: &str| Arith::from_sql(&parse_expr(text).unwrap()).unwrap_err();
-        assert!(refused("sqrt(closed)").contains("round(x, n), min(a, b, …) and max"));
-        assert!(refused("round(closed, 9)").contains("0 to 6"));
-        assert!(refused("round(closed, accepted)").contains("0 to 6"));
-        assert!(refused("min(closed)").contains("two or more"));
+        assert!(refused("sqrt(closed)").contains("round(x, n)、min(a, b, …) 和 max"));
+        assert!(refused("round(closed, 9)").contains("0 到 6"));
+        assert!(refused("round(closed, accepted)").contains("0 到 6"));
+        assert!(refused("min(closed)").contains("两个或更多"));
     }
 
     use super::*;
@@ -819,7 +848,10 @@ mod tests {
     #[test]
     fn syntax_errors_carry_their_offset() {
         let problem = parse_expr("sum(追发工资").unwrap_err();
-        assert!(problem.message.contains("Expected"), "{problem:?}");
+        assert!(
+            problem.message.contains("这里应是“)”，却遇到结尾"),
+            "{problem:?}"
+        );
         let problem = parse_expr("a b").unwrap_err();
         assert_eq!(problem.offset, 2);
     }

@@ -39,10 +39,7 @@ impl FileTexts {
         if self.from_memory {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!(
-                    "{} was not read when the pipeline was first compiled",
-                    path.display()
-                ),
+                format!("{} 在最初编译流水线时没有读入", path.display()),
             ));
         }
         let text: Arc<str> = std::fs::read_to_string(path)?.into();

@@ -64,7 +64,7 @@ impl Window {
                     Some(n) => window(WindowRange::TrailingMonths(n), 0, 0),
                     None => {
                         return Err(format!(
-                            "`{t}` is not a window; use 本期 (current), 上期 (previous), 本年累计 (ytd), 上年同期 (prior_year), 上年同期累计 (prior_year_ytd) or 近N个月 (trailing_Nm, N = 1–120)"
+                            "“{t}”不是时间窗口；可用：本期（current）、上期（previous）、本年累计（ytd）、上年同期（prior_year）、上年同期累计（prior_year_ytd）或 近N个月（trailing_Nm，N 为 1–120）"
                         ))
                     }
                 }
@@ -166,7 +166,7 @@ impl Compare {
             "同比" | "yoy" => Ok(Compare::YearOnYear),
             "环比" | "mom" | "pop" => Ok(Compare::PeriodOnPeriod),
             other => Err(format!(
-                "`{other}` is not a comparison; use 同比 (yoy: against the same window a year back) or 环比 (mom: against the period before)"
+                "“{other}”不是一种比较；可用：同比（yoy，与上年同一窗口比）或 环比（mom，与上一期比）"
             )),
         }
     }

@@ -152,9 +152,9 @@ pub struct Catalog {
 pub enum CatalogError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the stored partition {} cannot be read; delete that folder and run its period again", path.display())]
+    #[error("存储中的分区 {} 无法读取；请删除该文件夹，再运行一次该报告期", path.display())]
     Partition { path: PathBuf },
-    #[error("laying out table `{table}` failed")]
+    #[error("数据表“{table}”无法排列成查询用的表")]
     Layout {
         table: String,
         #[source]

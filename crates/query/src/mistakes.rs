@@ -609,9 +609,7 @@ fn syntax_error(sql: &str, message: &str) -> QueryError {
         }
         None => (message, 1, 1),
     };
-    let mut problem = problem
-        .replace("Expected: ", "expected ")
-        .replace(", found: ", ", found ");
+    let mut problem = pipeline::sql::parser_words(problem);
     if let Some((slip, keyword)) = keyword_slip(sql) {
         problem.push_str(&format!("（“{slip}”是不是 {keyword}？）"));
     }

@@ -17,12 +17,12 @@ use figure::NO_VALUE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("无法写入 {}：{}", path.display(), finding::io_words(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {}: {reason}", path.display())]
+    #[error("无法写入 {}：{reason}", path.display())]
     Write { path: PathBuf, reason: String },
     #[error("--out {}: the file's extension says what to write; use .xlsx, .csv or .parquet", path.display())]
     Extension { path: PathBuf },

@@ -25,19 +25,19 @@ use pipeline::{Arith, Display, Plan, Setting, SheetLayout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("cannot create output folder {}: {source}", path.display())]
+    #[error("无法创建输出文件夹 {}：{}", path.display(), finding::io_words(source))]
     Folder {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("writing the workbook: {0}")]
+    #[error("写出工作簿时出错：{0}")]
     Xlsx(#[from] XlsxError),
-    #[error("cannot move the finished report to {}: {source}", path.display())]
+    #[error("写好的报表无法移到 {}：{}（若该文件正在 Excel/WPS 中打开，请先关闭）", path.display(), finding::io_words(source))]
     Rename {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("writing {}: {source}", path.display())]
+    #[error("无法写入 {}：{}", path.display(), finding::io_words(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,

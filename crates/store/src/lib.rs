@@ -68,14 +68,14 @@ const VINTAGES: &str = "_vintages";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("another laborstat run is writing the store {} (its lock file {} is held); wait for it to finish", dir.display(), lock.display())]
+    #[error("另一次 laborstat 运行正在写入存储 {}（锁文件 {} 被占用）；请等它结束后再试", dir.display(), lock.display())]
     Locked { dir: PathBuf, lock: PathBuf },
-    #[error("cannot write the store at {}: {source}", path.display())]
+    #[error("存储 {} 无法读写：{}", path.display(), finding::io_words(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the stored partition {} cannot be read ({reason}); delete that folder and run its period again", path.display())]
+    #[error("存储中的分区 {} 无法读取（{reason}）；请删除该文件夹，再运行一次该报告期", path.display())]
     Unreadable { path: PathBuf, reason: String },
     #[error("{0}")]
     Roster(String),

@@ -23,9 +23,9 @@ const RULE: &str = "上期结转核对";
 pub enum CarryOverError {
     #[error(transparent)]
     History(#[from] HistoryError),
-    #[error("the pipeline file could not be compiled for the period before: {0}")]
+    #[error("流水线文件无法按上一报告期编译：{0}")]
     Load(#[from] pipeline::LoadError),
-    #[error("checking carried-over measure `{measure}` failed on the data read; report it")]
+    #[error("结转指标“{measure}”的核对在所读数据上出错；请报告给维护人员")]
     Query {
         measure: String,
         #[source]

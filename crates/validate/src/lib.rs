@@ -20,7 +20,7 @@ pub use table::validate_tables;
 
 #[derive(Debug, thiserror::Error)]
 // polars' own text stays out of the message; `check` dry-runs every row check.
-#[error("validating source `{source_id}` with rule `{rule}` failed on the data read; `laborstat check` the pipeline, and report it if check passes")]
+#[error("台账“{source_id}”按规则“{rule}”校验时出错；请先用 laborstat check 检查流水线文件，若检查通过，请报告给维护人员")]
 pub struct ValidateError {
     source_id: String,
     rule: String,

@@ -25,7 +25,7 @@ pub(super) fn compile_measures(
     if let Some(all) = table_of(d, value, "measures") {
         for (name, value) in all.iter() {
             let name: &str = name.get_ref();
-            let Some(spec) = section::<MeasureSpec>(d, value, &format!("measure `{name}`")) else {
+            let Some(spec) = section::<MeasureSpec>(d, value, &format!("[measures.{name}]")) else {
                 continue;
             };
             if let Some(carry) = &spec.carry_over {
@@ -49,13 +49,13 @@ pub(super) fn compile_measures(
             }
             Some(_) => d.span(
                 &carry.span(),
-                format!("measure `{name}`: carry_over `{target}` counts another source; a carried-over stock is counted from the same ledger"),
+                format!("[measures.{name}]：carry_over `{target}` 统计的是另一个台账；结转的存量应来自同一个台账"),
             ),
             None => {
                 let hint = did_you_mean(target, measures.iter().map(|m| m.name.as_str()));
                 d.span(
                     &carry.span(),
-                    format!("measure `{name}`: carry_over names `{target}`, which is not a measure{hint}"),
+                    format!("[measures.{name}]：carry_over 写的 `{target}` 不是基础指标{hint}"),
                 );
             }
         }
@@ -74,7 +74,7 @@ pub(super) fn compile_indicators(
     if let Some(all) = table_of(d, value, "indicators") {
         for (name, value) in all.iter() {
             let name: &str = name.get_ref();
-            let what = format!("indicator `{name}`");
+            let what = format!("[indicators.{name}]");
             let Some(spec) = section::<IndicatorSpec>(d, value, &what) else {
                 // The section has a mistake (reported); its expr is still checked.
                 if let Some(expr) = raw_string(value, "expr") {
@@ -130,7 +130,7 @@ pub(super) fn compile_indicators(
         d.span(
             &spec.expr.span(),
             format!(
-                "indicator `{name}` depends on itself ({}): an indicator may use other indicators, but not in a circle",
+                "[indicators.{name}] 绕回了自己（{}）：计算指标可以用其他计算指标，但不能循环引用",
                 path.join(" → ")
             ),
         );
@@ -199,7 +199,7 @@ pub(super) fn check_sql(
         Err(problem) => {
             d.at(
                 at(problem.offset),
-                format!("{what}: `{key}` is not valid SQL: {}", problem.message),
+                format!("{what}：`{key}` 的 SQL 写得不对：{}", problem.message),
             );
             return None;
         }
@@ -212,7 +212,7 @@ pub(super) fn check_sql(
                 d.at(
                     at(column.offset),
                     format!(
-                        "{what}: `{key}` uses column `{}`, which source `{source_id}` does not declare{hint}",
+                        "{what}：`{key}` 用到的列 `{}` 没有在台账 `{source_id}` 中声明{hint}",
                         column.name
                     ),
                 );
@@ -222,7 +222,7 @@ pub(super) fn check_sql(
     if polars::sql::sql_expr(text).is_err() {
         d.at(
             at(0),
-            format!("{what}: `{key}` uses a function or construct laborstat cannot run; measures use count, sum, avg, min, max, case when, and comparisons"),
+            format!("{what}：`{key}` 用了 laborstat 不能运行的函数或写法；指标可用 count、sum、avg、min、max、case when 和比较"),
         );
         return None;
     }
@@ -260,7 +260,7 @@ pub(super) fn fill_sql<'a>(
         }),
         Err((offset, message)) => {
             let at = sql_text.span().start + 1 + char_to_byte(sql_text.get_ref(), offset);
-            d.at(at, format!("{what}: `{key}`: {message}"));
+            d.at(at, format!("{what}：`{key}`：{message}"));
             None
         }
     }
@@ -281,7 +281,7 @@ fn compile_measure(
     declared_sources: &[String],
     placeholders: &Placeholders,
 ) -> Option<Measure> {
-    let what = format!("measure `{name}`");
+    let what = format!("[measures.{name}]");
     let source_index = sources.iter().position(|s| &s.id == spec.source.get_ref());
     // A source that is declared but failed to compile is reported where it is declared.
     if source_index.is_none() && declared_sources.contains(spec.source.get_ref()) {
@@ -292,7 +292,7 @@ fn compile_measure(
         d.span(
             &spec.source.span(),
             format!(
-                "{what}: source `{}` is not declared as [sources.{}]{hint}",
+                "{what}：台账 `{}` 没有声明（应有 [sources.{}]）{hint}",
                 spec.source.get_ref(),
                 spec.source.get_ref()
             ),
@@ -320,7 +320,7 @@ fn compile_measure(
     let typed = check_types(d, &what, "sql", &sql_filled, &expr, &column_type, |t| {
         matches!(t, SqlType::Text | SqlType::Date | SqlType::Bool).then(|| {
             format!(
-                "gives {}, not a number: a measure counts or adds up (count(*), sum(<column>))",
+                "得出的是{}，不是数：指标是计数或求和（count(*)、sum(<列>)）",
                 t.words()
             )
         })
@@ -329,7 +329,7 @@ fn compile_measure(
         (Some(filter), Some(e)) => check_types(d, &what, "filter", filter, e, &column_type, |t| {
             matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
                 format!(
-                    "gives {}, but a filter is a condition (受理日期 >= date '2024-01-01')",
+                    "得出的是{}，但 filter 应是条件（例如 受理日期 >= date '2024-01-01'）",
                     t.words()
                 )
             })
@@ -407,7 +407,7 @@ fn compile_measure(
         .all(|r| source.column(&r.name).is_some());
     if typed && filter_typed && declared_only {
         if let Err(message) = evaluate::dry_run_measure(source, &measure) {
-            d.span(&spec.sql.span(), format!("{what}: {message}"));
+            d.span(&spec.sql.span(), format!("{what}：{message}"));
             return None;
         }
     }
@@ -433,7 +433,7 @@ fn dated_filter(
         d.span(
             &date.span(),
             format!(
-                "{what}: `date` names column `{}`, which source `{}` does not declare{hint}",
+                "{what}：`date` 写的列 `{}` 没有在台账 `{}` 中声明{hint}",
                 date.get_ref(),
                 source.id
             ),
@@ -443,10 +443,7 @@ fn dated_filter(
     if column.kind != crate::ColumnType::Date {
         d.span(
             &date.span(),
-            format!(
-                "{what}: `date` column `{}` is not a date column",
-                column.name
-            ),
+            format!("{what}：`date` 列 `{}` 不是日期列", column.name),
         );
         return None;
     }
@@ -454,7 +451,7 @@ fn dated_filter(
         d.span(
             &date.span(),
             format!(
-                "{what}: `date = \"{}\"` needs a source that keeps every row, but source `{}` keeps only the rows whose `{}` lies in the period; remove its `period_column` and date each measure (date = \"{}\" for the measures of that event)",
+                "{what}：`date = \"{}\"` 需要保留全部行的台账，但台账 `{}` 只保留 `{}` 在本期的行；请去掉它的 `period_column`，改为每个指标写自己的日期（该事件的指标写 date = \"{}\"）",
                 column.name, source.id, source.columns[pc].name, source.columns[pc].name
             ),
         );
@@ -483,12 +480,12 @@ pub(super) fn check_types(
     for problem in problems {
         d.at(
             at(problem.offset),
-            format!("{what}: `{key}`: {}", problem.message),
+            format!("{what}：`{key}`：{}", problem.message),
         );
     }
     if ok {
         if let Some(message) = wrong_result(result) {
-            d.at(at(0), format!("{what}: `{key}` {message}"));
+            d.at(at(0), format!("{what}：`{key}` {message}"));
             ok = false;
         }
     }
@@ -522,7 +519,7 @@ pub(super) fn check_indicator_expr(
     let filled = match placeholders.fill_strict(expr_text.get_ref()) {
         Ok(filled) => filled,
         Err((offset, message)) => {
-            d.at(written(offset), format!("{what}: `expr`: {message}"));
+            d.at(written(offset), format!("{what}：`expr`：{message}"));
             return None;
         }
     };
@@ -532,7 +529,7 @@ pub(super) fn check_indicator_expr(
         Err(problem) => {
             d.at(
                 at(problem.offset),
-                format!("{what}: `expr` is not valid: {}", problem.message),
+                format!("{what}：`expr` 写得不对：{}", problem.message),
             );
             return None;
         }
@@ -540,7 +537,7 @@ pub(super) fn check_indicator_expr(
     let arith = match Arith::from_sql(&expr) {
         Ok(arith) => arith,
         Err(message) => {
-            d.span(&expr_text.span(), format!("{what}: {message}"));
+            d.span(&expr_text.span(), format!("{what}：{message}"));
             return None;
         }
     };
@@ -571,7 +568,7 @@ pub(super) fn check_indicator_expr(
         let hint = did_you_mean(reference, names.map(String::as_str).chain(constants));
         d.at(
             at(offset),
-            format!("{what}: `{reference}` is not a measure, indicator or roster constant declared in [measures], [indicators] or [roster.constants]{hint}"),
+            format!("{what}：`{reference}` 不是在 [measures]、[indicators] 或 [roster.constants] 中声明的指标或常量{hint}"),
         );
     }
     ok.then_some(arith)
@@ -586,7 +583,7 @@ fn compile_indicator(
     declared: &Declared,
     placeholders: &Placeholders,
 ) -> Option<Indicator> {
-    let what = format!("indicator `{name}`");
+    let what = format!("[indicators.{name}]");
     let arith = check_indicator_expr(
         d,
         &what,
@@ -610,7 +607,11 @@ fn compile_indicator(
             if money_display && kind != Some(ValueKind::Money) {
                 d.span(
                     &display.span(),
-                    format!("{what}: display `{}` needs an amount of money, but `{}` is not a sum of money columns", display_name(*display.get_ref()), spec.expr.get_ref()),
+                    format!(
+                        "{what}：display `{}` 用于金额，但 `{}` 不是金额列的合计",
+                        display_name(*display.get_ref()),
+                        spec.expr.get_ref()
+                    ),
                 );
             }
             if !money_display
@@ -619,7 +620,10 @@ fn compile_indicator(
             {
                 d.span(
                     &display.span(),
-                    format!("{what}: `{}` is an amount of money; display it as \"万元\" or \"元\", not \"count\"", spec.expr.get_ref()),
+                    format!(
+                        "{what}：`{}` 是金额；display 应写 \"万元\" 或 \"元\"，不能写 \"count\"",
+                        spec.expr.get_ref()
+                    ),
                 );
             }
             *display.get_ref()

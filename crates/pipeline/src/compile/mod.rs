@@ -68,7 +68,10 @@ pub fn compile(
         Ok(root) => root,
         Err(e) => {
             let at = e.span().map(|s| s.start).unwrap_or(0);
-            d.at(at, format!("TOML syntax: {}", e.message().trim()));
+            d.at(
+                at,
+                format!("TOML 格式错误：{}", toml_words(e.message().trim())),
+            );
             return Err(d.into_sorted());
         }
     };
@@ -112,7 +115,7 @@ pub fn compile(
                 let at = entry(table, "sources")
                     .and_then(|s| sections::entry_value(s, &source.id))
                     .map_or(0, |v| v.span().start);
-                d.at(at, format!("source `{}` column `{}`: working_days needs a [calendar] (file = \"calendar.csv\": the 法定节假日 and 调休 working days)", source.id, column.name));
+                d.at(at, format!("[sources.{}.columns]“{}”：working_days（工作日）需要 [calendar] 节假日表（file = \"calendar.csv\"：法定节假日和调休上班日）", source.id, column.name));
             }
         }
     }
@@ -133,7 +136,13 @@ pub fn compile(
             || declared_indicators.contains(&constant.name)
         {
             let at = entry(table, "roster").map_or(0..0, |r| constant_span(r, &constant.name));
-            d.span(&at, format!("[roster.constants.{0}]: `{0}` is also a measure or indicator; give the constant another name", constant.name));
+            d.span(
+                &at,
+                format!(
+                    "[roster.constants.{0}]：`{0}` 已是一个指标的名字；请给这个常量换个名字",
+                    constant.name
+                ),
+            );
         }
     }
     let declared_names = measure::Declared {
@@ -209,7 +218,7 @@ pub fn compile(
     for s in settings.iter().filter(|s| s.file_value.is_some()) {
         if d.mentions(&format!("`{}", s.value)) {
             let file = s.file_value.as_deref().unwrap_or("");
-            d.at(setting_value_span(table, &s.name), format!("[settings.{}]: `{}` comes from --set {}={} on the command line (the file has `{file}`); the errors that name it come from that value", s.name, s.value, s.name, s.value));
+            d.at(setting_value_span(table, &s.name), format!("[settings.{}]：`{}` 来自命令行的 --set {}={}（文件中写的是 `{file}`）；提到它的错误来自这个值", s.name, s.value, s.name, s.value));
         }
     }
     if !d.is_empty() {
@@ -280,9 +289,9 @@ fn compile_calendar(
             d.span(
                 &spec.file.span(),
                 format!(
-                    "[calendar]: cannot read “{}”: {}",
+                    "[calendar]：无法读取“{}”：{}",
                     path.display(),
-                    io_words(&e)
+                    finding::io_words(&e)
                 ),
             );
             return None;
@@ -308,7 +317,7 @@ fn compile_calendar(
         let Ok(day) = parsed else {
             if i > 0 {
                 problems.push(format!(
-                    "line {}: “{date}” is not a date (2024-10-01)",
+                    "第 {} 行：“{date}”不是日期（应写成 2024-10-01）",
                     i + 1
                 ));
             }
@@ -319,7 +328,10 @@ fn compile_calendar(
             "休" | "假" | "holiday" => calendar.holidays.insert(day),
             "班" | "workday" => calendar.workdays.insert(day),
             other => {
-                problems.push(format!("line {}: type “{other}” is neither 休 (a holiday) nor 班 (a working weekend day)", i + 1));
+                problems.push(format!(
+                    "第 {} 行：类型“{other}”既不是 休（节假日）也不是 班（调休上班日）",
+                    i + 1
+                ));
                 continue;
             }
         };
@@ -340,7 +352,7 @@ fn compile_calendar(
     for problem in &problems {
         d.span(
             &spec.file.span(),
-            format!("[calendar] {}: {problem}", path.display()),
+            format!("[calendar] {}：{problem}", path.display()),
         );
     }
     problems.is_empty().then_some(calendar)
@@ -375,7 +387,7 @@ fn join_includes(
         return Ok(joined);
     };
     let mut d = Diagnostics::new(path, text);
-    let wrong = "`include` is a list of pipeline files to read with this one: include = [\"ledgers/cases.toml\"]";
+    let wrong = "`include` 是要一并读入的流水线文件的列表，例如 include = [\"ledgers/cases.toml\"]";
     let DeValue::Array(items) = list.get_ref() else {
         d.span(&list.span(), wrong);
         return Err(d.into_sorted());
@@ -392,9 +404,7 @@ fn join_includes(
         if seen.contains(&clean_path(&file)) {
             d.span(
                 &item.span(),
-                format!(
-                    "include: “{name}” is already read (listed twice, or the pipeline file itself)"
-                ),
+                format!("include：“{name}”已经读入过（列了两次，或就是流水线文件本身）"),
             );
             continue;
         }
@@ -405,9 +415,9 @@ fn join_includes(
                 d.span(
                     &item.span(),
                     format!(
-                        "include: cannot read “{}”: {}",
+                        "include：无法读取“{}”：{}",
                         file.display(),
-                        io_words(&e)
+                        finding::io_words(&e)
                     ),
                 );
                 continue;
@@ -425,7 +435,7 @@ fn join_includes(
                 file: file.clone(),
                 line: line + 1,
                 column: 1,
-                message: format!("an included file holds only tables ([sources.<id>], [measures.<name>], [[report.sheets]]…); “{}” comes before its first table", text.chars().take(40).collect::<String>()),
+                message: format!("被 include 的文件只能写表（[sources.<id>]、[measures.<name>]、[[report.sheets]]…）；第一个表之前出现了“{}”", text.chars().take(40).collect::<String>()),
             });
             continue;
         }
@@ -442,14 +452,30 @@ fn join_includes(
     }
 }
 
-/// A file that cannot be read, in words.
-fn io_words(e: &std::io::Error) -> &'static str {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file",
-        std::io::ErrorKind::PermissionDenied => "permission denied",
-        std::io::ErrorKind::InvalidData => "not UTF-8 text",
-        _ => "read error",
+/// The TOML parser's description of a syntax error in a user's words: its phrases replaced
+/// one by one (what is left, a quoted character, stays as written).
+fn toml_words(message: &str) -> String {
+    const PHRASES: [(&str, &str); 14] = [
+        ("invalid basic string", "双引号文字没有正确结束"),
+        ("invalid literal string", "单引号文字没有正确结束"),
+        ("invalid multiline basic string", "三引号文字没有正确结束"),
+        ("duplicate key", "同一个键写了两次"),
+        ("invalid table header", "表头 [...] 写得不对"),
+        ("invalid array", "列表 [...] 写得不对"),
+        ("invalid inline table", "内联表 {...} 写得不对"),
+        ("invalid key", "键名写得不对"),
+        ("invalid string", "文字写得不对"),
+        ("invalid number", "数字写得不对"),
+        ("invalid date-time", "日期时间写得不对"),
+        ("unclosed table", "表头没有闭合"),
+        ("unclosed array", "列表没有闭合"),
+        ("expected ", "应有 "),
+    ];
+    let mut words = message.to_string();
+    for (phrase, said) in PHRASES {
+        words = words.replace(phrase, said);
     }
+    format!("{words}（常见原因：引号或括号不配对、缺少等号、同一个键写了两次）")
 }
 
 /// `[settings.<name>]`: each a value (number, text or true/false) and its label; a name is
@@ -468,30 +494,30 @@ fn compile_settings(
         let Some(setting) = settings.iter_mut().find(|s| &s.name == name) else {
             let known: Vec<&str> = settings.iter().map(|s| s.name.as_str()).collect();
             let list = match known.is_empty() {
-                true => "it has no [settings]".to_string(),
-                false => format!("its settings are {}", known.join(", ")),
+                true => "流水线没有 [settings]".to_string(),
+                false => format!("现有的设置：{}", known.join("、")),
             };
             let at = entry(table, "settings").map_or(0, |s| s.span().start);
             d.at(
                 at,
                 format!(
-                    "--set {name}={value}: the pipeline has no setting `{name}` ({list}){}",
+                    "--set {name}={value}：流水线没有设置 `{name}`（{list}）{}",
                     did_you_mean(name, known.iter().copied())
                 ),
             );
             continue;
         };
         let kind = |v: &str| match v {
-            "true" | "false" => "true/false",
-            v if v.parse::<f64>().is_ok() => "a number",
-            _ => "a text",
+            "true" | "false" => "true/false（是/否）",
+            v if v.parse::<f64>().is_ok() => "数字",
+            _ => "文字",
         };
         if kind(value) != kind(&setting.value) {
             let at = setting_value_span(table, name);
             d.at(
                 at,
                 format!(
-                    "--set {name}={value}: [settings.{name}] is {} ({}); give a value of that kind",
+                    "--set {name}={value}：[settings.{name}] 的值应是{}（文件中是 {}）；请给同一类的值",
                     kind(&setting.value),
                     setting.value
                 ),
@@ -523,7 +549,7 @@ fn compile_file_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Settin
         return Vec::new();
     };
     let DeValue::Table(all_table) = all.get_ref() else {
-        d.span(&all.span(), "[settings] must be a table of settings: [settings.group_threshold] value = 10, label = \"群体性案件人数下限\"".to_string());
+        d.span(&all.span(), "[settings] 应是一组设置，每个设置一个表，例如 [settings.group_threshold] value = 10, label = \"群体性案件人数下限\"".to_string());
         return Vec::new();
     };
     let mut settings = Vec::new();
@@ -531,11 +557,14 @@ fn compile_file_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Settin
         let name: &str = key.get_ref();
         let what = format!("[settings.{name}]");
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-            d.span(&key.span(), format!("{what}: a setting's name is lowercase letters and `_` (it is written `{{name}}` in SQL and expressions)"));
+            d.span(&key.span(), format!("{what}：设置的名字只能用小写英文字母和 `_`（它在 SQL 和表达式中写作 `{{name}}`）"));
             continue;
         }
         if Placeholders::BUILT_IN.contains(&name) {
-            d.span(&key.span(), format!("{what}: `{{{name}}}` is filled in by laborstat itself; give the setting another name"));
+            d.span(
+                &key.span(),
+                format!("{what}：`{{{name}}}` 由 laborstat 自己填写；请给这个设置换个名字"),
+            );
             continue;
         }
         // A setting with a mistake (reported) still stands for 0 where it is used, so its
@@ -561,7 +590,7 @@ fn compile_file_settings(d: &mut Diagnostics, table: &DeTable<'_>) -> Vec<Settin
             _ => {
                 d.span(
                     &spec.value.span(),
-                    format!("{what}: `value` must be a number, a text or true/false"),
+                    format!("{what}：`value` 应是数字、文字或 true/false"),
                 );
                 settings.push(stand_in(name));
                 continue;
@@ -610,10 +639,7 @@ fn compile_limits(d: &mut Diagnostics, table: &DeTable<'_>) -> Limits {
         if let Some(v) = given {
             match v.get_ref().checked_mul(scale) {
                 Some(n) if n > 0 => *slot = n,
-                _ => d.span(
-                    &v.span(),
-                    format!("[limits] `{key}` must be a whole number above 0"),
-                ),
+                _ => d.span(&v.span(), format!("[limits] `{key}` 应是大于 0 的整数")),
             }
         }
     };
@@ -641,7 +667,7 @@ fn check_top_level_keys(d: &mut Diagnostics, table: &DeTable<'_>) {
             let hint = did_you_mean(name, TOP_LEVEL_KEYS);
             d.span(
                 &key.span(),
-                format!("unknown table `{name}`: a pipeline file has include = [...], [pipeline], [settings.*], [limits], [roster], [sources.*], [measures.*], [indicators.*], [[report.sheets]], [[reconcile]], [[plausibility]] and [[queries]]{hint}"),
+                format!("没有 `{name}` 这种表{hint}：流水线文件可以有 include = [...]、[pipeline]、[settings.*]、[limits]、[roster]、[sources.*]、[measures.*]、[indicators.*]、[[report.sheets]]、[[reconcile]]、[[plausibility]] 和 [[queries]]"),
             );
         }
     }
@@ -669,7 +695,7 @@ pub(super) fn check_template(
         Some((span, _)) => span.start,
         None => table.span().start,
     };
-    d.at(at, format!("{what}: `{key}`: {message}"));
+    d.at(at, format!("{what}：`{key}`：{message}"));
 }
 
 /// `[[queries]]`: each a name and a SELECT; placeholders filled (a misspelt one is an error
@@ -683,17 +709,14 @@ fn compile_queries(
     match value.map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             for (i, value) in list.iter().enumerate() {
-                let what = format!("query {}", i + 1);
+                let what = format!("[[queries]] 第{}条", i + 1);
                 let Some(spec) = section::<crate::spec::SavedQuerySpec>(d, value, &what) else {
                     continue;
                 };
                 if queries.iter().any(|q| q.name == spec.name) {
                     d.span(
                         &value.span(),
-                        format!(
-                            "{what}: the name “{}” is taken by an earlier query",
-                            spec.name
-                        ),
+                        format!("{what}：名字“{}”已被前面的查询用了", spec.name),
                     );
                     continue;
                 }
@@ -704,12 +727,12 @@ fn compile_queries(
                         note: spec.note,
                     }),
                     Err((_, message)) => {
-                        d.span(&spec.sql.span(), format!("{what}: sql: {message}"))
+                        d.span(&spec.sql.span(), format!("{what}：sql：{message}"))
                     }
                 }
             }
         }
-        Some((v, _)) => d.span(&v.span(), "`queries` must be written [[queries]]"),
+        Some((v, _)) => d.span(&v.span(), "`queries` 应写成 [[queries]]（每个查询一个）"),
         None => {}
     }
     queries
@@ -732,10 +755,7 @@ fn compile_pipeline_section(
     let pipeline: PipelineSection = match entry(table, "pipeline") {
         Some(v) => section(d, v, "[pipeline]")?,
         None => {
-            d.at(
-                0,
-                "the file has no [pipeline] table (name, title, period, output)",
-            );
+            d.at(0, "文件中没有 [pipeline] 表（name、title、period、output）");
             return None;
         }
     };
@@ -750,7 +770,7 @@ fn compile_pipeline_section(
         d.span(
             &days.span(),
             format!(
-                "[pipeline] due_days: {} days after the period is more than a year; give the days townships have to send their files (10: by the 10th day after the period ends)",
+                "[pipeline] due_days：报告期结束后 {} 天超过了一年；请写街道乡镇报送的期限天数（10：报告期结束后第 10 天前报送）",
                 days.get_ref()
             ),
         );
@@ -760,7 +780,7 @@ fn compile_pipeline_section(
             d.span(
                 &day.span(),
                 format!(
-                    "[pipeline] month_ends_on: {} is not a day every month has; give 1–28 (20: months run from the 21st to the 20th), or leave it out for calendar months",
+                    "[pipeline] month_ends_on：不是每个月都有 {} 日；请写 1–28（20：每月 21 日至次月 20 日为一个月），按自然月统计则不写",
                     day.get_ref()
                 ),
             );
@@ -779,8 +799,8 @@ fn compile_pipeline_section(
         )),
         Err(message) => {
             match span {
-                Some(span) => d.span(&span, format!("[pipeline] period: {message}")),
-                None => d.at(0, format!("--period: {message}")),
+                Some(span) => d.span(&span, format!("[pipeline] period：{message}")),
+                None => d.at(0, format!("--period：{message}")),
             }
             None
         }
@@ -794,7 +814,10 @@ fn compile_roster(
     base_dir: &Path,
 ) -> Option<(RosterSource, Vec<RosterConstant>)> {
     let Some(value) = entry(table, "roster") else {
-        d.at(0, "the file has no [roster] table: list the expected submitters inline (entries) or in a file");
+        d.at(
+            0,
+            "文件中没有 [roster] 表：请列出应报送的单位（写在 entries 中，或写在一个名单文件中）",
+        );
         return None;
     };
     let roster: RosterSection = section(d, value, "[roster]")?;
@@ -803,7 +826,7 @@ fn compile_roster(
         let is_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_name {
-            d.span(&constant_span(value, name), format!("[roster.constants.{name}]: a constant's name is letters, digits and `_`, starting with a letter (it is written in indicators' expr)"));
+            d.span(&constant_span(value, name), format!("[roster.constants.{name}]：常量的名字只能用英文字母、数字和 `_`，以字母开头（它写在计算指标的 expr 中）"));
             continue;
         }
         constants.push(RosterConstant {
@@ -819,7 +842,10 @@ fn compile_roster(
         (Some(file), _) => Some(RosterSource::File(base_dir.join(file.get_ref()))),
         (None, false) => Some(RosterSource::Inline(roster.entries)),
         (None, true) => {
-            d.span(&value.span(), "[roster] needs `file` or `entries`");
+            d.span(
+                &value.span(),
+                "[roster] 需要 `file`（名单文件）或 `entries`（直接列出）",
+            );
             None
         }
     }?;

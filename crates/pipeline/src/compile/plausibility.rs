@@ -30,7 +30,7 @@ pub(super) fn compile_plausibility(
     match value.map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             for (i, value) in list.iter().enumerate() {
-                let what = format!("plausibility {}", i + 1);
+                let what = format!("[[plausibility]] 第{}条", i + 1);
                 let Some(spec) = section::<PlausibilitySpec>(d, value, &what) else {
                     continue;
                 };
@@ -45,7 +45,10 @@ pub(super) fn compile_plausibility(
                 }
             }
         }
-        Some((v, _)) => d.span(&v.span(), "`plausibility` must be written [[plausibility]]"),
+        Some((v, _)) => d.span(
+            &v.span(),
+            "`plausibility` 应写成 [[plausibility]]（每项审核一个）",
+        ),
         None => {}
     }
     checks
@@ -71,14 +74,14 @@ fn compile_check(
         spec.relation.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
-        d.span(&at, format!("{what}: give exactly one of `against` (a figure against 上期 or 上年同期), `outlier` (a township against the others) and `relation` (figures against each other)"));
+        d.span(&at, format!("{what}：`against`（与上期或上年同期比）、`outlier`（一个街道乡镇与其他单位比）和 `relation`（数字之间的关系）三者只写一项"));
         return None;
     }
     if let Some(relation) = &spec.relation {
         if let Some(figure) = &spec.figure {
             d.span(
                 &figure.span(),
-                format!("{what}: a `relation` names its figures itself; leave out `figure`"),
+                format!("{what}：`relation` 自己写出要比较的数字；请去掉 `figure`"),
             );
         }
         return compile_relation(d, what, relation, indicators, cx).map(|(test, figures)| {
@@ -90,10 +93,7 @@ fn compile_check(
         });
     }
     let Some(figure) = &spec.figure else {
-        d.span(
-            &at,
-            format!("{what}: `figure` is missing: the indicator or measure reviewed"),
-        );
+        d.span(&at, format!("{what}：缺少 `figure`：要审核的指标"));
         return None;
     };
     let Some(display) = shown_value(indicators, cx.measures, figure.get_ref()) else {
@@ -109,7 +109,7 @@ fn compile_check(
         d.span(
             &figure.span(),
             format!(
-                "{what}: `figure = \"{}\"` is neither an indicator nor a measure{hint}",
+                "{what}：`figure = \"{}\"` 不是已声明的指标{hint}",
                 figure.get_ref()
             ),
         );
@@ -119,7 +119,7 @@ fn compile_check(
     let test = if let Some(outlier) = &spec.outlier {
         let threshold = threshold(d, what, "outlier", outlier, cx.placeholders)?;
         if threshold <= 0.0 {
-            d.span(&outlier.span(), format!("{what}: `outlier` is how many robust standard deviations from the median count as far (3.5 is usual); give a number above 0"));
+            d.span(&outlier.span(), format!("{what}：`outlier` 是离中位数多少个稳健标准差算作异常（通常为 3.5）；请写大于 0 的数"));
             return None;
         }
         PlausibilityTest::Outlier {
@@ -160,7 +160,7 @@ fn compile_check(
                         .map(|i| i.name.as_str())
                         .chain(cx.measures.iter().map(|m| m.name.as_str()));
                     let hint = did_you_mean(other, known);
-                    d.span(&against.span(), format!("{what}: `against = \"{other}\"`: compare with 上期 (the period before), 上年同期 (the same period last year) or another indicator or measure (last year's published figure){hint}"));
+                    d.span(&against.span(), format!("{what}：`against = \"{other}\"`：可与 上期、上年同期 或另一个指标（如上年公布的数字）比较{hint}"));
                     return None;
                 }
             },
@@ -177,7 +177,7 @@ fn compile_check(
                 ChangeLimit::Points(threshold(d, what, "max_change_points", p, cx.placeholders)?)
             }
             _ => {
-                d.span(&against.span(), format!("{what}: give one of `max_change_percent` (the largest move in percent of the earlier figure) and `max_change_points` (in 百分点, for a rate)"));
+                d.span(&against.span(), format!("{what}：请写 `max_change_percent`（变动不超过原数的百分之几）或 `max_change_points`（比率变动不超过几个百分点）中的一项"));
                 return None;
             }
         };
@@ -187,7 +187,7 @@ fn compile_check(
         );
         if let (ChangeLimit::Points(_), false) = (limit, rate) {
             let key = spec.max_change_points.as_ref().expect("points");
-            d.span(&key.span(), format!("{what}: `max_change_points` is for a rate; `{indicator}` is not shown as a percent — use `max_change_percent`"));
+            d.span(&key.span(), format!("{what}：`max_change_points` 只用于比率；`{indicator}` 不是百分比 — 请用 `max_change_percent`"));
             return None;
         }
         let min_base = match &spec.min_base {
@@ -228,14 +228,14 @@ fn threshold(
             let filled = match placeholders.fill_strict(text) {
                 Ok(filled) => filled.text,
                 Err((_, message)) => {
-                    d.span(&value.span(), format!("{what}: `{key}`: {message}"));
+                    d.span(&value.span(), format!("{what}：`{key}`：{message}"));
                     return None;
                 }
             };
             match filled.trim().parse::<f64>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    d.span(&value.span(), format!("{what}: `{key}` = \"{text}\" is `{filled}`, not a number: give a number (50) or a setting holding one (\"{{change_limit}}\")"));
+                    d.span(&value.span(), format!("{what}：`{key}` = \"{text}\" 填入后是 `{filled}`，不是数字：请写数字（50）或值为数字的设置（\"{{change_limit}}\"）"));
                     None
                 }
             }
@@ -257,7 +257,7 @@ fn compile_relation(
         .iter()
         .find_map(|symbol| text.find(symbol).map(|at| (at, *symbol)));
     let Some((at, symbol)) = found else {
-        d.span(&relation.span(), format!("{what}: `relation` compares two sides: `closed <= cases_carried + accepted` (<=, <, >=, > or =)"));
+        d.span(&relation.span(), format!("{what}：`relation` 比较两边，例如 `closed <= cases_carried + accepted`（<=、<、>=、> 或 =）"));
         return None;
     };
     let op = match symbol {
@@ -298,7 +298,7 @@ fn compile_relation(
     let (left_kind, right_kind) = (left.kind(&kind_of), right.kind(&kind_of));
     let money = |k| k == Some(ValueKind::Money);
     if money(left_kind) != money(right_kind) {
-        d.span(&relation.span(), format!("{what}: `relation` compares an amount of money with a number that is not one; compare money with money (recovered <= involved)"));
+        d.span(&relation.span(), format!("{what}：`relation` 把金额与不是金额的数比较；金额只能与金额比（recovered <= involved）"));
         return None;
     }
     let label_of = |m: &str| label_of(m, cx.measures, indicators, cx.declared);

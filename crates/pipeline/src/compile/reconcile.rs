@@ -22,7 +22,7 @@ pub(super) fn compile_reconciles(
     match value.map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             for (i, value) in list.iter().enumerate() {
-                let what = format!("reconcile {}", i + 1);
+                let what = format!("[[reconcile]] 第{}条", i + 1);
                 let Some(spec) = section::<ReconcileSpec>(d, value, &what) else {
                     continue;
                 };
@@ -33,7 +33,10 @@ pub(super) fn compile_reconciles(
                 }
             }
         }
-        Some((v, _)) => d.span(&v.span(), "`reconcile` must be written [[reconcile]]"),
+        Some((v, _)) => d.span(
+            &v.span(),
+            "`reconcile` 应写成 [[reconcile]]（每项核对一个）",
+        ),
         None => {}
     }
     reconciliations
@@ -55,7 +58,7 @@ fn compile_reconcile(
         let hint = did_you_mean(summary_id, sources.iter().map(|s| s.id.as_str()));
         d.span(
             &spec.summary.span(),
-            format!("{what}: summary `{summary_id}` is not a declared source{hint}"),
+            format!("{what}：summary `{summary_id}` 不是已声明的台账{hint}"),
         );
         return None;
     };
@@ -63,7 +66,7 @@ fn compile_reconcile(
     if spec.pairs.is_empty() {
         d.span(
             &spec.summary.span(),
-            format!("{what}: `pairs` is empty: name the summary columns and the measures they must equal"),
+            format!("{what}：`pairs` 是空的：请写出汇总表的列和它应等于的指标"),
         );
     }
     let mut pairs = Vec::new();
@@ -76,7 +79,7 @@ fn compile_reconcile(
             let hint = did_you_mean(column_name, source.columns.iter().map(|c| c.name.as_str()));
             d.span(
                 &measure_name.span(),
-                format!("{what}: `{column_name}` is not a column of source `{summary_id}`{hint}"),
+                format!("{what}：`{column_name}` 不是台账 `{summary_id}` 的列{hint}"),
             );
         }
         if measure.is_none() && !declared_measures.contains(measure_name.get_ref()) {
@@ -87,7 +90,7 @@ fn compile_reconcile(
             d.span(
                 &measure_name.span(),
                 format!(
-                    "{what}: `{}` is not a declared measure{hint}",
+                    "{what}：`{}` 不是已声明的基础指标（[measures.*]）{hint}",
                     measure_name.get_ref()
                 ),
             );
@@ -107,7 +110,7 @@ fn compile_reconcile(
             d.span(
                 &measure_name.span(),
                 format!(
-                    "{what}: column `{column_name}` ({}) cannot be compared with measure `{}`: pair money columns with money measures and number columns with counts",
+                    "{what}：列 `{column_name}`（{}）不能与指标 `{}` 比较：金额列对金额指标，数字列对计数指标",
                     type_name(Some(source.columns[c].kind)),
                     measure_name.get_ref()
                 ),

@@ -27,10 +27,7 @@ pub(super) fn compile_report(
 ) -> Vec<SheetLayout> {
     let mut sheets = Vec::new();
     let Some(report) = report else {
-        d.at(
-            0,
-            "the file has no [[report.sheets]]: nothing would be written",
-        );
+        d.at(0, "文件中没有 [[report.sheets]]：不会写出任何报表");
         return sheets;
     };
     section_with::<ReportSection>(
@@ -44,11 +41,11 @@ pub(super) fn compile_report(
             // The report always adds these two sheets after the tables.
             let mut names: Vec<String> = crate::ADDED_SHEETS.map(String::from).to_vec();
             for (i, value) in list.iter().enumerate() {
-                let what = format!("report sheet {}", i + 1);
+                let what = format!("[[report.sheets]] 第{}张", i + 1);
                 if let Some(spec) = section::<SheetLayoutSpec>(d, value, &what) {
                     let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
                     if let Some(problem) = sheet_name_problem(&spec.name, &names) {
-                        d.span(&at, format!("{what}: sheet name `{}` {problem}", spec.name));
+                        d.span(&at, format!("{what}：工作表名 `{}` {problem}", spec.name));
                     }
                     names.push(spec.name.clone());
                     check_template(d, placeholders, &what, "title", &spec.title, value);
@@ -63,9 +60,9 @@ pub(super) fn compile_report(
         }
         Some((v, _)) => d.span(
             &v.span(),
-            "`report.sheets` must be written [[report.sheets]]",
+            "`report.sheets` 应写成 [[report.sheets]]（每张表一个）",
         ),
-        None => d.span(&report.span(), "[report] has no [[report.sheets]]"),
+        None => d.span(&report.span(), "[report] 中没有 [[report.sheets]]"),
     }
     sheets
 }
@@ -79,17 +76,17 @@ fn compile_sheet(
     indicators: &mut Vec<Indicator>,
     declared: &[&str],
 ) -> SheetLayout {
-    let what = format!("report sheet `{}`", spec.name);
+    let what = format!("[[report.sheets]]“{}”", spec.name);
     let mut columns = Vec::new();
     if spec.columns.is_empty() {
-        d.span(&value.span(), format!("{what} has no columns"));
+        d.span(&value.span(), format!("{what} 没有列"));
     }
     for column in spec.columns {
         let name = column.value.get_ref();
         if column.header.is_empty() {
             d.span(
                 &column.value.span(),
-                format!("{what}: column `{name}` has an empty `header`"),
+                format!("{what}：列 `{name}` 的 `header` 是空的"),
             );
         }
         let display = match shown_value(indicators, measures, name) {
@@ -107,7 +104,7 @@ fn compile_sheet(
                 Err(message) => {
                     d.span(
                         &text.span(),
-                        format!("{what}: column `{name}`: window {message}"),
+                        format!("{what}：列 `{name}`：window {message}"),
                     );
                     continue;
                 }
@@ -120,7 +117,7 @@ fn compile_sheet(
                 Err(message) => {
                     d.span(
                         &text.span(),
-                        format!("{what}: column `{name}`: compare {message}"),
+                        format!("{what}：列 `{name}`：compare {message}"),
                     );
                     continue;
                 }
@@ -151,7 +148,7 @@ fn compile_sheet(
         Some(by) => {
             d.span(
                 &by.span(),
-                format!("{what}: subtotals = \"{}\": subtotals are by the roster's kind (其中：街道 / 镇 / 乡 / 园区), written subtotals = \"kind\"", by.get_ref()),
+                format!("{what}：subtotals = \"{}\"：小计按名单的类型（其中：街道 / 镇 / 乡 / 园区），写作 subtotals = \"kind\"", by.get_ref()),
             );
             false
         }
@@ -203,7 +200,7 @@ fn sort_by(
             d.span(
                 &sort.span(),
                 format!(
-                    "{what}: sort = \"{}\": `{other}` is neither asc nor desc",
+                    "{what}：sort = \"{}\"：`{other}` 既不是 asc（升序）也不是 desc（降序）",
                     sort.get_ref()
                 ),
             );
@@ -215,9 +212,9 @@ fn sort_by(
         d.span(
             &sort.span(),
             format!(
-                "{what}: sort = \"{}\": the sheet sorts by a figure it shows; its columns show {}",
+                "{what}：sort = \"{}\"：只能按本表列出的数字排序；本表的列是 {}",
                 sort.get_ref(),
-                shown.join(", ")
+                shown.join("、")
             ),
         );
         return None;
@@ -252,7 +249,18 @@ fn compile_categories(
     }
     let [source] = used[..] else {
         let names: Vec<&str> = used.iter().map(|&s| sources[s].id.as_str()).collect();
-        d.span(&rows.span(), format!("{what}: rows by “{}” need every figure of the sheet to come from one ledger; these come from {}", spec.by, if names.is_empty() { "none".to_string() } else { names.join(", ") }));
+        d.span(
+            &rows.span(),
+            format!(
+                "{what}：按“{}”分行要求本表每个数字都来自同一个台账；这些数字来自 {}",
+                spec.by,
+                if names.is_empty() {
+                    "（无）".to_string()
+                } else {
+                    names.join("、")
+                }
+            ),
+        );
         return None;
     };
     let Some(column) = sources[source].column(&spec.by) else {
@@ -261,7 +269,7 @@ fn compile_categories(
         d.span(
             &rows.span(),
             format!(
-                "{what}: rows by “{}”: source `{}` has no such column{hint}",
+                "{what}：按“{}”分行：台账 `{}` 没有这一列{hint}",
                 spec.by, sources[source].id
             ),
         );
@@ -284,7 +292,7 @@ fn compile_categories(
         d.span(
             &rows.span(),
             format!(
-                "{what}: rows by “{}”: list the categories in `values` (the column is not an enum)",
+                "{what}：按“{}”分行：请在 `values` 中列出各类（该列不是选项列）",
                 spec.by
             ),
         );
@@ -336,7 +344,7 @@ fn unknown_value(
     let hint = did_you_mean(name, known);
     d.span(
         &value.span(),
-        format!("{what}: `value = \"{name}\"` is neither an indicator nor a measure{hint}"),
+        format!("{what}：`value = \"{name}\"` 不是已声明的指标{hint}"),
     );
 }
 
@@ -346,34 +354,28 @@ fn unknown_value(
 fn sheet_name_problem(name: &str, taken: &[String]) -> Option<String> {
     let length = name.chars().count();
     if name.trim().is_empty() {
-        return Some("is empty".into());
+        return Some("是空的".into());
     }
     if length > 31 {
-        return Some(format!("has {length} characters; Excel allows at most 31"));
+        return Some(format!("有 {length} 个字，Excel 最多允许 31 个"));
     }
     if let Some(c) = name.chars().find(|c| "[]:*?/\\".contains(*c)) {
-        return Some(format!(
-            "contains `{c}`, which Excel does not allow in a sheet name"
-        ));
+        return Some(format!("含有 `{c}`，Excel 的工作表名不允许"));
     }
     if name.starts_with('\'') || name.ends_with('\'') {
-        return Some("starts or ends with an apostrophe, which Excel does not allow".into());
+        return Some("以单引号开头或结尾，Excel 不允许".into());
     }
     if name.eq_ignore_ascii_case("history") {
-        return Some("is reserved by Excel".into());
+        return Some("是 Excel 保留的名字".into());
     }
     if crate::ADDED_SHEETS.contains(&name) {
-        return Some(
-            "is the name of a sheet laborstat adds to every report; choose another".into(),
-        );
+        return Some("是 laborstat 在每份报表中都会加的工作表名；请换一个".into());
     }
     if let Some(other) = taken
         .iter()
         .find(|t| t.to_lowercase() == name.to_lowercase())
     {
-        return Some(format!(
-            "is already used by another report sheet (`{other}`)"
-        ));
+        return Some(format!("已被另一张工作表（`{other}`）用了"));
     }
     None
 }
@@ -399,13 +401,13 @@ pub(super) fn compile_charts_and_lists(
         |d: &mut Diagnostics, value: &Spanned<DeValue<'_>>, what: &str, name: &str| {
             let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
             if let Some(problem) = sheet_name_problem(name, &names) {
-                d.span(&at, format!("{what}: sheet name `{name}` {problem}"));
+                d.span(&at, format!("{what}：工作表名 `{name}` {problem}"));
             }
             names.push(name.to_string());
         };
     if let Some(DeValue::Array(list)) = entry_value(report, "charts").map(|v| v.get_ref()) {
         for (i, value) in list.iter().enumerate() {
-            let what = format!("report chart {}", i + 1);
+            let what = format!("[[report.charts]] 第{}个", i + 1);
             let Some(spec) = section::<ChartSpec>(d, value, &what) else {
                 continue;
             };
@@ -419,26 +421,31 @@ pub(super) fn compile_charts_and_lists(
             let by_township = match (&spec.by, &spec.sort) {
                 (None, None) => None,
                 (None, Some(sort)) => {
-                    d.span(&sort.span(), format!("{what}: `sort` orders the bars of a chart by township; add by = \"township\""));
+                    d.span(
+                        &sort.span(),
+                        format!(
+                            "{what}：`sort` 是按街道乡镇排列图表的柱子；请加上 by = \"township\""
+                        ),
+                    );
                     None
                 }
                 (Some(by), sort) => {
                     if by.get_ref() != "township" {
-                        d.span(&by.span(), format!("{what}: by = \"{}\": a chart is drawn by period (leave `by` out) or by township (by = \"township\")", by.get_ref()));
+                        d.span(&by.span(), format!("{what}：by = \"{}\"：图表按报告期画（不写 `by`）或按街道乡镇画（by = \"township\"）", by.get_ref()));
                     }
                     match sort.as_ref().map(|s| (s, s.get_ref().as_str())) {
                         None | Some((_, "descending")) => Some(ChartSort::Descending),
                         Some((_, "ascending")) => Some(ChartSort::Ascending),
                         Some((_, "roster")) => Some(ChartSort::Roster),
                         Some((s, other)) => {
-                            d.span(&s.span(), format!("{what}: sort = \"{other}\" is not descending, ascending or roster"));
+                            d.span(&s.span(), format!("{what}：sort = \"{other}\" 不是 descending（降序）、ascending（升序）或 roster（名单顺序）"));
                             None
                         }
                     }
                 }
             };
             if by_township.is_some() && spec.series.is_some() {
-                d.span(&value.span(), format!("{what}: a chart by township shows this period only; `series` (本年, 上年) is for charts by period"));
+                d.span(&value.span(), format!("{what}：按街道乡镇的图表只画本期；`series`（本年、上年）用于按报告期的图表"));
             }
             let mut series = Vec::new();
             match &spec.series {
@@ -451,7 +458,7 @@ pub(super) fn compile_charts_and_lists(
                             "上年" | "last_year" => series.push(1),
                             other => d.span(
                                 &list.span(),
-                                format!("{what}: series `{other}` is neither 本年 (this_year) nor 上年 (last_year)"),
+                                format!("{what}：series `{other}` 既不是 本年（this_year）也不是 上年（last_year）"),
                             ),
                         }
                     }
@@ -470,7 +477,7 @@ pub(super) fn compile_charts_and_lists(
     }
     if let Some(DeValue::Array(list)) = entry_value(report, "lists").map(|v| v.get_ref()) {
         for (i, value) in list.iter().enumerate() {
-            let what = format!("report list {}", i + 1);
+            let what = format!("[[report.lists]] 第{}张", i + 1);
             let Some(spec) = section::<ListSpec>(d, value, &what) else {
                 continue;
             };
@@ -479,12 +486,12 @@ pub(super) fn compile_charts_and_lists(
             let sql = match placeholders.fill_strict(spec.sql.get_ref()) {
                 Ok(filled) => filled.text,
                 Err((_, message)) => {
-                    d.span(&spec.sql.span(), format!("{what}: sql: {message}"));
+                    d.span(&spec.sql.span(), format!("{what}：sql：{message}"));
                     continue;
                 }
             };
             if let Err(message) = crate::evaluate::dry_run_list(list_tables, &sql) {
-                d.span(&spec.sql.span(), format!("{what}: sql: {message}"));
+                d.span(&spec.sql.span(), format!("{what}：sql：{message}"));
                 continue;
             }
             lists.push(ListLayout {
@@ -515,14 +522,14 @@ pub(super) fn compile_headline(
     let spec = section::<HeadlineSpec>(d, value, what)?;
     let at = entry_value(value, "name").map_or(value.span(), |v| v.span());
     if let Some(problem) = sheet_name_problem(&spec.name, taken) {
-        d.span(&at, format!("{what}: sheet name `{}` {problem}", spec.name));
+        d.span(&at, format!("{what}：工作表名 `{}` {problem}", spec.name));
     }
     check_template(d, placeholders, what, "title", &spec.title, value);
     for note in &spec.notes {
         check_template(d, placeholders, what, "notes", note, value);
     }
     if spec.rows.is_empty() {
-        d.span(&value.span(), format!("{what} has no rows"));
+        d.span(&value.span(), format!("{what} 没有行"));
     }
     let mut rows = Vec::new();
     for row in spec.rows {
@@ -537,7 +544,7 @@ pub(super) fn compile_headline(
                 unknown_value(
                     d,
                     name,
-                    &format!("{what} row “{}”", row.label),
+                    &format!("{what} 行“{}”", row.label),
                     indicators,
                     measures,
                 );
@@ -559,7 +566,7 @@ pub(super) fn compile_headline(
             Some(other) => match resolve(other, d) {
                 Some(other_display) => {
                     if other_display.is_ratio() != display.is_ratio() {
-                        d.span(&other.span(), format!("{what} row “{}”: `last_year = \"{}\"` is {} but `{}` is {}; last year's figure must be the same kind of number", row.label, other.get_ref(), if other_display.is_ratio() { "a rate" } else { "not a rate" }, row.value.get_ref(), if display.is_ratio() { "a rate" } else { "not a rate" }));
+                        d.span(&other.span(), format!("{what} 行“{}”：`last_year = \"{}\"` {}，但 `{}` {}；上年的数字应与本年是同一类数", row.label, other.get_ref(), if other_display.is_ratio() { "是比率" } else { "不是比率" }, row.value.get_ref(), if display.is_ratio() { "是比率" } else { "不是比率" }));
                         continue;
                     }
                     column(other.get_ref(), Window::CURRENT, display)
@@ -594,7 +601,10 @@ pub(super) fn compile_headline(
                 .chain(measures.iter().map(|m| m.name.as_str()));
             let hint = did_you_mean(&word, names);
             let at = entry_value(value, "sentences").map_or(value.span(), |v| v.span());
-            d.span(&at, format!("{what}: sentence “{sentence}”: `{{{word}}}` is not a measure, an indicator or a placeholder{hint}"));
+            d.span(
+                &at,
+                format!("{what}：句子“{sentence}”：`{{{word}}}` 既不是指标也不是占位符{hint}"),
+            );
         }
     }
     Some(HeadlineLayout {

@@ -71,14 +71,14 @@ pub(super) fn compile_rule(
     let check = match checks.as_slice() {
         [one] => *one,
         [] => {
-            d.span(&value.span(), format!("{what} says nothing to check: give one of range, allowed, pattern, length, unique, identifier, check, reference"));
+            d.span(&value.span(), format!("{what} 没有说要检查什么：请写 range、allowed、pattern、length、unique、identifier、check、reference 中的一项"));
             return None;
         }
         [first, second, ..] => {
             d.span(
                 &value.span(),
                 format!(
-                    "{what} has both `{}` and `{}`: write one rule per check",
+                    "{what} 同时写了 `{}` 和 `{}`：每条规则只检查一项，请分成两条",
                     first.key(),
                     second.key()
                 ),
@@ -94,7 +94,7 @@ pub(super) fn compile_rule(
         d.span(
             &value.span(),
             format!(
-                "{what}: a `{kind_name}` rule needs {needs}, but column `{name}` is {}",
+                "{what}：`{kind_name}` 规则要用于{needs}，但列 `{name}` 是{}",
                 type_name(column_type)
             ),
         );
@@ -107,21 +107,21 @@ pub(super) fn compile_rule(
                 column_type,
                 Some(ColumnType::Int | ColumnType::Number | ColumnType::Money | ColumnType::Date)
             ) {
-                type_error(d, "a number, money or date column");
+                type_error(d, "数字、金额或日期列");
                 return None;
             }
             compile_range(d, what, range, dates)?
         }
         RuleCheck::Allowed(allowed) => {
             if !matches!(column_type, Some(ColumnType::Text | ColumnType::Enum)) {
-                type_error(d, "a text or enum column");
+                type_error(d, "文字或选项（enum）列");
                 return None;
             }
             RuleKind::Allowed(allowed.to_vec())
         }
         RuleCheck::Pattern(pattern) => {
             if column_type != Some(ColumnType::Text) {
-                type_error(d, "a text column");
+                type_error(d, "文字列");
                 return None;
             }
             match regex::Regex::new(&format!("^(?:{})$", pattern.get_ref())) {
@@ -129,7 +129,7 @@ pub(super) fn compile_rule(
                 Err(e) => {
                     d.span(
                         &pattern.span(),
-                        format!("{what}: pattern is not a valid regular expression: {e}"),
+                        format!("{what}：pattern 不是有效的正则表达式（{e}）"),
                     );
                     return None;
                 }
@@ -137,7 +137,7 @@ pub(super) fn compile_rule(
         }
         RuleCheck::Length(l) => {
             if column_type != Some(ColumnType::Text) {
-                type_error(d, "a text column");
+                type_error(d, "文字列");
                 return None;
             }
             RuleKind::Length {
@@ -148,7 +148,7 @@ pub(super) fn compile_rule(
         RuleCheck::Unique(scope) => RuleKind::Unique(scope),
         RuleCheck::Identifier(kind) => {
             if column_type != Some(ColumnType::Text) {
-                type_error(d, "a text column");
+                type_error(d, "文字列");
                 return None;
             }
             RuleKind::Identifier(kind)
@@ -196,7 +196,7 @@ fn rule_column(
         (None, _) => {
             d.span(
                 &value.span(),
-                format!("{what}: a `{kind_name}` rule needs `column = \"<declared column>\"`"),
+                format!("{what}：`{kind_name}` 规则需要写 `column = \"<已声明的列>\"`"),
             );
             None
         }
@@ -204,7 +204,13 @@ fn rule_column(
             Some(i) => Some(Some(i)),
             None => {
                 let hint = did_you_mean(name.get_ref(), columns.iter().map(|c| c.name.as_str()));
-                d.span(&name.span(), format!("{what}: column `{}` is not declared in [sources.{source_id}.columns]{hint}", name.get_ref()));
+                d.span(
+                    &name.span(),
+                    format!(
+                        "{what}：列 `{}` 没有在 [sources.{source_id}.columns] 中声明{hint}",
+                        name.get_ref()
+                    ),
+                );
                 None
             }
         },
@@ -229,7 +235,7 @@ fn compile_range(
                 None => {
                     d.span(
                         &range.span(),
-                        format!("{what}: `{t}` is not a date (write 2024-01-01)"),
+                        format!("{what}：`{t}` 不是日期（应写成 2024-01-01）"),
                     );
                     None
                 }
@@ -239,14 +245,11 @@ fn compile_range(
             }
             Some(other) => {
                 let needs = if dates {
-                    "a date such as \"2024-01-01\""
+                    "日期，例如 \"2024-01-01\""
                 } else {
-                    "a number"
+                    "数字"
                 };
-                d.span(
-                    &range.span(),
-                    format!("{what}: bound `{other}` should be {needs}"),
-                );
+                d.span(&range.span(), format!("{what}：界限 `{other}` 应是{needs}"));
                 None
             }
         }
@@ -273,7 +276,7 @@ fn compile_check(
     let typed = check_types(d, what, "check", &filled, &expr, &column_type, |t| {
         matches!(t, SqlType::Text | SqlType::Date | SqlType::Number).then(|| {
             format!(
-                "gives {}, but a check is a condition every row meets (结案日期 >= 受理日期)",
+                "得出的是{}，但 check 应是每一行都满足的条件（例如 结案日期 >= 受理日期）",
                 t.words()
             )
         })
@@ -282,7 +285,7 @@ fn compile_check(
         return None;
     }
     if let Err(message) = evaluate::dry_run_check(source_id, columns, &filled.filled.text) {
-        d.span(&sql_text.span(), format!("{what}: {message}"));
+        d.span(&sql_text.span(), format!("{what}：{message}"));
         return None;
     }
     let named = sql::column_refs(&filled.filled.text)
@@ -297,14 +300,14 @@ fn compile_check(
 
 pub(super) fn type_name(kind: Option<ColumnType>) -> &'static str {
     match kind {
-        Some(ColumnType::Text) => "text",
-        Some(ColumnType::Int) => "int",
-        Some(ColumnType::Number) => "number",
-        Some(ColumnType::Money) => "money",
-        Some(ColumnType::Date) => "date",
-        Some(ColumnType::Bool) => "bool",
-        Some(ColumnType::Enum) => "enum",
-        None => "not given",
+        Some(ColumnType::Text) => "文字列（text）",
+        Some(ColumnType::Int) => "整数列（int）",
+        Some(ColumnType::Number) => "数字列（number）",
+        Some(ColumnType::Money) => "金额列（money）",
+        Some(ColumnType::Date) => "日期列（date）",
+        Some(ColumnType::Bool) => "是/否列（bool）",
+        Some(ColumnType::Enum) => "选项列（enum）",
+        None => "没有写类型的列",
     }
 }
 

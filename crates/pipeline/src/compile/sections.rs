@@ -39,7 +39,7 @@ pub(super) fn table_of<'a, 'i>(
         Some((v, _)) => {
             d.span(
                 &v.span(),
-                format!("`{what}` must be a table of [{what}.<name>] tables"),
+                format!("`{what}` 应写成一组表，每个一个 [{what}.<名字>]"),
             );
             None
         }
@@ -93,9 +93,9 @@ pub(super) fn section_with<T: DeserializeOwned>(
         let list = if allowed.is_empty() {
             String::new()
         } else {
-            format!(" (allowed here: {})", allowed.join(", "))
+            format!("（这里可以写：{}）", allowed.join("、"))
         };
-        d.span(&span, format!("{what}: unknown key `{path}`{hint}{list}"));
+        d.span(&span, format!("{what}：没有 `{path}` 这一项{hint}{list}"));
     }
     match result {
         Ok(parsed) => Some(parsed),
@@ -103,7 +103,7 @@ pub(super) fn section_with<T: DeserializeOwned>(
             let span = e.span().unwrap_or_else(|| value.span());
             d.span(
                 &span,
-                format!("{what}: {}", plain_words(e.message().trim())),
+                format!("{what}：{}", plain_words(e.message().trim())),
             );
             None
         }
@@ -123,10 +123,10 @@ fn nested_keys(what: &str, parent: &str) -> &'static [&'static str] {
             "succeeds",
             "values",
         ],
-        (w, "submitter") if w.starts_with("source") => &["from", "label", "column"],
-        (w, "range" | "length") if w.contains(" rule ") => &["min", "max"],
-        (w, "reference") if w.contains(" rule ") => &["source", "column"],
-        (w, "columns") if w.starts_with("report sheet") => {
+        (w, "submitter") if w.starts_with("[sources.") => &["from", "label", "column"],
+        (w, "range" | "length") if w.starts_with("[[sources.") => &["min", "max"],
+        (w, "reference") if w.starts_with("[[sources.") => &["source", "column"],
+        (w, "columns") if w.starts_with("[[report.sheets]]") => {
             &["header", "value", "display", "window", "compare", "below"]
         }
         _ => &[],
@@ -154,7 +154,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
         &["value", "label", "note"]
     } else if what.starts_with("[limits]") {
         &["file_mb", "unpacked_mb", "compression_ratio", "sheet_cells"]
-    } else if what.starts_with("source") && what.contains(" rule ") {
+    } else if what.starts_with("[[sources.") {
         &[
             "name",
             "column",
@@ -169,7 +169,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "severity",
             "message",
         ]
-    } else if what.starts_with("source") && what.contains("column") {
+    } else if what.starts_with("[sources.") && what.contains(".columns]") {
         &[
             "aliases",
             "type",
@@ -179,7 +179,7 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "derive",
             "values",
         ]
-    } else if what.starts_with("source") {
+    } else if what.starts_with("[sources.") {
         &[
             "title",
             "kind",
@@ -194,11 +194,11 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "use_total_row",
             "check_totals",
         ]
-    } else if what.starts_with("reconcile") {
+    } else if what.starts_with("[[reconcile]]") {
         &["name", "summary", "pairs", "severity"]
-    } else if what.starts_with("query") {
+    } else if what.starts_with("[[queries]]") {
         &["name", "sql", "note"]
-    } else if what.starts_with("plausibility") {
+    } else if what.starts_with("[[plausibility]]") {
         &[
             "name",
             "figure",
@@ -209,11 +209,11 @@ fn known_keys(what: &str) -> &'static [&'static str] {
             "outlier",
             "relation",
         ]
-    } else if what.starts_with("measure") {
+    } else if what.starts_with("[measures.") {
         &["source", "sql", "filter", "date", "label"]
-    } else if what.starts_with("indicator") {
+    } else if what.starts_with("[indicators.") {
         &["expr", "label", "display"]
-    } else if what.starts_with("report sheet") {
+    } else if what.starts_with("[[report.sheets]]") {
         &[
             "name",
             "title",
@@ -265,39 +265,74 @@ fn locate(value: &Spanned<DeValue<'_>>, path: &str) -> (Range<usize>, String) {
     (span, last)
 }
 
+/// serde's names of TOML values ("a string", "integer `3`", "a sequence") in words.
+fn serde_words(what: &str) -> String {
+    let (kind, value) = match what.split_once(' ') {
+        Some((kind, value)) if value.starts_with('`') || value.starts_with('"') => (kind, value),
+        _ => (what, ""),
+    };
+    let kind = kind.trim_start_matches("a ").trim_start_matches("an ");
+    let words = match kind.trim() {
+        "string" | "str" => "文字（加引号）",
+        "integer" | "i64" | "u64" | "u32" | "usize" => "整数",
+        "float" | "f64" => "数字",
+        "boolean" | "bool" => "true/false",
+        "sequence" | "array" => "列表 [...]",
+        "map" | "table" | "struct" => "表 {...}",
+        "datetime" => "日期时间",
+        "unit" | "unit value" => "空值",
+        other if other.starts_with("struct ") || other.starts_with("map") => "表 {...}",
+        _ => return what.to_string(),
+    };
+    match value {
+        "" => words.to_string(),
+        value => format!("{words} {value}"),
+    }
+}
+
 /// serde's wording of the common mistakes, said plainly: "unknown variant `万元x`, expected
 /// one of `count`, `万元`" → "`万元x` is not one of: count, 万元".
 fn plain_words(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         if let Some((value, expected)) = rest.split_once(", expected one of ") {
-            return format!("{value} is not one of: {}", expected.replace('`', ""));
+            return format!(
+                "{value} 不是可用的值；可用：{}",
+                expected.replace('`', "").replace(", ", "、")
+            );
         }
         if let Some((value, expected)) = rest.split_once(", expected ") {
-            return format!(
-                "{value} is not allowed here; write {}",
-                expected.replace('`', "")
-            );
+            return format!("这里不能写 {value}；应写 {}", expected.replace('`', ""));
         }
     }
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        if let Some((key, expected)) = rest.split_once(", expected one of ") {
+        // "expected one of `a`, `b`", "expected `a` or `b`", "expected `a`".
+        let listed = rest
+            .split_once(", expected one of ")
+            .or_else(|| rest.split_once(", expected "));
+        if let Some((key, expected)) = listed {
             let allowed: Vec<String> = expected
                 .split(", ")
+                .flat_map(|k| k.split(" or "))
                 .map(|k| k.trim_matches('`').to_string())
+                .filter(|k| !k.is_empty())
                 .collect();
             let hint = did_you_mean(key.trim_matches('`'), allowed.iter().map(String::as_str));
             return format!(
-                "unknown key {key}{hint} (allowed here: {})",
-                allowed.join(", ")
+                "没有 {key} 这一项{hint}（这里可以写：{}）",
+                allowed.join("、")
             );
         }
     }
     if let Some(field) = message.strip_prefix("missing field ") {
-        return format!("{field} is missing; it must be given");
+        return format!("缺少 {field}，这一项必须写");
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("this is {found}, but it should be {expected}");
+            return format!(
+                "这里写的是{}，应是{}",
+                serde_words(found),
+                serde_words(expected)
+            );
         }
     }
     message.to_string()

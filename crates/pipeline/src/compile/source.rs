@@ -31,11 +31,11 @@ pub(super) fn compile_sources(
         }
         Some((v, _)) => d.span(
             &v.span(),
-            "`sources` must be a table of [sources.<id>] tables",
+            "`sources` 应写成一组表，每个台账一个 [sources.<代号>]",
         ),
         None => d.at(
             0,
-            "the file declares no [sources.<id>] table: nothing would be read",
+            "文件中没有声明任何台账（[sources.<代号>]）：什么也不会读入",
         ),
     }
     sources
@@ -48,7 +48,7 @@ fn compile_source(
     pending: &mut Vec<PendingReference>,
     placeholders: &Placeholders,
 ) -> Option<Source> {
-    let what = format!("source `{id}`");
+    let what = format!("[sources.{id}]");
     let spec: SourceSpec = section_with(d, value, &what, &["columns", "rules"])?;
     let mut columns = compile_columns(d, id, value);
     let mut rules = compile_rules(d, id, value, &columns, pending, placeholders);
@@ -59,7 +59,10 @@ fn compile_source(
             let hint = did_you_mean(name.get_ref(), names.iter().copied());
             d.span(
                 &name.span(),
-                format!("{what}: `{key}` names column `{}`, which is not declared in [sources.{id}.columns]{hint}", name.get_ref()),
+                format!(
+                    "{what}：`{key}` 写的列 `{}` 没有在 [sources.{id}.columns] 中声明{hint}",
+                    name.get_ref()
+                ),
             );
         }
         found
@@ -72,10 +75,7 @@ fn compile_source(
         if columns[i].kind != ColumnType::Date {
             d.span(
                 &c.span(),
-                format!(
-                    "{what}: period_column `{}` must be a date column",
-                    c.get_ref()
-                ),
+                format!("{what}：period_column `{}` 应是日期列", c.get_ref()),
             );
         }
     }
@@ -86,14 +86,14 @@ fn compile_source(
         Some((s, "cumulative")) => {
             d.span(
                 &s.span(),
-                format!("{what}: a source with `period_column` keeps only the rows of its period, so its submissions are `periodic`, not `cumulative`"),
+                format!("{what}：有 `period_column` 的台账只保留本期的行，所以它的报送方式是 `periodic`（每期只报本期），不是 `cumulative`"),
             );
             true
         }
         Some((s, other)) => {
             d.span(
                 &s.span(),
-                format!("{what}: submission `{other}` is neither `cumulative` (each period's files hold every record so far) nor `periodic` (each period's files hold that period alone)"),
+                format!("{what}：submission `{other}` 既不是 `cumulative`（每期的文件含至今的全部记录）也不是 `periodic`（每期的文件只含本期）"),
             );
             false
         }
@@ -110,7 +110,9 @@ fn compile_source(
         if key.get_ref().is_empty() {
             d.span(
                 &key.span(),
-                format!("{what}: `key` names no column; give the columns that name one record, key = [\"案件编号\"]"),
+                format!(
+                    "{what}：`key` 没有写列；请写出能确定一条记录的列，例如 key = [\"案件编号\"]"
+                ),
             );
         } else if indices.len() == key.get_ref().len() {
             key_columns = Some(indices);
@@ -121,7 +123,7 @@ fn compile_source(
         (SubmitterFrom::Column, None) => {
             d.span(
                 &value.span(),
-                format!("{what}: submitter from = \"column\" needs `column = \"<column>\"`"),
+                format!("{what}：submitter 的 from = \"column\" 需要写 `column = \"<列名>\"`"),
             );
             None
         }
@@ -145,7 +147,7 @@ fn compile_source(
     let sheet = sheet_selector(spec.sheet);
     let use_total_row = match &spec.use_total_row {
         Some(flag) if *flag.get_ref() && spec.kind != SourceKind::Summary => {
-            d.span(&flag.span(), format!("{what}: `use_total_row` is for a summary source (kind = \"summary\"): a ledger's figures are its rows"));
+            d.span(&flag.span(), format!("{what}：`use_total_row` 只用于汇总表（kind = \"summary\"）：台账的数字来自它的每一行"));
             false
         }
         Some(flag) => *flag.get_ref(),
@@ -172,7 +174,7 @@ fn compile_source(
 /// `[sources.<id>.columns]`: each column compiled, then the computed ones (`working_days`)
 /// resolved against the date columns, once every column is known.
 fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) -> Vec<Column> {
-    let what = format!("source `{id}`");
+    let what = format!("[sources.{id}]");
     let mut columns = Vec::new();
     // Computed columns, resolved once every column is known: (column, from, to, where).
     let mut computed: Vec<(usize, WorkingDaysSpec, std::ops::Range<usize>)> = Vec::new();
@@ -182,7 +184,7 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
         Some((_, DeValue::Table(all))) => {
             for (name, col) in all.iter() {
                 let name: &str = name.get_ref();
-                let what = format!("source `{id}` column `{name}`");
+                let what = format!("[sources.{id}.columns]“{name}”");
                 if let Some(spec) = section::<ColumnSpec>(d, col, &what) {
                     let working_days = spec.working_days.clone();
                     let spec_derive = spec.derive.clone();
@@ -192,7 +194,10 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
                         }
                         if let Some(w) = working_days {
                             if column.kind != ColumnType::Int {
-                                d.span(&w.span(), format!("{what}: a `working_days` column is a count: type = \"int\""));
+                                d.span(
+                                    &w.span(),
+                                    format!("{what}：`working_days` 列是天数：type = \"int\""),
+                                );
                             }
                             computed.push((columns.len(), w.get_ref().clone(), w.span()));
                         }
@@ -201,10 +206,10 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
                 }
             }
         }
-        Some((v, _)) => d.span(&v.span(), format!("{what}: `columns` must be a table")),
+        Some((v, _)) => d.span(&v.span(), format!("{what}：`columns` 应是一个表")),
         None => d.span(
             &value.span(),
-            format!("{what} declares no [sources.{id}.columns]: nothing would be read"),
+            format!("{what} 没有声明 [sources.{id}.columns]：什么也不会读入"),
         ),
     }
     for (ci, derive) in derived {
@@ -212,7 +217,7 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
             d.span(
                 &derive.span(),
                 format!(
-                    "source `{id}` column `{}`: derive = \"{}\": {problem}",
+                    "[sources.{id}.columns]“{}”：derive = \"{}\"：{problem}",
                     columns[ci].name,
                     derive.get_ref()
                 ),
@@ -230,7 +235,7 @@ fn compile_columns(d: &mut Diagnostics, id: &str, value: &Spanned<DeValue<'_>>) 
                     .filter(|c| c.kind == ColumnType::Date)
                     .map(|c| c.name.as_str());
                 let hint = did_you_mean(name, dates);
-                d.span(&span, format!("source `{id}` column `{}`: working_days counts between two date columns of the source; “{name}” is not one{hint}", columns[ci].name));
+                d.span(&span, format!("[sources.{id}.columns]“{}”：working_days 计算本台账两个日期列之间的工作日；“{name}”不是日期列{hint}", columns[ci].name));
             }
             found
         };
@@ -252,12 +257,12 @@ fn compile_rules(
     pending: &mut Vec<PendingReference>,
     placeholders: &Placeholders,
 ) -> Vec<Rule> {
-    let what = format!("source `{id}`");
+    let what = format!("[sources.{id}]");
     let mut rules = Vec::new();
     match entry_value(value, "rules").map(|v| (v, v.get_ref())) {
         Some((_, DeValue::Array(list))) => {
             for (i, rule) in list.iter().enumerate() {
-                let what = format!("source `{id}` rule {}", i + 1);
+                let what = format!("[[sources.{id}.rules]] 第{}条", i + 1);
                 let Some(spec) = section::<RuleSpec>(d, rule, &what) else {
                     continue;
                 };
@@ -278,7 +283,7 @@ fn compile_rules(
         }
         Some((v, _)) => d.span(
             &v.span(),
-            format!("{what}: `rules` must be written [[sources.{id}.rules]]"),
+            format!("{what}：`rules` 应写成 [[sources.{id}.rules]]（每条规则一个）"),
         ),
         None => {}
     }
@@ -300,18 +305,18 @@ fn compile_globs(
             Ok(filled) => files.push(filled.text),
             Err((_, message)) => {
                 let at = entry_value(value, "files").map_or(value.span(), |v| v.span());
-                d.span(&at, format!("{what}: file glob `{pattern}`: {message}"));
+                d.span(&at, format!("{what}：文件匹配 `{pattern}`：{message}"));
             }
         }
     }
     if files.is_empty() && patterns.is_empty() {
-        d.span(&value.span(), format!("{what}: `files` lists no glob"));
+        d.span(&value.span(), format!("{what}：`files` 没有写文件匹配"));
     }
     for pattern in &files {
         if let Err(e) = glob::Pattern::new(pattern) {
             d.span(
                 &value.span(),
-                format!("{what}: file glob `{pattern}` is not valid: {e}"),
+                format!("{what}：文件匹配 `{pattern}` 写得不对（{e}）"),
             );
         }
     }
@@ -339,7 +344,7 @@ fn compile_column(
     if kind == ColumnType::Enum && spec.values.is_empty() {
         d.span(
             &spec.kind.span(),
-            format!("{what}: an enum column needs `values` (canonical value = [aliases])"),
+            format!("{what}：enum（选项）列需要 `values`（规范值 = [别名…]）"),
         );
     }
     if kind == ColumnType::Bool {
@@ -351,20 +356,20 @@ fn compile_column(
         {
             d.span(
                 &value.span(),
-                format!("{what}: a yes/no column's `values` are 是 and 否 with the words that mean each (\"是\" = [\"已审查合格\"], \"否\" = [\"待整改\"]), not `{other}`"),
+                format!("{what}：是/否列的 `values` 只能是 是 和 否，各写上表示它的词（\"是\" = [\"已审查合格\"]，\"否\" = [\"待整改\"]），不能是 `{other}`"),
             );
         }
     } else if kind != ColumnType::Enum && !spec.values.is_empty() {
         d.span(
             &value.span(),
-            format!("{what}: `values` only applies to type = \"enum\" (and to type = \"bool\": \"是\" = [...], \"否\" = [...])"),
+            format!("{what}：`values` 只用于 type = \"enum\"（以及 type = \"bool\"：\"是\" = [...]，\"否\" = [...]）"),
         );
     }
     let money_in_wan = match &spec.unit {
         Some(unit) if kind != ColumnType::Money => {
             d.span(
                 &unit.span(),
-                format!("{what}: `unit` only applies to type = \"money\""),
+                format!("{what}：`unit` 只用于 type = \"money\"（金额列）"),
             );
             false
         }
@@ -374,7 +379,7 @@ fn compile_column(
             d.span(
                 &unit.span(),
                 format!(
-                    "{what}: unit = \"{}\": a money column is in \"元\" (the default) or \"万元\"",
+                    "{what}：unit = \"{}\"：金额列的单位是 \"元\"（不写即是）或 \"万元\"",
                     unit.get_ref()
                 ),
             );
@@ -420,7 +425,7 @@ fn resolve_references(d: &mut Diagnostics, sources: &mut [Source], pending: Vec<
             d.span(
                 &p.target.span(),
                 format!(
-                    "source `{}`: reference to source `{}`, which is not declared{hint}",
+                    "[sources.{}]：引用的台账 `{}` 没有声明{hint}",
                     p.source,
                     p.target.get_ref()
                 ),
@@ -436,7 +441,15 @@ fn resolve_references(d: &mut Diagnostics, sources: &mut [Source], pending: Vec<
                 p.column.get_ref(),
                 sources[target].columns.iter().map(|c| c.name.as_str()),
             );
-            d.span(&p.column.span(), format!("source `{}`: reference to column `{}`, which source `{}` does not declare{hint}", p.source, p.column.get_ref(), p.target.get_ref()));
+            d.span(
+                &p.column.span(),
+                format!(
+                    "[sources.{}]：引用的列 `{}` 在台账 `{}` 中没有声明{hint}",
+                    p.source,
+                    p.column.get_ref(),
+                    p.target.get_ref()
+                ),
+            );
             continue;
         };
         if let Some(source) = sources.iter_mut().find(|s| s.id == p.source) {
