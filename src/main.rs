@@ -1,8 +1,6 @@
 //! The `laborstat` binary: parses the command line and hands over to `cli`, whose exit
 //! status becomes the process exit code (0 ok, 1 findings, 2 error).
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
     // Rust ignores SIGPIPE, so printing into a closed pipe (`laborstat query … | head`)
     // would panic; a command-line tool ends quietly instead, as `cat` does.
@@ -27,6 +25,6 @@ fn main() -> std::process::ExitCode {
             .unwrap_or_default();
         eprintln!("程序内部出错（如发生在读取某个文件时，该文件已记为无法读取，其余照常处理；供维护者参考：{place} {payload}）");
     }));
-    let args = laborstat::cli::Cli::parse();
+    let args = laborstat::cli::words::parse();
     laborstat::cli::main(args).into()
 }

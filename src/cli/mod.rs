@@ -12,6 +12,7 @@ mod summary;
 mod template;
 mod users;
 mod validate;
+pub mod words;
 
 use std::path::PathBuf;
 
