@@ -161,3 +161,22 @@ fn plausibility_mistakes_are_reported_at_their_keys() {
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr);
 }
+
+/// The command line's own words are Chinese too: help headings and a mistake on the command
+/// line (clap would write them in English).
+#[test]
+fn command_line_help_and_mistakes_are_in_chinese() {
+    let help = crate::common::laborstat().arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    assert!(!help.contains("Usage") && !help.contains("Print help"), "{help}");
+    let refused = crate::common::laborstat()
+        .args(["run", "--bogus", "pipelines/annual.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&refused.stderr));
+    let missing = crate::common::laborstat().arg("check").output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&missing.stderr));
+}
