@@ -101,7 +101,7 @@ fn parse_setting(text: &str) -> Result<(String, String), String> {
             Ok((name.trim().to_string(), value.trim().to_string()))
         }
         _ => Err(format!(
-            "`{text}` is not NAME=VALUE (for example closure_denominator=filed)"
+            "“{text}”不是 名称=值 的写法（例如 closure_denominator=filed）"
         )),
     }
 }

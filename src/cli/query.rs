@@ -93,7 +93,7 @@ pub fn query(args: QueryArgs) -> anyhow::Result<ExitStatus> {
             output::render_table(
                 &frame,
                 args.max_rows,
-                "--max-rows N, --out FILE or --format csv for all"
+                "全部结果：--max-rows 行数、--out 文件 或 --format csv"
             )
         )?,
         QueryFormat::Csv => output::write_csv(&frame, &mut out)?,

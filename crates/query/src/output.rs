@@ -24,7 +24,7 @@ pub enum OutputError {
     },
     #[error("无法写入 {}：{reason}", path.display())]
     Write { path: PathBuf, reason: String },
-    #[error("--out {}: the file's extension says what to write; use .xlsx, .csv or .parquet", path.display())]
+    #[error("--out {}：按文件扩展名决定写成什么格式；请用 .xlsx、.csv 或 .parquet", path.display())]
     Extension { path: PathBuf },
 }
 
@@ -160,13 +160,12 @@ pub fn render_table(frame: &DataFrame, max_rows: usize, for_all: &str) -> String
     let rows = frame.height();
     if rows > shown {
         out.push_str(&format!(
-            "({} rows, the first {shown} shown; {for_all})\n",
+            "（共 {} 行，显示前 {shown} 行；{for_all}）\n",
             figure::group_thousands(&rows.to_string())
         ));
     } else {
-        let plural = if rows == 1 { "" } else { "s" };
         out.push_str(&format!(
-            "({} row{plural})\n",
+            "（共 {} 行）\n",
             figure::group_thousands(&rows.to_string())
         ));
     }

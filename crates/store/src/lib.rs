@@ -371,7 +371,7 @@ impl Store {
             let column = match raw.column(&stored) {
                 Ok(column) => column
                     .cast(&dtype)
-                    .map_err(|_| unreadable(format!("column `{stored}` is not {dtype}")))?
+                    .map_err(|_| unreadable(format!("列 `{stored}` 不是 {dtype} 类型")))?
                     .with_name(c.name.as_str().into()),
                 // A column declared since: empty, as in a file that lacks it — and said.
                 Err(_) => {
@@ -384,7 +384,7 @@ impl Store {
         let codes = raw
             .column("submitter")
             .and_then(|c| c.str().cloned())
-            .map_err(|_| unreadable("no text column `submitter`".into()))?;
+            .map_err(|_| unreadable("没有文字列 `submitter`".into()))?;
         let index = roster.index_by_code();
         let mut unknown = 0;
         let submitters: UInt32Chunked = codes
@@ -406,7 +406,7 @@ impl Store {
         let row = match raw.column("source_row") {
             Ok(row) => row
                 .cast(&DataType::UInt32)
-                .map_err(|_| unreadable("column `source_row` is not a number".into()))?,
+                .map_err(|_| unreadable("列 `source_row` 不是数".into()))?,
             Err(_) => Column::full_null("source_row".into(), rows, &DataType::UInt32),
         };
         columns.push(row.with_name(ROW_COLUMN.into()));
