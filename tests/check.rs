@@ -169,7 +169,10 @@ fn command_line_help_and_mistakes_are_in_chinese() {
     let help = crate::common::laborstat().arg("--help").output().unwrap();
     assert!(help.status.success());
     let help = String::from_utf8_lossy(&help.stdout).to_string();
-    assert!(!help.contains("Usage") && !help.contains("Print help"), "{help}");
+    assert!(
+        !help.contains("Usage") && !help.contains("Print help"),
+        "{help}"
+    );
     let refused = crate::common::laborstat()
         .args(["run", "--bogus", "pipelines/annual.toml"])
         .output()

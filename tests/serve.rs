@@ -428,6 +428,7 @@ fn a_township_reaches_nothing_of_another_and_forged_or_replayed_requests_are_ref
         "/district/download/report",
         "/district/download/findings",
         "/district/feedback/510199002",
+        "/district/township/510199002",
         "/district/feedback/..%2F..%2Fp.toml",
     ] {
         let reply = get(&server, path, &cookie);
@@ -754,6 +755,17 @@ fn the_district_runs_the_report_and_asks_its_saved_queries() {
         "{}",
         page.text()
     );
+    // The district reads 第1街道's receipt as the township does, without its forms.
+    let receipt = get(&server, "/district/township/510199001", &cookie).text();
+    assert!(
+        receipt.contains("区县查看")
+            && receipt.contains("案件台账.csv")
+            && receipt.contains("本单位的数字")
+            && !receipt.contains("/township/upload")
+            && !receipt.contains("/township/confirm"),
+        "{receipt}"
+    );
+    assert_eq!(get(&server, "/district/township/999", &cookie).status, 404);
     // Nothing stored yet: the query says so.
     let before = get(&server, "/district/queries?q=0", &cookie).text();
     assert!(before.contains("先运行报表"), "{before}");

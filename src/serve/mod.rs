@@ -107,6 +107,7 @@ pub async fn serve(
         .route("/district/run", get(district_run_page).post(district_run))
         .route("/district/download/{what}", get(district_download))
         .route("/district/feedback/{code}", get(district_feedback))
+        .route("/district/township/{code}", get(district_township))
         .route("/district/queries", get(district_queries))
         .route(
             "/district/queries/{index}/download",
@@ -362,7 +363,15 @@ async fn township_page(
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
             let confirmed = confirmation_of(&server, &plan, &validated, &code);
-            let page = pages::township(&plan, &code, &validated, &token, &[], &confirmed);
+            let page = pages::township(
+                &plan,
+                &code,
+                &validated,
+                &token,
+                &[],
+                &confirmed,
+                pages::Reader::Township,
+            );
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -503,7 +512,15 @@ async fn upload(
         Ok(validated) => {
             let token = server.sessions.form_token(&cookie);
             let confirmed = confirmation_of(&server, &plan, &validated, &code);
-            let page = pages::township(&plan, &code, &validated, &token, &told, &confirmed);
+            let page = pages::township(
+                &plan,
+                &code,
+                &validated,
+                &token,
+                &told,
+                &confirmed,
+                pages::Reader::Township,
+            );
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -840,6 +857,41 @@ async fn district_download(
     };
     server.audit.record(&session.account, "下载", &what);
     xlsx_download(&path, &name)
+}
+
+/// A township's receipt as the district reads it: the same page, without its forms.
+async fn district_township(
+    State(server): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(code): UrlPath<String>,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
+    let (cookie, session) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
+    let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
+    if let Some(run) = server.last_run().filter(|r| r.is_running()) {
+        return Redirect::to(&format!("/district/run?period={}", run.period)).into_response();
+    }
+    match validated(&server, &plan).await {
+        Ok(validated) => {
+            if validated.data.roster.get(&code).is_none() {
+                return refused(StatusCode::NOT_FOUND, "名单中没有这个单位");
+            }
+            server.audit.record(&session.account, "查看回执", &code);
+            let token = server.sessions.form_token(&cookie);
+            let confirmed = confirmation_of(&server, &plan, &validated, &code);
+            let page = pages::township(
+                &plan,
+                &code,
+                &validated,
+                &token,
+                &[],
+                &confirmed,
+                pages::Reader::District,
+            );
+            Html(page.into_string()).into_response()
+        }
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    }
 }
 
 async fn district_feedback(

@@ -110,6 +110,14 @@ pub fn login(plan: &Plan, problem: Option<&str>) -> Markup {
     )
 }
 
+/// Who reads a township's receipt: the township itself (with its upload and confirm forms)
+/// or the district (the same receipt, read-only, with a way back to its table).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Township,
+    District,
+}
+
 /// A township's page: the upload form, then its receipt.
 pub fn township(
     plan: &Plan,
@@ -118,6 +126,7 @@ pub fn township(
     token: &str,
     told: &[String],
     confirmed: &super::confirmations::State,
+    reader: Reader,
 ) -> Markup {
     let data = &validated.data;
     let name = data
@@ -154,26 +163,34 @@ pub fn township(
         Some(token),
         html! {
             @for line in told { div.told { (line) } }
-            (period_switch(plan, "/township"))
-            section {
-                h2 { (code) " " (name) "：报送台账" }
-                form method="post" action="/township/upload" enctype="multipart/form-data" {
-                    input type="hidden" name="token" value=(token);
-                    input type="hidden" name="period" value=(plan.period.to_string());
-                    p {
-                        label { "台账 " select name="source" {
-                            @for source in &plan.sources {
-                                option value=(source.id) { (source.title) }
-                            }
-                        } }
-                    }
-                    p { input type="file" name="file" multiple accept=".xlsx,.xls,.xlsb,.xlsm,.ods,.csv"; }
-                    p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
-                    button type="submit" { "报送" }
+            @if reader == Reader::District {
+                (period_switch(plan, &format!("/district/township/{code}")))
+                section {
+                    h2 { (code) " " (name) "：报送与回执（区县查看）" }
+                    p { a href=(format!("/district?period={}", plan.period)) { "返回报送情况" } }
                 }
-                p { "填报模板：" @for source in &plan.sources {
-                    a href=(format!("/township/template/{}", source.id)) { (source.title) } " "
-                } }
+            } @else {
+                (period_switch(plan, "/township"))
+                section {
+                    h2 { (code) " " (name) "：报送台账" }
+                    form method="post" action="/township/upload" enctype="multipart/form-data" {
+                        input type="hidden" name="token" value=(token);
+                        input type="hidden" name="period" value=(plan.period.to_string());
+                        p {
+                            label { "台账 " select name="source" {
+                                @for source in &plan.sources {
+                                    option value=(source.id) { (source.title) }
+                                }
+                            } }
+                        }
+                        p { input type="file" name="file" multiple accept=".xlsx,.xls,.xlsb,.xlsm,.ods,.csv"; }
+                        p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
+                        button type="submit" { "报送" }
+                    }
+                    p { "填报模板：" @for source in &plan.sources {
+                        a href=(format!("/township/template/{}", source.id)) { (source.title) } " "
+                    } }
+                }
             }
             section {
                 h2 { "回执：文件是怎样读取的" }
@@ -228,6 +245,12 @@ pub fn township(
                     h2 { "确认" }
                     @if let State::Holds(c) = confirmed {
                         p.ok { "已确认以上数据无误：" (c.name) "，" (c.time) }
+                    } @else if reader == Reader::District {
+                        @if let State::Lapsed(c, why) = confirmed {
+                            p.warn { (c.name) "于" (c.time) "的确认已失效：" (why) "。" }
+                        } @else {
+                            p.muted { "尚未确认。" }
+                        }
                     } @else {
                         @if let State::Lapsed(c, why) = confirmed {
                             p.warn { (c.name) "于" (c.time) "的确认已失效：" (why) "。请核对后重新确认。" }
@@ -246,7 +269,11 @@ pub fn township(
                 h2 { "问题（" (errors) " 个错误，" (findings.len() - errors) " 个警告）" }
                 @if findings.is_empty() { p.ok { "没有发现问题。" } }
                 @else {
-                    p { a href=(format!("/township/feedback?period={}", plan.period)) { "下载反馈表（问题单元格已标出）" } }
+                    @let feedback = match reader {
+                        Reader::Township => format!("/township/feedback?period={}", plan.period),
+                        Reader::District => format!("/district/feedback/{code}?period={}", plan.period),
+                    };
+                    p { a href=(feedback) { "下载反馈表（问题单元格已标出）" } }
                     table {
                         tr { th { "文件" } th { "单元格" } th { "列" } th { "填写的值" } th { "严重程度" } th { "说明" } }
                         @for f in &findings {
@@ -333,7 +360,7 @@ pub fn district(
                     @for submitter in &data.roster.submitters {
                         tr {
                             td { (submitter.code) }
-                            td { (submitter.name) }
+                            td { a href=(format!("/district/township/{}?period={}", submitter.code, plan.period)) { (submitter.name) } }
                             @for s in &sources {
                                 @let (text, class) = status(&submitter.code, s);
                                 td class=(class) { (text) }
