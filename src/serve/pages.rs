@@ -16,13 +16,15 @@ const STYLE: &str = "
 body{font-family:'Microsoft YaHei','PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222;background:#f5f6f8}
 header{background:#1f4e79;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}
 header h1{font-size:18px;margin:0}
-main{padding:16px 24px;max-width:1200px}
+main{padding:16px 24px;max-width:1400px}
 section{background:#fff;border:1px solid #d9dde3;border-radius:6px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:4px 0 12px}
 table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid #c8ccd2;padding:4px 8px;text-align:left}
 th{background:#e8eef5}
 td.num{text-align:right}
+table.status td{white-space:nowrap}
+table.status td.confirm{white-space:normal;min-width:9em}
 .ok{color:#2e7d32}.bad{color:#c62828}.warn{color:#b26a00}.muted{color:#777}
 .told{background:#fff8e1;border:1px solid #ffe082;padding:8px 12px;margin-bottom:12px}
 form.period{margin-bottom:12px}
@@ -355,7 +357,7 @@ pub fn district(
             (period_switch(plan, "/district"))
             section {
                 h2 { "报送情况（" (plan.period.label()) "）" }
-                table {
+                table.status {
                     tr { th { "代码" } th { "单位" } @for s in &sources { th { (s.title) } } th { "确认" } th { "反馈表" } }
                     @for submitter in &data.roster.submitters {
                         tr {
@@ -365,7 +367,7 @@ pub fn district(
                                 @let (text, class) = status(&submitter.code, s);
                                 td class=(class) { (text) }
                             }
-                            td { @match confirmed.get(&submitter.code) {
+                            td.confirm { @match confirmed.get(&submitter.code) {
                                 Some(State::Holds(c)) => span.ok { "已确认（" (c.name) " " (c.time) "）" },
                                 Some(State::Lapsed(c, why)) => span.warn { "确认已失效（" (c.name) " " (c.time) "；" (why) "）" },
                                 _ => span.muted { "未确认" },
