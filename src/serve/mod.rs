@@ -23,6 +23,7 @@ mod pages;
 mod runs;
 mod sessions;
 mod submissions;
+mod validations;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -60,6 +61,8 @@ struct Server {
     audit: Audit,
     /// One engine job at a time (a validation for a receipt, a run).
     jobs: tokio::sync::Mutex<()>,
+    /// Each period's last validation, reused while its inputs are unchanged.
+    validations: validations::Validations,
     /// The latest report run started from the page (running or ended).
     last_run: std::sync::Mutex<Option<Arc<runs::RunProgress>>>,
     /// Failed sign-ins per account name: (count, first failure), to stop password guessing.
@@ -93,6 +96,7 @@ pub async fn serve(
         sessions: Sessions::default(),
         jobs: tokio::sync::Mutex::new(()),
         last_run: Default::default(),
+        validations: Default::default(),
     });
     let app = Router::new()
         .route("/", get(home))
@@ -338,12 +342,26 @@ fn forged() -> Response {
     )
 }
 
-/// Reads and validates the period's files (one job at a time): what every page shows.
-async fn validated(server: &Shared, plan: &Arc<Plan>) -> anyhow::Result<crate::engine::Validated> {
+/// The period's files read and validated (one job at a time): what every page shows. The
+/// last validation is reused while nothing it read has changed (`validations.rs`).
+async fn validated(
+    server: &Shared,
+    plan: &Arc<Plan>,
+) -> anyhow::Result<Arc<crate::engine::Validated>> {
     let _job = server.jobs.lock().await;
     let plan = plan.clone();
+    let background = server.clone();
     tokio::task::spawn_blocking(move || {
-        crate::engine::validate(&plan, &crate::engine::Quiet).map(|(v, _)| v)
+        let inputs = validations::fingerprint(&plan);
+        if let Some(kept) = background.validations.get(&plan, &inputs) {
+            return Ok(kept);
+        }
+        let (validated, _) = crate::engine::validate(&plan, &crate::engine::Quiet)?;
+        let validated = Arc::new(validated);
+        background
+            .validations
+            .keep(&plan, inputs, validated.clone());
+        Ok(validated)
     })
     .await?
 }
