@@ -101,3 +101,58 @@ fn the_report_is_still_written_from_the_good_rows() {
     // The good file's 2 cases and the formula file's 0 usable rows (all three have errors).
     assert_eq!(total[1], calamine::Data::Float(2.0));
 }
+
+/// A township that sends one ledger under another's name (its 用人单位信息采集表 saved as
+/// the 投诉举报案件台账, with its sheet renamed Sheet1 or not) is told the file looks like
+/// the ledger it is, on the file's finding — not only that a header is missing.
+#[test]
+fn a_ledger_sent_under_another_ledgers_name_is_named_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("2024");
+    let copy = std::process::Command::new("cp")
+        .args(["-r", "sample-data/2024"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let township = data.join("510199001-锦华街道");
+    std::fs::copy(
+        township.join("用人单位信息采集表.xlsx"),
+        township.join("投诉举报案件台账.xlsx"),
+    )
+    .unwrap();
+    let output = laborstat()
+        .args([
+            "validate",
+            "pipelines/annual.toml",
+            "--format",
+            "json",
+            "--no-store",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .arg("--out-dir")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let by_file = findings_by_file(&String::from_utf8_lossy(&output.stdout));
+    let told = &by_file["510199001-锦华街道/投诉举报案件台账.xlsx"];
+    let named: Vec<_> = told
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("这个文件看起来是“用人单位信息采集表”")
+        })
+        .collect();
+    assert_eq!(named.len(), 1, "{told:#?}");
+    assert_eq!(named[0]["severity"], "error");
+    // The real employers ledger is not said to be anything else.
+    let employers = by_file
+        .get("510199001-锦华街道/用人单位信息采集表.xlsx")
+        .map_or(&[][..], Vec::as_slice);
+    assert!(employers
+        .iter()
+        .all(|f| !f["message"].as_str().unwrap().contains("看起来是")));
+}

@@ -166,9 +166,13 @@ pub fn print_findings(findings: &[Finding], roster: &ingest::Roster, limit: usiz
     }
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for f in findings {
-        let entry = per
-            .entry(f.submitter.clone().unwrap_or_else(|| "（未知单位）".into()))
-            .or_default();
+        // A finding about no file is about the total (a review of the 合计 row).
+        let whose = match (&f.submitter, f.file.as_os_str().is_empty()) {
+            (Some(code), _) => code.clone(),
+            (None, true) => "（合计）".into(),
+            (None, false) => "（未知单位）".into(),
+        };
+        let entry = per.entry(whose).or_default();
         match f.severity {
             Severity::Error => entry.0 += 1,
             Severity::Warning => entry.1 += 1,
@@ -187,7 +191,11 @@ pub fn print_findings(findings: &[Finding], roster: &ingest::Roster, limit: usiz
     }
     eprintln!("前几条问题：");
     for f in finding::in_reading_order(findings).into_iter().take(limit) {
-        eprintln!("  {} {}: {}", f.severity.label(), f.location(), f.message);
+        let location = match f.location() {
+            empty if empty.is_empty() => f.column.clone().unwrap_or_else(|| "合计".into()),
+            location => location,
+        };
+        eprintln!("  {} {location}: {}", f.severity.label(), f.message);
     }
     if findings.len() > limit {
         eprintln!(

@@ -34,7 +34,7 @@ use finding::{Finding, Severity};
 use header::{find_header, fitting_label, Header, RowClassifier, RowEvidence};
 pub use model::*;
 use pipeline::evaluate::schema_frame;
-use pipeline::{Plan, Source, SourceKind, SubmitterFrom};
+use pipeline::{Plan, SheetSelector, Source, SourceKind, SubmitterFrom};
 pub use roster::{MatchedBy, Roster};
 use workbook::{InputBook, LoadedSheet};
 
@@ -187,6 +187,7 @@ pub fn ingest(
             }
         }
     }
+    tell_other_ledgers(plan, &files, &mut findings);
 
     let tables = tables
         .into_iter()
@@ -679,6 +680,71 @@ pub fn completeness(plan: &Plan, data: &Ingested) -> Completeness {
         }
     }
     out
+}
+
+/// A file its ledger could not use because none of its sheets has that ledger's sheet name
+/// or header: when one of its sheets has every required column of another ledger, the
+/// file's first such finding says so — a township that sent the wrong file (or named it as
+/// another ledger) reads the likely cause, not only "add the header to aliases".
+fn tell_other_ledgers(plan: &Plan, files: &[InputFile], findings: &mut [Finding]) {
+    let mut told = std::collections::HashSet::new();
+    for finding in findings.iter_mut() {
+        let cannot_use = finding.severity == Severity::Error
+            && (finding.rule == "header" || finding.rule == "sheet")
+            && finding.row.is_none();
+        if !cannot_use || told.contains(&finding.file) {
+            continue;
+        }
+        told.insert(finding.file.clone());
+        let Some(file) = files.iter().find(|f| f.label == finding.file) else {
+            continue;
+        };
+        if let Some(hint) = ledger_it_looks_like(plan, file) {
+            finding.message.push_str(&hint);
+        }
+    }
+}
+
+/// The other ledger whose required columns all stand in a header of one of the file's
+/// sheets (the most columns recognised wins), in words; `None` when there is none.
+fn ledger_it_looks_like(plan: &Plan, file: &InputFile) -> Option<String> {
+    let mut book = InputBook::open(&file.path, &plan.limits).ok()?;
+    let mut best: Option<(usize, &Source, String)> = None;
+    for sheet in book.sheet_names() {
+        let Ok(mut stream) = book.stream(&SheetSelector::Names(vec![sheet.clone()]), false) else {
+            continue;
+        };
+        let Ok(head) = stream.rows.head(header::HEAD_ROWS) else {
+            continue;
+        };
+        for (index, other) in plan.sources.iter().enumerate() {
+            if index == file.source {
+                continue;
+            }
+            let Some(found) = header::find_header(&head, &other.columns, &[]) else {
+                continue;
+            };
+            let matched = found.mapping.iter().flatten().count();
+            let required_all = other
+                .columns
+                .iter()
+                .zip(&found.mapping)
+                .all(|(c, m)| !c.required || m.is_some());
+            let has_required = other.columns.iter().any(|c| c.required);
+            if required_all
+                && has_required
+                && matched >= 2
+                && best.as_ref().is_none_or(|(n, _, _)| matched > *n)
+            {
+                best = Some((matched, other, sheet.clone()));
+            }
+        }
+    }
+    let (matched, other, sheet) = best?;
+    Some(format!(
+        "。这个文件看起来是“{}”：工作表“{sheet}”的表头认出了该台账的 {matched} 列，其必填列都在；是不是报送错了文件，或把文件名起成了另一个台账？",
+        other.title
+    ))
 }
 
 /// A file's sheet as it was sent, read again for a feedback workbook, with the column
