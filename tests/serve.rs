@@ -817,3 +817,74 @@ fn guessing_a_password_is_stopped_after_five_failures() {
     // Another account is not affected.
     login(&server, "qu", "district-secret");
 }
+
+/// A file is judged by its content, not its name: a system's "Excel" export that is a web
+/// page (.htm) is read as the ledger, a PDF named .txt is refused with what it is, and a
+/// name outside the spreadsheet kinds is refused before anything is read.
+#[test]
+fn a_sent_file_is_judged_by_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let (csv, fen, used) = ledger("510199001", 5, 10_000);
+    let mut html = String::from("<html><body><table>");
+    for line in csv.lines() {
+        html.push_str("<tr>");
+        for cell in line.split(',') {
+            html.push_str(&format!("<td>{cell}</td>"));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table></body></html>");
+    let token = get(&server, "/township", &cookie).token();
+    let page = upload(
+        &server,
+        &cookie,
+        &token,
+        &[("系统导出.htm", html.as_bytes())],
+    );
+    let receipt = page.text();
+    assert!(
+        receipt.contains("已保存为投诉举报案件台账的文件"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains(&format!("<td class=\"num\">{used}</td>"))
+            && receipt.contains(&format!("{:.2}", fen as f64 / 1_000_000.0)),
+        "{receipt}"
+    );
+    assert!(dir
+        .path()
+        .join("data/510199001-第1街道/案件台账.htm")
+        .is_file());
+
+    let token = get(&server, "/township", &cookie).token();
+    let page = upload(
+        &server,
+        &cookie,
+        &token,
+        &[("台账.txt", b"%PDF-1.4\n%\xe2\xe3\n")],
+    );
+    assert!(
+        page.text().contains("“台账.txt”未保存：文件是 PDF 文档"),
+        "{}",
+        page.text()
+    );
+    let token = get(&server, "/township", &cookie).token();
+    let page = upload(&server, &cookie, &token, &[("台账.docx", b"PK\x03\x04")]);
+    assert!(
+        page.text().contains("“台账.docx”未保存：只接收"),
+        "{}",
+        page.text()
+    );
+    // The ledger stored before is still the one there.
+    assert!(dir
+        .path()
+        .join("data/510199001-第1街道/案件台账.htm")
+        .is_file());
+    assert!(!dir
+        .path()
+        .join("data/510199001-第1街道/案件台账.txt")
+        .exists());
+}

@@ -185,7 +185,7 @@ pub fn township(
                                 }
                             } }
                         }
-                        p { input type="file" name="file" multiple accept=".xlsx,.xls,.xlsb,.xlsm,.ods,.csv"; }
+                        p { input type="file" name="file" multiple accept=".xlsx,.xlsm,.xls,.xlsb,.et,.ett,.ods,.csv,.txt,.htm,.html,.xml"; }
                         p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
                         button type="submit" { "报送" }
                     }

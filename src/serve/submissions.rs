@@ -13,7 +13,13 @@ use anyhow::Context;
 use pipeline::{Plan, Source};
 
 /// The formats a township may send, as the CLI reads them.
-pub const EXTENSIONS: [&str; 6] = ["xlsx", "xls", "xlsb", "ods", "csv", "xlsm"];
+/// The names a sent file may end in: Excel's and WPS's (.et) workbooks, OpenDocument, text
+/// and the web pages and XML that systems export as "Excel". The name only keeps the file's
+/// kind for a reader of the folder; what the file is, is judged by its content
+/// (`InputBook::open`) before it is stored.
+pub const EXTENSIONS: [&str; 12] = [
+    "xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods", "csv", "txt", "htm", "html", "xml",
+];
 
 /// What became of one file sent.
 pub struct Stored {
