@@ -139,6 +139,13 @@ impl Server {
             .clone()
     }
 
+    /// While a run goes the files cannot be read again (it holds the one engine): a
+    /// district page shows the run's progress instead.
+    fn progress_while_running(&self) -> Option<Response> {
+        let run = self.last_run().filter(|r| r.is_running())?;
+        Some(Redirect::to(&format!("/district/run?period={}", run.period)).into_response())
+    }
+
     /// [`Server::plan_for`], a period that is none refused with its reason.
     fn plan_or_refuse(&self, period: Option<&str>) -> Result<Arc<Plan>, Response> {
         self.plan_for(period)
@@ -724,9 +731,8 @@ async fn district_page(
 ) -> Response {
     let (cookie, _) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
     let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
-    // While a run goes the files cannot be read again: its progress instead.
-    if let Some(run) = server.last_run().filter(|r| r.is_running()) {
-        return Redirect::to(&format!("/district/run?period={}", run.period)).into_response();
+    if let Some(progress) = server.progress_while_running() {
+        return progress;
     }
     match validated(&server, &plan).await {
         Ok(validated) => {
@@ -886,8 +892,8 @@ async fn district_township(
 ) -> Response {
     let (cookie, session) = or_refuse!(district_caller(&server, &headers, "这是区县的页面"));
     let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
-    if let Some(run) = server.last_run().filter(|r| r.is_running()) {
-        return Redirect::to(&format!("/district/run?period={}", run.period)).into_response();
+    if let Some(progress) = server.progress_while_running() {
+        return progress;
     }
     match validated(&server, &plan).await {
         Ok(validated) => {
