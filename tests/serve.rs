@@ -888,3 +888,54 @@ fn a_sent_file_is_judged_by_its_content() {
         .join("data/510199001-第1街道/案件台账.txt")
         .exists());
 }
+
+/// A ledger the district places itself (last year's report under 上年年报/) is not offered to
+/// a township, and a request for it is refused: stored in the township's folder it would be
+/// a file no run reads.
+#[test]
+fn a_township_cannot_send_a_file_the_district_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let mut text = std::fs::read_to_string(&pipeline).unwrap();
+    text.push_str(
+        r#"
+[sources.last_year]
+title = "上年年报"
+kind = "summary"
+files = ["上年年报/*.*"]
+submitter = { from = "column", column = "单位" }
+
+[sources.last_year.columns]
+"单位" = { type = "text", required = true }
+"受理" = { type = "int" }
+"#,
+    );
+    std::fs::write(&pipeline, text).unwrap();
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let page = get(&server, "/township", &cookie).text();
+    assert!(page.contains("<option value=\"cases\">"), "{page}");
+    assert!(!page.contains("<option value=\"last_year\">"), "{page}");
+    let token = get(&server, "/township", &cookie).token();
+    let (kind, body) = multipart(
+        &token,
+        "last_year",
+        &[("上年.csv", "单位,受理\n第1街道,3\n".as_bytes())],
+    );
+    let reply = request(
+        &server,
+        "POST",
+        "/township/upload",
+        Some(&cookie),
+        Some((&kind, &body)),
+    );
+    assert!(
+        reply
+            .text()
+            .contains("“上年.csv”未保存：“上年年报”的文件由区县统一放置"),
+        "{}",
+        reply.text()
+    );
+    let folder = dir.path().join("data/510199001-第1街道");
+    assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none());
+}

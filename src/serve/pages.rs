@@ -154,6 +154,12 @@ pub fn township(
         .rows
         .iter()
         .find(|r| r.code.as_deref() == Some(code));
+    // The ledgers a township sends itself (not last year's report, not a district-wide list).
+    let sendable: Vec<&pipeline::Source> = plan
+        .sources
+        .iter()
+        .filter(|s| super::submissions::target_of(plan, s, code, &name, "xlsx").is_some())
+        .collect();
     let title_of = |id: &str| {
         plan.source(id)
             .map(|s| s.title.clone())
@@ -180,7 +186,7 @@ pub fn township(
                         input type="hidden" name="period" value=(plan.period.to_string());
                         p {
                             label { "台账 " select name="source" {
-                                @for source in &plan.sources {
+                                @for source in &sendable {
                                     option value=(source.id) { (source.title) }
                                 }
                             } }
@@ -189,7 +195,7 @@ pub fn township(
                         p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
                         button type="submit" { "报送" }
                     }
-                    p { "填报模板：" @for source in &plan.sources {
+                    p { "填报模板：" @for source in &sendable {
                         a href=(format!("/township/template/{}", source.id)) { (source.title) } " "
                     } }
                 }

@@ -48,6 +48,33 @@ pub fn township_folder(plan: &Plan, code: &str, name: &str) -> PathBuf {
     plan.data_dir.join(format!("{code}-{name}"))
 }
 
+/// Where a township's file of `source` is stored: `<its folder>/<stem>.<extension>`, when the
+/// pipeline's patterns find a file there as that source's; `None` for a source whose files
+/// the district places itself (last year's report under `上年年报/`, a district-wide
+/// ledger), which a township cannot send — stored anyway it would be a file no run reads.
+pub fn target_of(
+    plan: &Plan,
+    source: &Source,
+    code: &str,
+    name: &str,
+    extension: &str,
+) -> Option<PathBuf> {
+    let target =
+        township_folder(plan, code, name).join(format!("{}.{extension}", file_stem(source)));
+    let relative = target.strip_prefix(&plan.data_dir).ok()?;
+    // As `ingest::discover` walks: a `*` stays inside one folder name.
+    let options = glob::MatchOptions {
+        require_literal_separator: true,
+        ..glob::MatchOptions::new()
+    };
+    source
+        .files
+        .iter()
+        .filter_map(|pattern| glob::Pattern::new(pattern).ok())
+        .any(|pattern| pattern.matches_path_with(relative, options))
+        .then_some(target)
+}
+
 /// The file name a source's pattern finds: the words of its first pattern's file part
 /// (`*/*案件台账*.*` → `案件台账`), else the source's title.
 pub fn file_stem(source: &Source) -> String {
@@ -97,6 +124,13 @@ pub fn store_upload(
     extension: &str,
     bytes: &[u8],
 ) -> anyhow::Result<Result<Stored, String>> {
+    let Some(target) = target_of(plan, source, code, name, extension) else {
+        return Ok(Err(format!(
+            "“{}”的文件由区县统一放置（流水线中它的文件位置为 {}），不能在网页上报送",
+            source.title,
+            source.files.join("、")
+        )));
+    };
     let incoming = serve_dir.join("incoming");
     std::fs::create_dir_all(&incoming).with_context(|| format!("创建 {}", incoming.display()))?;
     let temporary = incoming.join(format!("{}.{extension}", super::sessions::random_token()));
@@ -107,13 +141,12 @@ pub fn store_upload(
         let _ = std::fs::remove_file(&temporary);
         return Ok(Err(problem.message));
     }
-    let folder = township_folder(plan, code, name);
-    std::fs::create_dir_all(&folder).with_context(|| format!("创建 {}", folder.display()))?;
-    let replaced = match files_of(source, &folder).first() {
+    let folder = target.parent().expect("in the township's folder");
+    std::fs::create_dir_all(folder).with_context(|| format!("创建 {}", folder.display()))?;
+    let replaced = match files_of(source, folder).first() {
         Some(earlier) => Some(keep_version(serve_dir, code, earlier)?),
         None => None,
     };
-    let target = folder.join(format!("{}.{extension}", file_stem(source)));
     if std::fs::rename(&temporary, &target).is_err() {
         // Another file system: copied beside its place, then renamed.
         let beside = folder.join(format!(".~upload-{}.tmp", super::sessions::random_token()));
