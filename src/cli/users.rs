@@ -17,7 +17,7 @@ pub struct UsersArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum UsersAction {
-    /// 发放（或重设）一个账户；密码从标准输入读一行
+    /// 发放（或重设）一个账户；密码在终端中输入两次（不显示），或从标准输入读一行
     Add {
         #[command(flatten)]
         pipeline: PipelineArgs,
@@ -72,9 +72,8 @@ pub fn users(args: UsersArgs) -> anyhow::Result<ExitStatus> {
                 }
                 (None, _) => Role::District,
             };
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let password = read_password()?;
+            let password = password.as_str();
             if password.chars().count() < 8 {
                 eprintln!("错误：密码至少 8 个字符（从标准输入读一行）");
                 return Ok(ExitStatus::Error);
@@ -117,4 +116,57 @@ pub fn users(args: UsersArgs) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
     }
+}
+
+/// The password: one line from standard input. At a terminal it is asked for without being
+/// shown, twice, and the two must agree; piped in (a script issuing many accounts) it is
+/// read as it comes.
+fn read_password() -> anyhow::Result<String> {
+    let line = |prompt: &str| -> std::io::Result<String> {
+        let mut text = String::new();
+        let at_terminal = hidden_input(true);
+        if at_terminal {
+            eprint!("{prompt}");
+        }
+        let read = std::io::stdin().lock().read_line(&mut text);
+        if at_terminal {
+            hidden_input(false);
+            eprintln!();
+        }
+        read?;
+        Ok(text.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let password = line("密码（输入时不显示）：")?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let again = line("再输入一次：")?;
+        if again != password {
+            anyhow::bail!("两次输入的密码不一致，账户未保存");
+        }
+    }
+    Ok(password)
+}
+
+/// Turns the terminal's echo off (`hide`) or back on; whether standard input is a terminal.
+#[cfg(unix)]
+fn hidden_input(hide: bool) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = std::io::stdin().as_raw_fd();
+    // SAFETY: tcgetattr/tcsetattr on standard input with a zeroed termios they fill in.
+    unsafe {
+        let mut mode: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut mode) != 0 {
+            return false;
+        }
+        if hide {
+            mode.c_lflag &= !libc::ECHO;
+        } else {
+            mode.c_lflag |= libc::ECHO;
+        }
+        libc::tcsetattr(fd, libc::TCSANOW, &mode) == 0
+    }
+}
+
+#[cfg(not(unix))]
+fn hidden_input(_hide: bool) -> bool {
+    false
 }
