@@ -772,6 +772,11 @@ fn the_district_runs_the_report_and_asks_its_saved_queries() {
     // The run, then the report and the answer.
     let ran = run_report(&server, &cookie, &page.token());
     assert!(ran.contains("报表已生成"), "{ran}");
+    // With the outcome: the findings and who is missing (第2街道 sent nothing).
+    assert!(
+        ran.contains("问题 1 个错误") && ran.contains("1 个单位有台账未报送"),
+        "{ran}"
+    );
     // The progress told the file read and every step.
     assert!(ran.contains("读取文件：1 / 1"), "{ran}");
     assert_eq!(ran.matches(" ✓</li>").count(), 7, "{ran}");

@@ -810,19 +810,48 @@ async fn district_run(
             let _job = background.jobs.lock().await;
             let observer = progress.clone();
             tokio::task::spawn_blocking(move || {
-                crate::engine::run(&plan, observer.as_ref()).map(|out| out.report)
+                crate::engine::run(&plan, observer.as_ref()).map(|out| {
+                    // What the district reads with the outcome: the findings, who is missing.
+                    let errors = out
+                        .data
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == finding::Severity::Error)
+                        .count();
+                    let warnings = out.data.findings.len() - errors;
+                    let mut missing: Vec<&str> = out
+                        .completeness
+                        .entries
+                        .iter()
+                        .filter(|e| e.status == ingest::SubmissionStatus::Missing)
+                        .map(|e| e.name.as_str())
+                        .collect();
+                    missing.sort();
+                    missing.dedup();
+                    let missing = match missing.len() {
+                        0 => "各单位均已报送".to_string(),
+                        n => format!("{n} 个单位有台账未报送"),
+                    };
+                    (
+                        out.report,
+                        format!("问题 {errors} 个错误、{warnings} 个警告（见问题清单）；{missing}"),
+                    )
+                })
             })
             .await
         };
         let (succeeded, words) = match ran {
-            Ok(Ok(report)) => {
+            Ok(Ok((report, told))) => {
                 background.audit.record(
                     &progress.account,
                     "运行报表",
                     &report.display().to_string(),
                 );
                 let name = report.file_name().map(|n| n.to_string_lossy().into_owned());
-                (true, format!("报表已生成：{}", name.unwrap_or_default()))
+                (
+                    true,
+                    format!("报表已生成：{}。{told}", name.unwrap_or_default()),
+                )
             }
             Ok(Err(e)) => (false, format!("运行没有完成：{e:#}")),
             Err(e) => (false, format!("运行没有完成：{e}")),
