@@ -944,3 +944,44 @@ submitter = { from = "column", column = "单位" }
     let folder = dir.path().join("data/510199001-第1街道");
     assert!(!folder.exists() || std::fs::read_dir(&folder).unwrap().next().is_none());
 }
+
+/// A session outlives a restart of the server (a deadline day is not lost to it), but not
+/// its account: removed with `laborstat users remove`, or its password reset, it is signed
+/// out at its next request.
+#[test]
+fn a_session_outlives_a_restart_but_not_its_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 2);
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let other = login(&server, "t510199002", "pw-510199002");
+    drop(server);
+    let server = start(&pipeline);
+    assert_eq!(get(&server, "/township", &cookie).status, 200);
+    assert_eq!(get(&server, "/township", &other).status, 200);
+    // The session file holds no cookie.
+    let kept = std::fs::read_to_string(dir.path().join("out/serve/sessions.json")).unwrap();
+    let token = cookie.split('=').nth(1).unwrap();
+    assert!(!kept.contains(token));
+    // Removed: signed out at once, without a restart.
+    let removed = Command::new(binary())
+        .args(["users", "remove"])
+        .arg(&pipeline)
+        .args(["--account", "t510199001"])
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+    assert_eq!(get(&server, "/township", &cookie).status, 303);
+    // A reset password: the same.
+    let mut reset = Command::new(binary())
+        .args(["users", "add"])
+        .arg(&pipeline)
+        .args(["--account", "t510199002", "--township", "510199002"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(reset.stdin.take().unwrap(), "another-password").unwrap();
+    assert!(reset.wait().unwrap().success());
+    assert_eq!(get(&server, "/township", &other).status, 303);
+}

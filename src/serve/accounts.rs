@@ -29,6 +29,13 @@ pub struct Account {
     hash: String,
 }
 
+impl Account {
+    /// The password hash, which a session keeps to end when the password is reset.
+    pub fn credential(&self) -> &str {
+        &self.hash
+    }
+}
+
 /// Every account of one pipeline's server.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Accounts {
@@ -82,6 +89,14 @@ impl Accounts {
 
     pub fn list(&self) -> &[Account] {
         &self.accounts
+    }
+
+    /// Whether `name` is still an account of `role` whose password hash is `credential`
+    /// (not removed, not given another role or password since a session began).
+    pub fn holds(&self, name: &str, role: &Role, credential: &str) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| a.name == name && a.role == *role && a.hash == credential)
     }
 
     /// The account, when the password is its own. The hash is checked even for an unknown

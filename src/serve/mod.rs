@@ -87,13 +87,14 @@ pub async fn serve(
     let body_limit = (plan.limits.file_bytes as usize)
         .saturating_mul(8)
         .saturating_add(1 << 20);
+    let sessions = Sessions::open(&dir);
     let server = Arc::new(Server {
         audit: Audit::new(&dir),
         dir,
         plan,
         other_periods: Default::default(),
         failures: Default::default(),
-        sessions: Sessions::default(),
+        sessions,
         jobs: tokio::sync::Mutex::new(()),
         last_run: Default::default(),
         validations: Default::default(),
@@ -222,7 +223,11 @@ fn session_of(server: &Server, headers: &HeaderMap) -> Option<(String, Session)>
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
         .map(|(_, value)| value.to_string())?;
-    let session = server.sessions.get(&token)?;
+    // The account as it is now: removed, or given another role or password, ends it.
+    let accounts = Accounts::load(&server.dir).ok()?;
+    let session = server.sessions.get(&token, |s| {
+        accounts.holds(&s.account, &s.role, &s.credential)
+    })?;
     Some((token, session))
 }
 
@@ -296,13 +301,15 @@ async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Res
     let checked = {
         let (name, password) = (form.account.clone(), form.password.clone());
         tokio::task::spawn_blocking(move || {
-            accounts.verify(&name, &password).map(|a| a.role.clone())
+            accounts
+                .verify(&name, &password)
+                .map(|a| (a.role.clone(), a.credential().to_string()))
         })
         .await
         .ok()
         .flatten()
     };
-    let Some(role) = checked else {
+    let Some((role, credential)) = checked else {
         server
             .failures
             .lock()
@@ -314,7 +321,7 @@ async fn login(State(server): State<Shared>, Form(form): Form<LoginForm>) -> Res
         let page = pages::login(&server.plan, Some("账户或密码不对"));
         return (StatusCode::UNAUTHORIZED, Html(page.into_string())).into_response();
     };
-    let token = server.sessions.start(&form.account, role);
+    let token = server.sessions.start(&form.account, role, &credential);
     server.audit.record(&form.account, "登录", "");
     let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
