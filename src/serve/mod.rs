@@ -5,8 +5,9 @@
 //! sees every township × ledger, runs the report and downloads it. A file sent here is a file
 //! the CLI reads, and the other way round.
 //!
-//! Security: accounts from `laborstat users` (Argon2id hashes, `accounts.rs`), sessions and
-//! one-time form tokens (`sessions.rs`), a township's requests always about its own code (no
+//! Security: accounts from `laborstat users` (Argon2id hashes, `accounts.rs`), sessions
+//! (kept by their token's hash, checked against the account on every request) and one-time
+//! form tokens (`sessions.rs`), a township's requests always about its own code (no
 //! code is ever taken from a URL or form for a township), uploads bounded by `[limits]`
 //! before they are stored (`submissions.rs`), every action in an append-only log
 //! (`audit.rs`). Engine jobs (validations, runs) go one at a time through one queue, so an
