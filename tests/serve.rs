@@ -985,3 +985,70 @@ fn a_session_outlives_a_restart_but_not_its_account() {
     assert!(reset.wait().unwrap().success());
     assert_eq!(get(&server, "/township", &other).status, 303);
 }
+
+/// 自动识别: a township drops several ledgers at once and each file is stored as the ledger
+/// its header says it is; a file no ledger's header answers is refused with the reason.
+#[test]
+fn several_ledgers_sent_at_once_are_each_recognised_by_their_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = district(dir.path(), 1);
+    let mut text = std::fs::read_to_string(&pipeline).unwrap();
+    text.push_str(
+        r#"
+[sources.employers]
+title = "用人单位信息采集表"
+files = ["*/*用人单位*.*"]
+
+[sources.employers.columns]
+"单位名称" = { type = "text", required = true }
+"统一社会信用代码" = { type = "text", required = true }
+"从业人数" = { type = "int" }
+"#,
+    );
+    std::fs::write(&pipeline, text).unwrap();
+    let server = start(&pipeline);
+    let cookie = login(&server, "t510199001", "pw-510199001");
+    let (cases, _, _) = ledger("510199001", 4, 1_000);
+    let employers = "单位名称,统一社会信用代码,从业人数\n甲公司,91510100MA6C000001,12\n乙公司,91510100MA6C000002,30\n";
+    let other = "姓名,电话\n张三,123\n";
+    let token = get(&server, "/township", &cookie).token();
+    let (kind, body) = multipart(
+        &token,
+        "auto",
+        &[
+            ("扫描件1.csv", employers.as_bytes()),
+            ("新建 Microsoft Excel 工作表.csv", cases.as_bytes()),
+            ("通讯录.csv", other.as_bytes()),
+        ],
+    );
+    let reply = request(
+        &server,
+        "POST",
+        "/township/upload",
+        Some(&cookie),
+        Some((&kind, &body)),
+    );
+    let page = reply.text();
+    assert!(
+        page.contains("“扫描件1.csv”按表头识别为“用人单位信息采集表”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("“新建 Microsoft Excel 工作表.csv”按表头识别为“投诉举报案件台账”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("“通讯录.csv”未保存：认不出是哪一个台账"),
+        "{page}"
+    );
+    let folder = dir.path().join("data/510199001-第1街道");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("用人单位.csv")).unwrap(),
+        employers
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("案件台账.csv")).unwrap(),
+        cases
+    );
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2);
+}

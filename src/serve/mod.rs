@@ -458,11 +458,13 @@ async fn upload(
         return forged();
     }
     let plan = or_refuse!(server.plan_or_refuse(period.as_deref()));
-    let Some(source) = source_id
-        .as_deref()
-        .and_then(|id| plan.sources.iter().find(|s| s.id == id))
-    else {
-        return refused(StatusCode::BAD_REQUEST, "请选择报送的是哪一个台账");
+    // A ledger chosen, or each file's ledger recognised by its header.
+    let chosen = match source_id.as_deref() {
+        Some(submissions::RECOGNISE) => None,
+        id => match id.and_then(|id| plan.sources.iter().find(|s| s.id == id)) {
+            Some(source) => Some(source),
+            None => return refused(StatusCode::BAD_REQUEST, "请选择报送的是哪一个台账"),
+        },
     };
     if files.is_empty() {
         return refused(
@@ -488,6 +490,26 @@ async fn upload(
                 ));
                 continue;
             }
+            let source = match chosen {
+                Some(source) => source,
+                None => match submissions::recognise(
+                    &plan,
+                    &server.dir,
+                    &code,
+                    &name,
+                    &extension,
+                    bytes,
+                ) {
+                    Ok((source, how)) => {
+                        told.push(format!("“{sent_name}”{how}"));
+                        source
+                    }
+                    Err(why) => {
+                        told.push(format!("“{sent_name}”未保存：{why}"));
+                        continue;
+                    }
+                },
+            };
             let stored = submissions::store_upload(
                 &plan,
                 &server.dir,

@@ -186,13 +186,14 @@ pub fn township(
                         input type="hidden" name="period" value=(plan.period.to_string());
                         p {
                             label { "台账 " select name="source" {
+                                option value=(super::submissions::RECOGNISE) { "自动识别（按表头）" }
                                 @for source in &sendable {
                                     option value=(source.id) { (source.title) }
                                 }
                             } }
                         }
                         p { input type="file" name="file" multiple accept=".xlsx,.xlsm,.xls,.xlsb,.et,.ett,.ods,.csv,.txt,.htm,.html,.xml"; }
-                        p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
+                        p.muted { "把文件拖到上面的框里，或点击选择；可以一次选多个台账的文件（自动识别时每个文件按表头认出是哪一个台账）。再次报送同一台账会替换之前的文件（旧文件保留为历史版本）。" }
                         button type="submit" { "报送" }
                     }
                     p { "填报模板：" @for source in &sendable {

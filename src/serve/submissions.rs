@@ -21,6 +21,50 @@ pub const EXTENSIONS: [&str; 12] = [
     "xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods", "csv", "txt", "htm", "html", "xml",
 ];
 
+/// The choice of ledger that asks for each file's ledger to be recognised by its header.
+pub const RECOGNISE: &str = "auto";
+
+/// The ledger a sent file is, recognised by its header among the ledgers the township sends:
+/// the one whose every required column stands in a header of one of its sheets, the most
+/// columns recognised. `Ok` says how it was recognised; `Err` why none could be (nothing
+/// stored then): no ledger answered, or two answered equally.
+pub fn recognise<'p>(
+    plan: &'p Plan,
+    serve_dir: &Path,
+    code: &str,
+    name: &str,
+    extension: &str,
+    bytes: &[u8],
+) -> Result<(&'p Source, String), String> {
+    let incoming = serve_dir.join("incoming");
+    let temporary = incoming.join(format!("{}.{extension}", super::sessions::random_token()));
+    std::fs::create_dir_all(&incoming)
+        .and_then(|_| std::fs::write(&temporary, bytes))
+        .map_err(|e| format!("无法暂存文件（{}）", finding::io_words(&e)))?;
+    let sendable: Vec<usize> = (0..plan.sources.len())
+        .filter(|&i| target_of(plan, &plan.sources[i], code, name, extension).is_some())
+        .collect();
+    let answered = ingest::sources_answered(plan, &temporary, &sendable);
+    let _ = std::fs::remove_file(&temporary);
+    match answered.as_slice() {
+        [] => Err("认不出是哪一个台账：没有一个工作表的表头含有某个台账的全部必填列；请在“台账”中选择后再报送（回执会说明哪些列没有找到）".into()),
+        [first, second, ..] if first.matched == second.matched => Err(format!(
+            "认不出是“{}”还是“{}”（表头与两者同样相符）；请在“台账”中选择后再报送",
+            plan.sources[first.source].title, plan.sources[second.source].title
+        )),
+        [best, ..] => {
+            let source = &plan.sources[best.source];
+            Ok((
+                source,
+                format!(
+                    "按表头识别为“{}”（工作表“{}”认出该台账的 {} 列）",
+                    source.title, best.sheet, best.matched
+                ),
+            ))
+        }
+    }
+}
+
 /// What became of one file sent.
 pub struct Stored {
     pub path: PathBuf,

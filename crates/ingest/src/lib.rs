@@ -708,8 +708,37 @@ fn tell_other_ledgers(plan: &Plan, files: &[InputFile], findings: &mut [Finding]
 /// The other ledger whose required columns all stand in a header of one of the file's
 /// sheets (the most columns recognised wins), in words; `None` when there is none.
 fn ledger_it_looks_like(plan: &Plan, file: &InputFile) -> Option<String> {
-    let mut book = InputBook::open(&file.path, &plan.limits).ok()?;
-    let mut best: Option<(usize, &Source, String)> = None;
+    let others: Vec<usize> = (0..plan.sources.len())
+        .filter(|&i| i != file.source)
+        .collect();
+    let best = sources_answered(plan, &file.path, &others)
+        .into_iter()
+        .next()?;
+    Some(format!(
+        "。这个文件看起来是“{}”：工作表“{}”的表头认出了该台账的 {} 列，其必填列都在；是不是报送错了文件，或把文件名起成了另一个台账？",
+        plan.sources[best.source].title, best.sheet, best.matched
+    ))
+}
+
+/// A source a file answers: a sheet whose header holds every required column of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// Index into `Plan::sources`.
+    pub source: usize,
+    pub sheet: String,
+    /// The source's columns recognised in that header.
+    pub matched: usize,
+}
+
+/// The sources among `candidates` (indexes into `Plan::sources`) whose every required
+/// column stands in the header of one of the file's sheets, the most columns recognised
+/// first; none for a file that cannot be opened. A source without required columns is
+/// never answered (any header would do).
+pub fn sources_answered(plan: &Plan, path: &Path, candidates: &[usize]) -> Vec<Answered> {
+    let Ok(mut book) = InputBook::open(path, &plan.limits) else {
+        return Vec::new();
+    };
+    let mut answered: Vec<Answered> = Vec::new();
     for sheet in book.sheet_names() {
         let Ok(mut stream) = book.stream(&SheetSelector::Names(vec![sheet.clone()]), false) else {
             continue;
@@ -717,34 +746,37 @@ fn ledger_it_looks_like(plan: &Plan, file: &InputFile) -> Option<String> {
         let Ok(head) = stream.rows.head(header::HEAD_ROWS) else {
             continue;
         };
-        for (index, other) in plan.sources.iter().enumerate() {
-            if index == file.source {
-                continue;
-            }
-            let Some(found) = header::find_header(&head, &other.columns, &[]) else {
+        for &index in candidates {
+            let source = &plan.sources[index];
+            let Some(found) = header::find_header(&head, &source.columns, &[]) else {
                 continue;
             };
             let matched = found.mapping.iter().flatten().count();
-            let required_all = other
+            let required_all = source
                 .columns
                 .iter()
                 .zip(&found.mapping)
                 .all(|(c, m)| !c.required || m.is_some());
-            let has_required = other.columns.iter().any(|c| c.required);
-            if required_all
-                && has_required
-                && matched >= 2
-                && best.as_ref().is_none_or(|(n, _, _)| matched > *n)
-            {
-                best = Some((matched, other, sheet.clone()));
+            let has_required = source.columns.iter().any(|c| c.required);
+            if !(required_all && has_required && matched >= 2) {
+                continue;
+            }
+            match answered.iter_mut().find(|a| a.source == index) {
+                Some(a) if a.matched >= matched => {}
+                Some(a) => {
+                    a.matched = matched;
+                    a.sheet = sheet.clone();
+                }
+                None => answered.push(Answered {
+                    source: index,
+                    sheet: sheet.clone(),
+                    matched,
+                }),
             }
         }
     }
-    let (matched, other, sheet) = best?;
-    Some(format!(
-        "。这个文件看起来是“{}”：工作表“{sheet}”的表头认出了该台账的 {matched} 列，其必填列都在；是不是报送错了文件，或把文件名起成了另一个台账？",
-        other.title
-    ))
+    answered.sort_by(|a, b| b.matched.cmp(&a.matched).then(a.source.cmp(&b.source)));
+    answered
 }
 
 /// A file's sheet as it was sent, read again for a feedback workbook, with the column
