@@ -95,6 +95,13 @@ pub fn run(plan: &Plan, observer: &dyn Observer) -> anyhow::Result<RunOutput> {
             Ok::<_, store::StoreError>(run)
         })
         .transpose()?;
+    // Each file a township confirmed as it is now: said in the report's 数据来源 too.
+    if let Some(run) = &run {
+        for file in &mut data.files {
+            file.confirmed = store::Confirmation::of_report(file, run)
+                .map(|c| format!("{}，{}", c.name, c.time));
+        }
+    }
     let pipeline_sha256 = run.as_ref().map(|r| r.pipeline_sha256.as_str());
     let history = store.as_ref().map(|s| s as &dyn History);
     results.windows =

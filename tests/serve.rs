@@ -649,6 +649,16 @@ fn a_township_confirms_its_data_and_a_later_file_voids_it() {
     let file = &manifest["files"][0];
     assert_eq!(file["confirmed"]["name"], "张三", "{manifest}");
     assert_eq!(file["confirmed"]["account"], "t510199001");
+    // And the report's 数据来源 says it beside the file.
+    let sources = crate::common::sheet(&dir.path().join("out/web-2024.xlsx"), "数据来源");
+    let heading = (0..sources.width())
+        .find(|&c| {
+            sources.get((0, c)).map(|d| d.to_string()).as_deref()
+                == Some("报送单位确认（以上数据无误）")
+        })
+        .expect("a confirmation column");
+    let said = sources.get((1, heading)).unwrap().to_string();
+    assert!(said.starts_with("张三，"), "{said}");
     // A file changed in the folder by hand (not through the page) lapses the confirmation.
     let stored = dir.path().join("data/510199001-第1街道/案件台账.csv");
     let original = std::fs::read(&stored).unwrap();

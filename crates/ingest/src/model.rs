@@ -66,6 +66,9 @@ pub struct FileReport {
     /// measure's date in the period (in no dated figure of it, as a cumulative ledger's older
     /// cases; a stock such as 期末未结 may still count them).
     pub undated_rows: Option<usize>,
+    /// The township's "以上数据无误" for exactly this file (who, when), in words; set by a
+    /// run that keeps the period in the store, from the store's confirmations.
+    pub confirmed: Option<String>,
 }
 
 impl FileReport {
@@ -93,6 +96,7 @@ impl FileReport {
             submitted_on: None,
             dated_outside: None,
             undated_rows: None,
+            confirmed: None,
         }
     }
 

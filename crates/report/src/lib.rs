@@ -613,6 +613,11 @@ fn write_sources_sheet(
             .map(|c| format!("采用行{c}（元）")),
     );
     headings.push("说明".into());
+    // Townships' 以上数据无误 for the very files read (through the page), when any.
+    let confirmed = data.files.iter().any(|f| f.confirmed.is_some());
+    if confirmed {
+        headings.push("报送单位确认（以上数据无误）".into());
+    }
     let mut widths = ColumnWidths::default();
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &f.header)?;
@@ -665,7 +670,8 @@ fn write_sources_sheet(
                 None => sheet.write_string_with_format(row, col, NO_VALUE, &f.dash)?,
             };
         }
-        let first_money = (headings.len() - 1 - file_money.columns.len()) as u16;
+        let first_money =
+            (headings.len() - 1 - usize::from(confirmed) - file_money.columns.len()) as u16;
         for (k, fen) in file_money.fen[i].iter().enumerate() {
             let col = first_money + k as u16;
             match fen {
@@ -680,9 +686,14 @@ fn write_sources_sheet(
             widths.fit(col, "99,999,999.99");
         }
         let note = file.choice.as_deref().unwrap_or("");
-        let last = headings.len() as u16 - 1;
-        sheet.write_string_with_format(row, last, note, &f.label)?;
-        widths.fit(last, note);
+        let note_column = (headings.len() - 1 - usize::from(confirmed)) as u16;
+        sheet.write_string_with_format(row, note_column, note, &f.label)?;
+        widths.fit(note_column, note);
+        if confirmed {
+            let who = file.confirmed.as_deref().unwrap_or("");
+            sheet.write_string_with_format(row, note_column + 1, who, &f.label)?;
+            widths.fit(note_column + 1, who);
+        }
     }
     widths.apply(sheet)?;
     print_setup(sheet, (0, 0))?;

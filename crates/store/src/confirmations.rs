@@ -66,6 +66,15 @@ impl Confirmation {
         }
     }
 
+    /// The confirmation of a file read this run, when its township confirmed exactly it.
+    pub fn of_report(file: &ingest::FileReport, run: &crate::RunInfo) -> Option<ConfirmedBy> {
+        let path = file.label.to_string_lossy();
+        let sha256 = run.file_sha256.get(&file.label)?;
+        run.confirmations
+            .get(file.submitter.as_ref()?)?
+            .of_file(&path, sha256)
+    }
+
     /// The confirmation of one file, when it is the file confirmed.
     pub fn of_file(&self, path: &str, sha256: &str) -> Option<ConfirmedBy> {
         self.files

@@ -1117,11 +1117,7 @@ impl ManifestFile {
             .map(|f| {
                 let path = f.label.to_string_lossy().into_owned();
                 let sha256 = run.file_sha256.get(&f.label).cloned().unwrap_or_default();
-                let confirmed = f
-                    .submitter
-                    .as_ref()
-                    .and_then(|code| run.confirmations.get(code))
-                    .and_then(|c| c.of_file(&path, &sha256));
+                let confirmed = Confirmation::of_report(f, run);
                 ManifestFile {
                     path,
                     sha256,
