@@ -392,23 +392,7 @@ async fn township_page(
         "这是街道乡镇的页面；区县账户请到“报送情况”页面"
     ));
     let plan = or_refuse!(server.plan_or_refuse(query.period.as_deref()));
-    match validated(&server, &plan).await {
-        Ok(validated) => {
-            let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &plan, &validated, &code);
-            let page = pages::township(
-                &plan,
-                &code,
-                &validated,
-                &token,
-                &[],
-                &confirmed,
-                pages::Reader::Township,
-            );
-            Html(page.into_string()).into_response()
-        }
-        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
-    }
+    receipt(&server, &plan, &cookie, &code, &[], pages::Reader::Township).await
 }
 
 async fn upload(
@@ -563,19 +547,32 @@ async fn upload(
             }
         }
     }
-    match validated(&server, &plan).await {
+    receipt(
+        &server,
+        &plan,
+        &cookie,
+        &code,
+        &told,
+        pages::Reader::Township,
+    )
+    .await
+}
+
+/// A township's page — its receipt of the period as validated now — for `reader`, with what
+/// an upload just did (`told`).
+async fn receipt(
+    server: &Shared,
+    plan: &Arc<Plan>,
+    cookie: &str,
+    code: &str,
+    told: &[String],
+    reader: pages::Reader,
+) -> Response {
+    match validated(server, plan).await {
         Ok(validated) => {
-            let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &plan, &validated, &code);
-            let page = pages::township(
-                &plan,
-                &code,
-                &validated,
-                &token,
-                &told,
-                &confirmed,
-                pages::Reader::Township,
-            );
+            let token = server.sessions.form_token(cookie);
+            let confirmed = confirmation_of(server, plan, &validated, code);
+            let page = pages::township(plan, code, &validated, &token, told, &confirmed, reader);
             Html(page.into_string()).into_response()
         }
         Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
@@ -954,27 +951,11 @@ async fn district_township(
     if let Some(progress) = server.progress_while_running() {
         return progress;
     }
-    match validated(&server, &plan).await {
-        Ok(validated) => {
-            if validated.data.roster.get(&code).is_none() {
-                return refused(StatusCode::NOT_FOUND, "名单中没有这个单位");
-            }
-            server.audit.record(&session.account, "查看回执", &code);
-            let token = server.sessions.form_token(&cookie);
-            let confirmed = confirmation_of(&server, &plan, &validated, &code);
-            let page = pages::township(
-                &plan,
-                &code,
-                &validated,
-                &token,
-                &[],
-                &confirmed,
-                pages::Reader::District,
-            );
-            Html(page.into_string()).into_response()
-        }
-        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e:#}")),
+    if roster_name(&plan, &code).is_empty() {
+        return refused(StatusCode::NOT_FOUND, "名单中没有这个单位");
     }
+    server.audit.record(&session.account, "查看回执", &code);
+    receipt(&server, &plan, &cookie, &code, &[], pages::Reader::District).await
 }
 
 async fn district_feedback(
