@@ -222,21 +222,22 @@ pub const RESULTS_TABLE: &str = "results";
 /// The roster a list sheet may read: `code`, `name`, `kind` and each roster constant.
 pub const ROSTER_TABLE: &str = "roster";
 
+/// The text columns of the printed figures (`results`), in order; then `value` and the
+/// exact money `value_分` (the list sheets' and `query`'s view of them).
+pub const RESULTS_TEXT_COLUMNS: [&str; 7] = [
+    "sheet",
+    "row",
+    "submitter",
+    "column",
+    "figure",
+    "window",
+    "unit",
+];
+
 /// An empty `results` table, for `check`'s dry run.
 pub fn results_schema_frame() -> PolarsResult<DataFrame> {
     let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
-    let mut columns: Vec<Column> = [
-        "sheet",
-        "row",
-        "submitter",
-        "column",
-        "figure",
-        "window",
-        "unit",
-    ]
-    .iter()
-    .map(|n| text(n))
-    .collect();
+    let mut columns: Vec<Column> = RESULTS_TEXT_COLUMNS.iter().map(|n| text(n)).collect();
     columns.push(Column::new_empty("value".into(), &DataType::Float64));
     columns.push(Column::new_empty(
         format!("value{}", crate::FEN_SUFFIX).as_str().into(),

@@ -590,15 +590,7 @@ const MEASURES_TITLE: &str = "本期各单位及合计的度量与指标";
 /// The printed figures as the analyst sees them: as stored, money also exactly in 元.
 fn printed_view(period: Expr, stored: &[String]) -> Vec<Expr> {
     let mut exprs = vec![period.alias("period")];
-    for name in [
-        "sheet",
-        "row",
-        "submitter",
-        "column",
-        "figure",
-        "window",
-        "unit",
-    ] {
+    for name in pipeline::evaluate::RESULTS_TEXT_COLUMNS {
         exprs.push(kept(name, DataType::String, stored));
     }
     exprs.push(kept("value", DataType::Float64, stored));
