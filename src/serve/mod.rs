@@ -366,19 +366,19 @@ async fn validated(
     let _job = server.jobs.lock().await;
     let plan = plan.clone();
     let background = server.clone();
-    tokio::task::spawn_blocking(move || {
-        let inputs = validations::fingerprint(&plan);
-        if let Some(kept) = background.validations.get(&plan, &inputs) {
-            return Ok(kept);
-        }
-        let (validated, _) = crate::engine::validate(&plan, &crate::engine::Quiet)?;
-        let validated = Arc::new(validated);
-        background
-            .validations
-            .keep(&plan, inputs, validated.clone());
-        Ok(validated)
-    })
-    .await?
+    tokio::task::spawn_blocking(move || validated_now(&background, &plan)).await?
+}
+
+/// [`validated`]'s work, for a caller that already holds the engine (`jobs`).
+fn validated_now(server: &Server, plan: &Plan) -> anyhow::Result<Arc<crate::engine::Validated>> {
+    let inputs = validations::fingerprint(plan);
+    if let Some(kept) = server.validations.get(plan, &inputs) {
+        return Ok(kept);
+    }
+    let (validated, _) = crate::engine::validate(plan, &crate::engine::Quiet)?;
+    let validated = Arc::new(validated);
+    server.validations.keep(plan, inputs, validated.clone());
+    Ok(validated)
 }
 
 async fn township_page(
@@ -623,6 +623,7 @@ async fn township_confirm(
     let recorded = {
         let _job = server.jobs.lock().await;
         let plan = plan.clone();
+        let background = server.clone();
         let (dir, account, name, code) = (
             server.dir.clone(),
             session.account.clone(),
@@ -630,7 +631,7 @@ async fn township_confirm(
             code.clone(),
         );
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            let (validated, _) = crate::engine::validate(&plan, &crate::engine::Quiet)?;
+            let validated = validated_now(&background, &plan)?;
             let files = confirmations::files_now(&plan, &validated.data, &code)?;
             if files.is_empty() {
                 anyhow::bail!("本期还没有报送文件，没有可以确认的数据");
