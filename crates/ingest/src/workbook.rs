@@ -138,7 +138,7 @@ impl InputBook {
         let mut head = Vec::with_capacity(8192);
         File::open(path)
             .and_then(|f| f.take(8192).read_to_end(&mut head))
-            .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+            .map_err(|e| problem("file", format!("无法读取文件：{}", finding::io_words(&e))))?;
         if head.is_empty() {
             return Err(problem("file", "文件为空（0字节），请重新报送"));
         }
@@ -166,7 +166,7 @@ impl InputBook {
             }
             FileFormat::Text => {
                 let bytes = std::fs::read(path)
-                    .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+                    .map_err(|e| problem("file", format!("无法读取文件：{}", finding::io_words(&e))))?;
                 let (range, encoding) = read_csv_within(&bytes, dense_cell_budget(limits))
                     .map_err(|m| problem("file", m))?;
                 Book::Parsed(vec![LoadedSheet {
@@ -444,14 +444,6 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn io_words(e: &std::io::Error) -> &'static str {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在",
-        std::io::ErrorKind::PermissionDenied => "没有读取权限",
-        _ => "读取出错",
-    }
-}
-
 /// What the file is, from its first bytes (and, for text, its extension).
 fn sniff(path: &Path, head: &[u8]) -> Result<FileFormat, OpenProblem> {
     if head.starts_with(b"PK\x03\x04") {
@@ -640,7 +632,7 @@ fn decode_head(head: &[u8]) -> Option<String> {
 /// else what the detector finds (`csv::decode`).
 fn read_text(path: &Path) -> Result<(String, Encoding), OpenProblem> {
     let bytes = std::fs::read(path)
-        .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+        .map_err(|e| problem("file", format!("无法读取文件：{}", finding::io_words(&e))))?;
     let has_bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
         .iter()
         .any(|bom| bytes.starts_with(bom));
@@ -898,7 +890,7 @@ fn check_ods(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
 /// bound, and a stray cell far from the table a grid of millions of empty cells.
 fn check_compound(path: &Path, limits: &Limits) -> Result<(), OpenProblem> {
     let bytes = std::fs::read(path)
-        .map_err(|e| problem("file", format!("无法读取文件：{}", io_words(&e))))?;
+        .map_err(|e| problem("file", format!("无法读取文件：{}", finding::io_words(&e))))?;
     let extent = super::compound::measure(&bytes).map_err(|why| {
         problem(
             "file",
