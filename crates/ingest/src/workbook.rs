@@ -165,8 +165,9 @@ impl InputBook {
                 Book::Parsed(sheets.into_iter().map(|s| parsed(s, format)).collect())
             }
             FileFormat::Text => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| problem("file", format!("无法读取文件：{}", finding::io_words(&e))))?;
+                let bytes = std::fs::read(path).map_err(|e| {
+                    problem("file", format!("无法读取文件：{}", finding::io_words(&e)))
+                })?;
                 let (range, encoding) = read_csv_within(&bytes, dense_cell_budget(limits))
                     .map_err(|m| problem("file", m))?;
                 Book::Parsed(vec![LoadedSheet {
